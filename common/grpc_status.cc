@@ -15,10 +15,12 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   google::rpc::Status details;
   details.set_code(static_cast<int>(status.code()));
   details.set_message(std::string(status.message()));
-  const auto payload = status.GetPayload(kErrorInfoTypeUrl);
-  if (payload.has_value()) {
+  for (const absl::string_view type_url :
+       {kErrorInfoTypeUrl, kBadRequestTypeUrl}) {
+    const auto payload = status.GetPayload(type_url);
+    if (!payload.has_value()) continue;
     auto* any = details.add_details();
-    any->set_type_url(std::string(kErrorInfoTypeUrl));
+    any->set_type_url(std::string(type_url));
     any->set_value(std::string(*payload));
   }
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
@@ -36,8 +38,9 @@ absl::Status FromGrpcStatus(const grpc::Status& status,
       details.ParseFromString(status.error_details())) {
     absl::Status result(code, status.error_message());
     for (const auto& any : details.details()) {
-      if (any.type_url() == kErrorInfoTypeUrl) {
-        result.SetPayload(kErrorInfoTypeUrl, absl::Cord(any.value()));
+      if (any.type_url() == kErrorInfoTypeUrl ||
+          any.type_url() == kBadRequestTypeUrl) {
+        result.SetPayload(any.type_url(), absl::Cord(any.value()));
       }
     }
     if (result.GetPayload(kErrorInfoTypeUrl).has_value()) return result;

@@ -86,6 +86,39 @@ backtest::v1::StageError ToStageError(const absl::Status& status,
   return error;
 }
 
+absl::Status InvalidFields(absl::string_view stage, absl::string_view reason,
+                           const std::vector<FieldProblem>& problems) {
+  google::rpc::BadRequest bad_request;
+  std::string message = absl::StrCat(problems.size(), " problem",
+                                     problems.size() == 1 ? "" : "s", ":");
+  for (const FieldProblem& problem : problems) {
+    auto* violation = bad_request.add_field_violations();
+    violation->set_field(problem.field);
+    violation->set_description(problem.description);
+    absl::StrAppend(&message, "\n  ", problem.field, ": ",
+                    problem.description);
+  }
+  absl::Status status =
+      StageFailure(absl::StatusCode::kInvalidArgument, stage, reason, message);
+  status.SetPayload(kBadRequestTypeUrl,
+                    absl::Cord(bad_request.SerializeAsString()));
+  return status;
+}
+
+std::vector<FieldProblem> FieldProblems(const absl::Status& status) {
+  std::vector<FieldProblem> problems;
+  const auto payload = status.GetPayload(kBadRequestTypeUrl);
+  google::rpc::BadRequest bad_request;
+  if (!payload.has_value() ||
+      !bad_request.ParseFromString(std::string(*payload))) {
+    return problems;
+  }
+  for (const auto& violation : bad_request.field_violations()) {
+    problems.push_back({violation.field(), violation.description()});
+  }
+  return problems;
+}
+
 std::string DescribeStageError(const backtest::v1::StageError& error) {
   std::string where = error.stage();
   if (!error.symbol().empty()) absl::StrAppend(&where, " at ", error.symbol());

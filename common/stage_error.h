@@ -7,6 +7,7 @@
 #define SEED_COMMON_STAGE_ERROR_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -18,6 +19,8 @@ namespace seed {
 // google.protobuf.Any, so it can be copied into google.rpc.Status.details.
 inline constexpr absl::string_view kErrorInfoTypeUrl =
     "type.googleapis.com/google.rpc.ErrorInfo";
+inline constexpr absl::string_view kBadRequestTypeUrl =
+    "type.googleapis.com/google.rpc.BadRequest";
 
 struct ErrorContext {
   std::string run_id;
@@ -43,6 +46,22 @@ absl::Status WithContext(const absl::Status& status,
 // reason "UNCLASSIFIED" with its message kept.
 backtest::v1::StageError ToStageError(const absl::Status& status,
                                       absl::string_view default_stage);
+
+// A problem with one field of a request, e.g. {"strategy.params.fast",
+// "must be an integer in [1, 1000], got 0"}.
+struct FieldProblem {
+  std::string field;
+  std::string description;
+};
+
+// INVALID_ARGUMENT listing every problem (not just the first): the message has
+// one "field: description" line each, and a google.rpc.BadRequest payload
+// carries them for programs.
+absl::Status InvalidFields(absl::string_view stage, absl::string_view reason,
+                           const std::vector<FieldProblem>& problems);
+
+// The problems InvalidFields stored; empty when there are none.
+std::vector<FieldProblem> FieldProblems(const absl::Status& status);
 
 // One line for a person: "FAILED in data at XYZ 2020-01-02: message (hint)".
 std::string DescribeStageError(const backtest::v1::StageError& error);

@@ -45,6 +45,19 @@ TEST(GrpcStatusTest, RoundTripKeepsEveryFact) {
   EXPECT_EQ(error.bar_time(), "2001-01-02");
 }
 
+TEST(GrpcStatusTest, FieldProblemsSurviveTheRoundTrip) {
+  const absl::Status status = InvalidFields(
+      "strategy", "INVALID_PARAMS",
+      {{"strategy.params.fast", "must be >= 1"},
+       {"strategy.params.slow", "unknown parameter"}});
+  EXPECT_NE(status.message().find("strategy.params.slow: unknown parameter"),
+            std::string::npos);
+  const std::vector<FieldProblem> problems = FieldProblems(
+      FromGrpcStatus(ToGrpcStatus(status), "strategy", "127.0.0.1:1"));
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_EQ(problems[1].field, "strategy.params.slow");
+}
+
 TEST(GrpcStatusTest, TransportFailureNamesTheStageAndAddress) {
   const absl::Status status = FromGrpcStatus(
       grpc::Status(grpc::StatusCode::UNAVAILABLE, "connection refused"),
