@@ -64,7 +64,10 @@ absl::Status WithContext(const absl::Status& status,
     info.set_reason("UNCLASSIFIED");
   }
   AddContext(info, context);
-  return WithErrorInfo(status.code(), status.message(), info);
+  // Copy the status so other payloads (field problems) stay with it.
+  absl::Status result = status;
+  result.SetPayload(kErrorInfoTypeUrl, absl::Cord(info.SerializeAsString()));
+  return result;
 }
 
 backtest::v1::StageError ToStageError(const absl::Status& status,

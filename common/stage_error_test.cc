@@ -56,6 +56,9 @@ TEST(GrpcStatusTest, FieldProblemsSurviveTheRoundTrip) {
       FromGrpcStatus(ToGrpcStatus(status), "strategy", "127.0.0.1:1"));
   ASSERT_EQ(problems.size(), 2u);
   EXPECT_EQ(problems[1].field, "strategy.params.slow");
+  EXPECT_EQ(FieldProblems(WithContext(status, "coordinator", {.run_id = "r"}))
+                .size(),
+            2u);
 }
 
 TEST(GrpcStatusTest, TransportFailureNamesTheStageAndAddress) {

@@ -1,0 +1,38 @@
+#include "common/health_client.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/server.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+
+namespace seed {
+
+absl::Status WaitUntilServing(const std::string& address,
+                              absl::Duration timeout) {
+  using grpc::health::v1::Health;
+  using grpc::health::v1::HealthCheckRequest;
+  using grpc::health::v1::HealthCheckResponse;
+  constexpr absl::Duration kRetryEvery = absl::Milliseconds(50);
+  auto stub = Health::NewStub(MakeChannel(address));
+  const absl::Time deadline = absl::Now() + timeout;
+  std::string last_answer = "no answer";
+  while (absl::Now() < deadline) {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
+    HealthCheckRequest request;
+    HealthCheckResponse response;
+    const grpc::Status status = stub->Check(&context, request, &response);
+    if (status.ok() && response.status() == HealthCheckResponse::SERVING) {
+      return absl::OkStatus();
+    }
+    last_answer = status.ok()
+                      ? HealthCheckResponse::ServingStatus_Name(response.status())
+                      : status.error_message();
+    absl::SleepFor(kRetryEvery);
+  }
+  return absl::UnavailableError(absl::StrCat(
+      "the service at ", address, " did not report SERVING within ",
+      absl::FormatDuration(timeout), " (last answer: ", last_answer, ")"));
+}
+
+}  // namespace seed

@@ -1,0 +1,21 @@
+// Waits for a service to report SERVING over the standard gRPC health
+// checking protocol: how `bt serve` and the integration tests know a freshly
+// started process is ready. Thread-safe.
+#ifndef SEED_COMMON_HEALTH_CLIENT_H_
+#define SEED_COMMON_HEALTH_CLIENT_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+
+namespace seed {
+
+// OK once the server at `address` answers SERVING; UNAVAILABLE naming the
+// address and the last answer when `timeout` passes first.
+absl::Status WaitUntilServing(const std::string& address,
+                              absl::Duration timeout);
+
+}  // namespace seed
+
+#endif  // SEED_COMMON_HEALTH_CLIENT_H_

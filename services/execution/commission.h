@@ -1,0 +1,34 @@
+// Commission models: what a fill pays its broker. Each model is a small class
+// behind CommissionModel, chosen by the name in execution.commission.model.
+// Thread-safe: models are immutable once built.
+#ifndef SEED_SERVICES_EXECUTION_COMMISSION_H_
+#define SEED_SERVICES_EXECUTION_COMMISSION_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "backtest/v1/spec.pb.h"
+#include "common/stage_error.h"
+
+namespace seed::execution {
+
+class CommissionModel {
+ public:
+  virtual ~CommissionModel() = default;
+
+  // Money charged for a fill of `quantity` shares at `price`.
+  virtual double Commission(double quantity, double price) const = 0;
+};
+
+// The model the spec names (an empty name means "none"), or nullptr after
+// appending every problem with the spec to *problems. Example:
+//   MakeCommissionModel(spec /* model: percent, bps: 10 */, &problems)
+//       ->Commission(100, 50.0);  // 5.0
+std::unique_ptr<CommissionModel> MakeCommissionModel(
+    const backtest::v1::CommissionSpec& spec,
+    std::vector<FieldProblem>* problems);
+
+}  // namespace seed::execution
+
+#endif  // SEED_SERVICES_EXECUTION_COMMISSION_H_

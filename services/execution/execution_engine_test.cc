@@ -1,0 +1,127 @@
+#include "services/execution/execution_engine.h"
+
+#include "common/stage_error.h"
+#include "gtest/gtest.h"
+
+namespace seed::execution {
+namespace {
+
+using backtest::v1::ExecutionStartRequest;
+
+ExecutionStartRequest Start(const std::string& run_id) {
+  ExecutionStartRequest request;
+  request.set_run_id(run_id);
+  request.add_symbols("ORCL");
+  request.mutable_execution()->mutable_commission()->set_model("percent");
+  request.mutable_execution()->mutable_commission()->set_bps(10);
+  request.mutable_execution()->mutable_slippage()->set_model("fixed_bps");
+  request.mutable_execution()->mutable_slippage()->set_bps(5);
+  return request;
+}
+
+backtest::v1::ExecuteStepRequest BuyAtStep(const std::string& run_id,
+                                           bool with_bar) {
+  backtest::v1::ExecuteStepRequest request;
+  request.set_run_id(run_id);
+  request.mutable_step()->set_time(978480000);  // 2001-01-03
+  if (with_bar) {
+    backtest::v1::Bar* bar = request.mutable_step()->add_bars();
+    bar->set_symbol(0);
+    bar->set_open(20.0);
+  }
+  request.set_available_cash(10000);
+  backtest::v1::Order* order = request.add_new_orders();
+  order->set_id(1);
+  order->set_symbol(0);
+  order->set_side(backtest::v1::BUY);
+  order->set_quantity(100);
+  order->set_type(backtest::v1::MARKET);
+  return request;
+}
+
+TEST(ExecutionEngineTest, RunsStepsAndHandsBackUnfilledOrdersAtTheEnd) {
+  ExecutionEngine engine;
+  backtest::v1::ExecutionStartResponse started;
+  ASSERT_TRUE(engine.StartRun(Start("r1"), &started).ok());
+
+  backtest::v1::ExecuteStepResponse filled;
+  ASSERT_TRUE(engine.ExecuteStep(BuyAtStep("r1", true), &filled).ok());
+  ASSERT_EQ(filled.fills_size(), 1);
+  // 20 * (1 + 0.0005) = 20.01; commission 100 * 20.01 * 0.001 = 2.001.
+  EXPECT_DOUBLE_EQ(filled.fills(0).price(), 20.01);
+  EXPECT_DOUBLE_EQ(filled.fills(0).commission(), 2.001);
+
+  backtest::v1::ExecuteStepResponse waiting;
+  ASSERT_TRUE(engine.ExecuteStep(BuyAtStep("r1", false), &waiting).ok());
+  EXPECT_EQ(waiting.working_orders(), 1);
+
+  backtest::v1::ExecutionEndRequest end;
+  end.set_run_id("r1");
+  backtest::v1::ExecutionEndResponse ended;
+  ASSERT_TRUE(engine.EndRun(end, &ended).ok());
+  EXPECT_EQ(ended.unfilled_orders_size(), 1);
+}
+
+TEST(ExecutionEngineTest, InvalidSpecListsEveryProblem) {
+  ExecutionStartRequest request;
+  request.mutable_execution()->mutable_commission()->set_model("flat");
+  request.mutable_execution()->mutable_commission()->set_bps(-1);
+  request.mutable_execution()->mutable_slippage()->set_model("random");
+  ExecutionEngine engine;
+  backtest::v1::ExecutionStartResponse response;
+  const absl::Status status = engine.StartRun(request, &response);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ToStageError(status, "").reason(), "INVALID_SPEC");
+  EXPECT_EQ(ToStageError(status, "").stage(), "execution");
+  std::vector<std::string> fields;
+  for (const FieldProblem& problem : FieldProblems(status)) {
+    fields.push_back(problem.field);
+  }
+  EXPECT_EQ(fields,
+            (std::vector<std::string>{
+                "run_id", "symbols", "execution.commission.bps",
+                "execution.commission.model", "execution.slippage.model"}));
+}
+
+TEST(ExecutionEngineTest, StartingARunTwiceIsAlreadyExists) {
+  ExecutionEngine engine;
+  backtest::v1::ExecutionStartResponse response;
+  ASSERT_TRUE(engine.StartRun(Start("r1"), &response).ok());
+  const absl::Status status = engine.StartRun(Start("r1"), &response);
+  EXPECT_EQ(status.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(ToStageError(status, "").stage(), "execution");
+}
+
+TEST(ExecutionEngineTest, UnknownOrEndedRunIsNotFound) {
+  ExecutionEngine engine;
+  backtest::v1::ExecuteStepResponse step;
+  const absl::Status unknown =
+      engine.ExecuteStep(BuyAtStep("nope", true), &step);
+  EXPECT_EQ(unknown.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(ToStageError(unknown, "").reason(), "UNKNOWN_RUN");
+
+  backtest::v1::ExecutionStartResponse started;
+  ASSERT_TRUE(engine.StartRun(Start("r1"), &started).ok());
+  backtest::v1::ExecutionEndRequest end;
+  end.set_run_id("r1");
+  backtest::v1::ExecutionEndResponse ended;
+  ASSERT_TRUE(engine.EndRun(end, &ended).ok());
+  EXPECT_EQ(engine.EndRun(end, &ended).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(engine.ExecuteStep(BuyAtStep("r1", true), &step).code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST(ExecutionEngineTest, StepFailuresCarryTheRunId) {
+  ExecutionEngine engine;
+  backtest::v1::ExecutionStartResponse started;
+  ASSERT_TRUE(engine.StartRun(Start("r1"), &started).ok());
+  backtest::v1::ExecuteStepRequest request = BuyAtStep("r1", true);
+  request.mutable_new_orders(0)->set_quantity(0);
+  backtest::v1::ExecuteStepResponse response;
+  const absl::Status status = engine.ExecuteStep(request, &response);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ToStageError(status, "").reason(), "INVALID_ORDER");
+}
+
+}  // namespace
+}  // namespace seed::execution

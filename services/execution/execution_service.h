@@ -1,0 +1,35 @@
+// The gRPC face of the execution stage: translates each rpc into a call on
+// ExecutionEngine and its absl::Status into a grpc::Status with details. No
+// logic lives here. Thread-safe: the engine is.
+#ifndef SEED_SERVICES_EXECUTION_EXECUTION_SERVICE_H_
+#define SEED_SERVICES_EXECUTION_EXECUTION_SERVICE_H_
+
+#include "backtest/v1/execution.grpc.pb.h"
+#include "services/execution/execution_engine.h"
+
+namespace seed::execution {
+
+class ExecutionServiceImpl final
+    : public backtest::v1::ExecutionService::Service {
+ public:
+  explicit ExecutionServiceImpl(ExecutionEngine& engine) : engine_(engine) {}
+
+  grpc::Status StartRun(
+      grpc::ServerContext* context,
+      const backtest::v1::ExecutionStartRequest* request,
+      backtest::v1::ExecutionStartResponse* response) override;
+  grpc::Status ExecuteStep(
+      grpc::ServerContext* context,
+      const backtest::v1::ExecuteStepRequest* request,
+      backtest::v1::ExecuteStepResponse* response) override;
+  grpc::Status EndRun(grpc::ServerContext* context,
+                      const backtest::v1::ExecutionEndRequest* request,
+                      backtest::v1::ExecutionEndResponse* response) override;
+
+ private:
+  ExecutionEngine& engine_;
+};
+
+}  // namespace seed::execution
+
+#endif  // SEED_SERVICES_EXECUTION_EXECUTION_SERVICE_H_

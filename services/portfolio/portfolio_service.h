@@ -1,0 +1,38 @@
+// The gRPC face of the portfolio stage: translates each rpc into a call on
+// PortfolioEngine and its absl::Status into a grpc::Status with details. No
+// logic lives here. Thread-safe: the engine is.
+#ifndef SEED_SERVICES_PORTFOLIO_PORTFOLIO_SERVICE_H_
+#define SEED_SERVICES_PORTFOLIO_PORTFOLIO_SERVICE_H_
+
+#include "backtest/v1/portfolio.grpc.pb.h"
+#include "services/portfolio/portfolio_engine.h"
+
+namespace seed::portfolio {
+
+class PortfolioServiceImpl final
+    : public backtest::v1::PortfolioService::Service {
+ public:
+  explicit PortfolioServiceImpl(PortfolioEngine& engine) : engine_(engine) {}
+
+  grpc::Status StartRun(
+      grpc::ServerContext* context,
+      const backtest::v1::PortfolioStartRequest* request,
+      backtest::v1::PortfolioStartResponse* response) override;
+  grpc::Status ApplyStep(grpc::ServerContext* context,
+                         const backtest::v1::ApplyStepRequest* request,
+                         backtest::v1::ApplyStepResponse* response) override;
+  grpc::Status SizeIntents(
+      grpc::ServerContext* context,
+      const backtest::v1::SizeIntentsRequest* request,
+      backtest::v1::SizeIntentsResponse* response) override;
+  grpc::Status EndRun(grpc::ServerContext* context,
+                      const backtest::v1::PortfolioEndRequest* request,
+                      backtest::v1::PortfolioEndResponse* response) override;
+
+ private:
+  PortfolioEngine& engine_;
+};
+
+}  // namespace seed::portfolio
+
+#endif  // SEED_SERVICES_PORTFOLIO_PORTFOLIO_SERVICE_H_

@@ -1,0 +1,37 @@
+// StrategyServiceImpl: the gRPC face of StrategyEngine. It only translates:
+// each rpc calls the engine method of the same name and returns its status
+// with the stage error details intact. Thread-safe as the engine is.
+#ifndef SEED_SERVICES_STRATEGY_STRATEGY_SERVICE_H_
+#define SEED_SERVICES_STRATEGY_STRATEGY_SERVICE_H_
+
+#include "backtest/v1/strategy.grpc.pb.h"
+#include "services/strategy/strategy_engine.h"
+
+namespace seed::strategy {
+
+class StrategyServiceImpl final
+    : public backtest::v1::StrategyService::Service {
+ public:
+  explicit StrategyServiceImpl(StrategyEngine& engine) : engine_(engine) {}
+
+  grpc::Status ListStrategies(
+      grpc::ServerContext* context,
+      const backtest::v1::ListStrategiesRequest* request,
+      backtest::v1::ListStrategiesResponse* response) override;
+  grpc::Status StartRun(grpc::ServerContext* context,
+                        const backtest::v1::StrategyStartRequest* request,
+                        backtest::v1::StrategyStartResponse* response) override;
+  grpc::Status OnStep(grpc::ServerContext* context,
+                      const backtest::v1::StrategyStepRequest* request,
+                      backtest::v1::StrategyStepResponse* response) override;
+  grpc::Status EndRun(grpc::ServerContext* context,
+                      const backtest::v1::StrategyEndRequest* request,
+                      backtest::v1::StrategyEndResponse* response) override;
+
+ private:
+  StrategyEngine& engine_;
+};
+
+}  // namespace seed::strategy
+
+#endif  // SEED_SERVICES_STRATEGY_STRATEGY_SERVICE_H_
