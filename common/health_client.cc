@@ -13,10 +13,12 @@ absl::Status WaitUntilServing(const std::string& address,
   using grpc::health::v1::HealthCheckRequest;
   using grpc::health::v1::HealthCheckResponse;
   constexpr absl::Duration kRetryEvery = absl::Milliseconds(50);
-  auto stub = Health::NewStub(MakeChannel(address));
   const absl::Time deadline = absl::Now() + timeout;
   std::string last_answer = "no answer";
   while (absl::Now() < deadline) {
+    // A fresh channel per attempt: a channel that failed to connect backs off
+    // for up to minutes before it tries again.
+    auto stub = Health::NewStub(MakeChannel(address));
     grpc::ClientContext context;
     context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
     HealthCheckRequest request;

@@ -1,0 +1,27 @@
+// The bt subcommands. Each takes the arguments after its name, prints for a
+// person, and returns the process exit code: 0 success, 1 a run or check that
+// failed, 2 bad usage or an invalid spec.
+#ifndef SEED_CLI_COMMANDS_H_
+#define SEED_CLI_COMMANDS_H_
+
+#include <string>
+#include <vector>
+
+namespace seed::cli {
+
+using Args = std::vector<std::string>;
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitUsage = 2;
+
+int RunCommand(const Args& args);         // bt run SPEC
+int RunsCommand(const Args& args);        // bt runs
+int ShowCommand(const Args& args);        // bt show RUN
+int StrategiesCommand(const Args& args);  // bt strategies
+int DataCommand(const Args& args);        // bt data validate|synth
+int ServeCommand(const Args& args);       // bt serve
+
+}  // namespace seed::cli
+
+#endif  // SEED_CLI_COMMANDS_H_

@@ -1,0 +1,188 @@
+#include "cli/report.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "common/stage_error.h"
+#include "common/time.h"
+
+namespace seed::cli {
+namespace {
+
+// A progress bar appears only for runs that last longer than this.
+constexpr absl::Duration kProgressDelay = absl::Seconds(1);
+constexpr int kProgressWidth = 30;
+constexpr int kTradesShown = 20;
+
+std::string Percent(double fraction) {
+  return absl::StrFormat("%.2f%%", fraction * 100.0);
+}
+
+std::string OrDash(bool has, double value, std::string (*format)(double)) {
+  return has ? format(value) : "-";
+}
+
+std::string Ratio(double value) { return absl::StrFormat("%.2f", value); }
+
+std::string Money(double value) { return absl::StrFormat("%.2f", value); }
+
+std::string StateName(v1::RunState state) {
+  switch (state) {
+    case v1::QUEUED:
+      return "QUEUED";
+    case v1::RUNNING:
+      return "RUNNING";
+    case v1::SUCCEEDED:
+      return "SUCCEEDED";
+    case v1::FAILED:
+      return "FAILED";
+    case v1::CANCELLED:
+      return "CANCELLED";
+    default:
+      return "UNKNOWN";
+  }
+}
+
+void Row(std::string& out, absl::string_view name, absl::string_view value) {
+  absl::StrAppend(&out, absl::StrFormat("  %-16s %14s\n", name, value));
+}
+
+}  // namespace
+
+std::string FormatSummary(const v1::RunSummary& run) {
+  std::string out = absl::StrCat("run ", run.run_id(), "  ", run.name(), "  ",
+                                 StateName(run.state()), "\n");
+  absl::StrAppend(&out, "strategy ", run.strategy(), " on ",
+                  absl::StrJoin(run.symbols(), ", "));
+  if (!run.first_time().empty()) {
+    absl::StrAppend(&out, ", ", run.first_time(), "..", run.last_time());
+  }
+  absl::StrAppend(&out, "\n");
+  if (run.has_error() && !run.error().stage().empty()) {
+    absl::StrAppend(&out, DescribeStageError(run.error()), "\n");
+  }
+  if (!run.has_metrics()) return out;
+  const v1::Metrics& m = run.metrics();
+  absl::StrAppend(&out, "\n");
+  Row(out, "total return", Percent(m.total_return()));
+  Row(out, "CAGR", OrDash(m.has_cagr(), m.cagr(), Percent));
+  Row(out, "Sharpe", OrDash(m.has_sharpe(), m.sharpe(), Ratio));
+  Row(out, "max drawdown", Percent(-m.max_drawdown()));
+  Row(out, "trades",
+      m.open_trades() > 0
+          ? absl::StrCat(m.trades(), " (+", m.open_trades(), " open)")
+          : absl::StrCat(m.trades()));
+  Row(out, "win rate", OrDash(m.has_win_rate(), m.win_rate(), Percent));
+  Row(out, "profit factor",
+      OrDash(m.has_profit_factor(), m.profit_factor(), Ratio));
+  Row(out, "commission", Money(m.total_commission()));
+  Row(out, "final equity", Money(m.final_equity()));
+  return out;
+}
+
+std::string FormatRunList(const v1::ListRunsResponse& runs) {
+  if (runs.runs().empty()) return "no runs stored yet (bt run SPEC)\n";
+  std::string out = absl::StrFormat("%-24s %-10s %-20s %-14s %-20s %10s\n",
+                                    "RUN", "STATE", "NAME", "STRATEGY",
+                                    "CREATED", "RETURN");
+  for (const v1::RunSummary& run : runs.runs()) {
+    absl::StrAppend(
+        &out, absl::StrFormat(
+                  "%-24s %-10s %-20s %-14s %-20s %10s\n", run.run_id(),
+                  StateName(run.state()), run.name().substr(0, 20),
+                  run.strategy(), run.created_at(),
+                  run.has_metrics() ? Percent(run.metrics().total_return())
+                                    : "-"));
+  }
+  return out;
+}
+
+std::string FormatRunDetails(const v1::GetRunResponse& run) {
+  std::string out = FormatSummary(run.run());
+  absl::StrAppend(&out, "\nfingerprint\n  spec   ", run.run().spec_hash(),
+                  "\n  data   ", run.run().data_hash(), "\n  engine ",
+                  run.run().engine_version(), "\n  stored ", run.location(),
+                  "\n");
+  absl::StrAppend(&out, "\ntrades (", run.trades_size(), ")\n");
+  int shown = 0;
+  for (const v1::Trade& trade : run.trades()) {
+    if (shown++ == kTradesShown) {
+      absl::StrAppend(&out, "  ... ", run.trades_size() - kTradesShown,
+                      " more (bt run --export DIR writes them all)\n");
+      break;
+    }
+    absl::StrAppend(
+        &out,
+        absl::StrFormat("  %-8s %-5s %s @ %.4f -> %s @ %.4f  qty %.0f  net "
+                        "%.2f  %s\n",
+                        trade.symbol(), trade.side() == v1::SELL ? "short" : "long",
+                        FormatTime(trade.entry_time()), trade.entry_price(),
+                        trade.exit_time() == 0 ? std::string("(open)")
+                                               : FormatTime(trade.exit_time()),
+                        trade.exit_price(), trade.quantity(), trade.net_pnl(),
+                        trade.exit_reason()));
+  }
+  if (run.rejections_size() > 0) {
+    absl::StrAppend(&out, "\nrejected orders (", run.rejections_size(), ")\n");
+    for (const v1::Rejection& rejection : run.rejections()) {
+      absl::StrAppend(&out, "  ", FormatTime(rejection.time()), " ",
+                      rejection.stage(), " ", rejection.code(), ": ",
+                      rejection.message(), "\n");
+    }
+  }
+  return out;
+}
+
+std::string FormatQualityReport(const v1::DataQualityReport& report) {
+  std::string out;
+  for (const v1::FileReport& file : report.files()) {
+    int64_t bad = 0;
+    for (const auto& [kind, count] : file.issue_counts()) {
+      if (kind != "gap") bad += count;
+    }
+    absl::StrAppend(&out, bad == 0 ? "ok    " : "BAD   ", file.symbol(), "  ",
+                    file.path(), "\n      ", file.format(), ", ",
+                    file.rows_read(), " rows, ", file.first_time(), "..",
+                    file.last_time(), ", interval ", file.interval_seconds(),
+                    " s\n");
+    for (const auto& [kind, count] : file.issue_counts()) {
+      absl::StrAppend(&out, "      ", count, " x ", kind,
+                      kind == "gap" ? " (warning)" : "", "\n");
+    }
+    for (const v1::DataIssue& issue : file.issues()) {
+      absl::StrAppend(&out, "        line ", issue.line(), " ", issue.time(),
+                      ": ", issue.message(), "\n");
+    }
+  }
+  return out;
+}
+
+ProgressBar::ProgressBar()
+    : enabled_(isatty(STDERR_FILENO) != 0), started_(absl::Now()) {}
+
+void ProgressBar::Update(const v1::RunProgress& progress) {
+  if (!enabled_ || absl::Now() - started_ < kProgressDelay) return;
+  const double fraction = std::min(1.0, std::max(0.0, progress.fraction_done()));
+  const int filled = static_cast<int>(fraction * kProgressWidth);
+  std::fprintf(stderr, "\r[%s%s] %5.1f%%  %s  %lld steps ",
+               std::string(filled, '#').c_str(),
+               std::string(kProgressWidth - filled, '.').c_str(),
+               fraction * 100.0, progress.current_time().c_str(),
+               static_cast<long long>(progress.steps_done()));
+  std::fflush(stderr);
+  drawn_ = true;
+}
+
+void ProgressBar::Finish() {
+  if (!drawn_) return;
+  std::fprintf(stderr, "\r%*s\r", kProgressWidth + 50, "");
+  std::fflush(stderr);
+  drawn_ = false;
+}
+
+}  // namespace seed::cli

@@ -1,0 +1,195 @@
+// bt run SPEC [--remote ADDR] [--export DIR]: runs a backtest in this process
+// (default) or on a running coordinator, with progress, a summary and exports.
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "backtest/v1/coordinator.grpc.pb.h"
+#include "cli/commands.h"
+#include "cli/report.h"
+#include "cli/stage_access.h"
+#include "common/grpc_status.h"
+#include "common/server.h"
+#include "common/stage_error.h"
+#include "services/coordinator/run_manager.h"
+#include "services/results/export.h"
+
+namespace seed::cli {
+namespace {
+
+// How often the waiting client looks at progress and at Ctrl-C.
+constexpr absl::Duration kPollInterval = absl::Milliseconds(100);
+
+volatile std::sig_atomic_t g_interrupted = 0;
+void OnInterrupt(int) { g_interrupted = 1; }
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) {
+    return absl::NotFoundError(
+        absl::StrCat("cannot read spec file ", path,
+                     ": it does not exist or is not readable"));
+  }
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+// Exports, prints the outcome and returns the exit code.
+int Conclude(const v1::RunProgress& progress, const Flags& flags,
+             coordinator::ResultsStage& results) {
+  for (const std::string& notice : progress.notices()) {
+    std::cerr << "note: " << notice << "\n";
+  }
+  std::cout << FormatSummary(progress.summary());
+  if (!progress.results_location().empty()) {
+    std::cout << "\nresults stored in " << progress.results_location()
+              << "  (bt show " << progress.run_id() << ")\n";
+  }
+  if (const auto directory = flags.Get("export")) {
+    v1::GetRunRequest request;
+    request.set_run_id(progress.run_id());
+    request.set_include_records(true);
+    v1::GetRunResponse run;
+    absl::Status status = results.GetRun(request, &run);
+    if (status.ok()) status = results::ExportRun(run, *directory);
+    if (!status.ok()) {
+      PrintError(status);
+      return kExitFailed;
+    }
+    std::cout << "exported trades.csv, equity.csv and metrics.json to "
+              << *directory << "\n";
+  }
+  return progress.state() == v1::SUCCEEDED ? kExitOk : kExitFailed;
+}
+
+int RunEmbedded(const std::string& spec_text, const Flags& flags) {
+  absl::StatusOr<StageOptions> options = ReadStageOptions(flags);
+  if (!options.ok()) {
+    PrintError(options.status());
+    return kExitUsage;
+  }
+  absl::StatusOr<coordinator::Stages> stages = OpenStages(*options);
+  if (!stages.ok()) {
+    PrintError(stages.status());
+    return kExitFailed;
+  }
+  coordinator::RunManager runs(*std::move(stages));
+  absl::StatusOr<std::string> run_id =
+      runs.Submit(spec_text, std::filesystem::current_path().string());
+  if (!run_id.ok()) {
+    PrintError(run_id.status());
+    return absl::IsInvalidArgument(run_id.status()) ? kExitUsage : kExitFailed;
+  }
+  ProgressBar bar;
+  int64_t version = 0;
+  bool cancel_sent = false;
+  for (;;) {
+    absl::StatusOr<v1::RunProgress> progress =
+        runs.WaitForUpdate(*run_id, &version, kPollInterval);
+    if (!progress.ok()) {
+      PrintError(progress.status());
+      return kExitFailed;
+    }
+    if (g_interrupted && !cancel_sent) {
+      runs.Cancel(*run_id).IgnoreError();  // the final state reports it
+      cancel_sent = true;
+    }
+    const v1::RunState state = progress->state();
+    if (state == v1::SUCCEEDED || state == v1::FAILED ||
+        state == v1::CANCELLED) {
+      bar.Finish();
+      return Conclude(*progress, flags, *runs.stages().results);
+    }
+    bar.Update(*progress);
+  }
+}
+
+int RunRemote(const std::string& spec_text, const Flags& flags) {
+  absl::StatusOr<StageOptions> options = ReadStageOptions(flags);
+  if (!options.ok()) {
+    PrintError(options.status());
+    return kExitUsage;
+  }
+  const std::string address = *flags.Get("remote");
+  auto stub = v1::CoordinatorService::NewStub(MakeChannel(address));
+  v1::SubmitRunRequest submit;
+  submit.set_spec_yaml(spec_text);
+  submit.set_base_dir(std::filesystem::current_path().string());
+  v1::SubmitRunResponse submitted;
+  {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+    const absl::Status status = FromGrpcStatus(
+        stub->SubmitRun(&context, submit, &submitted), "coordinator", address);
+    if (!status.ok()) {
+      PrintError(status);
+      return absl::IsInvalidArgument(status) ? kExitUsage : kExitFailed;
+    }
+  }
+  std::cerr << "submitted run " << submitted.run_id() << " to " << address
+            << "\n";
+  grpc::ClientContext watch_context;
+  v1::WatchRunRequest watch;
+  watch.set_run_id(submitted.run_id());
+  auto reader = stub->WatchRun(&watch_context, watch);
+  ProgressBar bar;
+  v1::RunProgress progress;
+  v1::RunProgress last;
+  while (reader->Read(&progress)) {
+    if (g_interrupted) {
+      grpc::ClientContext cancel_context;
+      cancel_context.set_deadline(
+          absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+      v1::CancelRunRequest cancel;
+      cancel.set_run_id(submitted.run_id());
+      v1::CancelRunResponse cancelled;
+      stub->CancelRun(&cancel_context, cancel, &cancelled);
+      g_interrupted = 0;
+    }
+    bar.Update(progress);
+    last = progress;
+  }
+  bar.Finish();
+  const absl::Status status =
+      FromGrpcStatus(reader->Finish(), "coordinator", address);
+  if (!status.ok()) {
+    PrintError(status);
+    std::cerr << "the run may still be going: bt show " << submitted.run_id()
+              << " --results=ADDR\n";
+    return kExitFailed;
+  }
+  coordinator::Stages stages =
+      coordinator::MakeRemoteStages(options->addresses);
+  return Conclude(last, flags, *stages.results);
+}
+
+}  // namespace
+
+int RunCommand(const Args& args) {
+  std::set<std::string> valued = kStageFlags;
+  valued.insert({"remote", "export"});
+  absl::StatusOr<Flags> flags = Flags::Parse(args, valued, {});
+  if (!flags.ok() || flags->positional().size() != 1) {
+    if (!flags.ok()) PrintError(flags.status());
+    std::cerr << "usage: bt run SPEC.yaml [--export DIR] [--db FILE]\n"
+                 "       bt run SPEC.yaml --remote HOST:PORT [--results "
+                 "HOST:PORT] [--export DIR]\n";
+    return kExitUsage;
+  }
+  absl::StatusOr<std::string> spec_text = ReadFile(flags->positional()[0]);
+  if (!spec_text.ok()) {
+    PrintError(spec_text.status());
+    return kExitUsage;
+  }
+  std::signal(SIGINT, OnInterrupt);
+  std::signal(SIGTERM, OnInterrupt);
+  return flags->Has("remote") ? RunRemote(*spec_text, *flags)
+                              : RunEmbedded(*spec_text, *flags);
+}
+
+}  // namespace seed::cli

@@ -1,0 +1,38 @@
+// How a bt command reaches the stages: in this process (the default, results
+// in the local SQLite file) or over gRPC at the addresses of a services
+// config and --data=ADDR style flags. Not thread-safe.
+#ifndef SEED_CLI_STAGE_ACCESS_H_
+#define SEED_CLI_STAGE_ACCESS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "cli/flags.h"
+#include "services/coordinator/remote_stages.h"
+#include "services/coordinator/stages.h"
+
+namespace seed::cli {
+
+// Options every command that touches stages accepts.
+inline const std::set<std::string> kStageFlags = {
+    "db",        "config",    "data",    "strategy",
+    "portfolio", "execution", "results", "coordinator"};
+
+struct StageOptions {
+  std::string database;  // --db, else the results library's default path
+  bool remote = false;   // true when any service address was given
+  coordinator::ServiceAddresses addresses;
+};
+
+// Reads --db, --config=FILE and --<service>=ADDR from the flag values.
+absl::StatusOr<StageOptions> ReadStageOptions(const Flags& flags);
+
+absl::StatusOr<coordinator::Stages> OpenStages(const StageOptions& options);
+
+// Prints a failed status for a person: stage, reason, field problems, hint.
+void PrintError(const absl::Status& status);
+
+}  // namespace seed::cli
+
+#endif  // SEED_CLI_STAGE_ACCESS_H_

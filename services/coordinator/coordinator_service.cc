@@ -1,0 +1,72 @@
+#include "services/coordinator/coordinator_service.h"
+
+#include "common/grpc_status.h"
+#include "common/stage_error.h"
+
+namespace seed::coordinator {
+namespace {
+// How long a watcher waits for news before checking whether its client left.
+constexpr absl::Duration kWatchPoll = absl::Milliseconds(250);
+
+bool IsFinal(v1::RunState state) {
+  return state == v1::SUCCEEDED || state == v1::FAILED ||
+         state == v1::CANCELLED;
+}
+}  // namespace
+
+grpc::Status CoordinatorServiceImpl::ValidateSpec(
+    grpc::ServerContext*, const v1::ValidateSpecRequest* request,
+    v1::ValidateSpecResponse* response) {
+  absl::StatusOr<std::string> canonical =
+      runs_.Validate(request->spec_yaml(), request->base_dir());
+  if (canonical.ok()) {
+    response->set_canonical_spec(*canonical);
+    return grpc::Status::OK;
+  }
+  const std::vector<FieldProblem> problems = FieldProblems(canonical.status());
+  if (problems.empty()) return ToGrpcStatus(canonical.status());
+  for (const FieldProblem& problem : problems) {
+    auto* violation = response->add_problems();
+    violation->set_field(problem.field);
+    violation->set_description(problem.description);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status CoordinatorServiceImpl::SubmitRun(
+    grpc::ServerContext*, const v1::SubmitRunRequest* request,
+    v1::SubmitRunResponse* response) {
+  absl::StatusOr<std::string> run_id =
+      runs_.Submit(request->spec_yaml(), request->base_dir());
+  if (!run_id.ok()) return ToGrpcStatus(run_id.status());
+  response->set_run_id(*run_id);
+  return grpc::Status::OK;
+}
+
+grpc::Status CoordinatorServiceImpl::WatchRun(
+    grpc::ServerContext* context, const v1::WatchRunRequest* request,
+    grpc::ServerWriter<v1::RunProgress>* writer) {
+  int64_t version = 0;
+  while (!context->IsCancelled()) {
+    const int64_t seen = version;
+    absl::StatusOr<v1::RunProgress> progress =
+        runs_.WaitForUpdate(request->run_id(), &version, kWatchPoll);
+    if (!progress.ok()) return ToGrpcStatus(progress.status());
+    if (version == seen) continue;
+    if (!writer->Write(*progress)) break;  // the client went away
+    if (IsFinal(progress->state())) return grpc::Status::OK;
+  }
+  return grpc::Status(grpc::StatusCode::CANCELLED,
+                      "the client stopped watching; the run goes on");
+}
+
+grpc::Status CoordinatorServiceImpl::CancelRun(
+    grpc::ServerContext*, const v1::CancelRunRequest* request,
+    v1::CancelRunResponse* response) {
+  absl::StatusOr<v1::RunState> state = runs_.Cancel(request->run_id());
+  if (!state.ok()) return ToGrpcStatus(state.status());
+  response->set_state(*state);
+  return grpc::Status::OK;
+}
+
+}  // namespace seed::coordinator

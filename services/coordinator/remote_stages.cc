@@ -1,0 +1,198 @@
+#include "services/coordinator/remote_stages.h"
+
+#include <memory>
+#include <utility>
+
+#include "absl/strings/string_view.h"
+#include "backtest/v1/data.grpc.pb.h"
+#include "backtest/v1/execution.grpc.pb.h"
+#include "backtest/v1/portfolio.grpc.pb.h"
+#include "backtest/v1/results.grpc.pb.h"
+#include "backtest/v1/strategy.grpc.pb.h"
+#include "common/grpc_status.h"
+#include "common/server.h"
+
+namespace seed::coordinator {
+namespace {
+
+// One remote service: its stub, address and deadlines. Call() is the only
+// place a stage RPC is made, so every call gets a deadline and error mapping.
+template <typename Service>
+class Remote {
+ public:
+  Remote(absl::string_view stage, std::string address, RemoteOptions options)
+      : stage_(stage),
+        address_(std::move(address)),
+        options_(options),
+        stub_(Service::NewStub(MakeChannel(address_))) {}
+
+  template <typename Request, typename Response>
+  absl::Status Call(grpc::Status (Service::Stub::*method)(grpc::ClientContext*,
+                                                          const Request&,
+                                                          Response*),
+                    const Request& request, Response* response,
+                    bool bulk = false) {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(
+        absl::Now() +
+        (bulk ? options_.bulk_deadline : options_.step_deadline)));
+    return FromGrpcStatus(((*stub_).*method)(&context, request, response),
+                          stage_, address_);
+  }
+
+ private:
+  absl::string_view stage_;
+  std::string address_;
+  RemoteOptions options_;
+  std::unique_ptr<typename Service::Stub> stub_;
+};
+
+using DataRpc = v1::DataService;
+using StrategyRpc = v1::StrategyService;
+using PortfolioRpc = v1::PortfolioService;
+using ExecutionRpc = v1::ExecutionService;
+using ResultsRpc = v1::ResultsService;
+
+class RemoteData final : public DataStage {
+ public:
+  RemoteData(std::string address, RemoteOptions options)
+      : remote_("data", std::move(address), options) {}
+  absl::Status OpenDataset(const v1::OpenDatasetRequest& request,
+                           v1::OpenDatasetResponse* response) override {
+    return remote_.Call(&DataRpc::Stub::OpenDataset, request, response, true);
+  }
+  absl::Status ReadBars(const v1::ReadBarsRequest& request,
+                        v1::ReadBarsResponse* response) override {
+    return remote_.Call(&DataRpc::Stub::ReadBars, request, response);
+  }
+  absl::Status CloseDataset(const v1::CloseDatasetRequest& request,
+                            v1::CloseDatasetResponse* response) override {
+    return remote_.Call(&DataRpc::Stub::CloseDataset, request, response);
+  }
+  absl::Status ValidateFiles(const v1::ValidateFilesRequest& request,
+                             v1::ValidateFilesResponse* response) override {
+    return remote_.Call(&DataRpc::Stub::ValidateFiles, request, response, true);
+  }
+
+ private:
+  Remote<DataRpc> remote_;
+};
+
+class RemoteStrategy final : public StrategyStage {
+ public:
+  RemoteStrategy(std::string address, RemoteOptions options)
+      : remote_("strategy", std::move(address), options) {}
+  absl::Status ListStrategies(const v1::ListStrategiesRequest& request,
+                              v1::ListStrategiesResponse* response) override {
+    return remote_.Call(&StrategyRpc::Stub::ListStrategies, request, response);
+  }
+  absl::Status StartRun(const v1::StrategyStartRequest& request,
+                        v1::StrategyStartResponse* response) override {
+    return remote_.Call(&StrategyRpc::Stub::StartRun, request, response);
+  }
+  absl::Status OnStep(const v1::StrategyStepRequest& request,
+                      v1::StrategyStepResponse* response) override {
+    return remote_.Call(&StrategyRpc::Stub::OnStep, request, response);
+  }
+  absl::Status EndRun(const v1::StrategyEndRequest& request,
+                      v1::StrategyEndResponse* response) override {
+    return remote_.Call(&StrategyRpc::Stub::EndRun, request, response);
+  }
+
+ private:
+  Remote<StrategyRpc> remote_;
+};
+
+class RemotePortfolio final : public PortfolioStage {
+ public:
+  RemotePortfolio(std::string address, RemoteOptions options)
+      : remote_("portfolio", std::move(address), options) {}
+  absl::Status StartRun(const v1::PortfolioStartRequest& request,
+                        v1::PortfolioStartResponse* response) override {
+    return remote_.Call(&PortfolioRpc::Stub::StartRun, request, response);
+  }
+  absl::Status ApplyStep(const v1::ApplyStepRequest& request,
+                         v1::ApplyStepResponse* response) override {
+    return remote_.Call(&PortfolioRpc::Stub::ApplyStep, request, response);
+  }
+  absl::Status SizeIntents(const v1::SizeIntentsRequest& request,
+                           v1::SizeIntentsResponse* response) override {
+    return remote_.Call(&PortfolioRpc::Stub::SizeIntents, request, response);
+  }
+  absl::Status EndRun(const v1::PortfolioEndRequest& request,
+                      v1::PortfolioEndResponse* response) override {
+    return remote_.Call(&PortfolioRpc::Stub::EndRun, request, response);
+  }
+
+ private:
+  Remote<PortfolioRpc> remote_;
+};
+
+class RemoteExecution final : public ExecutionStage {
+ public:
+  RemoteExecution(std::string address, RemoteOptions options)
+      : remote_("execution", std::move(address), options) {}
+  absl::Status StartRun(const v1::ExecutionStartRequest& request,
+                        v1::ExecutionStartResponse* response) override {
+    return remote_.Call(&ExecutionRpc::Stub::StartRun, request, response);
+  }
+  absl::Status ExecuteStep(const v1::ExecuteStepRequest& request,
+                           v1::ExecuteStepResponse* response) override {
+    return remote_.Call(&ExecutionRpc::Stub::ExecuteStep, request, response);
+  }
+  absl::Status EndRun(const v1::ExecutionEndRequest& request,
+                      v1::ExecutionEndResponse* response) override {
+    return remote_.Call(&ExecutionRpc::Stub::EndRun, request, response);
+  }
+
+ private:
+  Remote<ExecutionRpc> remote_;
+};
+
+class RemoteResults final : public ResultsStage {
+ public:
+  RemoteResults(std::string address, RemoteOptions options)
+      : remote_("results", std::move(address), options) {}
+  absl::Status BeginRun(const v1::BeginRunRequest& request,
+                        v1::BeginRunResponse* response) override {
+    return remote_.Call(&ResultsRpc::Stub::BeginRun, request, response);
+  }
+  absl::Status AppendRecords(const v1::AppendRecordsRequest& request,
+                             v1::AppendRecordsResponse* response) override {
+    return remote_.Call(&ResultsRpc::Stub::AppendRecords, request, response,
+                        true);
+  }
+  absl::Status FinishRun(const v1::FinishRunRequest& request,
+                         v1::FinishRunResponse* response) override {
+    return remote_.Call(&ResultsRpc::Stub::FinishRun, request, response, true);
+  }
+  absl::Status ListRuns(const v1::ListRunsRequest& request,
+                        v1::ListRunsResponse* response) override {
+    return remote_.Call(&ResultsRpc::Stub::ListRuns, request, response);
+  }
+  absl::Status GetRun(const v1::GetRunRequest& request,
+                      v1::GetRunResponse* response) override {
+    return remote_.Call(&ResultsRpc::Stub::GetRun, request, response, true);
+  }
+
+ private:
+  Remote<ResultsRpc> remote_;
+};
+
+}  // namespace
+
+Stages MakeRemoteStages(const ServiceAddresses& addresses,
+                        const RemoteOptions& options) {
+  Stages stages;
+  stages.data = std::make_unique<RemoteData>(addresses.data, options);
+  stages.strategy =
+      std::make_unique<RemoteStrategy>(addresses.strategy, options);
+  stages.portfolio =
+      std::make_unique<RemotePortfolio>(addresses.portfolio, options);
+  stages.execution =
+      std::make_unique<RemoteExecution>(addresses.execution, options);
+  stages.results = std::make_unique<RemoteResults>(addresses.results, options);
+  return stages;
+}
+
+}  // namespace seed::coordinator

@@ -1,0 +1,36 @@
+// Stage interfaces bound to gRPC clients of separately running services
+// (distributed mode). Every call carries a deadline; transport failures come
+// back as stage errors naming the service and its address.
+#ifndef SEED_SERVICES_COORDINATOR_REMOTE_STAGES_H_
+#define SEED_SERVICES_COORDINATOR_REMOTE_STAGES_H_
+
+#include <string>
+
+#include "absl/time/time.h"
+#include "services/coordinator/stages.h"
+
+namespace seed::coordinator {
+
+struct ServiceAddresses {
+  std::string data = "127.0.0.1:7101";
+  std::string strategy = "127.0.0.1:7102";
+  std::string portfolio = "127.0.0.1:7103";
+  std::string execution = "127.0.0.1:7104";
+  std::string results = "127.0.0.1:7105";
+  std::string coordinator = "127.0.0.1:7100";
+};
+
+struct RemoteOptions {
+  // Per-step calls are small; a stage that takes longer than this on one step
+  // is stuck, and the run fails naming it rather than hanging.
+  absl::Duration step_deadline = absl::Seconds(30);
+  // Loading and validating files, or writing a run's records, may take longer.
+  absl::Duration bulk_deadline = absl::Seconds(300);
+};
+
+Stages MakeRemoteStages(const ServiceAddresses& addresses,
+                        const RemoteOptions& options = {});
+
+}  // namespace seed::coordinator
+
+#endif  // SEED_SERVICES_COORDINATOR_REMOTE_STAGES_H_

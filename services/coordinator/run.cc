@@ -1,0 +1,431 @@
+#include "services/coordinator/run.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/sha256.h"
+#include "common/stage_error.h"
+#include "common/time.h"
+#include "common/version.h"
+#include "services/coordinator/spec.h"
+#include "services/coordinator/step_merger.h"
+
+namespace seed::coordinator {
+namespace {
+
+constexpr absl::string_view kStage = "coordinator";
+// Steps between progress reports and between writes to the results stage:
+// often enough for a live progress bar, rare enough to cost nothing per step.
+constexpr int64_t kProgressEverySteps = 4096;
+constexpr int kFlushEveryEquityPoints = 16384;
+
+// Adds a stage's field problems to `problems`, or keeps its first other error.
+void Collect(const absl::Status& status, std::vector<FieldProblem>& problems,
+             absl::Status& other_error) {
+  if (status.ok()) return;
+  const std::vector<FieldProblem> fields = FieldProblems(status);
+  if (!fields.empty()) {
+    problems.insert(problems.end(), fields.begin(), fields.end());
+  } else if (other_error.ok()) {
+    other_error = status;
+  }
+}
+
+template <typename Field>
+void Append(const Field& from, Field* to) {
+  to->MergeFrom(from);
+}
+
+}  // namespace
+
+Run::Run(Stages& stages, backtest::v1::BacktestSpec spec, std::string run_id)
+    : stages_(stages), spec_(std::move(spec)), run_id_(std::move(run_id)) {
+  pending_records_.set_run_id(run_id_);
+  progress_.set_run_id(run_id_);
+  progress_.set_state(v1::QUEUED);
+}
+
+Run::~Run() {
+  if (stages_started_) EndStages();
+}
+
+absl::StatusOr<std::unique_ptr<Run>> Run::Prepare(
+    Stages& stages, const backtest::v1::BacktestSpec& spec,
+    std::string run_id) {
+  std::unique_ptr<Run> run(new Run(stages, spec, std::move(run_id)));
+  std::vector<FieldProblem> problems;
+  absl::Status other_error;
+
+  v1::StrategyStartRequest strategy_request;
+  strategy_request.set_run_id(run->run_id_);
+  *strategy_request.mutable_strategy() = spec.strategy();
+  *strategy_request.mutable_symbols() = spec.data().symbols();
+  v1::StrategyStartResponse strategy_response;
+  const absl::Status strategy_status =
+      stages.strategy->StartRun(strategy_request, &strategy_response);
+  Collect(strategy_status, problems, other_error);
+
+  v1::PortfolioStartRequest portfolio_request;
+  portfolio_request.set_run_id(run->run_id_);
+  *portfolio_request.mutable_portfolio() = spec.portfolio();
+  *portfolio_request.mutable_symbols() = spec.data().symbols();
+  v1::PortfolioStartResponse portfolio_response;
+  const absl::Status portfolio_status =
+      stages.portfolio->StartRun(portfolio_request, &portfolio_response);
+  Collect(portfolio_status, problems, other_error);
+
+  v1::ExecutionStartRequest execution_request;
+  execution_request.set_run_id(run->run_id_);
+  *execution_request.mutable_execution() = spec.execution();
+  *execution_request.mutable_symbols() = spec.data().symbols();
+  v1::ExecutionStartResponse execution_response;
+  const absl::Status execution_status =
+      stages.execution->StartRun(execution_request, &execution_response);
+  Collect(execution_status, problems, other_error);
+
+  // From here the destructor ends whatever did start.
+  run->stages_started_ = true;
+  if (!problems.empty() || !other_error.ok()) {
+    run->EndStages();
+    if (!problems.empty()) {
+      return InvalidFields(kStage, "INVALID_SPEC", problems);
+    }
+    return WithContext(other_error, kStage, {.run_id = run->run_id_});
+  }
+  if (strategy_response.has_resolved()) {
+    *run->spec_.mutable_strategy() = strategy_response.resolved();
+  }
+  absl::StatusOr<std::string> canonical = CanonicalSpecJson(run->spec_);
+  if (!canonical.ok()) return canonical.status();
+  run->canonical_spec_ = *std::move(canonical);
+  run->spec_hash_ = Sha256Hex(run->canonical_spec_);
+  return run;
+}
+
+void Run::Notice(std::string text) { progress_.add_notices(std::move(text)); }
+
+void Run::EndStages() {
+  stages_started_ = false;
+  v1::StrategyEndRequest strategy_request;
+  strategy_request.set_run_id(run_id_);
+  v1::StrategyEndResponse strategy_response;
+  absl::Status status =
+      stages_.strategy->EndRun(strategy_request, &strategy_response);
+  if (!status.ok() && !absl::IsNotFound(status)) {
+    Notice(absl::StrCat("strategy stage could not end the run: ",
+                        status.message()));
+  }
+  v1::PortfolioEndRequest portfolio_request;
+  portfolio_request.set_run_id(run_id_);
+  v1::PortfolioEndResponse portfolio_response;
+  status = stages_.portfolio->EndRun(portfolio_request, &portfolio_response);
+  if (!status.ok() && !absl::IsNotFound(status)) {
+    Notice(absl::StrCat("portfolio stage could not end the run: ",
+                        status.message()));
+  }
+  v1::ExecutionEndRequest execution_request;
+  execution_request.set_run_id(run_id_);
+  v1::ExecutionEndResponse execution_response;
+  status = stages_.execution->EndRun(execution_request, &execution_response);
+  if (!status.ok() && !absl::IsNotFound(status)) {
+    Notice(absl::StrCat("execution stage could not end the run: ",
+                        status.message()));
+  }
+}
+
+absl::Status Run::FlushRecords() {
+  if (pending_records_.equity_size() == 0 && pending_records_.fills_size() == 0 &&
+      pending_records_.rejections_size() == 0 &&
+      pending_records_.trades_size() == 0) {
+    return absl::OkStatus();
+  }
+  v1::AppendRecordsResponse response;
+  absl::Status status =
+      stages_.results->AppendRecords(pending_records_, &response);
+  pending_records_.Clear();
+  pending_records_.set_run_id(run_id_);
+  return status;
+}
+
+absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
+                           const ProgressCallback& on_progress) {
+  int64_t first_time = 0, last_time = 0;
+  for (const auto& symbol : dataset.symbols()) {
+    const int64_t first = ParseTime(symbol.first_time()).value_or(0);
+    const int64_t last = ParseTime(symbol.last_time()).value_or(0);
+    first_time = first_time == 0 ? first : std::min(first_time, first);
+    last_time = std::max(last_time, last);
+  }
+  StepMerger merger(*stages_.data, dataset_id_, spec_.data().symbols_size());
+
+  v1::TimeStep step;
+  v1::ExecuteStepRequest execute_request;
+  v1::ExecuteStepResponse execute_response;
+  v1::ApplyStepRequest apply_request;
+  v1::ApplyStepResponse apply_response;
+  v1::StrategyStepRequest strategy_request;
+  v1::StrategyStepResponse strategy_response;
+  v1::SizeIntentsRequest size_request;
+  v1::SizeIntentsResponse size_response;
+  execute_request.set_run_id(run_id_);
+  apply_request.set_run_id(run_id_);
+  strategy_request.set_run_id(run_id_);
+  size_request.set_run_id(run_id_);
+
+  // Orders accepted at the previous step, and rejections the strategy has not
+  // heard of yet (sizing happens after its hook, so it hears at the next step).
+  google::protobuf::RepeatedPtrField<v1::Order> new_orders;
+  google::protobuf::RepeatedPtrField<v1::Rejection> untold_rejections;
+  int working_orders = 0;
+  double cash = spec_.portfolio().initial_cash();
+
+  for (;;) {
+    if (cancel_requested_) {
+      return StageFailure(
+          absl::StatusCode::kCancelled, kStage, "CANCELLED",
+          absl::StrCat("cancelled by request after ", progress_.steps_done(),
+                       " steps"));
+    }
+    absl::StatusOr<bool> more = merger.Next(&step);
+    if (!more.ok()) return more.status();
+    if (!*more) break;
+    current_time_ = step.time();
+    in_step_ = true;
+
+    // 1. Execution fills the orders working before t against the bars at t.
+    //    With nothing working and nothing new, there is nothing to fill.
+    execute_response.Clear();
+    if (working_orders > 0 || !new_orders.empty()) {
+      execute_request.mutable_new_orders()->Swap(&new_orders);
+      new_orders.Clear();
+      execute_request.set_available_cash(cash);
+      execute_request.mutable_step()->Swap(&step);
+      absl::Status status =
+          stages_.execution->ExecuteStep(execute_request, &execute_response);
+      execute_request.mutable_step()->Swap(&step);
+      if (!status.ok()) return status;
+      working_orders = execute_response.working_orders();
+    }
+
+    // 2. The portfolio applies the fills and marks to the closes at t.
+    *apply_request.mutable_fills() = execute_response.fills();
+    apply_request.mutable_step()->Swap(&step);
+    absl::Status status = stages_.portfolio->ApplyStep(apply_request,
+                                                       &apply_response);
+    apply_request.mutable_step()->Swap(&step);
+    if (!status.ok()) return status;
+    cash = apply_response.view().cash();
+
+    // 3. The strategy hears of its fills and rejections, then sees the bars.
+    *strategy_request.mutable_fills() = execute_response.fills();
+    strategy_request.mutable_rejections()->Swap(&untold_rejections);
+    untold_rejections.Clear();
+    Append(execute_response.rejections(),
+           strategy_request.mutable_rejections());
+    strategy_request.mutable_portfolio()->Swap(apply_response.mutable_view());
+    strategy_request.mutable_step()->Swap(&step);
+    status = stages_.strategy->OnStep(strategy_request, &strategy_response);
+    strategy_request.mutable_step()->Swap(&step);
+    strategy_request.mutable_portfolio()->Swap(apply_response.mutable_view());
+    if (!status.ok()) return status;
+
+    // 4-5. The portfolio sizes the intents; accepted orders work from t+1.
+    if (strategy_response.intents_size() > 0) {
+      size_request.set_time(step.time());
+      size_request.mutable_intents()->Swap(strategy_response.mutable_intents());
+      size_response.Clear();
+      status = stages_.portfolio->SizeIntents(size_request, &size_response);
+      if (!status.ok()) return status;
+      new_orders.Swap(size_response.mutable_orders());
+      Append(size_response.rejections(), &untold_rejections);
+      Append(size_response.rejections(), pending_records_.mutable_rejections());
+    }
+
+    // 6. Results record fills, rejections, closed trades and equity at t.
+    Append(execute_response.fills(), pending_records_.mutable_fills());
+    Append(execute_response.rejections(),
+           pending_records_.mutable_rejections());
+    Append(apply_response.closed_trades(), pending_records_.mutable_trades());
+    v1::EquityPoint* point = pending_records_.add_equity();
+    point->set_time(step.time());
+    point->set_cash(apply_response.view().cash());
+    point->set_equity(apply_response.view().equity());
+    if (pending_records_.equity_size() >= kFlushEveryEquityPoints) {
+      status = FlushRecords();
+      if (!status.ok()) return status;
+    }
+
+    progress_.set_steps_done(progress_.steps_done() + 1);
+    if (progress_.steps_done() % kProgressEverySteps == 0) {
+      progress_.set_current_time(FormatTime(step.time()));
+      progress_.set_fraction_done(
+          last_time > first_time
+              ? static_cast<double>(step.time() - first_time) /
+                    static_cast<double>(last_time - first_time)
+              : 1.0);
+      on_progress(progress_);
+    }
+  }
+  in_step_ = false;
+  if (working_orders > 0 || !new_orders.empty()) {
+    Notice(absl::StrCat(working_orders + new_orders.size(),
+                        " order(s) were still working when the data ended; "
+                        "they were not filled"));
+  }
+  return absl::OkStatus();
+}
+
+v1::RunProgress Run::Execute(const ProgressCallback& on_progress) {
+  progress_.set_state(v1::RUNNING);
+  on_progress(progress_);
+
+  v1::RunSummary summary;
+  summary.set_run_id(run_id_);
+  summary.set_name(spec_.name());
+  summary.set_state(v1::RUNNING);
+  summary.set_strategy(spec_.strategy().name());
+  *summary.mutable_symbols() = spec_.data().symbols();
+  summary.set_created_at(NowUtcIso8601());
+  summary.set_spec_hash(spec_hash_);
+  summary.set_engine_version(kEngineVersion);
+
+  v1::BeginRunRequest begin;
+  begin.set_canonical_spec(canonical_spec_);
+  begin.set_initial_cash(spec_.portfolio().initial_cash());
+
+  // Load and validate the data; the run is recorded even when this fails.
+  v1::OpenDatasetRequest open_request;
+  open_request.set_run_id(run_id_);
+  *open_request.mutable_data() = spec_.data();
+  v1::OpenDatasetResponse dataset;
+  absl::Status status = stages_.data->OpenDataset(open_request, &dataset);
+  if (status.ok()) {
+    dataset_id_ = dataset.dataset_id();
+    for (const std::string& notice : dataset.notices()) Notice(notice);
+    Sha256 data_hash;
+    int64_t interval = 0;
+    for (const auto& symbol : dataset.symbols()) {
+      (*begin.mutable_symbol_hashes())[symbol.symbol()] = symbol.content_hash();
+      data_hash.Update(absl::StrCat(symbol.symbol(), "=",
+                                    symbol.content_hash(), "\n"));
+      if (symbol.interval_seconds() > 0 &&
+          (interval == 0 || symbol.interval_seconds() < interval)) {
+        interval = symbol.interval_seconds();
+      }
+      if (summary.first_time().empty() ||
+          symbol.first_time() < summary.first_time()) {
+        summary.set_first_time(symbol.first_time());
+      }
+      if (symbol.last_time() > summary.last_time()) {
+        summary.set_last_time(symbol.last_time());
+      }
+    }
+    summary.set_data_hash(data_hash.HexDigest());
+    begin.set_interval_seconds(interval);
+  }
+  *begin.mutable_run() = summary;
+  v1::BeginRunResponse begun;
+  const absl::Status begin_status = stages_.results->BeginRun(begin, &begun);
+  if (begin_status.ok()) {
+    run_recorded_ = true;
+    progress_.set_results_location(begun.location());
+  } else if (status.ok()) {
+    status = begin_status;
+  } else {
+    Notice(absl::StrCat("the failed run could not be recorded: ",
+                        begin_status.message()));
+  }
+  if (status.ok()) status = StepLoop(dataset, on_progress);
+
+  // Wrap up the stages; on success their problems fail the run.
+  v1::FinishRunRequest finish;
+  finish.set_run_id(run_id_);
+  if (stages_started_) {
+    v1::ExecutionEndRequest execution_request;
+    execution_request.set_run_id(run_id_);
+    v1::ExecutionEndResponse execution_response;
+    absl::Status end_status =
+        stages_.execution->EndRun(execution_request, &execution_response);
+    v1::PortfolioEndRequest portfolio_request;
+    portfolio_request.set_run_id(run_id_);
+    v1::PortfolioEndResponse portfolio_response;
+    if (end_status.ok()) {
+      end_status =
+          stages_.portfolio->EndRun(portfolio_request, &portfolio_response);
+      *finish.mutable_open_trades() = portfolio_response.open_trades();
+    }
+    v1::StrategyEndRequest strategy_request;
+    strategy_request.set_run_id(run_id_);
+    v1::StrategyEndResponse strategy_response;
+    if (end_status.ok()) {
+      end_status =
+          stages_.strategy->EndRun(strategy_request, &strategy_response);
+    }
+    if (end_status.ok()) {
+      stages_started_ = false;
+    } else {
+      if (status.ok()) status = end_status;
+      EndStages();
+    }
+  }
+  if (run_recorded_) {
+    const absl::Status flush_status = FlushRecords();
+    if (!flush_status.ok()) {
+      if (status.ok()) {
+        status = flush_status;
+      } else {
+        Notice(absl::StrCat("records of the last steps could not be stored: ",
+                            flush_status.message()));
+      }
+    }
+  }
+
+  v1::RunState state = v1::SUCCEEDED;
+  if (!status.ok()) {
+    state = absl::IsCancelled(status) && cancel_requested_ ? v1::CANCELLED
+                                                          : v1::FAILED;
+    ErrorContext context{.run_id = run_id_};
+    if (in_step_) context.bar_time = FormatTime(current_time_);
+    *finish.mutable_error() = ToStageError(
+        WithContext(status, kStage, context), kStage);
+  }
+  finish.set_state(state);
+  v1::FinishRunResponse finished;
+  absl::Status finish_status =
+      run_recorded_ ? stages_.results->FinishRun(finish, &finished)
+                    : absl::OkStatus();
+  if (run_recorded_ && finish_status.ok()) {
+    *progress_.mutable_summary() = finished.run();
+  } else {
+    if (!finish_status.ok()) {
+      Notice(absl::StrCat("the results stage could not store the outcome: ",
+                          finish_status.message()));
+    }
+    summary.set_state(state == v1::SUCCEEDED ? v1::FAILED : state);
+    *summary.mutable_error() =
+        finish_status.ok() ? finish.error()
+                           : ToStageError(finish_status, "results");
+    *progress_.mutable_summary() = summary;
+  }
+  if (!dataset_id_.empty()) {
+    v1::CloseDatasetRequest close;
+    close.set_dataset_id(dataset_id_);
+    v1::CloseDatasetResponse closed;
+    const absl::Status close_status = stages_.data->CloseDataset(close, &closed);
+    if (!close_status.ok()) {
+      Notice(absl::StrCat("the data stage could not close the dataset: ",
+                          close_status.message()));
+    }
+  }
+  progress_.set_state(progress_.summary().state());
+  if (progress_.state() == v1::SUCCEEDED) progress_.set_fraction_done(1.0);
+  if (in_step_ || current_time_ != 0) {
+    progress_.set_current_time(FormatTime(current_time_));
+  }
+  on_progress(progress_);
+  return progress_;
+}
+
+}  // namespace seed::coordinator

@@ -1,0 +1,75 @@
+// One backtest run: validates its spec against every stage, then drives the
+// step cycle of DESIGN.md section 2 over the merged clock, recording results
+// as it goes. A failure or a cancel ends the run with everything recorded so
+// far kept, and its error names the stage, symbol and bar. Execute() runs on
+// one thread; Cancel() may be called from any thread.
+#ifndef SEED_SERVICES_COORDINATOR_RUN_H_
+#define SEED_SERVICES_COORDINATOR_RUN_H_
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "backtest/v1/coordinator.pb.h"
+#include "backtest/v1/spec.pb.h"
+#include "services/coordinator/stages.h"
+
+namespace seed::coordinator {
+
+class Run {
+ public:
+  using ProgressCallback = std::function<void(const v1::RunProgress&)>;
+
+  // Starts the strategy, portfolio and execution stages for this run, which
+  // check their parts of the spec. Every problem of every stage comes back at
+  // once (seed::FieldProblems of the status); nothing has run yet.
+  static absl::StatusOr<std::unique_ptr<Run>> Prepare(
+      Stages& stages, const backtest::v1::BacktestSpec& spec,
+      std::string run_id);
+
+  ~Run();
+
+  const std::string& run_id() const { return run_id_; }
+  // The spec with every default filled in, as canonical JSON.
+  const std::string& canonical_spec() const { return canonical_spec_; }
+
+  // Runs to the end and returns the final progress (SUCCEEDED, FAILED or
+  // CANCELLED, with the summary). on_progress is called from this thread
+  // every few thousand steps and at the end.
+  v1::RunProgress Execute(const ProgressCallback& on_progress);
+
+  void Cancel() { cancel_requested_ = true; }
+
+ private:
+  Run(Stages& stages, backtest::v1::BacktestSpec spec, std::string run_id);
+
+  absl::Status StepLoop(const v1::OpenDatasetResponse& dataset,
+                        const ProgressCallback& on_progress);
+  absl::Status FlushRecords();
+  absl::Status Finish(v1::RunState state, const v1::StageError* error);
+  // Ends the per-run state of the stages started by Prepare. Problems are
+  // kept as notices: the run's outcome is already decided.
+  void EndStages();
+  void Notice(std::string text);
+
+  Stages& stages_;
+  backtest::v1::BacktestSpec spec_;
+  std::string run_id_;
+  std::string canonical_spec_;
+  std::string spec_hash_;
+  std::atomic<bool> cancel_requested_{false};
+  bool stages_started_ = false;
+  bool run_recorded_ = false;  // results.BeginRun succeeded
+  std::string dataset_id_;
+  v1::RunProgress progress_;
+  v1::AppendRecordsRequest pending_records_;
+  int64_t current_time_ = 0;
+  bool in_step_ = false;
+};
+
+}  // namespace seed::coordinator
+
+#endif  // SEED_SERVICES_COORDINATOR_RUN_H_

@@ -1,0 +1,74 @@
+// Runs as jobs: Submit validates a spec and starts its run on a thread of its
+// own, returning the run id at once; progress can be read or waited for, and
+// a run can be cancelled. Finished runs' final progress stays available.
+// Thread-safe.
+#ifndef SEED_SERVICES_COORDINATOR_RUN_MANAGER_H_
+#define SEED_SERVICES_COORDINATOR_RUN_MANAGER_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "backtest/v1/coordinator.pb.h"
+#include "services/coordinator/stages.h"
+
+namespace seed::coordinator {
+
+class Run;
+
+class RunManager {
+ public:
+  explicit RunManager(Stages stages);
+  // Cancels runs still going and waits for them to record their outcome.
+  ~RunManager();
+
+  // Parses and validates the spec (every problem at once, nothing runs when
+  // there is one), then starts the run. Returns its id.
+  absl::StatusOr<std::string> Submit(absl::string_view spec_text,
+                                     absl::string_view base_dir);
+
+  // The spec as it would run (canonical JSON with defaults), or its problems.
+  absl::StatusOr<std::string> Validate(absl::string_view spec_text,
+                                       absl::string_view base_dir);
+
+  // The latest progress once it differs from *version (start with 0), or
+  // after `timeout`; *version is updated. Ended runs return at once.
+  absl::StatusOr<v1::RunProgress> WaitForUpdate(absl::string_view run_id,
+                                                int64_t* version,
+                                                absl::Duration timeout);
+
+  // Blocks until the run ends; its final progress.
+  absl::StatusOr<v1::RunProgress> Wait(absl::string_view run_id);
+
+  absl::StatusOr<v1::RunState> Cancel(absl::string_view run_id);
+
+  Stages& stages() { return stages_; }
+
+ private:
+  struct Job {
+    std::unique_ptr<Run> run;
+    v1::RunProgress progress;
+    int64_t version = 1;
+    bool ended = false;
+    std::thread thread;
+  };
+
+  static std::string NewRunId();
+  absl::StatusOr<Job*> FindJob(absl::string_view run_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  static bool Ended(Job* job) { return job->ended; }
+
+  Stages stages_;
+  absl::Mutex mutex_;
+  std::map<std::string, std::unique_ptr<Job>, std::less<>> jobs_
+      ABSL_GUARDED_BY(mutex_);
+};
+
+}  // namespace seed::coordinator
+
+#endif  // SEED_SERVICES_COORDINATOR_RUN_MANAGER_H_

@@ -1,0 +1,202 @@
+// End-to-end runs through the embedded stages on hand-made series, where every
+// fill, trade and equity figure is checked by hand.
+#include <filesystem>
+#include <fstream>
+
+#include "common/stage_error.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/coordinator/embedded_stages.h"
+#include "services/coordinator/run_manager.h"
+
+namespace seed::coordinator {
+namespace {
+
+using ::testing::HasSubstr;
+
+class RunTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    directory_ = std::filesystem::path(::testing::TempDir()) /
+                 ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::filesystem::remove_all(directory_);
+    std::filesystem::create_directories(directory_ / "data");
+    absl::StatusOr<Stages> stages =
+        MakeEmbeddedStages((directory_ / "results.db").string());
+    ASSERT_TRUE(stages.ok()) << stages.status();
+    runs_ = std::make_unique<RunManager>(*std::move(stages));
+  }
+
+  // Writes SYMBOL.csv from (open, close) pairs, one weekday each from
+  // 2020-01-06; high and low sit one above and below.
+  void WriteBars(const std::string& symbol,
+                 const std::vector<std::pair<double, double>>& bars) {
+    std::ofstream file(directory_ / "data" / (symbol + ".csv"));
+    file << "date,open,high,low,close,volume\n";
+    int day = 6;
+    for (const auto& [open, close] : bars) {
+      file << "2020-01-" << (day < 10 ? "0" : "") << day << "," << open << ","
+           << std::max(open, close) + 1 << "," << std::min(open, close) - 1
+           << "," << close << ",1000\n";
+      ++day;
+    }
+  }
+
+  std::string Spec(const std::string& symbols, const std::string& extra = "") {
+    return "name: hand\n"
+           "data: {path: data, symbols: [" + symbols + "]}\n"
+           "strategy: {name: sma_cross, params: {fast: 2, slow: 3}}\n"
+           "portfolio: {initial_cash: 10000, sizing: {rule: all_in, "
+           "cash_buffer: 0.01}}\n"
+           "execution: {commission: {model: percent, bps: 10}}\n" + extra;
+  }
+
+  v1::RunProgress RunToEnd(const std::string& spec) {
+    absl::StatusOr<std::string> run_id =
+        runs_->Submit(spec, directory_.string());
+    EXPECT_TRUE(run_id.ok()) << run_id.status();
+    if (!run_id.ok()) return {};
+    absl::StatusOr<v1::RunProgress> progress = runs_->Wait(*run_id);
+    EXPECT_TRUE(progress.ok()) << progress.status();
+    return *progress;
+  }
+
+  v1::GetRunResponse Stored(const std::string& run_id) {
+    v1::GetRunRequest request;
+    request.set_run_id(run_id);
+    request.set_include_records(true);
+    v1::GetRunResponse response;
+    const absl::Status status = runs_->stages().results->GetRun(request, &response);
+    EXPECT_TRUE(status.ok()) << status;
+    return response;
+  }
+
+  std::filesystem::path directory_;
+  std::unique_ptr<RunManager> runs_;
+};
+
+// Closes 10 9 8 10 12 11 8 9 with fast 2 / slow 3:
+//   day3 sma2 8.5 < sma3 9; day4 both 9 (equal, skipped);
+//   day5 sma2 11 > sma3 10 -> cross above: buy floor(0.99*10000/12) = 825;
+//   day6 fills at the open 11: cost 9075 + commission 9.075; cash 915.925;
+//   day7 sma2 9.5 < sma3 10.33 -> cross below: close;
+//   day8 fills at the open 9: proceeds 7425 - 7.425; cash 8333.5.
+const std::vector<std::pair<double, double>> kRoundTrip = {
+    {10, 10}, {10, 9}, {9, 8}, {8, 10}, {10, 12}, {11, 11}, {11, 8}, {9, 9}};
+
+TEST_F(RunTest, RoundTripMatchesHandCalculation) {
+  WriteBars("AAA", kRoundTrip);
+  const v1::RunProgress progress = RunToEnd(Spec("AAA"));
+  ASSERT_EQ(progress.state(), v1::SUCCEEDED) << progress.DebugString();
+  EXPECT_EQ(progress.steps_done(), 8);
+  const v1::Metrics& metrics = progress.summary().metrics();
+  EXPECT_NEAR(metrics.final_equity(), 8333.5, 1e-9);
+  EXPECT_EQ(metrics.trades(), 1);
+
+  const v1::GetRunResponse run = Stored(progress.run_id());
+  ASSERT_EQ(run.fills_size(), 2);
+  EXPECT_EQ(run.fills(0).quantity(), 825);
+  EXPECT_EQ(run.fills(0).price(), 11);
+  EXPECT_NEAR(run.fills(0).commission(), 9.075, 1e-12);
+  EXPECT_EQ(run.fills(1).price(), 9);
+  ASSERT_EQ(run.trades_size(), 1);
+  const v1::Trade& trade = run.trades(0);
+  EXPECT_EQ(trade.symbol(), "AAA");
+  EXPECT_EQ(trade.entry_price(), 11);
+  EXPECT_EQ(trade.exit_price(), 9);
+  EXPECT_NEAR(trade.gross_pnl(), -1650, 1e-9);
+  EXPECT_NEAR(trade.commission(), 16.5, 1e-9);
+  EXPECT_NEAR(trade.net_pnl(), -1666.5, 1e-9);
+  EXPECT_EQ(trade.exit_reason(), "signal");
+  ASSERT_EQ(run.equity_size(), 8);
+  EXPECT_NEAR(run.equity(5).equity(), 915.925 + 825 * 11, 1e-9);  // day 6
+  EXPECT_NEAR(run.equity(6).equity(), 915.925 + 825 * 8, 1e-9);   // day 7
+  EXPECT_NEAR(run.equity(7).cash(), 8333.5, 1e-9);
+}
+
+TEST_F(RunTest, BuyThatGapsAboveTheCashIsRejectedAtTheFillAndStaysFlat) {
+  // As above, but day 6 opens at 13: 825 * 13 = 10725 > 10000 cash.
+  std::vector<std::pair<double, double>> bars = kRoundTrip;
+  bars[5] = {13, 11};
+  WriteBars("AAA", bars);
+  const v1::RunProgress progress = RunToEnd(Spec("AAA"));
+  ASSERT_EQ(progress.state(), v1::SUCCEEDED);
+  const v1::GetRunResponse run = Stored(progress.run_id());
+  EXPECT_EQ(run.fills_size(), 0);
+  EXPECT_EQ(run.trades_size(), 0);
+  ASSERT_EQ(run.rejections_size(), 1);
+  EXPECT_EQ(run.rejections(0).stage(), "execution");
+  EXPECT_EQ(run.rejections(0).code(), "INSUFFICIENT_CASH");
+  EXPECT_NEAR(progress.summary().metrics().final_equity(), 10000, 1e-9);
+}
+
+TEST_F(RunTest, OpenPositionAtTheEndStaysOpenMarkedToTheLastClose) {
+  // Stop after day 6: the position bought at 11 is still open at close 11.
+  WriteBars("AAA", std::vector<std::pair<double, double>>(
+                       kRoundTrip.begin(), kRoundTrip.begin() + 6));
+  const v1::RunProgress progress = RunToEnd(Spec("AAA"));
+  ASSERT_EQ(progress.state(), v1::SUCCEEDED);
+  const v1::GetRunResponse run = Stored(progress.run_id());
+  ASSERT_EQ(run.trades_size(), 1);
+  EXPECT_EQ(run.trades(0).exit_time(), 0);
+  EXPECT_EQ(run.trades(0).exit_reason(), "open");
+  EXPECT_EQ(run.trades(0).exit_price(), 11);
+  EXPECT_EQ(progress.summary().metrics().open_trades(), 1);
+  EXPECT_NEAR(progress.summary().metrics().final_equity(), 9990.925, 1e-9);
+}
+
+TEST_F(RunTest, SymbolsWithDifferentCalendarsShareOneClock) {
+  WriteBars("AAA", kRoundTrip);
+  WriteBars("BBB", {{5, 5}, {5, 5}});  // only the first two days
+  const v1::RunProgress progress = RunToEnd(Spec("AAA, BBB"));
+  ASSERT_EQ(progress.state(), v1::SUCCEEDED);
+  EXPECT_EQ(progress.steps_done(), 8);
+}
+
+TEST_F(RunTest, InvalidSpecListsEveryProblemOfEveryStage) {
+  WriteBars("AAA", kRoundTrip);
+  const absl::StatusOr<std::string> run_id = runs_->Submit(
+      "data: {path: data, symbols: [AAA]}\n"
+      "strategy: {name: sma_cross, params: {fast: 0, slowest: 3}}\n"
+      "portfolio: {initial_cash: -5}\n"
+      "execution: {commission: {model: free}}\n",
+      directory_.string());
+  ASSERT_FALSE(run_id.ok());
+  std::vector<std::string> fields;
+  for (const FieldProblem& problem : FieldProblems(run_id.status())) {
+    fields.push_back(problem.field);
+  }
+  EXPECT_THAT(fields, ::testing::IsSupersetOf(
+                          {"strategy.params.fast", "strategy.params.slowest",
+                           "portfolio.initial_cash",
+                           "execution.commission.model"}))
+      << run_id.status();
+}
+
+TEST_F(RunTest, MissingSymbolFailsInDataAndTheFailedRunIsStored) {
+  WriteBars("AAA", kRoundTrip);
+  const v1::RunProgress progress = RunToEnd(Spec("AAA, XYZ"));
+  ASSERT_EQ(progress.state(), v1::FAILED);
+  const v1::StageError& error = progress.summary().error();
+  EXPECT_EQ(error.stage(), "data");
+  EXPECT_EQ(error.reason(), "NO_DATA_FILE");
+  EXPECT_EQ(error.symbol(), "XYZ");
+  EXPECT_THAT(error.message(), HasSubstr("AAA"));  // lists what exists
+  const v1::GetRunResponse run = Stored(progress.run_id());
+  EXPECT_EQ(run.run().state(), v1::FAILED);
+  EXPECT_EQ(run.run().error().reason(), "NO_DATA_FILE");
+}
+
+TEST_F(RunTest, RangeWithoutBarsNamesTheRangeAndWhatExists) {
+  WriteBars("AAA", kRoundTrip);
+  const v1::RunProgress empty = RunToEnd(
+      "data: {path: data, symbols: [AAA], start: 2021-01-01, end: 2021-12-31}\n"
+      "strategy: {name: sma_cross}\n");
+  ASSERT_EQ(empty.state(), v1::FAILED);
+  EXPECT_EQ(empty.summary().error().reason(), "NO_BARS_IN_RANGE");
+  EXPECT_THAT(empty.summary().error().message(), HasSubstr("2021-01-01"));
+  EXPECT_THAT(empty.summary().error().message(), HasSubstr("2020-01-06"));
+}
+
+}  // namespace
+}  // namespace seed::coordinator

@@ -1,0 +1,90 @@
+#include "services/coordinator/services_config.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/stage_error.h"
+#include "yaml-cpp/yaml.h"
+
+namespace seed::coordinator {
+namespace {
+
+constexpr absl::string_view kNames[] = {"coordinator", "data",      "strategy",
+                                        "portfolio",   "execution", "results"};
+
+bool LooksLikeAddress(const std::string& address) {
+  const size_t colon = address.rfind(':');
+  return colon != std::string::npos && colon > 0 &&
+         colon + 1 < address.size() &&
+         address.find_first_not_of("0123456789", colon + 1) ==
+             std::string::npos;
+}
+
+}  // namespace
+
+std::string* AddressOf(ServiceAddresses& addresses, const std::string& name) {
+  if (name == "coordinator") return &addresses.coordinator;
+  if (name == "data") return &addresses.data;
+  if (name == "strategy") return &addresses.strategy;
+  if (name == "portfolio") return &addresses.portfolio;
+  if (name == "execution") return &addresses.execution;
+  if (name == "results") return &addresses.results;
+  return nullptr;
+}
+
+absl::StatusOr<ServiceAddresses> LoadServiceAddresses(const std::string& path) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    return StageFailure(absl::StatusCode::kNotFound, "coordinator",
+                        "CONFIG_UNREADABLE",
+                        absl::StrCat("cannot read services config ", path));
+  } catch (const YAML::Exception& error) {
+    return InvalidFields("coordinator", "INVALID_CONFIG",
+                         {{path, absl::StrCat("not valid YAML at line ",
+                                              error.mark.line + 1, ": ",
+                                              error.msg)}});
+  }
+  ServiceAddresses addresses;
+  std::vector<FieldProblem> problems;
+  if (!root.IsMap()) {
+    problems.push_back({path, "must map service names to host:port"});
+  } else {
+    for (const auto& entry : root) {
+      const std::string name = entry.first.Scalar();
+      std::string* address = AddressOf(addresses, name);
+      if (address == nullptr) {
+        problems.push_back({name, "unknown service; known: coordinator, data, "
+                                  "strategy, portfolio, execution, results"});
+      } else if (!entry.second.IsScalar() ||
+                 !LooksLikeAddress(entry.second.Scalar())) {
+        problems.push_back({name, "must be host:port, e.g. 127.0.0.1:7101"});
+      } else {
+        *address = entry.second.Scalar();
+      }
+    }
+  }
+  if (!problems.empty()) {
+    return InvalidFields("coordinator", "INVALID_CONFIG", problems);
+  }
+  return addresses;
+}
+
+std::vector<std::string> ApplyAddressFlags(const std::vector<std::string>& args,
+                                           ServiceAddresses* addresses) {
+  std::vector<std::string> rest;
+  for (const std::string& arg : args) {
+    bool used = false;
+    for (absl::string_view name : kNames) {
+      const std::string prefix = absl::StrCat("--", name, "=");
+      if (absl::StartsWith(arg, prefix)) {
+        *AddressOf(*addresses, std::string(name)) = arg.substr(prefix.size());
+        used = true;
+      }
+    }
+    if (!used) rest.push_back(arg);
+  }
+  return rest;
+}
+
+}  // namespace seed::coordinator

@@ -1,0 +1,29 @@
+// Where each service listens in distributed mode: read from a YAML file
+// (deploy/services.yaml is the default layout on loopback) and overridden by
+// --data=ADDR style flags. Thread-safe: pure functions.
+#ifndef SEED_SERVICES_COORDINATOR_SERVICES_CONFIG_H_
+#define SEED_SERVICES_COORDINATOR_SERVICES_CONFIG_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "services/coordinator/remote_stages.h"
+
+namespace seed::coordinator {
+
+// The file maps service names to host:port, e.g. "data: 127.0.0.1:7101".
+// Unknown names and malformed addresses are errors naming the line's key.
+absl::StatusOr<ServiceAddresses> LoadServiceAddresses(const std::string& path);
+
+// Applies "--data=ADDR", "--strategy=ADDR", ... "--coordinator=ADDR" flags
+// found in args to *addresses; returns the args it did not use.
+std::vector<std::string> ApplyAddressFlags(const std::vector<std::string>& args,
+                                           ServiceAddresses* addresses);
+
+// The address of a service by name ("data", ..., "coordinator").
+std::string* AddressOf(ServiceAddresses& addresses, const std::string& name);
+
+}  // namespace seed::coordinator
+
+#endif  // SEED_SERVICES_COORDINATOR_SERVICES_CONFIG_H_

@@ -1,0 +1,349 @@
+#include "services/coordinator/spec.h"
+
+#include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/stage_error.h"
+#include "common/time.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/type_resolver_util.h"
+#include "yaml-cpp/yaml.h"
+
+namespace seed::coordinator {
+namespace {
+
+using ::backtest::v1::BacktestSpec;
+
+constexpr absl::string_view kStage = "coordinator";
+
+// Walks the YAML tree, filling the spec and collecting every problem.
+class SpecReader {
+ public:
+  explicit SpecReader(std::string base_dir) : base_dir_(std::move(base_dir)) {}
+
+  std::vector<FieldProblem>& problems() { return problems_; }
+
+  void Read(const YAML::Node& root, BacktestSpec& spec) {
+    if (!root.IsMap()) {
+      Problem("(spec)", "must be a mapping with data, strategy, portfolio and "
+                        "execution sections");
+      return;
+    }
+    CheckKeys(root, "", {"name", "data", "strategy", "portfolio", "execution"});
+    spec.set_name(OptionalText(root, "name", std::string(kDefaultSpecName)));
+    ReadData(Required(root, "data", ""), *spec.mutable_data());
+    ReadStrategy(Required(root, "strategy", ""), *spec.mutable_strategy());
+    ReadPortfolio(root["portfolio"], *spec.mutable_portfolio());
+    ReadExecution(root["execution"], *spec.mutable_execution());
+  }
+
+ private:
+  void Problem(std::string field, std::string description) {
+    problems_.push_back({std::move(field), std::move(description)});
+  }
+
+  static std::string Path(absl::string_view parent, absl::string_view key) {
+    return parent.empty() ? std::string(key) : absl::StrCat(parent, ".", key);
+  }
+
+  // Reports keys that the section does not define (a typo would otherwise be
+  // ignored silently and a default used instead).
+  void CheckKeys(const YAML::Node& section, absl::string_view path,
+                 const std::set<std::string>& known) {
+    for (const auto& entry : section) {
+      const std::string key = entry.first.Scalar();
+      if (known.count(key) == 0) {
+        Problem(Path(path, key),
+                absl::StrCat("unknown field; ",
+                             path.empty() ? "top-level" : path,
+                             " has: ", absl::StrJoin(known, ", ")));
+      }
+    }
+  }
+
+  YAML::Node Required(const YAML::Node& parent, const std::string& key,
+                      absl::string_view path) {
+    const YAML::Node node = parent[key];
+    if (!node || node.IsNull()) {
+      Problem(Path(path, key), "is required");
+      return YAML::Node();
+    }
+    return node;
+  }
+
+  std::string OptionalText(const YAML::Node& parent, const std::string& key,
+                           const std::string& fallback,
+                           absl::string_view path = "") {
+    const YAML::Node node = parent[key];
+    if (!node || node.IsNull()) return fallback;
+    if (!node.IsScalar()) {
+      Problem(Path(path, key), "must be a single value");
+      return fallback;
+    }
+    return node.Scalar();
+  }
+
+  double OptionalNumber(const YAML::Node& parent, const std::string& key,
+                        double fallback, absl::string_view path) {
+    const YAML::Node node = parent[key];
+    if (!node || node.IsNull()) return fallback;
+    double value = 0;
+    if (!node.IsScalar() || !absl::SimpleAtod(node.Scalar(), &value)) {
+      Problem(Path(path, key),
+              absl::StrCat("must be a number, got '",
+                           node.IsScalar() ? node.Scalar() : "(a section)",
+                           "'"));
+      return fallback;
+    }
+    return value;
+  }
+
+  void ReadData(const YAML::Node& node, backtest::v1::DataSpec& data) {
+    if (!node) return;
+    if (!node.IsMap()) {
+      Problem("data", "must be a mapping with path and symbols");
+      return;
+    }
+    CheckKeys(node, "data", {"path", "symbols", "start", "end", "on_bad_rows"});
+    const YAML::Node path = Required(node, "path", "data");
+    if (path && path.IsScalar()) {
+      std::filesystem::path resolved(path.Scalar());
+      if (resolved.is_relative() && !base_dir_.empty()) {
+        resolved = std::filesystem::path(base_dir_) / resolved;
+      }
+      data.set_path(resolved.lexically_normal().string());
+    } else if (path) {
+      Problem("data.path", "must be a directory path");
+    }
+    ReadSymbols(Required(node, "symbols", "data"), data);
+    data.set_start(OptionalText(node, "start", "", "data"));
+    data.set_end(OptionalText(node, "end", "", "data"));
+    absl::StatusOr<int64_t> start = int64_t{0}, end = int64_t{0};
+    if (!data.start().empty()) {
+      start = ParseTime(data.start());
+      if (!start.ok()) Problem("data.start", std::string(start.status().message()));
+    }
+    if (!data.end().empty()) {
+      end = ParseTime(data.end());
+      if (!end.ok()) Problem("data.end", std::string(end.status().message()));
+    }
+    if (!data.start().empty() && !data.end().empty() && start.ok() &&
+        end.ok() && *start > *end) {
+      Problem("data.end", absl::StrCat("must not be before data.start (",
+                                       data.start(), " > ", data.end(), ")"));
+    }
+    const std::string policy =
+        absl::AsciiStrToLower(OptionalText(node, "on_bad_rows", "reject", "data"));
+    if (policy == "reject") {
+      data.set_on_bad_rows(backtest::v1::REJECT);
+    } else if (policy == "drop") {
+      data.set_on_bad_rows(backtest::v1::DROP);
+    } else {
+      Problem("data.on_bad_rows",
+              absl::StrCat("must be reject or drop, got '", policy, "'"));
+    }
+  }
+
+  void ReadSymbols(const YAML::Node& node, backtest::v1::DataSpec& data) {
+    if (!node) return;
+    if (!node.IsSequence()) {
+      Problem("data.symbols", "must be a list, e.g. [ORCL, NVDA]");
+      return;
+    }
+    if (node.size() == 0) Problem("data.symbols", "must list at least one symbol");
+    std::set<std::string> seen;
+    for (size_t i = 0; i < node.size(); ++i) {
+      const std::string field = absl::StrCat("data.symbols[", i, "]");
+      if (!node[i].IsScalar() || node[i].Scalar().empty()) {
+        Problem(field, "must be a symbol name");
+        continue;
+      }
+      const std::string symbol = node[i].Scalar();
+      const bool valid_name =
+          symbol.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+                                   "qrstuvwxyz0123456789._-^=") ==
+              std::string::npos &&
+          symbol[0] != '.';
+      if (!valid_name) {
+        Problem(field, absl::StrCat("'", symbol,
+                                    "' is not a symbol name (letters, digits "
+                                    "and . _ - ^ = only)"));
+        continue;
+      }
+      if (!seen.insert(symbol).second) {
+        Problem(field, absl::StrCat(symbol, " is listed twice"));
+        continue;
+      }
+      data.add_symbols(symbol);
+    }
+  }
+
+  void ReadStrategy(const YAML::Node& node, backtest::v1::StrategySpec& strategy) {
+    if (!node) return;
+    if (!node.IsMap()) {
+      Problem("strategy", "must be a mapping with name and params");
+      return;
+    }
+    CheckKeys(node, "strategy", {"name", "params"});
+    const YAML::Node name = Required(node, "name", "strategy");
+    if (name && name.IsScalar()) strategy.set_name(name.Scalar());
+    const YAML::Node params = node["params"];
+    if (!params || params.IsNull()) return;
+    if (!params.IsMap()) {
+      Problem("strategy.params", "must be a mapping of parameter: value");
+      return;
+    }
+    for (const auto& entry : params) {
+      const std::string key = entry.first.Scalar();
+      const YAML::Node& value = entry.second;
+      if (!value.IsScalar()) {
+        Problem(absl::StrCat("strategy.params.", key),
+                "must be a single number, text or true/false");
+        continue;
+      }
+      backtest::v1::ParamValue param;
+      double number = 0;
+      const bool quoted = value.Tag() == "!";
+      const std::string lower = absl::AsciiStrToLower(value.Scalar());
+      if (!quoted && absl::SimpleAtod(value.Scalar(), &number)) {
+        param.set_number(number);
+      } else if (!quoted && (lower == "true" || lower == "false")) {
+        param.set_flag(lower == "true");
+      } else {
+        param.set_text(value.Scalar());
+      }
+      (*strategy.mutable_params())[key] = param;
+    }
+  }
+
+  void ReadPortfolio(const YAML::Node& node, backtest::v1::PortfolioSpec& portfolio) {
+    portfolio.set_initial_cash(kDefaultInitialCash);
+    portfolio.mutable_sizing()->set_rule(std::string(kDefaultSizingRule));
+    if (!node || node.IsNull()) return;
+    if (!node.IsMap()) {
+      Problem("portfolio", "must be a mapping");
+      return;
+    }
+    CheckKeys(node, "portfolio", {"initial_cash", "sizing"});
+    portfolio.set_initial_cash(
+        OptionalNumber(node, "initial_cash", kDefaultInitialCash, "portfolio"));
+    const YAML::Node sizing = node["sizing"];
+    if (!sizing || sizing.IsNull()) return;
+    if (!sizing.IsMap()) {
+      Problem("portfolio.sizing", "must be a mapping with a rule");
+      return;
+    }
+    CheckKeys(sizing, "portfolio.sizing", {"rule", "cash_buffer", "percent"});
+    auto& spec = *portfolio.mutable_sizing();
+    spec.set_rule(OptionalText(sizing, "rule", std::string(kDefaultSizingRule),
+                               "portfolio.sizing"));
+    spec.set_cash_buffer(
+        OptionalNumber(sizing, "cash_buffer", 0.0, "portfolio.sizing"));
+    spec.set_percent(OptionalNumber(sizing, "percent", 0.0, "portfolio.sizing"));
+  }
+
+  void ReadCostModel(const YAML::Node& node, const std::string& path,
+                     std::string* model, double* bps) {
+    *model = std::string(kDefaultCostModel);
+    if (!node || node.IsNull()) return;
+    if (!node.IsMap()) {
+      Problem(path, "must be a mapping with a model");
+      return;
+    }
+    CheckKeys(node, path, {"model", "bps"});
+    *model = OptionalText(node, "model", std::string(kDefaultCostModel), path);
+    *bps = OptionalNumber(node, "bps", 0.0, path);
+  }
+
+  void ReadExecution(const YAML::Node& node,
+                     backtest::v1::ExecutionSpec& execution) {
+    // yaml-cpp's Node::operator= assigns through to the referenced node, so
+    // sections are passed on as temporaries rather than assigned.
+    const bool present = node && !node.IsNull();
+    if (present && !node.IsMap()) Problem("execution", "must be a mapping");
+    const bool usable = present && node.IsMap();
+    if (usable) CheckKeys(node, "execution", {"commission", "slippage"});
+    auto& commission = *execution.mutable_commission();
+    auto& slippage = *execution.mutable_slippage();
+    double bps = 0;
+    ReadCostModel(usable ? node["commission"] : YAML::Node(),
+                  "execution.commission", commission.mutable_model(), &bps);
+    commission.set_bps(bps);
+    bps = 0;
+    ReadCostModel(usable ? node["slippage"] : YAML::Node(),
+                  "execution.slippage", slippage.mutable_model(), &bps);
+    slippage.set_bps(bps);
+  }
+
+  std::string base_dir_;
+  std::vector<FieldProblem> problems_;
+};
+
+}  // namespace
+
+absl::StatusOr<BacktestSpec> ParseSpec(absl::string_view text,
+                                       absl::string_view base_dir) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& error) {
+    return InvalidFields(
+        kStage, "INVALID_SPEC",
+        {{"(spec)", absl::StrCat("not valid YAML at line ", error.mark.line + 1,
+                                 ", column ", error.mark.column + 1, ": ",
+                                 error.msg)}});
+  }
+  BacktestSpec spec;
+  SpecReader reader{std::string(base_dir)};
+  try {
+    reader.Read(root, spec);
+  } catch (const YAML::Exception& error) {
+    reader.problems().push_back(
+        {"(spec)", absl::StrCat("unexpected structure at line ",
+                                error.mark.line + 1, ": ", error.msg)});
+  }
+  if (!reader.problems().empty()) {
+    return InvalidFields(kStage, "INVALID_SPEC", reader.problems());
+  }
+  return spec;
+}
+
+absl::StatusOr<std::string> CanonicalSpecJson(const BacktestSpec& spec) {
+  // Deterministic binary serialization sorts map keys; printing JSON from it
+  // keeps that order, so equal specs always give identical text.
+  std::string binary;
+  {
+    google::protobuf::io::StringOutputStream stream(&binary);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    spec.SerializeToCodedStream(&coded);
+  }
+  static constexpr char kUrlPrefix[] = "type.googleapis.com";
+  std::unique_ptr<google::protobuf::util::TypeResolver> resolver(
+      google::protobuf::util::NewTypeResolverForDescriptorPool(
+          kUrlPrefix, google::protobuf::DescriptorPool::generated_pool()));
+  google::protobuf::util::JsonPrintOptions options;
+  options.always_print_primitive_fields = true;
+  options.preserve_proto_field_names = true;
+  std::string json;
+  const auto status = google::protobuf::util::BinaryToJsonString(
+      resolver.get(),
+      absl::StrCat(kUrlPrefix, "/", BacktestSpec::descriptor()->full_name()),
+      binary, &json, options);
+  if (!status.ok()) {
+    return StageFailure(absl::StatusCode::kInternal, kStage, "SPEC_NOT_PRINTABLE",
+                        absl::StrCat("could not print the canonical spec: ",
+                                     status.ToString()));
+  }
+  return json;
+}
+
+}  // namespace seed::coordinator

@@ -1,0 +1,125 @@
+#include "services/coordinator/spec.h"
+
+#include "common/stage_error.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace seed::coordinator {
+namespace {
+
+using ::testing::Contains;
+using ::testing::Field;
+using ::testing::HasSubstr;
+
+constexpr char kIssueSpec[] = R"(
+name: sma-cross-orcl
+data: {path: ../shared/data, symbols: [ORCL], start: 1995-01-01, end: 2014-12-31}
+strategy: {name: sma_cross, params: {fast: 10, slow: 30}}
+portfolio: {initial_cash: 100000, sizing: {rule: all_in, cash_buffer: 0.01}}
+execution: {commission: {model: percent, bps: 10}, slippage: {model: none}}
+)";
+
+std::vector<std::string> ProblemFields(const absl::Status& status) {
+  std::vector<std::string> fields;
+  for (const FieldProblem& problem : FieldProblems(status)) {
+    fields.push_back(problem.field);
+  }
+  return fields;
+}
+
+TEST(SpecTest, ParsesTheDocumentedExample) {
+  absl::StatusOr<backtest::v1::BacktestSpec> spec =
+      ParseSpec(kIssueSpec, "/work/main");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->name(), "sma-cross-orcl");
+  EXPECT_EQ(spec->data().path(), "/work/shared/data");
+  EXPECT_EQ(spec->data().symbols(0), "ORCL");
+  EXPECT_EQ(spec->data().start(), "1995-01-01");
+  EXPECT_EQ(spec->data().on_bad_rows(), backtest::v1::REJECT);
+  EXPECT_EQ(spec->strategy().params().at("fast").number(), 10);
+  EXPECT_EQ(spec->portfolio().sizing().cash_buffer(), 0.01);
+  EXPECT_EQ(spec->execution().commission().model(), "percent");
+  EXPECT_EQ(spec->execution().commission().bps(), 10);
+  EXPECT_EQ(spec->execution().slippage().model(), "none");
+}
+
+TEST(SpecTest, FillsDefaultsForOmittedSections) {
+  absl::StatusOr<backtest::v1::BacktestSpec> spec = ParseSpec(
+      "data: {path: /d, symbols: [A]}\nstrategy: {name: sma_cross}\n", "");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->name(), kDefaultSpecName);
+  EXPECT_EQ(spec->portfolio().initial_cash(), kDefaultInitialCash);
+  EXPECT_EQ(spec->portfolio().sizing().rule(), kDefaultSizingRule);
+  EXPECT_EQ(spec->execution().commission().model(), kDefaultCostModel);
+}
+
+TEST(SpecTest, ReportsEveryProblemWithItsFieldPath) {
+  const absl::Status status =
+      ParseSpec(R"(
+data: {path: /d, symbols: [], start: 2020-13-01, end: 2019-01-01, on_bad_rows: skip}
+strategy: {params: {fast: [1, 2]}}
+portfolio: {initial_cash: lots, sizng: {}}
+execution: {commission: {model: percent, bps: ten}}
+extra: 1
+)",
+                "")
+          .status();
+  ASSERT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  const std::vector<std::string> fields = ProblemFields(status);
+  for (const char* field :
+       {"data.symbols", "data.start", "data.on_bad_rows", "strategy.name",
+        "strategy.params.fast", "portfolio.initial_cash", "portfolio.sizng",
+        "execution.commission.bps", "extra"}) {
+    EXPECT_THAT(fields, Contains(field)) << status;
+  }
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("portfolio.initial_cash: must be a number, got 'lots'"));
+}
+
+TEST(SpecTest, RejectsEndBeforeStartAndDuplicateSymbols) {
+  const absl::Status status =
+      ParseSpec("data: {path: /d, symbols: [A, A, '../x'], start: 2020-01-02, "
+                "end: 2020-01-01}\nstrategy: {name: s}\n",
+                "")
+          .status();
+  EXPECT_THAT(ProblemFields(status), Contains("data.end"));
+  EXPECT_THAT(ProblemFields(status), Contains("data.symbols[1]"));
+  EXPECT_THAT(ProblemFields(status), Contains("data.symbols[2]"));
+}
+
+TEST(SpecTest, ReportsYamlSyntaxErrorsWithTheLine) {
+  const absl::Status status = ParseSpec("data: {path: /d\nstrategy: [", "").status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("not valid YAML at line"));
+}
+
+TEST(SpecTest, QuotedParametersStayText) {
+  absl::StatusOr<backtest::v1::BacktestSpec> spec = ParseSpec(
+      "data: {path: /d, symbols: [A]}\n"
+      "strategy: {name: s, params: {a: '10', b: 10, c: true}}\n",
+      "");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->strategy().params().at("a").text(), "10");
+  EXPECT_EQ(spec->strategy().params().at("b").number(), 10);
+  EXPECT_TRUE(spec->strategy().params().at("c").flag());
+}
+
+TEST(SpecTest, CanonicalJsonIsIndependentOfKeyOrder) {
+  absl::StatusOr<backtest::v1::BacktestSpec> one = ParseSpec(
+      "data: {path: /d, symbols: [A]}\n"
+      "strategy: {name: s, params: {zeta: 1, alpha: 2, mid: 3}}\n",
+      "");
+  absl::StatusOr<backtest::v1::BacktestSpec> two = ParseSpec(
+      "strategy: {params: {mid: 3, alpha: 2, zeta: 1}, name: s}\n"
+      "data: {symbols: [A], path: /d}\n",
+      "");
+  ASSERT_TRUE(one.ok() && two.ok());
+  const std::string json = *CanonicalSpecJson(*one);
+  EXPECT_EQ(json, *CanonicalSpecJson(*two));
+  EXPECT_LT(json.find("\"alpha\""), json.find("\"mid\""));
+  EXPECT_LT(json.find("\"mid\""), json.find("\"zeta\""));
+  EXPECT_THAT(json, HasSubstr("\"initial_cash\":100000"));
+}
+
+}  // namespace
+}  // namespace seed::coordinator

@@ -1,0 +1,98 @@
+// The five stage interfaces the coordinator drives. One code path, two
+// transports: embedded_stages.h binds them to the stage libraries in this
+// process, remote_stages.h to gRPC clients of separate processes. Both carry
+// the same protobuf messages, so a run cannot tell them apart.
+// Implementations must be safe to call from several runs' threads at once.
+#ifndef SEED_SERVICES_COORDINATOR_STAGES_H_
+#define SEED_SERVICES_COORDINATOR_STAGES_H_
+
+#include <memory>
+
+#include "absl/status/status.h"
+#include "backtest/v1/data.pb.h"
+#include "backtest/v1/execution.pb.h"
+#include "backtest/v1/portfolio.pb.h"
+#include "backtest/v1/results.pb.h"
+#include "backtest/v1/strategy.pb.h"
+
+namespace seed::coordinator {
+
+namespace v1 = ::backtest::v1;
+
+class DataStage {
+ public:
+  virtual ~DataStage() = default;
+  virtual absl::Status OpenDataset(const v1::OpenDatasetRequest& request,
+                                   v1::OpenDatasetResponse* response) = 0;
+  virtual absl::Status ReadBars(const v1::ReadBarsRequest& request,
+                                v1::ReadBarsResponse* response) = 0;
+  virtual absl::Status CloseDataset(const v1::CloseDatasetRequest& request,
+                                    v1::CloseDatasetResponse* response) = 0;
+  virtual absl::Status ValidateFiles(const v1::ValidateFilesRequest& request,
+                                     v1::ValidateFilesResponse* response) = 0;
+};
+
+class StrategyStage {
+ public:
+  virtual ~StrategyStage() = default;
+  virtual absl::Status ListStrategies(const v1::ListStrategiesRequest& request,
+                                      v1::ListStrategiesResponse* response) = 0;
+  virtual absl::Status StartRun(const v1::StrategyStartRequest& request,
+                                v1::StrategyStartResponse* response) = 0;
+  virtual absl::Status OnStep(const v1::StrategyStepRequest& request,
+                              v1::StrategyStepResponse* response) = 0;
+  virtual absl::Status EndRun(const v1::StrategyEndRequest& request,
+                              v1::StrategyEndResponse* response) = 0;
+};
+
+class PortfolioStage {
+ public:
+  virtual ~PortfolioStage() = default;
+  virtual absl::Status StartRun(const v1::PortfolioStartRequest& request,
+                                v1::PortfolioStartResponse* response) = 0;
+  virtual absl::Status ApplyStep(const v1::ApplyStepRequest& request,
+                                 v1::ApplyStepResponse* response) = 0;
+  virtual absl::Status SizeIntents(const v1::SizeIntentsRequest& request,
+                                   v1::SizeIntentsResponse* response) = 0;
+  virtual absl::Status EndRun(const v1::PortfolioEndRequest& request,
+                              v1::PortfolioEndResponse* response) = 0;
+};
+
+class ExecutionStage {
+ public:
+  virtual ~ExecutionStage() = default;
+  virtual absl::Status StartRun(const v1::ExecutionStartRequest& request,
+                                v1::ExecutionStartResponse* response) = 0;
+  virtual absl::Status ExecuteStep(const v1::ExecuteStepRequest& request,
+                                   v1::ExecuteStepResponse* response) = 0;
+  virtual absl::Status EndRun(const v1::ExecutionEndRequest& request,
+                              v1::ExecutionEndResponse* response) = 0;
+};
+
+class ResultsStage {
+ public:
+  virtual ~ResultsStage() = default;
+  virtual absl::Status BeginRun(const v1::BeginRunRequest& request,
+                                v1::BeginRunResponse* response) = 0;
+  virtual absl::Status AppendRecords(const v1::AppendRecordsRequest& request,
+                                     v1::AppendRecordsResponse* response) = 0;
+  virtual absl::Status FinishRun(const v1::FinishRunRequest& request,
+                                 v1::FinishRunResponse* response) = 0;
+  virtual absl::Status ListRuns(const v1::ListRunsRequest& request,
+                                v1::ListRunsResponse* response) = 0;
+  virtual absl::Status GetRun(const v1::GetRunRequest& request,
+                              v1::GetRunResponse* response) = 0;
+};
+
+// The set of stages one coordinator uses; it owns them.
+struct Stages {
+  std::unique_ptr<DataStage> data;
+  std::unique_ptr<StrategyStage> strategy;
+  std::unique_ptr<PortfolioStage> portfolio;
+  std::unique_ptr<ExecutionStage> execution;
+  std::unique_ptr<ResultsStage> results;
+};
+
+}  // namespace seed::coordinator
+
+#endif  // SEED_SERVICES_COORDINATOR_STAGES_H_

@@ -1,0 +1,385 @@
+#include "services/data/csv_reader.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+#include "common/stage_error.h"
+
+namespace seed::data {
+namespace {
+
+using ::backtest::v1::BadRowPolicy;
+using ::backtest::v1::DataIssue;
+using ::backtest::v1::FileReport;
+
+constexpr absl::string_view kStage = "data";
+constexpr absl::string_view kUtf8Bom = "\xEF\xBB\xBF";
+constexpr absl::string_view kOhlcvHeader = "date,open,high,low,close,volume";
+constexpr absl::string_view kYahooHeader =
+    "Date,Open,High,Low,Close,Adj Close,Volume";
+// How many offending lines a BAD_ROWS message quotes; the report has more.
+constexpr int kLinesInBadRowsMessage = 5;
+
+// Where each value sits in a row of one format.
+struct Layout {
+  absl::string_view format;
+  int fields;
+  int open, high, low, close, volume;
+};
+constexpr Layout kOhlcvLayout = {"ohlcv", 6, 1, 2, 3, 4, 5};
+// Adj Close (column 5) is ignored: Open/High/Low/Close are used as they are.
+constexpr Layout kYahooLayout = {"yahoo", 7, 1, 2, 3, 4, 6};
+constexpr int kMaxFields = 7;
+
+// Splits on commas into at most kMaxFields trimmed fields; returns the true
+// field count, which may exceed kMaxFields.
+int SplitFields(absl::string_view line, absl::string_view* fields) {
+  int count = 0;
+  size_t start = 0;
+  while (true) {
+    const size_t comma = line.find(',', start);
+    const size_t end = comma == absl::string_view::npos ? line.size() : comma;
+    if (count < kMaxFields) {
+      fields[count] =
+          absl::StripAsciiWhitespace(line.substr(start, end - start));
+    }
+    ++count;
+    if (comma == absl::string_view::npos) return count;
+    start = comma + 1;
+  }
+}
+
+const Layout* DetectLayout(absl::string_view header) {
+  absl::string_view fields[kMaxFields];
+  const int count = SplitFields(header, fields);
+  std::vector<std::string> names;
+  for (int i = 0; i < std::min(count, kMaxFields); ++i) {
+    names.push_back(absl::AsciiStrToLower(fields[i]));
+  }
+  const auto matches = [&](std::vector<absl::string_view> expected) {
+    return static_cast<int>(expected.size()) == count &&
+           std::equal(expected.begin(), expected.end(), names.begin());
+  };
+  for (absl::string_view time_name : {"date", "timestamp", "time"}) {
+    if (matches({time_name, "open", "high", "low", "close", "volume"})) {
+      return &kOhlcvLayout;
+    }
+  }
+  if (matches(
+          {"date", "open", "high", "low", "close", "adj close", "volume"})) {
+    return &kYahooLayout;
+  }
+  return nullptr;
+}
+
+// The whole field must be a finite number ("null", "", "1.2x" are not).
+bool ParseNumber(absl::string_view text, double* value) {
+  const char* end = text.data() + text.size();
+  const auto [ptr, error] = std::from_chars(text.data(), end, *value);
+  return error == std::errc() && ptr == end && std::isfinite(*value);
+}
+
+std::string FormatDays(int64_t seconds) {
+  if (seconds % kSecondsPerDay == 0) {
+    return absl::StrCat(seconds / kSecondsPerDay, " days");
+  }
+  return absl::StrFormat("%.1f days",
+                         static_cast<double>(seconds) / kSecondsPerDay);
+}
+
+absl::string_view BaseName(absl::string_view path) {
+  const size_t slash = path.rfind('/');
+  return slash == absl::string_view::npos ? path : path.substr(slash + 1);
+}
+
+// Accumulates one file's rows; not thread-safe, used by ParseCsv only.
+class RowParser {
+ public:
+  RowParser(const Layout& layout, size_t expected_rows) : layout_(layout) {
+    file_.bars.Reserve(expected_rows);
+  }
+
+  void Parse(absl::string_view line, int64_t line_number) {
+    ++rows_read_;
+    absl::string_view fields[kMaxFields];
+    const int count = SplitFields(line, fields);
+    if (count != layout_.fields) {
+      AddIssue(
+          kUnparsableRow, line_number, "",
+          absl::StrCat("expected ", layout_.fields, " fields, found ", count));
+      return;
+    }
+    const absl::string_view time_text = fields[0];
+    const absl::StatusOr<int64_t> time = ParseTime(time_text);
+    if (!time.ok()) {
+      AddIssue(kUnparsableRow, line_number, "",
+               std::string(time.status().message()));
+      return;
+    }
+    struct Column {
+      absl::string_view name;
+      int index;
+      double value;
+    };
+    Column columns[] = {{"open", layout_.open},
+                        {"high", layout_.high},
+                        {"low", layout_.low},
+                        {"close", layout_.close},
+                        {"volume", layout_.volume}};
+    for (Column& column : columns) {
+      if (!ParseNumber(fields[column.index], &column.value)) {
+        AddIssue(kUnparsableRow, line_number, time_text,
+                 absl::StrCat(column.name, " '", fields[column.index],
+                              "' is not a number"));
+        return;
+      }
+    }
+    const double open = columns[0].value, high = columns[1].value,
+                 low = columns[2].value, close = columns[3].value,
+                 volume = columns[4].value;
+    const auto text = [&](int column) { return fields[columns[column].index]; };
+    for (int price = 0; price < 4; ++price) {
+      if (columns[price].value <= 0) {
+        AddIssue(kNonPositivePrice, line_number, time_text,
+                 absl::StrCat(columns[price].name, " ", text(price),
+                              " is not positive"));
+        return;
+      }
+    }
+    if (high < low) {
+      AddIssue(kHighBelowLow, line_number, time_text,
+               absl::StrCat("high ", text(1), " < low ", text(2)));
+      return;
+    }
+    const auto range = [&] {
+      return absl::StrCat(" outside [low ", text(2), ", high ", text(1), "]");
+    };
+    if (open < low || open > high) {
+      AddIssue(kOpenOutsideRange, line_number, time_text,
+               absl::StrCat("open ", text(0), range()));
+      return;
+    }
+    if (close < low || close > high) {
+      AddIssue(kCloseOutsideRange, line_number, time_text,
+               absl::StrCat("close ", text(3), range()));
+      return;
+    }
+    if (volume < 0) {
+      AddIssue(kNegativeVolume, line_number, time_text,
+               absl::StrCat("volume ", text(4), " < 0"));
+      return;
+    }
+    const size_t kept = file_.bars.size();
+    if (kept > 0) {
+      const int64_t previous = file_.bars.time[kept - 1];
+      if (*time == previous) {
+        AddIssue(kDuplicateTime, line_number, time_text,
+                 absl::StrCat("time repeats line ", previous_line_));
+        return;
+      }
+      if (*time < previous) {
+        AddIssue(kOutOfOrderTime, line_number, time_text,
+                 absl::StrCat("time is before ", FormatTime(previous),
+                              " on line ", previous_line_));
+        return;
+      }
+      // Gaps are judged once the interval is known; no threshold is smaller
+      // than the intraday one, so this keeps every possible gap.
+      if (*time - previous > kMaxIntradayGapSeconds) {
+        gap_candidates_.push_back({line_number, previous, *time});
+      }
+    }
+    file_.bars.Append(*time, open, high, low, close, volume);
+    previous_line_ = line_number;
+  }
+
+  ParsedFile Finish(const std::string& path, const std::string& symbol) && {
+    FileReport& report = file_.report;
+    report.set_symbol(symbol);
+    report.set_path(path);
+    report.set_format(std::string(layout_.format));
+    report.set_rows_read(rows_read_);
+    report.set_rows_kept(file_.bars.size());
+    const int64_t interval = DetectInterval(file_.bars.time);
+    report.set_interval_seconds(interval);
+    if (file_.bars.size() > 0) {
+      report.set_first_time(FormatTime(file_.bars.time.front()));
+      report.set_last_time(FormatTime(file_.bars.time.back()));
+    }
+    const int64_t allowed =
+        interval >= kSecondsPerDay
+            ? interval - kSecondsPerDay + kMaxDailyGapSeconds
+            : kMaxIntradayGapSeconds;
+    const std::string kind_of_data =
+        interval < kSecondsPerDay ? "intraday data"
+        : interval == kSecondsPerDay
+            ? "daily data"
+            : absl::StrCat("bars ", FormatDays(interval), " apart");
+    for (const GapCandidate& gap : gap_candidates_) {
+      if (gap.to - gap.from <= allowed) continue;
+      AddIssue(kGap, gap.line, FormatTime(gap.to),
+               absl::StrCat("no bars for ", FormatDays(gap.to - gap.from),
+                            " after ", FormatTime(gap.from), " (more than ",
+                            FormatDays(allowed), " is unusual for ",
+                            kind_of_data, ")"));
+    }
+    std::stable_sort(issues_.begin(), issues_.end(),
+                     [](const DataIssue& a, const DataIssue& b) {
+                       return a.line() < b.line();
+                     });
+    for (DataIssue& issue : issues_) *report.add_issues() = std::move(issue);
+    return std::move(file_);
+  }
+
+ private:
+  struct GapCandidate {
+    int64_t line;
+    int64_t from;
+    int64_t to;
+  };
+
+  // The most common difference between consecutive times (the smaller one on
+  // a tie); 0 with fewer than two bars.
+  static int64_t DetectInterval(const std::vector<int64_t>& times) {
+    absl::flat_hash_map<int64_t, int64_t> counts;
+    for (size_t i = 1; i < times.size(); ++i) ++counts[times[i] - times[i - 1]];
+    int64_t best = 0, best_count = 0;
+    for (const auto& [difference, count] : counts) {
+      if (count > best_count || (count == best_count && difference < best)) {
+        best = difference;
+        best_count = count;
+      }
+    }
+    return best;
+  }
+
+  void AddIssue(absl::string_view kind, int64_t line, absl::string_view time,
+                std::string message) {
+    const int64_t count =
+        ++(*file_.report.mutable_issue_counts())[std::string(kind)];
+    if (count > kMaxIssuesPerKind) return;
+    DataIssue& issue = issues_.emplace_back();
+    issue.set_kind(std::string(kind));
+    issue.set_line(line);
+    issue.set_time(std::string(time));
+    issue.set_message(std::move(message));
+  }
+
+  const Layout& layout_;
+  ParsedFile file_;
+  std::vector<DataIssue> issues_;
+  std::vector<GapCandidate> gap_candidates_;
+  int64_t rows_read_ = 0;
+  int64_t previous_line_ = 0;
+};
+
+}  // namespace
+
+void BarColumns::Reserve(size_t bars) {
+  time.reserve(bars);
+  open.reserve(bars);
+  high.reserve(bars);
+  low.reserve(bars);
+  close.reserve(bars);
+  volume.reserve(bars);
+}
+
+void BarColumns::Append(int64_t t, double o, double h, double l, double c,
+                        double v) {
+  time.push_back(t);
+  open.push_back(o);
+  high.push_back(h);
+  low.push_back(l);
+  close.push_back(c);
+  volume.push_back(v);
+}
+
+absl::StatusOr<ParsedFile> ParseCsv(absl::string_view text,
+                                    absl::string_view path,
+                                    absl::string_view symbol) {
+  absl::ConsumePrefix(&text, kUtf8Bom);
+  size_t line_end = text.find('\n');
+  absl::string_view header = text.substr(0, line_end);
+  absl::ConsumeSuffix(&header, "\r");
+  const Layout* layout = DetectLayout(header);
+  if (layout == nullptr) {
+    const std::string found =
+        absl::StripAsciiWhitespace(text).empty()
+            ? "the file is empty"
+            : absl::StrCat("its header is '", header, "'");
+    return StageFailure(
+        absl::StatusCode::kFailedPrecondition, kStage, kUnknownFormatReason,
+        absl::StrCat(path, " is not an OHLCV CSV file: ", found, "; expected '",
+                     kOhlcvHeader,
+                     "' (first column may also be timestamp or time) or "
+                     "Yahoo's '",
+                     kYahooHeader, "'"),
+        {.symbol = std::string(symbol),
+         .hint = "convert the file to one of these headers"});
+  }
+  RowParser parser(*layout, std::count(text.begin(), text.end(), '\n'));
+  int64_t line_number = 1;
+  while (line_end != absl::string_view::npos) {
+    const size_t start = line_end + 1;
+    line_end = text.find('\n', start);
+    absl::string_view line = text.substr(
+        start,
+        line_end == absl::string_view::npos ? line_end : line_end - start);
+    ++line_number;
+    absl::ConsumeSuffix(&line, "\r");
+    if (absl::StripAsciiWhitespace(line).empty()) continue;
+    parser.Parse(line, line_number);
+  }
+  return std::move(parser).Finish(std::string(path), std::string(symbol));
+}
+
+int64_t BadRowCount(const FileReport& report) {
+  return report.rows_read() - report.rows_kept();
+}
+
+std::string DescribeBadRowCounts(const FileReport& report) {
+  std::vector<std::string> parts;
+  for (absl::string_view kind : kBadRowKinds) {
+    const auto it = report.issue_counts().find(std::string(kind));
+    if (it != report.issue_counts().end() && it->second > 0) {
+      parts.push_back(absl::StrCat(it->second, " ", kind));
+    }
+  }
+  return absl::StrJoin(parts, ", ");
+}
+
+absl::Status ApplyBadRowPolicy(BadRowPolicy policy, FileReport* report) {
+  const int64_t bad_rows = BadRowCount(*report);
+  if (policy == backtest::v1::DROP) {
+    report->set_rows_dropped(bad_rows);
+    return absl::OkStatus();
+  }
+  if (bad_rows == 0) return absl::OkStatus();
+  std::string message = absl::StrCat(
+      report->path(), " has ", bad_rows, " bad row", bad_rows == 1 ? "" : "s",
+      " of ", report->rows_read(), " (", DescribeBadRowCounts(*report), "):");
+  const absl::string_view file_name = BaseName(report->path());
+  int quoted = 0;
+  for (const DataIssue& issue : report->issues()) {
+    if (issue.kind() == kGap) continue;
+    if (quoted++ == kLinesInBadRowsMessage) break;
+    absl::StrAppend(&message, "\n  ", file_name, " line ", issue.line());
+    if (!issue.time().empty())
+      absl::StrAppend(&message, " (", issue.time(), ")");
+    absl::StrAppend(&message, ": ", issue.message(), " [", issue.kind(), "]");
+  }
+  return StageFailure(absl::StatusCode::kFailedPrecondition, kStage, "BAD_ROWS",
+                      message,
+                      {.symbol = report->symbol(),
+                       .hint = "fix the file or set data.on_bad_rows: drop"});
+}
+
+}  // namespace seed::data

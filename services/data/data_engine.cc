@@ -1,0 +1,374 @@
+#include "services/data/data_engine.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <limits>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/casts.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/sha256.h"
+#include "common/stage_error.h"
+#include "common/time.h"
+
+namespace seed::data {
+namespace {
+
+using ::backtest::v1::BadRowPolicy;
+using ::backtest::v1::DataSpec;
+using ::backtest::v1::FileReport;
+using ::backtest::v1::OpenDatasetResponse;
+
+constexpr absl::string_view kStage = "data";
+constexpr size_t kBytesPerHashedBar = 48;
+// Bars hashed per Sha256::Update call; any size gives the same digest.
+constexpr size_t kHashChunkBars = 4096;
+// "2014-12-31": a bound written as a bare date.
+constexpr size_t kDateLength = 10;
+
+// One end of the requested range: the text as written and the span of time it
+// covers (a bare date covers its whole day; an absent bound is unbounded).
+struct Bound {
+  std::string text;
+  int64_t earliest;
+  int64_t latest;
+};
+
+Bound ParseBound(const std::string& text, absl::string_view field,
+                 int64_t unbounded, std::vector<FieldProblem>* problems) {
+  if (text.empty()) return {text, unbounded, unbounded};
+  const absl::StatusOr<int64_t> time = ParseTime(text);
+  if (!time.ok()) {
+    problems->push_back(
+        {std::string(field), std::string(time.status().message())});
+    return {text, unbounded, unbounded};
+  }
+  const int64_t day_end = text.size() == kDateLength ? kSecondsPerDay - 1 : 0;
+  return {text, *time, *time + day_end};
+}
+
+void CheckSymbols(const DataSpec& data, std::vector<FieldProblem>* problems) {
+  if (data.symbols().empty()) {
+    problems->push_back({"data.symbols", "list at least one symbol"});
+  }
+  absl::flat_hash_map<std::string, int> first_index;
+  for (int i = 0; i < data.symbols_size(); ++i) {
+    const std::string& symbol = data.symbols(i);
+    const std::string field = absl::StrCat("data.symbols[", i, "]");
+    if (symbol.empty() || symbol == "." || symbol == ".." ||
+        absl::StrContains(symbol, '/') ||
+        absl::StripAsciiWhitespace(symbol) != symbol) {
+      problems->push_back(
+          {field, absl::StrCat("'", symbol,
+                               "' cannot name a data file: use the file's "
+                               "stem, e.g. ORCL for ORCL.csv")});
+    } else if (const auto [it, added] = first_index.emplace(symbol, i);
+               !added) {
+      problems->push_back({field, absl::StrCat(symbol, " repeats data.symbols[",
+                                               it->second, "]")});
+    }
+  }
+}
+
+std::string DescribeRange(const Bound& start, const Bound& end) {
+  if (!start.text.empty() && !end.text.empty()) {
+    return absl::StrCat("between ", start.text, " and ", end.text);
+  }
+  if (!start.text.empty()) return absl::StrCat("from ", start.text, " on");
+  if (!end.text.empty()) return absl::StrCat("up to ", end.text);
+  return "at all";
+}
+
+std::string Span(const BarColumns& bars, size_t begin, size_t end) {
+  return absl::StrCat(FormatTime(bars.time[begin]), "..",
+                      FormatTime(bars.time[end - 1]));
+}
+
+void AddNotices(const std::string& symbol, const FileReport& report,
+                const BarColumns& bars, const SymbolSlice& slice,
+                const Bound& start, const Bound& end,
+                OpenDatasetResponse* response) {
+  std::vector<std::string> wider;
+  if (!start.text.empty() && start.latest < bars.time.front()) {
+    wider.push_back(
+        absl::StrCat("data.start ", start.text, " is before the first bar"));
+  }
+  if (!end.text.empty() && end.earliest > bars.time.back()) {
+    wider.push_back(
+        absl::StrCat("data.end ", end.text, " is after the last bar"));
+  }
+  if (!wider.empty()) {
+    response->add_notices(
+        absl::StrCat(symbol, ": ", absl::StrJoin(wider, " and "), "; using ",
+                     Span(bars, slice.begin, slice.end)));
+  }
+  if (report.rows_dropped() > 0) {
+    response->add_notices(
+        absl::StrCat(symbol, ": dropped ", report.rows_dropped(), " bad row",
+                     report.rows_dropped() == 1 ? "" : "s", " (",
+                     DescribeBadRowCounts(report), ")"));
+  }
+  const auto gaps = report.issue_counts().find(std::string(kGap));
+  if (gaps != report.issue_counts().end()) {
+    const auto first_gap =
+        std::find_if(report.issues().begin(), report.issues().end(),
+                     [](const auto& issue) { return issue.kind() == kGap; });
+    response->add_notices(absl::StrCat(
+        symbol, ": ", gaps->second, " gap", gaps->second == 1 ? "" : "s",
+        " in the data, first at line ", first_gap->line(), ": ",
+        first_gap->message(), "; see the quality report"));
+  }
+}
+
+// Loads one symbol, applies the policy and the range, and records its summary,
+// report and notices in the response.
+absl::StatusOr<SymbolSlice> OpenSymbol(DatasetStore& store,
+                                       const std::string& dir,
+                                       const std::string& symbol,
+                                       BadRowPolicy policy, const Bound& start,
+                                       const Bound& end,
+                                       OpenDatasetResponse* response) {
+  absl::StatusOr<std::string> path = FindSymbolFile(dir, symbol);
+  if (!path.ok()) return path.status();
+  absl::StatusOr<std::shared_ptr<const ParsedFile>> file =
+      store.LoadFile(*path, symbol);
+  if (!file.ok()) return file.status();
+  FileReport report = (*file)->report;
+  // The cache is shared by every symbol name a file is opened under.
+  report.set_symbol(symbol);
+  if (absl::Status status = ApplyBadRowPolicy(policy, &report); !status.ok()) {
+    return status;
+  }
+  const BarColumns& bars = (*file)->bars;
+  SymbolSlice slice{symbol, *file, 0, 0};
+  slice.begin =
+      std::lower_bound(bars.time.begin(), bars.time.end(), start.earliest) -
+      bars.time.begin();
+  slice.end = std::upper_bound(bars.time.begin(), bars.time.end(), end.latest) -
+              bars.time.begin();
+  if (bars.size() == 0) {
+    return StageFailure(
+        absl::StatusCode::kNotFound, kStage, "NO_BARS_IN_RANGE",
+        absl::StrCat("no bars for ", symbol, " in ", *path,
+                     ": the file has no usable rows (", report.rows_read(),
+                     " read, ", BadRowCount(report), " bad)"),
+        {.symbol = symbol, .hint = "add data rows to the file"});
+  }
+  if (slice.begin >= slice.end) {
+    return StageFailure(
+        absl::StatusCode::kNotFound, kStage, "NO_BARS_IN_RANGE",
+        absl::StrCat("no bars for ", symbol, " ", DescribeRange(start, end),
+                     " in ", *path,
+                     "; available: ", Span(bars, 0, bars.size())),
+        {.symbol = symbol,
+         .hint = "choose data.start and data.end inside the available range"});
+  }
+  backtest::v1::SymbolSummary* summary = response->add_symbols();
+  summary->set_symbol(symbol);
+  summary->set_path(*path);
+  summary->set_bars(slice.size());
+  summary->set_first_time(FormatTime(bars.time[slice.begin]));
+  summary->set_last_time(FormatTime(bars.time[slice.end - 1]));
+  summary->set_available_first(report.first_time());
+  summary->set_available_last(report.last_time());
+  summary->set_content_hash(ContentHash(bars, slice.begin, slice.end));
+  summary->set_interval_seconds(report.interval_seconds());
+  AddNotices(symbol, report, bars, slice, start, end, response);
+  *response->mutable_quality()->add_files() = std::move(report);
+  return slice;
+}
+
+void PutLittleEndian(uint64_t value, char* out) {
+  for (int byte = 0; byte < 8; ++byte) {
+    out[byte] = static_cast<char>(value >> (8 * byte));
+  }
+}
+
+absl::Status UnknownDataset(const std::string& id) {
+  return StageFailure(
+      absl::StatusCode::kNotFound, kStage, "UNKNOWN_DATASET",
+      absl::StrCat("no open dataset '", id,
+                   "': it was closed, never opened, or the data service "
+                   "restarted"),
+      {.hint = "open the dataset again"});
+}
+
+}  // namespace
+
+std::string ContentHash(const BarColumns& bars, size_t begin, size_t end) {
+  Sha256 hasher;
+  std::string buffer;
+  constexpr size_t kChunkBytes = kHashChunkBars * kBytesPerHashedBar;
+  buffer.reserve(kChunkBytes);
+  for (size_t i = begin; i < end; ++i) {
+    char bar[kBytesPerHashedBar];
+    PutLittleEndian(static_cast<uint64_t>(bars.time[i]), bar);
+    const double values[] = {bars.open[i], bars.high[i], bars.low[i],
+                             bars.close[i], bars.volume[i]};
+    for (int v = 0; v < 5; ++v) {
+      PutLittleEndian(absl::bit_cast<uint64_t>(values[v]), bar + 8 * (v + 1));
+    }
+    buffer.append(bar, kBytesPerHashedBar);
+    if (buffer.size() == kChunkBytes) {
+      hasher.Update(buffer);
+      buffer.clear();
+    }
+  }
+  hasher.Update(buffer);
+  return hasher.HexDigest();
+}
+
+absl::Status DataEngine::OpenDataset(
+    const backtest::v1::OpenDatasetRequest& request,
+    OpenDatasetResponse* response) {
+  const DataSpec& data = request.data();
+  std::vector<FieldProblem> problems;
+  if (data.path().empty()) {
+    problems.push_back(
+        {"data.path", "required: the directory holding the SYMBOL.csv files"});
+  }
+  CheckSymbols(data, &problems);
+  const Bound start =
+      ParseBound(data.start(), "data.start",
+                 std::numeric_limits<int64_t>::min(), &problems);
+  const Bound end = ParseBound(data.end(), "data.end",
+                               std::numeric_limits<int64_t>::max(), &problems);
+  if (start.earliest > end.latest) {
+    problems.push_back(
+        {"data.start",
+         absl::StrCat(start.text, " is after data.end ", end.text)});
+    problems.push_back(
+        {"data.end",
+         absl::StrCat(end.text, " is before data.start ", start.text)});
+  }
+  if (!backtest::v1::BadRowPolicy_IsValid(data.on_bad_rows())) {
+    problems.push_back(
+        {"data.on_bad_rows", absl::StrCat("unknown policy ", data.on_bad_rows(),
+                                          ": use reject or drop")});
+  }
+  if (!problems.empty()) {
+    return InvalidFields(kStage, "INVALID_DATA_SPEC", problems);
+  }
+
+  const ErrorContext context = {.run_id = request.run_id()};
+  response->Clear();
+  absl::StatusOr<std::string> dir = ResolveDataDir(data.path());
+  if (!dir.ok()) return WithContext(dir.status(), kStage, context);
+  Dataset dataset;
+  for (const std::string& symbol : data.symbols()) {
+    absl::StatusOr<SymbolSlice> slice = OpenSymbol(
+        store_, *dir, symbol, data.on_bad_rows(), start, end, response);
+    if (!slice.ok()) {
+      response->Clear();
+      return WithContext(slice.status(), kStage, context);
+    }
+    dataset.symbols.push_back(*std::move(slice));
+  }
+  response->set_dataset_id(store_.Add(std::move(dataset)));
+  return absl::OkStatus();
+}
+
+absl::Status DataEngine::ReadBars(const backtest::v1::ReadBarsRequest& request,
+                                  backtest::v1::ReadBarsResponse* response) {
+  const std::shared_ptr<const Dataset> dataset =
+      store_.Find(request.dataset_id());
+  if (dataset == nullptr) return UnknownDataset(request.dataset_id());
+  const int symbols = static_cast<int>(dataset->symbols.size());
+  std::vector<FieldProblem> problems;
+  if (request.symbol() < 0 || request.symbol() >= symbols) {
+    problems.push_back(
+        {"symbol", absl::StrCat("must index data.symbols, in [0, ", symbols,
+                                "), got ", request.symbol())});
+  }
+  if (request.offset() < 0) {
+    problems.push_back(
+        {"offset", absl::StrCat("must be >= 0, got ", request.offset())});
+  }
+  if (request.limit() <= 0) {
+    problems.push_back(
+        {"limit", absl::StrCat("must be positive, got ", request.limit())});
+  }
+  if (!problems.empty()) return InvalidFields(kStage, "INVALID_READ", problems);
+
+  const SymbolSlice& slice = dataset->symbols[request.symbol()];
+  const size_t offset =
+      std::min(static_cast<size_t>(request.offset()), slice.size());
+  const size_t count =
+      std::min({static_cast<size_t>(request.limit()),
+                static_cast<size_t>(kMaxBarsPerRead), slice.size() - offset});
+  const size_t first = slice.begin + offset;
+  const size_t last = first + count;
+  const BarColumns& bars = slice.file->bars;
+  response->Clear();
+  backtest::v1::BarSeries* series = response->mutable_series();
+  series->set_symbol(slice.symbol);
+  series->mutable_time()->Add(bars.time.begin() + first,
+                              bars.time.begin() + last);
+  series->mutable_open()->Add(bars.open.begin() + first,
+                              bars.open.begin() + last);
+  series->mutable_high()->Add(bars.high.begin() + first,
+                              bars.high.begin() + last);
+  series->mutable_low()->Add(bars.low.begin() + first, bars.low.begin() + last);
+  series->mutable_close()->Add(bars.close.begin() + first,
+                               bars.close.begin() + last);
+  series->mutable_volume()->Add(bars.volume.begin() + first,
+                                bars.volume.begin() + last);
+  response->set_end(last == slice.end);
+  return absl::OkStatus();
+}
+
+absl::Status DataEngine::CloseDataset(
+    const backtest::v1::CloseDatasetRequest& request,
+    backtest::v1::CloseDatasetResponse* response) {
+  if (!store_.Remove(request.dataset_id())) {
+    return UnknownDataset(request.dataset_id());
+  }
+  response->Clear();
+  return absl::OkStatus();
+}
+
+absl::Status DataEngine::ValidateFiles(
+    const backtest::v1::ValidateFilesRequest& request,
+    backtest::v1::ValidateFilesResponse* response) {
+  if (request.path().empty()) {
+    return InvalidFields(
+        kStage, "INVALID_VALIDATE_REQUEST",
+        {{"path", "required: a CSV file or a directory of SYMBOL.csv files"}});
+  }
+  absl::StatusOr<std::vector<std::string>> paths = ListCsvFiles(request.path());
+  if (!paths.ok()) return paths.status();
+  response->Clear();
+  for (const std::string& path : *paths) {
+    const std::string symbol = std::filesystem::path(path).stem().string();
+    absl::StatusOr<std::shared_ptr<const ParsedFile>> file =
+        store_.LoadFile(path, symbol);
+    FileReport* report = response->mutable_quality()->add_files();
+    if (file.ok()) {
+      *report = (*file)->report;
+      report->set_symbol(symbol);
+      continue;
+    }
+    if (ToStageError(file.status(), kStage).reason() != kUnknownFormatReason) {
+      response->Clear();
+      return file.status();
+    }
+    report->set_symbol(symbol);
+    report->set_path(path);
+    (*report->mutable_issue_counts())[std::string(kUnknownFormat)] = 1;
+    backtest::v1::DataIssue* issue = report->add_issues();
+    issue->set_kind(std::string(kUnknownFormat));
+    issue->set_line(1);
+    issue->set_message(std::string(file.status().message()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace seed::data

@@ -1,0 +1,62 @@
+// The data stage: opens datasets (the bars of a spec's symbols inside its date
+// range, validated under its bad-row policy), serves them in column-wise
+// slices, and reports on the quality of CSV files. Thread-safe: one engine
+// serves many runs at once; parsed files are shared between them.
+#ifndef SEED_SERVICES_DATA_DATA_ENGINE_H_
+#define SEED_SERVICES_DATA_DATA_ENGINE_H_
+
+#include <cstddef>
+#include <string>
+
+#include "absl/status/status.h"
+#include "backtest/v1/data.pb.h"
+#include "services/data/csv_reader.h"
+#include "services/data/dataset_store.h"
+
+namespace seed::data {
+
+// At most this many bars per ReadBars slice (about 24 MB on the wire, well
+// under the services' message bound); a larger limit returns this many and
+// end = false, so callers loop until end.
+inline constexpr int kMaxBarsPerRead = 500'000;
+
+// ValidateFiles reports a file that is not OHLCV CSV at all (unknown header)
+// with one issue of this kind instead of failing the whole directory.
+inline constexpr absl::string_view kUnknownFormat = "unknown_format";
+
+// sha256 over bars[begin, end): per bar 48 bytes, time as int64 then open,
+// high, low, close, volume as IEEE-754 doubles, each little-endian. The same
+// bars always give the same hash on every machine.
+std::string ContentHash(const BarColumns& bars, size_t begin, size_t end);
+
+class DataEngine {
+ public:
+  DataEngine() = default;
+  DataEngine(const DataEngine&) = delete;
+  DataEngine& operator=(const DataEngine&) = delete;
+
+  // Loads request.data().symbols() from data.path, in order, keeping bars with
+  // start <= time <= end. A start or end given as a bare date covers that
+  // whole day, so intraday bars of the end date are included.
+  absl::Status OpenDataset(const backtest::v1::OpenDatasetRequest& request,
+                           backtest::v1::OpenDatasetResponse* response);
+
+  absl::Status ReadBars(const backtest::v1::ReadBarsRequest& request,
+                        backtest::v1::ReadBarsResponse* response);
+
+  absl::Status CloseDataset(const backtest::v1::CloseDatasetRequest& request,
+                            backtest::v1::CloseDatasetResponse* response);
+
+  // request.path is a CSV file or a directory (its *.csv files, sorted by
+  // name; the symbol is the file stem). Bad rows are reported, never failed;
+  // fails only when the path cannot be read.
+  absl::Status ValidateFiles(const backtest::v1::ValidateFilesRequest& request,
+                             backtest::v1::ValidateFilesResponse* response);
+
+ private:
+  DatasetStore store_;
+};
+
+}  // namespace seed::data
+
+#endif  // SEED_SERVICES_DATA_DATA_ENGINE_H_

@@ -1,0 +1,244 @@
+#include "services/data/dataset_store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <system_error>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "common/stage_error.h"
+
+namespace seed::data {
+namespace {
+
+constexpr absl::string_view kStage = "data";
+constexpr absl::string_view kCsvExtension = ".csv";
+// NO_DATA_FILE lists this many of the files present; enough to spot a typo.
+constexpr size_t kMaxListedFiles = 10;
+constexpr absl::string_view kDataPathHint =
+    "set data.path to the directory holding the SYMBOL.csv files";
+
+// NOT_FOUND for a missing path, PERMISSION_DENIED when access is refused, and
+// the matching code for anything else the system reports.
+absl::StatusCode CodeForErrno(int error) {
+  if (error == ENOENT || error == ENOTDIR) return absl::StatusCode::kNotFound;
+  return absl::ErrnoToStatusCode(error);
+}
+
+absl::Status DirFailure(int error, const std::string& dir) {
+  return StageFailure(CodeForErrno(error), kStage, "DATA_DIR_UNREADABLE",
+                      absl::StrCat("cannot read data directory ", dir, ": ",
+                                   std::strerror(error)),
+                      {.hint = std::string(kDataPathHint)});
+}
+
+absl::Status FileFailure(int error, const std::string& path,
+                         absl::string_view symbol) {
+  return StageFailure(
+      CodeForErrno(error), kStage, "DATA_FILE_UNREADABLE",
+      absl::StrCat("cannot read data file ", path, ": ", std::strerror(error)),
+      {.symbol = std::string(symbol),
+       .hint = "check that the file exists and is readable by the data "
+               "service"});
+}
+
+// Closes a file descriptor on every return path.
+class ScopedFd {
+ public:
+  explicit ScopedFd(int fd) : fd_(fd) {}
+  ~ScopedFd() {
+    if (fd_ >= 0) close(fd_);
+  }
+  ScopedFd(const ScopedFd&) = delete;
+  ScopedFd& operator=(const ScopedFd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// Reads exactly `size` bytes (the size the cache key was taken from).
+absl::StatusOr<std::string> ReadAll(int fd, size_t size,
+                                    const std::string& path,
+                                    absl::string_view symbol) {
+  std::string text(size, '\0');
+  size_t done = 0;
+  while (done < size) {
+    const ssize_t got = read(fd, text.data() + done, size - done);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return FileFailure(errno, path, symbol);
+    if (got == 0) break;  // The file shrank while being read.
+    done += static_cast<size_t>(got);
+  }
+  text.resize(done);
+  return text;
+}
+
+std::string RandomIdPrefix() {
+  std::random_device device;
+  return absl::StrFormat("ds-%08x-", device());
+}
+
+}  // namespace
+
+std::string AbsolutePath(absl::string_view path) {
+  std::error_code error;  // Only when the working directory is gone.
+  std::filesystem::path absolute = std::filesystem::absolute(
+      std::filesystem::path(std::string(path)), error);
+  std::string result =
+      (error ? std::filesystem::path(std::string(path)) : absolute)
+          .lexically_normal()
+          .string();
+  if (result.size() > 1 && result.back() == '/') result.pop_back();
+  return result;
+}
+
+absl::StatusOr<std::string> ResolveDataDir(absl::string_view path) {
+  const std::string dir = AbsolutePath(path);
+  struct stat info;
+  if (stat(dir.c_str(), &info) != 0) return DirFailure(errno, dir);
+  if (!S_ISDIR(info.st_mode)) return DirFailure(ENOTDIR, dir);
+  if (access(dir.c_str(), R_OK | X_OK) != 0) return DirFailure(errno, dir);
+  return dir;
+}
+
+absl::StatusOr<std::vector<std::string>> ListCsvStems(const std::string& dir) {
+  std::error_code error;
+  std::filesystem::directory_iterator it(dir, error);
+  if (error) return DirFailure(error.value(), dir);
+  std::vector<std::string> stems;
+  for (; it != std::filesystem::directory_iterator(); it.increment(error)) {
+    const std::filesystem::path& path = it->path();
+    std::error_code ignored_type_error;  // Dangling links are just skipped.
+    if (path.extension().string() == kCsvExtension &&
+        it->is_regular_file(ignored_type_error)) {
+      stems.push_back(path.stem().string());
+    }
+  }
+  if (error) return DirFailure(error.value(), dir);
+  std::sort(stems.begin(), stems.end());
+  return stems;
+}
+
+absl::StatusOr<std::vector<std::string>> ListCsvFiles(absl::string_view path) {
+  const std::string absolute = AbsolutePath(path);
+  struct stat info;
+  if (stat(absolute.c_str(), &info) != 0) {
+    const int error = errno;
+    return StageFailure(
+        CodeForErrno(error), kStage, "DATA_PATH_UNREADABLE",
+        absl::StrCat("cannot read ", absolute, ": ", std::strerror(error)),
+        {.hint = "pass a CSV file or a directory of SYMBOL.csv files"});
+  }
+  if (!S_ISDIR(info.st_mode)) return std::vector<std::string>{absolute};
+  absl::StatusOr<std::string> dir = ResolveDataDir(absolute);
+  if (!dir.ok()) return dir.status();
+  absl::StatusOr<std::vector<std::string>> stems = ListCsvStems(*dir);
+  if (!stems.ok()) return stems.status();
+  std::vector<std::string> files;
+  for (const std::string& stem : *stems) {
+    files.push_back(absl::StrCat(*dir, "/", stem, kCsvExtension));
+  }
+  return files;
+}
+
+absl::StatusOr<std::string> FindSymbolFile(const std::string& dir,
+                                           absl::string_view symbol) {
+  const std::string path = absl::StrCat(dir, "/", symbol, kCsvExtension);
+  struct stat info;
+  if (stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode)) return path;
+  absl::StatusOr<std::vector<std::string>> stems = ListCsvStems(dir);
+  if (!stems.ok()) return stems.status();
+  std::string present = "none";
+  if (!stems->empty()) {
+    const size_t listed = std::min(stems->size(), kMaxListedFiles);
+    present = absl::StrJoin(stems->begin(), stems->begin() + listed, ", ");
+    if (listed < stems->size()) {
+      absl::StrAppend(&present, " and ", stems->size() - listed, " more");
+    }
+  }
+  return StageFailure(
+      absl::StatusCode::kNotFound, kStage, "NO_DATA_FILE",
+      absl::StrCat("no data file for ", symbol, ": looked for ", path,
+                   "; files there: ", present),
+      {.symbol = std::string(symbol),
+       .hint = absl::StrCat("check the symbol's spelling or ", kDataPathHint)});
+}
+
+DatasetStore::DatasetStore() : id_prefix_(RandomIdPrefix()) {}
+
+absl::StatusOr<std::shared_ptr<const ParsedFile>> DatasetStore::LoadFile(
+    const std::string& path, absl::string_view symbol) {
+  const ScopedFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return FileFailure(errno, path, symbol);
+  struct stat info;
+  if (fstat(fd.get(), &info) != 0) return FileFailure(errno, path, symbol);
+  const int64_t size = info.st_size;
+  const int64_t mtime_ns =
+      static_cast<int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 +
+      info.st_mtim.tv_nsec;
+  {
+    absl::MutexLock lock(&mutex_);
+    auto it = files_.find(path);
+    if (it != files_.end() && it->second.size == size &&
+        it->second.mtime_ns == mtime_ns) {
+      it->second.last_use = ++use_clock_;
+      return it->second.file;
+    }
+  }
+  // Parsing happens outside the lock so other runs are not held up; two runs
+  // loading the same new file at once both parse it, which is harmless.
+  absl::StatusOr<std::string> text = ReadAll(fd.get(), size, path, symbol);
+  if (!text.ok()) return text.status();
+  absl::StatusOr<ParsedFile> parsed = ParseCsv(*text, path, symbol);
+  if (!parsed.ok()) return parsed.status();
+  auto file = std::make_shared<const ParsedFile>(*std::move(parsed));
+
+  absl::MutexLock lock(&mutex_);
+  CachedFile& entry = files_[path];
+  if (entry.file != nullptr) cached_bars_ -= entry.file->bars.size();
+  entry = {size, mtime_ns, ++use_clock_, file};
+  cached_bars_ += file->bars.size();
+  EvictLocked();
+  return file;
+}
+
+void DatasetStore::EvictLocked() {
+  while (cached_bars_ > kCacheBudgetBars && files_.size() > 1) {
+    auto oldest = std::min_element(
+        files_.begin(), files_.end(), [](const auto& a, const auto& b) {
+          return a.second.last_use < b.second.last_use;
+        });
+    cached_bars_ -= oldest->second.file->bars.size();
+    files_.erase(oldest);
+  }
+}
+
+std::string DatasetStore::Add(Dataset dataset) {
+  absl::MutexLock lock(&mutex_);
+  std::string id = absl::StrCat(id_prefix_, ++next_dataset_);
+  datasets_[id] = std::make_shared<const Dataset>(std::move(dataset));
+  return id;
+}
+
+std::shared_ptr<const Dataset> DatasetStore::Find(absl::string_view id) const {
+  absl::MutexLock lock(&mutex_);
+  const auto it = datasets_.find(id);
+  return it == datasets_.end() ? nullptr : it->second;
+}
+
+bool DatasetStore::Remove(absl::string_view id) {
+  absl::MutexLock lock(&mutex_);
+  return datasets_.erase(id) > 0;
+}
+
+}  // namespace seed::data

@@ -1,0 +1,225 @@
+#include "services/results/export.h"
+
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <system_error>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "common/stage_error.h"
+#include "common/time.h"
+#include "google/protobuf/descriptor.h"
+
+namespace seed::results {
+namespace {
+
+using ::backtest::v1::GetRunResponse;
+using ::backtest::v1::Trade;
+
+constexpr absl::string_view kStage = "results";
+// The exit reason written for a trade still open at the end of the run.
+constexpr absl::string_view kOpenExitReason = "open";
+
+// Plain decimal notation with the fewest digits that read back as the same
+// double (std::to_chars' shortest round trip), so prices never turn into
+// 1e+07 and 0.1 stays 0.1.
+std::string FormatNumber(double value) {
+  if (!std::isfinite(value)) return absl::StrFormat("%g", value);
+  // Longest fixed form of a double: 309 integer digits, or "0." and 324
+  // fraction digits for the smallest subnormal.
+  char buffer[400];
+  const std::to_chars_result result = std::to_chars(
+      buffer, buffer + sizeof(buffer), value, std::chars_format::fixed);
+  if (result.ec != std::errc()) return absl::StrFormat("%.17g", value);
+  return std::string(buffer, result.ptr);
+}
+
+// RFC 4180: a field with a comma, quote or line break is quoted, quotes
+// doubled.
+std::string CsvField(absl::string_view text) {
+  if (text.find_first_of(",\"\r\n") == absl::string_view::npos) {
+    return std::string(text);
+  }
+  std::string quoted = "\"";
+  for (char c : text) {
+    if (c == '"') quoted += '"';
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
+std::string JsonString(absl::string_view text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20) {
+          out += absl::StrFormat("\\u%04x", c);
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+// JSON has no NaN or infinity: those become null.
+std::string JsonNumber(double value) {
+  return std::isfinite(value) ? FormatNumber(value) : "null";
+}
+
+std::string TradeRow(const Trade& trade) {
+  const bool open = trade.exit_time() == 0;
+  return absl::StrJoin(
+      {CsvField(trade.symbol()),
+       std::string(trade.side() == backtest::v1::BUY ? "long" : "short"),
+       FormatTime(trade.entry_time()), FormatNumber(trade.entry_price()),
+       open ? std::string() : FormatTime(trade.exit_time()),
+       FormatNumber(trade.exit_price()), FormatNumber(trade.quantity()),
+       FormatNumber(trade.gross_pnl()), FormatNumber(trade.commission()),
+       FormatNumber(trade.net_pnl()),
+       CsvField(open ? kOpenExitReason : trade.exit_reason()),
+       trade.has_r_multiple() ? FormatNumber(trade.r_multiple())
+                              : std::string()},
+      ",");
+}
+
+std::string TradesCsv(const GetRunResponse& run) {
+  std::string csv = absl::StrCat(kTradesCsvHeader, "\n");
+  for (const Trade& trade : run.trades()) {
+    absl::StrAppend(&csv, TradeRow(trade), "\n");
+  }
+  return csv;
+}
+
+std::string EquityCsv(const GetRunResponse& run) {
+  std::string csv = absl::StrCat(kEquityCsvHeader, "\n");
+  for (const backtest::v1::EquityPoint& point : run.equity()) {
+    absl::StrAppend(&csv, FormatTime(point.time()), ",",
+                    FormatNumber(point.cash()), ",",
+                    FormatNumber(point.equity()), "\n");
+  }
+  return csv;
+}
+
+std::string ErrorJson(const backtest::v1::RunSummary& summary) {
+  if (!summary.has_error()) return "null";
+  const backtest::v1::StageError& error = summary.error();
+  std::vector<std::string> fields = {
+      absl::StrCat("\"stage\": ", JsonString(error.stage())),
+      absl::StrCat("\"reason\": ", JsonString(error.reason())),
+      absl::StrCat("\"message\": ", JsonString(error.message())),
+      absl::StrCat("\"symbol\": ", JsonString(error.symbol())),
+      absl::StrCat("\"bar_time\": ", JsonString(error.bar_time())),
+      absl::StrCat("\"hint\": ", JsonString(error.hint())),
+      absl::StrCat("\"code\": ", error.code())};
+  return absl::StrCat("{", absl::StrJoin(fields, ", "), "}");
+}
+
+// Every Metrics field by its proto name, read through reflection so a field
+// added to run.proto is exported without touching this file. Unset optionals
+// (and every metric of a run that has none yet) are null.
+void AppendMetricsFields(const backtest::v1::RunSummary& summary,
+                         std::vector<std::string>& fields) {
+  const backtest::v1::Metrics& metrics = summary.metrics();
+  const google::protobuf::Descriptor* descriptor = metrics.GetDescriptor();
+  const google::protobuf::Reflection* reflection = metrics.GetReflection();
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    const google::protobuf::FieldDescriptor* field = descriptor->field(i);
+    std::string value = "null";
+    const bool set =
+        summary.has_metrics() &&
+        (!field->has_presence() || reflection->HasField(metrics, field));
+    if (set && field->cpp_type() ==
+                   google::protobuf::FieldDescriptor::CPPTYPE_DOUBLE) {
+      value = JsonNumber(reflection->GetDouble(metrics, field));
+    } else if (set && field->cpp_type() ==
+                          google::protobuf::FieldDescriptor::CPPTYPE_INT64) {
+      value = absl::StrCat(reflection->GetInt64(metrics, field));
+    }
+    fields.push_back(absl::StrCat(JsonString(field->name()), ": ", value));
+  }
+}
+
+std::string MetricsJson(const GetRunResponse& run) {
+  const backtest::v1::RunSummary& summary = run.run();
+  std::vector<std::string> symbols;
+  for (const std::string& symbol : summary.symbols()) {
+    symbols.push_back(JsonString(symbol));
+  }
+  std::vector<std::string> fields = {
+      absl::StrCat("\"run_id\": ", JsonString(summary.run_id())),
+      absl::StrCat("\"name\": ", JsonString(summary.name())),
+      absl::StrCat("\"state\": ",
+                   JsonString(backtest::v1::RunState_Name(summary.state()))),
+      absl::StrCat("\"strategy\": ", JsonString(summary.strategy())),
+      absl::StrCat("\"symbols\": [", absl::StrJoin(symbols, ", "), "]"),
+      absl::StrCat("\"created_at\": ", JsonString(summary.created_at())),
+      absl::StrCat("\"finished_at\": ", JsonString(summary.finished_at())),
+      absl::StrCat("\"first_time\": ", JsonString(summary.first_time())),
+      absl::StrCat("\"last_time\": ", JsonString(summary.last_time())),
+      absl::StrCat("\"spec_hash\": ", JsonString(summary.spec_hash())),
+      absl::StrCat("\"data_hash\": ", JsonString(summary.data_hash())),
+      absl::StrCat("\"engine_version\": ",
+                   JsonString(summary.engine_version())),
+      absl::StrCat("\"error\": ", ErrorJson(summary))};
+  AppendMetricsFields(summary, fields);
+  return absl::StrCat("{\n  ", absl::StrJoin(fields, ",\n  "), "\n}\n");
+}
+
+absl::Status WriteFile(const std::filesystem::path& path,
+                       const std::string& contents) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << contents;
+  out.close();
+  if (out.fail()) {
+    return StageFailure(
+        absl::StatusCode::kFailedPrecondition, kStage, "EXPORT_FAILED",
+        absl::StrCat("cannot write ", path.string(), ": ",
+                     std::strerror(errno)),
+        {.hint = "choose a writable directory with free space"});
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ExportRun(const GetRunResponse& run,
+                       const std::string& directory) {
+  const std::filesystem::path root(directory);
+  std::error_code error;
+  std::filesystem::create_directories(root, error);
+  if (error) {
+    return StageFailure(
+        absl::StatusCode::kFailedPrecondition, kStage, "EXPORT_FAILED",
+        absl::StrCat("cannot create export directory ", directory, ": ",
+                     error.message()),
+        {.run_id = run.run().run_id(), .hint = "choose a writable directory"});
+  }
+  absl::Status status = WriteFile(root / "trades.csv", TradesCsv(run));
+  if (status.ok()) status = WriteFile(root / "equity.csv", EquityCsv(run));
+  if (status.ok()) status = WriteFile(root / "metrics.json", MetricsJson(run));
+  return WithContext(status, kStage, {.run_id = run.run().run_id()});
+}
+
+}  // namespace seed::results

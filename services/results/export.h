@@ -1,0 +1,35 @@
+// Writes a stored run as files other tools read: trades.csv, equity.csv and
+// metrics.json in one directory (created when missing). Thread-safe: a pure
+// function of its arguments (concurrent exports must use distinct
+// directories).
+#ifndef SEED_SERVICES_RESULTS_EXPORT_H_
+#define SEED_SERVICES_RESULTS_EXPORT_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "backtest/v1/results.pb.h"
+
+namespace seed::results {
+
+// The header line of trades.csv and equity.csv (without the newline).
+inline constexpr char kTradesCsvHeader[] =
+    "symbol,side,entry_time,entry_price,exit_time,exit_price,quantity,"
+    "gross_pnl,commission,net_pnl,exit_reason,r_multiple";
+inline constexpr char kEquityCsvHeader[] = "time,cash,equity";
+
+// `run` should come from GetRun with include_records. In trades.csv: side is
+// "long" (BUY) or "short", times are seed::FormatTime, an open trade (exit
+// time 0) has an empty exit_time, its last close as exit_price and exit_reason
+// "open"; r_multiple is empty when the trade had no initial stop. Numbers are
+// written in plain decimal with the fewest digits that read back as the same
+// double. metrics.json is one flat object: run_id, name, state, strategy,
+// symbols, times, fingerprint (spec_hash, data_hash, engine_version), the
+// error (null when none) and every Metrics field by its proto name, null when
+// unset.
+absl::Status ExportRun(const backtest::v1::GetRunResponse& run,
+                       const std::string& directory);
+
+}  // namespace seed::results
+
+#endif  // SEED_SERVICES_RESULTS_EXPORT_H_

@@ -1,0 +1,215 @@
+#include "services/results/results_engine.h"
+
+#include <cmath>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/stage_error.h"
+#include "common/time.h"
+#include "services/results/metrics.h"
+
+namespace seed::results {
+namespace {
+
+using ::backtest::v1::RunState;
+
+constexpr absl::string_view kStage = "results";
+
+bool IsTerminal(RunState state) {
+  return state == backtest::v1::SUCCEEDED || state == backtest::v1::FAILED ||
+         state == backtest::v1::CANCELLED;
+}
+
+// The single path from stored records to metrics.
+backtest::v1::Metrics MetricsOfStoredRun(const StoredRun& run,
+                                         const RunRecords& records) {
+  double commission = 0;
+  for (const backtest::v1::Fill& fill : records.fills) {
+    commission += fill.commission();
+  }
+  return ComputeMetrics({.equity = records.equity,
+                         .closed_trades = records.closed_trades,
+                         .open_trades = records.open_trades,
+                         .total_commission = commission,
+                         .initial_cash = run.initial_cash,
+                         .interval_seconds = run.interval_seconds});
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ResultsEngine>> ResultsEngine::Open(
+    const std::string& database_path, OpenMode mode) {
+  absl::StatusOr<std::unique_ptr<RunStore>> store =
+      RunStore::Open(database_path, mode);
+  if (!store.ok()) return store.status();
+  return std::unique_ptr<ResultsEngine>(new ResultsEngine(std::move(*store)));
+}
+
+absl::Status ResultsEngine::BeginRun(
+    const backtest::v1::BeginRunRequest& request,
+    backtest::v1::BeginRunResponse* response) {
+  std::vector<FieldProblem> problems;
+  if (request.run().run_id().empty()) {
+    problems.push_back({"run.run_id", "required"});
+  }
+  if (IsTerminal(request.run().state())) {
+    problems.push_back(
+        {"run.state", absl::StrCat("a run begins QUEUED or RUNNING, got ",
+                                   RunState_Name(request.run().state()))});
+  }
+  if (!std::isfinite(request.initial_cash()) || request.initial_cash() <= 0) {
+    problems.push_back({"initial_cash", absl::StrCat("must be positive, got ",
+                                                     request.initial_cash())});
+  }
+  if (request.interval_seconds() < 0) {
+    problems.push_back(
+        {"interval_seconds", absl::StrCat("must be >= 0 (0 = unknown), got ",
+                                          request.interval_seconds())});
+  }
+  if (!problems.empty()) {
+    return InvalidFields(kStage, "INVALID_BEGIN_RUN", problems);
+  }
+
+  backtest::v1::BeginRunRequest stored = request;
+  backtest::v1::RunSummary& run = *stored.mutable_run();
+  if (run.state() == backtest::v1::RUN_STATE_UNSPECIFIED) {
+    run.set_state(backtest::v1::RUNNING);
+  }
+  if (run.created_at().empty()) run.set_created_at(NowUtcIso8601());
+  run.clear_finished_at();
+  absl::MutexLock lock(&mu_);
+  absl::Status status = store_->BeginRun(stored);
+  if (!status.ok()) return status;
+  response->set_location(database_path_);
+  return absl::OkStatus();
+}
+
+absl::Status ResultsEngine::AppendRecords(
+    const backtest::v1::AppendRecordsRequest& request,
+    backtest::v1::AppendRecordsResponse* /*response*/) {
+  if (request.run_id().empty()) {
+    return InvalidFields(kStage, "INVALID_APPEND_RECORDS",
+                         {{"run_id", "required"}});
+  }
+  absl::MutexLock lock(&mu_);
+  return store_->AppendRecords(request);
+}
+
+absl::Status ResultsEngine::FinishRun(
+    const backtest::v1::FinishRunRequest& request,
+    backtest::v1::FinishRunResponse* response) {
+  std::vector<FieldProblem> problems;
+  if (request.run_id().empty()) problems.push_back({"run_id", "required"});
+  if (!IsTerminal(request.state())) {
+    problems.push_back(
+        {"state", absl::StrCat("must be SUCCEEDED, FAILED or CANCELLED, got ",
+                               RunState_Name(request.state()))});
+  }
+  if (!problems.empty()) {
+    return InvalidFields(kStage, "INVALID_FINISH_RUN", problems);
+  }
+  absl::MutexLock lock(&mu_);
+  absl::StatusOr<backtest::v1::RunSummary> run =
+      store_->FinishRun(request, NowUtcIso8601(), MetricsOfStoredRun);
+  if (!run.ok()) return run.status();
+  *response->mutable_run() = std::move(*run);
+  return absl::OkStatus();
+}
+
+absl::Status ResultsEngine::ListRuns(
+    const backtest::v1::ListRunsRequest& request,
+    backtest::v1::ListRunsResponse* response) {
+  RunFilter filter{
+      .strategy = request.strategy(),
+      .limit = request.limit() == 0 ? kDefaultListLimit : request.limit()};
+  std::vector<FieldProblem> problems;
+  if (request.limit() < 0) {
+    problems.push_back(
+        {"limit", absl::StrCat("must be >= 0 (0 = ", kDefaultListLimit,
+                               "), got ", request.limit())});
+  }
+  if (!request.state().empty()) {
+    RunState state;
+    if (RunState_Parse(absl::AsciiStrToUpper(request.state()), &state) &&
+        state != backtest::v1::RUN_STATE_UNSPECIFIED) {
+      filter.state = state;
+    } else {
+      problems.push_back(
+          {"state", absl::StrCat("unknown run state '", request.state(),
+                                 "'; use QUEUED, RUNNING, SUCCEEDED, FAILED "
+                                 "or CANCELLED")});
+    }
+  }
+  if (!problems.empty()) {
+    return InvalidFields(kStage, "INVALID_LIST_RUNS", problems);
+  }
+  absl::MutexLock lock(&mu_);
+  absl::StatusOr<std::vector<backtest::v1::RunSummary>> runs =
+      store_->ListRuns(filter);
+  if (!runs.ok()) return runs.status();
+  for (backtest::v1::RunSummary& run : *runs) {
+    *response->add_runs() = std::move(run);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ResultsEngine::ResolveRunId(
+    const std::string& prefix) {
+  // One more than we list, to know whether there are more.
+  absl::StatusOr<std::vector<std::string>> ids =
+      store_->FindRunIds(prefix, kMaxListedMatches + 1);
+  if (!ids.ok()) return ids.status();
+  // An exact id sorts first among the ids it prefixes.
+  if (ids->empty()) return store_->UnknownRun(prefix);
+  if (ids->size() == 1 || ids->front() == prefix) return ids->front();
+  const bool more = ids->size() > kMaxListedMatches;
+  if (more) ids->pop_back();
+  return StageFailure(
+      absl::StatusCode::kInvalidArgument, kStage, "AMBIGUOUS_RUN_ID",
+      absl::StrCat("run id prefix '", prefix, "' matches ",
+                   more ? "more than " : "", ids->size(), " runs in ",
+                   database_path_, ": ", absl::StrJoin(*ids, ", "),
+                   more ? ", ..." : ""),
+      {.hint = "give more characters of the run id"});
+}
+
+absl::Status ResultsEngine::GetRun(const backtest::v1::GetRunRequest& request,
+                                   backtest::v1::GetRunResponse* response) {
+  if (request.run_id().empty()) {
+    return InvalidFields(kStage, "INVALID_GET_RUN", {{"run_id", "required"}});
+  }
+  absl::MutexLock lock(&mu_);
+  absl::StatusOr<std::string> run_id = ResolveRunId(request.run_id());
+  if (!run_id.ok()) return run_id.status();
+  absl::StatusOr<StoredRun> run = store_->ReadRun(*run_id);
+  if (!run.ok()) return run.status();
+  *response->mutable_run() = std::move(run->summary);
+  response->set_canonical_spec(std::move(run->canonical_spec));
+  response->mutable_symbol_hashes()->insert(run->symbol_hashes.begin(),
+                                            run->symbol_hashes.end());
+  response->set_location(database_path_);
+  if (!request.include_records()) return absl::OkStatus();
+
+  absl::StatusOr<RunRecords> records = store_->ReadRecords(*run_id);
+  if (!records.ok()) return records.status();
+  for (auto* trades : {&records->closed_trades, &records->open_trades}) {
+    for (backtest::v1::Trade& trade : *trades) {
+      *response->add_trades() = std::move(trade);
+    }
+  }
+  for (backtest::v1::Fill& fill : records->fills) {
+    *response->add_fills() = std::move(fill);
+  }
+  for (backtest::v1::Rejection& rejection : records->rejections) {
+    *response->add_rejections() = std::move(rejection);
+  }
+  for (backtest::v1::EquityPoint& point : records->equity) {
+    *response->add_equity() = std::move(point);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace seed::results

@@ -1,0 +1,68 @@
+// The results stage: records what a run produced (equity, fills, rejections,
+// trades), computes its metrics when it ends, and answers list/show queries,
+// all backed by one SQLite file (RunStore). Thread-safe: calls are serialized
+// on one database connection.
+#ifndef SEED_SERVICES_RESULTS_RESULTS_ENGINE_H_
+#define SEED_SERVICES_RESULTS_RESULTS_ENGINE_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "backtest/v1/results.pb.h"
+#include "services/results/run_store.h"
+
+namespace seed::results {
+
+class ResultsEngine {
+ public:
+  // Default for ListRunsRequest.limit = 0.
+  static constexpr int kDefaultListLimit = 50;
+  // How many candidates an ambiguous run id prefix error names.
+  static constexpr int kMaxListedMatches = 10;
+
+  // Example: ResultsEngine::Open(DefaultDatabasePath()).
+  static absl::StatusOr<std::unique_ptr<ResultsEngine>> Open(
+      const std::string& database_path, OpenMode mode = OpenMode::kReadWrite);
+
+  // The absolute path of the database file.
+  const std::string& database_path() const { return database_path_; }
+
+  // Stores a new run; state defaults to RUNNING and created_at to now.
+  // Response: location = the database path. An existing run id fails
+  // RUN_ALREADY_EXISTS (ALREADY_EXISTS).
+  absl::Status BeginRun(const backtest::v1::BeginRunRequest& request,
+                        backtest::v1::BeginRunResponse* response);
+  // Stores one batch atomically.
+  absl::Status AppendRecords(const backtest::v1::AppendRecordsRequest& request,
+                             backtest::v1::AppendRecordsResponse* response);
+  // Stores the open trades and how the run ended, then the metrics computed
+  // from the stored records (metrics.h); returns the summary with them.
+  absl::Status FinishRun(const backtest::v1::FinishRunRequest& request,
+                         backtest::v1::FinishRunResponse* response);
+  // Newest first; filters by strategy name and state name (case-insensitive).
+  absl::Status ListRuns(const backtest::v1::ListRunsRequest& request,
+                        backtest::v1::ListRunsResponse* response);
+  // Accepts a unique prefix of a run id (an exact id always wins).
+  absl::Status GetRun(const backtest::v1::GetRunRequest& request,
+                      backtest::v1::GetRunResponse* response);
+
+ private:
+  explicit ResultsEngine(std::unique_ptr<RunStore> store)
+      : database_path_(store->path()), store_(std::move(store)) {}
+
+  // The stored run id `prefix` names, or why none does.
+  absl::StatusOr<std::string> ResolveRunId(const std::string& prefix)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const std::string database_path_;
+  absl::Mutex mu_;
+  const std::unique_ptr<RunStore> store_ ABSL_PT_GUARDED_BY(mu_);
+};
+
+}  // namespace seed::results
+
+#endif  // SEED_SERVICES_RESULTS_RESULTS_ENGINE_H_

@@ -1,0 +1,313 @@
+#include "services/results/results_engine.h"
+
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/stage_error.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "gtest/gtest.h"
+#include "services/results/metrics.h"
+
+namespace seed::results {
+namespace {
+
+using ::backtest::v1::AppendRecordsRequest;
+using ::backtest::v1::AppendRecordsResponse;
+using ::backtest::v1::BeginRunRequest;
+using ::backtest::v1::BeginRunResponse;
+using ::backtest::v1::EquityPoint;
+using ::backtest::v1::FinishRunRequest;
+using ::backtest::v1::FinishRunResponse;
+using ::backtest::v1::GetRunRequest;
+using ::backtest::v1::GetRunResponse;
+using ::backtest::v1::ListRunsRequest;
+using ::backtest::v1::ListRunsResponse;
+using ::backtest::v1::Trade;
+using ::google::protobuf::util::MessageDifferencer;
+
+constexpr int64_t kDay = 86400;
+constexpr int64_t kStart = 1420070400;  // 2015-01-01
+
+class ResultsEngineTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    const std::filesystem::path dir =
+        std::filesystem::path(testing::TempDir()) / "results_engine_test" /
+        testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::filesystem::remove_all(dir);
+    path_ = (dir / "results.db").string();
+    absl::StatusOr<std::unique_ptr<ResultsEngine>> engine =
+        ResultsEngine::Open(path_);
+    ASSERT_TRUE(engine.ok()) << engine.status();
+    engine_ = std::move(*engine);
+  }
+
+  absl::Status Begin(const std::string& run_id,
+                     const std::string& strategy = "sma_cross") {
+    BeginRunRequest request;
+    request.mutable_run()->set_run_id(run_id);
+    request.mutable_run()->set_name("demo");
+    request.mutable_run()->set_strategy(strategy);
+    request.mutable_run()->add_symbols("ORCL");
+    request.set_initial_cash(1000);
+    request.set_interval_seconds(kDay);
+    BeginRunResponse response;
+    absl::Status status = engine_->BeginRun(request, &response);
+    if (status.ok()) {
+      EXPECT_EQ(response.location(), engine_->database_path());
+    }
+    return status;
+  }
+
+  std::string path_;
+  std::unique_ptr<ResultsEngine> engine_;
+};
+
+EquityPoint Point(int64_t step, double cash, double equity) {
+  EquityPoint point;
+  point.set_time(kStart + step * kDay);
+  point.set_cash(cash);
+  point.set_equity(equity);
+  return point;
+}
+
+Trade ClosedTrade(int64_t exit_step, double net_pnl) {
+  Trade trade;
+  trade.set_symbol("ORCL");
+  trade.set_side(backtest::v1::BUY);
+  trade.set_entry_time(kStart);
+  trade.set_exit_time(kStart + exit_step * kDay);
+  trade.set_net_pnl(net_pnl);
+  trade.set_exit_reason("signal");
+  return trade;
+}
+
+std::string Reason(const absl::Status& status) {
+  return ToStageError(status, "").reason();
+}
+
+TEST_F(ResultsEngineTest, FullLifecycleComputesMetricsFromTheStoredRecords) {
+  ASSERT_TRUE(Begin("run-1").ok());
+  EXPECT_EQ(engine_->database_path(),
+            std::filesystem::absolute(path_).string());
+
+  AppendRecordsRequest first;
+  first.set_run_id("run-1");
+  *first.add_equity() = Point(0, 1000, 1000);
+  *first.add_equity() = Point(1, 500, 1100);
+  backtest::v1::Fill* fill = first.add_fills();
+  fill->set_order_id(1);
+  fill->set_side(backtest::v1::BUY);
+  fill->set_time(kStart);
+  fill->set_commission(1.5);
+  AppendRecordsRequest second;
+  second.set_run_id("run-1");
+  *second.add_equity() = Point(2, 500, 990);
+  *second.add_equity() = Point(3, 1210, 1210);
+  *second.add_fills() = *fill;
+  second.mutable_fills(0)->set_commission(2.25);
+  *second.add_trades() = ClosedTrade(3, 215);
+  *second.add_trades() = ClosedTrade(2, -10);
+  AppendRecordsResponse appended;
+  ASSERT_TRUE(engine_->AppendRecords(first, &appended).ok());
+  ASSERT_TRUE(engine_->AppendRecords(second, &appended).ok());
+
+  FinishRunRequest finish;
+  finish.set_run_id("run-1");
+  finish.set_state(backtest::v1::SUCCEEDED);
+  Trade open = ClosedTrade(0, 3);
+  open.set_exit_time(0);
+  open.set_exit_reason("open");
+  *finish.add_open_trades() = open;
+  FinishRunResponse finished;
+  ASSERT_TRUE(engine_->FinishRun(finish, &finished).ok());
+  EXPECT_EQ(finished.run().state(), backtest::v1::SUCCEEDED);
+  EXPECT_FALSE(finished.run().finished_at().empty());
+
+  // The same data straight into ComputeMetrics.
+  const std::vector<EquityPoint> equity = {first.equity(0), first.equity(1),
+                                           second.equity(0), second.equity(1)};
+  const std::vector<Trade> closed = {second.trades(1), second.trades(0)};
+  const std::vector<Trade> open_trades = {open};
+  const backtest::v1::Metrics expected =
+      ComputeMetrics({.equity = equity,
+                      .closed_trades = closed,
+                      .open_trades = open_trades,
+                      .total_commission = 3.75,
+                      .initial_cash = 1000,
+                      .interval_seconds = kDay});
+  EXPECT_TRUE(MessageDifferencer::Equals(finished.run().metrics(), expected))
+      << finished.run().metrics().DebugString() << "expected:\n"
+      << expected.DebugString();
+  // Hand-checked anchors of the same metrics: 1210 / 1000 - 1, 1 - 990/1100.
+  EXPECT_NEAR(finished.run().metrics().total_return(), 0.21, 1e-12);
+  EXPECT_NEAR(finished.run().metrics().max_drawdown(), 0.1, 1e-12);
+  EXPECT_EQ(finished.run().metrics().trades(), 2);
+  EXPECT_EQ(finished.run().metrics().open_trades(), 1);
+  EXPECT_DOUBLE_EQ(finished.run().metrics().total_commission(), 3.75);
+
+  GetRunRequest get;
+  get.set_run_id("run-1");
+  get.set_include_records(true);
+  GetRunResponse run;
+  ASSERT_TRUE(engine_->GetRun(get, &run).ok());
+  EXPECT_EQ(run.location(), engine_->database_path());
+  EXPECT_TRUE(MessageDifferencer::Equals(run.run(), finished.run()));
+  ASSERT_EQ(run.equity_size(), 4);
+  EXPECT_EQ(run.fills_size(), 2);
+  // Closed in exit-time order, then the open trade.
+  ASSERT_EQ(run.trades_size(), 3);
+  EXPECT_DOUBLE_EQ(run.trades(0).net_pnl(), -10);
+  EXPECT_DOUBLE_EQ(run.trades(1).net_pnl(), 215);
+  EXPECT_EQ(run.trades(2).exit_time(), 0);
+
+  get.set_include_records(false);
+  GetRunResponse summary_only;
+  ASSERT_TRUE(engine_->GetRun(get, &summary_only).ok());
+  EXPECT_EQ(summary_only.trades_size(), 0);
+  EXPECT_EQ(summary_only.equity_size(), 0);
+}
+
+TEST_F(ResultsEngineTest, GetRunByUniquePrefix) {
+  ASSERT_TRUE(Begin("20240501-abc").ok());
+  ASSERT_TRUE(Begin("20240501-abd").ok());
+  ASSERT_TRUE(Begin("20240501-ab").ok());
+  GetRunRequest request;
+  GetRunResponse response;
+
+  request.set_run_id("20240501-abc");
+  ASSERT_TRUE(engine_->GetRun(request, &response).ok());
+  EXPECT_EQ(response.run().run_id(), "20240501-abc");
+
+  request.set_run_id("20240501-abd");
+  response.Clear();
+  ASSERT_TRUE(engine_->GetRun(request, &response).ok());
+  EXPECT_EQ(response.run().run_id(), "20240501-abd");
+
+  // An exact id wins even though it prefixes two others.
+  request.set_run_id("20240501-ab");
+  response.Clear();
+  ASSERT_TRUE(engine_->GetRun(request, &response).ok());
+  EXPECT_EQ(response.run().run_id(), "20240501-ab");
+}
+
+TEST_F(ResultsEngineTest, AmbiguousAndUnknownPrefixes) {
+  ASSERT_TRUE(Begin("abc1").ok());
+  ASSERT_TRUE(Begin("abc2").ok());
+  GetRunRequest request;
+  GetRunResponse response;
+  request.set_run_id("ab");
+  absl::Status status = engine_->GetRun(request, &response);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Reason(status), "AMBIGUOUS_RUN_ID");
+  EXPECT_NE(status.message().find("abc1, abc2"), std::string::npos) << status;
+
+  request.set_run_id("XYZ");
+  status = engine_->GetRun(request, &response);
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(Reason(status), "UNKNOWN_RUN");
+  EXPECT_NE(status.message().find("no run XYZ in " + engine_->database_path()),
+            std::string::npos)
+      << status;
+}
+
+TEST_F(ResultsEngineTest, AmbiguousPrefixNamesAtMostTenCandidates) {
+  for (int i = 0; i < 12; ++i) {
+    ASSERT_TRUE(Begin(absl::StrCat("run-", 10 + i)).ok());
+  }
+  GetRunRequest request;
+  request.set_run_id("run-");
+  GetRunResponse response;
+  const absl::Status status = engine_->GetRun(request, &response);
+  EXPECT_EQ(Reason(status), "AMBIGUOUS_RUN_ID");
+  EXPECT_NE(status.message().find("more than 10 runs"), std::string::npos)
+      << status;
+  EXPECT_EQ(status.message().find("run-20"), std::string::npos) << status;
+}
+
+TEST_F(ResultsEngineTest, ListRunsNewestFirstWithFilters) {
+  ASSERT_TRUE(Begin("a", "sma_cross").ok());
+  ASSERT_TRUE(Begin("b", "breakout").ok());
+  ASSERT_TRUE(Begin("c", "sma_cross").ok());
+  FinishRunRequest finish;
+  finish.set_run_id("a");
+  finish.set_state(backtest::v1::CANCELLED);
+  FinishRunResponse finished;
+  ASSERT_TRUE(engine_->FinishRun(finish, &finished).ok());
+
+  ListRunsRequest request;
+  ListRunsResponse response;
+  ASSERT_TRUE(engine_->ListRuns(request, &response).ok());
+  ASSERT_EQ(response.runs_size(), 3);
+  // Begun within the same second: insertion order decides.
+  EXPECT_EQ(response.runs(0).run_id(), "c");
+  EXPECT_EQ(response.runs(2).run_id(), "a");
+  EXPECT_EQ(response.runs(1).state(), backtest::v1::RUNNING);
+
+  request.set_strategy("sma_cross");
+  request.set_state("cancelled");
+  response.Clear();
+  ASSERT_TRUE(engine_->ListRuns(request, &response).ok());
+  ASSERT_EQ(response.runs_size(), 1);
+  EXPECT_EQ(response.runs(0).run_id(), "a");
+
+  request.set_state("done");
+  request.set_limit(-1);
+  const absl::Status status = engine_->ListRuns(request, &response);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldProblems(status).size(), 2);
+}
+
+TEST_F(ResultsEngineTest, RejectsInvalidRequestsListingEveryProblem) {
+  BeginRunRequest begin;
+  begin.set_initial_cash(-5);
+  begin.set_interval_seconds(-1);
+  BeginRunResponse begun;
+  absl::Status status = engine_->BeginRun(begin, &begun);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldProblems(status).size(), 3) << status;
+
+  ASSERT_TRUE(Begin("run-1").ok());
+  EXPECT_EQ(Begin("run-1").code(), absl::StatusCode::kAlreadyExists);
+
+  FinishRunRequest finish;
+  finish.set_run_id("run-1");
+  finish.set_state(backtest::v1::RUNNING);
+  FinishRunResponse finished;
+  status = engine_->FinishRun(finish, &finished);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+
+  finish.set_run_id("missing");
+  finish.set_state(backtest::v1::SUCCEEDED);
+  EXPECT_EQ(Reason(engine_->FinishRun(finish, &finished)), "UNKNOWN_RUN");
+}
+
+TEST_F(ResultsEngineTest, ConcurrentAppendsAreSerialized) {
+  ASSERT_TRUE(Begin("run-1").ok());
+  constexpr int kThreads = 4;
+  constexpr int kBatches = 25;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int b = 0; b < kBatches; ++b) {
+        AppendRecordsRequest request;
+        request.set_run_id("run-1");
+        *request.add_equity() = Point(t * kBatches + b, 1000, 1000);
+        AppendRecordsResponse response;
+        EXPECT_TRUE(engine_->AppendRecords(request, &response).ok());
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  GetRunRequest request;
+  request.set_run_id("run-1");
+  request.set_include_records(true);
+  GetRunResponse response;
+  ASSERT_TRUE(engine_->GetRun(request, &response).ok());
+  EXPECT_EQ(response.equity_size(), kThreads * kBatches);
+}
+
+}  // namespace
+}  // namespace seed::results

@@ -1,0 +1,864 @@
+#include "services/results/run_store.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <system_error>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/stage_error.h"
+#include "sqlite3.h"
+
+namespace seed::results {
+namespace {
+
+using ::backtest::v1::AppendRecordsRequest;
+using ::backtest::v1::RunState;
+using ::backtest::v1::RunSummary;
+
+constexpr absl::string_view kStage = "results";
+// How long a write waits for another connection's lock before failing
+// DATABASE_BUSY: long enough for any single batch another process commits.
+constexpr int kBusyTimeoutMs = 10000;
+// Run symbols are tickers (data file names), which never contain a comma.
+constexpr char kSymbolSeparator[] = ",";
+
+constexpr char kSchema[] = R"sql(
+CREATE TABLE IF NOT EXISTS runs (
+  run_id TEXT PRIMARY KEY NOT NULL,
+  name TEXT NOT NULL,
+  state INTEGER NOT NULL,          -- backtest.v1.RunState number
+  strategy TEXT NOT NULL,
+  symbols TEXT NOT NULL,           -- comma-separated, in the spec's order
+  created_at TEXT NOT NULL,        -- ISO 8601 UTC
+  finished_at TEXT NOT NULL,       -- empty while running
+  spec_hash TEXT NOT NULL,
+  data_hash TEXT NOT NULL,
+  engine_version TEXT NOT NULL,
+  first_time TEXT NOT NULL,
+  last_time TEXT NOT NULL,
+  canonical_spec TEXT NOT NULL,
+  initial_cash REAL NOT NULL,
+  interval_seconds INTEGER NOT NULL,
+  error BLOB,                      -- serialized backtest.v1.StageError
+  metrics BLOB                     -- serialized backtest.v1.Metrics
+);
+CREATE INDEX IF NOT EXISTS runs_by_created_at ON runs (created_at);
+CREATE TABLE IF NOT EXISTS symbol_hashes (
+  run_id TEXT NOT NULL,
+  symbol TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  PRIMARY KEY (run_id, symbol)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS equity (
+  run_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  time INTEGER NOT NULL,
+  cash REAL NOT NULL,
+  equity REAL NOT NULL,
+  PRIMARY KEY (run_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS fills (
+  run_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  order_id INTEGER NOT NULL,
+  symbol INTEGER NOT NULL,         -- index into the run's symbols
+  side INTEGER NOT NULL,           -- backtest.v1.Side number
+  time INTEGER NOT NULL,
+  quantity REAL NOT NULL,
+  price REAL NOT NULL,
+  commission REAL NOT NULL,
+  slippage REAL NOT NULL,
+  reason TEXT NOT NULL,
+  PRIMARY KEY (run_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rejections (
+  run_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  order_id INTEGER NOT NULL,
+  symbol INTEGER NOT NULL,
+  side INTEGER NOT NULL,
+  quantity REAL NOT NULL,
+  time INTEGER NOT NULL,
+  stage TEXT NOT NULL,
+  code TEXT NOT NULL,
+  message TEXT NOT NULL,
+  PRIMARY KEY (run_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS trades (
+  run_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  open INTEGER NOT NULL,           -- 1 for a trade still open at the end
+  symbol TEXT NOT NULL,
+  side INTEGER NOT NULL,
+  entry_time INTEGER NOT NULL,
+  entry_price REAL NOT NULL,
+  exit_time INTEGER NOT NULL,      -- 0 while open
+  exit_price REAL NOT NULL,
+  quantity REAL NOT NULL,
+  gross_pnl REAL NOT NULL,
+  commission REAL NOT NULL,
+  net_pnl REAL NOT NULL,
+  exit_reason TEXT NOT NULL,
+  r_multiple REAL,                 -- NULL without an initial stop
+  PRIMARY KEY (run_id, seq)
+) WITHOUT ROWID;
+)sql";
+
+constexpr char kRunState[] = "SELECT state FROM runs WHERE run_id = ?1";
+constexpr char kInsertRun[] =
+    "INSERT INTO runs (run_id, name, state, strategy, symbols, created_at, "
+    "finished_at, spec_hash, data_hash, engine_version, first_time, "
+    "last_time, canonical_spec, initial_cash, interval_seconds, error, "
+    "metrics) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+    "?14, ?15, NULL, NULL)";
+constexpr char kInsertSymbolHash[] =
+    "INSERT INTO symbol_hashes (run_id, symbol, hash) VALUES (?1, ?2, ?3)";
+constexpr char kNextEquitySeq[] =
+    "SELECT COALESCE(MAX(seq) + 1, 0) FROM equity WHERE run_id = ?1";
+constexpr char kNextFillSeq[] =
+    "SELECT COALESCE(MAX(seq) + 1, 0) FROM fills WHERE run_id = ?1";
+constexpr char kNextRejectionSeq[] =
+    "SELECT COALESCE(MAX(seq) + 1, 0) FROM rejections WHERE run_id = ?1";
+constexpr char kNextTradeSeq[] =
+    "SELECT COALESCE(MAX(seq) + 1, 0) FROM trades WHERE run_id = ?1";
+constexpr char kInsertEquity[] =
+    "INSERT INTO equity (run_id, seq, time, cash, equity) "
+    "VALUES (?1, ?2, ?3, ?4, ?5)";
+constexpr char kInsertFill[] =
+    "INSERT INTO fills (run_id, seq, order_id, symbol, side, time, quantity, "
+    "price, commission, slippage, reason) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+constexpr char kInsertRejection[] =
+    "INSERT INTO rejections (run_id, seq, order_id, symbol, side, quantity, "
+    "time, stage, code, message) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+constexpr char kInsertTrade[] =
+    "INSERT INTO trades (run_id, seq, open, symbol, side, entry_time, "
+    "entry_price, exit_time, exit_price, quantity, gross_pnl, commission, "
+    "net_pnl, exit_reason, r_multiple) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+constexpr char kFinishRun[] =
+    "UPDATE runs SET state = ?2, finished_at = ?3, error = ?4 "
+    "WHERE run_id = ?1";
+constexpr char kSetMetrics[] = "UPDATE runs SET metrics = ?2 WHERE run_id = ?1";
+// Column order is what ReadRunRow expects.
+#define SEED_RUN_COLUMNS                                                     \
+  "SELECT run_id, name, state, strategy, symbols, created_at, finished_at, " \
+  "spec_hash, data_hash, engine_version, first_time, last_time, "            \
+  "canonical_spec, initial_cash, interval_seconds, error, metrics FROM runs "
+constexpr char kSelectRun[] = SEED_RUN_COLUMNS "WHERE run_id = ?1";
+constexpr char kListRuns[] = SEED_RUN_COLUMNS
+    "WHERE (?1 = '' OR strategy = ?1) AND (?2 < 0 OR state = ?2) "
+    "ORDER BY created_at DESC, rowid DESC LIMIT ?3";
+#undef SEED_RUN_COLUMNS
+constexpr char kSelectSymbolHashes[] =
+    "SELECT symbol, hash FROM symbol_hashes WHERE run_id = ?1";
+constexpr char kFindRunIds[] =
+    "SELECT run_id FROM runs WHERE substr(run_id, 1, length(?1)) = ?1 "
+    "ORDER BY run_id LIMIT ?2";
+constexpr char kSelectEquity[] =
+    "SELECT time, cash, equity FROM equity WHERE run_id = ?1 ORDER BY seq";
+constexpr char kSelectFills[] =
+    "SELECT order_id, symbol, side, time, quantity, price, commission, "
+    "slippage, reason FROM fills WHERE run_id = ?1 ORDER BY seq";
+constexpr char kSelectRejections[] =
+    "SELECT order_id, symbol, side, quantity, time, stage, code, message "
+    "FROM rejections WHERE run_id = ?1 ORDER BY seq";
+constexpr char kSelectTrades[] =
+    "SELECT open, symbol, side, entry_time, entry_price, exit_time, "
+    "exit_price, quantity, gross_pnl, commission, net_pnl, exit_reason, "
+    "r_multiple FROM trades WHERE run_id = ?1 "
+    "ORDER BY open, exit_time, entry_time, seq";
+
+bool IsFinished(RunState state) {
+  return state == backtest::v1::SUCCEEDED || state == backtest::v1::FAILED ||
+         state == backtest::v1::CANCELLED;
+}
+
+std::string EnvOrEmpty(const char* name) {
+  const char* value = std::getenv(name);
+  return value == nullptr ? "" : value;
+}
+
+struct SqliteFailureKind {
+  absl::StatusCode code;
+  absl::string_view reason;
+  absl::string_view hint;
+};
+
+SqliteFailureKind Classify(int rc) {
+  switch (rc & 0xff) {  // the primary code of an extended result code
+    case SQLITE_READONLY:
+      return {absl::StatusCode::kFailedPrecondition, "DATABASE_READ_ONLY",
+              "make the database file and its directory writable, or choose "
+              "another database with --db=PATH or BT_RESULTS_DB"};
+    case SQLITE_FULL:
+      return {absl::StatusCode::kResourceExhausted, "DISK_FULL",
+              "free space on the disk holding the database, or choose another "
+              "database with --db=PATH or BT_RESULTS_DB"};
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return {absl::StatusCode::kUnavailable, "DATABASE_BUSY",
+              "another process held the database locked; retry when it is "
+              "done, or give this run its own database"};
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return {absl::StatusCode::kDataLoss, "DATABASE_CORRUPT",
+              "the file is not a readable results database; move it aside "
+              "(runs start a new one) or restore it from a copy"};
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+      return {absl::StatusCode::kFailedPrecondition, "DATABASE_CANNOT_OPEN",
+              "check that the path exists and is accessible, or choose "
+              "another database with --db=PATH or BT_RESULTS_DB"};
+    default:
+      return {absl::StatusCode::kInternal, "STORAGE_FAILED",
+              "check the disk and the file's permissions; records stored "
+              "before this failure are intact"};
+  }
+}
+
+}  // namespace
+
+std::string DefaultDatabasePath() {
+  constexpr char kRelativePath[] = "seed-backtester/results.db";
+  if (std::string path = EnvOrEmpty("BT_RESULTS_DB"); !path.empty()) {
+    return path;
+  }
+  if (std::string data_home = EnvOrEmpty("XDG_DATA_HOME"); !data_home.empty()) {
+    return absl::StrCat(data_home, "/", kRelativePath);
+  }
+  if (std::string home = EnvOrEmpty("HOME"); !home.empty()) {
+    return absl::StrCat(home, "/.local/share/", kRelativePath);
+  }
+  return kRelativePath;
+}
+
+// A cached prepared statement in use. Binding errors are kept and reported by
+// the next Step; the destructor resets the statement for its next user.
+class RunStore::Statement {
+ public:
+  explicit Statement(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  ~Statement() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  void BindInt(int index, int64_t value) {
+    Keep(sqlite3_bind_int64(stmt_, index, value));
+  }
+  void BindReal(int index, double value) {
+    Keep(sqlite3_bind_double(stmt_, index, value));
+  }
+  void BindText(int index, absl::string_view value) {
+    Keep(sqlite3_bind_text(stmt_, index, value.data(),
+                           static_cast<int>(value.size()), SQLITE_TRANSIENT));
+  }
+  void BindBlob(int index, const std::string& value) {
+    Keep(sqlite3_bind_blob(stmt_, index, value.data(),
+                           static_cast<int>(value.size()), SQLITE_TRANSIENT));
+  }
+  void BindNull(int index) { Keep(sqlite3_bind_null(stmt_, index)); }
+
+  // SQLITE_ROW, SQLITE_DONE or an error code.
+  int Step() {
+    return bind_result_ != SQLITE_OK ? bind_result_ : sqlite3_step(stmt_);
+  }
+  // Ready to step again with new bindings (the others are kept).
+  void Reset() { sqlite3_reset(stmt_); }
+
+  bool IsNull(int column) {
+    return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+  }
+  int64_t Int(int column) { return sqlite3_column_int64(stmt_, column); }
+  double Real(int column) { return sqlite3_column_double(stmt_, column); }
+  std::string Text(int column) {
+    // Bytes are read after the pointer: the pointer call may convert.
+    const void* data = sqlite3_column_blob(stmt_, column);
+    const int size = sqlite3_column_bytes(stmt_, column);
+    return data == nullptr ? ""
+                           : std::string(static_cast<const char*>(data),
+                                         static_cast<size_t>(size));
+  }
+
+ private:
+  void Keep(int rc) {
+    if (bind_result_ == SQLITE_OK) bind_result_ = rc;
+  }
+
+  sqlite3_stmt* const stmt_;
+  int bind_result_ = SQLITE_OK;
+};
+
+absl::StatusOr<std::unique_ptr<RunStore>> RunStore::Open(
+    const std::string& path, OpenMode mode) {
+  std::error_code error;
+  std::filesystem::path absolute = std::filesystem::absolute(path, error);
+  if (error) {
+    return StageFailure(
+        absl::StatusCode::kInvalidArgument, kStage, "STORAGE_FAILED",
+        absl::StrCat("cannot resolve results database path '", path,
+                     "': ", error.message()),
+        {.hint = "pass an absolute path with --db=PATH or BT_RESULTS_DB"});
+  }
+  absolute = absolute.lexically_normal();
+  if (mode == OpenMode::kReadWrite && absolute.has_parent_path()) {
+    std::filesystem::create_directories(absolute.parent_path(), error);
+    if (error) {
+      return StageFailure(
+          absl::StatusCode::kFailedPrecondition, kStage, "STORAGE_FAILED",
+          absl::StrCat("cannot create directory ",
+                       absolute.parent_path().string(),
+                       " for results database ", absolute.string(), ": ",
+                       error.message()),
+          {.hint = "choose a writable location with --db=PATH or "
+                   "BT_RESULTS_DB"});
+    }
+  }
+  const int flags = mode == OpenMode::kReadWrite
+                        ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+                        : SQLITE_OPEN_READONLY;
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(absolute.c_str(), &db, flags, nullptr);
+  // Owned from here even when opening failed: the handle must be closed.
+  std::unique_ptr<RunStore> store(new RunStore(absolute.string(), db));
+  if (rc != SQLITE_OK) return store->Failure(rc, "open the database", "");
+  if (absl::Status status = store->Configure(mode); !status.ok()) {
+    return status;
+  }
+  return store;
+}
+
+RunStore::~RunStore() {
+  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  sqlite3_close_v2(db_);
+}
+
+absl::Status RunStore::Configure(OpenMode mode) {
+  sqlite3_extended_result_codes(db_, 1);
+  sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+  if (mode == OpenMode::kReadWrite) {
+    // WAL lets readers (bt list, show) work while a run is being written.
+    absl::Status status =
+        Execute("PRAGMA journal_mode = WAL", "switch to WAL journaling", "");
+    if (!status.ok()) return status;
+  }
+  absl::StatusOr<sqlite3_stmt*> version =
+      Prepare("PRAGMA user_version", "read the schema version", "");
+  if (!version.ok()) return version.status();
+  Statement statement(*version);
+  if (const int rc = statement.Step(); rc != SQLITE_ROW) {
+    return Failure(rc, "read the schema version", "");
+  }
+  const int64_t schema_version = statement.Int(0);
+  if (schema_version > kSchemaVersion) {
+    return StageFailure(
+        absl::StatusCode::kFailedPrecondition, kStage, "DATABASE_TOO_NEW",
+        absl::StrCat("results database ", path_, " has schema version ",
+                     schema_version, "; this program knows up to ",
+                     kSchemaVersion),
+        {.hint = "use a newer build of the backtester, or another database "
+                 "with --db=PATH or BT_RESULTS_DB"});
+  }
+  if (schema_version == kSchemaVersion) return absl::OkStatus();
+  if (mode == OpenMode::kReadOnly) {
+    return StageFailure(
+        absl::StatusCode::kFailedPrecondition, kStage, "DATABASE_EMPTY",
+        absl::StrCat("results database ", path_, " holds no runs yet"),
+        {.hint = "run a backtest first, or pass the database it used"});
+  }
+  return CreateSchema();
+}
+
+absl::Status RunStore::CreateSchema() {
+  return InTransaction("create the schema", "", [&]() -> absl::Status {
+    const int rc = sqlite3_exec(db_, kSchema, nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) return Failure(rc, "create the schema", "");
+    return Execute(
+        absl::StrCat("PRAGMA user_version = ", kSchemaVersion).c_str(),
+        "set the schema version", "");
+  });
+}
+
+absl::Status RunStore::Failure(int rc, absl::string_view what,
+                               const std::string& run_id) const {
+  const SqliteFailureKind kind = Classify(rc);
+  const char* detail =
+      db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+  return StageFailure(kind.code, kStage, kind.reason,
+                      absl::StrCat("cannot ", what, " in results database ",
+                                   path_, ": ", detail),
+                      {.run_id = run_id, .hint = std::string(kind.hint)});
+}
+
+absl::StatusOr<sqlite3_stmt*> RunStore::Prepare(const char* sql,
+                                                absl::string_view what,
+                                                const std::string& run_id) {
+  if (auto it = statements_.find(sql); it != statements_.end()) {
+    return it->second;
+  }
+  sqlite3_stmt* stmt = nullptr;
+  const int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT,
+                                    &stmt, nullptr);
+  if (rc != SQLITE_OK) return Failure(rc, what, run_id);
+  statements_[sql] = stmt;
+  return stmt;
+}
+
+absl::Status RunStore::Execute(const char* sql, absl::string_view what,
+                               const std::string& run_id) {
+  const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
+  return rc == SQLITE_OK ? absl::OkStatus() : Failure(rc, what, run_id);
+}
+
+absl::Status RunStore::InTransaction(
+    absl::string_view what, const std::string& run_id,
+    const std::function<absl::Status()>& body) {
+  // IMMEDIATE takes the write lock up front, so a busy database fails here
+  // (after the busy timeout) rather than halfway through the batch.
+  absl::Status status = Execute("BEGIN IMMEDIATE", what, run_id);
+  if (!status.ok()) return status;
+  status = body();
+  if (status.ok()) {
+    status = Execute("COMMIT", what, run_id);
+    if (status.ok()) return status;
+  }
+  // SQLite may already have rolled back by itself (e.g. on a full disk).
+  if (sqlite3_get_autocommit(db_) == 0) {
+    absl::Status rolled_back = Execute(
+        "ROLLBACK",
+        absl::StrCat(what, " (rolling back after: ", status.message(), ")"),
+        run_id);
+    if (!rolled_back.ok()) return rolled_back;
+  }
+  return status;
+}
+
+absl::Status RunStore::UnknownRun(const std::string& run_id) const {
+  return StageFailure(
+      absl::StatusCode::kNotFound, kStage, "UNKNOWN_RUN",
+      absl::StrCat("no run ", run_id, " in ", path_),
+      {.run_id = run_id,
+       .hint = "check the run id, and that this is the database the run was "
+               "stored in (--db=PATH or BT_RESULTS_DB)"});
+}
+
+absl::Status RunStore::RequireUnfinished(const std::string& run_id,
+                                         absl::string_view what) {
+  absl::StatusOr<sqlite3_stmt*> stmt = Prepare(kRunState, what, run_id);
+  if (!stmt.ok()) return stmt.status();
+  Statement statement(*stmt);
+  statement.BindText(1, run_id);
+  const int rc = statement.Step();
+  if (rc == SQLITE_DONE) return UnknownRun(run_id);
+  if (rc != SQLITE_ROW) return Failure(rc, what, run_id);
+  const auto state = static_cast<RunState>(statement.Int(0));
+  if (IsFinished(state)) {
+    return StageFailure(
+        absl::StatusCode::kFailedPrecondition, kStage, "RUN_ALREADY_FINISHED",
+        absl::StrCat("cannot ", what, ": run ", run_id, " in ", path_,
+                     " already ended as ", RunState_Name(state),
+                     "; its records are final"),
+        {.run_id = run_id, .hint = "start a new run to record more"});
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RunStore::BeginRun(const backtest::v1::BeginRunRequest& request) {
+  const RunSummary& run = request.run();
+  const std::string what = absl::StrCat("store new run ", run.run_id());
+  return InTransaction(what, run.run_id(), [&]() -> absl::Status {
+    absl::StatusOr<sqlite3_stmt*> exists =
+        Prepare(kRunState, what, run.run_id());
+    if (!exists.ok()) return exists.status();
+    Statement lookup(*exists);
+    lookup.BindText(1, run.run_id());
+    const int found = lookup.Step();
+    if (found == SQLITE_ROW) {
+      return StageFailure(
+          absl::StatusCode::kAlreadyExists, kStage, "RUN_ALREADY_EXISTS",
+          absl::StrCat("run ", run.run_id(), " is already stored in ", path_,
+                       "; nothing was changed"),
+          {.run_id = run.run_id(),
+           .hint = "run ids are unique: give the new run its own id"});
+    }
+    if (found != SQLITE_DONE) return Failure(found, what, run.run_id());
+
+    absl::StatusOr<sqlite3_stmt*> insert =
+        Prepare(kInsertRun, what, run.run_id());
+    if (!insert.ok()) return insert.status();
+    Statement statement(*insert);
+    statement.BindText(1, run.run_id());
+    statement.BindText(2, run.name());
+    statement.BindInt(3, run.state());
+    statement.BindText(4, run.strategy());
+    statement.BindText(5, absl::StrJoin(run.symbols(), kSymbolSeparator));
+    statement.BindText(6, run.created_at());
+    statement.BindText(7, run.finished_at());
+    statement.BindText(8, run.spec_hash());
+    statement.BindText(9, run.data_hash());
+    statement.BindText(10, run.engine_version());
+    statement.BindText(11, run.first_time());
+    statement.BindText(12, run.last_time());
+    statement.BindText(13, request.canonical_spec());
+    statement.BindReal(14, request.initial_cash());
+    statement.BindInt(15, request.interval_seconds());
+    if (const int rc = statement.Step(); rc != SQLITE_DONE) {
+      return Failure(rc, what, run.run_id());
+    }
+
+    absl::StatusOr<sqlite3_stmt*> hash =
+        Prepare(kInsertSymbolHash, what, run.run_id());
+    if (!hash.ok()) return hash.status();
+    Statement hashes(*hash);
+    hashes.BindText(1, run.run_id());
+    for (const auto& [symbol, digest] : request.symbol_hashes()) {
+      hashes.BindText(2, symbol);
+      hashes.BindText(3, digest);
+      if (const int rc = hashes.Step(); rc != SQLITE_DONE) {
+        return Failure(rc, what, run.run_id());
+      }
+      hashes.Reset();
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<int64_t> RunStore::NextSeq(const char* sql,
+                                          const std::string& run_id) {
+  const std::string what = absl::StrCat("number the records of run ", run_id);
+  absl::StatusOr<sqlite3_stmt*> stmt = Prepare(sql, what, run_id);
+  if (!stmt.ok()) return stmt.status();
+  Statement statement(*stmt);
+  statement.BindText(1, run_id);
+  if (const int rc = statement.Step(); rc != SQLITE_ROW) {
+    return Failure(rc, what, run_id);
+  }
+  return statement.Int(0);
+}
+
+template <typename Record, typename BindColumns>
+absl::Status RunStore::InsertRows(
+    const char* next_seq_sql, const char* insert_sql, const std::string& run_id,
+    absl::string_view kind,
+    const google::protobuf::RepeatedPtrField<Record>& records,
+    const BindColumns& bind_columns) {
+  if (records.empty()) return absl::OkStatus();
+  const std::string what = absl::StrCat("store ", kind, " of run ", run_id);
+  absl::StatusOr<int64_t> seq = NextSeq(next_seq_sql, run_id);
+  if (!seq.ok()) return seq.status();
+  absl::StatusOr<sqlite3_stmt*> stmt = Prepare(insert_sql, what, run_id);
+  if (!stmt.ok()) return stmt.status();
+  // One statement, re-bound and stepped per row: the fast path of SQLite
+  // (no parsing, run_id bound once).
+  Statement statement(*stmt);
+  statement.BindText(1, run_id);
+  for (const Record& record : records) {
+    statement.BindInt(2, (*seq)++);
+    bind_columns(statement, record);
+    if (const int rc = statement.Step(); rc != SQLITE_DONE) {
+      return Failure(rc, what, run_id);
+    }
+    statement.Reset();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RunStore::InsertTrades(
+    const std::string& run_id,
+    const google::protobuf::RepeatedPtrField<backtest::v1::Trade>& trades,
+    bool open) {
+  return InsertRows(kNextTradeSeq, kInsertTrade, run_id, "trades", trades,
+                    [open](Statement& row, const backtest::v1::Trade& trade) {
+                      row.BindInt(3, open ? 1 : 0);
+                      row.BindText(4, trade.symbol());
+                      row.BindInt(5, trade.side());
+                      row.BindInt(6, trade.entry_time());
+                      row.BindReal(7, trade.entry_price());
+                      row.BindInt(8, trade.exit_time());
+                      row.BindReal(9, trade.exit_price());
+                      row.BindReal(10, trade.quantity());
+                      row.BindReal(11, trade.gross_pnl());
+                      row.BindReal(12, trade.commission());
+                      row.BindReal(13, trade.net_pnl());
+                      row.BindText(14, trade.exit_reason());
+                      if (trade.has_r_multiple()) {
+                        row.BindReal(15, trade.r_multiple());
+                      } else {
+                        row.BindNull(15);
+                      }
+                    });
+}
+
+absl::Status RunStore::AppendRecords(const AppendRecordsRequest& request) {
+  const std::string& run_id = request.run_id();
+  const std::string what = absl::StrCat("append records to run ", run_id);
+  return InTransaction(what, run_id, [&]() -> absl::Status {
+    absl::Status status = RequireUnfinished(run_id, what);
+    if (!status.ok()) return status;
+    status = InsertRows(
+        kNextEquitySeq, kInsertEquity, run_id, "equity", request.equity(),
+        [](Statement& row, const backtest::v1::EquityPoint& point) {
+          row.BindInt(3, point.time());
+          row.BindReal(4, point.cash());
+          row.BindReal(5, point.equity());
+        });
+    if (!status.ok()) return status;
+    status =
+        InsertRows(kNextFillSeq, kInsertFill, run_id, "fills", request.fills(),
+                   [](Statement& row, const backtest::v1::Fill& fill) {
+                     row.BindInt(3, fill.order_id());
+                     row.BindInt(4, fill.symbol());
+                     row.BindInt(5, fill.side());
+                     row.BindInt(6, fill.time());
+                     row.BindReal(7, fill.quantity());
+                     row.BindReal(8, fill.price());
+                     row.BindReal(9, fill.commission());
+                     row.BindReal(10, fill.slippage());
+                     row.BindText(11, fill.reason());
+                   });
+    if (!status.ok()) return status;
+    status = InsertRows(
+        kNextRejectionSeq, kInsertRejection, run_id, "rejections",
+        request.rejections(),
+        [](Statement& row, const backtest::v1::Rejection& rejection) {
+          row.BindInt(3, rejection.order_id());
+          row.BindInt(4, rejection.symbol());
+          row.BindInt(5, rejection.side());
+          row.BindReal(6, rejection.quantity());
+          row.BindInt(7, rejection.time());
+          row.BindText(8, rejection.stage());
+          row.BindText(9, rejection.code());
+          row.BindText(10, rejection.message());
+        });
+    if (!status.ok()) return status;
+    return InsertTrades(run_id, request.trades(), /*open=*/false);
+  });
+}
+
+absl::StatusOr<RunSummary> RunStore::FinishRun(
+    const backtest::v1::FinishRunRequest& request,
+    const std::string& finished_at, const MetricsFunction& compute_metrics) {
+  const std::string& run_id = request.run_id();
+  const std::string what = absl::StrCat("finish run ", run_id);
+  RunSummary summary;
+  const absl::Status result =
+      InTransaction(what, run_id, [&]() -> absl::Status {
+        absl::Status status = RequireUnfinished(run_id, what);
+        if (status.ok())
+          status = InsertTrades(run_id, request.open_trades(), true);
+        if (!status.ok()) return status;
+
+        absl::StatusOr<sqlite3_stmt*> finish =
+            Prepare(kFinishRun, what, run_id);
+        if (!finish.ok()) return finish.status();
+        {
+          Statement statement(*finish);
+          statement.BindText(1, run_id);
+          statement.BindInt(2, request.state());
+          statement.BindText(3, finished_at);
+          if (request.has_error()) {
+            statement.BindBlob(4, request.error().SerializeAsString());
+          } else {
+            statement.BindNull(4);
+          }
+          if (const int rc = statement.Step(); rc != SQLITE_DONE) {
+            return Failure(rc, what, run_id);
+          }
+        }
+
+        absl::StatusOr<StoredRun> run = ReadRun(run_id);
+        if (!run.ok()) return run.status();
+        absl::StatusOr<RunRecords> records = ReadRecords(run_id);
+        if (!records.ok()) return records.status();
+        summary = std::move(run->summary);
+        *summary.mutable_metrics() = compute_metrics(*run, *records);
+
+        absl::StatusOr<sqlite3_stmt*> set = Prepare(kSetMetrics, what, run_id);
+        if (!set.ok()) return set.status();
+        Statement statement(*set);
+        statement.BindText(1, run_id);
+        statement.BindBlob(2, summary.metrics().SerializeAsString());
+        if (const int rc = statement.Step(); rc != SQLITE_DONE) {
+          return Failure(rc, what, run_id);
+        }
+        return absl::OkStatus();
+      });
+  if (!result.ok()) return result;
+  return summary;
+}
+
+absl::StatusOr<StoredRun> RunStore::ReadRunRow(Statement& row) const {
+  StoredRun run;
+  RunSummary& summary = run.summary;
+  summary.set_run_id(row.Text(0));
+  summary.set_name(row.Text(1));
+  summary.set_state(static_cast<RunState>(row.Int(2)));
+  summary.set_strategy(row.Text(3));
+  for (absl::string_view symbol :
+       absl::StrSplit(row.Text(4), kSymbolSeparator, absl::SkipEmpty())) {
+    summary.add_symbols(std::string(symbol));
+  }
+  summary.set_created_at(row.Text(5));
+  summary.set_finished_at(row.Text(6));
+  summary.set_spec_hash(row.Text(7));
+  summary.set_data_hash(row.Text(8));
+  summary.set_engine_version(row.Text(9));
+  summary.set_first_time(row.Text(10));
+  summary.set_last_time(row.Text(11));
+  run.canonical_spec = row.Text(12);
+  run.initial_cash = row.Real(13);
+  run.interval_seconds = row.Int(14);
+  const bool error_ok =
+      row.IsNull(15) || summary.mutable_error()->ParseFromString(row.Text(15));
+  const bool metrics_ok =
+      row.IsNull(16) ||
+      summary.mutable_metrics()->ParseFromString(row.Text(16));
+  if (!error_ok || !metrics_ok) {
+    return StageFailure(
+        absl::StatusCode::kDataLoss, kStage, "DATABASE_CORRUPT",
+        absl::StrCat("the stored ", error_ok ? "metrics" : "error", " of run ",
+                     summary.run_id(), " in ", path_, " cannot be decoded"),
+        {.run_id = summary.run_id(),
+         .hint = "the file was changed by something else; restore it from a "
+                 "copy or run the backtest again"});
+  }
+  return run;
+}
+
+absl::StatusOr<std::vector<RunSummary>> RunStore::ListRuns(
+    const RunFilter& filter) {
+  constexpr absl::string_view kWhat = "list runs";
+  absl::StatusOr<sqlite3_stmt*> stmt = Prepare(kListRuns, kWhat, "");
+  if (!stmt.ok()) return stmt.status();
+  Statement statement(*stmt);
+  statement.BindText(1, filter.strategy);
+  statement.BindInt(2, filter.state.has_value() ? *filter.state : -1);
+  statement.BindInt(3, filter.limit);
+  std::vector<RunSummary> runs;
+  int rc;
+  while ((rc = statement.Step()) == SQLITE_ROW) {
+    absl::StatusOr<StoredRun> run = ReadRunRow(statement);
+    if (!run.ok()) return run.status();
+    runs.push_back(std::move(run->summary));
+  }
+  if (rc != SQLITE_DONE) return Failure(rc, kWhat, "");
+  return runs;
+}
+
+absl::StatusOr<std::vector<std::string>> RunStore::FindRunIds(
+    absl::string_view prefix, int limit) {
+  const std::string what = absl::StrCat("look up runs starting with ", prefix);
+  absl::StatusOr<sqlite3_stmt*> stmt = Prepare(kFindRunIds, what, "");
+  if (!stmt.ok()) return stmt.status();
+  Statement statement(*stmt);
+  statement.BindText(1, prefix);
+  statement.BindInt(2, limit);
+  std::vector<std::string> ids;
+  int rc;
+  while ((rc = statement.Step()) == SQLITE_ROW)
+    ids.push_back(statement.Text(0));
+  if (rc != SQLITE_DONE) return Failure(rc, what, "");
+  return ids;
+}
+
+absl::StatusOr<StoredRun> RunStore::ReadRun(const std::string& run_id) {
+  const std::string what = absl::StrCat("read run ", run_id);
+  absl::StatusOr<sqlite3_stmt*> stmt = Prepare(kSelectRun, what, run_id);
+  if (!stmt.ok()) return stmt.status();
+  absl::StatusOr<StoredRun> run;
+  {
+    Statement statement(*stmt);
+    statement.BindText(1, run_id);
+    const int rc = statement.Step();
+    if (rc == SQLITE_DONE) return UnknownRun(run_id);
+    if (rc != SQLITE_ROW) return Failure(rc, what, run_id);
+    run = ReadRunRow(statement);
+    if (!run.ok()) return run.status();
+  }
+  absl::StatusOr<sqlite3_stmt*> hashes =
+      Prepare(kSelectSymbolHashes, what, run_id);
+  if (!hashes.ok()) return hashes.status();
+  Statement statement(*hashes);
+  statement.BindText(1, run_id);
+  int rc;
+  while ((rc = statement.Step()) == SQLITE_ROW) {
+    run->symbol_hashes[statement.Text(0)] = statement.Text(1);
+  }
+  if (rc != SQLITE_DONE) return Failure(rc, what, run_id);
+  return run;
+}
+
+absl::StatusOr<RunRecords> RunStore::ReadRecords(const std::string& run_id) {
+  const std::string what = absl::StrCat("read the records of run ", run_id);
+  RunRecords records;
+  // Runs `read_row` for every row `sql` selects for this run.
+  auto for_each_row = [&](const char* sql, auto read_row) -> absl::Status {
+    absl::StatusOr<sqlite3_stmt*> stmt = Prepare(sql, what, run_id);
+    if (!stmt.ok()) return stmt.status();
+    Statement statement(*stmt);
+    statement.BindText(1, run_id);
+    int rc;
+    while ((rc = statement.Step()) == SQLITE_ROW) read_row(statement);
+    return rc == SQLITE_DONE ? absl::OkStatus() : Failure(rc, what, run_id);
+  };
+
+  absl::Status status = for_each_row(kSelectEquity, [&](Statement& row) {
+    backtest::v1::EquityPoint& point = records.equity.emplace_back();
+    point.set_time(row.Int(0));
+    point.set_cash(row.Real(1));
+    point.set_equity(row.Real(2));
+  });
+  if (!status.ok()) return status;
+  status = for_each_row(kSelectFills, [&](Statement& row) {
+    backtest::v1::Fill& fill = records.fills.emplace_back();
+    fill.set_order_id(row.Int(0));
+    fill.set_symbol(static_cast<int32_t>(row.Int(1)));
+    fill.set_side(static_cast<backtest::v1::Side>(row.Int(2)));
+    fill.set_time(row.Int(3));
+    fill.set_quantity(row.Real(4));
+    fill.set_price(row.Real(5));
+    fill.set_commission(row.Real(6));
+    fill.set_slippage(row.Real(7));
+    fill.set_reason(row.Text(8));
+  });
+  if (!status.ok()) return status;
+  status = for_each_row(kSelectRejections, [&](Statement& row) {
+    backtest::v1::Rejection& rejection = records.rejections.emplace_back();
+    rejection.set_order_id(row.Int(0));
+    rejection.set_symbol(static_cast<int32_t>(row.Int(1)));
+    rejection.set_side(static_cast<backtest::v1::Side>(row.Int(2)));
+    rejection.set_quantity(row.Real(3));
+    rejection.set_time(row.Int(4));
+    rejection.set_stage(row.Text(5));
+    rejection.set_code(row.Text(6));
+    rejection.set_message(row.Text(7));
+  });
+  if (!status.ok()) return status;
+  status = for_each_row(kSelectTrades, [&](Statement& row) {
+    backtest::v1::Trade& trade = row.Int(0) != 0
+                                     ? records.open_trades.emplace_back()
+                                     : records.closed_trades.emplace_back();
+    trade.set_symbol(row.Text(1));
+    trade.set_side(static_cast<backtest::v1::Side>(row.Int(2)));
+    trade.set_entry_time(row.Int(3));
+    trade.set_entry_price(row.Real(4));
+    trade.set_exit_time(row.Int(5));
+    trade.set_exit_price(row.Real(6));
+    trade.set_quantity(row.Real(7));
+    trade.set_gross_pnl(row.Real(8));
+    trade.set_commission(row.Real(9));
+    trade.set_net_pnl(row.Real(10));
+    trade.set_exit_reason(row.Text(11));
+    if (!row.IsNull(12)) trade.set_r_multiple(row.Real(12));
+  });
+  if (!status.ok()) return status;
+  return records;
+}
+
+}  // namespace seed::results

@@ -1,0 +1,163 @@
+// Stores runs and everything they recorded (equity, fills, rejections, trades,
+// metrics) in one SQLite file, so results outlive the process and can be
+// listed, shown and exported later. Not thread-safe: one connection, used by
+// one thread at a time (ResultsEngine serializes its calls).
+#ifndef SEED_SERVICES_RESULTS_RUN_STORE_H_
+#define SEED_SERVICES_RESULTS_RUN_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "backtest/v1/orders.pb.h"
+#include "backtest/v1/results.pb.h"
+#include "backtest/v1/run.pb.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace seed::results {
+
+// Where results go when no path is given: $BT_RESULTS_DB if set, else
+// $XDG_DATA_HOME/seed-backtester/results.db, else
+// $HOME/.local/share/seed-backtester/results.db, else (no HOME)
+// seed-backtester/results.db in the current directory. Empty variables count
+// as unset.
+std::string DefaultDatabasePath();
+
+enum class OpenMode {
+  kReadWrite,  // creates the file, its directories and the schema as needed
+  kReadOnly,   // the file must exist; every write fails DATABASE_READ_ONLY
+};
+
+// A run's row: what BeginRun stored plus how it ended.
+struct StoredRun {
+  backtest::v1::RunSummary summary;  // with metrics once finished
+  std::string canonical_spec;
+  std::map<std::string, std::string> symbol_hashes;
+  double initial_cash = 0;
+  int64_t interval_seconds = 0;
+};
+
+// Everything a run recorded, each kind in the order it was appended (closed
+// trades by exit time, open trades by entry time).
+struct RunRecords {
+  std::vector<backtest::v1::EquityPoint> equity;
+  std::vector<backtest::v1::Fill> fills;
+  std::vector<backtest::v1::Rejection> rejections;
+  std::vector<backtest::v1::Trade> closed_trades;
+  std::vector<backtest::v1::Trade> open_trades;
+};
+
+struct RunFilter {
+  std::string strategy;                         // empty: any
+  std::optional<backtest::v1::RunState> state;  // unset: any
+  int limit = 50;
+};
+
+class RunStore {
+ public:
+  // Bumped whenever the schema changes; stored in PRAGMA user_version.
+  static constexpr int kSchemaVersion = 1;
+
+  // Opens (creating when kReadWrite) the database at `path`. Example:
+  //   absl::StatusOr<std::unique_ptr<RunStore>> store =
+  //       RunStore::Open(DefaultDatabasePath());
+  static absl::StatusOr<std::unique_ptr<RunStore>> Open(
+      const std::string& path, OpenMode mode = OpenMode::kReadWrite);
+
+  ~RunStore();
+  RunStore(const RunStore&) = delete;
+  RunStore& operator=(const RunStore&) = delete;
+
+  // The absolute path of the database file.
+  const std::string& path() const { return path_; }
+
+  // Stores a new run (its state, identity and fingerprint). A run id that is
+  // already stored fails with ALREADY_EXISTS and changes nothing.
+  absl::Status BeginRun(const backtest::v1::BeginRunRequest& request);
+
+  // Appends one batch in a single transaction: all of it is stored or none.
+  // Fails UNKNOWN_RUN, or RUN_ALREADY_FINISHED once the run has ended.
+  absl::Status AppendRecords(const backtest::v1::AppendRecordsRequest& request);
+
+  // Computes a run's metrics from the run and its records as stored.
+  using MetricsFunction = std::function<backtest::v1::Metrics(
+      const StoredRun& run, const RunRecords& records)>;
+
+  // Ends a run in a single transaction: stores the open trades, the state,
+  // the error and finished_at, then the metrics `compute_metrics` derives from
+  // the stored records. Returns the finished run's summary.
+  absl::StatusOr<backtest::v1::RunSummary> FinishRun(
+      const backtest::v1::FinishRunRequest& request,
+      const std::string& finished_at, const MetricsFunction& compute_metrics);
+
+  // Newest first (created_at, then the order runs were begun).
+  absl::StatusOr<std::vector<backtest::v1::RunSummary>> ListRuns(
+      const RunFilter& filter);
+
+  // Run ids that start with `prefix` (at most `limit`, in id order).
+  absl::StatusOr<std::vector<std::string>> FindRunIds(absl::string_view prefix,
+                                                      int limit);
+
+  // Fail UNKNOWN_RUN when `run_id` is not stored.
+  absl::StatusOr<StoredRun> ReadRun(const std::string& run_id);
+  absl::StatusOr<RunRecords> ReadRecords(const std::string& run_id);
+
+  // The UNKNOWN_RUN failure: "no run <run_id> in <path>".
+  absl::Status UnknownRun(const std::string& run_id) const;
+
+ private:
+  class Statement;
+
+  RunStore(std::string path, sqlite3* db) : path_(std::move(path)), db_(db) {}
+
+  absl::Status Configure(OpenMode mode);
+  absl::Status CreateSchema();
+  // A prepared statement for `sql`, compiled once and reused.
+  absl::StatusOr<sqlite3_stmt*> Prepare(const char* sql, absl::string_view what,
+                                        const std::string& run_id);
+  // Runs `body` between BEGIN IMMEDIATE and COMMIT; rolls back on failure.
+  absl::Status InTransaction(absl::string_view what, const std::string& run_id,
+                             const std::function<absl::Status()>& body);
+  absl::Status Execute(const char* sql, absl::string_view what,
+                       const std::string& run_id);
+  // The failure for SQLite result code `rc` while doing `what`.
+  absl::Status Failure(int rc, absl::string_view what,
+                       const std::string& run_id) const;
+
+  // Reads a row selected with the run columns, in their order.
+  absl::StatusOr<StoredRun> ReadRunRow(Statement& row) const;
+  absl::Status RequireUnfinished(const std::string& run_id,
+                                 absl::string_view what);
+  // Inserts `records` as rows numbered on from the run's last seq:
+  // `bind_columns(statement, record)` binds every column after run_id (1) and
+  // seq (2).
+  template <typename Record, typename BindColumns>
+  absl::Status InsertRows(
+      const char* next_seq_sql, const char* insert_sql,
+      const std::string& run_id, absl::string_view kind,
+      const google::protobuf::RepeatedPtrField<Record>& records,
+      const BindColumns& bind_columns);
+  absl::Status InsertTrades(
+      const std::string& run_id,
+      const google::protobuf::RepeatedPtrField<backtest::v1::Trade>& trades,
+      bool open);
+  // The seq the next row gets, from a SELECT MAX(seq) + 1 query.
+  absl::StatusOr<int64_t> NextSeq(const char* sql, const std::string& run_id);
+
+  const std::string path_;
+  sqlite3* const db_;
+  std::map<const char*, sqlite3_stmt*> statements_;
+};
+
+}  // namespace seed::results
+
+#endif  // SEED_SERVICES_RESULTS_RUN_STORE_H_

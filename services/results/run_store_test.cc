@@ -1,0 +1,413 @@
+#include "services/results/run_store.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <limits>
+
+#include "common/stage_error.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "gtest/gtest.h"
+#include "sqlite3.h"
+
+namespace seed::results {
+namespace {
+
+using ::backtest::v1::AppendRecordsRequest;
+using ::backtest::v1::BeginRunRequest;
+using ::backtest::v1::FinishRunRequest;
+using ::backtest::v1::Metrics;
+using ::backtest::v1::RunSummary;
+using ::google::protobuf::util::MessageDifferencer;
+
+std::string FreshPath(const std::string& name) {
+  const std::filesystem::path dir =
+      std::filesystem::path(testing::TempDir()) / "run_store_test" / name;
+  std::filesystem::remove_all(dir);
+  return (dir / "results.db").string();
+}
+
+BeginRunRequest Begin(const std::string& run_id,
+                      const std::string& strategy = "sma_cross",
+                      const std::string& created_at = "2024-05-01T10:00:00Z") {
+  BeginRunRequest request;
+  RunSummary& run = *request.mutable_run();
+  run.set_run_id(run_id);
+  run.set_name("demo " + run_id);
+  run.set_state(backtest::v1::RUNNING);
+  run.set_strategy(strategy);
+  run.add_symbols("ORCL");
+  run.add_symbols("NVDA");
+  run.set_created_at(created_at);
+  run.set_spec_hash("spec-hash");
+  run.set_data_hash("data-hash");
+  run.set_engine_version("0.1.0");
+  run.set_first_time("1995-01-03");
+  run.set_last_time("2014-12-31");
+  request.set_canonical_spec(R"({"strategy":{"name":"sma_cross"}})");
+  (*request.mutable_symbol_hashes())["ORCL"] = "aaa";
+  (*request.mutable_symbol_hashes())["NVDA"] = "bbb";
+  request.set_initial_cash(100000);
+  request.set_interval_seconds(86400);
+  return request;
+}
+
+// One of each record kind, times starting at `time`.
+AppendRecordsRequest Batch(const std::string& run_id, int64_t time) {
+  AppendRecordsRequest request;
+  request.set_run_id(run_id);
+  for (int i = 0; i < 3; ++i) {
+    backtest::v1::EquityPoint* point = request.add_equity();
+    point->set_time(time + i * 86400);
+    point->set_cash(1000.25 + i);
+    point->set_equity(1000.5 + 0.1 * i);
+  }
+  backtest::v1::Fill* fill = request.add_fills();
+  fill->set_order_id(7);
+  fill->set_symbol(1);
+  fill->set_side(backtest::v1::SELL);
+  fill->set_time(time);
+  fill->set_quantity(12.5);
+  fill->set_price(33.125);
+  fill->set_commission(1.25);
+  fill->set_slippage(0.0625);
+  fill->set_reason("sma 10 crossed below sma 30");
+  backtest::v1::Rejection* rejection = request.add_rejections();
+  rejection->set_order_id(8);
+  rejection->set_symbol(0);
+  rejection->set_side(backtest::v1::BUY);
+  rejection->set_quantity(100);
+  rejection->set_time(time + 86400);
+  rejection->set_stage("portfolio");
+  rejection->set_code("INSUFFICIENT_CASH");
+  rejection->set_message("needs 3300, has 10");
+  backtest::v1::Trade* trade = request.add_trades();
+  trade->set_symbol("NVDA");
+  trade->set_side(backtest::v1::BUY);
+  trade->set_entry_time(time - 10 * 86400);
+  trade->set_entry_price(30.5);
+  trade->set_exit_time(time);
+  trade->set_exit_price(33.125);
+  trade->set_quantity(12.5);
+  trade->set_gross_pnl(32.8125);
+  trade->set_commission(2.5);
+  trade->set_net_pnl(30.3125);
+  trade->set_exit_reason("signal");
+  trade->set_r_multiple(1.75);
+  return request;
+}
+
+backtest::v1::Trade OpenTrade() {
+  backtest::v1::Trade trade;
+  trade.set_symbol("ORCL");
+  trade.set_side(backtest::v1::BUY);
+  trade.set_entry_time(1419984000);
+  trade.set_entry_price(44.5);
+  trade.set_exit_price(45);
+  trade.set_quantity(10);
+  trade.set_gross_pnl(5);
+  trade.set_net_pnl(4);
+  trade.set_commission(1);
+  trade.set_exit_reason("open");
+  return trade;
+}
+
+FinishRunRequest Finish(const std::string& run_id) {
+  FinishRunRequest request;
+  request.set_run_id(run_id);
+  request.set_state(backtest::v1::FAILED);
+  request.mutable_error()->set_stage("data");
+  request.mutable_error()->set_reason("NO_BARS_IN_RANGE");
+  request.mutable_error()->set_message("no bars");
+  *request.add_open_trades() = OpenTrade();
+  return request;
+}
+
+// Counts what it was given, so tests see which records metrics came from.
+Metrics CountingMetrics(const StoredRun& run, const RunRecords& records) {
+  Metrics metrics;
+  metrics.set_initial_equity(run.initial_cash);
+  metrics.set_trades(records.closed_trades.size());
+  metrics.set_open_trades(records.open_trades.size());
+  metrics.set_max_drawdown_duration_steps(records.equity.size());
+  metrics.set_sharpe(1.5);
+  return metrics;
+}
+
+std::string Reason(const absl::Status& status) {
+  return ToStageError(status, "").reason();
+}
+
+template <typename Message>
+void ExpectSameMessages(
+    const std::vector<Message>& actual,
+    const google::protobuf::RepeatedPtrField<Message>& expected) {
+  ASSERT_EQ(actual.size(), expected.size());
+  for (int i = 0; i < expected.size(); ++i) {
+    EXPECT_TRUE(MessageDifferencer::Equals(actual[i], expected[i]))
+        << "record " << i << ":\n"
+        << actual[i].DebugString() << "expected:\n"
+        << expected[i].DebugString();
+  }
+}
+
+std::unique_ptr<RunStore> OpenOrDie(const std::string& path,
+                                    OpenMode mode = OpenMode::kReadWrite) {
+  absl::StatusOr<std::unique_ptr<RunStore>> store = RunStore::Open(path, mode);
+  EXPECT_TRUE(store.ok()) << store.status();
+  return store.ok() ? std::move(*store) : nullptr;
+}
+
+TEST(RunStoreTest, OpenCreatesDirectoriesAndReportsTheAbsolutePath) {
+  const std::string path = FreshPath("creates");
+  std::unique_ptr<RunStore> store = OpenOrDie(path);
+  ASSERT_NE(store, nullptr);
+  EXPECT_TRUE(std::filesystem::exists(path));
+  EXPECT_EQ(store->path(), std::filesystem::absolute(path).string());
+}
+
+TEST(RunStoreTest, EveryRecordKindRoundTripsAndSurvivesReopening) {
+  const std::string path = FreshPath("round_trip");
+  const BeginRunRequest begin = Begin("run-1");
+  const AppendRecordsRequest first = Batch("run-1", 1420070400);
+  AppendRecordsRequest second = Batch("run-1", 1420329600);
+  second.mutable_trades(0)->clear_r_multiple();
+  const FinishRunRequest finish = Finish("run-1");
+  {
+    std::unique_ptr<RunStore> store = OpenOrDie(path);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->BeginRun(begin).ok());
+    ASSERT_TRUE(store->AppendRecords(first).ok());
+    ASSERT_TRUE(store->AppendRecords(second).ok());
+    absl::StatusOr<RunSummary> finished =
+        store->FinishRun(finish, "2024-05-01T10:05:00Z", CountingMetrics);
+    ASSERT_TRUE(finished.ok()) << finished.status();
+    EXPECT_EQ(finished->state(), backtest::v1::FAILED);
+    EXPECT_EQ(finished->finished_at(), "2024-05-01T10:05:00Z");
+    // The metrics saw both batches and the open trade, as stored.
+    EXPECT_EQ(finished->metrics().trades(), 2);
+    EXPECT_EQ(finished->metrics().open_trades(), 1);
+    EXPECT_EQ(finished->metrics().max_drawdown_duration_steps(), 6);
+    EXPECT_DOUBLE_EQ(finished->metrics().initial_equity(), 100000);
+  }
+
+  std::unique_ptr<RunStore> reopened = OpenOrDie(path);
+  ASSERT_NE(reopened, nullptr);
+  absl::StatusOr<StoredRun> run = reopened->ReadRun("run-1");
+  ASSERT_TRUE(run.ok()) << run.status();
+  RunSummary expected_summary = begin.run();
+  expected_summary.set_state(backtest::v1::FAILED);
+  expected_summary.set_finished_at("2024-05-01T10:05:00Z");
+  *expected_summary.mutable_error() = finish.error();
+  expected_summary.mutable_metrics()->set_initial_equity(100000);
+  expected_summary.mutable_metrics()->set_trades(2);
+  expected_summary.mutable_metrics()->set_open_trades(1);
+  expected_summary.mutable_metrics()->set_max_drawdown_duration_steps(6);
+  expected_summary.mutable_metrics()->set_sharpe(1.5);
+  EXPECT_TRUE(MessageDifferencer::Equals(run->summary, expected_summary))
+      << run->summary.DebugString();
+  EXPECT_EQ(run->canonical_spec, begin.canonical_spec());
+  EXPECT_EQ(run->symbol_hashes, (std::map<std::string, std::string>{
+                                    {"NVDA", "bbb"}, {"ORCL", "aaa"}}));
+  EXPECT_DOUBLE_EQ(run->initial_cash, 100000);
+  EXPECT_EQ(run->interval_seconds, 86400);
+
+  absl::StatusOr<RunRecords> records = reopened->ReadRecords("run-1");
+  ASSERT_TRUE(records.ok()) << records.status();
+  AppendRecordsRequest both = first;
+  both.MergeFrom(second);  // repeated fields concatenate in append order
+  ExpectSameMessages(records->equity, both.equity());
+  ExpectSameMessages(records->fills, both.fills());
+  ExpectSameMessages(records->rejections, both.rejections());
+  ExpectSameMessages(records->closed_trades, both.trades());
+  ExpectSameMessages(records->open_trades, finish.open_trades());
+  EXPECT_FALSE(records->closed_trades[1].has_r_multiple());
+}
+
+TEST(RunStoreTest, BeginningAnExistingRunChangesNothing) {
+  std::unique_ptr<RunStore> store = OpenOrDie(FreshPath("exists"));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->BeginRun(Begin("run-1")).ok());
+  ASSERT_TRUE(store->AppendRecords(Batch("run-1", 1420070400)).ok());
+  BeginRunRequest again = Begin("run-1");
+  again.mutable_run()->set_name("impostor");
+  const absl::Status status = store->BeginRun(again);
+  EXPECT_EQ(status.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(Reason(status), "RUN_ALREADY_EXISTS");
+  absl::StatusOr<StoredRun> run = store->ReadRun("run-1");
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(run->summary.name(), "demo run-1");
+  absl::StatusOr<RunRecords> records = store->ReadRecords("run-1");
+  ASSERT_TRUE(records.ok());
+  EXPECT_EQ(records->equity.size(), 3);
+}
+
+TEST(RunStoreTest, UnknownAndFinishedRunsRefuseRecords) {
+  std::unique_ptr<RunStore> store = OpenOrDie(FreshPath("refuse"));
+  ASSERT_NE(store, nullptr);
+  absl::Status status = store->AppendRecords(Batch("nope", 0));
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(Reason(status), "UNKNOWN_RUN");
+  EXPECT_NE(status.message().find("no run nope in " + store->path()),
+            std::string::npos)
+      << status;
+  EXPECT_EQ(Reason(store->ReadRun("nope").status()), "UNKNOWN_RUN");
+
+  ASSERT_TRUE(store->BeginRun(Begin("run-1")).ok());
+  ASSERT_TRUE(store->FinishRun(Finish("run-1"), "t", CountingMetrics).ok());
+  status = store->AppendRecords(Batch("run-1", 0));
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Reason(status), "RUN_ALREADY_FINISHED");
+  status = store->FinishRun(Finish("run-1"), "t", CountingMetrics).status();
+  EXPECT_EQ(Reason(status), "RUN_ALREADY_FINISHED");
+  // The refused second finish stored no second open trade.
+  absl::StatusOr<RunRecords> records = store->ReadRecords("run-1");
+  ASSERT_TRUE(records.ok());
+  EXPECT_EQ(records->open_trades.size(), 1);
+}
+
+TEST(RunStoreTest, AFailedBatchLeavesNothingHalfWritten) {
+  std::unique_ptr<RunStore> store = OpenOrDie(FreshPath("rollback"));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->BeginRun(Begin("run-1")).ok());
+  ASSERT_TRUE(store->AppendRecords(Batch("run-1", 1420070400)).ok());
+  // SQLite stores NaN as NULL, which the NOT NULL column refuses: the third
+  // equity row fails after two rows of the batch were inserted.
+  AppendRecordsRequest bad = Batch("run-1", 1420329600);
+  bad.mutable_equity(2)->set_equity(std::numeric_limits<double>::quiet_NaN());
+  const absl::Status status = store->AppendRecords(bad);
+  EXPECT_EQ(Reason(status), "STORAGE_FAILED") << status;
+  EXPECT_NE(status.message().find(store->path()), std::string::npos);
+  absl::StatusOr<RunRecords> records = store->ReadRecords("run-1");
+  ASSERT_TRUE(records.ok());
+  EXPECT_EQ(records->equity.size(), 3);
+  EXPECT_EQ(records->fills.size(), 1);
+  // And the store still works.
+  EXPECT_TRUE(store->AppendRecords(Batch("run-1", 1420329600)).ok());
+}
+
+// Tests run as root, which ignores file permissions, so a read-only file
+// cannot be simulated with chmod. Opening with OpenMode::kReadOnly makes
+// SQLite refuse every write with SQLITE_READONLY, the same code a write
+// protected file produces.
+TEST(RunStoreTest, ReadOnlyDatabaseRefusesWritesAndKeepsWhatIsStored) {
+  const std::string path = FreshPath("read_only");
+  const AppendRecordsRequest batch = Batch("run-1", 1420070400);
+  {
+    std::unique_ptr<RunStore> store = OpenOrDie(path);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->BeginRun(Begin("run-1")).ok());
+    ASSERT_TRUE(store->AppendRecords(batch).ok());
+  }
+  {
+    std::unique_ptr<RunStore> store = OpenOrDie(path, OpenMode::kReadOnly);
+    ASSERT_NE(store, nullptr);
+    absl::Status status = store->AppendRecords(Batch("run-1", 1420329600));
+    EXPECT_EQ(Reason(status), "DATABASE_READ_ONLY") << status;
+    EXPECT_NE(status.message().find(store->path()), std::string::npos);
+    EXPECT_FALSE(ToStageError(status, "").hint().empty());
+    status = store->FinishRun(Finish("run-1"), "t", CountingMetrics).status();
+    EXPECT_EQ(Reason(status), "DATABASE_READ_ONLY") << status;
+    EXPECT_NE(status.message().find(store->path()), std::string::npos);
+    EXPECT_EQ(Reason(store->BeginRun(Begin("run-2"))), "DATABASE_READ_ONLY");
+    // Reading still works.
+    EXPECT_TRUE(store->ReadRun("run-1").ok());
+  }
+  std::unique_ptr<RunStore> store = OpenOrDie(path);
+  ASSERT_NE(store, nullptr);
+  absl::StatusOr<StoredRun> run = store->ReadRun("run-1");
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(run->summary.state(), backtest::v1::RUNNING);
+  absl::StatusOr<RunRecords> records = store->ReadRecords("run-1");
+  ASSERT_TRUE(records.ok());
+  ExpectSameMessages(records->equity, batch.equity());
+  ExpectSameMessages(records->closed_trades, batch.trades());
+  EXPECT_TRUE(records->open_trades.empty());
+  EXPECT_EQ(Reason(store->ReadRun("run-2").status()), "UNKNOWN_RUN");
+}
+
+TEST(RunStoreTest, ReadOnlyOpenOfAMissingFileFails) {
+  const absl::StatusOr<std::unique_ptr<RunStore>> store =
+      RunStore::Open(FreshPath("missing"), OpenMode::kReadOnly);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(Reason(store.status()), "DATABASE_CANNOT_OPEN") << store.status();
+}
+
+TEST(RunStoreTest, NewerSchemaIsRefused) {
+  const std::string path = FreshPath("too_new");
+  ASSERT_NE(OpenOrDie(path), nullptr);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(db, "PRAGMA user_version = 99", nullptr, nullptr, nullptr),
+      SQLITE_OK);
+  sqlite3_close(db);
+  const absl::StatusOr<std::unique_ptr<RunStore>> store = RunStore::Open(path);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(Reason(store.status()), "DATABASE_TOO_NEW");
+}
+
+TEST(RunStoreTest, ListsNewestFirstWithFilters) {
+  std::unique_ptr<RunStore> store = OpenOrDie(FreshPath("list"));
+  ASSERT_NE(store, nullptr);
+  // b and c share a created_at: insertion order breaks the tie.
+  ASSERT_TRUE(
+      store->BeginRun(Begin("a", "sma_cross", "2024-01-01T00:00:00Z")).ok());
+  ASSERT_TRUE(
+      store->BeginRun(Begin("b", "breakout", "2024-03-01T00:00:00Z")).ok());
+  ASSERT_TRUE(
+      store->BeginRun(Begin("c", "sma_cross", "2024-03-01T00:00:00Z")).ok());
+  ASSERT_TRUE(
+      store->BeginRun(Begin("d", "sma_cross", "2024-02-01T00:00:00Z")).ok());
+  FinishRunRequest finish = Finish("d");
+  finish.set_state(backtest::v1::SUCCEEDED);
+  ASSERT_TRUE(store->FinishRun(finish, "t", CountingMetrics).ok());
+
+  auto ids = [&](const RunFilter& filter) {
+    std::vector<std::string> out;
+    absl::StatusOr<std::vector<RunSummary>> runs = store->ListRuns(filter);
+    EXPECT_TRUE(runs.ok()) << runs.status();
+    if (runs.ok()) {
+      for (const RunSummary& run : *runs) out.push_back(run.run_id());
+    }
+    return out;
+  };
+  EXPECT_EQ(ids({}), (std::vector<std::string>{"c", "b", "d", "a"}));
+  EXPECT_EQ(ids({.limit = 2}), (std::vector<std::string>{"c", "b"}));
+  EXPECT_EQ(ids({.strategy = "sma_cross"}),
+            (std::vector<std::string>{"c", "d", "a"}));
+  EXPECT_EQ(ids({.state = backtest::v1::SUCCEEDED}),
+            (std::vector<std::string>{"d"}));
+  EXPECT_EQ(ids({.strategy = "breakout", .state = backtest::v1::SUCCEEDED}),
+            std::vector<std::string>{});
+}
+
+TEST(RunStoreTest, FindsRunIdsByPrefix) {
+  std::unique_ptr<RunStore> store = OpenOrDie(FreshPath("prefix"));
+  ASSERT_NE(store, nullptr);
+  for (const char* id : {"abc1", "abc2", "abd", "x%_"}) {
+    ASSERT_TRUE(store->BeginRun(Begin(id)).ok());
+  }
+  EXPECT_EQ(*store->FindRunIds("abc", 10),
+            (std::vector<std::string>{"abc1", "abc2"}));
+  EXPECT_EQ(*store->FindRunIds("ab", 2),
+            (std::vector<std::string>{"abc1", "abc2"}));
+  // LIKE wildcards in an id are plain characters here.
+  EXPECT_EQ(*store->FindRunIds("x%", 10), (std::vector<std::string>{"x%_"}));
+  EXPECT_TRUE(store->FindRunIds("z", 10)->empty());
+}
+
+TEST(DefaultDatabasePathTest, FollowsTheEnvironment) {
+  setenv("BT_RESULTS_DB", "/tmp/explicit.db", 1);
+  setenv("XDG_DATA_HOME", "/xdg", 1);
+  setenv("HOME", "/home/someone", 1);
+  EXPECT_EQ(DefaultDatabasePath(), "/tmp/explicit.db");
+  setenv("BT_RESULTS_DB", "", 1);
+  EXPECT_EQ(DefaultDatabasePath(), "/xdg/seed-backtester/results.db");
+  unsetenv("XDG_DATA_HOME");
+  EXPECT_EQ(DefaultDatabasePath(),
+            "/home/someone/.local/share/seed-backtester/results.db");
+}
+
+}  // namespace
+}  // namespace seed::results

@@ -1,0 +1,215 @@
+// The same specs run embedded (one process) and distributed (bt serve: five
+// stage services and the coordinator as separate processes on loopback) must
+// give identical fills, rejections, trades, equity and metrics.
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "backtest/v1/coordinator.grpc.pb.h"
+#include "common/grpc_status.h"
+#include "common/health_client.h"
+#include "common/server.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "gtest/gtest.h"
+#include "services/coordinator/embedded_stages.h"
+#include "services/coordinator/remote_stages.h"
+#include "services/coordinator/run_manager.h"
+#include "services/data/synthetic_market.h"
+#include "tests/child_process.h"
+
+namespace seed {
+namespace {
+
+namespace v1 = ::backtest::v1;
+using ::google::protobuf::util::MessageDifferencer;
+
+std::filesystem::path Workspace() {
+  return std::filesystem::path(::testing::TempDir()) / "dme";
+}
+
+class DistributedMatchesEmbeddedTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    std::filesystem::remove_all(Workspace());
+    std::filesystem::create_directories(Workspace());
+    data::SyntheticMarketOptions market;
+    market.output_dir = (Workspace() / "synth").string();
+    market.symbols = 4;
+    market.seed = 7;
+    market.trading_days = 800;
+    ASSERT_TRUE(data::WriteSyntheticMarket(market).ok());
+
+    const std::string names[] = {"coordinator", "data",      "strategy",
+                                 "portfolio",   "execution", "results"};
+    std::ofstream config(Workspace() / "services.yaml");
+    for (const std::string& name : names) {
+      const std::string address = absl::StrCat("127.0.0.1:", testing::FreePort());
+      config << name << ": " << address << "\n";
+      if (name == "coordinator") addresses_.coordinator = address;
+      if (name == "results") addresses_.results = address;
+    }
+    config.close();
+    absl::StatusOr<std::unique_ptr<testing::ChildProcess>> serve =
+        testing::ChildProcess::Start(
+            {"cli/bt", "serve",
+             absl::StrCat("--config=", (Workspace() / "services.yaml").string()),
+             absl::StrCat("--db=", (Workspace() / "distributed.db").string())},
+            (Workspace() / "serve.log").string());
+    ASSERT_TRUE(serve.ok()) << serve.status();
+    serve_ = serve->release();
+    const absl::Status ready =
+        WaitUntilServing(addresses_.coordinator, absl::Seconds(60));
+    ASSERT_TRUE(ready.ok()) << ready << "\n" << serve_->Log();
+  }
+
+  static void TearDownTestSuite() {
+    delete serve_;
+    serve_ = nullptr;
+  }
+
+  struct Outcome {
+    v1::RunProgress progress;
+    v1::GetRunResponse stored;
+  };
+
+  static v1::GetRunResponse Fetch(coordinator::ResultsStage& results,
+                                  const std::string& run_id) {
+    v1::GetRunRequest request;
+    request.set_run_id(run_id);
+    request.set_include_records(true);
+    v1::GetRunResponse response;
+    const absl::Status status = results.GetRun(request, &response);
+    EXPECT_TRUE(status.ok()) << status;
+    return response;
+  }
+
+  Outcome RunEmbedded(const std::string& spec) {
+    absl::StatusOr<coordinator::Stages> stages = coordinator::MakeEmbeddedStages(
+        (Workspace() / "embedded.db").string());
+    EXPECT_TRUE(stages.ok()) << stages.status();
+    coordinator::RunManager runs(*std::move(stages));
+    absl::StatusOr<std::string> run_id = runs.Submit(spec, "");
+    EXPECT_TRUE(run_id.ok()) << run_id.status();
+    Outcome outcome;
+    outcome.progress = *runs.Wait(*run_id);
+    outcome.stored = Fetch(*runs.stages().results, *run_id);
+    return outcome;
+  }
+
+  Outcome RunDistributed(const std::string& spec) {
+    auto stub = v1::CoordinatorService::NewStub(MakeChannel(addresses_.coordinator));
+    v1::SubmitRunRequest submit;
+    submit.set_spec_yaml(spec);
+    v1::SubmitRunResponse submitted;
+    grpc::ClientContext submit_context;
+    const grpc::Status status = stub->SubmitRun(&submit_context, submit, &submitted);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    v1::WatchRunRequest watch;
+    watch.set_run_id(submitted.run_id());
+    grpc::ClientContext watch_context;
+    auto reader = stub->WatchRun(&watch_context, watch);
+    Outcome outcome;
+    v1::RunProgress progress;
+    while (reader->Read(&progress)) outcome.progress = progress;
+    EXPECT_TRUE(reader->Finish().ok());
+    coordinator::Stages remote = coordinator::MakeRemoteStages(addresses_);
+    outcome.stored = Fetch(*remote.results, submitted.run_id());
+    return outcome;
+  }
+
+  template <typename Repeated>
+  static void ExpectSame(const Repeated& embedded, const Repeated& distributed,
+                         const std::string& what) {
+    ASSERT_EQ(embedded.size(), distributed.size()) << what;
+    for (int i = 0; i < embedded.size(); ++i) {
+      EXPECT_TRUE(MessageDifferencer::Equals(embedded[i], distributed[i]))
+          << what << " #" << i << "\nembedded:    " << embedded[i].ShortDebugString()
+          << "\ndistributed: " << distributed[i].ShortDebugString();
+    }
+  }
+
+  void ExpectIdentical(const std::string& spec, int minimum_trades) {
+    const Outcome embedded = RunEmbedded(spec);
+    const Outcome distributed = RunDistributed(spec);
+    ASSERT_EQ(embedded.progress.state(), v1::SUCCEEDED)
+        << embedded.progress.DebugString();
+    ASSERT_EQ(distributed.progress.state(), v1::SUCCEEDED)
+        << distributed.progress.DebugString() << serve_->Log();
+    EXPECT_GE(embedded.stored.trades_size(), minimum_trades);
+    ExpectSame(embedded.stored.fills(), distributed.stored.fills(), "fill");
+    ExpectSame(embedded.stored.rejections(), distributed.stored.rejections(),
+               "rejection");
+    ExpectSame(embedded.stored.trades(), distributed.stored.trades(), "trade");
+    ExpectSame(embedded.stored.equity(), distributed.stored.equity(), "equity");
+    EXPECT_TRUE(MessageDifferencer::Equals(embedded.stored.run().metrics(),
+                                           distributed.stored.run().metrics()))
+        << embedded.stored.run().metrics().ShortDebugString() << "\n"
+        << distributed.stored.run().metrics().ShortDebugString();
+    EXPECT_EQ(embedded.stored.run().spec_hash(),
+              distributed.stored.run().spec_hash());
+    EXPECT_EQ(embedded.stored.run().data_hash(),
+              distributed.stored.run().data_hash());
+  }
+
+  static std::string SharedData() {
+    const char* directory = std::getenv("SHARED_DATA_DIR");
+    if (directory == nullptr || !std::filesystem::exists(
+                                    std::filesystem::path(directory) / "ORCL.csv")) {
+      return "";
+    }
+    return directory;
+  }
+
+  static inline testing::ChildProcess* serve_ = nullptr;
+  static inline coordinator::ServiceAddresses addresses_;
+};
+
+TEST_F(DistributedMatchesEmbeddedTest, SyntheticMultiSymbolMarket) {
+  ExpectIdentical(
+      absl::StrCat(
+          "name: synth\n"
+          "data: {path: ", (Workspace() / "synth").string(),
+          ", symbols: [SYNA, SYNB, SYNC, SYND]}\n"
+          "strategy: {name: sma_cross, params: {fast: 5, slow: 20}}\n"
+          "portfolio: {initial_cash: 50000, sizing: {rule: percent_of_equity, "
+          "percent: 0.3}}\n"
+          "execution: {commission: {model: percent, bps: 10}, slippage: "
+          "{model: fixed_bps, bps: 5}}\n"),
+      10);
+}
+
+TEST_F(DistributedMatchesEmbeddedTest, OrclAllInAsInTheIssue) {
+  const std::string shared = SharedData();
+  if (shared.empty()) GTEST_SKIP() << "SHARED_DATA_DIR with ORCL.csv not set";
+  ExpectIdentical(
+      absl::StrCat(
+          "name: sma-cross-orcl\n"
+          "data: {path: ", shared,
+          ", symbols: [ORCL], start: 1995-01-01, end: 2014-12-31}\n"
+          "strategy: {name: sma_cross, params: {fast: 10, slow: 30}}\n"
+          "portfolio: {initial_cash: 100000, sizing: {rule: all_in, "
+          "cash_buffer: 0.01}}\n"
+          "execution: {commission: {model: percent, bps: 10}, slippage: "
+          "{model: none}}\n"),
+      20);
+}
+
+TEST_F(DistributedMatchesEmbeddedTest, ThreeRealSymbolsWithSlippage) {
+  const std::string shared = SharedData();
+  if (shared.empty()) GTEST_SKIP() << "SHARED_DATA_DIR with ORCL.csv not set";
+  ExpectIdentical(
+      absl::StrCat(
+          "name: three\n"
+          "data: {path: ", shared, ", symbols: [ORCL, NVDA, YHOO]}\n"
+          "strategy: {name: sma_cross, params: {fast: 20, slow: 50}}\n"
+          "portfolio: {initial_cash: 100000, sizing: {rule: percent_of_equity, "
+          "percent: 0.3}}\n"
+          "execution: {commission: {model: percent, bps: 5}, slippage: "
+          "{model: fixed_bps, bps: 10}}\n"),
+      20);
+}
+
+}  // namespace
+}  // namespace seed
