@@ -66,13 +66,17 @@ std::string FormatSummary(const v1::RunSummary& run) {
   if (run.has_error() && !run.error().stage().empty()) {
     absl::StrAppend(&out, DescribeStageError(run.error()), "\n");
   }
-  if (!run.has_metrics()) return out;
+  // A run that failed before reading any data has nothing to measure.
+  if (!run.has_metrics() || run.first_time().empty()) return out;
   const v1::Metrics& m = run.metrics();
-  absl::StrAppend(&out, "\n");
+  absl::StrAppend(&out, run.state() == v1::SUCCEEDED
+                            ? "\n"
+                            : "\npartial results, up to the failure:\n");
   Row(out, "total return", Percent(m.total_return()));
   Row(out, "CAGR", OrDash(m.has_cagr(), m.cagr(), Percent));
   Row(out, "Sharpe", OrDash(m.has_sharpe(), m.sharpe(), Ratio));
-  Row(out, "max drawdown", Percent(-m.max_drawdown()));
+  Row(out, "max drawdown",
+      m.max_drawdown() > 0 ? Percent(-m.max_drawdown()) : Percent(0));
   Row(out, "trades",
       m.open_trades() > 0
           ? absl::StrCat(m.trades(), " (+", m.open_trades(), " open)")

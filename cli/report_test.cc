@@ -16,6 +16,7 @@ TEST(ReportTest, SummaryShowsEveryHeadlineMetric) {
   run.set_state(v1::SUCCEEDED);
   run.set_strategy("sma_cross");
   run.add_symbols("ORCL");
+  run.set_first_time("1995-01-03");
   v1::Metrics& m = *run.mutable_metrics();
   m.set_total_return(0.5);
   m.set_cagr(0.1);

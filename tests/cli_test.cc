@@ -118,6 +118,16 @@ TEST_F(CliTest, MissingSymbolFailsAndShowExplainsWhere) {
   EXPECT_THAT(show.output, HasSubstr("FAILED in data at NOPE"));
 }
 
+TEST_F(CliTest, CoordinatorThatIsDownIsNamedWithItsAddress) {
+  const std::string spec = WriteSpec("down.yaml", kSynthSpec);
+  const std::string address = "127.0.0.1:" + std::to_string(testing::FreePort());
+  const testing::CommandResult run = Bt("run " + spec + " --remote " + address);
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("coordinator"));
+  EXPECT_THAT(run.output, HasSubstr(address));
+  EXPECT_THAT(run.output, HasSubstr("STAGE_UNAVAILABLE"));
+}
+
 TEST_F(CliTest, DataValidateReportsBadRowsWithLineNumbers) {
   fs::create_directories(Dir() / "bad");
   std::ofstream(Dir() / "bad" / "BAD.csv")

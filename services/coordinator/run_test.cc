@@ -8,6 +8,7 @@
 #include "gtest/gtest.h"
 #include "services/coordinator/embedded_stages.h"
 #include "services/coordinator/run_manager.h"
+#include "services/data/synthetic_market.h"
 
 namespace seed::coordinator {
 namespace {
@@ -196,6 +197,34 @@ TEST_F(RunTest, RangeWithoutBarsNamesTheRangeAndWhatExists) {
   EXPECT_EQ(empty.summary().error().reason(), "NO_BARS_IN_RANGE");
   EXPECT_THAT(empty.summary().error().message(), HasSubstr("2021-01-01"));
   EXPECT_THAT(empty.summary().error().message(), HasSubstr("2020-01-06"));
+}
+
+TEST_F(RunTest, CancelledRunKeepsEverythingRecordedBeforeTheCancel) {
+  data::SyntheticMarketOptions market;
+  market.output_dir = (directory_ / "data").string();
+  market.symbols = 5;
+  market.trading_days = 20000;
+  ASSERT_TRUE(data::WriteSyntheticMarket(market).ok());
+  absl::StatusOr<std::string> run_id = runs_->Submit(
+      "data: {path: data, symbols: [SYNA, SYNB, SYNC, SYND, SYNE]}\n"
+      "strategy: {name: sma_cross}\n",
+      directory_.string());
+  ASSERT_TRUE(run_id.ok()) << run_id.status();
+  ASSERT_TRUE(runs_->Cancel(*run_id).ok());
+  const v1::RunProgress progress = *runs_->Wait(*run_id);
+  ASSERT_EQ(progress.state(), v1::CANCELLED);
+  EXPECT_EQ(progress.summary().error().stage(), "coordinator");
+  EXPECT_EQ(progress.summary().error().reason(), "CANCELLED");
+  EXPECT_LT(progress.steps_done(), 20000);
+  const v1::GetRunResponse run = Stored(*run_id);
+  EXPECT_EQ(run.run().state(), v1::CANCELLED);
+  EXPECT_EQ(run.equity_size(), progress.steps_done());
+}
+
+TEST_F(RunTest, UnknownRunIsNamed) {
+  const absl::Status status = runs_->Cancel("nope").status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("nope"));
 }
 
 }  // namespace

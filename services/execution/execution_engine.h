@@ -1,19 +1,14 @@
 // The execution stage's library: one Simulator per run, addressed by run_id.
 // The coordinator calls it directly in embedded mode and through
-// ExecutionServiceImpl in distributed mode. Thread-safe: a mutex guards the
-// map of runs, and each run has its own mutex, so runs proceed in parallel.
+// ExecutionServiceImpl in distributed mode. Thread-safe: runs proceed in
+// parallel; calls for one run are serialized (see RunRegistry).
 #ifndef SEED_SERVICES_EXECUTION_EXECUTION_ENGINE_H_
 #define SEED_SERVICES_EXECUTION_EXECUTION_ENGINE_H_
 
-#include <memory>
-#include <string>
-
-#include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
-#include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "backtest/v1/execution.pb.h"
+#include "common/run_registry.h"
+#include "services/execution/simulator.h"
 
 namespace seed::execution {
 
@@ -36,15 +31,7 @@ class ExecutionEngine {
                       backtest::v1::ExecutionEndResponse* response);
 
  private:
-  struct Run;
-
-  // The run, removed from the map when `forget` (so EndRun happens once).
-  absl::StatusOr<std::shared_ptr<Run>> FindRun(const std::string& run_id,
-                                               bool forget);
-
-  absl::Mutex mu_;
-  absl::flat_hash_map<std::string, std::shared_ptr<Run>> runs_
-      ABSL_GUARDED_BY(mu_);
+  RunRegistry<Simulator> runs_;
 };
 
 }  // namespace seed::execution

@@ -1,19 +1,14 @@
 // The portfolio stage's library: one Portfolio per run, addressed by run_id.
 // The coordinator calls it directly in embedded mode and through
-// PortfolioServiceImpl in distributed mode. Thread-safe: a mutex guards the
-// map of runs, and each run has its own mutex, so runs proceed in parallel.
+// PortfolioServiceImpl in distributed mode. Thread-safe: runs proceed in
+// parallel; calls for one run are serialized (see RunRegistry).
 #ifndef SEED_SERVICES_PORTFOLIO_PORTFOLIO_ENGINE_H_
 #define SEED_SERVICES_PORTFOLIO_PORTFOLIO_ENGINE_H_
 
-#include <memory>
-#include <string>
-
-#include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
-#include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "backtest/v1/portfolio.pb.h"
+#include "common/run_registry.h"
+#include "services/portfolio/portfolio.h"
 
 namespace seed::portfolio {
 
@@ -40,15 +35,7 @@ class PortfolioEngine {
                       backtest::v1::PortfolioEndResponse* response);
 
  private:
-  struct Run;
-
-  // The run, removed from the map when `forget` (so EndRun happens once).
-  absl::StatusOr<std::shared_ptr<Run>> FindRun(const std::string& run_id,
-                                               bool forget);
-
-  absl::Mutex mu_;
-  absl::flat_hash_map<std::string, std::shared_ptr<Run>> runs_
-      ABSL_GUARDED_BY(mu_);
+  RunRegistry<Portfolio> runs_;
 };
 
 }  // namespace seed::portfolio

@@ -1,6 +1,8 @@
 #include "services/strategy/strategy_engine.h"
 
 #include <cmath>
+#include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -17,10 +19,12 @@ using ::backtest::v1::Intent;
 
 constexpr absl::string_view kStage = "strategy";
 
-// One run's strategy and symbol table. Checks every symbol index that comes
-// in, so strategies can index their per-symbol state without checking, and
-// every intent that goes out. Not thread-safe: the engine serializes calls.
-class StrategyRun {
+}  // namespace
+
+// Checks every symbol index that comes in, so strategies can index their
+// per-symbol state without checking, and every intent that goes out. Not
+// thread-safe: the engine serializes calls.
+class StrategyEngine::StrategyRun {
  public:
   StrategyRun(std::string run_id, std::vector<std::string> symbols,
               std::unique_ptr<Strategy> strategy)
@@ -149,18 +153,10 @@ class StrategyRun {
   std::unique_ptr<Strategy> strategy_;
 };
 
-}  // namespace
-
-struct StrategyEngine::RunSlot {
-  explicit RunSlot(StrategyRun started) : run(std::move(started)) {}
-  absl::Mutex mu;
-  StrategyRun run ABSL_GUARDED_BY(mu);
-};
-
 StrategyEngine::StrategyEngine() : StrategyEngine(BuiltinStrategies()) {}
 
 StrategyEngine::StrategyEngine(StrategyRegistry registry)
-    : registry_(std::move(registry)) {}
+    : registry_(std::move(registry)), runs_(kStage) {}
 
 StrategyEngine::~StrategyEngine() = default;
 
@@ -198,46 +194,29 @@ absl::Status StrategyEngine::StartRun(
   // The fingerprint records the parameters as they will run.
   *response->mutable_resolved() = request.strategy();
   *response->mutable_resolved()->mutable_params() = resolved->params.values();
-  StrategyRun run(request.run_id(),
-                  {request.symbols().begin(), request.symbols().end()},
-                  resolved->definition->create());
-  absl::Status status = run.Start(std::move(resolved->params));
+  auto run = std::make_unique<StrategyRun>(
+      request.run_id(),
+      std::vector<std::string>(request.symbols().begin(),
+                               request.symbols().end()),
+      resolved->definition->create());
+  absl::Status status = run->Start(std::move(resolved->params));
   if (!status.ok()) return status;
-
-  absl::MutexLock lock(&mu_);
-  const bool inserted =
-      runs_
-          .try_emplace(request.run_id(),
-                       std::make_shared<RunSlot>(std::move(run)))
-          .second;
-  if (!inserted) {
-    return StageFailure(absl::StatusCode::kAlreadyExists, kStage, "RUN_EXISTS",
-                        absl::StrCat("run ", request.run_id(),
-                                     " is already started; end it first or "
-                                     "use a new run id"),
-                        {.run_id = request.run_id()});
-  }
-  return absl::OkStatus();
+  return runs_.Add(request.run_id(), std::move(run));
 }
 
 absl::Status StrategyEngine::OnStep(
     const backtest::v1::StrategyStepRequest& request,
     backtest::v1::StrategyStepResponse* response) {
-  absl::StatusOr<std::shared_ptr<RunSlot>> slot =
-      FindRun(request.run_id(), /*remove=*/false);
-  if (!slot.ok()) return slot.status();
-  absl::MutexLock lock(&(*slot)->mu);
-  return (*slot)->run.Step(request, response);
+  return runs_.With(request.run_id(), [&](StrategyRun& run) {
+    return run.Step(request, response);
+  });
 }
 
 absl::Status StrategyEngine::EndRun(
     const backtest::v1::StrategyEndRequest& request,
     backtest::v1::StrategyEndResponse* response) {
-  absl::StatusOr<std::shared_ptr<RunSlot>> slot =
-      FindRun(request.run_id(), /*remove=*/true);
-  if (!slot.ok()) return slot.status();
-  absl::MutexLock lock(&(*slot)->mu);
-  return (*slot)->run.End();
+  return runs_.Remove(request.run_id(),
+                      [](StrategyRun& run) { return run.End(); });
 }
 
 absl::StatusOr<backtest::v1::StrategySpec> StrategyEngine::ResolveSpec(
@@ -247,22 +226,6 @@ absl::StatusOr<backtest::v1::StrategySpec> StrategyEngine::ResolveSpec(
   backtest::v1::StrategySpec filled = spec;
   *filled.mutable_params() = resolved->params.values();
   return filled;
-}
-
-absl::StatusOr<std::shared_ptr<StrategyEngine::RunSlot>>
-StrategyEngine::FindRun(const std::string& run_id, bool remove) {
-  absl::MutexLock lock(&mu_);
-  const auto it = runs_.find(run_id);
-  if (it == runs_.end()) {
-    return StageFailure(absl::StatusCode::kNotFound, kStage, "UNKNOWN_RUN",
-                        absl::StrCat("no strategy run \"", run_id,
-                                     "\": it was never started, or already "
-                                     "ended; call StartRun first"),
-                        {.run_id = run_id});
-  }
-  std::shared_ptr<RunSlot> slot = it->second;
-  if (remove) runs_.erase(it);
-  return slot;
 }
 
 }  // namespace seed::strategy

@@ -7,16 +7,11 @@
 #ifndef SEED_SERVICES_STRATEGY_STRATEGY_ENGINE_H_
 #define SEED_SERVICES_STRATEGY_STRATEGY_ENGINE_H_
 
-#include <memory>
-#include <string>
-
-#include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "backtest/v1/spec.pb.h"
 #include "backtest/v1/strategy.pb.h"
+#include "common/run_registry.h"
 #include "services/strategy/registry.h"
 
 namespace seed::strategy {
@@ -57,17 +52,11 @@ class StrategyEngine {
       const backtest::v1::StrategySpec& spec) const;
 
  private:
-  struct RunSlot;
-
-  // Takes the run's slot; NOT_FOUND with reason UNKNOWN_RUN when absent.
-  absl::StatusOr<std::shared_ptr<RunSlot>> FindRun(const std::string& run_id,
-                                                   bool remove);
+  // One run's strategy and symbol table; defined in strategy_engine.cc.
+  class StrategyRun;
 
   const StrategyRegistry registry_;
-  absl::Mutex mu_;
-  // Shared so a run stays alive while a step uses it, even if EndRun races.
-  absl::flat_hash_map<std::string, std::shared_ptr<RunSlot>> runs_
-      ABSL_GUARDED_BY(mu_);
+  RunRegistry<StrategyRun> runs_;
 };
 
 }  // namespace seed::strategy
