@@ -9,4 +9,12 @@ scripts/setup.sh
 if [ -z "${SHARED_DATA_DIR:-}" ] && [ -d "$repo/../shared/data" ]; then
   export SHARED_DATA_DIR="$(cd "$repo/../shared/data" && pwd)"
 fi
-exec bazel test //... "$@"
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+status=0
+bazel test //... "$@" 2>&1 | tee "$log" || status=$?
+# One plain closing line for CI dashboards: "N passed, N failed".
+passed=$(grep -cE '^//.* PASSED' "$log" || true)
+failed=$(grep -cE '^//.* (FAILED|TIMEOUT|NO STATUS)' "$log" || true)
+echo "$passed passed, $failed failed"
+exit $status
