@@ -213,6 +213,12 @@ int main(int argc, char** argv) {
     for (const std::string mode : {"embedded", "distributed"}) {
       if (!absl::StrContains(modes, mode)) continue;
       Measurement m;
+      // Each measurement stores into a new database.
+      for (const char* file : {"embedded.db", "distributed.db"}) {
+        for (const char* suffix : {"", "-wal", "-shm"}) {
+          fs::remove(directory / (std::string(file) + suffix));
+        }
+      }
       std::unique_ptr<seed::testing::ChildProcess> serve;
       std::string address;
       if (mode == "distributed") {

@@ -53,9 +53,9 @@ class EmbeddedStrategy final : public StrategyStage {
                         v1::StrategyStartResponse* response) override {
     return engine_.StartRun(request, Fresh(response));
   }
-  absl::Status OnStep(const v1::StrategyStepRequest& request,
-                      v1::StrategyStepResponse* response) override {
-    return engine_.OnStep(request, Fresh(response));
+  absl::Status OnSteps(const v1::StrategyStepsRequest& request,
+                       v1::StrategyStepsResponse* response) override {
+    return engine_.OnSteps(request, Fresh(response));
   }
   absl::Status EndRun(const v1::StrategyEndRequest& request,
                       v1::StrategyEndResponse* response) override {
@@ -72,9 +72,9 @@ class EmbeddedPortfolio final : public PortfolioStage {
                         v1::PortfolioStartResponse* response) override {
     return engine_.StartRun(request, Fresh(response));
   }
-  absl::Status ApplyStep(const v1::ApplyStepRequest& request,
-                         v1::ApplyStepResponse* response) override {
-    return engine_.ApplyStep(request, Fresh(response));
+  absl::Status ApplySteps(const v1::ApplyStepsRequest& request,
+                          v1::ApplyStepsResponse* response) override {
+    return engine_.ApplySteps(request, Fresh(response));
   }
   absl::Status SizeIntents(const v1::SizeIntentsRequest& request,
                            v1::SizeIntentsResponse* response) override {
@@ -95,9 +95,9 @@ class EmbeddedExecution final : public ExecutionStage {
                         v1::ExecutionStartResponse* response) override {
     return engine_.StartRun(request, Fresh(response));
   }
-  absl::Status ExecuteStep(const v1::ExecuteStepRequest& request,
-                           v1::ExecuteStepResponse* response) override {
-    return engine_.ExecuteStep(request, Fresh(response));
+  absl::Status ExecuteSteps(const v1::ExecuteStepsRequest& request,
+                            v1::ExecuteStepsResponse* response) override {
+    return engine_.ExecuteSteps(request, Fresh(response));
   }
   absl::Status EndRun(const v1::ExecutionEndRequest& request,
                       v1::ExecutionEndResponse* response) override {

@@ -90,9 +90,9 @@ class RemoteStrategy final : public StrategyStage {
                         v1::StrategyStartResponse* response) override {
     return remote_.Call(&StrategyRpc::Stub::StartRun, request, response);
   }
-  absl::Status OnStep(const v1::StrategyStepRequest& request,
-                      v1::StrategyStepResponse* response) override {
-    return remote_.Call(&StrategyRpc::Stub::OnStep, request, response);
+  absl::Status OnSteps(const v1::StrategyStepsRequest& request,
+                       v1::StrategyStepsResponse* response) override {
+    return remote_.Call(&StrategyRpc::Stub::OnSteps, request, response);
   }
   absl::Status EndRun(const v1::StrategyEndRequest& request,
                       v1::StrategyEndResponse* response) override {
@@ -111,9 +111,9 @@ class RemotePortfolio final : public PortfolioStage {
                         v1::PortfolioStartResponse* response) override {
     return remote_.Call(&PortfolioRpc::Stub::StartRun, request, response);
   }
-  absl::Status ApplyStep(const v1::ApplyStepRequest& request,
-                         v1::ApplyStepResponse* response) override {
-    return remote_.Call(&PortfolioRpc::Stub::ApplyStep, request, response);
+  absl::Status ApplySteps(const v1::ApplyStepsRequest& request,
+                          v1::ApplyStepsResponse* response) override {
+    return remote_.Call(&PortfolioRpc::Stub::ApplySteps, request, response);
   }
   absl::Status SizeIntents(const v1::SizeIntentsRequest& request,
                            v1::SizeIntentsResponse* response) override {
@@ -136,9 +136,9 @@ class RemoteExecution final : public ExecutionStage {
                         v1::ExecutionStartResponse* response) override {
     return remote_.Call(&ExecutionRpc::Stub::StartRun, request, response);
   }
-  absl::Status ExecuteStep(const v1::ExecuteStepRequest& request,
-                           v1::ExecuteStepResponse* response) override {
-    return remote_.Call(&ExecutionRpc::Stub::ExecuteStep, request, response);
+  absl::Status ExecuteSteps(const v1::ExecuteStepsRequest& request,
+                            v1::ExecuteStepsResponse* response) override {
+    return remote_.Call(&ExecutionRpc::Stub::ExecuteSteps, request, response);
   }
   absl::Status EndRun(const v1::ExecutionEndRequest& request,
                       v1::ExecutionEndResponse* response) override {

@@ -20,6 +20,10 @@ constexpr absl::string_view kStage = "coordinator";
 // often enough for a live progress bar, rare enough to cost nothing per step.
 constexpr int64_t kProgressEverySteps = 4096;
 constexpr int kFlushEveryEquityPoints = 16384;
+// Steps offered to the stages per call: runs grow while nothing happens and
+// shrink when the strategy acts, up to kMaxChunkSteps.
+constexpr int kFirstChunkSteps = 16;
+constexpr int kMaxChunkSteps = 4096;
 
 // Adds a stage's field problems to `problems`, or keeps its first other error.
 void Collect(const absl::Status& status, std::vector<FieldProblem>& problems,
@@ -31,11 +35,6 @@ void Collect(const absl::Status& status, std::vector<FieldProblem>& problems,
   } else if (other_error.ok()) {
     other_error = status;
   }
-}
-
-template <typename Field>
-void Append(const Field& from, Field* to) {
-  to->MergeFrom(from);
 }
 
 }  // namespace
@@ -149,6 +148,38 @@ absl::Status Run::FlushRecords() {
   return status;
 }
 
+namespace {
+
+using Steps = google::protobuf::RepeatedPtrField<v1::TimeStep>;
+
+// Moves steps [from_index, end) of `from` to the back of `to`: pointer moves,
+// no copies, so a run of steps can be lent to a request and taken back.
+void MoveTail(Steps& from, int from_index, Steps& to) {
+  const int count = from.size() - from_index;
+  if (count <= 0) return;
+  std::vector<v1::TimeStep*> moved(count);
+  from.ExtractSubrange(from_index, count, moved.data());
+  for (v1::TimeStep* step : moved) to.AddAllocated(step);
+}
+
+std::string TimeRange(const Steps& steps) {
+  if (steps.empty()) return "";
+  const std::string first = FormatTime(steps.Get(0).time());
+  if (steps.size() == 1) return first;
+  return absl::StrCat(first, "..", FormatTime(steps.Get(steps.size() - 1).time()));
+}
+
+// A stage that answers with an impossible count breaks the protocol; the run
+// stops rather than guess.
+absl::Status CheckStepsUsed(absl::string_view stage, int used, int offered) {
+  if (used >= 1 && used <= offered) return absl::OkStatus();
+  return StageFailure(absl::StatusCode::kInternal, stage, "PROTOCOL_ERROR",
+                      absl::StrCat("the ", stage, " stage used ", used,
+                                   " of ", offered, " steps offered"));
+}
+
+}  // namespace
+
 absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
                            const ProgressCallback& on_progress) {
   int64_t first_time = 0, last_time = 0;
@@ -160,13 +191,12 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
   }
   StepMerger merger(*stages_.data, dataset_id_, spec_.data().symbols_size());
 
-  v1::TimeStep step;
-  v1::ExecuteStepRequest execute_request;
-  v1::ExecuteStepResponse execute_response;
-  v1::ApplyStepRequest apply_request;
-  v1::ApplyStepResponse apply_response;
-  v1::StrategyStepRequest strategy_request;
-  v1::StrategyStepResponse strategy_response;
+  v1::ExecuteStepsRequest execute_request;
+  v1::ExecuteStepsResponse execute_response;
+  v1::ApplyStepsRequest apply_request;
+  v1::ApplyStepsResponse apply_response;
+  v1::StrategyStepsRequest strategy_request;
+  v1::StrategyStepsResponse strategy_response;
   v1::SizeIntentsRequest size_request;
   v1::SizeIntentsResponse size_response;
   execute_request.set_run_id(run_id_);
@@ -174,11 +204,19 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
   strategy_request.set_run_id(run_id_);
   size_request.set_run_id(run_id_);
 
-  // Orders accepted at the previous step, and rejections the strategy has not
-  // heard of yet (sizing happens after its hook, so it hears at the next step).
+  // Steps read from the data but not yet consumed, and the part of them a
+  // stage did not get to (lent out and taken back around each call).
+  Steps window;
+  Steps unused;
+  std::vector<std::unique_ptr<v1::TimeStep>> spare_steps;
+  bool data_done = false;
+  int chunk_steps = kFirstChunkSteps;
+  // Orders accepted at the last consumed step, and rejections the strategy
+  // has not heard of yet (sizing happens after its hook).
   google::protobuf::RepeatedPtrField<v1::Order> new_orders;
   google::protobuf::RepeatedPtrField<v1::Rejection> untold_rejections;
-  int working_orders = 0;
+  // Whether execution must see the next steps: orders are working or new.
+  bool execution_busy = false;
   double cash = spec_.portfolio().initial_cash();
 
   for (;;) {
@@ -188,92 +226,156 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
           absl::StrCat("cancelled by request after ", progress_.steps_done(),
                        " steps"));
     }
-    absl::StatusOr<bool> more = merger.Next(&step);
-    if (!more.ok()) return more.status();
-    if (!*more) break;
-    current_time_ = step.time();
-    in_step_ = true;
+    while (!data_done && window.size() < chunk_steps) {
+      // Consumed steps are refilled rather than freed: a step of 500 bars
+      // keeps its bar messages allocated.
+      std::unique_ptr<v1::TimeStep> step;
+      if (spare_steps.empty()) {
+        step = std::make_unique<v1::TimeStep>();
+      } else {
+        step = std::move(spare_steps.back());
+        spare_steps.pop_back();
+      }
+      absl::StatusOr<bool> more = merger.Next(step.get());
+      if (!more.ok()) return more.status();
+      if (*more) {
+        window.AddAllocated(step.release());
+      } else {
+        data_done = true;
+      }
+    }
+    if (window.empty()) break;
+    chunk_window_ = TimeRange(window);
+    const int offered = window.size();
 
-    // 1. Execution fills the orders working before t against the bars at t.
-    //    With nothing working and nothing new, there is nothing to fill.
+    // 1. Execution fills the working orders, up to the first step where any
+    //    order fills or is rejected. Nothing working: nothing to fill.
+    int executed_steps = offered;
     execute_response.Clear();
-    if (working_orders > 0 || !new_orders.empty()) {
+    const bool executed = execution_busy;
+    if (executed) {
       execute_request.mutable_new_orders()->Swap(&new_orders);
       new_orders.Clear();
       execute_request.set_available_cash(cash);
-      execute_request.mutable_step()->Swap(&step);
+      execute_request.mutable_steps()->Swap(&window);
       absl::Status status =
-          stages_.execution->ExecuteStep(execute_request, &execute_response);
-      execute_request.mutable_step()->Swap(&step);
+          stages_.execution->ExecuteSteps(execute_request, &execute_response);
+      execute_request.mutable_steps()->Swap(&window);
+      if (status.ok()) {
+        status = CheckStepsUsed("execution", execute_response.steps_used(),
+                                offered);
+      }
       if (!status.ok()) return status;
-      working_orders = execute_response.working_orders();
+      executed_steps = execute_response.steps_used();
+      MoveTail(window, executed_steps, unused);
     }
 
-    // 2. The portfolio applies the fills and marks to the closes at t.
+    // 2. The portfolio applies the fills and marks each step to its closes.
     *apply_request.mutable_fills() = execute_response.fills();
-    apply_request.mutable_step()->Swap(&step);
-    absl::Status status = stages_.portfolio->ApplyStep(apply_request,
-                                                       &apply_response);
-    apply_request.mutable_step()->Swap(&step);
+    apply_request.mutable_steps()->Swap(&window);
+    absl::Status status =
+        stages_.portfolio->ApplySteps(apply_request, &apply_response);
+    apply_request.mutable_steps()->Swap(&window);
     if (!status.ok()) return status;
-    cash = apply_response.view().cash();
+    if (apply_response.views_size() != window.size()) {
+      return StageFailure(absl::StatusCode::kInternal, "portfolio",
+                          "PROTOCOL_ERROR",
+                          absl::StrCat("the portfolio stage returned ",
+                                       apply_response.views_size(),
+                                       " views for ", window.size(), " steps"));
+    }
 
-    // 3. The strategy hears of its fills and rejections, then sees the bars.
+    // 3. The strategy hears of fills and rejections, then sees each step,
+    //    up to the first step where it acts.
     *strategy_request.mutable_fills() = execute_response.fills();
     strategy_request.mutable_rejections()->Swap(&untold_rejections);
     untold_rejections.Clear();
-    Append(execute_response.rejections(),
-           strategy_request.mutable_rejections());
-    strategy_request.mutable_portfolio()->Swap(apply_response.mutable_view());
-    strategy_request.mutable_step()->Swap(&step);
-    status = stages_.strategy->OnStep(strategy_request, &strategy_response);
-    strategy_request.mutable_step()->Swap(&step);
-    strategy_request.mutable_portfolio()->Swap(apply_response.mutable_view());
+    strategy_request.mutable_rejections()->MergeFrom(
+        execute_response.rejections());
+    strategy_request.mutable_views()->Swap(apply_response.mutable_views());
+    strategy_request.mutable_steps()->Swap(&window);
+    status = stages_.strategy->OnSteps(strategy_request, &strategy_response);
+    strategy_request.mutable_steps()->Swap(&window);
+    strategy_request.mutable_views()->Swap(apply_response.mutable_views());
+    if (status.ok()) {
+      status = CheckStepsUsed("strategy", strategy_response.steps_used(),
+                              window.size());
+    }
     if (!status.ok()) return status;
+    const int used = strategy_response.steps_used();
+    const v1::TimeStep& last = window.Get(used - 1);
 
-    // 4-5. The portfolio sizes the intents; accepted orders work from t+1.
+    // 4-5. The portfolio sizes the intents; accepted orders work from the
+    //      next step. This also tells it where the consumed steps end.
     if (strategy_response.intents_size() > 0) {
-      size_request.set_time(step.time());
+      size_request.set_time(last.time());
+      size_request.set_step_index(last.index());
       size_request.mutable_intents()->Swap(strategy_response.mutable_intents());
       size_response.Clear();
       status = stages_.portfolio->SizeIntents(size_request, &size_response);
       if (!status.ok()) return status;
       new_orders.Swap(size_response.mutable_orders());
-      Append(size_response.rejections(), &untold_rejections);
-      Append(size_response.rejections(), pending_records_.mutable_rejections());
+      untold_rejections.MergeFrom(size_response.rejections());
+      pending_records_.mutable_rejections()->MergeFrom(size_response.rejections());
     }
 
-    // 6. Results record fills, rejections, closed trades and equity at t.
-    Append(execute_response.fills(), pending_records_.mutable_fills());
-    Append(execute_response.rejections(),
-           pending_records_.mutable_rejections());
-    Append(apply_response.closed_trades(), pending_records_.mutable_trades());
-    v1::EquityPoint* point = pending_records_.add_equity();
-    point->set_time(step.time());
-    point->set_cash(apply_response.view().cash());
-    point->set_equity(apply_response.view().equity());
+    // 6. Results record what the consumed steps did. Fills and rejections
+    //    belong to the last executed step: kept only if it was consumed;
+    //    otherwise execution simulates that step again next time.
+    const bool fill_step_consumed = used == executed_steps;
+    if (fill_step_consumed) {
+      pending_records_.mutable_fills()->MergeFrom(execute_response.fills());
+      pending_records_.mutable_rejections()->MergeFrom(
+          execute_response.rejections());
+    }
+    for (const v1::Trade& trade : apply_response.closed_trades()) {
+      if (trade.exit_time() <= last.time()) *pending_records_.add_trades() = trade;
+    }
+    for (int i = 0; i < used; ++i) {
+      const v1::PortfolioView& view = apply_response.views(i);
+      v1::EquityPoint* point = pending_records_.add_equity();
+      point->set_time(view.time());
+      point->set_cash(view.cash());
+      point->set_equity(view.equity());
+    }
+    cash = apply_response.views(used - 1).cash();
+    if (executed) {
+      execution_busy =
+          !fill_step_consumed || execute_response.working_orders() > 0;
+    }
+    execution_busy = execution_busy || !new_orders.empty();
+
+    // The unconsumed steps go back to the front of the window.
+    std::vector<v1::TimeStep*> consumed(used);
+    window.ExtractSubrange(0, used, consumed.data());
+    for (v1::TimeStep* step : consumed) spare_steps.emplace_back(step);
+    MoveTail(unused, 0, window);
+    // Size the next run after this one: a strategy that acted after `used`
+    // steps will likely act as soon again (so little is simulated twice); a
+    // run used up entirely doubles; a run cut by a fill says nothing.
+    if (used < executed_steps) {
+      chunk_steps = used;
+    } else if (used == offered) {
+      chunk_steps = std::min(chunk_steps * 2, kMaxChunkSteps);
+    }
+
     if (pending_records_.equity_size() >= kFlushEveryEquityPoints) {
       status = FlushRecords();
       if (!status.ok()) return status;
     }
-
-    progress_.set_steps_done(progress_.steps_done() + 1);
-    if (progress_.steps_done() % kProgressEverySteps == 0) {
-      progress_.set_current_time(FormatTime(step.time()));
+    const int64_t before = progress_.steps_done();
+    progress_.set_steps_done(before + used);
+    if (before / kProgressEverySteps != progress_.steps_done() / kProgressEverySteps) {
+      progress_.set_current_time(FormatTime(last.time()));
       progress_.set_fraction_done(
           last_time > first_time
-              ? static_cast<double>(step.time() - first_time) /
+              ? static_cast<double>(last.time() - first_time) /
                     static_cast<double>(last_time - first_time)
               : 1.0);
       on_progress(progress_);
     }
   }
-  in_step_ = false;
-  if (working_orders > 0 || !new_orders.empty()) {
-    Notice(absl::StrCat(working_orders + new_orders.size(),
-                        " order(s) were still working when the data ended; "
-                        "they were not filled"));
-  }
+  chunk_window_.clear();
   return absl::OkStatus();
 }
 
@@ -348,6 +450,11 @@ v1::RunProgress Run::Execute(const ProgressCallback& on_progress) {
     v1::ExecutionEndResponse execution_response;
     absl::Status end_status =
         stages_.execution->EndRun(execution_request, &execution_response);
+    if (end_status.ok() && execution_response.unfilled_orders_size() > 0) {
+      Notice(absl::StrCat(execution_response.unfilled_orders_size(),
+                          " order(s) were still working when the data ended; "
+                          "they were not filled"));
+    }
     v1::PortfolioEndRequest portfolio_request;
     portfolio_request.set_run_id(run_id_);
     v1::PortfolioEndResponse portfolio_response;
@@ -387,7 +494,7 @@ v1::RunProgress Run::Execute(const ProgressCallback& on_progress) {
     state = absl::IsCancelled(status) && cancel_requested_ ? v1::CANCELLED
                                                           : v1::FAILED;
     ErrorContext context{.run_id = run_id_};
-    if (in_step_) context.bar_time = FormatTime(current_time_);
+    context.bar_time = chunk_window_;
     *finish.mutable_error() = ToStageError(
         WithContext(status, kStage, context), kStage);
   }
@@ -421,9 +528,6 @@ v1::RunProgress Run::Execute(const ProgressCallback& on_progress) {
   }
   progress_.set_state(progress_.summary().state());
   if (progress_.state() == v1::SUCCEEDED) progress_.set_fraction_done(1.0);
-  if (in_step_ || current_time_ != 0) {
-    progress_.set_current_time(FormatTime(current_time_));
-  }
   on_progress(progress_);
   return progress_;
 }

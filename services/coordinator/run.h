@@ -66,8 +66,8 @@ class Run {
   std::string dataset_id_;
   v1::RunProgress progress_;
   v1::AppendRecordsRequest pending_records_;
-  int64_t current_time_ = 0;
-  bool in_step_ = false;
+  // The steps being processed ("2014-01-02..2014-03-05"), for error context.
+  std::string chunk_window_;
 };
 
 }  // namespace seed::coordinator

@@ -39,8 +39,8 @@ class StrategyStage {
                                       v1::ListStrategiesResponse* response) = 0;
   virtual absl::Status StartRun(const v1::StrategyStartRequest& request,
                                 v1::StrategyStartResponse* response) = 0;
-  virtual absl::Status OnStep(const v1::StrategyStepRequest& request,
-                              v1::StrategyStepResponse* response) = 0;
+  virtual absl::Status OnSteps(const v1::StrategyStepsRequest& request,
+                               v1::StrategyStepsResponse* response) = 0;
   virtual absl::Status EndRun(const v1::StrategyEndRequest& request,
                               v1::StrategyEndResponse* response) = 0;
 };
@@ -50,8 +50,8 @@ class PortfolioStage {
   virtual ~PortfolioStage() = default;
   virtual absl::Status StartRun(const v1::PortfolioStartRequest& request,
                                 v1::PortfolioStartResponse* response) = 0;
-  virtual absl::Status ApplyStep(const v1::ApplyStepRequest& request,
-                                 v1::ApplyStepResponse* response) = 0;
+  virtual absl::Status ApplySteps(const v1::ApplyStepsRequest& request,
+                                  v1::ApplyStepsResponse* response) = 0;
   virtual absl::Status SizeIntents(const v1::SizeIntentsRequest& request,
                                    v1::SizeIntentsResponse* response) = 0;
   virtual absl::Status EndRun(const v1::PortfolioEndRequest& request,
@@ -63,8 +63,8 @@ class ExecutionStage {
   virtual ~ExecutionStage() = default;
   virtual absl::Status StartRun(const v1::ExecutionStartRequest& request,
                                 v1::ExecutionStartResponse* response) = 0;
-  virtual absl::Status ExecuteStep(const v1::ExecuteStepRequest& request,
-                                   v1::ExecuteStepResponse* response) = 0;
+  virtual absl::Status ExecuteSteps(const v1::ExecuteStepsRequest& request,
+                                    v1::ExecuteStepsResponse* response) = 0;
   virtual absl::Status EndRun(const v1::ExecutionEndRequest& request,
                               v1::ExecutionEndResponse* response) = 0;
 };

@@ -40,11 +40,11 @@ absl::Status ExecutionEngine::StartRun(
                        std::move(commission), std::move(slippage)));
 }
 
-absl::Status ExecutionEngine::ExecuteStep(
-    const backtest::v1::ExecuteStepRequest& request,
-    backtest::v1::ExecuteStepResponse* response) {
+absl::Status ExecutionEngine::ExecuteSteps(
+    const backtest::v1::ExecuteStepsRequest& request,
+    backtest::v1::ExecuteStepsResponse* response) {
   return runs_.With(request.run_id(), [&](Simulator& simulator) {
-    return WithContext(simulator.ExecuteStep(request, response), kStage,
+    return WithContext(simulator.ExecuteSteps(request, response), kStage,
                        {.run_id = request.run_id()});
   });
 }

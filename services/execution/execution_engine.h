@@ -22,11 +22,12 @@ class ExecutionEngine {
   absl::Status StartRun(const backtest::v1::ExecutionStartRequest& request,
                         backtest::v1::ExecutionStartResponse* response);
 
-  // See Simulator::ExecuteStep.
-  absl::Status ExecuteStep(const backtest::v1::ExecuteStepRequest& request,
-                           backtest::v1::ExecuteStepResponse* response);
+  // See Simulator::ExecuteSteps.
+  absl::Status ExecuteSteps(const backtest::v1::ExecuteStepsRequest& request,
+                            backtest::v1::ExecuteStepsResponse* response);
 
-  // Returns the orders still working and forgets the run.
+  // Commits the run's tentative steps, returns the orders still working and
+  // forgets the run.
   absl::Status EndRun(const backtest::v1::ExecutionEndRequest& request,
                       backtest::v1::ExecutionEndResponse* response);
 

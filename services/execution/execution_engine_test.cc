@@ -19,13 +19,17 @@ ExecutionStartRequest Start(const std::string& run_id) {
   return request;
 }
 
-backtest::v1::ExecuteStepRequest BuyAtStep(const std::string& run_id,
-                                           bool with_bar) {
-  backtest::v1::ExecuteStepRequest request;
+// A run of the one step `index` (2001-01-03 plus `index` days) with a buy of
+// 100 ORCL, and ORCL's bar at 20 if `with_bar`.
+backtest::v1::ExecuteStepsRequest BuyAtStep(const std::string& run_id,
+                                            int64_t index, bool with_bar) {
+  backtest::v1::ExecuteStepsRequest request;
   request.set_run_id(run_id);
-  request.mutable_step()->set_time(978480000);  // 2001-01-03
+  backtest::v1::TimeStep* step = request.add_steps();
+  step->set_index(index);
+  step->set_time(978480000 + index * 86400);  // 2001-01-03 + index days
   if (with_bar) {
-    backtest::v1::Bar* bar = request.mutable_step()->add_bars();
+    backtest::v1::Bar* bar = step->add_bars();
     bar->set_symbol(0);
     bar->set_open(20.0);
   }
@@ -44,15 +48,16 @@ TEST(ExecutionEngineTest, RunsStepsAndHandsBackUnfilledOrdersAtTheEnd) {
   backtest::v1::ExecutionStartResponse started;
   ASSERT_TRUE(engine.StartRun(Start("r1"), &started).ok());
 
-  backtest::v1::ExecuteStepResponse filled;
-  ASSERT_TRUE(engine.ExecuteStep(BuyAtStep("r1", true), &filled).ok());
+  backtest::v1::ExecuteStepsResponse filled;
+  ASSERT_TRUE(engine.ExecuteSteps(BuyAtStep("r1", 0, true), &filled).ok());
+  EXPECT_EQ(filled.steps_used(), 1);
   ASSERT_EQ(filled.fills_size(), 1);
   // 20 * (1 + 0.0005) = 20.01; commission 100 * 20.01 * 0.001 = 2.001.
   EXPECT_DOUBLE_EQ(filled.fills(0).price(), 20.01);
   EXPECT_DOUBLE_EQ(filled.fills(0).commission(), 2.001);
 
-  backtest::v1::ExecuteStepResponse waiting;
-  ASSERT_TRUE(engine.ExecuteStep(BuyAtStep("r1", false), &waiting).ok());
+  backtest::v1::ExecuteStepsResponse waiting;
+  ASSERT_TRUE(engine.ExecuteSteps(BuyAtStep("r1", 1, false), &waiting).ok());
   EXPECT_EQ(waiting.working_orders(), 1);
 
   backtest::v1::ExecutionEndRequest end;
@@ -94,9 +99,9 @@ TEST(ExecutionEngineTest, StartingARunTwiceIsAlreadyExists) {
 
 TEST(ExecutionEngineTest, UnknownOrEndedRunIsNotFound) {
   ExecutionEngine engine;
-  backtest::v1::ExecuteStepResponse step;
+  backtest::v1::ExecuteStepsResponse step;
   const absl::Status unknown =
-      engine.ExecuteStep(BuyAtStep("nope", true), &step);
+      engine.ExecuteSteps(BuyAtStep("nope", 0, true), &step);
   EXPECT_EQ(unknown.code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(ToStageError(unknown, "").reason(), "UNKNOWN_RUN");
 
@@ -107,7 +112,7 @@ TEST(ExecutionEngineTest, UnknownOrEndedRunIsNotFound) {
   backtest::v1::ExecutionEndResponse ended;
   ASSERT_TRUE(engine.EndRun(end, &ended).ok());
   EXPECT_EQ(engine.EndRun(end, &ended).code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(engine.ExecuteStep(BuyAtStep("r1", true), &step).code(),
+  EXPECT_EQ(engine.ExecuteSteps(BuyAtStep("r1", 0, true), &step).code(),
             absl::StatusCode::kNotFound);
 }
 
@@ -115,12 +120,26 @@ TEST(ExecutionEngineTest, StepFailuresCarryTheRunId) {
   ExecutionEngine engine;
   backtest::v1::ExecutionStartResponse started;
   ASSERT_TRUE(engine.StartRun(Start("r1"), &started).ok());
-  backtest::v1::ExecuteStepRequest request = BuyAtStep("r1", true);
+  backtest::v1::ExecuteStepsRequest request = BuyAtStep("r1", 0, true);
   request.mutable_new_orders(0)->set_quantity(0);
-  backtest::v1::ExecuteStepResponse response;
-  const absl::Status status = engine.ExecuteStep(request, &response);
+  backtest::v1::ExecuteStepsResponse response;
+  const absl::Status status = engine.ExecuteSteps(request, &response);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(ToStageError(status, "").reason(), "INVALID_ORDER");
+}
+
+TEST(ExecutionEngineTest, CallBeforeACommittedStepIsFailedPrecondition) {
+  ExecutionEngine engine;
+  backtest::v1::ExecutionStartResponse started;
+  ASSERT_TRUE(engine.StartRun(Start("r1"), &started).ok());
+  backtest::v1::ExecuteStepsResponse response;
+  ASSERT_TRUE(engine.ExecuteSteps(BuyAtStep("r1", 0, false), &response).ok());
+  // Starting at step 1 commits step 0.
+  ASSERT_TRUE(engine.ExecuteSteps(BuyAtStep("r1", 1, false), &response).ok());
+  const absl::Status status =
+      engine.ExecuteSteps(BuyAtStep("r1", 0, false), &response);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ToStageError(status, "").reason(), "STEP_OUT_OF_ORDER");
 }
 
 }  // namespace

@@ -10,21 +10,22 @@
 namespace seed::execution {
 
 class ExecutionServiceImpl final
-    : public backtest::v1::ExecutionService::Service {
+    : public backtest::v1::ExecutionService::CallbackService {
  public:
   explicit ExecutionServiceImpl(ExecutionEngine& engine) : engine_(engine) {}
 
-  grpc::Status StartRun(
-      grpc::ServerContext* context,
+  grpc::ServerUnaryReactor* StartRun(
+      grpc::CallbackServerContext* context,
       const backtest::v1::ExecutionStartRequest* request,
       backtest::v1::ExecutionStartResponse* response) override;
-  grpc::Status ExecuteStep(
-      grpc::ServerContext* context,
-      const backtest::v1::ExecuteStepRequest* request,
-      backtest::v1::ExecuteStepResponse* response) override;
-  grpc::Status EndRun(grpc::ServerContext* context,
-                      const backtest::v1::ExecutionEndRequest* request,
-                      backtest::v1::ExecutionEndResponse* response) override;
+  grpc::ServerUnaryReactor* ExecuteSteps(
+      grpc::CallbackServerContext* context,
+      const backtest::v1::ExecuteStepsRequest* request,
+      backtest::v1::ExecuteStepsResponse* response) override;
+  grpc::ServerUnaryReactor* EndRun(
+      grpc::CallbackServerContext* context,
+      const backtest::v1::ExecutionEndRequest* request,
+      backtest::v1::ExecutionEndResponse* response) override;
 
  private:
   ExecutionEngine& engine_;

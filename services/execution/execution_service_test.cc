@@ -25,20 +25,25 @@ TEST(ExecutionServiceTest, ServesTheEngineAndCarriesStageErrors) {
   grpc::ClientContext start_context;
   ASSERT_TRUE(stub->StartRun(&start_context, start, &started).ok());
 
-  backtest::v1::ExecuteStepRequest step;
-  step.set_run_id("r1");
-  backtest::v1::Bar* bar = step.mutable_step()->add_bars();
-  bar->set_symbol(0);
-  bar->set_open(10.0);
-  backtest::v1::Order* order = step.add_new_orders();
+  backtest::v1::ExecuteStepsRequest steps;
+  steps.set_run_id("r1");
+  for (int index = 0; index < 2; ++index) {
+    backtest::v1::TimeStep* step = steps.add_steps();
+    step->set_index(index);
+    backtest::v1::Bar* bar = step->add_bars();
+    bar->set_symbol(0);
+    bar->set_open(10.0 + index);
+  }
+  backtest::v1::Order* order = steps.add_new_orders();
   order->set_id(1);
   order->set_side(backtest::v1::BUY);
   order->set_quantity(5);
   order->set_type(backtest::v1::MARKET);
-  step.set_available_cash(100);
-  backtest::v1::ExecuteStepResponse stepped;
-  grpc::ClientContext step_context;
-  ASSERT_TRUE(stub->ExecuteStep(&step_context, step, &stepped).ok());
+  steps.set_available_cash(100);
+  backtest::v1::ExecuteStepsResponse stepped;
+  grpc::ClientContext steps_context;
+  ASSERT_TRUE(stub->ExecuteSteps(&steps_context, steps, &stepped).ok());
+  EXPECT_EQ(stepped.steps_used(), 1);
   ASSERT_EQ(stepped.fills_size(), 1);
   EXPECT_EQ(stepped.fills(0).price(), 10.0);
 

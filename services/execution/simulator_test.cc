@@ -1,5 +1,11 @@
 #include "services/execution/simulator.h"
 
+#include <algorithm>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "common/stage_error.h"
 #include "common/time.h"
 #include "gtest/gtest.h"
@@ -7,11 +13,12 @@
 namespace seed::execution {
 namespace {
 
-using backtest::v1::ExecuteStepRequest;
-using backtest::v1::ExecuteStepResponse;
+using backtest::v1::ExecuteStepsRequest;
+using backtest::v1::ExecuteStepsResponse;
 using backtest::v1::Fill;
 using backtest::v1::Order;
 using backtest::v1::Rejection;
+using backtest::v1::TimeStep;
 
 constexpr int kOrcl = 0;
 constexpr int kNvda = 1;
@@ -47,33 +54,62 @@ Order Market(int64_t id, int symbol, backtest::v1::Side side, double quantity) {
   return order;
 }
 
-// A step at `date` with one bar per {symbol, open}; other prices do not
+// Step `index` at `date` with one bar per {symbol, open}; other prices do not
 // matter to market fills.
-ExecuteStepRequest Step(absl::string_view date,
-                        std::vector<std::pair<int, double>> opens,
-                        double available_cash, std::vector<Order> orders) {
-  ExecuteStepRequest request;
-  request.set_run_id("r1");
-  request.mutable_step()->set_time(Day(date));
+TimeStep MakeStep(int64_t index, int64_t time,
+                  std::vector<std::pair<int, double>> opens) {
+  TimeStep step;
+  step.set_index(index);
+  step.set_time(time);
   for (const auto& [symbol, open] : opens) {
-    backtest::v1::Bar* bar = request.mutable_step()->add_bars();
+    backtest::v1::Bar* bar = step.add_bars();
     bar->set_symbol(symbol);
     bar->set_open(open);
     bar->set_close(open + 1);
   }
+  return step;
+}
+
+ExecuteStepsRequest Steps(std::vector<TimeStep> steps, double available_cash,
+                          std::vector<Order> orders) {
+  ExecuteStepsRequest request;
+  request.set_run_id("r1");
+  for (TimeStep& step : steps) *request.add_steps() = std::move(step);
   request.set_available_cash(available_cash);
   for (Order& order : orders) *request.add_new_orders() = std::move(order);
   return request;
 }
 
+// A run of the single step `index` at `date`.
+ExecuteStepsRequest Step(int64_t index, absl::string_view date,
+                         std::vector<std::pair<int, double>> opens,
+                         double available_cash, std::vector<Order> orders) {
+  return Steps({MakeStep(index, Day(date), std::move(opens))}, available_cash,
+               std::move(orders));
+}
+
+// Consecutive steps from index `first`, with opens[k] the bars of the k-th;
+// step n is dated 2001-01-02 plus n days.
+std::vector<TimeStep> Days(
+    int64_t first, std::vector<std::vector<std::pair<int, double>>> opens) {
+  std::vector<TimeStep> steps;
+  for (int64_t i = 0; i < opens.size(); ++i) {
+    steps.push_back(MakeStep(first + i,
+                             Day("2001-01-02") + (first + i) * kSecondsPerDay,
+                             std::move(opens[i])));
+  }
+  return steps;
+}
+
 TEST(SimulatorTest, MarketOrderFillsAtTheOpenOfTheStep) {
   Simulator simulator = Frictionless();
-  ExecuteStepResponse response;
-  ASSERT_TRUE(simulator
-                  .ExecuteStep(Step("2001-01-03", {{kOrcl, 10.5}}, 10000,
-                                    {Market(7, kOrcl, backtest::v1::BUY, 100)}),
-                               &response)
-                  .ok());
+  ExecuteStepsResponse response;
+  ASSERT_TRUE(
+      simulator
+          .ExecuteSteps(Step(0, "2001-01-03", {{kOrcl, 10.5}}, 10000,
+                             {Market(7, kOrcl, backtest::v1::BUY, 100)}),
+                        &response)
+          .ok());
   ASSERT_EQ(response.fills_size(), 1);
   const Fill& fill = response.fills(0);
   EXPECT_EQ(fill.order_id(), 7);
@@ -85,19 +121,21 @@ TEST(SimulatorTest, MarketOrderFillsAtTheOpenOfTheStep) {
   EXPECT_EQ(fill.commission(), 0.0);
   EXPECT_EQ(fill.slippage(), 0.0);
   EXPECT_EQ(fill.reason(), "signal");
+  EXPECT_EQ(response.steps_used(), 1);
   EXPECT_EQ(response.rejections_size(), 0);
   EXPECT_EQ(response.working_orders(), 0);
 }
 
 TEST(SimulatorTest, SlippageMovesBuysUpAndSellsDown) {
   Simulator simulator = MakeSimulator("none", 0, "fixed_bps", 10);
-  ExecuteStepResponse response;
+  ExecuteStepsResponse response;
   ASSERT_TRUE(
       simulator
-          .ExecuteStep(Step("2001-01-03", {{kOrcl, 20.0}, {kNvda, 50.0}}, 10000,
-                            {Market(1, kOrcl, backtest::v1::BUY, 100),
-                             Market(2, kNvda, backtest::v1::SELL, 10)}),
-                       &response)
+          .ExecuteSteps(
+              Step(0, "2001-01-03", {{kOrcl, 20.0}, {kNvda, 50.0}}, 10000,
+                   {Market(1, kOrcl, backtest::v1::BUY, 100),
+                    Market(2, kNvda, backtest::v1::SELL, 10)}),
+              &response)
           .ok());
   ASSERT_EQ(response.fills_size(), 2);
   // Sells fill first. 10 bps = 0.001: NVDA sells at 50 * 0.999 = 49.95,
@@ -113,12 +151,13 @@ TEST(SimulatorTest, SlippageMovesBuysUpAndSellsDown) {
 
 TEST(SimulatorTest, PercentCommissionOnTheFilledValue) {
   Simulator simulator = MakeSimulator("percent", 10, "none", 0);
-  ExecuteStepResponse response;
-  ASSERT_TRUE(simulator
-                  .ExecuteStep(Step("2001-01-03", {{kOrcl, 50.0}}, 10000,
-                                    {Market(1, kOrcl, backtest::v1::BUY, 100)}),
-                               &response)
-                  .ok());
+  ExecuteStepsResponse response;
+  ASSERT_TRUE(
+      simulator
+          .ExecuteSteps(Step(0, "2001-01-03", {{kOrcl, 50.0}}, 10000,
+                             {Market(1, kOrcl, backtest::v1::BUY, 100)}),
+                        &response)
+          .ok());
   ASSERT_EQ(response.fills_size(), 1);
   // 100 * 50 = 5000 traded; 10 bps of it = 5.
   EXPECT_DOUBLE_EQ(response.fills(0).commission(), 5.0);
@@ -126,15 +165,16 @@ TEST(SimulatorTest, PercentCommissionOnTheFilledValue) {
 
 TEST(SimulatorTest, SalesAtTheOpenPayForBuysAtTheSameOpen) {
   Simulator simulator = Frictionless();
-  ExecuteStepResponse response;
+  ExecuteStepsResponse response;
   // The buy was accepted first, but costs 10 * 150 = 1500 while only 1000 is
   // available; the sale of 50 * 20 = 1000 fills first and brings it to 2000.
   ASSERT_TRUE(
       simulator
-          .ExecuteStep(Step("2001-01-03", {{kOrcl, 20.0}, {kNvda, 150.0}}, 1000,
-                            {Market(1, kNvda, backtest::v1::BUY, 10),
-                             Market(2, kOrcl, backtest::v1::SELL, 50)}),
-                       &response)
+          .ExecuteSteps(
+              Step(0, "2001-01-03", {{kOrcl, 20.0}, {kNvda, 150.0}}, 1000,
+                   {Market(1, kNvda, backtest::v1::BUY, 10),
+                    Market(2, kOrcl, backtest::v1::SELL, 50)}),
+              &response)
           .ok());
   EXPECT_EQ(response.rejections_size(), 0);
   ASSERT_EQ(response.fills_size(), 2);
@@ -144,13 +184,13 @@ TEST(SimulatorTest, SalesAtTheOpenPayForBuysAtTheSameOpen) {
 
 TEST(SimulatorTest, BuyCostingMoreThanTheCashIsRejectedAtTheFill) {
   Simulator simulator = MakeSimulator("percent", 10, "none", 0);
-  ExecuteStepResponse response;
+  ExecuteStepsResponse response;
   ASSERT_TRUE(simulator
-                  .ExecuteStep(
-                      Step("2001-01-03", {{kOrcl, 4.236}, {kNvda, 100.0}}, 4200,
-                           {Market(3, kOrcl, backtest::v1::BUY, 1000),
-                            Market(4, kNvda, backtest::v1::BUY, 10)}),
-                      &response)
+                  .ExecuteSteps(Step(0, "2001-01-03",
+                                     {{kOrcl, 4.236}, {kNvda, 100.0}}, 4200,
+                                     {Market(3, kOrcl, backtest::v1::BUY, 1000),
+                                      Market(4, kNvda, backtest::v1::BUY, 10)}),
+                                &response)
                   .ok());
   // ORCL: 1000 * 4.236 = 4236 plus 10 bps (4.236) = 4240.236 > 4200.
   ASSERT_EQ(response.rejections_size(), 1);
@@ -173,15 +213,15 @@ TEST(SimulatorTest, BuyCostingMoreThanTheCashIsRejectedAtTheFill) {
 
 TEST(SimulatorTest, EachBuySpendsTheCashTheNextOneSees) {
   Simulator simulator = Frictionless();
-  ExecuteStepResponse response;
+  ExecuteStepsResponse response;
   // 2000 - 10 * 150 = 500 left, and 10 * 60 = 600 no longer fits.
-  ASSERT_TRUE(
-      simulator
-          .ExecuteStep(Step("2001-01-03", {{kOrcl, 60.0}, {kNvda, 150.0}}, 2000,
-                            {Market(1, kNvda, backtest::v1::BUY, 10),
-                             Market(2, kOrcl, backtest::v1::BUY, 10)}),
-                       &response)
-          .ok());
+  ASSERT_TRUE(simulator
+                  .ExecuteSteps(Step(0, "2001-01-03",
+                                     {{kOrcl, 60.0}, {kNvda, 150.0}}, 2000,
+                                     {Market(1, kNvda, backtest::v1::BUY, 10),
+                                      Market(2, kOrcl, backtest::v1::BUY, 10)}),
+                                &response)
+                  .ok());
   ASSERT_EQ(response.fills_size(), 1);
   EXPECT_EQ(response.fills(0).order_id(), 1);
   ASSERT_EQ(response.rejections_size(), 1);
@@ -192,20 +232,21 @@ TEST(SimulatorTest, EachBuySpendsTheCashTheNextOneSees) {
 
 TEST(SimulatorTest, OrderWaitsForTheNextBarOfItsSymbol) {
   Simulator simulator = Frictionless();
-  ExecuteStepResponse first;
+  ExecuteStepsResponse first;
   ASSERT_TRUE(simulator
-                  .ExecuteStep(Step("2001-01-03", {{kNvda, 50.0}}, 10000,
-                                    {Market(1, kOrcl, backtest::v1::BUY, 10)}),
-                               &first)
+                  .ExecuteSteps(Step(0, "2001-01-03", {{kNvda, 50.0}}, 10000,
+                                     {Market(1, kOrcl, backtest::v1::BUY, 10)}),
+                                &first)
                   .ok());
   EXPECT_EQ(first.fills_size(), 0);
   EXPECT_EQ(first.rejections_size(), 0);
   EXPECT_EQ(first.working_orders(), 1);
 
-  ExecuteStepResponse second;
+  ExecuteStepsResponse second;
   ASSERT_TRUE(
       simulator
-          .ExecuteStep(Step("2001-01-04", {{kOrcl, 11.0}}, 10000, {}), &second)
+          .ExecuteSteps(Step(1, "2001-01-04", {{kOrcl, 11.0}}, 10000, {}),
+                        &second)
           .ok());
   ASSERT_EQ(second.fills_size(), 1);
   EXPECT_EQ(second.fills(0).time(), Day("2001-01-04"));
@@ -215,12 +256,12 @@ TEST(SimulatorTest, OrderWaitsForTheNextBarOfItsSymbol) {
 
 TEST(SimulatorTest, EndHandsOverTheOrdersStillWorking) {
   Simulator simulator = Frictionless();
-  ExecuteStepResponse response;
+  ExecuteStepsResponse response;
   ASSERT_TRUE(simulator
-                  .ExecuteStep(Step("2001-01-03", {}, 10000,
-                                    {Market(1, kOrcl, backtest::v1::BUY, 10),
-                                     Market(2, kNvda, backtest::v1::SELL, 5)}),
-                               &response)
+                  .ExecuteSteps(Step(0, "2001-01-03", {}, 10000,
+                                     {Market(1, kOrcl, backtest::v1::BUY, 10),
+                                      Market(2, kNvda, backtest::v1::SELL, 5)}),
+                                &response)
                   .ok());
   backtest::v1::ExecutionEndResponse end;
   simulator.End(&end);
@@ -229,13 +270,13 @@ TEST(SimulatorTest, EndHandsOverTheOrdersStillWorking) {
   EXPECT_EQ(end.unfilled_orders(1).id(), 2);
 }
 
-TEST(SimulatorTest, UnsupportedOrderTypeFailsTheStepAndAddsNothing) {
+TEST(SimulatorTest, UnsupportedOrderTypeFailsTheCallAndAddsNothing) {
   Simulator simulator = Frictionless();
   Order untyped = Market(5, kOrcl, backtest::v1::BUY, 10);
   untyped.set_type(backtest::v1::ORDER_TYPE_UNSPECIFIED);
-  ExecuteStepResponse response;
-  const absl::Status status = simulator.ExecuteStep(
-      Step("2001-01-03", {{kOrcl, 10.0}}, 10000,
+  ExecuteStepsResponse response;
+  const absl::Status status = simulator.ExecuteSteps(
+      Step(0, "2001-01-03", {{kOrcl, 10.0}}, 10000,
            {Market(4, kOrcl, backtest::v1::BUY, 10), untyped}),
       &response);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
@@ -250,11 +291,328 @@ TEST(SimulatorTest, UnsupportedOrderTypeFailsTheStepAndAddsNothing) {
   EXPECT_EQ(end.unfilled_orders_size(), 0);
 }
 
-TEST(SimulatorTest, BarForAnUnknownSymbolFailsTheStep) {
+TEST(SimulatorTest, BarForAnUnknownSymbolFailsTheCall) {
   Simulator simulator = Frictionless();
-  ExecuteStepResponse response;
-  const absl::Status status = simulator.ExecuteStep(
-      Step("2001-01-03", {{2, 10.0}}, 10000, {}), &response);
+  ExecuteStepsResponse response;
+  const absl::Status status = simulator.ExecuteSteps(
+      Step(0, "2001-01-03", {{2, 10.0}}, 10000, {}), &response);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ToStageError(status, "").reason(), "INVALID_STEP");
+}
+
+std::vector<int64_t> FillIds(const ExecuteStepsResponse& response) {
+  std::vector<int64_t> ids;
+  for (const Fill& fill : response.fills()) ids.push_back(fill.order_id());
+  return ids;
+}
+
+std::vector<int64_t> UnfilledIds(Simulator& simulator) {
+  backtest::v1::ExecutionEndResponse end;
+  simulator.End(&end);
+  std::vector<int64_t> ids;
+  for (const Order& order : end.unfilled_orders()) ids.push_back(order.id());
+  return ids;
+}
+
+TEST(SimulatorTest, RunStopsAfterTheFirstStepWithAFill) {
+  Simulator simulator = Frictionless();
+  ExecuteStepsResponse response;
+  // NVDA fills at step 1; ORCL would fill at step 2 but the run stops first.
+  ASSERT_TRUE(simulator
+                  .ExecuteSteps(Steps(Days(0, {{},
+                                               {{kNvda, 50.0}},
+                                               {{kOrcl, 10.0}, {kNvda, 51.0}},
+                                               {{kOrcl, 11.0}}}),
+                                      10000,
+                                      {Market(1, kOrcl, backtest::v1::BUY, 10),
+                                       Market(2, kNvda, backtest::v1::BUY, 1)}),
+                                &response)
+                  .ok());
+  EXPECT_EQ(response.steps_used(), 2);
+  ASSERT_EQ(response.fills_size(), 1);
+  EXPECT_EQ(response.fills(0).order_id(), 2);
+  EXPECT_EQ(response.fills(0).time(), Day("2001-01-03"));
+  EXPECT_EQ(response.working_orders(), 1);
+}
+
+TEST(SimulatorTest, RunStopsAfterTheFirstStepWithARejection) {
+  Simulator simulator = Frictionless();
+  ExecuteStepsResponse response;
+  // 100 * 10 = 1000 > 500 at step 1.
+  ASSERT_TRUE(
+      simulator
+          .ExecuteSteps(Steps(Days(0, {{}, {{kOrcl, 10.0}}, {}}), 500,
+                              {Market(1, kOrcl, backtest::v1::BUY, 100)}),
+                        &response)
+          .ok());
+  EXPECT_EQ(response.steps_used(), 2);
+  EXPECT_EQ(response.fills_size(), 0);
+  ASSERT_EQ(response.rejections_size(), 1);
+  EXPECT_EQ(response.rejections(0).time(), Day("2001-01-03"));
+  EXPECT_EQ(response.working_orders(), 0);
+}
+
+TEST(SimulatorTest, RunWithoutFillsUsesEveryStep) {
+  Simulator simulator = Frictionless();
+  ExecuteStepsResponse response;
+  ASSERT_TRUE(
+      simulator
+          .ExecuteSteps(Steps(Days(0, {{{kNvda, 50.0}}, {}, {}}), 10000,
+                              {Market(1, kOrcl, backtest::v1::BUY, 10)}),
+                        &response)
+          .ok());
+  EXPECT_EQ(response.steps_used(), 3);
+  EXPECT_EQ(response.fills_size(), 0);
+  EXPECT_EQ(response.working_orders(), 1);
+}
+
+// What one backtest committed: the fills and rejections of the consumed steps,
+// then the orders unfilled at the end.
+struct Outcome {
+  ExecuteStepsResponse committed;
+  backtest::v1::ExecutionEndResponse end;
+  int discarded_calls = 0;  // whose fills or rejections were discarded
+};
+
+// Drives a simulator the way the coordinator does, `chunk` steps per call,
+// over ten days of ORCL and NVDA bars (some missing) with the orders a
+// strategy places at steps 1 (intents, but all refused: no orders), 3, 5 and
+// 7. Cash follows the committed fills as the portfolio's would.
+Outcome DriveInChunks(int chunk) {
+  const std::vector<TimeStep> steps = Days(0, {{{kNvda, 50.0}},
+                                               {{kNvda, 51.0}},
+                                               {{kOrcl, 10.0}, {kNvda, 52.0}},
+                                               {{kOrcl, 11.0}},
+                                               {{kOrcl, 12.0}, {kNvda, 53.0}},
+                                               {{kOrcl, 13.0}, {kNvda, 54.0}},
+                                               {{kOrcl, 14.0}},
+                                               {{kOrcl, 15.0}},
+                                               {},
+                                               {{kOrcl, 16.0}}});
+  // Step index -> orders accepted at it (working from the next step).
+  std::map<int, std::vector<Order>> intents = {
+      {1, {}},
+      {3,
+       {Market(2, kNvda, backtest::v1::BUY, 100),
+        Market(3, kOrcl, backtest::v1::SELL, 40)}},
+      {5,
+       {Market(4, kNvda, backtest::v1::BUY, 10),
+        Market(5, kOrcl, backtest::v1::SELL, 60)}},
+      {7, {Market(6, kOrcl, backtest::v1::BUY, 5)}}};
+  Simulator simulator = MakeSimulator("percent", 10, "fixed_bps", 5);
+  Outcome outcome;
+  double cash = 5000;
+  std::vector<Order> new_orders = {Market(1, kOrcl, backtest::v1::BUY, 100)};
+  for (int next = 0; next < steps.size();) {
+    const int end = std::min<int>(next + chunk, steps.size());
+    ExecuteStepsResponse response;
+    const absl::Status status = simulator.ExecuteSteps(
+        Steps({steps.begin() + next, steps.begin() + end}, cash,
+              std::move(new_orders)),
+        &response);
+    EXPECT_TRUE(status.ok()) << status;
+    if (!status.ok()) break;
+    // The strategy stops at its first step with intents.
+    int consumed = response.steps_used();
+    new_orders.clear();
+    for (int i = next; i < next + response.steps_used(); ++i) {
+      if (const auto it = intents.find(i); it != intents.end()) {
+        consumed = i - next + 1;
+        new_orders = it->second;
+        break;
+      }
+    }
+    if (consumed == response.steps_used()) {
+      for (const Fill& fill : response.fills()) {
+        const double value = fill.quantity() * fill.price();
+        cash = fill.side() == backtest::v1::BUY ? cash - value : cash + value;
+        cash = cash - fill.commission();
+        *outcome.committed.add_fills() = fill;
+      }
+      for (const Rejection& rejection : response.rejections()) {
+        *outcome.committed.add_rejections() = rejection;
+      }
+    } else if (response.fills_size() + response.rejections_size() > 0) {
+      ++outcome.discarded_calls;
+    }
+    next += consumed;
+  }
+  simulator.End(&outcome.end);
+  return outcome;
+}
+
+TEST(SimulatorTest, RunsOfStepsMatchOneStepAtATime) {
+  const Outcome one_by_one = DriveInChunks(1);
+  // ORCL buys at 10.005 on day 2 (cash 5000 - 1000.5 - 1.0005 = 3998.4995);
+  // on day 4 the sale of 40 at 11.994 fills first, then NVDA's 100 at 53.0265
+  // (5302.65) exceeds the cash; 60 ORCL sell on day 6; NVDA has no bar after
+  // day 5, so order 4 is still working when ORCL's order 6 fills on day 9.
+  EXPECT_EQ(FillIds(one_by_one.committed), (std::vector<int64_t>{1, 3, 5, 6}));
+  ASSERT_EQ(one_by_one.committed.rejections_size(), 1);
+  EXPECT_EQ(one_by_one.committed.rejections(0).order_id(), 2);
+  ASSERT_EQ(one_by_one.end.unfilled_orders_size(), 1);
+  EXPECT_EQ(one_by_one.end.unfilled_orders(0).id(), 4);
+
+  for (int chunk : {2, 3, 4, 7, 10, 64}) {
+    const Outcome in_chunks = DriveInChunks(chunk);
+    // From 4 steps on, the first call fills order 1 at step 2 but the
+    // strategy acts at step 1, so that fill is discarded and redone.
+    if (chunk >= 4) EXPECT_GT(in_chunks.discarded_calls, 0) << chunk;
+    EXPECT_EQ(in_chunks.committed.SerializeAsString(),
+              one_by_one.committed.SerializeAsString())
+        << "chunk " << chunk << ":\n"
+        << in_chunks.committed.DebugString();
+    EXPECT_EQ(in_chunks.end.SerializeAsString(),
+              one_by_one.end.SerializeAsString())
+        << "chunk " << chunk << ":\n"
+        << in_chunks.end.DebugString();
+  }
+}
+
+TEST(SimulatorTest, NextCallStartingAtTheFillStepDiscardsTheFill) {
+  Simulator simulator = Frictionless();
+  ExecuteStepsResponse first;
+  ASSERT_TRUE(
+      simulator
+          .ExecuteSteps(Steps(Days(0, {{}, {}, {{kOrcl, 10.0}}, {}}), 1000,
+                              {Market(1, kOrcl, backtest::v1::BUY, 10)}),
+                        &first)
+          .ok());
+  EXPECT_EQ(first.steps_used(), 3);
+  ASSERT_EQ(first.fills_size(), 1);
+
+  // The strategy acted at step 1 and spent cash: the fill at step 2 never
+  // happened, so the order is still working and now 10 * 10 > 60.
+  ExecuteStepsResponse second;
+  ASSERT_TRUE(
+      simulator
+          .ExecuteSteps(Steps(Days(2, {{{kOrcl, 10.0}}, {}}), 60,
+                              {Market(2, kOrcl, backtest::v1::SELL, 3)}),
+                        &second)
+          .ok());
+  EXPECT_EQ(second.steps_used(), 1);
+  EXPECT_EQ(FillIds(second), (std::vector<int64_t>{2}));
+  ASSERT_EQ(second.rejections_size(), 1);
+  EXPECT_EQ(second.rejections(0).order_id(), 1);
+  EXPECT_EQ(second.rejections(0).message(),
+            "buy 10 of ORCL at 10 needs 100.00 with commission; cash available "
+            "90.00");
+  EXPECT_EQ(second.working_orders(), 0);
+  EXPECT_TRUE(UnfilledIds(simulator).empty());
+}
+
+TEST(SimulatorTest, EndCommitsTheTentativeSteps) {
+  Simulator simulator = Frictionless();
+  ExecuteStepsResponse response;
+  ASSERT_TRUE(simulator
+                  .ExecuteSteps(Steps(Days(0, {{}, {{kOrcl, 10.0}}}), 1000,
+                                      {Market(1, kOrcl, backtest::v1::BUY, 10),
+                                       Market(2, kNvda, backtest::v1::BUY, 1)}),
+                                &response)
+                  .ok());
+  ASSERT_EQ(FillIds(response), (std::vector<int64_t>{1}));
+  EXPECT_EQ(UnfilledIds(simulator), (std::vector<int64_t>{2}));
+}
+
+TEST(SimulatorTest, OrderOfADiscardedFillIsUnfilledIfNoLaterStepFillsIt) {
+  Simulator simulator = Frictionless();
+  ExecuteStepsResponse first;
+  ASSERT_TRUE(
+      simulator
+          .ExecuteSteps(Steps(Days(0, {{}, {}, {{kOrcl, 10.0}}}), 1000,
+                              {Market(1, kOrcl, backtest::v1::BUY, 10)}),
+                        &first)
+          .ok());
+  ASSERT_EQ(first.fills_size(), 1);
+  ExecuteStepsResponse second;
+  ASSERT_TRUE(
+      simulator.ExecuteSteps(Steps(Days(1, {{}}), 1000, {}), &second).ok());
+  EXPECT_EQ(second.fills_size(), 0);
+  EXPECT_EQ(second.working_orders(), 1);
+  EXPECT_EQ(UnfilledIds(simulator), (std::vector<int64_t>{1}));
+}
+
+TEST(SimulatorTest, CallStartingAtACommittedStepIsStepOutOfOrder) {
+  Simulator simulator = Frictionless();
+  ExecuteStepsResponse response;
+  ASSERT_TRUE(
+      simulator
+          .ExecuteSteps(Steps(Days(0, {{}, {}, {}}), 1000,
+                              {Market(1, kOrcl, backtest::v1::BUY, 10)}),
+                        &response)
+          .ok());
+  ASSERT_EQ(response.steps_used(), 3);
+  // Starting at step 5 commits steps 0 to 2 (the coordinator skipped 3 and 4).
+  ASSERT_TRUE(
+      simulator.ExecuteSteps(Steps(Days(5, {{}}), 1000, {}), &response).ok());
+
+  const absl::Status status = simulator.ExecuteSteps(
+      Steps(Days(1, {{}}), 1000, {Market(2, kOrcl, backtest::v1::BUY, 10)}),
+      &response);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  const backtest::v1::StageError error = ToStageError(status, "");
+  EXPECT_EQ(error.stage(), "execution");
+  EXPECT_EQ(error.reason(), "STEP_OUT_OF_ORDER");
+  EXPECT_EQ(status.message(),
+            "ExecuteSteps starts at step 1 (2001-01-03) but steps through 2 "
+            "are already committed");
+  EXPECT_EQ(error.bar_time(), "2001-01-03");
+
+  // The failed call changed nothing: step 5 is still tentative, so a call may
+  // start there again, and order 2 never joined.
+  ASSERT_TRUE(
+      simulator.ExecuteSteps(Steps(Days(5, {{}}), 1000, {}), &response).ok());
+  EXPECT_EQ(UnfilledIds(simulator), (std::vector<int64_t>{1}));
+}
+
+TEST(SimulatorTest, DiscardCommitsTheStepsBeforeTheCut) {
+  Simulator simulator = Frictionless();
+  ExecuteStepsResponse response;
+  ASSERT_TRUE(
+      simulator
+          .ExecuteSteps(Steps(Days(0, {{}, {}, {}, {{kOrcl, 10.0}}}), 1000,
+                              {Market(1, kOrcl, backtest::v1::BUY, 10)}),
+                        &response)
+          .ok());
+  ASSERT_EQ(response.fills_size(), 1);
+  // Cut at step 2: steps 0 and 1 are committed, 2 and 3 discarded.
+  ASSERT_TRUE(
+      simulator.ExecuteSteps(Steps(Days(2, {{}}), 1000, {}), &response).ok());
+  EXPECT_EQ(
+      simulator.ExecuteSteps(Steps(Days(1, {{}}), 1000, {}), &response).code(),
+      absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(UnfilledIds(simulator), (std::vector<int64_t>{1}));
+}
+
+TEST(SimulatorTest, CallWithoutStepsIsInvalid) {
+  Simulator simulator = Frictionless();
+  ExecuteStepsResponse response;
+  const absl::Status status = simulator.ExecuteSteps(
+      Steps({}, 1000, {Market(1, kOrcl, backtest::v1::BUY, 10)}), &response);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ToStageError(status, "").reason(), "NO_STEPS");
+  EXPECT_TRUE(UnfilledIds(simulator).empty());
+}
+
+TEST(SimulatorTest, StepsOfOneCallMustBeConsecutive) {
+  Simulator simulator = Frictionless();
+  std::vector<TimeStep> steps = Days(0, {{}, {}});
+  steps[1].set_index(2);
+  ExecuteStepsResponse response;
+  const absl::Status status =
+      simulator.ExecuteSteps(Steps(steps, 1000, {}), &response);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ToStageError(status, "").reason(), "INVALID_STEP");
+  EXPECT_EQ(status.message(),
+            "step 2 (2001-01-03) follows step 0 in the same call; expected "
+            "index 1");
+}
+
+TEST(SimulatorTest, NegativeStepIndexIsInvalid) {
+  Simulator simulator = Frictionless();
+  ExecuteStepsResponse response;
+  const absl::Status status =
+      simulator.ExecuteSteps(Steps(Days(-1, {{}}), 1000, {}), &response);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(ToStageError(status, "").reason(), "INVALID_STEP");
 }

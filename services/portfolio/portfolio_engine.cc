@@ -47,11 +47,11 @@ absl::Status PortfolioEngine::StartRun(
                        std::move(sizing)));
 }
 
-absl::Status PortfolioEngine::ApplyStep(
-    const backtest::v1::ApplyStepRequest& request,
-    backtest::v1::ApplyStepResponse* response) {
+absl::Status PortfolioEngine::ApplySteps(
+    const backtest::v1::ApplyStepsRequest& request,
+    backtest::v1::ApplyStepsResponse* response) {
   return runs_.With(request.run_id(), [&](Portfolio& portfolio) {
-    return WithContext(portfolio.ApplyStep(request, response), kStage,
+    return WithContext(portfolio.ApplySteps(request, response), kStage,
                        {.run_id = request.run_id()});
   });
 }

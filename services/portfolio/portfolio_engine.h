@@ -22,15 +22,16 @@ class PortfolioEngine {
   absl::Status StartRun(const backtest::v1::PortfolioStartRequest& request,
                         backtest::v1::PortfolioStartResponse* response);
 
-  // See Portfolio::ApplyStep.
-  absl::Status ApplyStep(const backtest::v1::ApplyStepRequest& request,
-                         backtest::v1::ApplyStepResponse* response);
+  // See Portfolio::ApplySteps.
+  absl::Status ApplySteps(const backtest::v1::ApplyStepsRequest& request,
+                          backtest::v1::ApplyStepsResponse* response);
 
   // See Portfolio::SizeIntents.
   absl::Status SizeIntents(const backtest::v1::SizeIntentsRequest& request,
                            backtest::v1::SizeIntentsResponse* response);
 
-  // Returns the last view and the open trades, and forgets the run.
+  // Commits the tentative steps, returns the last view and the open trades,
+  // and forgets the run.
   absl::Status EndRun(const backtest::v1::PortfolioEndRequest& request,
                       backtest::v1::PortfolioEndResponse* response);
 

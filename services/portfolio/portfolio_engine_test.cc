@@ -19,24 +19,34 @@ TEST(PortfolioEngineTest, RunsACycleAndEndsWithTheOpenTrade) {
   backtest::v1::PortfolioStartResponse started;
   ASSERT_TRUE(engine.StartRun(Start("r1"), &started).ok());
 
-  backtest::v1::ApplyStepRequest step;
-  step.set_run_id("r1");
-  step.mutable_step()->set_time(978393600);  // 2001-01-02
-  backtest::v1::Bar* bar = step.mutable_step()->add_bars();
+  backtest::v1::ApplyStepsRequest steps;
+  steps.set_run_id("r1");
+  backtest::v1::TimeStep* step = steps.add_steps();
+  step->set_index(0);
+  step->set_time(978393600);  // 2001-01-02
+  backtest::v1::Bar* bar = step->add_bars();
   bar->set_symbol(0);
   bar->set_close(30);
-  backtest::v1::ApplyStepResponse applied;
-  ASSERT_TRUE(engine.ApplyStep(step, &applied).ok());
-  EXPECT_EQ(applied.view().equity(), 1000);
+  backtest::v1::ApplyStepsResponse applied;
+  ASSERT_TRUE(engine.ApplySteps(steps, &applied).ok());
+  ASSERT_EQ(applied.views_size(), 1);
+  EXPECT_EQ(applied.views(0).equity(), 1000);
 
   backtest::v1::SizeIntentsRequest intents;
   intents.set_run_id("r1");
+  intents.set_step_index(0);
+  intents.set_time(978393600);
   intents.add_intents()->set_action(backtest::v1::Intent::BUY);
   backtest::v1::SizeIntentsResponse sized;
   ASSERT_TRUE(engine.SizeIntents(intents, &sized).ok());
   ASSERT_EQ(sized.orders_size(), 1);
   // The default rule is all_in without buffer: floor(1000 / 30) = 33.
   EXPECT_EQ(sized.orders(0).quantity(), 33);
+
+  // Step 0 is committed now: starting there again breaks the protocol.
+  const absl::Status again = engine.ApplySteps(steps, &applied);
+  EXPECT_EQ(again.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ToStageError(again, "").reason(), "STEP_OUT_OF_ORDER");
 
   backtest::v1::PortfolioEndRequest end;
   end.set_run_id("r1");
@@ -77,10 +87,11 @@ TEST(PortfolioEngineTest, StartingARunTwiceIsAlreadyExists) {
 
 TEST(PortfolioEngineTest, UnknownRunIsNotFound) {
   PortfolioEngine engine;
-  backtest::v1::ApplyStepRequest step;
-  step.set_run_id("nope");
-  backtest::v1::ApplyStepResponse applied;
-  const absl::Status status = engine.ApplyStep(step, &applied);
+  backtest::v1::ApplyStepsRequest steps;
+  steps.set_run_id("nope");
+  steps.add_steps();
+  backtest::v1::ApplyStepsResponse applied;
+  const absl::Status status = engine.ApplySteps(steps, &applied);
   EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(ToStageError(status, "").reason(), "UNKNOWN_RUN");
   EXPECT_EQ(ToStageError(status, "").stage(), "portfolio");

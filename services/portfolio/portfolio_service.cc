@@ -1,35 +1,35 @@
 #include "services/portfolio/portfolio_service.h"
 
-#include "common/grpc_status.h"
+#include "common/unary_reactor.h"
 
 namespace seed::portfolio {
 
-grpc::Status PortfolioServiceImpl::StartRun(
-    grpc::ServerContext* /*context*/,
+grpc::ServerUnaryReactor* PortfolioServiceImpl::StartRun(
+    grpc::CallbackServerContext* context,
     const backtest::v1::PortfolioStartRequest* request,
     backtest::v1::PortfolioStartResponse* response) {
-  return ToGrpcStatus(engine_.StartRun(*request, response));
+  return FinishUnary(context, engine_.StartRun(*request, response));
 }
 
-grpc::Status PortfolioServiceImpl::ApplyStep(
-    grpc::ServerContext* /*context*/,
-    const backtest::v1::ApplyStepRequest* request,
-    backtest::v1::ApplyStepResponse* response) {
-  return ToGrpcStatus(engine_.ApplyStep(*request, response));
+grpc::ServerUnaryReactor* PortfolioServiceImpl::ApplySteps(
+    grpc::CallbackServerContext* context,
+    const backtest::v1::ApplyStepsRequest* request,
+    backtest::v1::ApplyStepsResponse* response) {
+  return FinishUnary(context, engine_.ApplySteps(*request, response));
 }
 
-grpc::Status PortfolioServiceImpl::SizeIntents(
-    grpc::ServerContext* /*context*/,
+grpc::ServerUnaryReactor* PortfolioServiceImpl::SizeIntents(
+    grpc::CallbackServerContext* context,
     const backtest::v1::SizeIntentsRequest* request,
     backtest::v1::SizeIntentsResponse* response) {
-  return ToGrpcStatus(engine_.SizeIntents(*request, response));
+  return FinishUnary(context, engine_.SizeIntents(*request, response));
 }
 
-grpc::Status PortfolioServiceImpl::EndRun(
-    grpc::ServerContext* /*context*/,
+grpc::ServerUnaryReactor* PortfolioServiceImpl::EndRun(
+    grpc::CallbackServerContext* context,
     const backtest::v1::PortfolioEndRequest* request,
     backtest::v1::PortfolioEndResponse* response) {
-  return ToGrpcStatus(engine_.EndRun(*request, response));
+  return FinishUnary(context, engine_.EndRun(*request, response));
 }
 
 }  // namespace seed::portfolio

@@ -10,24 +10,26 @@
 namespace seed::portfolio {
 
 class PortfolioServiceImpl final
-    : public backtest::v1::PortfolioService::Service {
+    : public backtest::v1::PortfolioService::CallbackService {
  public:
   explicit PortfolioServiceImpl(PortfolioEngine& engine) : engine_(engine) {}
 
-  grpc::Status StartRun(
-      grpc::ServerContext* context,
+  grpc::ServerUnaryReactor* StartRun(
+      grpc::CallbackServerContext* context,
       const backtest::v1::PortfolioStartRequest* request,
       backtest::v1::PortfolioStartResponse* response) override;
-  grpc::Status ApplyStep(grpc::ServerContext* context,
-                         const backtest::v1::ApplyStepRequest* request,
-                         backtest::v1::ApplyStepResponse* response) override;
-  grpc::Status SizeIntents(
-      grpc::ServerContext* context,
+  grpc::ServerUnaryReactor* ApplySteps(
+      grpc::CallbackServerContext* context,
+      const backtest::v1::ApplyStepsRequest* request,
+      backtest::v1::ApplyStepsResponse* response) override;
+  grpc::ServerUnaryReactor* SizeIntents(
+      grpc::CallbackServerContext* context,
       const backtest::v1::SizeIntentsRequest* request,
       backtest::v1::SizeIntentsResponse* response) override;
-  grpc::Status EndRun(grpc::ServerContext* context,
-                      const backtest::v1::PortfolioEndRequest* request,
-                      backtest::v1::PortfolioEndResponse* response) override;
+  grpc::ServerUnaryReactor* EndRun(
+      grpc::CallbackServerContext* context,
+      const backtest::v1::PortfolioEndRequest* request,
+      backtest::v1::PortfolioEndResponse* response) override;
 
  private:
   PortfolioEngine& engine_;

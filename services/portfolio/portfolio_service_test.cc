@@ -26,12 +26,14 @@ TEST(PortfolioServiceTest, ServesTheEngineAndCarriesStageErrors) {
   grpc::ClientContext start_context;
   ASSERT_TRUE(stub->StartRun(&start_context, start, &started).ok());
 
-  backtest::v1::ApplyStepRequest step;
-  step.set_run_id("r1");
-  backtest::v1::ApplyStepResponse applied;
+  backtest::v1::ApplyStepsRequest steps;
+  steps.set_run_id("r1");
+  steps.add_steps();
+  backtest::v1::ApplyStepsResponse applied;
   grpc::ClientContext step_context;
-  ASSERT_TRUE(stub->ApplyStep(&step_context, step, &applied).ok());
-  EXPECT_EQ(applied.view().cash(), 500);
+  ASSERT_TRUE(stub->ApplySteps(&step_context, steps, &applied).ok());
+  ASSERT_EQ(applied.views_size(), 1);
+  EXPECT_EQ(applied.views(0).cash(), 500);
 
   backtest::v1::SizeIntentsRequest intents;
   intents.set_run_id("r1");

@@ -27,63 +27,104 @@ double Median(std::vector<double> values) {
   return (values[middle - 1] + values[middle]) / 2;
 }
 
-double PeriodsPerYear(absl::Span<const EquityPoint> equity,
-                      int64_t interval_seconds) {
-  if (interval_seconds >= kSecondsPerDay) {
-    return kTradingDaysPerYear * kSecondsPerDay / interval_seconds;
+// The accumulators below each take the equity points one at a time, so that
+// ComputeMetrics reads a curve of millions of points once.
+
+// Points per calendar day, for the periods per year of intraday data.
+class DayCounter {
+ public:
+  void Add(int64_t time) {
+    const int64_t day = CalendarDay(time);
+    // A time-ordered curve lists each day's points together: the map is
+    // touched once per day rather than once per point.
+    if (day != current_day_) Flush();
+    current_day_ = day;
+    ++current_points_;
   }
-  if (equity.empty()) return kTradingDaysPerYear;
-  std::map<int64_t, double> points_per_day;
-  for (const EquityPoint& point : equity)
-    ++points_per_day[CalendarDay(point.time())];
-  std::vector<double> counts;
-  counts.reserve(points_per_day.size());
-  for (const auto& [day, count] : points_per_day) counts.push_back(count);
-  return kTradingDaysPerYear * Median(std::move(counts));
-}
 
-std::vector<double> Returns(absl::Span<const EquityPoint> equity) {
-  std::vector<double> returns;
-  for (size_t i = 1; i < equity.size(); ++i) {
-    const double previous = equity[i - 1].equity();
-    if (previous == 0) continue;
-    returns.push_back(equity[i].equity() / previous - 1);
+  // kTradingDaysPerYear * the median points per day; kTradingDaysPerYear
+  // with no points.
+  double PeriodsPerYear() {
+    Flush();
+    if (points_per_day_.empty()) return kTradingDaysPerYear;
+    std::vector<double> counts;
+    counts.reserve(points_per_day_.size());
+    for (const auto& [day, count] : points_per_day_) counts.push_back(count);
+    return kTradingDaysPerYear * Median(std::move(counts));
   }
-  return returns;
-}
 
-void SetReturnStatistics(const std::vector<double>& returns,
-                         double periods_per_year, Metrics& metrics) {
-  if (returns.size() < 2) return;
-  double sum = 0;
-  for (double r : returns) sum += r;
-  const double mean = sum / returns.size();
-  double squares = 0;
-  for (double r : returns) squares += (r - mean) * (r - mean);
-  const double stdev = std::sqrt(squares / (returns.size() - 1));
-  const double annualizer = std::sqrt(periods_per_year);
-  metrics.set_annual_volatility(stdev * annualizer);
-  if (stdev > 0) metrics.set_sharpe(mean / stdev * annualizer);
-}
+ private:
+  void Flush() {
+    if (current_points_ > 0) points_per_day_[current_day_] += current_points_;
+    current_points_ = 0;
+  }
 
-void SetDrawdown(absl::Span<const EquityPoint> equity, Metrics& metrics) {
-  double peak = 0;
-  double max_drawdown = 0;
-  int64_t run = 0;
-  int64_t longest_run = 0;
-  for (size_t i = 0; i < equity.size(); ++i) {
-    const double value = equity[i].equity();
-    if (i == 0 || value >= peak) {
-      peak = value;
-      run = 0;
-      continue;
+  std::map<int64_t, int64_t> points_per_day_;
+  int64_t current_day_ = 0;
+  int64_t current_points_ = 0;
+};
+
+// Step-to-step returns, then their volatility and Sharpe ratio.
+class ReturnStatistics {
+ public:
+  void Add(double equity) {
+    if (has_previous_ && previous_ != 0) {
+      returns_.push_back(equity / previous_ - 1);
     }
-    ++run;
-    longest_run = std::max(longest_run, run);
-    if (peak > 0) max_drawdown = std::max(max_drawdown, 1 - value / peak);
+    previous_ = equity;
+    has_previous_ = true;
   }
-  metrics.set_max_drawdown(max_drawdown);
-  metrics.set_max_drawdown_duration_steps(longest_run);
+
+  void Set(double periods_per_year, Metrics& metrics) const {
+    if (returns_.size() < 2) return;
+    double sum = 0;
+    for (double r : returns_) sum += r;
+    const double mean = sum / returns_.size();
+    double squares = 0;
+    for (double r : returns_) squares += (r - mean) * (r - mean);
+    const double stdev = std::sqrt(squares / (returns_.size() - 1));
+    const double annualizer = std::sqrt(periods_per_year);
+    metrics.set_annual_volatility(stdev * annualizer);
+    if (stdev > 0) metrics.set_sharpe(mean / stdev * annualizer);
+  }
+
+ private:
+  std::vector<double> returns_;
+  double previous_ = 0;
+  bool has_previous_ = false;
+};
+
+class Drawdown {
+ public:
+  void Add(double equity) {
+    if (first_ || equity >= peak_) {
+      peak_ = equity;
+      run_ = 0;
+      first_ = false;
+      return;
+    }
+    ++run_;
+    longest_run_ = std::max(longest_run_, run_);
+    if (peak_ > 0) max_drawdown_ = std::max(max_drawdown_, 1 - equity / peak_);
+  }
+
+  void Set(Metrics& metrics) const {
+    metrics.set_max_drawdown(max_drawdown_);
+    metrics.set_max_drawdown_duration_steps(longest_run_);
+  }
+
+ private:
+  bool first_ = true;
+  double peak_ = 0;
+  double max_drawdown_ = 0;
+  int64_t run_ = 0;
+  int64_t longest_run_ = 0;
+};
+
+bool HoldsAPosition(const EquityPoint& point) {
+  const double tolerance =
+      kExposureTolerance * std::max(1.0, std::abs(point.equity()));
+  return std::abs(point.equity() - point.cash()) > tolerance;
 }
 
 void SetTradeStatistics(const MetricsInput& input, Metrics& metrics) {
@@ -109,17 +150,6 @@ void SetTradeStatistics(const MetricsInput& input, Metrics& metrics) {
   if (losers > 0) metrics.set_profit_factor(gains / std::abs(losses));
 }
 
-void SetExposure(absl::Span<const EquityPoint> equity, Metrics& metrics) {
-  if (equity.empty()) return;
-  int64_t invested = 0;
-  for (const EquityPoint& point : equity) {
-    const double tolerance =
-        kExposureTolerance * std::max(1.0, std::abs(point.equity()));
-    if (std::abs(point.equity() - point.cash()) > tolerance) ++invested;
-  }
-  metrics.set_exposure(static_cast<double>(invested) / equity.size());
-}
-
 }  // namespace
 
 Metrics ComputeMetrics(const MetricsInput& input) {
@@ -131,8 +161,21 @@ Metrics ComputeMetrics(const MetricsInput& input) {
   metrics.set_final_equity(final_equity);
   if (initial > 0) metrics.set_total_return(final_equity / initial - 1);
 
+  const bool intraday = input.interval_seconds < kSecondsPerDay;
+  DayCounter days;
+  ReturnStatistics returns;
+  Drawdown drawdown;
+  int64_t invested = 0;
+  for (const EquityPoint& point : input.equity) {
+    if (intraday) days.Add(point.time());
+    returns.Add(point.equity());
+    drawdown.Add(point.equity());
+    if (HoldsAPosition(point)) ++invested;
+  }
+
   const double periods_per_year =
-      PeriodsPerYear(input.equity, input.interval_seconds);
+      intraday ? days.PeriodsPerYear()
+               : kTradingDaysPerYear * kSecondsPerDay / input.interval_seconds;
   metrics.set_periods_per_year(periods_per_year);
 
   if (!input.equity.empty() && initial > 0 && final_equity > 0) {
@@ -144,11 +187,13 @@ Metrics ComputeMetrics(const MetricsInput& input) {
     }
   }
 
-  SetReturnStatistics(Returns(input.equity), periods_per_year, metrics);
-  SetDrawdown(input.equity, metrics);
+  returns.Set(periods_per_year, metrics);
+  drawdown.Set(metrics);
   SetTradeStatistics(input, metrics);
   metrics.set_total_commission(input.total_commission);
-  SetExposure(input.equity, metrics);
+  if (!input.equity.empty()) {
+    metrics.set_exposure(static_cast<double>(invested) / input.equity.size());
+  }
   return metrics;
 }
 

@@ -151,6 +151,17 @@ TEST(ComputeMetricsTest, IntradayPeriodsPerYearFromTheMedianPointsPerDay) {
           {.equity = equity, .initial_cash = 100, .interval_seconds = 60})
           .periods_per_year(),
       756);
+  // A day's points count together even when another day's come between
+  // them: days 0, 1, 0, 0, 1, 2 -> 3, 2 and 1 points -> median 2 -> 504.
+  const std::vector<int64_t> days = {0, 1, 0, 0, 1, 2};
+  for (size_t i = 0; i < days.size(); ++i) {
+    equity[i].set_time(kStart + days[i] * kDay + 34200 + 60 * i);
+  }
+  EXPECT_DOUBLE_EQ(
+      ComputeMetrics(
+          {.equity = equity, .initial_cash = 100, .interval_seconds = 60})
+          .periods_per_year(),
+      504);
 }
 
 TEST(ComputeMetricsTest, FlatCurveHasZeroVolatilityAndNoSharpe) {

@@ -1,20 +1,25 @@
 #include "services/results/run_store.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <system_error>
 #include <utility>
 
+#include "absl/base/casts.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/stage_error.h"
+#include "common/time.h"
 #include "sqlite3.h"
 
 namespace seed::results {
 namespace {
 
 using ::backtest::v1::AppendRecordsRequest;
+using ::backtest::v1::EquityPoint;
 using ::backtest::v1::RunState;
 using ::backtest::v1::RunSummary;
 
@@ -24,6 +29,13 @@ constexpr absl::string_view kStage = "results";
 constexpr int kBusyTimeoutMs = 10000;
 // Run symbols are tickers (data file names), which never contain a comma.
 constexpr char kSymbolSeparator[] = ",";
+// Stored records that cannot be decoded were written by something else.
+constexpr absl::string_view kChangedFileHint =
+    "the file was changed by something else; restore it from a copy or run "
+    "the backtest again";
+// The layout of equity_chunks.points, described in kSchema.
+constexpr size_t kBytesPerValue = 8;
+constexpr size_t kBytesPerPoint = 3 * kBytesPerValue;  // time, cash, equity
 
 constexpr char kSchema[] = R"sql(
 CREATE TABLE IF NOT EXISTS runs (
@@ -52,14 +64,23 @@ CREATE TABLE IF NOT EXISTS symbol_hashes (
   hash TEXT NOT NULL,
   PRIMARY KEY (run_id, symbol)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS equity (
+-- A rowid table: WITHOUT ROWID suits small rows, and chunks are large. The
+-- comments inside CREATE TABLE are kept in the file (sqlite3 .schema shows
+-- them), so the blob format is documented where the data is.
+CREATE TABLE IF NOT EXISTS equity_chunks (
+  -- The equity curve, one row per AppendRecords batch (a batch too large for
+  -- one blob takes several rows): a run's curve is its chunks in seq order.
   run_id TEXT NOT NULL,
-  seq INTEGER NOT NULL,
-  time INTEGER NOT NULL,
-  cash REAL NOT NULL,
-  equity REAL NOT NULL,
+  seq INTEGER NOT NULL,            -- 0, 1, 2, ... in the order appended
+  first_time INTEGER NOT NULL,     -- time of the chunk's first point
+  last_time INTEGER NOT NULL,      -- time of its last point
+  count INTEGER NOT NULL,          -- points in the chunk, at least 1
+  -- The points column-wise: count times (int64, seconds since the epoch),
+  -- then count cash values, then count equity values (IEEE 754 binary64),
+  -- every value 8 bytes little-endian, no header: 24 * count bytes.
+  points BLOB NOT NULL,
   PRIMARY KEY (run_id, seq)
-) WITHOUT ROWID;
+);
 CREATE TABLE IF NOT EXISTS fills (
   run_id TEXT NOT NULL,
   seq INTEGER NOT NULL,
@@ -116,17 +137,17 @@ constexpr char kInsertRun[] =
     "?14, ?15, NULL, NULL)";
 constexpr char kInsertSymbolHash[] =
     "INSERT INTO symbol_hashes (run_id, symbol, hash) VALUES (?1, ?2, ?3)";
-constexpr char kNextEquitySeq[] =
-    "SELECT COALESCE(MAX(seq) + 1, 0) FROM equity WHERE run_id = ?1";
+constexpr char kNextEquityChunkSeq[] =
+    "SELECT COALESCE(MAX(seq) + 1, 0) FROM equity_chunks WHERE run_id = ?1";
 constexpr char kNextFillSeq[] =
     "SELECT COALESCE(MAX(seq) + 1, 0) FROM fills WHERE run_id = ?1";
 constexpr char kNextRejectionSeq[] =
     "SELECT COALESCE(MAX(seq) + 1, 0) FROM rejections WHERE run_id = ?1";
 constexpr char kNextTradeSeq[] =
     "SELECT COALESCE(MAX(seq) + 1, 0) FROM trades WHERE run_id = ?1";
-constexpr char kInsertEquity[] =
-    "INSERT INTO equity (run_id, seq, time, cash, equity) "
-    "VALUES (?1, ?2, ?3, ?4, ?5)";
+constexpr char kInsertEquityChunk[] =
+    "INSERT INTO equity_chunks (run_id, seq, first_time, last_time, count, "
+    "points) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 constexpr char kInsertFill[] =
     "INSERT INTO fills (run_id, seq, order_id, symbol, side, time, quantity, "
     "price, commission, slippage, reason) "
@@ -159,8 +180,14 @@ constexpr char kSelectSymbolHashes[] =
 constexpr char kFindRunIds[] =
     "SELECT run_id FROM runs WHERE substr(run_id, 1, length(?1)) = ?1 "
     "ORDER BY run_id LIMIT ?2";
-constexpr char kSelectEquity[] =
-    "SELECT time, cash, equity FROM equity WHERE run_id = ?1 ORDER BY seq";
+// The blobs' sizes rather than their counts: bounded by the file even when
+// a count is corrupt. SQLite reads a blob's size without reading the blob.
+constexpr char kEquityBytes[] =
+    "SELECT COALESCE(SUM(length(points)), 0) FROM equity_chunks "
+    "WHERE run_id = ?1";
+constexpr char kSelectEquityChunks[] =
+    "SELECT seq, count, points FROM equity_chunks WHERE run_id = ?1 "
+    "ORDER BY seq";
 constexpr char kSelectFills[] =
     "SELECT order_id, symbol, side, time, quantity, price, commission, "
     "slippage, reason FROM fills WHERE run_id = ?1 ORDER BY seq";
@@ -221,6 +248,62 @@ SqliteFailureKind Classify(int rc) {
   }
 }
 
+void PutLittleEndian(uint64_t value, char* out) {
+  for (size_t i = 0; i < kBytesPerValue; ++i) {
+    out[i] = static_cast<char>(value >> (8 * i));
+  }
+}
+
+uint64_t GetLittleEndian(const char* in) {
+  uint64_t value = 0;
+  for (size_t i = 0; i < kBytesPerValue; ++i) {
+    value |= uint64_t{static_cast<unsigned char>(in[i])} << (8 * i);
+  }
+  return value;
+}
+
+// The points blob of `points` [begin, end).
+std::string EncodeEquityChunk(
+    const google::protobuf::RepeatedPtrField<EquityPoint>& points,
+    int64_t begin, int64_t end) {
+  const size_t count = end - begin;
+  const size_t column_bytes = count * kBytesPerValue;
+  std::string blob(count * kBytesPerPoint, '\0');
+  char* const times = blob.data();
+  char* const cash = times + column_bytes;
+  char* const equity = cash + column_bytes;
+  for (size_t i = 0; i < count; ++i) {
+    const EquityPoint& point = points[begin + i];
+    const size_t offset = i * kBytesPerValue;
+    PutLittleEndian(static_cast<uint64_t>(point.time()), times + offset);
+    PutLittleEndian(absl::bit_cast<uint64_t>(point.cash()), cash + offset);
+    PutLittleEndian(absl::bit_cast<uint64_t>(point.equity()), equity + offset);
+  }
+  return blob;
+}
+
+// Appends the `count` points of a points blob to `equity`; false when the
+// blob does not hold exactly `count` points.
+bool DecodeEquityChunk(absl::string_view blob, int64_t count,
+                       std::vector<EquityPoint>& equity) {
+  // Division, not multiplication: a corrupt count must not overflow.
+  if (count < 0 || blob.size() % kBytesPerPoint != 0 ||
+      blob.size() / kBytesPerPoint != static_cast<size_t>(count)) {
+    return false;
+  }
+  const size_t column_bytes = static_cast<size_t>(count) * kBytesPerValue;
+  const char* const times = blob.data();
+  const char* const cash = times + column_bytes;
+  const char* const values = cash + column_bytes;
+  for (size_t offset = 0; offset < column_bytes; offset += kBytesPerValue) {
+    EquityPoint& point = equity.emplace_back();
+    point.set_time(static_cast<int64_t>(GetLittleEndian(times + offset)));
+    point.set_cash(absl::bit_cast<double>(GetLittleEndian(cash + offset)));
+    point.set_equity(absl::bit_cast<double>(GetLittleEndian(values + offset)));
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string DefaultDatabasePath() {
@@ -277,13 +360,15 @@ class RunStore::Statement {
   }
   int64_t Int(int column) { return sqlite3_column_int64(stmt_, column); }
   double Real(int column) { return sqlite3_column_double(stmt_, column); }
-  std::string Text(int column) {
+  std::string Text(int column) { return std::string(View(column)); }
+  // Valid until the next Step or Reset.
+  absl::string_view View(int column) {
     // Bytes are read after the pointer: the pointer call may convert.
     const void* data = sqlite3_column_blob(stmt_, column);
     const int size = sqlite3_column_bytes(stmt_, column);
-    return data == nullptr ? ""
-                           : std::string(static_cast<const char*>(data),
-                                         static_cast<size_t>(size));
+    return data == nullptr ? absl::string_view()
+                           : absl::string_view(static_cast<const char*>(data),
+                                               static_cast<size_t>(size));
   }
 
  private:
@@ -342,20 +427,19 @@ RunStore::~RunStore() {
 absl::Status RunStore::Configure(OpenMode mode) {
   sqlite3_extended_result_codes(db_, 1);
   sqlite3_busy_timeout(db_, kBusyTimeoutMs);
-  if (mode == OpenMode::kReadWrite) {
-    // WAL lets readers (bt list, show) work while a run is being written.
-    absl::Status status =
-        Execute("PRAGMA journal_mode = WAL", "switch to WAL journaling", "");
-    if (!status.ok()) return status;
+  // The version is checked before anything is written, so that a refused
+  // file is left as it was.
+  int64_t schema_version = 0;
+  {
+    absl::StatusOr<sqlite3_stmt*> version =
+        Prepare("PRAGMA user_version", "read the schema version", "");
+    if (!version.ok()) return version.status();
+    Statement statement(*version);
+    if (const int rc = statement.Step(); rc != SQLITE_ROW) {
+      return Failure(rc, "read the schema version", "");
+    }
+    schema_version = statement.Int(0);
   }
-  absl::StatusOr<sqlite3_stmt*> version =
-      Prepare("PRAGMA user_version", "read the schema version", "");
-  if (!version.ok()) return version.status();
-  Statement statement(*version);
-  if (const int rc = statement.Step(); rc != SQLITE_ROW) {
-    return Failure(rc, "read the schema version", "");
-  }
-  const int64_t schema_version = statement.Int(0);
   if (schema_version > kSchemaVersion) {
     return StageFailure(
         absl::StatusCode::kFailedPrecondition, kStage, "DATABASE_TOO_NEW",
@@ -364,6 +448,25 @@ absl::Status RunStore::Configure(OpenMode mode) {
                      kSchemaVersion),
         {.hint = "use a newer build of the backtester, or another database "
                  "with --db=PATH or BT_RESULTS_DB"});
+  }
+  // 0 is a new file; anything between was written by an unreleased build, so
+  // there is nothing worth migrating.
+  if (schema_version > 0 && schema_version < kSchemaVersion) {
+    return StageFailure(
+        absl::StatusCode::kFailedPrecondition, kStage, "DATABASE_TOO_OLD",
+        absl::StrCat("results database ", path_, " has schema version ",
+                     schema_version,
+                     " from an older build; this program "
+                     "reads only version ",
+                     kSchemaVersion),
+        {.hint = "delete it or point --db elsewhere (or BT_RESULTS_DB); "
+                 "its runs cannot be read by this build"});
+  }
+  if (mode == OpenMode::kReadWrite) {
+    // WAL lets readers (bt list, show) work while a run is being written.
+    absl::Status status =
+        Execute("PRAGMA journal_mode = WAL", "switch to WAL journaling", "");
+    if (!status.ok()) return status;
   }
   if (schema_version == kSchemaVersion) return absl::OkStatus();
   if (mode == OpenMode::kReadOnly) {
@@ -529,9 +632,9 @@ absl::Status RunStore::BeginRun(const backtest::v1::BeginRunRequest& request) {
   });
 }
 
-absl::StatusOr<int64_t> RunStore::NextSeq(const char* sql,
-                                          const std::string& run_id) {
-  const std::string what = absl::StrCat("number the records of run ", run_id);
+absl::StatusOr<int64_t> RunStore::QueryInt(const char* sql,
+                                           absl::string_view what,
+                                           const std::string& run_id) {
   absl::StatusOr<sqlite3_stmt*> stmt = Prepare(sql, what, run_id);
   if (!stmt.ok()) return stmt.status();
   Statement statement(*stmt);
@@ -550,7 +653,7 @@ absl::Status RunStore::InsertRows(
     const BindColumns& bind_columns) {
   if (records.empty()) return absl::OkStatus();
   const std::string what = absl::StrCat("store ", kind, " of run ", run_id);
-  absl::StatusOr<int64_t> seq = NextSeq(next_seq_sql, run_id);
+  absl::StatusOr<int64_t> seq = QueryInt(next_seq_sql, what, run_id);
   if (!seq.ok()) return seq.status();
   absl::StatusOr<sqlite3_stmt*> stmt = Prepare(insert_sql, what, run_id);
   if (!stmt.ok()) return stmt.status();
@@ -595,19 +698,59 @@ absl::Status RunStore::InsertTrades(
                     });
 }
 
+absl::Status RunStore::InsertEquity(
+    const std::string& run_id,
+    const google::protobuf::RepeatedPtrField<EquityPoint>& points) {
+  if (points.empty()) return absl::OkStatus();
+  const std::string what = absl::StrCat("store equity of run ", run_id);
+  // Refused like NaN in any other record column (SQLite stores NaN as NULL,
+  // which NOT NULL rejects): it is a bug upstream and would make every
+  // metric NaN.
+  for (int i = 0; i < points.size(); ++i) {
+    const EquityPoint& point = points[i];
+    if (std::isnan(point.cash()) || std::isnan(point.equity())) {
+      return StageFailure(
+          absl::StatusCode::kInternal, kStage, "STORAGE_FAILED",
+          absl::StrCat("cannot ", what, " in results database ", path_,
+                       ": point ", i, " of the batch has ",
+                       std::isnan(point.cash()) ? "cash" : "equity",
+                       " NaN (not a number)"),
+          {.run_id = run_id,
+           .bar_time = FormatTime(point.time()),
+           .hint = "the stage that valued the portfolio produced NaN; "
+                   "nothing of this batch was stored"});
+    }
+  }
+  absl::StatusOr<int64_t> seq = QueryInt(kNextEquityChunkSeq, what, run_id);
+  if (!seq.ok()) return seq.status();
+  absl::StatusOr<sqlite3_stmt*> stmt =
+      Prepare(kInsertEquityChunk, what, run_id);
+  if (!stmt.ok()) return stmt.status();
+  Statement statement(*stmt);
+  statement.BindText(1, run_id);
+  const int64_t size = points.size();
+  for (int64_t begin = 0; begin < size; begin += kMaxPointsPerChunk) {
+    const int64_t end = std::min(size, begin + kMaxPointsPerChunk);
+    statement.BindInt(2, (*seq)++);
+    statement.BindInt(3, points[begin].time());
+    statement.BindInt(4, points[end - 1].time());
+    statement.BindInt(5, end - begin);
+    statement.BindBlob(6, EncodeEquityChunk(points, begin, end));
+    if (const int rc = statement.Step(); rc != SQLITE_DONE) {
+      return Failure(rc, what, run_id);
+    }
+    statement.Reset();
+  }
+  return absl::OkStatus();
+}
+
 absl::Status RunStore::AppendRecords(const AppendRecordsRequest& request) {
   const std::string& run_id = request.run_id();
   const std::string what = absl::StrCat("append records to run ", run_id);
   return InTransaction(what, run_id, [&]() -> absl::Status {
     absl::Status status = RequireUnfinished(run_id, what);
     if (!status.ok()) return status;
-    status = InsertRows(
-        kNextEquitySeq, kInsertEquity, run_id, "equity", request.equity(),
-        [](Statement& row, const backtest::v1::EquityPoint& point) {
-          row.BindInt(3, point.time());
-          row.BindReal(4, point.cash());
-          row.BindReal(5, point.equity());
-        });
+    status = InsertEquity(run_id, request.equity());
     if (!status.ok()) return status;
     status =
         InsertRows(kNextFillSeq, kInsertFill, run_id, "fills", request.fills(),
@@ -724,9 +867,7 @@ absl::StatusOr<StoredRun> RunStore::ReadRunRow(Statement& row) const {
         absl::StatusCode::kDataLoss, kStage, "DATABASE_CORRUPT",
         absl::StrCat("the stored ", error_ok ? "metrics" : "error", " of run ",
                      summary.run_id(), " in ", path_, " cannot be decoded"),
-        {.run_id = summary.run_id(),
-         .hint = "the file was changed by something else; restore it from a "
-                 "copy or run the backtest again"});
+        {.run_id = summary.run_id(), .hint = std::string(kChangedFileHint)});
   }
   return run;
 }
@@ -797,25 +938,42 @@ absl::StatusOr<StoredRun> RunStore::ReadRun(const std::string& run_id) {
 absl::StatusOr<RunRecords> RunStore::ReadRecords(const std::string& run_id) {
   const std::string what = absl::StrCat("read the records of run ", run_id);
   RunRecords records;
-  // Runs `read_row` for every row `sql` selects for this run.
+  // Runs `read_row` for every row `sql` selects for this run, until one fails.
   auto for_each_row = [&](const char* sql, auto read_row) -> absl::Status {
     absl::StatusOr<sqlite3_stmt*> stmt = Prepare(sql, what, run_id);
     if (!stmt.ok()) return stmt.status();
     Statement statement(*stmt);
     statement.BindText(1, run_id);
     int rc;
-    while ((rc = statement.Step()) == SQLITE_ROW) read_row(statement);
+    while ((rc = statement.Step()) == SQLITE_ROW) {
+      if (absl::Status status = read_row(statement); !status.ok()) {
+        return status;
+      }
+    }
     return rc == SQLITE_DONE ? absl::OkStatus() : Failure(rc, what, run_id);
   };
 
-  absl::Status status = for_each_row(kSelectEquity, [&](Statement& row) {
-    backtest::v1::EquityPoint& point = records.equity.emplace_back();
-    point.set_time(row.Int(0));
-    point.set_cash(row.Real(1));
-    point.set_equity(row.Real(2));
-  });
+  // Sized up front: a curve of millions of points is not regrown.
+  absl::StatusOr<int64_t> bytes = QueryInt(kEquityBytes, what, run_id);
+  if (!bytes.ok()) return bytes.status();
+  records.equity.reserve(*bytes / kBytesPerPoint);
+  absl::Status status =
+      for_each_row(kSelectEquityChunks, [&](Statement& row) -> absl::Status {
+        const int64_t count = row.Int(1);
+        const absl::string_view points = row.View(2);
+        if (DecodeEquityChunk(points, count, records.equity)) {
+          return absl::OkStatus();
+        }
+        return StageFailure(
+            absl::StatusCode::kDataLoss, kStage, "DATABASE_CORRUPT",
+            absl::StrCat("equity chunk ", row.Int(0), " of run ", run_id,
+                         " in ", path_, " has ", points.size(),
+                         " bytes, which is not ", count, " points of ",
+                         kBytesPerPoint, " bytes"),
+            {.run_id = run_id, .hint = std::string(kChangedFileHint)});
+      });
   if (!status.ok()) return status;
-  status = for_each_row(kSelectFills, [&](Statement& row) {
+  status = for_each_row(kSelectFills, [&](Statement& row) -> absl::Status {
     backtest::v1::Fill& fill = records.fills.emplace_back();
     fill.set_order_id(row.Int(0));
     fill.set_symbol(static_cast<int32_t>(row.Int(1)));
@@ -826,9 +984,10 @@ absl::StatusOr<RunRecords> RunStore::ReadRecords(const std::string& run_id) {
     fill.set_commission(row.Real(6));
     fill.set_slippage(row.Real(7));
     fill.set_reason(row.Text(8));
+    return absl::OkStatus();
   });
   if (!status.ok()) return status;
-  status = for_each_row(kSelectRejections, [&](Statement& row) {
+  status = for_each_row(kSelectRejections, [&](Statement& row) -> absl::Status {
     backtest::v1::Rejection& rejection = records.rejections.emplace_back();
     rejection.set_order_id(row.Int(0));
     rejection.set_symbol(static_cast<int32_t>(row.Int(1)));
@@ -838,9 +997,10 @@ absl::StatusOr<RunRecords> RunStore::ReadRecords(const std::string& run_id) {
     rejection.set_stage(row.Text(5));
     rejection.set_code(row.Text(6));
     rejection.set_message(row.Text(7));
+    return absl::OkStatus();
   });
   if (!status.ok()) return status;
-  status = for_each_row(kSelectTrades, [&](Statement& row) {
+  status = for_each_row(kSelectTrades, [&](Statement& row) -> absl::Status {
     backtest::v1::Trade& trade = row.Int(0) != 0
                                      ? records.open_trades.emplace_back()
                                      : records.closed_trades.emplace_back();
@@ -856,6 +1016,7 @@ absl::StatusOr<RunRecords> RunStore::ReadRecords(const std::string& run_id) {
     trade.set_net_pnl(row.Real(10));
     trade.set_exit_reason(row.Text(11));
     if (!row.IsNull(12)) trade.set_r_multiple(row.Real(12));
+    return absl::OkStatus();
   });
   if (!status.ok()) return status;
   return records;

@@ -65,7 +65,12 @@ struct RunFilter {
 class RunStore {
  public:
   // Bumped whenever the schema changes; stored in PRAGMA user_version.
-  static constexpr int kSchemaVersion = 1;
+  // Version 2 stores the equity curve in chunks (equity_chunks); version 1
+  // files are refused (DATABASE_TOO_OLD).
+  static constexpr int kSchemaVersion = 2;
+  // Most points one equity chunk row holds: about 24 MiB, far below SQLite's
+  // 1 GB blob limit. A larger batch is stored as several chunks.
+  static constexpr int64_t kMaxPointsPerChunk = int64_t{1} << 20;
 
   // Opens (creating when kReadWrite) the database at `path`. Example:
   //   absl::StatusOr<std::unique_ptr<RunStore>> store =
@@ -85,7 +90,9 @@ class RunStore {
   absl::Status BeginRun(const backtest::v1::BeginRunRequest& request);
 
   // Appends one batch in a single transaction: all of it is stored or none.
-  // Fails UNKNOWN_RUN, or RUN_ALREADY_FINISHED once the run has ended.
+  // Its equity points become one chunk row (see kMaxPointsPerChunk). Fails
+  // UNKNOWN_RUN, RUN_ALREADY_FINISHED once the run has ended, or
+  // STORAGE_FAILED for a NaN cash or equity.
   absl::Status AppendRecords(const backtest::v1::AppendRecordsRequest& request);
 
   // Computes a run's metrics from the run and its records as stored.
@@ -146,12 +153,18 @@ class RunStore {
       const std::string& run_id, absl::string_view kind,
       const google::protobuf::RepeatedPtrField<Record>& records,
       const BindColumns& bind_columns);
+  // Stores `points` as chunks numbered on from the run's last chunk.
+  absl::Status InsertEquity(
+      const std::string& run_id,
+      const google::protobuf::RepeatedPtrField<backtest::v1::EquityPoint>&
+          points);
   absl::Status InsertTrades(
       const std::string& run_id,
       const google::protobuf::RepeatedPtrField<backtest::v1::Trade>& trades,
       bool open);
-  // The seq the next row gets, from a SELECT MAX(seq) + 1 query.
-  absl::StatusOr<int64_t> NextSeq(const char* sql, const std::string& run_id);
+  // The single integer `sql` selects for `run_id` (bound to ?1).
+  absl::StatusOr<int64_t> QueryInt(const char* sql, absl::string_view what,
+                                   const std::string& run_id);
 
   const std::string path_;
   sqlite3* const db_;

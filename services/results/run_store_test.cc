@@ -4,7 +4,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <limits>
+#include <random>
+#include <vector>
 
+#include "absl/base/casts.h"
+#include "absl/strings/str_cat.h"
 #include "common/stage_error.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
@@ -224,6 +228,165 @@ TEST(RunStoreTest, EveryRecordKindRoundTripsAndSurvivesReopening) {
   EXPECT_FALSE(records->closed_trades[1].has_r_multiple());
 }
 
+// Equity points whose values cover what a double can hold (signed zeros,
+// subnormals, infinities, extremes, random bit patterns; NaN is refused) and
+// times from before 1970 to far ahead.
+AppendRecordsRequest ExtremeEquity(const std::string& run_id, int64_t count) {
+  AppendRecordsRequest request;
+  request.set_run_id(run_id);
+  std::mt19937_64 random(count);
+  const std::vector<double> special = {
+      0.0,
+      -0.0,
+      std::numeric_limits<double>::denorm_min(),
+      -std::numeric_limits<double>::min(),
+      std::numeric_limits<double>::max(),
+      std::numeric_limits<double>::lowest(),
+      std::numeric_limits<double>::infinity(),
+      -std::numeric_limits<double>::infinity(),
+      0.1,
+      100000.25};
+  auto value = [&](int64_t i) {
+    if (i % 7 == 0) return special[(i / 7) % special.size()];
+    double random_value;
+    do {
+      random_value = absl::bit_cast<double>(random());
+    } while (std::isnan(random_value));
+    return random_value;
+  };
+  request.mutable_equity()->Reserve(count);
+  for (int64_t i = 0; i < count; ++i) {
+    backtest::v1::EquityPoint* point = request.add_equity();
+    point->set_time(i % 3 == 0 ? static_cast<int64_t>(random())
+                               : -86400 + 60 * i);
+    point->set_cash(value(i));
+    point->set_equity(value(i + 3));
+  }
+  return request;
+}
+
+// Equal bit for bit: -0.0 differs from 0.0 here, unlike with ==.
+void ExpectIdenticalEquity(
+    const std::vector<backtest::v1::EquityPoint>& actual,
+    const google::protobuf::RepeatedPtrField<backtest::v1::EquityPoint>&
+        expected) {
+  ASSERT_EQ(actual.size(), expected.size());
+  int64_t different = 0;
+  for (int i = 0; i < expected.size(); ++i) {
+    const bool same = actual[i].time() == expected[i].time() &&
+                      absl::bit_cast<uint64_t>(actual[i].cash()) ==
+                          absl::bit_cast<uint64_t>(expected[i].cash()) &&
+                      absl::bit_cast<uint64_t>(actual[i].equity()) ==
+                          absl::bit_cast<uint64_t>(expected[i].equity());
+    if (!same && different++ == 0) {
+      ADD_FAILURE() << "first different point " << i << ":\n"
+                    << actual[i].DebugString() << "expected:\n"
+                    << expected[i].DebugString();
+    }
+  }
+  EXPECT_EQ(different, 0);
+}
+
+// The chunk rows of `run_id` as "seq:count:first_time:last_time", read with
+// SQLite directly since they are the file's public layout.
+std::vector<std::string> ChunkRows(const std::string& path,
+                                   const std::string& run_id) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
+            SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db,
+                               "SELECT seq, count, first_time, last_time, "
+                               "length(points) FROM equity_chunks "
+                               "WHERE run_id = ?1 ORDER BY seq",
+                               -1, &stmt, nullptr),
+            SQLITE_OK);
+  sqlite3_bind_text(stmt, 1, run_id.c_str(), -1, SQLITE_TRANSIENT);
+  std::vector<std::string> rows;
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    const int64_t count = sqlite3_column_int64(stmt, 1);
+    EXPECT_EQ(sqlite3_column_int64(stmt, 4), 24 * count);
+    rows.push_back(absl::StrCat(sqlite3_column_int64(stmt, 0), ":", count, ":",
+                                sqlite3_column_int64(stmt, 2), ":",
+                                sqlite3_column_int64(stmt, 3)));
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return rows;
+}
+
+TEST(RunStoreTest, AMillionPointBatchIsOneChunkAndRoundTripsBitForBit) {
+  const std::string path = FreshPath("million");
+  const AppendRecordsRequest big = ExtremeEquity("run-1", 1000000);
+  const AppendRecordsRequest small = ExtremeEquity("run-1", 5);
+  {
+    std::unique_ptr<RunStore> store = OpenOrDie(path);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->BeginRun(Begin("run-1")).ok());
+    ASSERT_TRUE(store->AppendRecords(big).ok());
+    ASSERT_TRUE(store->AppendRecords(small).ok());
+  }
+  EXPECT_EQ(
+      ChunkRows(path, "run-1"),
+      (std::vector<std::string>{absl::StrCat("0:1000000:", big.equity(0).time(),
+                                             ":", big.equity(999999).time()),
+                                absl::StrCat("1:5:", small.equity(0).time(),
+                                             ":", small.equity(4).time())}));
+  std::unique_ptr<RunStore> store = OpenOrDie(path, OpenMode::kReadOnly);
+  ASSERT_NE(store, nullptr);
+  absl::StatusOr<RunRecords> records = store->ReadRecords("run-1");
+  ASSERT_TRUE(records.ok()) << records.status();
+  AppendRecordsRequest both = big;
+  both.MergeFrom(small);
+  ExpectIdenticalEquity(records->equity, both.equity());
+}
+
+TEST(RunStoreTest, ABatchOverTheChunkLimitTakesSeveralChunks) {
+  const std::string path = FreshPath("split");
+  const AppendRecordsRequest batch =
+      ExtremeEquity("run-1", RunStore::kMaxPointsPerChunk + 1);
+  std::unique_ptr<RunStore> store = OpenOrDie(path);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->BeginRun(Begin("run-1")).ok());
+  ASSERT_TRUE(store->AppendRecords(batch).ok());
+  const int last = batch.equity_size() - 1;
+  EXPECT_EQ(
+      ChunkRows(path, "run-1"),
+      (std::vector<std::string>{absl::StrCat("0:", RunStore::kMaxPointsPerChunk,
+                                             ":", batch.equity(0).time(), ":",
+                                             batch.equity(last - 1).time()),
+                                absl::StrCat("1:1:", batch.equity(last).time(),
+                                             ":", batch.equity(last).time())}));
+  absl::StatusOr<RunRecords> records = store->ReadRecords("run-1");
+  ASSERT_TRUE(records.ok()) << records.status();
+  ExpectIdenticalEquity(records->equity, batch.equity());
+}
+
+TEST(RunStoreTest, AChunkOfTheWrongSizeIsReportedCorrupt) {
+  const std::string path = FreshPath("corrupt_chunk");
+  {
+    std::unique_ptr<RunStore> store = OpenOrDie(path);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->BeginRun(Begin("run-1")).ok());
+    ASSERT_TRUE(store->AppendRecords(Batch("run-1", 1420070400)).ok());
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE equity_chunks SET count = count + 1",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  std::unique_ptr<RunStore> store = OpenOrDie(path);
+  ASSERT_NE(store, nullptr);
+  const absl::Status status = store->ReadRecords("run-1").status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(Reason(status), "DATABASE_CORRUPT") << status;
+  EXPECT_NE(
+      status.message().find("equity chunk 0 of run run-1 in " + store->path()),
+      std::string::npos)
+      << status;
+}
+
 TEST(RunStoreTest, BeginningAnExistingRunChangesNothing) {
   std::unique_ptr<RunStore> store = OpenOrDie(FreshPath("exists"));
   ASSERT_NE(store, nullptr);
@@ -271,19 +434,28 @@ TEST(RunStoreTest, AFailedBatchLeavesNothingHalfWritten) {
   ASSERT_NE(store, nullptr);
   ASSERT_TRUE(store->BeginRun(Begin("run-1")).ok());
   ASSERT_TRUE(store->AppendRecords(Batch("run-1", 1420070400)).ok());
-  // SQLite stores NaN as NULL, which the NOT NULL column refuses: the third
-  // equity row fails after two rows of the batch were inserted.
-  AppendRecordsRequest bad = Batch("run-1", 1420329600);
-  bad.mutable_equity(2)->set_equity(std::numeric_limits<double>::quiet_NaN());
-  const absl::Status status = store->AppendRecords(bad);
-  EXPECT_EQ(Reason(status), "STORAGE_FAILED") << status;
-  EXPECT_NE(status.message().find(store->path()), std::string::npos);
-  absl::StatusOr<RunRecords> records = store->ReadRecords("run-1");
-  ASSERT_TRUE(records.ok());
-  EXPECT_EQ(records->equity.size(), 3);
-  EXPECT_EQ(records->fills.size(), 1);
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  // A NaN equity is refused before anything is written. SQLite stores NaN as
+  // NULL, which the NOT NULL column refuses: a NaN fill quantity fails after
+  // the batch's equity chunk was inserted.
+  AppendRecordsRequest nan_equity = Batch("run-1", 1420329600);
+  nan_equity.mutable_equity(2)->set_equity(kNaN);
+  AppendRecordsRequest nan_fill = Batch("run-1", 1420329600);
+  nan_fill.mutable_fills(0)->set_quantity(kNaN);
+  for (const AppendRecordsRequest& bad : {nan_equity, nan_fill}) {
+    const absl::Status status = store->AppendRecords(bad);
+    EXPECT_EQ(Reason(status), "STORAGE_FAILED") << status;
+    EXPECT_NE(status.message().find(store->path()), std::string::npos);
+    absl::StatusOr<RunRecords> records = store->ReadRecords("run-1");
+    ASSERT_TRUE(records.ok());
+    EXPECT_EQ(records->equity.size(), 3);
+    EXPECT_EQ(records->fills.size(), 1);
+  }
   // And the store still works.
   EXPECT_TRUE(store->AppendRecords(Batch("run-1", 1420329600)).ok());
+  absl::StatusOr<RunRecords> records = store->ReadRecords("run-1");
+  ASSERT_TRUE(records.ok());
+  EXPECT_EQ(records->equity.size(), 6);
 }
 
 // Tests run as root, which ignores file permissions, so a read-only file
@@ -345,6 +517,59 @@ TEST(RunStoreTest, NewerSchemaIsRefused) {
   const absl::StatusOr<std::unique_ptr<RunStore>> store = RunStore::Open(path);
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(Reason(store.status()), "DATABASE_TOO_NEW");
+}
+
+// Version 1 (one row per equity point) was never released: such a file is
+// refused, in either mode, and left exactly as it was.
+TEST(RunStoreTest, VersionOneDatabaseIsRefused) {
+  const std::string path = FreshPath("version_one");
+  std::filesystem::create_directories(
+      std::filesystem::path(path).parent_path());
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "CREATE TABLE equity (run_id TEXT NOT NULL, seq "
+                         "INTEGER NOT NULL, time INTEGER NOT NULL, cash REAL "
+                         "NOT NULL, equity REAL NOT NULL, PRIMARY KEY "
+                         "(run_id, seq)) WITHOUT ROWID; "
+                         "PRAGMA user_version = 1",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  const std::string absolute = std::filesystem::absolute(path).string();
+  for (OpenMode mode : {OpenMode::kReadWrite, OpenMode::kReadOnly}) {
+    const absl::StatusOr<std::unique_ptr<RunStore>> store =
+        RunStore::Open(path, mode);
+    ASSERT_FALSE(store.ok());
+    EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_EQ(Reason(store.status()), "DATABASE_TOO_OLD") << store.status();
+    EXPECT_NE(store.status().message().find(absolute + " has schema version 1"),
+              std::string::npos)
+        << store.status();
+    EXPECT_NE(ToStageError(store.status(), "")
+                  .hint()
+                  .find("delete it or point --db elsewhere"),
+              std::string::npos)
+        << store.status();
+  }
+  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
+            SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db,
+                               "SELECT (SELECT user_version FROM "
+                               "pragma_user_version), (SELECT journal_mode "
+                               "FROM pragma_journal_mode), (SELECT count(*) "
+                               "FROM sqlite_master)",
+                               -1, &stmt, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(stmt, 0), 1);
+  EXPECT_EQ(
+      std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 1))),
+      "delete");
+  EXPECT_EQ(sqlite3_column_int(stmt, 2), 1);  // the equity table alone
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
 }
 
 TEST(RunStoreTest, ListsNewestFirstWithFilters) {

@@ -10,20 +10,22 @@
 #include "absl/strings/str_join.h"
 #include "common/stage_error.h"
 #include "common/time.h"
+#include "google/protobuf/repeated_field.h"
 #include "services/strategy/builtin_strategies.h"
 
 namespace seed::strategy {
 namespace {
 
 using ::backtest::v1::Intent;
+using ::google::protobuf::RepeatedPtrField;
 
 constexpr absl::string_view kStage = "strategy";
 
 }  // namespace
 
-// Checks every symbol index that comes in, so strategies can index their
-// per-symbol state without checking, and every intent that goes out. Not
-// thread-safe: the engine serializes calls.
+// Checks every symbol index it hands the strategy, so strategies can index
+// their per-symbol state without checking, and every intent that goes out.
+// Not thread-safe: the engine serializes calls.
 class StrategyEngine::StrategyRun {
  public:
   StrategyRun(std::string run_id, std::vector<std::string> symbols,
@@ -38,32 +40,44 @@ class StrategyEngine::StrategyRun {
         kStage, {.run_id = run_id_});
   }
 
-  absl::Status Step(const backtest::v1::StrategyStepRequest& request,
-                    backtest::v1::StrategyStepResponse* response) {
-    const backtest::v1::TimeStep& step = request.step();
-    const std::string bar_time = FormatTime(step.time());
-    absl::Status status = CheckSymbols(request, bar_time);
+  absl::Status Steps(const backtest::v1::StrategyStepsRequest& request,
+                     backtest::v1::StrategyStepsResponse* response) {
+    // Cleared so a caller may reuse one response (and its allocations).
+    response->Clear();
+    absl::Status status = CheckRequest(request);
     if (!status.ok()) return status;
-    for (const backtest::v1::Fill& fill : request.fills()) {
-      status = strategy_->OnFill(fill);
-      if (!status.ok()) return InHook(status, fill.symbol(), fill.time());
-    }
-    for (const backtest::v1::Rejection& rejection : request.rejections()) {
-      status = strategy_->OnRejection(rejection);
+    int next_fill = 0;
+    int next_rejection = 0;
+    IntentSink sink(response->mutable_intents());
+    for (int i = 0; i < request.steps_size(); ++i) {
+      const backtest::v1::TimeStep& step = request.steps(i);
+      const backtest::v1::PortfolioView& view = request.views(i);
+      // Only the steps that reach on_bar are checked: the rest are the
+      // caller's to resend.
+      status = CheckSymbols(step, view);
+      if (!status.ok()) return status;
+      status =
+          Deliver(request.fills(), step.time(), &Strategy::OnFill, next_fill);
+      if (!status.ok()) return status;
+      status = Deliver(request.rejections(), step.time(),
+                       &Strategy::OnRejection, next_rejection);
+      if (!status.ok()) return status;
+      status = strategy_->OnBar(step, view, sink);
       if (!status.ok()) {
-        return InHook(status, rejection.symbol(), rejection.time());
+        return WithContext(
+            status, kStage,
+            {.run_id = run_id_, .bar_time = FormatTime(step.time())});
+      }
+      if (response->intents_size() > 0) {
+        response->set_steps_used(i + 1);
+        for (const Intent& intent : response->intents()) {
+          status = CheckIntent(intent, step.time());
+          if (!status.ok()) return status;
+        }
+        return absl::OkStatus();
       }
     }
-    IntentSink sink(response->mutable_intents());
-    status = strategy_->OnBar(step, request.portfolio(), sink);
-    if (!status.ok()) {
-      return WithContext(status, kStage,
-                         {.run_id = run_id_, .bar_time = bar_time});
-    }
-    for (const Intent& intent : response->intents()) {
-      status = CheckIntent(intent, bar_time);
-      if (!status.ok()) return status;
-    }
+    response->set_steps_used(request.steps_size());
     return absl::OkStatus();
   }
 
@@ -72,49 +86,103 @@ class StrategyEngine::StrategyRun {
   }
 
  private:
+  template <typename Event>
+  using Hook = absl::Status (Strategy::*)(const Event&);
+
   bool Known(int32_t symbol) const {
     return symbol >= 0 && symbol < static_cast<int64_t>(symbols_.size());
   }
 
-  absl::Status InHook(const absl::Status& status, int32_t symbol,
-                      int64_t time) const {
-    return WithContext(status, kStage,
-                       {.run_id = run_id_,
-                        .symbol = symbols_[symbol],
-                        .bar_time = FormatTime(time)});
+  // Calls `hook` for events[next..] dated at or before `until`, advancing
+  // `next` past them. CheckRequest made the times non-decreasing, so the
+  // first later event ends the walk.
+  template <typename Event>
+  absl::Status Deliver(const RepeatedPtrField<Event>& events, int64_t until,
+                       Hook<Event> hook, int& next) {
+    for (; next < events.size() && events[next].time() <= until; ++next) {
+      const Event& event = events[next];
+      const absl::Status status = (strategy_.get()->*hook)(event);
+      if (!status.ok()) {
+        return WithContext(status, kStage,
+                           {.run_id = run_id_,
+                            .symbol = symbols_[event.symbol()],
+                            .bar_time = FormatTime(event.time())});
+      }
+    }
+    return absl::OkStatus();
   }
 
   absl::Status UnknownSymbol(absl::string_view what, int32_t symbol,
-                             const std::string& bar_time) const {
+                             int64_t time) const {
     return StageFailure(
         absl::StatusCode::kInvalidArgument, kStage, "UNKNOWN_SYMBOL_INDEX",
         absl::StrCat(what, " names symbol index ", symbol, " but run ", run_id_,
                      " has ", symbols_.size(), " symbols (",
                      absl::StrJoin(symbols_, ", "),
                      "); the caller must index the symbols given to StartRun"),
-        {.run_id = run_id_, .bar_time = bar_time});
+        {.run_id = run_id_, .bar_time = FormatTime(time)});
   }
 
-  absl::Status CheckSymbols(const backtest::v1::StrategyStepRequest& request,
-                            const std::string& bar_time) const {
-    for (const auto& fill : request.fills()) {
-      if (!Known(fill.symbol())) {
-        return UnknownSymbol("a fill", fill.symbol(), bar_time);
+  // One view per step, and fills and rejections each in time order with
+  // known symbols, checked before any hook runs.
+  absl::Status CheckRequest(
+      const backtest::v1::StrategyStepsRequest& request) const {
+    if (request.steps_size() == 0) {
+      return StageFailure(absl::StatusCode::kInvalidArgument, kStage,
+                          "NO_STEPS",
+                          absl::StrCat("OnSteps for run ", run_id_,
+                                       " has no steps; send at least one step"),
+                          {.run_id = run_id_});
+    }
+    if (request.views_size() != request.steps_size()) {
+      return StageFailure(
+          absl::StatusCode::kInvalidArgument, kStage, "VIEW_COUNT_MISMATCH",
+          absl::StrCat("OnSteps for run ", run_id_, " has ",
+                       request.steps_size(), " steps but ",
+                       request.views_size(),
+                       " portfolio views; send one view per step, as the "
+                       "portfolio's ApplySteps returns them"),
+          {.run_id = run_id_, .bar_time = FormatTime(request.steps(0).time())});
+    }
+    absl::Status status = CheckEvents(request.fills(), "fill");
+    if (!status.ok()) return status;
+    return CheckEvents(request.rejections(), "rejection");
+  }
+
+  template <typename Event>
+  absl::Status CheckEvents(const RepeatedPtrField<Event>& events,
+                           absl::string_view what) const {
+    for (int i = 0; i < events.size(); ++i) {
+      const Event& event = events[i];
+      if (!Known(event.symbol())) {
+        return UnknownSymbol(absl::StrCat("a ", what), event.symbol(),
+                             event.time());
+      }
+      if (i > 0 && event.time() < events[i - 1].time()) {
+        return StageFailure(
+            absl::StatusCode::kInvalidArgument, kStage, "EVENTS_OUT_OF_ORDER",
+            absl::StrCat(what, " ", i, " of run ", run_id_, " is dated ",
+                         FormatTime(event.time()), ", before ", what, " ",
+                         i - 1, " (", FormatTime(events[i - 1].time()),
+                         "); list fills and rejections in time order"),
+            {.run_id = run_id_,
+             .symbol = symbols_[event.symbol()],
+             .bar_time = FormatTime(event.time())});
       }
     }
-    for (const auto& rejection : request.rejections()) {
-      if (!Known(rejection.symbol())) {
-        return UnknownSymbol("a rejection", rejection.symbol(), bar_time);
-      }
-    }
-    for (const auto& bar : request.step().bars()) {
+    return absl::OkStatus();
+  }
+
+  absl::Status CheckSymbols(const backtest::v1::TimeStep& step,
+                            const backtest::v1::PortfolioView& view) const {
+    for (const auto& bar : step.bars()) {
       if (!Known(bar.symbol())) {
-        return UnknownSymbol("a bar", bar.symbol(), bar_time);
+        return UnknownSymbol("a bar", bar.symbol(), step.time());
       }
     }
-    for (const auto& position : request.portfolio().positions()) {
+    for (const auto& position : view.positions()) {
       if (!Known(position.symbol())) {
-        return UnknownSymbol("a position", position.symbol(), bar_time);
+        return UnknownSymbol("a position", position.symbol(), step.time());
       }
     }
     return absl::OkStatus();
@@ -122,8 +190,7 @@ class StrategyEngine::StrategyRun {
 
   // The portfolio trusts intents to be well formed; a strategy (possibly a
   // plug-in in another language) that breaks the contract fails here, named.
-  absl::Status CheckIntent(const Intent& intent,
-                           const std::string& bar_time) const {
+  absl::Status CheckIntent(const Intent& intent, int64_t time) const {
     std::string problem;
     if (!Known(intent.symbol())) {
       problem =
@@ -145,7 +212,7 @@ class StrategyEngine::StrategyRun {
                      "; fix the strategy"),
         {.run_id = run_id_,
          .symbol = Known(intent.symbol()) ? symbols_[intent.symbol()] : "",
-         .bar_time = bar_time});
+         .bar_time = FormatTime(time)});
   }
 
   std::string run_id_;
@@ -204,11 +271,11 @@ absl::Status StrategyEngine::StartRun(
   return runs_.Add(request.run_id(), std::move(run));
 }
 
-absl::Status StrategyEngine::OnStep(
-    const backtest::v1::StrategyStepRequest& request,
-    backtest::v1::StrategyStepResponse* response) {
+absl::Status StrategyEngine::OnSteps(
+    const backtest::v1::StrategyStepsRequest& request,
+    backtest::v1::StrategyStepsResponse* response) {
   return runs_.With(request.run_id(), [&](StrategyRun& run) {
-    return run.Step(request, response);
+    return run.Steps(request, response);
   });
 }
 

@@ -1,6 +1,8 @@
 #include "services/strategy/strategy_engine.h"
 
+#include <algorithm>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -8,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/stage_error.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/repeated_field.h"
 #include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
 
@@ -19,6 +22,10 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 constexpr int64_t kJan2 = 946771200;  // 2000-01-02
+constexpr int64_t kDay = 86400;
+
+// The time of step `index`: one step a day from kJan2.
+int64_t TimeOf(int64_t index) { return kJan2 + index * kDay; }
 
 std::string RunIdOf(const absl::Status& status) {
   google::rpc::ErrorInfo info;
@@ -52,16 +59,28 @@ backtest::v1::StrategyStartRequest SmaCrossRun(const std::string& run_id) {
   return request;
 }
 
-backtest::v1::StrategyStepRequest Step(const std::string& run_id, int64_t index,
-                                       double close) {
-  backtest::v1::StrategyStepRequest request;
+// Steps first_index, first_index + 1, ... one day apart from kJan2, one close
+// of symbol 0 each, with an empty portfolio view each.
+backtest::v1::StrategyStepsRequest Steps(const std::string& run_id,
+                                         int64_t first_index,
+                                         const std::vector<double>& closes) {
+  backtest::v1::StrategyStepsRequest request;
   request.set_run_id(run_id);
-  request.mutable_step()->set_index(index);
-  request.mutable_step()->set_time(kJan2 + index * 86400);
-  auto* bar = request.mutable_step()->add_bars();
-  bar->set_symbol(0);
-  bar->set_close(close);
+  for (size_t i = 0; i < closes.size(); ++i) {
+    auto* step = request.add_steps();
+    step->set_index(first_index + i);
+    step->set_time(TimeOf(first_index + i));
+    auto* bar = step->add_bars();
+    bar->set_symbol(0);
+    bar->set_close(closes[i]);
+    request.add_views();
+  }
   return request;
+}
+
+backtest::v1::StrategyStepsRequest Step(const std::string& run_id,
+                                        int64_t index, double close) {
+  return Steps(run_id, index, {close});
 }
 
 TEST(StrategyEngineTest, ListsSmaCrossWithItsSchema) {
@@ -165,15 +184,16 @@ TEST(StrategyEngineTest, StartRunReportsEveryParamProblem) {
 
 // Closes 10, 9, 8, 9, 11 with fast 2, slow 3: fast - slow is -1/2, -1/6 at
 // steps 2 and 3, then +2/3 at step 4: the only cross, a BUY.
-TEST(StrategyEngineTest, OnStepReturnsTheStrategysIntents) {
+TEST(StrategyEngineTest, OnStepsOneStepAtATimeReturnsTheStrategysIntents) {
   StrategyEngine engine;
   ASSERT_TRUE(StartRun(engine, SmaCrossRun("run-1")).ok());
   const std::vector<double> closes = {10, 9, 8, 9, 11};
   for (size_t i = 0; i < closes.size(); ++i) {
-    backtest::v1::StrategyStepResponse response;
+    backtest::v1::StrategyStepsResponse response;
     const absl::Status status =
-        engine.OnStep(Step("run-1", i, closes[i]), &response);
+        engine.OnSteps(Step("run-1", i, closes[i]), &response);
     ASSERT_TRUE(status.ok()) << status;
+    EXPECT_EQ(response.steps_used(), 1);
     if (i < 4) {
       EXPECT_EQ(response.intents_size(), 0) << "step " << i;
       continue;
@@ -186,10 +206,91 @@ TEST(StrategyEngineTest, OnStepReturnsTheStrategysIntents) {
   EXPECT_TRUE(End(engine, "run-1").ok());
 }
 
+// The same closes in one run of steps: it stops at the BUY of step 4 and
+// leaves step 5 to the next call, which starts there.
+TEST(StrategyEngineTest, OnStepsStopsAfterTheFirstStepWithIntents) {
+  StrategyEngine engine;
+  ASSERT_TRUE(StartRun(engine, SmaCrossRun("run-1")).ok());
+  backtest::v1::StrategyStepsResponse response;
+  ASSERT_TRUE(
+      engine.OnSteps(Steps("run-1", 0, {10, 9, 8, 9, 11, 12}), &response).ok());
+  EXPECT_EQ(response.steps_used(), 5);
+  ASSERT_EQ(response.intents_size(), 1);
+  EXPECT_EQ(response.intents(0).action(), Intent::BUY);
+
+  // Fast 11.5 > slow 32/3 still: no new cross, every step used.
+  ASSERT_TRUE(engine.OnSteps(Steps("run-1", 5, {12}), &response).ok());
+  EXPECT_EQ(response.steps_used(), 1);
+  EXPECT_EQ(response.intents_size(), 0);
+}
+
+// Drives sma_cross (fast 2, slow 3) over `closes` in calls of up to `chunk`
+// steps, as the coordinator does: an intent made at step t fills at the open
+// of step t + 1, the first step of the next call, and every view from then on
+// shows the position. Returns "BUY@4"-style events.
+std::vector<std::string> DriveSmaCross(const std::vector<double>& closes,
+                                       size_t chunk) {
+  StrategyEngine engine;
+  EXPECT_TRUE(StartRun(engine, SmaCrossRun("run-1")).ok());
+  std::vector<std::string> events;
+  double held = 0;
+  google::protobuf::RepeatedPtrField<backtest::v1::Fill> untold;
+  size_t next = 0;
+  while (next < closes.size()) {
+    const size_t end = std::min(closes.size(), next + chunk);
+    backtest::v1::StrategyStepsRequest request =
+        Steps("run-1", next,
+              std::vector<double>(closes.begin() + next, closes.begin() + end));
+    request.mutable_fills()->Swap(&untold);
+    if (held != 0) {
+      for (auto& view : *request.mutable_views()) {
+        auto* position = view.add_positions();
+        position->set_symbol(0);
+        position->set_quantity(held);
+      }
+    }
+    backtest::v1::StrategyStepsResponse response;
+    const absl::Status status = engine.OnSteps(request, &response);
+    EXPECT_TRUE(status.ok()) << status;
+    if (!status.ok() || response.steps_used() < 1 ||
+        response.steps_used() > static_cast<int>(end - next)) {
+      ADD_FAILURE() << "steps_used " << response.steps_used() << " of "
+                    << end - next;
+      break;
+    }
+    next += response.steps_used();
+    for (const Intent& intent : response.intents()) {
+      events.push_back(
+          absl::StrCat(Intent::Action_Name(intent.action()), "@", next - 1));
+      const bool buy = intent.action() == Intent::BUY;
+      held = buy ? 100 : 0;
+      auto* fill = untold.Add();
+      fill->set_symbol(0);
+      fill->set_side(buy ? backtest::v1::BUY : backtest::v1::SELL);
+      fill->set_time(TimeOf(next));
+    }
+  }
+  EXPECT_TRUE(End(engine, "run-1").ok());
+  return events;
+}
+
+// The hand-checked series of sma_cross_test.cc (BuysOnCrossAboveAndClosesOn
+// CrossBelow): any chunking gives the events of one step at a time.
+TEST(StrategyEngineTest, RunsOfStepsMatchOneStepAtATime) {
+  const std::vector<double> closes = {10, 9, 8, 9, 11, 12, 10,
+                                      9,  8, 8, 9, 6,  6,  9};
+  const std::vector<std::string> one_at_a_time = DriveSmaCross(closes, 1);
+  EXPECT_THAT(one_at_a_time,
+              ElementsAre("BUY@4", "CLOSE@7", "BUY@10", "CLOSE@11", "BUY@13"));
+  for (size_t chunk : {2, 3, 7, 100}) {
+    EXPECT_EQ(DriveSmaCross(closes, chunk), one_at_a_time) << chunk;
+  }
+}
+
 TEST(StrategyEngineTest, UnknownRun) {
   StrategyEngine engine;
-  backtest::v1::StrategyStepResponse response;
-  absl::Status status = engine.OnStep(Step("nope", 0, 10), &response);
+  backtest::v1::StrategyStepsResponse response;
+  absl::Status status = engine.OnSteps(Step("nope", 0, 10), &response);
   EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(ToStageError(status, "").stage(), "strategy");
   EXPECT_EQ(ToStageError(status, "").reason(), "UNKNOWN_RUN");
@@ -202,8 +303,8 @@ TEST(StrategyEngineTest, EndRunForgetsTheRun) {
   StrategyEngine engine;
   ASSERT_TRUE(StartRun(engine, SmaCrossRun("run-1")).ok());
   ASSERT_TRUE(End(engine, "run-1").ok());
-  backtest::v1::StrategyStepResponse response;
-  EXPECT_EQ(engine.OnStep(Step("run-1", 0, 10), &response).code(),
+  backtest::v1::StrategyStepsResponse response;
+  EXPECT_EQ(engine.OnSteps(Step("run-1", 0, 10), &response).code(),
             absl::StatusCode::kNotFound);
   EXPECT_EQ(End(engine, "run-1").code(), absl::StatusCode::kNotFound);
   // The id is free again.
@@ -226,10 +327,10 @@ TEST(StrategyEngineTest, StartRunRejectsADuplicateRunAndMissingFields) {
 TEST(StrategyEngineTest, SymbolIndexOutsideTheRunFails) {
   StrategyEngine engine;
   ASSERT_TRUE(StartRun(engine, SmaCrossRun("run-1")).ok());
-  backtest::v1::StrategyStepRequest request = Step("run-1", 0, 10);
-  request.mutable_step()->mutable_bars(0)->set_symbol(3);
-  backtest::v1::StrategyStepResponse response;
-  const absl::Status status = engine.OnStep(request, &response);
+  backtest::v1::StrategyStepsRequest request = Step("run-1", 0, 10);
+  request.mutable_steps(0)->mutable_bars(0)->set_symbol(3);
+  backtest::v1::StrategyStepsResponse response;
+  const absl::Status status = engine.OnSteps(request, &response);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   const backtest::v1::StageError error = ToStageError(status, "");
   EXPECT_EQ(error.reason(), "UNKNOWN_SYMBOL_INDEX");
@@ -238,7 +339,9 @@ TEST(StrategyEngineTest, SymbolIndexOutsideTheRunFails) {
 }
 
 // Records every hook call into a log the test owns, and misbehaves on
-// request: fail_in names the hook that returns an error.
+// request: fail_in names the hook that returns an error. OnBar logs the
+// view's cash; from step quiet_until on it emits one intent (and is the bar
+// hook that fail_in "bar" fails).
 class Recorder final : public Strategy {
  public:
   explicit Recorder(std::vector<std::string>* log) : log_(log) {}
@@ -246,6 +349,7 @@ class Recorder final : public Strategy {
   absl::Status OnStart(const StartContext& context) override {
     fail_in_ = context.params.Text("fail_in");
     bad_intent_ = context.params.Flag("bad_intent");
+    quiet_until_ = context.params.Int("quiet_until");
     return Hook("start");
   }
   absl::Status OnFill(const backtest::v1::Fill& fill) override {
@@ -257,13 +361,16 @@ class Recorder final : public Strategy {
   absl::Status OnBar(const backtest::v1::TimeStep& step,
                      const backtest::v1::PortfolioView& portfolio,
                      IntentSink& out) override {
-    Intent intent;
-    intent.set_symbol(0);
-    intent.set_action(Intent::BUY);
-    intent.set_type(bad_intent_ ? backtest::v1::ORDER_TYPE_UNSPECIFIED
-                                : backtest::v1::MARKET);
-    out.Emit(intent);
-    return Hook(absl::StrCat("bar ", step.index()), "bar");
+    if (step.index() >= quiet_until_) {
+      Intent intent;
+      intent.set_symbol(0);
+      intent.set_action(Intent::BUY);
+      intent.set_type(bad_intent_ ? backtest::v1::ORDER_TYPE_UNSPECIFIED
+                                  : backtest::v1::MARKET);
+      out.Emit(intent);
+    }
+    return Hook(absl::StrCat("bar ", step.index(), " cash ", portfolio.cash()),
+                step.index() >= quiet_until_ ? "bar" : "quiet bar");
   }
   absl::Status OnEnd() override { return Hook("end"); }
 
@@ -278,6 +385,7 @@ class Recorder final : public Strategy {
   std::vector<std::string>* log_;
   std::string fail_in_;
   bool bad_intent_ = false;
+  int64_t quiet_until_ = 0;
 };
 
 class RecorderEngineTest : public ::testing::Test {
@@ -290,38 +398,70 @@ class RecorderEngineTest : public ::testing::Test {
     *definition.info.add_params() = StringParam(
         "fail_in", "none", {"none", "start", "fill", "bar", "end"}, "");
     *definition.info.add_params() = BoolParam("bad_intent", false, "");
+    *definition.info.add_params() =
+        IntParam("quiet_until", 0, std::nullopt, std::nullopt, "");
     definition.create = [log] { return std::make_unique<Recorder>(log); };
     StrategyRegistry registry;
     EXPECT_TRUE(registry.Register(std::move(definition)).ok());
     return registry;
   }
 
-  absl::Status Start(const std::string& fail_in, bool bad_intent = false) {
+  absl::Status Start(const std::string& fail_in, bool bad_intent = false,
+                     int64_t quiet_until = 0) {
     backtest::v1::StrategyStartRequest request;
     request.set_run_id("run-7");
     request.mutable_strategy()->set_name("recorder");
     auto& params = *request.mutable_strategy()->mutable_params();
     params["fail_in"].set_text(fail_in);
     params["bad_intent"].set_flag(bad_intent);
+    params["quiet_until"].set_number(quiet_until);
     request.add_symbols("AAA");
     request.add_symbols("BBB");
     return StartRun(engine_, request);
   }
 
-  // Step 3 with two fills (orders 1, 2) and a rejection (order 5) of BBB.
-  absl::Status StepWithFills(backtest::v1::StrategyStepResponse* response) {
-    backtest::v1::StrategyStepRequest request = Step("run-7", 3, 10);
-    for (int order : {1, 2}) {
-      auto* fill = request.add_fills();
-      fill->set_order_id(order);
-      fill->set_symbol(1);
-      fill->set_time(kJan2);
-    }
+  static void AddFill(backtest::v1::StrategyStepsRequest& request, int order,
+                      int64_t time) {
+    auto* fill = request.add_fills();
+    fill->set_order_id(order);
+    fill->set_symbol(1);
+    fill->set_time(time);
+  }
+
+  static void AddRejection(backtest::v1::StrategyStepsRequest& request,
+                           int order, int64_t time) {
     auto* rejection = request.add_rejections();
-    rejection->set_order_id(5);
+    rejection->set_order_id(order);
     rejection->set_symbol(1);
-    rejection->set_time(kJan2);
-    return engine_.OnStep(request, response);
+    rejection->set_time(time);
+  }
+
+  // Step 3 with two fills (orders 1, 2) and a rejection (order 5) of BBB.
+  absl::Status StepWithFills(backtest::v1::StrategyStepsResponse* response) {
+    backtest::v1::StrategyStepsRequest request = Step("run-7", 3, 10);
+    AddFill(request, 1, kJan2);
+    AddFill(request, 2, kJan2);
+    AddRejection(request, 5, kJan2);
+    return engine_.OnSteps(request, response);
+  }
+
+  // Steps 3 to 6, view cash 1000 + index: a rejection made at sizing before
+  // step 3 (order 5); fills at step 3 (order 1), between steps 3 and 4 (order
+  // 2), at step 5 (order 3) and at step 6 (order 4); a rejection at step 5
+  // (order 6).
+  static backtest::v1::StrategyStepsRequest FourSteps() {
+    backtest::v1::StrategyStepsRequest request =
+        Steps("run-7", 3, {10, 11, 12, 13});
+    for (int i = 0; i < request.views_size(); ++i) {
+      request.mutable_views(i)->set_cash(1000 + request.steps(i).index());
+    }
+    AddFill(request, 1, TimeOf(3));
+    AddFill(request, 2, TimeOf(3) + kDay / 2);
+    AddFill(request, 3, TimeOf(5));
+    AddFill(request, 4, TimeOf(6));
+    AddRejection(request, 5, TimeOf(2));
+    AddRejection(request, 6, TimeOf(5));
+    return request;
   }
 
   std::vector<std::string> log_;
@@ -330,17 +470,176 @@ class RecorderEngineTest : public ::testing::Test {
 
 TEST_F(RecorderEngineTest, HooksRunInOrder) {
   ASSERT_TRUE(Start("none").ok());
-  backtest::v1::StrategyStepResponse response;
+  backtest::v1::StrategyStepsResponse response;
   ASSERT_TRUE(StepWithFills(&response).ok());
+  EXPECT_EQ(response.steps_used(), 1);
   EXPECT_EQ(response.intents_size(), 1);
   ASSERT_TRUE(End(engine_, "run-7").ok());
   EXPECT_THAT(log_, ElementsAre("start", "fill 1", "fill 2", "rejection 5",
-                                "bar 3", "end"));
+                                "bar 3 cash 0", "end"));
+}
+
+// Each fill and rejection reaches the strategy before the bar of the first
+// step at or after its time, fills before rejections; each step gets its own
+// view. The intents of step 5 end the call: fill 4 (step 6) is not delivered.
+TEST_F(RecorderEngineTest, RunOfStepsDeliversEventsBeforeTheirStepsBar) {
+  ASSERT_TRUE(Start("none", false, /*quiet_until=*/5).ok());
+  backtest::v1::StrategyStepsResponse response;
+  ASSERT_TRUE(engine_.OnSteps(FourSteps(), &response).ok());
+  EXPECT_EQ(response.steps_used(), 3);
+  EXPECT_EQ(response.intents_size(), 1);
+  EXPECT_THAT(log_, ElementsAre("start", "fill 1", "rejection 5",
+                                "bar 3 cash 1003", "fill 2", "bar 4 cash 1004",
+                                "fill 3", "rejection 6", "bar 5 cash 1005"));
+}
+
+// The caller resends what was not consumed (step 6 and fill 4): each hook
+// runs once, exactly as when the steps come one call each.
+TEST_F(RecorderEngineTest, RunsOfStepsMatchOneStepAtATime) {
+  ASSERT_TRUE(Start("none", false, /*quiet_until=*/5).ok());
+  const backtest::v1::StrategyStepsRequest four = FourSteps();
+  backtest::v1::StrategyStepsResponse response;
+  ASSERT_TRUE(engine_.OnSteps(four, &response).ok());
+  ASSERT_EQ(response.steps_used(), 3);
+  backtest::v1::StrategyStepsRequest rest = Steps("run-7", 6, {13});
+  *rest.mutable_views(0) = four.views(3);
+  *rest.add_fills() = four.fills(3);
+  ASSERT_TRUE(engine_.OnSteps(rest, &response).ok());
+  EXPECT_EQ(response.steps_used(), 1);
+  EXPECT_EQ(response.intents_size(), 1);
+  ASSERT_TRUE(End(engine_, "run-7").ok());
+  const std::vector<std::string> in_runs = log_;
+
+  // Step i of FourSteps with the fills and rejections (by position) due then.
+  const auto one_step = [&four](int i, std::vector<int> fills,
+                                std::vector<int> rejections) {
+    backtest::v1::StrategyStepsRequest request;
+    request.set_run_id("run-7");
+    *request.add_steps() = four.steps(i);
+    *request.add_views() = four.views(i);
+    for (int fill : fills) *request.add_fills() = four.fills(fill);
+    for (int rejection : rejections) {
+      *request.add_rejections() = four.rejections(rejection);
+    }
+    return request;
+  };
+  log_.clear();
+  ASSERT_TRUE(Start("none", false, /*quiet_until=*/5).ok());
+  for (const auto& request : {one_step(0, {0}, {0}), one_step(1, {1}, {}),
+                              one_step(2, {2}, {1}), one_step(3, {3}, {})}) {
+    ASSERT_TRUE(engine_.OnSteps(request, &response).ok());
+    EXPECT_EQ(response.steps_used(), 1);
+  }
+  ASSERT_TRUE(End(engine_, "run-7").ok());
+  EXPECT_EQ(log_, in_runs);
+  EXPECT_THAT(
+      in_runs,
+      ElementsAre("start", "fill 1", "rejection 5", "bar 3 cash 1003", "fill 2",
+                  "bar 4 cash 1004", "fill 3", "rejection 6", "bar 5 cash 1005",
+                  "fill 4", "bar 6 cash 1006", "end"));
+}
+
+TEST_F(RecorderEngineTest, AResponseIsClearedBeforeUse) {
+  ASSERT_TRUE(Start("none", false, /*quiet_until=*/5).ok());
+  backtest::v1::StrategyStepsResponse response;
+  response.add_intents();
+  response.set_steps_used(9);
+  ASSERT_TRUE(engine_.OnSteps(Steps("run-7", 3, {10, 11}), &response).ok());
+  EXPECT_EQ(response.steps_used(), 2);
+  EXPECT_EQ(response.intents_size(), 0);
+}
+
+TEST_F(RecorderEngineTest, OneViewPerStepOrNoHookRuns) {
+  ASSERT_TRUE(Start("none").ok());
+  backtest::v1::StrategyStepsRequest request = FourSteps();
+  request.mutable_views()->RemoveLast();
+  backtest::v1::StrategyStepsResponse response;
+  const absl::Status status = engine_.OnSteps(request, &response);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  const backtest::v1::StageError error = ToStageError(status, "");
+  EXPECT_EQ(error.stage(), "strategy");
+  EXPECT_EQ(error.reason(), "VIEW_COUNT_MISMATCH");
+  EXPECT_THAT(error.message(), HasSubstr("4 steps but 3 portfolio views"));
+  EXPECT_EQ(RunIdOf(status), "run-7");
+  EXPECT_THAT(log_, ElementsAre("start"));
+}
+
+TEST_F(RecorderEngineTest, NoStepsFails) {
+  ASSERT_TRUE(Start("none").ok());
+  backtest::v1::StrategyStepsRequest request;
+  request.set_run_id("run-7");
+  AddFill(request, 1, kJan2);
+  backtest::v1::StrategyStepsResponse response;
+  const absl::Status status = engine_.OnSteps(request, &response);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ToStageError(status, "").reason(), "NO_STEPS");
+  EXPECT_THAT(log_, ElementsAre("start"));
+}
+
+// Delivery walks each list once, so a list out of time order could hold back
+// an event that is due; it is refused before any hook runs.
+TEST_F(RecorderEngineTest, EventsOutOfTimeOrderFail) {
+  ASSERT_TRUE(Start("none").ok());
+  backtest::v1::StrategyStepsRequest request = FourSteps();
+  request.mutable_rejections()->SwapElements(0, 1);
+  backtest::v1::StrategyStepsResponse response;
+  const absl::Status status = engine_.OnSteps(request, &response);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  const backtest::v1::StageError error = ToStageError(status, "");
+  EXPECT_EQ(error.reason(), "EVENTS_OUT_OF_ORDER");
+  EXPECT_EQ(error.symbol(), "BBB");
+  EXPECT_EQ(error.bar_time(), "2000-01-04");  // step 2
+  EXPECT_THAT(error.message(),
+              HasSubstr("rejection 1 of run run-7 is dated 2000-01-04, before "
+                        "rejection 0 (2000-01-07)"));
+  EXPECT_THAT(log_, ElementsAre("start"));
+}
+
+TEST_F(RecorderEngineTest, BarHookErrorLaterInARunNamesItsStep) {
+  ASSERT_TRUE(Start("bar", false, /*quiet_until=*/5).ok());
+  backtest::v1::StrategyStepsResponse response;
+  const absl::Status status = engine_.OnSteps(FourSteps(), &response);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInternal);
+  const backtest::v1::StageError error = ToStageError(status, "");
+  EXPECT_EQ(error.bar_time(), "2000-01-07");  // step 5
+  EXPECT_EQ(error.symbol(), "");
+  EXPECT_EQ(error.message(), "boom in bar 5 cash 1005");
+}
+
+TEST_F(RecorderEngineTest, LaterStepsAreCheckedWhenTheyAreReached) {
+  ASSERT_TRUE(Start("none", false, /*quiet_until=*/9).ok());
+  backtest::v1::StrategyStepsRequest request = FourSteps();
+  request.clear_fills();
+  request.clear_rejections();
+  request.mutable_views(1)->add_positions()->set_symbol(2);
+  backtest::v1::StrategyStepsResponse response;
+  const absl::Status status = engine_.OnSteps(request, &response);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  const backtest::v1::StageError error = ToStageError(status, "");
+  EXPECT_EQ(error.reason(), "UNKNOWN_SYMBOL_INDEX");
+  EXPECT_EQ(error.bar_time(), "2000-01-06");  // step 4
+  EXPECT_THAT(error.message(), HasSubstr("a position names symbol index 2"));
+  EXPECT_THAT(log_, ElementsAre("start", "bar 3 cash 1003"));
+}
+
+TEST_F(RecorderEngineTest, FillHookErrorLaterInARunNamesTheFill) {
+  ASSERT_TRUE(Start("fill", false, /*quiet_until=*/9).ok());
+  backtest::v1::StrategyStepsRequest request = Steps("run-7", 3, {10, 11, 12});
+  AddFill(request, 3, TimeOf(5));
+  backtest::v1::StrategyStepsResponse response;
+  const absl::Status status = engine_.OnSteps(request, &response);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInternal);
+  const backtest::v1::StageError error = ToStageError(status, "");
+  EXPECT_EQ(error.symbol(), "BBB");
+  EXPECT_EQ(error.bar_time(), "2000-01-07");  // step 5
+  EXPECT_EQ(error.message(), "boom in fill 3");
+  EXPECT_THAT(log_,
+              ElementsAre("start", "bar 3 cash 0", "bar 4 cash 0", "fill 3"));
 }
 
 TEST_F(RecorderEngineTest, FillHookErrorNamesStageSymbolAndTime) {
   ASSERT_TRUE(Start("fill").ok());
-  backtest::v1::StrategyStepResponse response;
+  backtest::v1::StrategyStepsResponse response;
   const absl::Status status = StepWithFills(&response);
   EXPECT_EQ(status.code(), absl::StatusCode::kInternal);
   const backtest::v1::StageError error = ToStageError(status, "");
@@ -354,12 +653,12 @@ TEST_F(RecorderEngineTest, FillHookErrorNamesStageSymbolAndTime) {
 
 TEST_F(RecorderEngineTest, BarHookErrorNamesStageAndBarTime) {
   ASSERT_TRUE(Start("bar").ok());
-  backtest::v1::StrategyStepResponse response;
+  backtest::v1::StrategyStepsResponse response;
   const absl::Status status = StepWithFills(&response);
   const backtest::v1::StageError error = ToStageError(status, "");
   EXPECT_EQ(error.stage(), "strategy");
   EXPECT_EQ(error.bar_time(), "2000-01-05");  // step 3
-  EXPECT_EQ(error.message(), "boom in bar 3");
+  EXPECT_EQ(error.message(), "boom in bar 3 cash 0");
   EXPECT_EQ(RunIdOf(status), "run-7");
 }
 
@@ -367,7 +666,7 @@ TEST_F(RecorderEngineTest, StartHookErrorLeavesNoRun) {
   const absl::Status status = Start("start");
   EXPECT_EQ(ToStageError(status, "").stage(), "strategy");
   EXPECT_EQ(RunIdOf(status), "run-7");
-  backtest::v1::StrategyStepResponse response;
+  backtest::v1::StrategyStepsResponse response;
   EXPECT_EQ(StepWithFills(&response).code(), absl::StatusCode::kNotFound);
 }
 
@@ -379,7 +678,7 @@ TEST_F(RecorderEngineTest, EndHookErrorStillForgetsTheRun) {
 
 TEST_F(RecorderEngineTest, InvalidIntentFailsTheStep) {
   ASSERT_TRUE(Start("none", /*bad_intent=*/true).ok());
-  backtest::v1::StrategyStepResponse response;
+  backtest::v1::StrategyStepsResponse response;
   const absl::Status status = StepWithFills(&response);
   const backtest::v1::StageError error = ToStageError(status, "");
   EXPECT_EQ(error.reason(), "INVALID_INTENT");

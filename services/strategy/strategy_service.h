@@ -10,23 +10,26 @@
 namespace seed::strategy {
 
 class StrategyServiceImpl final
-    : public backtest::v1::StrategyService::Service {
+    : public backtest::v1::StrategyService::CallbackService {
  public:
   explicit StrategyServiceImpl(StrategyEngine& engine) : engine_(engine) {}
 
-  grpc::Status ListStrategies(
-      grpc::ServerContext* context,
+  grpc::ServerUnaryReactor* ListStrategies(
+      grpc::CallbackServerContext* context,
       const backtest::v1::ListStrategiesRequest* request,
       backtest::v1::ListStrategiesResponse* response) override;
-  grpc::Status StartRun(grpc::ServerContext* context,
-                        const backtest::v1::StrategyStartRequest* request,
-                        backtest::v1::StrategyStartResponse* response) override;
-  grpc::Status OnStep(grpc::ServerContext* context,
-                      const backtest::v1::StrategyStepRequest* request,
-                      backtest::v1::StrategyStepResponse* response) override;
-  grpc::Status EndRun(grpc::ServerContext* context,
-                      const backtest::v1::StrategyEndRequest* request,
-                      backtest::v1::StrategyEndResponse* response) override;
+  grpc::ServerUnaryReactor* StartRun(
+      grpc::CallbackServerContext* context,
+      const backtest::v1::StrategyStartRequest* request,
+      backtest::v1::StrategyStartResponse* response) override;
+  grpc::ServerUnaryReactor* OnSteps(
+      grpc::CallbackServerContext* context,
+      const backtest::v1::StrategyStepsRequest* request,
+      backtest::v1::StrategyStepsResponse* response) override;
+  grpc::ServerUnaryReactor* EndRun(
+      grpc::CallbackServerContext* context,
+      const backtest::v1::StrategyEndRequest* request,
+      backtest::v1::StrategyEndResponse* response) override;
 
  private:
   StrategyEngine& engine_;

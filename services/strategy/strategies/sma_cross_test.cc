@@ -58,7 +58,7 @@ class Harness {
       position->set_symbol(symbol);
       position->set_quantity(quantity);
     }
-    backtest::v1::StrategyStepResponse response;
+    backtest::v1::StrategyStepsResponse response;
     IntentSink sink(response.mutable_intents());
     status_ = strategy_.OnBar(step, view, sink);
     return {response.intents().begin(), response.intents().end()};
