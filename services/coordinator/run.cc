@@ -20,10 +20,8 @@ constexpr absl::string_view kStage = "coordinator";
 // often enough for a live progress bar, rare enough to cost nothing per step.
 constexpr int64_t kProgressEverySteps = 4096;
 constexpr int kFlushEveryEquityPoints = 16384;
-// Steps offered to the stages per call: runs grow while nothing happens and
-// shrink when the strategy acts, up to kMaxChunkSteps.
+// Steps offered in the first call; later runs adapt (see StepLoop).
 constexpr int kFirstChunkSteps = 16;
-constexpr int kMaxChunkSteps = 4096;
 
 // Adds a stage's field problems to `problems`, or keeps its first other error.
 void Collect(const absl::Status& status, std::vector<FieldProblem>& problems,
@@ -39,8 +37,12 @@ void Collect(const absl::Status& status, std::vector<FieldProblem>& problems,
 
 }  // namespace
 
-Run::Run(Stages& stages, backtest::v1::BacktestSpec spec, std::string run_id)
-    : stages_(stages), spec_(std::move(spec)), run_id_(std::move(run_id)) {
+Run::Run(Stages& stages, backtest::v1::BacktestSpec spec, std::string run_id,
+         const RunOptions& options)
+    : stages_(stages),
+      options_(options),
+      spec_(std::move(spec)),
+      run_id_(std::move(run_id)) {
   pending_records_.set_run_id(run_id_);
   progress_.set_run_id(run_id_);
   progress_.set_state(v1::QUEUED);
@@ -52,8 +54,8 @@ Run::~Run() {
 
 absl::StatusOr<std::unique_ptr<Run>> Run::Prepare(
     Stages& stages, const backtest::v1::BacktestSpec& spec,
-    std::string run_id) {
-  std::unique_ptr<Run> run(new Run(stages, spec, std::move(run_id)));
+    std::string run_id, const RunOptions& options) {
+  std::unique_ptr<Run> run(new Run(stages, spec, std::move(run_id), options));
   std::vector<FieldProblem> problems;
   absl::Status other_error;
 
@@ -210,7 +212,7 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
   Steps unused;
   std::vector<std::unique_ptr<v1::TimeStep>> spare_steps;
   bool data_done = false;
-  int chunk_steps = kFirstChunkSteps;
+  int chunk_steps = std::min(kFirstChunkSteps, options_.max_steps_per_call);
   // Orders accepted at the last consumed step, and rejections the strategy
   // has not heard of yet (sizing happens after its hook).
   google::protobuf::RepeatedPtrField<v1::Order> new_orders;
@@ -356,7 +358,7 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
     if (used < executed_steps) {
       chunk_steps = used;
     } else if (used == offered) {
-      chunk_steps = std::min(chunk_steps * 2, kMaxChunkSteps);
+      chunk_steps = std::min(chunk_steps * 2, options_.max_steps_per_call);
     }
 
     if (pending_records_.equity_size() >= kFlushEveryEquityPoints) {

@@ -19,6 +19,14 @@
 
 namespace seed::coordinator {
 
+// How a run is driven; the defaults are what every run uses. Tests set
+// max_steps_per_call to 1 to compare against one step at a time.
+struct RunOptions {
+  // Steps offered to the stages per call: runs grow while nothing happens and
+  // shrink when the strategy acts, up to this bound (a few hundred KB).
+  int max_steps_per_call = 4096;
+};
+
 class Run {
  public:
   using ProgressCallback = std::function<void(const v1::RunProgress&)>;
@@ -28,7 +36,7 @@ class Run {
   // once (seed::FieldProblems of the status); nothing has run yet.
   static absl::StatusOr<std::unique_ptr<Run>> Prepare(
       Stages& stages, const backtest::v1::BacktestSpec& spec,
-      std::string run_id);
+      std::string run_id, const RunOptions& options = {});
 
   ~Run();
 
@@ -44,7 +52,8 @@ class Run {
   void Cancel() { cancel_requested_ = true; }
 
  private:
-  Run(Stages& stages, backtest::v1::BacktestSpec spec, std::string run_id);
+  Run(Stages& stages, backtest::v1::BacktestSpec spec, std::string run_id,
+      const RunOptions& options);
 
   absl::Status StepLoop(const v1::OpenDatasetResponse& dataset,
                         const ProgressCallback& on_progress);
@@ -56,6 +65,7 @@ class Run {
   void Notice(std::string text);
 
   Stages& stages_;
+  const RunOptions options_;
   backtest::v1::BacktestSpec spec_;
   std::string run_id_;
   std::string canonical_spec_;

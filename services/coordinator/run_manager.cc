@@ -13,7 +13,8 @@
 
 namespace seed::coordinator {
 
-RunManager::RunManager(Stages stages) : stages_(std::move(stages)) {}
+RunManager::RunManager(Stages stages, RunOptions options)
+    : stages_(std::move(stages)), options_(options) {}
 
 RunManager::~RunManager() {
   std::vector<std::thread> threads;
@@ -43,7 +44,8 @@ absl::StatusOr<std::string> RunManager::Validate(absl::string_view spec_text,
       ParseSpec(spec_text, base_dir);
   if (!spec.ok()) return spec.status();
   absl::StatusOr<std::unique_ptr<Run>> run =
-      Run::Prepare(stages_, *spec, absl::StrCat("validate-", NewRunId()));
+      Run::Prepare(stages_, *spec, absl::StrCat("validate-", NewRunId()),
+                   options_);
   if (!run.ok()) return run.status();
   return (*run)->canonical_spec();
 }
@@ -55,7 +57,7 @@ absl::StatusOr<std::string> RunManager::Submit(absl::string_view spec_text,
   if (!spec.ok()) return spec.status();
   const std::string run_id = NewRunId();
   absl::StatusOr<std::unique_ptr<Run>> run =
-      Run::Prepare(stages_, *spec, run_id);
+      Run::Prepare(stages_, *spec, run_id, options_);
   if (!run.ok()) return run.status();
 
   absl::MutexLock lock(&mutex_);

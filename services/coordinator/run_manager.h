@@ -15,15 +15,14 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "backtest/v1/coordinator.pb.h"
+#include "services/coordinator/run.h"
 #include "services/coordinator/stages.h"
 
 namespace seed::coordinator {
 
-class Run;
-
 class RunManager {
  public:
-  explicit RunManager(Stages stages);
+  explicit RunManager(Stages stages, RunOptions options = {});
   // Cancels runs still going and waits for them to record their outcome.
   ~RunManager();
 
@@ -64,6 +63,7 @@ class RunManager {
   static bool Ended(Job* job) { return job->ended; }
 
   Stages stages_;
+  const RunOptions options_;
   absl::Mutex mutex_;
   std::map<std::string, std::unique_ptr<Job>, std::less<>> jobs_
       ABSL_GUARDED_BY(mutex_);

@@ -221,6 +221,60 @@ TEST_F(RunTest, CancelledRunKeepsEverythingRecordedBeforeTheCancel) {
   EXPECT_EQ(run.equity_size(), progress.steps_done());
 }
 
+// Runs of many steps with tentative commits must give exactly what one step
+// per call gives: every fill, rejection, trade and equity point.
+TEST_F(RunTest, RunsOfStepsMatchOneStepAtATime) {
+  data::SyntheticMarketOptions market;
+  market.output_dir = (directory_ / "data").string();
+  market.symbols = 6;
+  market.trading_days = 1500;
+  ASSERT_TRUE(data::WriteSyntheticMarket(market).ok());
+  const std::string spec =
+      "data: {path: data, symbols: [SYNA, SYNB, SYNC, SYND, SYNE, SYNF]}\n"
+      "strategy: {name: sma_cross, params: {fast: 3, slow: 12}}\n"
+      "portfolio: {initial_cash: 20000, sizing: {rule: percent_of_equity, "
+      "percent: 0.45}}\n"
+      "execution: {commission: {model: percent, bps: 20}, slippage: {model: "
+      "fixed_bps, bps: 30}}\n";
+  const v1::RunProgress chunked = RunToEnd(spec);
+  absl::StatusOr<Stages> stages =
+      MakeEmbeddedStages((directory_ / "stepwise.db").string());
+  ASSERT_TRUE(stages.ok());
+  RunManager stepwise_runs(*std::move(stages), {.max_steps_per_call = 1});
+  const absl::StatusOr<std::string> stepwise_id =
+      stepwise_runs.Submit(spec, directory_.string());
+  ASSERT_TRUE(stepwise_id.ok()) << stepwise_id.status();
+  const v1::RunProgress stepwise = *stepwise_runs.Wait(*stepwise_id);
+  ASSERT_EQ(chunked.state(), v1::SUCCEEDED);
+  ASSERT_EQ(stepwise.state(), v1::SUCCEEDED);
+
+  v1::GetRunRequest request;
+  request.set_run_id(*stepwise_id);
+  request.set_include_records(true);
+  v1::GetRunResponse expected;
+  ASSERT_TRUE(stepwise_runs.stages().results->GetRun(request, &expected).ok());
+  const v1::GetRunResponse actual = Stored(chunked.run_id());
+  // Enough activity that runs were cut short and fills re-simulated.
+  EXPECT_GT(expected.fills_size(), 100);
+  EXPECT_GT(expected.rejections_size(), 0);
+  ASSERT_EQ(actual.fills_size(), expected.fills_size());
+  for (int i = 0; i < expected.fills_size(); ++i) {
+    EXPECT_EQ(actual.fills(i).SerializeAsString(),
+              expected.fills(i).SerializeAsString()) << "fill " << i;
+  }
+  ASSERT_EQ(actual.rejections_size(), expected.rejections_size());
+  ASSERT_EQ(actual.trades_size(), expected.trades_size());
+  for (int i = 0; i < expected.trades_size(); ++i) {
+    EXPECT_EQ(actual.trades(i).SerializeAsString(),
+              expected.trades(i).SerializeAsString()) << "trade " << i;
+  }
+  ASSERT_EQ(actual.equity_size(), expected.equity_size());
+  for (int i = 0; i < expected.equity_size(); ++i) {
+    ASSERT_EQ(actual.equity(i).SerializeAsString(),
+              expected.equity(i).SerializeAsString()) << "equity " << i;
+  }
+}
+
 TEST_F(RunTest, UnknownRunIsNamed) {
   const absl::Status status = runs_->Cancel("nope").status();
   EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
