@@ -64,7 +64,7 @@ int RunsCommand(const Args& args) {
 }
 
 int ShowCommand(const Args& args) {
-  Session session = Open(args, {"export"}, {"json"});
+  Session session = Open(args, {"export"}, {});
   if (!session.flags.ok() || session.flags->positional().size() != 1) {
     std::cerr << "usage: bt show RUN [--export DIR] [--db FILE | --results "
                  "HOST:PORT]\n";
