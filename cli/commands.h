@@ -21,6 +21,7 @@ int ShowCommand(const Args& args);        // bt show RUN
 int StrategiesCommand(const Args& args);  // bt strategies
 int DataCommand(const Args& args);        // bt data validate|synth
 int ServeCommand(const Args& args);       // bt serve
+int IndicatorsCommand(const Args& args);  // bt indicators --data FILE --out F
 
 }  // namespace seed::cli
 

@@ -16,6 +16,7 @@ usage:
   bt strategies                                    strategies and their parameters
   bt data validate PATH                            data-quality report of CSV files
   bt data synth --out DIR [--symbols N] [--seed S] [--days N]
+  bt indicators --data FILE.csv --out FILE.csv     TTR indicators of one symbol
   bt serve [--config FILE]                         every service as its own process
 
 Results go to --db FILE, else $BT_RESULTS_DB, else
@@ -40,6 +41,7 @@ int main(int argc, char** argv) {
   if (command == "strategies") return StrategiesCommand(args);
   if (command == "data") return DataCommand(args);
   if (command == "serve") return ServeCommand(args);
+  if (command == "indicators") return IndicatorsCommand(args);
   std::cerr << "unknown command '" << command << "'\n\n" << kUsage;
   return kExitUsage;
 }

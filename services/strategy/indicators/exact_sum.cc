@@ -45,4 +45,22 @@ double ExactSum::Value() const {
   return hi;
 }
 
+void ExactSum::AddProduct(double a, double b) {
+  const double product = a * b;
+  Add(product);
+  Add(std::fma(a, b, -product));
+}
+
+void ExactSum::AddProduct(const ExactSum& sum, double b) {
+  for (double partial : sum.partials_) AddProduct(partial, b);
+}
+
+double ScaledCoMoment(int64_t n, const ExactSum& sum_xy, const ExactSum& sum_x,
+                      const ExactSum& sum_y) {
+  ExactSum scaled;
+  scaled.AddProduct(sum_xy, static_cast<double>(n));
+  for (double partial : sum_x.partials_) scaled.AddProduct(sum_y, -partial);
+  return scaled.Value();
+}
+
 }  // namespace seed::strategy

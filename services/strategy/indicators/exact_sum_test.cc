@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "absl/base/casts.h"
@@ -153,6 +154,57 @@ TEST(ExactSumTest, CorrectlyRoundedOnTies) {
     for (double value : values) reference.Add(value);
     EXPECT_EQ(Bits(Fsum(values)), Bits(reference.Rounded()));
   }
+}
+
+TEST(ExactSumTest, AddProductAddsTheUnroundedProduct) {
+  // (2^27 + 1)^2 = 2^54 + 2^28 + 1 needs 55 bits; its double drops the 1.
+  const double a = 134217729.0;
+  ExactSum sum;
+  sum.AddProduct(a, a);
+  sum.Add(-std::ldexp(1.0, 54));
+  sum.Add(-std::ldexp(1.0, 28));
+  EXPECT_EQ(sum.Value(), 1.0);
+
+  ExactSum held;  // 1e16 + 1: two partials
+  held.Add(1e16);
+  held.Add(1.0);
+  ExactSum scaled;
+  scaled.AddProduct(held, 3.0);
+  scaled.Add(-3e16);
+  EXPECT_EQ(scaled.Value(), 3.0);
+}
+
+TEST(ExactSumTest, ScaledCoMomentIsExactWhereTheTextbookFormulaCancels) {
+  // x = {1, 3}: 2 * (1 + 9) - 4 * 4 = 4.
+  ExactSum sum;
+  ExactSum squares;
+  for (double x : {1.0, 3.0}) {
+    sum.Add(x);
+    squares.AddProduct(x, x);
+  }
+  EXPECT_EQ(ScaledCoMoment(2, squares, sum, sum), 4.0);
+
+  // x = {1e8 + 1, 1e8 - 1}: the squares sum to 2e16 + 2, which no double
+  // holds, so n * sum(x^2) - sum(x)^2 in doubles is 0 or 8, not 4.
+  ExactSum big_sum;
+  ExactSum big_squares;
+  for (double x : {1e8 + 1, 1e8 - 1}) {
+    big_sum.Add(x);
+    big_squares.AddProduct(x, x);
+  }
+  EXPECT_EQ(ScaledCoMoment(2, big_squares, big_sum, big_sum), 4.0);
+  const double naive =
+      2 * ((1e8 + 1) * (1e8 + 1) + (1e8 - 1) * (1e8 - 1)) - 2e8 * 2e8;
+  EXPECT_NE(naive, 4.0);
+
+  // A covariance: x = {1, 2}, y = {4, 2}: 2 * (4 + 4) - 3 * 6 = -2.
+  ExactSum xs, ys, cross;
+  for (const auto& [x, y] : {std::pair{1.0, 4.0}, std::pair{2.0, 2.0}}) {
+    xs.Add(x);
+    ys.Add(y);
+    cross.AddProduct(x, y);
+  }
+  EXPECT_EQ(ScaledCoMoment(2, cross, xs, ys), -2.0);
 }
 
 }  // namespace

@@ -5,15 +5,11 @@ namespace seed::strategy {
 Sma::Sma(int64_t period) : period_(period), window_(period) {}
 
 void Sma::Add(double value) {
-  if (count_ == period_) {
-    sum_.Add(-window_[next_]);
-  } else {
-    ++count_;
+  if (const std::optional<double> evicted = window_.Push(value)) {
+    sum_.Add(-*evicted);
   }
-  window_[next_] = value;
-  next_ = (next_ + 1) % window_.size();
   sum_.Add(value);
-  if (count_ == period_) {
+  if (window_.full()) {
     value_ = sum_.Value() / static_cast<double>(period_);
   }
 }

@@ -7,9 +7,9 @@
 
 #include <cstdint>
 #include <optional>
-#include <vector>
 
 #include "services/strategy/indicators/exact_sum.h"
+#include "services/strategy/indicators/window.h"
 
 namespace seed::strategy {
 
@@ -32,10 +32,8 @@ class Sma {
 
  private:
   int64_t period_;
-  // Ring buffer of the window: the value leaving it is subtracted exactly.
-  std::vector<double> window_;
-  size_t next_ = 0;
-  int64_t count_ = 0;
+  // The value leaving the window is subtracted exactly.
+  Window<double> window_;
   ExactSum sum_;
   std::optional<double> value_;
 };
