@@ -398,6 +398,7 @@ v1::RunProgress Run::Execute(const ProgressCallback& on_progress) {
   v1::BeginRunRequest begin;
   begin.set_canonical_spec(canonical_spec_);
   begin.set_initial_cash(spec_.portfolio().initial_cash());
+  *begin.mutable_metrics() = spec_.metrics();
 
   // Load and validate the data; the run is recorded even when this fails.
   v1::OpenDatasetRequest open_request;

@@ -1,5 +1,6 @@
 #include "services/coordinator/spec.h"
 
+#include <cmath>
 #include <filesystem>
 #include <set>
 #include <string>
@@ -37,12 +38,14 @@ class SpecReader {
                         "execution sections");
       return;
     }
-    CheckKeys(root, "", {"name", "data", "strategy", "portfolio", "execution"});
+    CheckKeys(root, "",
+              {"name", "data", "strategy", "portfolio", "execution", "metrics"});
     spec.set_name(OptionalText(root, "name", std::string(kDefaultSpecName)));
     ReadData(Required(root, "data", ""), *spec.mutable_data());
     ReadStrategy(Required(root, "strategy", ""), *spec.mutable_strategy());
     ReadPortfolio(root["portfolio"], *spec.mutable_portfolio());
     ReadExecution(root["execution"], *spec.mutable_execution());
+    ReadMetrics(root["metrics"], *spec.mutable_metrics());
   }
 
  private:
@@ -281,6 +284,44 @@ class SpecReader {
     ReadCostModel(usable ? node["slippage"] : YAML::Node(),
                   "execution.slippage", slippage.mutable_model(), &bps);
     slippage.set_bps(bps);
+  }
+
+  void ReadMetrics(const YAML::Node& node, backtest::v1::MetricsSpec& metrics) {
+    metrics.set_bootstrap_resamples(kDefaultBootstrapResamples);
+    metrics.set_bootstrap_seed(kDefaultBootstrapSeed);
+    if (!node || node.IsNull()) return;
+    if (!node.IsMap()) {
+      Problem("metrics", "must be a mapping");
+      return;
+    }
+    CheckKeys(node, "metrics",
+              {"risk_free_rate", "bootstrap_resamples", "bootstrap_seed"});
+    const double rate = OptionalNumber(node, "risk_free_rate", 0.0, "metrics");
+    if (rate <= -1 || rate >= 1) {
+      Problem("metrics.risk_free_rate",
+              absl::StrCat("must be an annual rate in (-1, 1), e.g. 0.02; got ",
+                           rate));
+    }
+    metrics.set_risk_free_rate(rate);
+    const double resamples = OptionalNumber(
+        node, "bootstrap_resamples", kDefaultBootstrapResamples, "metrics");
+    if (resamples != std::floor(resamples) || resamples < 0 ||
+        resamples > kMaxBootstrapResamples) {
+      Problem("metrics.bootstrap_resamples",
+              absl::StrCat("must be a whole number in [0, ",
+                           kMaxBootstrapResamples, "] (0: no intervals); got ",
+                           resamples));
+    } else {
+      metrics.set_bootstrap_resamples(static_cast<int>(resamples));
+    }
+    const double seed = OptionalNumber(node, "bootstrap_seed",
+                                       kDefaultBootstrapSeed, "metrics");
+    if (seed != std::floor(seed) || seed < 0 || seed > 9007199254740992.0) {
+      Problem("metrics.bootstrap_seed",
+              absl::StrCat("must be a whole number >= 0; got ", seed));
+    } else {
+      metrics.set_bootstrap_seed(static_cast<uint64_t>(seed));
+    }
   }
 
   std::string base_dir_;

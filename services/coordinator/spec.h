@@ -21,6 +21,10 @@ inline constexpr double kDefaultInitialCash = 100000.0;
 inline constexpr absl::string_view kDefaultSpecName = "backtest";
 inline constexpr absl::string_view kDefaultSizingRule = "all_in";
 inline constexpr absl::string_view kDefaultCostModel = "none";
+// Enough resamples for stable 95% intervals; the seed makes them repeatable.
+inline constexpr int kDefaultBootstrapResamples = 1000;
+inline constexpr int kMaxBootstrapResamples = 100000;
+inline constexpr uint64_t kDefaultBootstrapSeed = 42;
 
 // Parses and checks `text`. Relative data paths are resolved against
 // `base_dir` (empty: the current directory). On failure the status is

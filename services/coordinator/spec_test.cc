@@ -87,6 +87,25 @@ TEST(SpecTest, RejectsEndBeforeStartAndDuplicateSymbols) {
   EXPECT_THAT(ProblemFields(status), Contains("data.symbols[2]"));
 }
 
+TEST(SpecTest, MetricsSettingsHaveDefaultsAndRanges) {
+  absl::StatusOr<backtest::v1::BacktestSpec> spec = ParseSpec(
+      "data: {path: /d, symbols: [A]}\nstrategy: {name: s}\n", "");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->metrics().risk_free_rate(), 0);
+  EXPECT_EQ(spec->metrics().bootstrap_resamples(), kDefaultBootstrapResamples);
+  EXPECT_EQ(spec->metrics().bootstrap_seed(), kDefaultBootstrapSeed);
+  const absl::Status status =
+      ParseSpec("data: {path: /d, symbols: [A]}\nstrategy: {name: s}\n"
+                "metrics: {risk_free_rate: 2, bootstrap_resamples: 10.5, "
+                "bootstrap_seed: -1}\n",
+                "")
+          .status();
+  const std::vector<std::string> fields = ProblemFields(status);
+  EXPECT_THAT(fields, Contains("metrics.risk_free_rate"));
+  EXPECT_THAT(fields, Contains("metrics.bootstrap_resamples"));
+  EXPECT_THAT(fields, Contains("metrics.bootstrap_seed"));
+}
+
 TEST(SpecTest, ReportsYamlSyntaxErrorsWithTheLine) {
   const absl::Status status = ParseSpec("data: {path: /d\nstrategy: [", "").status();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
