@@ -14,6 +14,7 @@
 #include "common/stage_error.h"
 #include "common/time.h"
 #include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
 
 namespace seed::results {
 namespace {
@@ -136,28 +137,119 @@ std::string ErrorJson(const backtest::v1::RunSummary& summary) {
   return absl::StrCat("{", absl::StrJoin(fields, ", "), "}");
 }
 
+std::string FieldJson(const google::protobuf::Message& message,
+                      const google::protobuf::FieldDescriptor* field,
+                      int depth);
+
+// Every field of `message` by its proto name, as one JSON object on one line:
+// nested messages are small (intervals, drawdown, buckets).
+std::string MessageJson(const google::protobuf::Message& message, int depth) {
+  const google::protobuf::Descriptor* descriptor = message.GetDescriptor();
+  std::vector<std::string> fields;
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    const google::protobuf::FieldDescriptor* field = descriptor->field(i);
+    fields.push_back(absl::StrCat(JsonString(field->name()), ": ",
+                                  FieldJson(message, field, depth + 1)));
+  }
+  return absl::StrCat("{", absl::StrJoin(fields, ", "), "}");
+}
+
+// Element `index` of a repeated `field`, or its only value when index < 0.
+std::string ValueJson(const google::protobuf::Message& message,
+                      const google::protobuf::FieldDescriptor* field, int index,
+                      int depth) {
+  using google::protobuf::FieldDescriptor;
+  const google::protobuf::Reflection* reflection = message.GetReflection();
+  const bool one = index < 0;
+  switch (field->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+      return JsonNumber(
+          one ? reflection->GetDouble(message, field)
+              : reflection->GetRepeatedDouble(message, field, index));
+    case FieldDescriptor::CPPTYPE_FLOAT:
+      return JsonNumber(
+          one ? reflection->GetFloat(message, field)
+              : reflection->GetRepeatedFloat(message, field, index));
+    case FieldDescriptor::CPPTYPE_INT32:
+      return absl::StrCat(
+          one ? reflection->GetInt32(message, field)
+              : reflection->GetRepeatedInt32(message, field, index));
+    case FieldDescriptor::CPPTYPE_INT64:
+      return absl::StrCat(
+          one ? reflection->GetInt64(message, field)
+              : reflection->GetRepeatedInt64(message, field, index));
+    case FieldDescriptor::CPPTYPE_UINT32:
+      return absl::StrCat(
+          one ? reflection->GetUInt32(message, field)
+              : reflection->GetRepeatedUInt32(message, field, index));
+    case FieldDescriptor::CPPTYPE_UINT64:
+      return absl::StrCat(
+          one ? reflection->GetUInt64(message, field)
+              : reflection->GetRepeatedUInt64(message, field, index));
+    case FieldDescriptor::CPPTYPE_BOOL:
+      return (one ? reflection->GetBool(message, field)
+                  : reflection->GetRepeatedBool(message, field, index))
+                 ? "true"
+                 : "false";
+    case FieldDescriptor::CPPTYPE_STRING:
+      return JsonString(
+          one ? reflection->GetString(message, field)
+              : reflection->GetRepeatedString(message, field, index));
+    case FieldDescriptor::CPPTYPE_ENUM:
+      return JsonString(
+          (one ? reflection->GetEnum(message, field)
+               : reflection->GetRepeatedEnum(message, field, index))
+              ->name());
+    case FieldDescriptor::CPPTYPE_MESSAGE:
+      return MessageJson(
+          one ? reflection->GetMessage(message, field)
+              : reflection->GetRepeatedMessage(message, field, index),
+          depth);
+  }
+  return "null";
+}
+
+// A field's JSON: null when it has presence and is unset; an array for a
+// repeated field, one element per line when the elements are messages.
+std::string FieldJson(const google::protobuf::Message& message,
+                      const google::protobuf::FieldDescriptor* field,
+                      int depth) {
+  const google::protobuf::Reflection* reflection = message.GetReflection();
+  if (!field->is_repeated()) {
+    if (field->has_presence() && !reflection->HasField(message, field)) {
+      return "null";
+    }
+    return ValueJson(message, field, -1, depth);
+  }
+  std::vector<std::string> elements;
+  for (int i = 0; i < reflection->FieldSize(message, field); ++i) {
+    elements.push_back(ValueJson(message, field, i, depth));
+  }
+  if (elements.empty()) return "[]";
+  if (field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
+    return absl::StrCat("[", absl::StrJoin(elements, ", "), "]");
+  }
+  const std::string indent(2 * depth, ' ');
+  return absl::StrCat(
+      "[\n", indent, "  ",
+      absl::StrJoin(elements, absl::StrCat(",\n", indent, "  ")), "\n", indent,
+      "]");
+}
+
 // Every Metrics field by its proto name, read through reflection so a field
 // added to run.proto is exported without touching this file. Unset optionals
-// (and every metric of a run that has none yet) are null.
+// and messages (and every metric of a run that has none yet) are null;
+// nested messages are objects and repeated fields arrays.
 void AppendMetricsFields(const backtest::v1::RunSummary& summary,
                          std::vector<std::string>& fields) {
   const backtest::v1::Metrics& metrics = summary.metrics();
   const google::protobuf::Descriptor* descriptor = metrics.GetDescriptor();
-  const google::protobuf::Reflection* reflection = metrics.GetReflection();
   for (int i = 0; i < descriptor->field_count(); ++i) {
     const google::protobuf::FieldDescriptor* field = descriptor->field(i);
-    std::string value = "null";
-    const bool set =
-        summary.has_metrics() &&
-        (!field->has_presence() || reflection->HasField(metrics, field));
-    if (set && field->cpp_type() ==
-                   google::protobuf::FieldDescriptor::CPPTYPE_DOUBLE) {
-      value = JsonNumber(reflection->GetDouble(metrics, field));
-    } else if (set && field->cpp_type() ==
-                          google::protobuf::FieldDescriptor::CPPTYPE_INT64) {
-      value = absl::StrCat(reflection->GetInt64(metrics, field));
-    }
-    fields.push_back(absl::StrCat(JsonString(field->name()), ": ", value));
+    fields.push_back(absl::StrCat(JsonString(field->name()), ": ",
+                                  summary.has_metrics()
+                                      ? FieldJson(metrics, field, /*depth=*/1)
+                                      : "null"));
   }
 }
 

@@ -23,10 +23,11 @@ inline constexpr char kEquityCsvHeader[] = "time,cash,equity";
 // time 0) has an empty exit_time, its last close as exit_price and exit_reason
 // "open"; r_multiple is empty when the trade had no initial stop. Numbers are
 // written in plain decimal with the fewest digits that read back as the same
-// double. metrics.json is one flat object: run_id, name, state, strategy,
+// double. metrics.json is one object: run_id, name, state, strategy,
 // symbols, times, fingerprint (spec_hash, data_hash, engine_version), the
 // error (null when none) and every Metrics field by its proto name, null when
-// unset.
+// unset; a nested message (e.g. sharpe_ci) is an object with all its fields,
+// a repeated field (e.g. monthly_returns) an array.
 absl::Status ExportRun(const backtest::v1::GetRunResponse& run,
                        const std::string& directory);
 

@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "absl/strings/str_split.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 
 namespace seed::results {
@@ -121,6 +123,8 @@ TEST(ExportRunTest, WritesEveryMetricWithNullForUnset) {
         "\"state\": \"SUCCEEDED\"", "\"final_equity\": 10000000",
         "\"total_return\": 99", "\"trades\": 1", "\"sharpe\": 1.25",
         "\"cagr\": null", "\"win_rate\": null", "\"exposure\": null",
+        "\"sharpe_ci\": null", "\"max_drawdown_detail\": null",
+        "\"monthly_returns\": []", "\"total_slippage\": 0",
         "\"spec_hash\": \"spec-hash\"", "\"data_hash\": \"data-hash\"",
         "\"engine_version\": \"0.1.0\"", "\"error\": null"}) {
     EXPECT_NE(json.find(line), std::string::npos) << line << " in\n" << json;
@@ -144,6 +148,38 @@ TEST(ExportRunTest, EverySetMetricHasAValue) {
   metrics.set_win_rate(0.5);
   metrics.set_profit_factor(2);
   metrics.set_exposure(0.25);
+  metrics.set_sortino(1.75);
+  metrics.set_calmar(0.5);
+  metrics.set_expectancy(224.9);
+  metrics.set_average_win(224.9);
+  metrics.set_average_loss(-10);
+  metrics.set_median_trade(224.9);
+  metrics.set_expectancy_without_top5(-1);
+  metrics.set_average_r(1.5);
+  metrics.set_turnover(3);
+  backtest::v1::ConfidenceInterval& sharpe_ci = *metrics.mutable_sharpe_ci();
+  sharpe_ci.set_low(-0.5);
+  sharpe_ci.set_high(2.25);
+  sharpe_ci.set_level(0.95);
+  sharpe_ci.set_resamples(1000);
+  sharpe_ci.set_defined(true);
+  metrics.mutable_expectancy_ci()->set_level(0.95);
+  backtest::v1::Drawdown& drawdown = *metrics.mutable_max_drawdown_detail();
+  drawdown.set_peak_time("2015-01-01");
+  drawdown.set_trough_time("2015-01-02");
+  drawdown.set_duration_days(1);
+  for (const auto& [period, value] :
+       std::vector<std::pair<std::string, double>>{{"2015-01", 0.01},
+                                                   {"2015-02", -0.02}}) {
+    backtest::v1::PeriodReturn& month = *metrics.add_monthly_returns();
+    month.set_period(period);
+    month.set_value(value);
+  }
+  metrics.add_yearly_returns()->set_period("2015");
+  backtest::v1::RBucket& bucket = *metrics.add_r_distribution();
+  bucket.set_from(1);
+  bucket.set_to(1.5);
+  bucket.set_trades(2);
   const std::filesystem::path dir = FreshDir("all_set");
   ASSERT_TRUE(ExportRun(run, dir.string()).ok());
   const std::string json = Read(dir / "metrics.json");
@@ -154,6 +190,37 @@ TEST(ExportRunTest, EverySetMetricHasAValue) {
               std::string::npos)
         << descriptor->field(i)->name();
   }
+  // Nested messages are objects with every field; repeated messages are
+  // arrays, one element per line.
+  for (const char* text :
+       {"\"sharpe_ci\": {\"low\": -0.5, \"high\": 2.25, \"level\": 0.95, "
+        "\"resamples\": 1000, \"defined\": true}",
+        "\"expectancy_ci\": {\"low\": 0, \"high\": 0, \"level\": 0.95, "
+        "\"resamples\": 0, \"defined\": false}",
+        "\"max_drawdown_detail\": {\"peak_time\": \"2015-01-01\", "
+        "\"trough_time\": \"2015-01-02\", \"recovery_time\": \"\", "
+        "\"duration_days\": 1}",
+        "\"monthly_returns\": [\n    {\"period\": \"2015-01\", \"value\": "
+        "0.01},\n    {\"period\": \"2015-02\", \"value\": -0.02}\n  ]",
+        "\"yearly_returns\": [\n    {\"period\": \"2015\", \"value\": 0}\n  "
+        "]",
+        "\"r_distribution\": [\n    {\"from\": 1, \"to\": 1.5, \"trades\": "
+        "2}\n  ]"}) {
+    EXPECT_NE(json.find(text), std::string::npos) << text << " in\n" << json;
+  }
+  // And the whole file is JSON.
+  google::protobuf::Struct parsed;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, &parsed).ok())
+      << json;
+  EXPECT_EQ(parsed.fields().at("monthly_returns").list_value().values_size(),
+            2);
+  EXPECT_EQ(parsed.fields()
+                .at("sharpe_ci")
+                .struct_value()
+                .fields()
+                .at("high")
+                .number_value(),
+            2.25);
 }
 
 TEST(ExportRunTest, UnwritableDirectoryFails) {

@@ -1,14 +1,21 @@
 #include "services/results/metrics.h"
 
 #include <cmath>
+#include <limits>
+#include <string>
+#include <utility>
 #include <vector>
 
+#include "common/time.h"
 #include "gtest/gtest.h"
 
 namespace seed::results {
 namespace {
 
+using ::backtest::v1::ConfidenceInterval;
 using ::backtest::v1::EquityPoint;
+using ::backtest::v1::Fill;
+using ::backtest::v1::MetricsSpec;
 using ::backtest::v1::Trade;
 
 constexpr int64_t kDay = 86400;
@@ -36,6 +43,37 @@ Trade ClosedTrade(double net_pnl) {
   return trade;
 }
 
+Trade TradeWithR(double net_pnl, double r_multiple) {
+  Trade trade = ClosedTrade(net_pnl);
+  trade.set_r_multiple(r_multiple);
+  return trade;
+}
+
+Fill MakeFill(double quantity, double price, double commission,
+              double slippage) {
+  Fill fill;
+  fill.set_quantity(quantity);
+  fill.set_price(price);
+  fill.set_commission(commission);
+  fill.set_slippage(slippage);
+  return fill;
+}
+
+EquityPoint PointAt(const std::string& time, double equity) {
+  EquityPoint point;
+  point.set_time(*ParseTime(time));
+  point.set_cash(equity);
+  point.set_equity(equity);
+  return point;
+}
+
+MetricsSpec Bootstrap(int resamples, uint64_t seed) {
+  MetricsSpec spec;
+  spec.set_bootstrap_resamples(resamples);
+  spec.set_bootstrap_seed(seed);
+  return spec;
+}
+
 TEST(ComputeMetricsTest, HandCheckedDailySeries) {
   // Equity 100, 110, 99, 121; cash shows a position held at steps 1 and 2.
   const std::vector<EquityPoint> equity =
@@ -43,11 +81,13 @@ TEST(ComputeMetricsTest, HandCheckedDailySeries) {
   const std::vector<Trade> closed = {ClosedTrade(10), ClosedTrade(-5),
                                      ClosedTrade(20), ClosedTrade(0)};
   const std::vector<Trade> open = {ClosedTrade(3)};
+  const std::vector<Fill> fills = {MakeFill(10, 5, 3, 0.5),
+                                   MakeFill(10, 6, 4.5, 0.25)};
   const backtest::v1::Metrics metrics =
       ComputeMetrics({.equity = equity,
                       .closed_trades = closed,
                       .open_trades = open,
-                      .total_commission = 7.5,
+                      .fills = fills,
                       .initial_cash = 100,
                       .interval_seconds = kDay});
 
@@ -87,6 +127,421 @@ TEST(ComputeMetricsTest, HandCheckedDailySeries) {
   // Equity differs from cash at 2 of 4 points.
   ASSERT_TRUE(metrics.has_exposure());
   EXPECT_DOUBLE_EQ(metrics.exposure(), 0.5);
+
+  // Risk-free rate 0: the excess returns are the returns. Only -0.1 is below
+  // 0: downside deviation sqrt(0.01 / 3) = 0.1 / sqrt(3). Sortino = (2/27) /
+  // (0.1 / sqrt(3)) * sqrt(252) = (20/27) * sqrt(756) = 40 * sqrt(21) / 9
+  // = 20.36700.
+  ASSERT_TRUE(metrics.has_sortino());
+  EXPECT_NEAR(metrics.sortino(), 40 * std::sqrt(21.0) / 9, 1e-12);
+  EXPECT_NEAR(metrics.sortino(), 20.36700, 1e-5);
+  // Calmar = CAGR / 0.1.
+  ASSERT_TRUE(metrics.has_calmar());
+  EXPECT_NEAR(metrics.calmar() / (10 * (std::pow(1.21, 365.25 / 3) - 1)), 1,
+              1e-12);
+  // The drawdown: peak 110 on day 1 (2020-01-07), trough 99 on day 2,
+  // recovered by 121 on day 3: 2 calendar days from peak to recovery.
+  ASSERT_TRUE(metrics.has_max_drawdown_detail());
+  EXPECT_EQ(metrics.max_drawdown_detail().peak_time(), "2020-01-07");
+  EXPECT_EQ(metrics.max_drawdown_detail().trough_time(), "2020-01-08");
+  EXPECT_EQ(metrics.max_drawdown_detail().recovery_time(), "2020-01-09");
+  EXPECT_EQ(metrics.max_drawdown_detail().duration_days(), 2);
+  // Trades 10, -5, 20, 0: mean 25 / 4; winners 10, 20 -> 15; loser -5;
+  // sorted -5, 0, 10, 20 -> median (0 + 10) / 2 = 5; 4 trades are too few
+  // to drop the top 5; no R.
+  ASSERT_TRUE(metrics.has_expectancy());
+  EXPECT_DOUBLE_EQ(metrics.expectancy(), 6.25);
+  ASSERT_TRUE(metrics.has_average_win());
+  EXPECT_DOUBLE_EQ(metrics.average_win(), 15);
+  ASSERT_TRUE(metrics.has_average_loss());
+  EXPECT_DOUBLE_EQ(metrics.average_loss(), -5);
+  ASSERT_TRUE(metrics.has_median_trade());
+  EXPECT_DOUBLE_EQ(metrics.median_trade(), 5);
+  EXPECT_FALSE(metrics.has_expectancy_without_top5());
+  EXPECT_FALSE(metrics.has_average_r());
+  EXPECT_EQ(metrics.r_distribution_size(), 0);
+  // Fills: slippage 0.5 + 0.25; traded 10 * 5 + 10 * 6 = 110; mean equity
+  // (100 + 110 + 99 + 121) / 4 = 107.5; 3 days = 3 / 365.25 years:
+  // 110 / 107.5 / (3 / 365.25) = 40177.5 / 322.5 = 124.5814.
+  EXPECT_DOUBLE_EQ(metrics.total_slippage(), 0.75);
+  EXPECT_EQ(metrics.total_borrow_fees(), 0);
+  ASSERT_TRUE(metrics.has_turnover());
+  EXPECT_NEAR(metrics.turnover(), 40177.5 / 322.5, 1e-9);
+  EXPECT_NEAR(metrics.turnover(), 124.5814, 1e-4);
+  // All in January 2020: 121 / 100 - 1 for the month and the year.
+  ASSERT_EQ(metrics.monthly_returns_size(), 1);
+  EXPECT_EQ(metrics.monthly_returns(0).period(), "2020-01");
+  EXPECT_NEAR(metrics.monthly_returns(0).value(), 0.21, 1e-12);
+  ASSERT_EQ(metrics.yearly_returns_size(), 1);
+  EXPECT_EQ(metrics.yearly_returns(0).period(), "2020");
+  EXPECT_NEAR(metrics.yearly_returns(0).value(), 0.21, 1e-12);
+  // No resamples asked for: no intervals.
+  EXPECT_FALSE(metrics.has_sharpe_ci());
+  EXPECT_FALSE(metrics.has_expectancy_ci());
+}
+
+TEST(ComputeMetricsTest, SharpeAndSortinoAgainstTheRiskFreeRate) {
+  // Bars of 63 days: 252 / 63 = 4 periods a year. An annual rate of
+  // 1.1^4 - 1 = 0.4641 is 0.1 per period.
+  const std::vector<EquityPoint> equity =
+      Curve({100, 120, 108, 135}, 63 * kDay);
+  MetricsSpec spec;
+  spec.set_risk_free_rate(0.4641);
+  const backtest::v1::Metrics metrics =
+      ComputeMetrics({.equity = equity,
+                      .initial_cash = 100,
+                      .interval_seconds = 63 * kDay,
+                      .spec = spec});
+  EXPECT_DOUBLE_EQ(metrics.periods_per_year(), 4);
+  // Returns 0.2, -0.1, 0.25; excess 0.1, -0.2, 0.15, mean 1/60. Deviations
+  // from the mean return 7/60: 5/60, -13/60, 8/60; squares 258/3600, sample
+  // variance 129/3600, sd sqrt(129)/60. Sharpe = (1/60) / (sqrt(129)/60) *
+  // sqrt(4) = 2 / sqrt(129) = 0.176090.
+  ASSERT_TRUE(metrics.has_sharpe());
+  EXPECT_NEAR(metrics.sharpe(), 2 / std::sqrt(129.0), 1e-9);
+  EXPECT_NEAR(metrics.sharpe(), 0.176090, 1e-6);
+  // Only -0.2 is below 0: downside deviation sqrt(0.04 / 3) = 0.2 /
+  // sqrt(3). Sortino = (1/60) / (0.2 / sqrt(3)) * 2 = sqrt(3) / 6 = 0.288675.
+  ASSERT_TRUE(metrics.has_sortino());
+  EXPECT_NEAR(metrics.sortino(), std::sqrt(3.0) / 6, 1e-9);
+  EXPECT_NEAR(metrics.sortino(), 0.288675, 1e-6);
+  // Volatility ignores the rate: sqrt(129)/60 * 2 = 0.378594.
+  EXPECT_NEAR(metrics.annual_volatility(), std::sqrt(129.0) / 30, 1e-12);
+}
+
+TEST(ComputeMetricsTest, NoLossesLeaveSortinoCalmarAndDrawdownDetailUnset) {
+  // Returns 0.1 and 0.2: no downside, no drawdown.
+  const std::vector<EquityPoint> equity = Curve({100, 110, 132}, kDay);
+  const backtest::v1::Metrics metrics = ComputeMetrics(
+      {.equity = equity, .initial_cash = 100, .interval_seconds = kDay});
+  EXPECT_TRUE(metrics.has_sharpe());
+  EXPECT_FALSE(metrics.has_sortino());
+  EXPECT_TRUE(metrics.has_cagr());
+  EXPECT_EQ(metrics.max_drawdown(), 0);
+  EXPECT_FALSE(metrics.has_calmar());
+  EXPECT_FALSE(metrics.has_max_drawdown_detail());
+}
+
+TEST(ComputeMetricsTest, DrawdownDetailPeakIsTheLastHighBeforeTheTrough) {
+  // 120 on day 1 and again on day 3; the deepest drawdown, 1 - 90/120 =
+  // 0.25, comes on day 4 from the day 3 high, and 100 on day 5 never
+  // recovers it: duration to the last point, day 5 - day 3 = 2.
+  const std::vector<EquityPoint> equity =
+      Curve({100, 120, 110, 120, 90, 100}, kDay);
+  const backtest::v1::Metrics metrics = ComputeMetrics(
+      {.equity = equity, .initial_cash = 100, .interval_seconds = kDay});
+  EXPECT_NEAR(metrics.max_drawdown(), 0.25, 1e-12);
+  const backtest::v1::Drawdown& detail = metrics.max_drawdown_detail();
+  EXPECT_EQ(detail.peak_time(), "2020-01-09");
+  EXPECT_EQ(detail.trough_time(), "2020-01-10");
+  EXPECT_EQ(detail.recovery_time(), "");
+  EXPECT_EQ(detail.duration_days(), 2);
+}
+
+TEST(ComputeMetricsTest, DrawdownDetailOfTheDeepestEpisode) {
+  // 100 -> 90 (0.1) recovered on day 2; 110 -> 80 (1 - 80/110 = 0.2727) is
+  // deeper: peak day 3, trough day 4, recovered by 120 on day 5.
+  std::vector<EquityPoint> equity = Curve({100, 90, 100, 110, 80, 120}, kDay);
+  backtest::v1::Metrics metrics = ComputeMetrics(
+      {.equity = equity, .initial_cash = 100, .interval_seconds = kDay});
+  EXPECT_NEAR(metrics.max_drawdown(), 1 - 80.0 / 110, 1e-12);
+  EXPECT_EQ(metrics.max_drawdown_detail().peak_time(), "2020-01-09");
+  EXPECT_EQ(metrics.max_drawdown_detail().trough_time(), "2020-01-10");
+  EXPECT_EQ(metrics.max_drawdown_detail().recovery_time(), "2020-01-11");
+  EXPECT_EQ(metrics.max_drawdown_detail().duration_days(), 2);
+
+  // Two drawdowns of 0.1: the first is reported; equity back at exactly
+  // the peak (day 2) counts as recovered.
+  equity = Curve({100, 90, 100, 90}, kDay);
+  metrics = ComputeMetrics(
+      {.equity = equity, .initial_cash = 100, .interval_seconds = kDay});
+  EXPECT_EQ(metrics.max_drawdown_detail().peak_time(), "2020-01-06");
+  EXPECT_EQ(metrics.max_drawdown_detail().trough_time(), "2020-01-07");
+  EXPECT_EQ(metrics.max_drawdown_detail().recovery_time(), "2020-01-08");
+  EXPECT_EQ(metrics.max_drawdown_detail().duration_days(), 2);
+}
+
+TEST(ComputeMetricsTest, IntradayDrawdownDurationCountsCalendarDays) {
+  // Peak Monday 15:00, trough Wednesday, back at the peak Friday 09:30:
+  // January 10 - January 6 = 4 calendar days, though under 4 * 24 hours.
+  const std::vector<EquityPoint> equity = {
+      PointAt("2020-01-06T10:00", 100), PointAt("2020-01-06T15:00", 104),
+      PointAt("2020-01-08T11:00", 78), PointAt("2020-01-10T09:30", 104),
+      PointAt("2020-01-10T10:30", 103)};
+  const backtest::v1::Metrics metrics = ComputeMetrics(
+      {.equity = equity, .initial_cash = 100, .interval_seconds = 3600});
+  EXPECT_NEAR(metrics.max_drawdown(), 0.25, 1e-12);  // 1 - 78/104
+  EXPECT_EQ(metrics.max_drawdown_detail().peak_time(), "2020-01-06T15:00:00");
+  EXPECT_EQ(metrics.max_drawdown_detail().trough_time(), "2020-01-08T11:00:00");
+  EXPECT_EQ(metrics.max_drawdown_detail().recovery_time(),
+            "2020-01-10T09:30:00");
+  EXPECT_EQ(metrics.max_drawdown_detail().duration_days(), 4);
+}
+
+TEST(ComputeMetricsTest, TradeStatisticsAndTheRDistribution) {
+  // Net P&L (R): 10 (1), -4 (-1), 7 (0.7), -2 (-0.5), 30 (3), 1 (none),
+  // -8 (-2), 15 (none).
+  const std::vector<Trade> closed = {TradeWithR(10, 1),  TradeWithR(-4, -1),
+                                     TradeWithR(7, 0.7), TradeWithR(-2, -0.5),
+                                     TradeWithR(30, 3),  ClosedTrade(1),
+                                     TradeWithR(-8, -2), ClosedTrade(15)};
+  const backtest::v1::Metrics metrics =
+      ComputeMetrics({.closed_trades = closed, .initial_cash = 100});
+  // Sorted: -8, -4, -2, 1, 7, 10, 15, 30; sum 49.
+  EXPECT_DOUBLE_EQ(metrics.expectancy(), 49.0 / 8);
+  EXPECT_DOUBLE_EQ(metrics.median_trade(), 4);  // (1 + 7) / 2
+  // Without 30, 15, 10, 7 and 1: (-8 - 4 - 2) / 3.
+  ASSERT_TRUE(metrics.has_expectancy_without_top5());
+  EXPECT_DOUBLE_EQ(metrics.expectancy_without_top5(), -14.0 / 3);
+  // Winners 10, 7, 30, 1, 15 = 63 / 5; losers -4, -2, -8 = -14 / 3.
+  EXPECT_DOUBLE_EQ(metrics.average_win(), 12.6);
+  EXPECT_DOUBLE_EQ(metrics.average_loss(), -14.0 / 3);
+  EXPECT_DOUBLE_EQ(metrics.win_rate(), 5.0 / 8);
+  EXPECT_DOUBLE_EQ(metrics.profit_factor(), 4.5);  // 63 / 14
+  // R: 1 - 1 + 0.7 - 0.5 + 3 - 2 = 1.2 over 6 trades.
+  ASSERT_TRUE(metrics.has_average_r());
+  EXPECT_NEAR(metrics.average_r(), 0.2, 1e-12);
+  // From floor(-2) to ceil(3) by 0.5: 10 buckets; 3 (the top edge) goes in
+  // the last.
+  const std::vector<std::vector<double>> expected = {
+      {-2, -1.5, 1}, {-1.5, -1, 0}, {-1, -0.5, 1}, {-0.5, 0, 1}, {0, 0.5, 0},
+      {0.5, 1, 1},   {1, 1.5, 1},   {1.5, 2, 0},   {2, 2.5, 0},  {2.5, 3, 1}};
+  ASSERT_EQ(metrics.r_distribution_size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(metrics.r_distribution(i).from(), expected[i][0]) << i;
+    EXPECT_EQ(metrics.r_distribution(i).to(), expected[i][1]) << i;
+    EXPECT_EQ(metrics.r_distribution(i).trades(), expected[i][2]) << i;
+  }
+}
+
+TEST(ComputeMetricsTest, RDistributionHasAtLeastOneBucket) {
+  // floor(2) = ceil(2): one bucket [2, 2.5). An infinite R (no risk at
+  // entry) is no R.
+  const std::vector<Trade> closed = {
+      TradeWithR(5, 2), TradeWithR(6, 2),
+      TradeWithR(7, std::numeric_limits<double>::infinity())};
+  const backtest::v1::Metrics metrics =
+      ComputeMetrics({.closed_trades = closed, .initial_cash = 100});
+  EXPECT_DOUBLE_EQ(metrics.average_r(), 2);
+  ASSERT_EQ(metrics.r_distribution_size(), 1);
+  EXPECT_EQ(metrics.r_distribution(0).from(), 2);
+  EXPECT_EQ(metrics.r_distribution(0).to(), 2.5);
+  EXPECT_EQ(metrics.r_distribution(0).trades(), 2);
+}
+
+TEST(ComputeMetricsTest, MonthlyAndYearlyReturnsCompound) {
+  // Initial cash 100. December 2019 ends at 105 (+5%); January 2020 at 94.5
+  // (94.5 / 105 - 1 = -10%), its last point one second before February;
+  // February 2020 at 99.225 (+5%); no point in March; April ends at 89.3025
+  // (89.3025 / 99.225 - 1 = -10%). Years: 2019 105 / 100 - 1 = 0.05; 2020
+  // 89.3025 / 105 - 1 = -0.1495.
+  const std::vector<EquityPoint> equity = {
+      PointAt("2019-12-30", 102),          PointAt("2019-12-31T16:00", 105),
+      PointAt("2020-01-15", 84),           PointAt("2020-01-31T23:59:59", 94.5),
+      PointAt("2020-02-01T00:00", 99.225), PointAt("2020-04-02", 89.3025)};
+  const backtest::v1::Metrics metrics = ComputeMetrics(
+      {.equity = equity, .initial_cash = 100, .interval_seconds = 0});
+  const std::vector<std::pair<std::string, double>> months = {
+      {"2019-12", 0.05},
+      {"2020-01", -0.1},
+      {"2020-02", 0.05},
+      {"2020-04", -0.1}};
+  ASSERT_EQ(metrics.monthly_returns_size(), months.size());
+  for (size_t i = 0; i < months.size(); ++i) {
+    EXPECT_EQ(metrics.monthly_returns(i).period(), months[i].first);
+    EXPECT_NEAR(metrics.monthly_returns(i).value(), months[i].second, 1e-12);
+  }
+  ASSERT_EQ(metrics.yearly_returns_size(), 2);
+  EXPECT_EQ(metrics.yearly_returns(0).period(), "2019");
+  EXPECT_NEAR(metrics.yearly_returns(0).value(), 0.05, 1e-12);
+  EXPECT_EQ(metrics.yearly_returns(1).period(), "2020");
+  EXPECT_NEAR(metrics.yearly_returns(1).value(), -0.1495, 1e-12);
+}
+
+TEST(ComputeMetricsTest, TurnoverNeedsTime) {
+  const std::vector<EquityPoint> equity = Curve({100}, kDay);
+  const std::vector<Fill> fills = {MakeFill(1, 50, 0, 0)};
+  const backtest::v1::Metrics metrics =
+      ComputeMetrics({.equity = equity,
+                      .fills = fills,
+                      .initial_cash = 100,
+                      .interval_seconds = kDay});
+  EXPECT_FALSE(metrics.has_turnover());
+}
+
+// A bumpy series of `count` daily returns, from a fixed formula.
+std::vector<EquityPoint> Bumpy(int count) {
+  std::vector<double> equity = {100};
+  for (int i = 1; i <= count; ++i) {
+    equity.push_back(equity.back() * (1 + 0.01 * std::sin(i * 1.7) + 0.002));
+  }
+  return Curve(equity, kDay);
+}
+
+std::vector<Trade> BumpyTrades(int count) {
+  std::vector<Trade> trades;
+  for (int i = 0; i < count; ++i) {
+    trades.push_back(ClosedTrade(100 * std::sin(i * 2.3) + 10));
+  }
+  return trades;
+}
+
+void ExpectSameInterval(const ConfidenceInterval& a,
+                        const ConfidenceInterval& b) {
+  EXPECT_EQ(a.low(), b.low());
+  EXPECT_EQ(a.high(), b.high());
+  EXPECT_EQ(a.resamples(), b.resamples());
+  EXPECT_EQ(a.defined(), b.defined());
+}
+
+TEST(ComputeMetricsTest, BootstrapIsDeterministicPerSeed) {
+  const std::vector<EquityPoint> equity = Bumpy(60);
+  const std::vector<Trade> trades = BumpyTrades(40);
+  auto compute = [&](uint64_t seed) {
+    return ComputeMetrics({.equity = equity,
+                           .closed_trades = trades,
+                           .initial_cash = 100,
+                           .interval_seconds = kDay,
+                           .spec = Bootstrap(500, seed)});
+  };
+  const backtest::v1::Metrics first = compute(7);
+  const backtest::v1::Metrics again = compute(7);
+  const backtest::v1::Metrics other = compute(8);
+  for (const ConfidenceInterval* ci :
+       {&first.sharpe_ci(), &first.expectancy_ci()}) {
+    EXPECT_TRUE(ci->defined());
+    EXPECT_EQ(ci->resamples(), 500);
+    EXPECT_DOUBLE_EQ(ci->level(), 0.95);
+    EXPECT_LT(ci->low(), ci->high());
+  }
+  ExpectSameInterval(first.sharpe_ci(), again.sharpe_ci());
+  ExpectSameInterval(first.expectancy_ci(), again.expectancy_ci());
+  EXPECT_TRUE(first.sharpe_ci().low() != other.sharpe_ci().low() ||
+              first.sharpe_ci().high() != other.sharpe_ci().high());
+  EXPECT_TRUE(first.expectancy_ci().low() != other.expectancy_ci().low() ||
+              first.expectancy_ci().high() != other.expectancy_ci().high());
+  // The point estimates lie inside their intervals.
+  EXPECT_LE(first.sharpe_ci().low(), first.sharpe());
+  EXPECT_GE(first.sharpe_ci().high(), first.sharpe());
+  EXPECT_LE(first.expectancy_ci().low(), first.expectancy());
+  EXPECT_GE(first.expectancy_ci().high(), first.expectancy());
+}
+
+TEST(ComputeMetricsTest, ExpectancyIntervalOfTwoTrades) {
+  // 2 trades: blocks of floor(sqrt(2)) = 1, a plain bootstrap. A resample's
+  // mean is 0 (both draws 0), 0.5 or 1 (both 1), with chance 1/4, 1/2, 1/4:
+  // of 1000 sorted means about 250 are 0 and 250 are 1, so positions
+  // floor(0.025 * 999) = 24 and ceil(0.975 * 999) = 975 hold 0 and 1.
+  const std::vector<Trade> trades = {ClosedTrade(0), ClosedTrade(1)};
+  const backtest::v1::Metrics metrics =
+      ComputeMetrics({.closed_trades = trades,
+                      .initial_cash = 100,
+                      .spec = Bootstrap(1000, 3)});
+  const ConfidenceInterval& ci = metrics.expectancy_ci();
+  EXPECT_TRUE(ci.defined());
+  EXPECT_EQ(ci.low(), 0);
+  EXPECT_EQ(ci.high(), 1);
+  EXPECT_EQ(ci.resamples(), 1000);
+  EXPECT_DOUBLE_EQ(ci.level(), 0.95);
+}
+
+TEST(ComputeMetricsTest, SharpeIntervalResamplesBlocks) {
+  // 9 returns repeating 0.1, -0.05, 0.02: blocks of floor(sqrt(9)) = 3, and
+  // every 3 consecutive returns are those three in some order, so every
+  // resample has the series' mean and spread: low = high = the Sharpe.
+  // Mean 0.07 / 3 = 7/300; deviations 23/300, -22/300, -1/300 (each 3
+  // times): squares 3 * 1014 / 90000, sample variance / 8 = 380.25 / 90000,
+  // sd 19.5 / 300. Sharpe = 7 / 19.5 * sqrt(252) = 0.358974 * 15.874508
+  // = 5.69854.
+  std::vector<double> equity = {100};
+  const double cycle[] = {0.1, -0.05, 0.02};
+  for (int i = 0; i < 9; ++i)
+    equity.push_back(equity.back() * (1 + cycle[i % 3]));
+  const std::vector<EquityPoint> points = Curve(equity, kDay);
+  const backtest::v1::Metrics metrics =
+      ComputeMetrics({.equity = points,
+                      .initial_cash = 100,
+                      .interval_seconds = kDay,
+                      .spec = Bootstrap(300, 11)});
+  const double sharpe = 7 / 19.5 * std::sqrt(252.0);
+  EXPECT_NEAR(sharpe, 5.69854, 1e-5);
+  EXPECT_NEAR(metrics.sharpe(), sharpe, 1e-9);
+  const ConfidenceInterval& ci = metrics.sharpe_ci();
+  EXPECT_TRUE(ci.defined());
+  EXPECT_EQ(ci.resamples(), 300);
+  EXPECT_NEAR(ci.low(), sharpe, 1e-9);
+  EXPECT_NEAR(ci.high(), sharpe, 1e-9);
+}
+
+TEST(ComputeMetricsTest, ResamplesWithoutSpreadAreLeftOut) {
+  // Returns 0.1 and 0.2, blocks of 1: half the resamples draw one return
+  // twice and have no Sharpe; the others hold both, whose Sharpe is 0.15 /
+  // (0.05 * sqrt(2)) * sqrt(252) = 3 * sqrt(126) = 33.675.
+  const std::vector<EquityPoint> equity = Curve({100, 110, 132}, kDay);
+  const backtest::v1::Metrics metrics =
+      ComputeMetrics({.equity = equity,
+                      .initial_cash = 100,
+                      .interval_seconds = kDay,
+                      .spec = Bootstrap(400, 5)});
+  const ConfidenceInterval& ci = metrics.sharpe_ci();
+  EXPECT_TRUE(ci.defined());
+  EXPECT_GT(ci.resamples(), 100);
+  EXPECT_LT(ci.resamples(), 300);
+  EXPECT_NEAR(ci.low(), 3 * std::sqrt(126.0), 1e-9);
+  EXPECT_NEAR(ci.high(), 3 * std::sqrt(126.0), 1e-9);
+}
+
+TEST(ComputeMetricsTest, TooLittleDataLeavesIntervalsUndefined) {
+  // One return and one trade.
+  const std::vector<EquityPoint> equity = Curve({100, 110}, kDay);
+  const std::vector<Trade> trades = {ClosedTrade(5)};
+  const backtest::v1::Metrics metrics =
+      ComputeMetrics({.equity = equity,
+                      .closed_trades = trades,
+                      .initial_cash = 100,
+                      .interval_seconds = kDay,
+                      .spec = Bootstrap(100, 1)});
+  ASSERT_TRUE(metrics.has_sharpe_ci());
+  EXPECT_FALSE(metrics.sharpe_ci().defined());
+  ASSERT_TRUE(metrics.has_expectancy_ci());
+  EXPECT_FALSE(metrics.expectancy_ci().defined());
+  EXPECT_EQ(metrics.expectancy_ci().resamples(), 0);
+  // A flat curve has returns but no resample with a Sharpe.
+  const std::vector<EquityPoint> flat = Curve({100, 100, 100, 100}, kDay);
+  EXPECT_FALSE(ComputeMetrics({.equity = flat,
+                               .initial_cash = 100,
+                               .interval_seconds = kDay,
+                               .spec = Bootstrap(100, 1)})
+                   .sharpe_ci()
+                   .defined());
+}
+
+TEST(ComputeMetricsTest, AMillionPointsWithIntervals) {
+  // Minute bars, 390 a day: the whole computation, bootstrap included, in
+  // one call (the test's time limit catches a quadratic slip).
+  constexpr int kPoints = 1'000'000;
+  std::vector<EquityPoint> equity;
+  equity.reserve(kPoints);
+  double value = 100000;
+  for (int i = 0; i < kPoints; ++i) {
+    EquityPoint& point = equity.emplace_back();
+    point.set_time(kStart + (i / 390) * kDay + 34200 + (i % 390) * 60);
+    value *= 1 + 0.001 * std::sin(i * 0.61) + 0.00001;
+    point.set_equity(value);
+    point.set_cash(value);
+  }
+  const backtest::v1::Metrics metrics =
+      ComputeMetrics({.equity = equity,
+                      .initial_cash = 100000,
+                      .interval_seconds = 60,
+                      .spec = Bootstrap(1000, 42)});
+  EXPECT_DOUBLE_EQ(metrics.periods_per_year(), 252 * 390);
+  ASSERT_TRUE(metrics.sharpe_ci().defined());
+  EXPECT_EQ(metrics.sharpe_ci().resamples(), 1000);
+  EXPECT_LE(metrics.sharpe_ci().low(), metrics.sharpe());
+  EXPECT_GE(metrics.sharpe_ci().high(), metrics.sharpe());
+  // 2565 consecutive days from 2020-01-06: 85 calendar months.
+  EXPECT_GT(metrics.monthly_returns_size(), 80);
 }
 
 TEST(ComputeMetricsTest, CagrOverTwoYears) {
@@ -177,8 +632,7 @@ TEST(ComputeMetricsTest, FlatCurveHasZeroVolatilityAndNoSharpe) {
 }
 
 TEST(ComputeMetricsTest, NothingRecordedLeavesRatiosUnset) {
-  const backtest::v1::Metrics metrics =
-      ComputeMetrics({.total_commission = 0, .initial_cash = 1000});
+  const backtest::v1::Metrics metrics = ComputeMetrics({.initial_cash = 1000});
   EXPECT_DOUBLE_EQ(metrics.final_equity(), 1000);
   EXPECT_EQ(metrics.total_return(), 0);
   EXPECT_DOUBLE_EQ(metrics.periods_per_year(), 252);
@@ -190,6 +644,20 @@ TEST(ComputeMetricsTest, NothingRecordedLeavesRatiosUnset) {
   EXPECT_FALSE(metrics.has_exposure());
   EXPECT_EQ(metrics.max_drawdown_duration_steps(), 0);
   EXPECT_EQ(metrics.trades(), 0);
+  EXPECT_FALSE(metrics.has_sortino());
+  EXPECT_FALSE(metrics.has_calmar());
+  EXPECT_FALSE(metrics.has_max_drawdown_detail());
+  EXPECT_FALSE(metrics.has_expectancy());
+  EXPECT_FALSE(metrics.has_average_win());
+  EXPECT_FALSE(metrics.has_average_loss());
+  EXPECT_FALSE(metrics.has_median_trade());
+  EXPECT_FALSE(metrics.has_average_r());
+  EXPECT_FALSE(metrics.has_turnover());
+  EXPECT_EQ(metrics.total_slippage(), 0);
+  EXPECT_EQ(metrics.monthly_returns_size(), 0);
+  EXPECT_EQ(metrics.yearly_returns_size(), 0);
+  EXPECT_FALSE(metrics.has_sharpe_ci());
+  EXPECT_FALSE(metrics.has_expectancy_ci());
 }
 
 TEST(ComputeMetricsTest, OnlyWinnersLeaveProfitFactorUnset) {

@@ -26,16 +26,13 @@ bool IsTerminal(RunState state) {
 // The single path from stored records to metrics.
 backtest::v1::Metrics MetricsOfStoredRun(const StoredRun& run,
                                          const RunRecords& records) {
-  double commission = 0;
-  for (const backtest::v1::Fill& fill : records.fills) {
-    commission += fill.commission();
-  }
   return ComputeMetrics({.equity = records.equity,
                          .closed_trades = records.closed_trades,
                          .open_trades = records.open_trades,
-                         .total_commission = commission,
+                         .fills = records.fills,
                          .initial_cash = run.initial_cash,
-                         .interval_seconds = run.interval_seconds});
+                         .interval_seconds = run.interval_seconds,
+                         .spec = run.metrics_spec});
 }
 
 }  // namespace
@@ -68,6 +65,21 @@ absl::Status ResultsEngine::BeginRun(
     problems.push_back(
         {"interval_seconds", absl::StrCat("must be >= 0 (0 = unknown), got ",
                                           request.interval_seconds())});
+  }
+  const backtest::v1::MetricsSpec& metrics = request.metrics();
+  if (!std::isfinite(metrics.risk_free_rate()) ||
+      metrics.risk_free_rate() <= -1) {
+    problems.push_back(
+        {"metrics.risk_free_rate",
+         absl::StrCat("must be an annual rate above -1, e.g. 0.02; got ",
+                      metrics.risk_free_rate())});
+  }
+  if (metrics.bootstrap_resamples() < 0 ||
+      metrics.bootstrap_resamples() > kMaxBootstrapResamples) {
+    problems.push_back({"metrics.bootstrap_resamples",
+                        absl::StrCat("must be in [0, ", kMaxBootstrapResamples,
+                                     "] (0: no confidence intervals); got ",
+                                     metrics.bootstrap_resamples())});
   }
   if (!problems.empty()) {
     return InvalidFields(kStage, "INVALID_BEGIN_RUN", problems);

@@ -30,6 +30,15 @@ using ::google::protobuf::util::MessageDifferencer;
 constexpr int64_t kDay = 86400;
 constexpr int64_t kStart = 1420070400;  // 2015-01-01
 
+// Every run is begun with it: the metrics must be measured as it says.
+backtest::v1::MetricsSpec MetricsSpec() {
+  backtest::v1::MetricsSpec spec;
+  spec.set_risk_free_rate(0.02);
+  spec.set_bootstrap_resamples(200);
+  spec.set_bootstrap_seed(7);
+  return spec;
+}
+
 class ResultsEngineTest : public testing::Test {
  protected:
   void SetUp() override {
@@ -53,6 +62,7 @@ class ResultsEngineTest : public testing::Test {
     request.mutable_run()->add_symbols("ORCL");
     request.set_initial_cash(1000);
     request.set_interval_seconds(kDay);
+    *request.mutable_metrics() = MetricsSpec();
     BeginRunResponse response;
     absl::Status status = engine_->BeginRun(request, &response);
     if (status.ok()) {
@@ -131,13 +141,16 @@ TEST_F(ResultsEngineTest, FullLifecycleComputesMetricsFromTheStoredRecords) {
                                            second.equity(0), second.equity(1)};
   const std::vector<Trade> closed = {second.trades(1), second.trades(0)};
   const std::vector<Trade> open_trades = {open};
+  const std::vector<backtest::v1::Fill> fills = {first.fills(0),
+                                                 second.fills(0)};
   const backtest::v1::Metrics expected =
       ComputeMetrics({.equity = equity,
                       .closed_trades = closed,
                       .open_trades = open_trades,
-                      .total_commission = 3.75,
+                      .fills = fills,
                       .initial_cash = 1000,
-                      .interval_seconds = kDay});
+                      .interval_seconds = kDay,
+                      .spec = MetricsSpec()});
   EXPECT_TRUE(MessageDifferencer::Equals(finished.run().metrics(), expected))
       << finished.run().metrics().DebugString() << "expected:\n"
       << expected.DebugString();
@@ -147,6 +160,14 @@ TEST_F(ResultsEngineTest, FullLifecycleComputesMetricsFromTheStoredRecords) {
   EXPECT_EQ(finished.run().metrics().trades(), 2);
   EXPECT_EQ(finished.run().metrics().open_trades(), 1);
   EXPECT_DOUBLE_EQ(finished.run().metrics().total_commission(), 3.75);
+  // The stored spec was used: intervals of 200 resamples (the two trades'
+  // means always exist), and Sharpe measured against a non-zero rate.
+  EXPECT_TRUE(finished.run().metrics().expectancy_ci().defined());
+  EXPECT_EQ(finished.run().metrics().expectancy_ci().resamples(), 200);
+  backtest::v1::Metrics at_zero_rate = ComputeMetrics(
+      {.equity = equity, .initial_cash = 1000, .interval_seconds = kDay});
+  ASSERT_TRUE(at_zero_rate.has_sharpe());
+  EXPECT_LT(finished.run().metrics().sharpe(), at_zero_rate.sharpe());
 
   GetRunRequest get;
   get.set_run_id("run-1");
@@ -264,10 +285,12 @@ TEST_F(ResultsEngineTest, RejectsInvalidRequestsListingEveryProblem) {
   BeginRunRequest begin;
   begin.set_initial_cash(-5);
   begin.set_interval_seconds(-1);
+  begin.mutable_metrics()->set_risk_free_rate(-1);
+  begin.mutable_metrics()->set_bootstrap_resamples(kMaxBootstrapResamples + 1);
   BeginRunResponse begun;
   absl::Status status = engine_->BeginRun(begin, &begun);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(FieldProblems(status).size(), 3) << status;
+  EXPECT_EQ(FieldProblems(status).size(), 5) << status;
 
   ASSERT_TRUE(Begin("run-1").ok());
   EXPECT_EQ(Begin("run-1").code(), absl::StatusCode::kAlreadyExists);

@@ -55,7 +55,8 @@ CREATE TABLE IF NOT EXISTS runs (
   initial_cash REAL NOT NULL,
   interval_seconds INTEGER NOT NULL,
   error BLOB,                      -- serialized backtest.v1.StageError
-  metrics BLOB                     -- serialized backtest.v1.Metrics
+  metrics BLOB,                    -- serialized backtest.v1.Metrics
+  metrics_spec BLOB NOT NULL       -- serialized backtest.v1.MetricsSpec
 );
 CREATE INDEX IF NOT EXISTS runs_by_created_at ON runs (created_at);
 CREATE TABLE IF NOT EXISTS symbol_hashes (
@@ -133,8 +134,8 @@ constexpr char kInsertRun[] =
     "INSERT INTO runs (run_id, name, state, strategy, symbols, created_at, "
     "finished_at, spec_hash, data_hash, engine_version, first_time, "
     "last_time, canonical_spec, initial_cash, interval_seconds, error, "
-    "metrics) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-    "?14, ?15, NULL, NULL)";
+    "metrics, metrics_spec) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+    "?11, ?12, ?13, ?14, ?15, NULL, NULL, ?16)";
 constexpr char kInsertSymbolHash[] =
     "INSERT INTO symbol_hashes (run_id, symbol, hash) VALUES (?1, ?2, ?3)";
 constexpr char kNextEquityChunkSeq[] =
@@ -169,7 +170,8 @@ constexpr char kSetMetrics[] = "UPDATE runs SET metrics = ?2 WHERE run_id = ?1";
 #define SEED_RUN_COLUMNS                                                     \
   "SELECT run_id, name, state, strategy, symbols, created_at, finished_at, " \
   "spec_hash, data_hash, engine_version, first_time, last_time, "            \
-  "canonical_spec, initial_cash, interval_seconds, error, metrics FROM runs "
+  "canonical_spec, initial_cash, interval_seconds, error, metrics, "         \
+  "metrics_spec FROM runs "
 constexpr char kSelectRun[] = SEED_RUN_COLUMNS "WHERE run_id = ?1";
 constexpr char kListRuns[] = SEED_RUN_COLUMNS
     "WHERE (?1 = '' OR strategy = ?1) AND (?2 < 0 OR state = ?2) "
@@ -611,6 +613,7 @@ absl::Status RunStore::BeginRun(const backtest::v1::BeginRunRequest& request) {
     statement.BindText(13, request.canonical_spec());
     statement.BindReal(14, request.initial_cash());
     statement.BindInt(15, request.interval_seconds());
+    statement.BindBlob(16, request.metrics().SerializeAsString());
     if (const int rc = statement.Step(); rc != SQLITE_DONE) {
       return Failure(rc, what, run.run_id());
     }
@@ -862,11 +865,15 @@ absl::StatusOr<StoredRun> RunStore::ReadRunRow(Statement& row) const {
   const bool metrics_ok =
       row.IsNull(16) ||
       summary.mutable_metrics()->ParseFromString(row.Text(16));
-  if (!error_ok || !metrics_ok) {
+  const bool metrics_spec_ok = run.metrics_spec.ParseFromString(row.Text(17));
+  if (!error_ok || !metrics_ok || !metrics_spec_ok) {
+    const char* column = !error_ok     ? "error"
+                         : !metrics_ok ? "metrics"
+                                       : "metrics spec";
     return StageFailure(
         absl::StatusCode::kDataLoss, kStage, "DATABASE_CORRUPT",
-        absl::StrCat("the stored ", error_ok ? "metrics" : "error", " of run ",
-                     summary.run_id(), " in ", path_, " cannot be decoded"),
+        absl::StrCat("the stored ", column, " of run ", summary.run_id(),
+                     " in ", path_, " cannot be decoded"),
         {.run_id = summary.run_id(), .hint = std::string(kChangedFileHint)});
   }
   return run;

@@ -19,6 +19,7 @@
 #include "backtest/v1/orders.pb.h"
 #include "backtest/v1/results.pb.h"
 #include "backtest/v1/run.pb.h"
+#include "backtest/v1/spec.pb.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -44,6 +45,8 @@ struct StoredRun {
   std::map<std::string, std::string> symbol_hashes;
   double initial_cash = 0;
   int64_t interval_seconds = 0;
+  // How the run's metrics are measured (BeginRunRequest.metrics).
+  backtest::v1::MetricsSpec metrics_spec;
 };
 
 // Everything a run recorded, each kind in the order it was appended (closed
@@ -65,9 +68,10 @@ struct RunFilter {
 class RunStore {
  public:
   // Bumped whenever the schema changes; stored in PRAGMA user_version.
-  // Version 2 stores the equity curve in chunks (equity_chunks); version 1
-  // files are refused (DATABASE_TOO_OLD).
-  static constexpr int kSchemaVersion = 2;
+  // Version 2 stored the equity curve in chunks (equity_chunks); version 3
+  // adds each run's MetricsSpec (runs.metrics_spec). Older files are refused
+  // (DATABASE_TOO_OLD).
+  static constexpr int kSchemaVersion = 3;
   // Most points one equity chunk row holds: about 24 MiB, far below SQLite's
   // 1 GB blob limit. A larger batch is stored as several chunks.
   static constexpr int64_t kMaxPointsPerChunk = int64_t{1} << 20;

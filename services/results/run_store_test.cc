@@ -53,6 +53,9 @@ BeginRunRequest Begin(const std::string& run_id,
   (*request.mutable_symbol_hashes())["NVDA"] = "bbb";
   request.set_initial_cash(100000);
   request.set_interval_seconds(86400);
+  request.mutable_metrics()->set_risk_free_rate(0.02);
+  request.mutable_metrics()->set_bootstrap_resamples(500);
+  request.mutable_metrics()->set_bootstrap_seed(99);
   return request;
 }
 
@@ -135,6 +138,8 @@ Metrics CountingMetrics(const StoredRun& run, const RunRecords& records) {
   metrics.set_open_trades(records.open_trades.size());
   metrics.set_max_drawdown_duration_steps(records.equity.size());
   metrics.set_sharpe(1.5);
+  metrics.mutable_sharpe_ci()->set_resamples(
+      run.metrics_spec.bootstrap_resamples());
   return metrics;
 }
 
@@ -208,6 +213,8 @@ TEST(RunStoreTest, EveryRecordKindRoundTripsAndSurvivesReopening) {
   expected_summary.mutable_metrics()->set_open_trades(1);
   expected_summary.mutable_metrics()->set_max_drawdown_duration_steps(6);
   expected_summary.mutable_metrics()->set_sharpe(1.5);
+  // FinishRun handed the metrics the spec BeginRun stored.
+  expected_summary.mutable_metrics()->mutable_sharpe_ci()->set_resamples(500);
   EXPECT_TRUE(MessageDifferencer::Equals(run->summary, expected_summary))
       << run->summary.DebugString();
   EXPECT_EQ(run->canonical_spec, begin.canonical_spec());
@@ -215,6 +222,8 @@ TEST(RunStoreTest, EveryRecordKindRoundTripsAndSurvivesReopening) {
                                     {"NVDA", "bbb"}, {"ORCL", "aaa"}}));
   EXPECT_DOUBLE_EQ(run->initial_cash, 100000);
   EXPECT_EQ(run->interval_seconds, 86400);
+  EXPECT_TRUE(MessageDifferencer::Equals(run->metrics_spec, begin.metrics()))
+      << run->metrics_spec.DebugString();
 
   absl::StatusOr<RunRecords> records = reopened->ReadRecords("run-1");
   ASSERT_TRUE(records.ok()) << records.status();
@@ -519,57 +528,65 @@ TEST(RunStoreTest, NewerSchemaIsRefused) {
   EXPECT_EQ(Reason(store.status()), "DATABASE_TOO_NEW");
 }
 
-// Version 1 (one row per equity point) was never released: such a file is
-// refused, in either mode, and left exactly as it was.
-TEST(RunStoreTest, VersionOneDatabaseIsRefused) {
-  const std::string path = FreshPath("version_one");
-  std::filesystem::create_directories(
-      std::filesystem::path(path).parent_path());
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db,
-                         "CREATE TABLE equity (run_id TEXT NOT NULL, seq "
-                         "INTEGER NOT NULL, time INTEGER NOT NULL, cash REAL "
-                         "NOT NULL, equity REAL NOT NULL, PRIMARY KEY "
-                         "(run_id, seq)) WITHOUT ROWID; "
-                         "PRAGMA user_version = 1",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(db);
-  const std::string absolute = std::filesystem::absolute(path).string();
-  for (OpenMode mode : {OpenMode::kReadWrite, OpenMode::kReadOnly}) {
-    const absl::StatusOr<std::unique_ptr<RunStore>> store =
-        RunStore::Open(path, mode);
-    ASSERT_FALSE(store.ok());
-    EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
-    EXPECT_EQ(Reason(store.status()), "DATABASE_TOO_OLD") << store.status();
-    EXPECT_NE(store.status().message().find(absolute + " has schema version 1"),
-              std::string::npos)
-        << store.status();
-    EXPECT_NE(ToStageError(store.status(), "")
-                  .hint()
-                  .find("delete it or point --db elsewhere"),
-              std::string::npos)
-        << store.status();
+// Versions 1 (one row per equity point) and 2 (no metrics spec) were never
+// released: such files are refused, in either mode, and left exactly as they
+// were.
+TEST(RunStoreTest, OlderSchemaVersionsAreRefused) {
+  for (int version : {1, 2}) {
+    SCOPED_TRACE(absl::StrCat("version ", version));
+    const std::string path = FreshPath(absl::StrCat("version_", version));
+    std::filesystem::create_directories(
+        std::filesystem::path(path).parent_path());
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           absl::StrCat("CREATE TABLE equity (run_id TEXT NOT "
+                                        "NULL, seq INTEGER NOT NULL, time "
+                                        "INTEGER NOT NULL, cash REAL NOT NULL, "
+                                        "equity REAL NOT NULL, PRIMARY KEY "
+                                        "(run_id, seq)) WITHOUT ROWID; "
+                                        "PRAGMA user_version = ",
+                                        version)
+                               .c_str(),
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+    const std::string absolute = std::filesystem::absolute(path).string();
+    for (OpenMode mode : {OpenMode::kReadWrite, OpenMode::kReadOnly}) {
+      const absl::StatusOr<std::unique_ptr<RunStore>> store =
+          RunStore::Open(path, mode);
+      ASSERT_FALSE(store.ok());
+      EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
+      EXPECT_EQ(Reason(store.status()), "DATABASE_TOO_OLD") << store.status();
+      EXPECT_NE(store.status().message().find(
+                    absl::StrCat(absolute, " has schema version ", version)),
+                std::string::npos)
+          << store.status();
+      EXPECT_NE(ToStageError(store.status(), "")
+                    .hint()
+                    .find("delete it or point --db elsewhere"),
+                std::string::npos)
+          << store.status();
+    }
+    ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
+              SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db,
+                                 "SELECT (SELECT user_version FROM "
+                                 "pragma_user_version), (SELECT journal_mode "
+                                 "FROM pragma_journal_mode), (SELECT count(*) "
+                                 "FROM sqlite_master)",
+                                 -1, &stmt, nullptr),
+              SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+    EXPECT_EQ(sqlite3_column_int(stmt, 0), version);
+    EXPECT_EQ(std::string(
+                  reinterpret_cast<const char*>(sqlite3_column_text(stmt, 1))),
+              "delete");
+    EXPECT_EQ(sqlite3_column_int(stmt, 2), 1);  // the equity table alone
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
   }
-  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
-            SQLITE_OK);
-  sqlite3_stmt* stmt = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(db,
-                               "SELECT (SELECT user_version FROM "
-                               "pragma_user_version), (SELECT journal_mode "
-                               "FROM pragma_journal_mode), (SELECT count(*) "
-                               "FROM sqlite_master)",
-                               -1, &stmt, nullptr),
-            SQLITE_OK);
-  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(stmt, 0), 1);
-  EXPECT_EQ(
-      std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 1))),
-      "delete");
-  EXPECT_EQ(sqlite3_column_int(stmt, 2), 1);  // the equity table alone
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
 }
 
 TEST(RunStoreTest, ListsNewestFirstWithFilters) {
