@@ -91,23 +91,82 @@ std::string FormatSummary(const v1::RunSummary& run) {
 
 std::string FormatRunList(const v1::ListRunsResponse& runs) {
   if (runs.runs().empty()) return "no runs stored yet (bt run SPEC)\n";
-  std::string out = absl::StrFormat("%-24s %-10s %-20s %-14s %-20s %10s\n",
-                                    "RUN", "STATE", "NAME", "STRATEGY",
-                                    "CREATED", "RETURN");
+  std::string out =
+      absl::StrFormat("%-24s %-10s %-20s %-14s %-20s %10s\n", "RUN", "STATE",
+                      "NAME", "STRATEGY", "CREATED", "RETURN");
   for (const v1::RunSummary& run : runs.runs()) {
     absl::StrAppend(
-        &out, absl::StrFormat(
-                  "%-24s %-10s %-20s %-14s %-20s %10s\n", run.run_id(),
-                  StateName(run.state()), run.name().substr(0, 20),
-                  run.strategy(), run.created_at(),
-                  run.has_metrics() ? Percent(run.metrics().total_return())
-                                    : "-"));
+        &out,
+        absl::StrFormat(
+            "%-24s %-10s %-20s %-14s %-20s %10s\n", run.run_id(),
+            StateName(run.state()), run.name().substr(0, 20), run.strategy(),
+            run.created_at(),
+            run.has_metrics() ? Percent(run.metrics().total_return()) : "-"));
+  }
+  return out;
+}
+
+std::string Interval(const v1::ConfidenceInterval& ci,
+                     std::string (*format)(double)) {
+  if (!ci.defined()) return "";
+  return absl::StrCat(" (", absl::StrFormat("%.0f", ci.level() * 100), "% CI ",
+                      format(ci.low()), " .. ", format(ci.high()), ")");
+}
+
+// The metrics beyond the summary table, for bt show.
+std::string FormatMoreMetrics(const v1::Metrics& m) {
+  std::string out = "\nmore metrics (definitions: docs/metrics.md)\n";
+  Row(out, "annual vol",
+      OrDash(m.has_annual_volatility(), m.annual_volatility(), Percent));
+  Row(out, "Sortino", OrDash(m.has_sortino(), m.sortino(), Ratio));
+  Row(out, "Calmar", OrDash(m.has_calmar(), m.calmar(), Ratio));
+  Row(out, "exposure", OrDash(m.has_exposure(), m.exposure(), Percent));
+  Row(out, "turnover/year", OrDash(m.has_turnover(), m.turnover(), Ratio));
+  Row(out, "expectancy", OrDash(m.has_expectancy(), m.expectancy(), Money));
+  Row(out, "w/o top 5",
+      OrDash(m.has_expectancy_without_top5(), m.expectancy_without_top5(),
+             Money));
+  Row(out, "average win", OrDash(m.has_average_win(), m.average_win(), Money));
+  Row(out, "average loss",
+      OrDash(m.has_average_loss(), m.average_loss(), Money));
+  Row(out, "median trade",
+      OrDash(m.has_median_trade(), m.median_trade(), Money));
+  Row(out, "average R", OrDash(m.has_average_r(), m.average_r(), Ratio));
+  Row(out, "slippage", Money(m.total_slippage()));
+  absl::StrAppend(
+      &out,
+      Interval(m.sharpe_ci(), Ratio).empty()
+          ? ""
+          : absl::StrCat("  Sharpe", Interval(m.sharpe_ci(), Ratio), "\n"));
+  absl::StrAppend(&out,
+                  Interval(m.expectancy_ci(), Money).empty()
+                      ? ""
+                      : absl::StrCat("  expectancy",
+                                     Interval(m.expectancy_ci(), Money), "\n"));
+  if (m.has_max_drawdown_detail()) {
+    const v1::Drawdown& d = m.max_drawdown_detail();
+    absl::StrAppend(&out, "  max drawdown: peak ", d.peak_time(), ", trough ",
+                    d.trough_time(), ", ",
+                    d.recovery_time().empty()
+                        ? "not recovered"
+                        : absl::StrCat("recovered ", d.recovery_time()),
+                    " (", d.duration_days(), " days)\n");
+  }
+  if (!m.yearly_returns().empty()) {
+    absl::StrAppend(&out, "  yearly returns:");
+    for (const v1::PeriodReturn& year : m.yearly_returns()) {
+      absl::StrAppend(&out, " ", year.period(), " ", Percent(year.value()));
+    }
+    absl::StrAppend(&out, "\n");
   }
   return out;
 }
 
 std::string FormatRunDetails(const v1::GetRunResponse& run) {
   std::string out = FormatSummary(run.run());
+  if (run.run().has_metrics() && !run.run().first_time().empty()) {
+    absl::StrAppend(&out, FormatMoreMetrics(run.run().metrics()));
+  }
   absl::StrAppend(&out, "\nfingerprint\n  spec   ", run.run().spec_hash(),
                   "\n  data   ", run.run().data_hash(), "\n  engine ",
                   run.run().engine_version(), "\n  stored ", run.location(),
@@ -121,15 +180,15 @@ std::string FormatRunDetails(const v1::GetRunResponse& run) {
       break;
     }
     absl::StrAppend(
-        &out,
-        absl::StrFormat("  %-8s %-5s %s @ %.4f -> %s @ %.4f  qty %.0f  net "
-                        "%.2f  %s\n",
-                        trade.symbol(), trade.side() == v1::SELL ? "short" : "long",
-                        FormatTime(trade.entry_time()), trade.entry_price(),
-                        trade.exit_time() == 0 ? std::string("(open)")
-                                               : FormatTime(trade.exit_time()),
-                        trade.exit_price(), trade.quantity(), trade.net_pnl(),
-                        trade.exit_reason()));
+        &out, absl::StrFormat(
+                  "  %-8s %-5s %s @ %.4f -> %s @ %.4f  qty %.0f  net "
+                  "%.2f  %s\n",
+                  trade.symbol(), trade.side() == v1::SELL ? "short" : "long",
+                  FormatTime(trade.entry_time()), trade.entry_price(),
+                  trade.exit_time() == 0 ? std::string("(open)")
+                                         : FormatTime(trade.exit_time()),
+                  trade.exit_price(), trade.quantity(), trade.net_pnl(),
+                  trade.exit_reason()));
   }
   if (run.rejections_size() > 0) {
     absl::StrAppend(&out, "\nrejected orders (", run.rejections_size(), ")\n");
@@ -171,7 +230,8 @@ ProgressBar::ProgressBar()
 
 void ProgressBar::Update(const v1::RunProgress& progress) {
   if (!enabled_ || absl::Now() - started_ < kProgressDelay) return;
-  const double fraction = std::min(1.0, std::max(0.0, progress.fraction_done()));
+  const double fraction =
+      std::min(1.0, std::max(0.0, progress.fraction_done()));
   const int filled = static_cast<int>(fraction * kProgressWidth);
   std::fprintf(stderr, "\r[%s%s] %5.1f%%  %s  %lld steps ",
                std::string(filled, '#').c_str(),
