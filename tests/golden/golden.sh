@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Golden results: the trades and metrics of every built-in strategy on the
+# shared real data, stored in this directory. A change in any trade or metric
+# fails `check` until the files are regenerated on purpose with `update`, and
+# the commit that does it says why the results changed.
+#
+#   tests/golden/golden.sh check    (the test; bazel test //tests/golden:all)
+#   SHARED_DATA_DIR=../shared/data tests/golden/golden.sh update
+set -euo pipefail
+mode="${1:-check}"
+if [ -z "${SHARED_DATA_DIR:-}" ] || [ ! -f "$SHARED_DATA_DIR/ORCL.csv" ]; then
+  echo "SKIPPED: SHARED_DATA_DIR with the shared daily files is not set"
+  exit 0
+fi
+if [ "$mode" = update ]; then
+  here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+  bt="$here/../../bt"
+  work="$(mktemp -d)"
+else
+  here="$PWD/tests/golden"
+  bt="$PWD/cli/bt"
+  work="$TEST_TMPDIR/golden"
+fi
+mkdir -p "$work"
+
+# name | symbols | strategy | sizing
+cases=(
+  "sma_cross-ORCL|ORCL|{name: sma_cross, params: {fast: 10, slow: 30}}|{rule: all_in, cash_buffer: 0.01}"
+  "sma_cross-NVDA|NVDA|{name: sma_cross, params: {fast: 10, slow: 30}}|{rule: all_in, cash_buffer: 0.01}"
+  "sma_cross-YHOO|YHOO|{name: sma_cross, params: {fast: 10, slow: 30}}|{rule: all_in, cash_buffer: 0.01}"
+  "sma_cross-three|ORCL, NVDA, YHOO|{name: sma_cross, params: {fast: 20, slow: 50}}|{rule: percent_of_equity, percent: 0.3}"
+)
+failed=0
+passed=0
+for entry in "${cases[@]}"; do
+  IFS='|' read -r name symbols strategy sizing <<<"$entry"
+  cat >"$work/$name.yaml" <<SPEC
+name: golden-$name
+data: {path: $SHARED_DATA_DIR, symbols: [$symbols]}
+strategy: $strategy
+portfolio: {initial_cash: 100000, sizing: $sizing}
+execution: {commission: {model: percent, bps: 10}, slippage: {model: fixed_bps, bps: 2}}
+metrics: {bootstrap_resamples: 200, bootstrap_seed: 7}
+SPEC
+  "$bt" run "$work/$name.yaml" --db "$work/results.db" --export "$work/$name" >/dev/null
+  # Metrics without what identifies one run (ids, wall-clock times, paths).
+  /usr/bin/python3 - "$work/$name/metrics.json" >"$work/$name.metrics.json" <<'PY'
+import json, sys
+metrics = json.load(open(sys.argv[1]))
+for key in ("run_id", "created_at", "finished_at", "spec_hash", "name"):
+    metrics.pop(key, None)
+print(json.dumps(metrics, indent=1, sort_keys=True))
+PY
+  if [ "$mode" = update ]; then
+    cp "$work/$name/trades.csv" "$here/$name.trades.csv"
+    cp "$work/$name.metrics.json" "$here/$name.metrics.json"
+    echo "updated $name"
+    continue
+  fi
+  if diff -u "$here/$name.trades.csv" "$work/$name/trades.csv" >"$work/$name.diff" &&
+     diff -u "$here/$name.metrics.json" "$work/$name.metrics.json" >>"$work/$name.diff"; then
+    passed=$((passed + 1))
+  else
+    echo "CHANGED: $name (first lines of the difference; if intended, run"
+    echo "  SHARED_DATA_DIR=../shared/data tests/golden/golden.sh update"
+    echo "and say why in the commit)"
+    head -20 "$work/$name.diff"
+    failed=$((failed + 1))
+  fi
+done
+[ "$mode" = update ] && exit 0
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
