@@ -18,10 +18,13 @@ inline constexpr int kExitUsage = 2;
 int RunCommand(const Args& args);         // bt run SPEC
 int RunsCommand(const Args& args);        // bt runs
 int ShowCommand(const Args& args);        // bt show RUN
+int CompareCommand(const Args& args);     // bt compare RUN RUN...
+int DiffCommand(const Args& args);        // bt diff RUN_A RUN_B (0 same, 1 not)
 int StrategiesCommand(const Args& args);  // bt strategies
 int DataCommand(const Args& args);        // bt data validate|synth
 int ServeCommand(const Args& args);       // bt serve
 int IndicatorsCommand(const Args& args);  // bt indicators --data FILE --out F
+int ReportCommand(const Args& args);      // bt report RUN [--out FILE.html]
 
 }  // namespace seed::cli
 

@@ -1,13 +1,16 @@
-// bt runs, bt show RUN, bt strategies and bt data validate|synth: commands
-// that read from the stages rather than run a backtest.
+// bt runs, bt show RUN, bt compare, bt diff, bt strategies and bt data
+// validate|synth: commands that read from the stages rather than run a
+// backtest.
 #include <iostream>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "cli/commands.h"
 #include "cli/report.h"
+#include "cli/run_diff.h"
 #include "cli/stage_access.h"
 #include "common/stage_error.h"
+#include "google/protobuf/util/json_util.h"
 #include "services/data/synthetic_market.h"
 #include "services/results/export.h"
 
@@ -22,10 +25,11 @@ struct Session {
 
 Session Open(const Args& args, std::set<std::string> valued,
              const std::set<std::string>& switches) {
+  const std::set<std::string> own = valued;
   valued.insert(kStageFlags.begin(), kStageFlags.end());
   Session session{Flags::Parse(args, valued, switches)};
   if (!session.flags.ok()) return session;
-  absl::StatusOr<StageOptions> options = ReadStageOptions(*session.flags);
+  absl::StatusOr<StageOptions> options = ReadStageOptions(*session.flags, own);
   if (!options.ok()) {
     session.stages = options.status();
     return session;
@@ -39,51 +43,146 @@ int Fail(const absl::Status& status, int code = kExitFailed) {
   return code;
 }
 
+// One run by id or unique prefix, with its records when asked.
+absl::StatusOr<v1::GetRunResponse> GetRun(Session& session,
+                                          const std::string& run_id,
+                                          bool include_records) {
+  v1::GetRunRequest request;
+  request.set_run_id(run_id);
+  request.set_include_records(include_records);
+  v1::GetRunResponse run;
+  const absl::Status status = session.stages->results->GetRun(request, &run);
+  if (!status.ok()) return status;
+  return run;
+}
+
 }  // namespace
 
 int RunsCommand(const Args& args) {
-  Session session = Open(args, {"limit", "strategy", "state"}, {});
+  Session session = Open(
+      args, {"limit", "strategy", "state", "symbol", "since", "until"}, {});
   if (!session.flags.ok()) return Fail(session.flags.status(), kExitUsage);
   if (!session.stages.ok()) return Fail(session.stages.status());
   v1::ListRunsRequest request;
   int limit = 0;
   if (const auto text = session.flags->Get("limit")) {
     if (!absl::SimpleAtoi(*text, &limit) || limit <= 0) {
-      return Fail(absl::InvalidArgumentError("--limit must be a positive number"),
-                  kExitUsage);
+      return Fail(
+          absl::InvalidArgumentError("--limit must be a positive number"),
+          kExitUsage);
     }
   }
   request.set_limit(limit);
   request.set_strategy(session.flags->GetOr("strategy", ""));
   request.set_state(session.flags->GetOr("state", ""));
+  request.set_symbol(session.flags->GetOr("symbol", ""));
+  request.set_since(session.flags->GetOr("since", ""));
+  request.set_until(session.flags->GetOr("until", ""));
   v1::ListRunsResponse response;
-  const absl::Status status = session.stages->results->ListRuns(request, &response);
-  if (!status.ok()) return Fail(status);
-  std::cout << FormatRunList(response);
+  const absl::Status status =
+      session.stages->results->ListRuns(request, &response);
+  // A filter the results stage cannot read is bad usage.
+  if (!status.ok()) {
+    return Fail(status, status.code() == absl::StatusCode::kInvalidArgument
+                            ? kExitUsage
+                            : kExitFailed);
+  }
+  const bool filtered = !request.strategy().empty() ||
+                        !request.state().empty() || !request.symbol().empty() ||
+                        !request.since().empty() || !request.until().empty();
+  std::cout << (filtered && response.runs().empty()
+                    ? "no stored runs match these filters\n"
+                    : FormatRunList(response));
   return kExitOk;
 }
 
 int ShowCommand(const Args& args) {
-  Session session = Open(args, {"export"}, {});
-  if (!session.flags.ok() || session.flags->positional().size() != 1) {
+  Session session = Open(args, {"export"}, {"json", "records"});
+  const bool json = session.flags.ok() && session.flags->Has("json");
+  if (!session.flags.ok() || session.flags->positional().size() != 1 ||
+      (json && session.flags->Has("export")) ||
+      (!json && session.flags->Has("records"))) {
+    if (!session.flags.ok()) PrintError(session.flags.status());
     std::cerr << "usage: bt show RUN [--export DIR] [--db FILE | --results "
+                 "HOST:PORT]\n"
+                 "       bt show RUN --json [--records]   the run as JSON "
+                 "(GetRunResponse)\n";
+    return kExitUsage;
+  }
+  if (!session.stages.ok()) return Fail(session.stages.status());
+  absl::StatusOr<v1::GetRunResponse> run =
+      GetRun(session, session.flags->positional()[0],
+             /*include_records=*/!json || session.flags->Has("records"));
+  if (!run.ok()) return Fail(run.status());
+  const int exit_code =
+      run->run().state() == v1::SUCCEEDED ? kExitOk : kExitFailed;
+  if (json) {
+    google::protobuf::util::JsonPrintOptions options;
+    options.preserve_proto_field_names = true;
+    std::string text;
+    const auto status =
+        google::protobuf::util::MessageToJsonString(*run, &text, options);
+    if (!status.ok()) {
+      return Fail(absl::InternalError(
+          absl::StrCat("cannot print the run as JSON: ", status.ToString())));
+    }
+    std::cout << text << "\n";
+    return exit_code;
+  }
+  std::cout << FormatRunDetails(*run);
+  if (const auto directory = session.flags->Get("export")) {
+    const absl::Status status = results::ExportRun(*run, *directory);
+    if (!status.ok()) return Fail(status);
+    std::cout << "exported to " << *directory << "\n";
+  }
+  return exit_code;
+}
+
+int CompareCommand(const Args& args) {
+  Session session = Open(args, {}, {});
+  if (!session.flags.ok() || session.flags->positional().size() < 2) {
+    if (!session.flags.ok()) PrintError(session.flags.status());
+    std::cerr << "usage: bt compare RUN RUN... [--db FILE | --results "
                  "HOST:PORT]\n";
     return kExitUsage;
   }
   if (!session.stages.ok()) return Fail(session.stages.status());
-  v1::GetRunRequest request;
-  request.set_run_id(session.flags->positional()[0]);
-  request.set_include_records(true);
-  v1::GetRunResponse run;
-  absl::Status status = session.stages->results->GetRun(request, &run);
-  if (!status.ok()) return Fail(status);
-  std::cout << FormatRunDetails(run);
-  if (const auto directory = session.flags->Get("export")) {
-    status = results::ExportRun(run, *directory);
-    if (!status.ok()) return Fail(status);
-    std::cout << "exported to " << *directory << "\n";
+  std::vector<v1::RunSummary> runs;
+  for (const std::string& run_id : session.flags->positional()) {
+    absl::StatusOr<v1::GetRunResponse> run =
+        GetRun(session, run_id, /*include_records=*/false);
+    if (!run.ok()) return Fail(run.status());
+    runs.push_back(run->run());
   }
-  return run.run().state() == v1::SUCCEEDED ? kExitOk : kExitFailed;
+  std::cout << FormatComparison(runs);
+  return kExitOk;
+}
+
+int DiffCommand(const Args& args) {
+  // Exit codes as diff(1)'s: a run that cannot be read is trouble (2), not
+  // a difference (1).
+  constexpr int kExitSame = kExitOk;
+  constexpr int kExitDifferent = 1;
+  constexpr int kExitTrouble = kExitUsage;
+  Session session = Open(args, {}, {});
+  if (!session.flags.ok() || session.flags->positional().size() != 2) {
+    if (!session.flags.ok()) PrintError(session.flags.status());
+    std::cerr << "usage: bt diff RUN_A RUN_B [--db FILE | --results "
+                 "HOST:PORT]\n";
+    return kExitUsage;
+  }
+  if (!session.stages.ok()) return Fail(session.stages.status(), kExitTrouble);
+  std::vector<v1::GetRunResponse> runs;
+  for (const std::string& run_id : session.flags->positional()) {
+    absl::StatusOr<v1::GetRunResponse> run =
+        GetRun(session, run_id, /*include_records=*/true);
+    if (!run.ok()) return Fail(run.status(), kExitTrouble);
+    runs.push_back(*std::move(run));
+  }
+  absl::StatusOr<RunDiff> diff = DiffRuns(runs[0], runs[1]);
+  if (!diff.ok()) return Fail(diff.status(), kExitTrouble);
+  std::cout << FormatRunDiff(*diff, runs[0], runs[1]);
+  return diff->identical() ? kExitSame : kExitDifferent;
 }
 
 int StrategiesCommand(const Args& args) {
@@ -170,8 +269,8 @@ int DataCommand(const Args& args) {
     const absl::Status status = data::WriteSyntheticMarket(options);
     if (!status.ok()) return Fail(status);
     std::cout << "wrote " << options.symbols << " symbols x "
-              << options.trading_days << " days to "
-              << options.output_dir << "\n";
+              << options.trading_days << " days to " << options.output_dir
+              << "\n";
     return kExitOk;
   }
   std::cerr << usage;

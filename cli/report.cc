@@ -162,6 +162,17 @@ std::string FormatMoreMetrics(const v1::Metrics& m) {
   return out;
 }
 
+std::string FormatTrade(const v1::Trade& trade) {
+  return absl::StrFormat(
+      "%-8s %-5s %s @ %.4f -> %s @ %.4f  qty %.0f  net %.2f  %s",
+      trade.symbol(), trade.side() == v1::SELL ? "short" : "long",
+      FormatTime(trade.entry_time()), trade.entry_price(),
+      trade.exit_time() == 0 ? std::string("(open)")
+                             : FormatTime(trade.exit_time()),
+      trade.exit_price(), trade.quantity(), trade.net_pnl(),
+      trade.exit_reason());
+}
+
 std::string FormatRunDetails(const v1::GetRunResponse& run) {
   std::string out = FormatSummary(run.run());
   if (run.run().has_metrics() && !run.run().first_time().empty()) {
@@ -179,16 +190,7 @@ std::string FormatRunDetails(const v1::GetRunResponse& run) {
                       " more (bt run --export DIR writes them all)\n");
       break;
     }
-    absl::StrAppend(
-        &out, absl::StrFormat(
-                  "  %-8s %-5s %s @ %.4f -> %s @ %.4f  qty %.0f  net "
-                  "%.2f  %s\n",
-                  trade.symbol(), trade.side() == v1::SELL ? "short" : "long",
-                  FormatTime(trade.entry_time()), trade.entry_price(),
-                  trade.exit_time() == 0 ? std::string("(open)")
-                                         : FormatTime(trade.exit_time()),
-                  trade.exit_price(), trade.quantity(), trade.net_pnl(),
-                  trade.exit_reason()));
+    absl::StrAppend(&out, "  ", FormatTrade(trade), "\n");
   }
   if (run.rejections_size() > 0) {
     absl::StrAppend(&out, "\nrejected orders (", run.rejections_size(), ")\n");

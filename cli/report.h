@@ -21,6 +21,10 @@ std::string FormatSummary(const v1::RunSummary& run);
 
 std::string FormatRunList(const v1::ListRunsResponse& runs);
 
+// One line: symbol, side, entry and exit (or "(open)"), quantity, net P&L
+// and exit reason.
+std::string FormatTrade(const v1::Trade& trade);
+
 // Summary, fingerprint and trade list of one run.
 std::string FormatRunDetails(const v1::GetRunResponse& run);
 

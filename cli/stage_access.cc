@@ -9,7 +9,8 @@
 
 namespace seed::cli {
 
-absl::StatusOr<StageOptions> ReadStageOptions(const Flags& flags) {
+absl::StatusOr<StageOptions> ReadStageOptions(
+    const Flags& flags, const std::set<std::string>& own_flags) {
   StageOptions options;
   options.database = flags.GetOr("db", results::DefaultDatabasePath());
   if (const auto config = flags.Get("config")) {
@@ -21,7 +22,7 @@ absl::StatusOr<StageOptions> ReadStageOptions(const Flags& flags) {
   }
   for (const std::string& name : kStageFlags) {
     std::string* address = coordinator::AddressOf(options.addresses, name);
-    if (address != nullptr && flags.Has(name)) {
+    if (address != nullptr && flags.Has(name) && own_flags.count(name) == 0) {
       *address = *flags.Get(name);
       options.remote = true;
     }
@@ -43,7 +44,8 @@ void PrintError(const absl::Status& status) {
   if (!error.symbol().empty()) std::cerr << " at " << error.symbol();
   if (!error.bar_time().empty()) std::cerr << " " << error.bar_time();
   std::cerr << ": " << status.message();
-  if (error.reason() != "UNCLASSIFIED") std::cerr << " [" << error.reason() << "]";
+  if (error.reason() != "UNCLASSIFIED")
+    std::cerr << " [" << error.reason() << "]";
   std::cerr << "\n";
   if (!error.hint().empty()) std::cerr << "hint: " << error.hint() << "\n";
 }

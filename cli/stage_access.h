@@ -26,7 +26,10 @@ struct StageOptions {
 };
 
 // Reads --db, --config=FILE and --<service>=ADDR from the flag values.
-absl::StatusOr<StageOptions> ReadStageOptions(const Flags& flags);
+// `own_flags` are the command's own meanings of those names (bt runs
+// --strategy NAME filters by strategy), never addresses.
+absl::StatusOr<StageOptions> ReadStageOptions(
+    const Flags& flags, const std::set<std::string>& own_flags = {});
 
 absl::StatusOr<coordinator::Stages> OpenStages(const StageOptions& options);
 

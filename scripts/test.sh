@@ -9,6 +9,11 @@ scripts/setup.sh
 if [ -z "${SHARED_DATA_DIR:-}" ] && [ -d "$repo/../shared/data" ]; then
   export SHARED_DATA_DIR="$(cd "$repo/../shared/data" && pwd)"
 fi
+# The report's browser test inlines the chart library setup.sh installed.
+charts="$repo/report/node_modules/lightweight-charts/dist/lightweight-charts.standalone.production.js"
+if [ -z "${BT_CHARTS_JS:-}" ] && [ -f "$charts" ]; then
+  export BT_CHARTS_JS="$charts"
+fi
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 status=0

@@ -13,6 +13,7 @@ namespace seed {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 namespace fs = std::filesystem;
 
 class CliTest : public ::testing::Test {
@@ -21,9 +22,9 @@ class CliTest : public ::testing::Test {
     bt_ = fs::absolute("cli/bt").string();
     fs::remove_all(Dir());
     fs::create_directories(Dir());
-    const testing::CommandResult synth = Bt(
-        "data synth --out " + (Dir() / "data").string() +
-        " --symbols 3 --seed 11 --days 400");
+    const testing::CommandResult synth =
+        Bt("data synth --out " + (Dir() / "data").string() +
+           " --symbols 3 --seed 11 --days 400");
     ASSERT_EQ(synth.exit_code, 0) << synth.output;
   }
 
@@ -43,10 +44,23 @@ class CliTest : public ::testing::Test {
     return text.str();
   }
 
-  static std::string WriteSpec(const std::string& name, const std::string& text) {
+  static std::string WriteSpec(const std::string& name,
+                               const std::string& text) {
     const fs::path path = Dir() / name;
     std::ofstream(path) << text;
     return path.string();
+  }
+
+  // Runs `spec` (a file under Dir()) and returns the new run's id.
+  static std::string RunSpec(const std::string& spec) {
+    const testing::CommandResult run = Bt("run " + spec);
+    EXPECT_EQ(run.exit_code, 0) << run.output;
+    const std::string marker = "(bt show ";
+    const size_t start = run.output.find(marker);
+    if (start == std::string::npos) return "";
+    const size_t id_start = start + marker.size();
+    return run.output.substr(id_start,
+                             run.output.find(')', id_start) - id_start);
   }
 
   static inline std::string bt_;
@@ -65,9 +79,9 @@ TEST_F(CliTest, RunPrintsTheSummaryAndExportsExactColumns) {
   const testing::CommandResult run =
       Bt("run " + spec + " --export " + (Dir() / "export").string());
   ASSERT_EQ(run.exit_code, 0) << run.output;
-  for (const char* label : {"total return", "CAGR", "Sharpe", "max drawdown",
-                            "trades", "win rate", "profit factor",
-                            "results stored in", "SUCCEEDED"}) {
+  for (const char* label :
+       {"total return", "CAGR", "Sharpe", "max drawdown", "trades", "win rate",
+        "profit factor", "results stored in", "SUCCEEDED"}) {
     EXPECT_THAT(run.output, HasSubstr(label));
   }
   const std::string trades = Read(Dir() / "export" / "trades.csv");
@@ -88,12 +102,88 @@ TEST_F(CliTest, RunPrintsTheSummaryAndExportsExactColumns) {
   EXPECT_THAT(runs.output, HasSubstr("cli-synth"));
 }
 
+TEST_F(CliTest, DiffNamesTheChangedParamAndTheSameSpecTwiceIsIdentical) {
+  const std::string spec = WriteSpec("diff_a.yaml", kSynthSpec);
+  std::string faster = kSynthSpec;
+  faster.replace(faster.find("fast: 5"), 7, "fast: 9");
+  const std::string a = RunSpec(spec);
+  const std::string b = RunSpec(WriteSpec("diff_b.yaml", faster));
+  const std::string again = RunSpec(spec);
+  ASSERT_FALSE(a.empty());
+  ASSERT_FALSE(b.empty());
+  ASSERT_FALSE(again.empty());
+
+  const testing::CommandResult differ = Bt("diff " + a + " " + b);
+  EXPECT_EQ(differ.exit_code, 1) << differ.output;
+  EXPECT_THAT(differ.output, HasSubstr("strategy.params.fast: 5 -> 9\n"));
+  EXPECT_THAT(differ.output, HasSubstr("data: same"));
+  EXPECT_THAT(differ.output, HasSubstr("total return"));
+
+  // Only the ids and wall-clock times differ.
+  const testing::CommandResult same = Bt("diff " + a + " " + again);
+  EXPECT_EQ(same.exit_code, 0) << same.output;
+  EXPECT_THAT(same.output, HasSubstr("no differences"));
+
+  EXPECT_EQ(Bt("diff " + a).exit_code, 2);
+  const testing::CommandResult unknown = Bt("diff " + a + " no-such-run");
+  EXPECT_EQ(unknown.exit_code, 2) << unknown.output;
+  EXPECT_THAT(unknown.output, HasSubstr("UNKNOWN_RUN"));
+}
+
+TEST_F(CliTest, ShowJsonPrintsOneObjectForPrograms) {
+  const std::string id = RunSpec(WriteSpec("json.yaml", kSynthSpec));
+  ASSERT_FALSE(id.empty());
+  const std::string parse =
+      " | /usr/bin/python3 -c 'import json,sys; run = json.load(sys.stdin); "
+      "print(run[\"run\"][\"run_id\"], len(run.get(\"trades\", [])) > 0)'";
+  const testing::CommandResult summary = Bt("show " + id + " --json" + parse);
+  EXPECT_EQ(summary.exit_code, 0) << summary.output;
+  EXPECT_EQ(summary.output, id + " False\n");
+  const testing::CommandResult records =
+      Bt("show " + id.substr(0, id.size() - 1) + " --json --records" + parse);
+  EXPECT_EQ(records.exit_code, 0) << records.output;
+  EXPECT_EQ(records.output, id + " True\n");
+  EXPECT_EQ(Bt("show " + id + " --records").exit_code, 2);
+}
+
+TEST_F(CliTest, CompareListsEveryRunAndRunsFilterBySymbol) {
+  const std::string all = RunSpec(WriteSpec("compare_all.yaml", kSynthSpec));
+  std::string one_symbol = kSynthSpec;
+  one_symbol.replace(one_symbol.find("[SYNA, SYNB, SYNC]"), 18, "[SYNB]");
+  const std::string synb = RunSpec(WriteSpec("compare_synb.yaml", one_symbol));
+  ASSERT_FALSE(all.empty());
+  ASSERT_FALSE(synb.empty());
+
+  const testing::CommandResult compare = Bt("compare " + all + " " + synb);
+  EXPECT_EQ(compare.exit_code, 0) << compare.output;
+  for (const std::string& label :
+       {all, synb, std::string("Sharpe"), std::string("Sortino"),
+        std::string("Calmar"), std::string("expectancy"),
+        std::string("exposure")}) {
+    EXPECT_THAT(compare.output, HasSubstr(label));
+  }
+  EXPECT_EQ(Bt("compare " + all).exit_code, 2);
+
+  const testing::CommandResult syna = Bt("runs --symbol SYNA --limit 1000");
+  EXPECT_EQ(syna.exit_code, 0) << syna.output;
+  EXPECT_THAT(syna.output, HasSubstr(all));
+  EXPECT_THAT(syna.output, Not(HasSubstr(synb)));
+  const testing::CommandResult both =
+      Bt("runs --symbol SYNB --strategy sma_cross --since 2000-01-01");
+  EXPECT_EQ(both.exit_code, 0) << both.output;
+  EXPECT_THAT(both.output, HasSubstr(all));
+  EXPECT_THAT(both.output, HasSubstr(synb));
+  const testing::CommandResult none = Bt("runs --until 2000-01-01");
+  EXPECT_THAT(none.output, Not(HasSubstr(all)));
+  EXPECT_EQ(Bt("runs --since yesterday").exit_code, 2);
+}
+
 TEST_F(CliTest, InvalidSpecExitsTwoNamingEveryField) {
-  const std::string spec = WriteSpec(
-      "bad.yaml",
-      "data: {path: data, symbols: [SYNA]}\n"
-      "strategy: {name: sma_cross, params: {fast: 0, speed: 3}}\n"
-      "portfolio: {initial_cash: 0}\n");
+  const std::string spec =
+      WriteSpec("bad.yaml",
+                "data: {path: data, symbols: [SYNA]}\n"
+                "strategy: {name: sma_cross, params: {fast: 0, speed: 3}}\n"
+                "portfolio: {initial_cash: 0}\n");
   const testing::CommandResult run = Bt("run " + spec);
   EXPECT_EQ(run.exit_code, 2) << run.output;
   EXPECT_THAT(run.output, HasSubstr("strategy.params.fast"));
@@ -102,10 +192,10 @@ TEST_F(CliTest, InvalidSpecExitsTwoNamingEveryField) {
 }
 
 TEST_F(CliTest, MissingSymbolFailsAndShowExplainsWhere) {
-  const std::string spec = WriteSpec(
-      "missing.yaml",
-      "data: {path: data, symbols: [SYNA, NOPE]}\n"
-      "strategy: {name: sma_cross}\n");
+  const std::string spec =
+      WriteSpec("missing.yaml",
+                "data: {path: data, symbols: [SYNA, NOPE]}\n"
+                "strategy: {name: sma_cross}\n");
   const testing::CommandResult run = Bt("run " + spec);
   EXPECT_EQ(run.exit_code, 1) << run.output;
   EXPECT_THAT(run.output, HasSubstr("FAILED in data at NOPE"));
@@ -120,7 +210,8 @@ TEST_F(CliTest, MissingSymbolFailsAndShowExplainsWhere) {
 
 TEST_F(CliTest, CoordinatorThatIsDownIsNamedWithItsAddress) {
   const std::string spec = WriteSpec("down.yaml", kSynthSpec);
-  const std::string address = "127.0.0.1:" + std::to_string(testing::FreePort());
+  const std::string address =
+      "127.0.0.1:" + std::to_string(testing::FreePort());
   const testing::CommandResult run = Bt("run " + spec + " --remote " + address);
   EXPECT_EQ(run.exit_code, 1) << run.output;
   EXPECT_THAT(run.output, HasSubstr("coordinator"));

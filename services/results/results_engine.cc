@@ -5,8 +5,11 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+#include "absl/time/time.h"
 #include "common/stage_error.h"
 #include "common/time.h"
 #include "services/results/metrics.h"
@@ -33,6 +36,25 @@ backtest::v1::Metrics MetricsOfStoredRun(const StoredRun& run,
                          .initial_cash = run.initial_cash,
                          .interval_seconds = run.interval_seconds,
                          .spec = run.metrics_spec});
+}
+
+// The RunFilter bound for a ListRunsRequest since/until value: the instant
+// it names, or for an until (`end`) the first instant after it, since
+// created_at has whole seconds and a date alone means the whole day.
+absl::StatusOr<std::string> CreatedAtBound(absl::string_view text, bool end) {
+  // created_at values end in Z (UTC); accept them as `bt runs` prints them.
+  absl::string_view local = absl::StripSuffix(text, "Z");
+  absl::StatusOr<int64_t> time = ParseTime(local);
+  if (!time.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "must be an ISO date or date-time in UTC, e.g. 2024-03-01 or "
+        "2024-03-01T09:30:00; got '",
+        text, "'"));
+  }
+  constexpr size_t kDateLength = 10;  // YYYY-MM-DD
+  if (end) *time += local.size() == kDateLength ? kSecondsPerDay : 1;
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%S", absl::FromUnixSeconds(*time),
+                          absl::UTCTimeZone());
 }
 
 }  // namespace
@@ -136,6 +158,7 @@ absl::Status ResultsEngine::ListRuns(
     backtest::v1::ListRunsResponse* response) {
   RunFilter filter{
       .strategy = request.strategy(),
+      .symbol = request.symbol(),
       .limit = request.limit() == 0 ? kDefaultListLimit : request.limit()};
   std::vector<FieldProblem> problems;
   if (request.limit() < 0) {
@@ -155,6 +178,25 @@ absl::Status ResultsEngine::ListRuns(
                                  "or CANCELLED")});
     }
   }
+  const auto read_bound = [&problems](const char* field,
+                                      const std::string& text, bool end,
+                                      std::string* bound) {
+    if (text.empty()) return;
+    absl::StatusOr<std::string> parsed = CreatedAtBound(text, end);
+    if (parsed.ok()) {
+      *bound = *std::move(parsed);
+    } else {
+      problems.push_back({field, std::string(parsed.status().message())});
+    }
+  };
+  // The store matches a symbol between the commas it stores symbols with.
+  if (absl::StrContains(request.symbol(), ',')) {
+    problems.push_back(
+        {"symbol", absl::StrCat("one ticker, without commas; got '",
+                                request.symbol(), "'")});
+  }
+  read_bound("since", request.since(), /*end=*/false, &filter.created_from);
+  read_bound("until", request.until(), /*end=*/true, &filter.created_before);
   if (!problems.empty()) {
     return InvalidFields(kStage, "INVALID_LIST_RUNS", problems);
   }

@@ -43,7 +43,9 @@ class ResultsEngine {
   // from the stored records (metrics.h); returns the summary with them.
   absl::Status FinishRun(const backtest::v1::FinishRunRequest& request,
                          backtest::v1::FinishRunResponse* response);
-  // Newest first; filters by strategy name and state name (case-insensitive).
+  // Newest first; filters by strategy name, state name (case-insensitive),
+  // symbol and created_at range (since/until, see results.proto). A bad state
+  // or time fails INVALID_LIST_RUNS naming each field.
   absl::Status ListRuns(const backtest::v1::ListRunsRequest& request,
                         backtest::v1::ListRunsResponse* response);
   // Accepts a unique prefix of a run id (an exact id always wins).

@@ -54,9 +54,11 @@ class ResultsEngineTest : public testing::Test {
   }
 
   absl::Status Begin(const std::string& run_id,
-                     const std::string& strategy = "sma_cross") {
+                     const std::string& strategy = "sma_cross",
+                     const std::string& created_at = "") {
     BeginRunRequest request;
     request.mutable_run()->set_run_id(run_id);
+    request.mutable_run()->set_created_at(created_at);
     request.mutable_run()->set_name("demo");
     request.mutable_run()->set_strategy(strategy);
     request.mutable_run()->add_symbols("ORCL");
@@ -279,6 +281,45 @@ TEST_F(ResultsEngineTest, ListRunsNewestFirstWithFilters) {
   const absl::Status status = engine_->ListRuns(request, &response);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(FieldProblems(status).size(), 2);
+}
+
+TEST_F(ResultsEngineTest, ListRunsBySymbolAndCreationTime) {
+  ASSERT_TRUE(Begin("a", "sma_cross", "2024-02-29T23:59:59Z").ok());
+  ASSERT_TRUE(Begin("b", "sma_cross", "2024-03-01T00:00:00Z").ok());
+  ASSERT_TRUE(Begin("c", "sma_cross", "2024-03-01T23:59:59Z").ok());
+  ASSERT_TRUE(Begin("d", "sma_cross", "2024-03-02T00:00:00Z").ok());
+  const auto ids = [&](const std::string& since, const std::string& until,
+                       const std::string& symbol = "") {
+    ListRunsRequest request;
+    request.set_since(since);
+    request.set_until(until);
+    request.set_symbol(symbol);
+    ListRunsResponse response;
+    const absl::Status status = engine_->ListRuns(request, &response);
+    EXPECT_TRUE(status.ok()) << status;
+    std::string out;
+    for (const auto& run : response.runs()) out += run.run_id();
+    return out;
+  };
+  EXPECT_EQ(ids("2024-03-01", ""), "dcb");
+  // A date alone as `until` includes that whole day.
+  EXPECT_EQ(ids("", "2024-03-01"), "cba");
+  EXPECT_EQ(ids("2024-03-01T00:00:00Z", "2024-03-01T23:59:58"), "b");
+  // Minutes without seconds mean second 0; the bound itself is included.
+  EXPECT_EQ(ids("2024-02-29 23:59", "2024-03-01T23:59"), "ba");
+  EXPECT_EQ(ids("", "", "ORCL"), "dcba");
+  EXPECT_EQ(ids("", "", "NVDA"), "");
+
+  ListRunsRequest bad;
+  bad.set_since("March");
+  bad.set_until("2024-02-30");
+  bad.set_symbol("ORCL,NVDA");
+  ListRunsResponse response;
+  const absl::Status status = engine_->ListRuns(bad, &response);
+  EXPECT_EQ(Reason(status), "INVALID_LIST_RUNS");
+  EXPECT_EQ(FieldProblems(status).size(), 3) << status;
+  EXPECT_NE(status.message().find("got 'March'"), absl::string_view::npos)
+      << status;
 }
 
 TEST_F(ResultsEngineTest, RejectsInvalidRequestsListingEveryProblem) {

@@ -175,6 +175,8 @@ constexpr char kSetMetrics[] = "UPDATE runs SET metrics = ?2 WHERE run_id = ?1";
 constexpr char kSelectRun[] = SEED_RUN_COLUMNS "WHERE run_id = ?1";
 constexpr char kListRuns[] = SEED_RUN_COLUMNS
     "WHERE (?1 = '' OR strategy = ?1) AND (?2 < 0 OR state = ?2) "
+    "AND (?4 = '' OR instr(',' || symbols || ',', ',' || ?4 || ',') > 0) "
+    "AND (?5 = '' OR created_at >= ?5) AND (?6 = '' OR created_at < ?6) "
     "ORDER BY created_at DESC, rowid DESC LIMIT ?3";
 #undef SEED_RUN_COLUMNS
 constexpr char kSelectSymbolHashes[] =
@@ -888,6 +890,9 @@ absl::StatusOr<std::vector<RunSummary>> RunStore::ListRuns(
   statement.BindText(1, filter.strategy);
   statement.BindInt(2, filter.state.has_value() ? *filter.state : -1);
   statement.BindInt(3, filter.limit);
+  statement.BindText(4, filter.symbol);
+  statement.BindText(5, filter.created_from);
+  statement.BindText(6, filter.created_before);
   std::vector<RunSummary> runs;
   int rc;
   while ((rc = statement.Step()) == SQLITE_ROW) {

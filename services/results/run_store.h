@@ -62,6 +62,11 @@ struct RunRecords {
 struct RunFilter {
   std::string strategy;                         // empty: any
   std::optional<backtest::v1::RunState> state;  // unset: any
+  std::string symbol;  // empty: any; else runs whose symbols include it
+  // Bounds on created_at as "YYYY-MM-DDTHH:MM:SS" (UTC), compared as text
+  // with the stored ISO 8601 values; empty: unbounded.
+  std::string created_from;    // inclusive
+  std::string created_before;  // exclusive
   int limit = 50;
 };
 

@@ -622,6 +622,40 @@ TEST(RunStoreTest, ListsNewestFirstWithFilters) {
             (std::vector<std::string>{"d"}));
   EXPECT_EQ(ids({.strategy = "breakout", .state = backtest::v1::SUCCEEDED}),
             std::vector<std::string>{});
+  // Bounds compare with the whole stored value: 2024-03-01T00:00:00Z is at
+  // or after "2024-03-01T00:00:00" and before "2024-03-01T00:00:01".
+  EXPECT_EQ(ids({.created_from = "2024-02-01T00:00:00"}),
+            (std::vector<std::string>{"c", "b", "d"}));
+  EXPECT_EQ(ids({.created_before = "2024-03-01T00:00:00"}),
+            (std::vector<std::string>{"d", "a"}));
+  EXPECT_EQ(ids({.created_from = "2024-01-15T00:00:00",
+                 .created_before = "2024-03-01T00:00:01"}),
+            (std::vector<std::string>{"c", "b", "d"}));
+}
+
+TEST(RunStoreTest, ListsRunsWithASymbolAsAWholeTicker) {
+  std::unique_ptr<RunStore> store = OpenOrDie(FreshPath("list_symbol"));
+  ASSERT_NE(store, nullptr);
+  BeginRunRequest one = Begin("one");  // ORCL, NVDA
+  BeginRunRequest two = Begin("two");
+  two.mutable_run()->clear_symbols();
+  two.mutable_run()->add_symbols("NVDA2");
+  two.mutable_run()->add_symbols("OR");
+  ASSERT_TRUE(store->BeginRun(one).ok());
+  ASSERT_TRUE(store->BeginRun(two).ok());
+  auto ids = [&](const std::string& symbol) {
+    absl::StatusOr<std::vector<RunSummary>> runs =
+        store->ListRuns({.symbol = symbol});
+    EXPECT_TRUE(runs.ok()) << runs.status();
+    std::vector<std::string> out;
+    for (const RunSummary& run : runs.value()) out.push_back(run.run_id());
+    return out;
+  };
+  EXPECT_EQ(ids("ORCL"), std::vector<std::string>{"one"});
+  EXPECT_EQ(ids("NVDA"), std::vector<std::string>{"one"});  // not NVDA2
+  EXPECT_EQ(ids("NVDA2"), std::vector<std::string>{"two"});
+  EXPECT_EQ(ids("OR"), std::vector<std::string>{"two"});  // not ORCL
+  EXPECT_TRUE(ids("orcl").empty());
 }
 
 TEST(RunStoreTest, FindsRunIdsByPrefix) {
