@@ -11,6 +11,7 @@
 #include "backtest/v1/spec.pb.h"
 #include "cli/commands.h"
 #include "cli/stage_access.h"
+#include "services/coordinator/series_reader.h"
 #include "google/protobuf/util/json_util.h"
 #include "services/results/report.h"
 
@@ -18,10 +19,6 @@ namespace seed::cli {
 namespace {
 
 namespace v1 = ::backtest::v1;
-
-// Bars asked for per ReadBars call; the data stage may return fewer (and says
-// when it has no more), so this only sets the size of each message.
-constexpr int kBarsPerRead = 100'000;
 
 constexpr char kUsage[] =
     "usage: bt report RUN [--out FILE.html] [--db FILE | --results "
@@ -38,30 +35,6 @@ std::string ChartsLibraryPath() {
           results::kChartsLibraryPath)
       .lexically_normal()
       .string();
-}
-
-// Appends one symbol's bars to `series`, slice by slice.
-absl::Status ReadSeries(coordinator::DataStage& data,
-                        const std::string& dataset_id, int symbol,
-                        v1::BarSeries& series) {
-  for (;;) {
-    v1::ReadBarsRequest request;
-    request.set_dataset_id(dataset_id);
-    request.set_symbol(symbol);
-    request.set_offset(series.time_size());
-    request.set_limit(kBarsPerRead);
-    v1::ReadBarsResponse response;
-    const absl::Status status = data.ReadBars(request, &response);
-    if (!status.ok()) return status;
-    const v1::BarSeries& slice = response.series();
-    series.mutable_time()->Add(slice.time().begin(), slice.time().end());
-    series.mutable_open()->Add(slice.open().begin(), slice.open().end());
-    series.mutable_high()->Add(slice.high().begin(), slice.high().end());
-    series.mutable_low()->Add(slice.low().begin(), slice.low().end());
-    series.mutable_close()->Add(slice.close().begin(), slice.close().end());
-    series.mutable_volume()->Add(slice.volume().begin(), slice.volume().end());
-    if (response.end() || slice.time().empty()) return absl::OkStatus();
-  }
 }
 
 // The bars of the run's symbols over the run's range, as its spec asked; when
@@ -93,7 +66,7 @@ results::PriceData ReadPrices(coordinator::DataStage& data,
     const v1::SymbolSummary& symbol = dataset.symbols(i);
     v1::BarSeries& series = prices.series.emplace_back();
     series.set_symbol(symbol.symbol());
-    status = ReadSeries(data, dataset.dataset_id(), i, series);
+    status = coordinator::AppendSymbolBars(data, dataset.dataset_id(), i, &series);
     const auto stored = run.symbol_hashes().find(symbol.symbol());
     if (stored != run.symbol_hashes().end() &&
         stored->second != symbol.content_hash()) {

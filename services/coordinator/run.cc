@@ -9,6 +9,7 @@
 #include "common/stage_error.h"
 #include "common/time.h"
 #include "common/version.h"
+#include "services/coordinator/series_reader.h"
 #include "services/coordinator/spec.h"
 #include "services/coordinator/step_merger.h"
 
@@ -106,6 +107,30 @@ absl::StatusOr<std::unique_ptr<Run>> Run::Prepare(
 }
 
 void Run::Notice(std::string text) { progress_.add_notices(std::move(text)); }
+
+absl::Status Run::LoadBenchmark() {
+  v1::OpenDatasetRequest request;
+  request.set_run_id(run_id_);
+  *request.mutable_data() = spec_.data();
+  request.mutable_data()->clear_symbols();
+  request.mutable_data()->add_symbols(spec_.metrics().benchmark());
+  v1::OpenDatasetResponse dataset;
+  absl::Status status = stages_.data->OpenDataset(request, &dataset);
+  if (!status.ok()) {
+    return WithContext(status, kStage, {.symbol = spec_.metrics().benchmark()});
+  }
+  benchmark_.set_symbol(spec_.metrics().benchmark());
+  status = AppendSymbolBars(*stages_.data, dataset.dataset_id(), 0, &benchmark_);
+  v1::CloseDatasetRequest close;
+  close.set_dataset_id(dataset.dataset_id());
+  v1::CloseDatasetResponse closed;
+  const absl::Status close_status = stages_.data->CloseDataset(close, &closed);
+  if (!close_status.ok()) {
+    Notice(absl::StrCat("the data stage could not close the benchmark: ",
+                        close_status.message()));
+  }
+  return status;
+}
 
 void Run::EndStages() {
   stages_started_ = false;
@@ -442,11 +467,15 @@ v1::RunProgress Run::Execute(const ProgressCallback& on_progress) {
     Notice(absl::StrCat("the failed run could not be recorded: ",
                         begin_status.message()));
   }
+  if (status.ok() && !spec_.metrics().benchmark().empty()) {
+    status = LoadBenchmark();
+  }
   if (status.ok()) status = StepLoop(dataset, on_progress);
 
   // Wrap up the stages; on success their problems fail the run.
   v1::FinishRunRequest finish;
   finish.set_run_id(run_id_);
+  finish.mutable_benchmark()->Swap(&benchmark_);
   if (stages_started_) {
     v1::ExecutionEndRequest execution_request;
     execution_request.set_run_id(run_id_);

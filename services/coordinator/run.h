@@ -58,6 +58,8 @@ class Run {
   absl::Status StepLoop(const v1::OpenDatasetResponse& dataset,
                         const ProgressCallback& on_progress);
   absl::Status FlushRecords();
+  // Reads metrics.benchmark's bars over the run's range into benchmark_.
+  absl::Status LoadBenchmark();
   absl::Status Finish(v1::RunState state, const v1::StageError* error);
   // Ends the per-run state of the stages started by Prepare. Problems are
   // kept as notices: the run's outcome is already decided.
@@ -76,6 +78,7 @@ class Run {
   std::string dataset_id_;
   v1::RunProgress progress_;
   v1::AppendRecordsRequest pending_records_;
+  v1::BarSeries benchmark_;
   // The steps being processed ("2014-01-02..2014-03-05"), for error context.
   std::string chunk_window_;
 };

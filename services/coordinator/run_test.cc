@@ -1,5 +1,6 @@
 // End-to-end runs through the embedded stages on hand-made series, where every
 // fill, trade and equity figure is checked by hand.
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -273,6 +274,39 @@ TEST_F(RunTest, RunsOfStepsMatchOneStepAtATime) {
     ASSERT_EQ(actual.equity(i).SerializeAsString(),
               expected.equity(i).SerializeAsString()) << "equity " << i;
   }
+}
+
+TEST_F(RunTest, BenchmarkThatIsNotTradedIsComparedWith) {
+  WriteBars("AAA", kRoundTrip);
+  // BBB rises 1% a day: AAA's equity moves are compared against it.
+  std::vector<std::pair<double, double>> rising;
+  double price = 100;
+  for (size_t i = 0; i < kRoundTrip.size(); ++i, price *= 1.01) {
+    rising.push_back({price, price * (i % 2 == 0 ? 1.004 : 1.012)});
+  }
+  WriteBars("BBB", rising);
+  const v1::RunProgress progress =
+      RunToEnd(Spec("AAA", "metrics: {benchmark: BBB}\n"));
+  ASSERT_EQ(progress.state(), v1::SUCCEEDED) << progress.DebugString();
+  const v1::Metrics& metrics = progress.summary().metrics();
+  EXPECT_EQ(metrics.benchmark(), "BBB");
+  // Closes 100.4 on day 1 and 100*1.01^7*1.012 on day 8 (the file holds
+  // them to 6 significant digits).
+  EXPECT_NEAR(metrics.benchmark_return(),
+              100 * std::pow(1.01, 7) * 1.012 / 100.4 - 1, 1e-5);
+  EXPECT_TRUE(metrics.has_beta());
+  EXPECT_TRUE(metrics.has_correlation());
+}
+
+TEST_F(RunTest, MissingBenchmarkFailsBeforeAnyStepNamingIt) {
+  WriteBars("AAA", kRoundTrip);
+  const v1::RunProgress progress =
+      RunToEnd(Spec("AAA", "metrics: {benchmark: SPY}\n"));
+  ASSERT_EQ(progress.state(), v1::FAILED);
+  EXPECT_EQ(progress.steps_done(), 0);
+  EXPECT_EQ(progress.summary().error().stage(), "data");
+  EXPECT_EQ(progress.summary().error().symbol(), "SPY");
+  EXPECT_THAT(progress.summary().error().message(), HasSubstr("SPY"));
 }
 
 TEST_F(RunTest, UnknownRunIsNamed) {

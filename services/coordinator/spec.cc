@@ -25,6 +25,20 @@ using ::backtest::v1::BacktestSpec;
 
 constexpr absl::string_view kStage = "coordinator";
 
+// Symbols name files (SYMBOL.csv), so no path separators or leading dot.
+bool IsSymbolName(const std::string& symbol) {
+  return !symbol.empty() && symbol[0] != '.' &&
+         symbol.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+                                  "qrstuvwxyz0123456789._-^=") ==
+             std::string::npos;
+}
+
+std::string NotASymbol(const std::string& symbol) {
+  return absl::StrCat("'", symbol,
+                      "' is not a symbol name (letters, digits and . _ - ^ = "
+                      "only)");
+}
+
 // Walks the YAML tree, filling the spec and collecting every problem.
 class SpecReader {
  public:
@@ -170,15 +184,8 @@ class SpecReader {
         continue;
       }
       const std::string symbol = node[i].Scalar();
-      const bool valid_name =
-          symbol.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
-                                   "qrstuvwxyz0123456789._-^=") ==
-              std::string::npos &&
-          symbol[0] != '.';
-      if (!valid_name) {
-        Problem(field, absl::StrCat("'", symbol,
-                                    "' is not a symbol name (letters, digits "
-                                    "and . _ - ^ = only)"));
+      if (!IsSymbolName(symbol)) {
+        Problem(field, NotASymbol(symbol));
         continue;
       }
       if (!seen.insert(symbol).second) {
@@ -294,8 +301,14 @@ class SpecReader {
       Problem("metrics", "must be a mapping");
       return;
     }
-    CheckKeys(node, "metrics",
-              {"risk_free_rate", "bootstrap_resamples", "bootstrap_seed"});
+    CheckKeys(node, "metrics", {"risk_free_rate", "bootstrap_resamples",
+                                "bootstrap_seed", "benchmark"});
+    const std::string benchmark = OptionalText(node, "benchmark", "", "metrics");
+    if (!benchmark.empty() && !IsSymbolName(benchmark)) {
+      Problem("metrics.benchmark", NotASymbol(benchmark));
+    } else {
+      metrics.set_benchmark(benchmark);
+    }
     const double rate = OptionalNumber(node, "risk_free_rate", 0.0, "metrics");
     if (rate <= -1 || rate >= 1) {
       Problem("metrics.risk_free_rate",

@@ -97,13 +97,14 @@ TEST(SpecTest, MetricsSettingsHaveDefaultsAndRanges) {
   const absl::Status status =
       ParseSpec("data: {path: /d, symbols: [A]}\nstrategy: {name: s}\n"
                 "metrics: {risk_free_rate: 2, bootstrap_resamples: 10.5, "
-                "bootstrap_seed: -1}\n",
+                "bootstrap_seed: -1, benchmark: ../SPY}\n",
                 "")
           .status();
   const std::vector<std::string> fields = ProblemFields(status);
   EXPECT_THAT(fields, Contains("metrics.risk_free_rate"));
   EXPECT_THAT(fields, Contains("metrics.bootstrap_resamples"));
   EXPECT_THAT(fields, Contains("metrics.bootstrap_seed"));
+  EXPECT_THAT(fields, Contains("metrics.benchmark"));
 }
 
 TEST(SpecTest, ReportsYamlSyntaxErrorsWithTheLine) {

@@ -457,7 +457,9 @@ TEST(SimulatorTest, RunsOfStepsMatchOneStepAtATime) {
     const Outcome in_chunks = DriveInChunks(chunk);
     // From 4 steps on, the first call fills order 1 at step 2 but the
     // strategy acts at step 1, so that fill is discarded and redone.
-    if (chunk >= 4) EXPECT_GT(in_chunks.discarded_calls, 0) << chunk;
+    if (chunk >= 4) {
+      EXPECT_GT(in_chunks.discarded_calls, 0) << chunk;
+    }
     EXPECT_EQ(in_chunks.committed.SerializeAsString(),
               one_by_one.committed.SerializeAsString())
         << "chunk " << chunk << ":\n"

@@ -118,15 +118,29 @@ TEST(ExportRunTest, WritesEveryMetricWithNullForUnset) {
   const std::filesystem::path dir = FreshDir("metrics");
   ASSERT_TRUE(ExportRun(SampleRun(), dir.string()).ok());
   const std::string json = Read(dir / "metrics.json");
-  for (const char* line :
-       {"\"run_id\": \"run-1\"", "\"name\": \"say \\\"hi\\\"\"",
-        "\"state\": \"SUCCEEDED\"", "\"final_equity\": 10000000",
-        "\"total_return\": 99", "\"trades\": 1", "\"sharpe\": 1.25",
-        "\"cagr\": null", "\"win_rate\": null", "\"exposure\": null",
-        "\"sharpe_ci\": null", "\"max_drawdown_detail\": null",
-        "\"monthly_returns\": []", "\"total_slippage\": 0",
-        "\"spec_hash\": \"spec-hash\"", "\"data_hash\": \"data-hash\"",
-        "\"engine_version\": \"0.1.0\"", "\"error\": null"}) {
+  for (const char* line : {"\"run_id\": \"run-1\"",
+                           "\"name\": \"say \\\"hi\\\"\"",
+                           "\"state\": \"SUCCEEDED\"",
+                           "\"final_equity\": 10000000",
+                           "\"total_return\": 99",
+                           "\"trades\": 1",
+                           "\"sharpe\": 1.25",
+                           "\"cagr\": null",
+                           "\"win_rate\": null",
+                           "\"exposure\": null",
+                           "\"sharpe_ci\": null",
+                           "\"max_drawdown_detail\": null",
+                           "\"monthly_returns\": []",
+                           "\"total_slippage\": 0",
+                           "\"benchmark\": \"\"",
+                           "\"benchmark_return\": null",
+                           "\"beta\": null",
+                           "\"alpha\": null",
+                           "\"correlation\": null",
+                           "\"spec_hash\": \"spec-hash\"",
+                           "\"data_hash\": \"data-hash\"",
+                           "\"engine_version\": \"0.1.0\"",
+                           "\"error\": null"}) {
     EXPECT_NE(json.find(line), std::string::npos) << line << " in\n" << json;
   }
   // Every Metrics field appears under its proto name.
@@ -157,6 +171,11 @@ TEST(ExportRunTest, EverySetMetricHasAValue) {
   metrics.set_expectancy_without_top5(-1);
   metrics.set_average_r(1.5);
   metrics.set_turnover(3);
+  metrics.set_benchmark("SPY");
+  metrics.set_benchmark_return(0.32);
+  metrics.set_beta(1.5);
+  metrics.set_alpha(-0.25);
+  metrics.set_correlation(0.75);
   backtest::v1::ConfidenceInterval& sharpe_ci = *metrics.mutable_sharpe_ci();
   sharpe_ci.set_low(-0.5);
   sharpe_ci.set_high(2.25);
@@ -205,7 +224,9 @@ TEST(ExportRunTest, EverySetMetricHasAValue) {
         "\"yearly_returns\": [\n    {\"period\": \"2015\", \"value\": 0}\n  "
         "]",
         "\"r_distribution\": [\n    {\"from\": 1, \"to\": 1.5, \"trades\": "
-        "2}\n  ]"}) {
+        "2}\n  ]",
+        "\"benchmark\": \"SPY\"", "\"benchmark_return\": 0.32", "\"beta\": 1.5",
+        "\"alpha\": -0.25", "\"correlation\": 0.75"}) {
     EXPECT_NE(json.find(text), std::string::npos) << text << " in\n" << json;
   }
   // And the whole file is JSON.

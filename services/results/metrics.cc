@@ -406,6 +406,87 @@ void SetFillStatistics(const MetricsInput& input, double mean_equity,
   }
 }
 
+// Whether values whose squared deviations from their mean sum to
+// `squared_deviations`, and whose squares sum to `squares`, vary at all
+// (metrics.h: more than rounding).
+bool HasVariance(double squared_deviations, double squares) {
+  return squared_deviations > kNoVarianceTolerance * squares;
+}
+
+// The comparison with the benchmark's bars, as metrics.h defines it;
+// `risk_free` is per period.
+void SetBenchmarkComparison(const MetricsInput& input, double periods_per_year,
+                            double risk_free, Metrics& metrics) {
+  if (!input.spec.benchmark().empty()) {
+    metrics.set_benchmark(input.spec.benchmark());
+  }
+  // Equal by contract; the shorter bounds the reads all the same.
+  const size_t bars =
+      std::min(input.benchmark_time.size(), input.benchmark_close.size());
+  std::vector<double> strategy;
+  std::vector<double> benchmark;
+  // Both walk forward together: `next` is the first bar after the point.
+  size_t next = 0;
+  std::optional<double> first_close;
+  std::optional<double> previous_close;
+  double previous_equity = 0;
+  for (const EquityPoint& point : input.equity) {
+    while (next < bars && input.benchmark_time[next] <= point.time()) ++next;
+    std::optional<double> close;
+    if (next > 0) close = input.benchmark_close[next - 1];
+    if (close.has_value() && previous_close.has_value() &&
+        previous_equity != 0) {
+      strategy.push_back(point.equity() / previous_equity - 1);
+      benchmark.push_back(*close / *previous_close - 1);
+    }
+    if (!first_close.has_value()) first_close = close;
+    previous_close = close;
+    previous_equity = point.equity();
+  }
+  // Once a point has a close every later one does: the last point's is the
+  // last aligned close.
+  if (!first_close.has_value()) return;
+  metrics.set_benchmark_return(*previous_close / *first_close - 1);
+
+  const size_t count = strategy.size();
+  if (count < 2) return;
+  double strategy_sum = 0;
+  double benchmark_sum = 0;
+  for (size_t j = 0; j < count; ++j) {
+    strategy_sum += strategy[j];
+    benchmark_sum += benchmark[j];
+  }
+  const double strategy_mean = strategy_sum / count;
+  const double benchmark_mean = benchmark_sum / count;
+  // Sums of products of deviations: the divisor M - 1 of the covariance and
+  // both variances cancels in beta and correlation.
+  double covariance = 0;
+  double strategy_variance = 0;
+  double benchmark_variance = 0;
+  double strategy_squares = 0;
+  double benchmark_squares = 0;
+  for (size_t j = 0; j < count; ++j) {
+    const double s = strategy[j] - strategy_mean;
+    const double b = benchmark[j] - benchmark_mean;
+    covariance += s * b;
+    strategy_variance += s * s;
+    benchmark_variance += b * b;
+    strategy_squares += strategy[j] * strategy[j];
+    benchmark_squares += benchmark[j] * benchmark[j];
+  }
+  if (!HasVariance(benchmark_variance, benchmark_squares)) return;
+  const double beta = covariance / benchmark_variance;
+  metrics.set_beta(beta);
+  metrics.set_alpha(
+      ((strategy_mean - risk_free) - beta * (benchmark_mean - risk_free)) *
+      periods_per_year);
+  if (HasVariance(strategy_variance, strategy_squares)) {
+    metrics.set_correlation(std::clamp(
+        covariance / std::sqrt(strategy_variance * benchmark_variance), -1.0,
+        1.0));
+  }
+}
+
 }  // namespace
 
 Metrics ComputeMetrics(const MetricsInput& input) {
@@ -466,6 +547,7 @@ Metrics ComputeMetrics(const MetricsInput& input) {
   const double risk_free =
       std::pow(1 + input.spec.risk_free_rate(), 1 / periods_per_year) - 1;
   returns.Set(periods_per_year, risk_free, metrics);
+  SetBenchmarkComparison(input, periods_per_year, risk_free, metrics);
   if (input.spec.bootstrap_resamples() > 0) {
     const double annualizer = std::sqrt(periods_per_year);
     *metrics.mutable_sharpe_ci() = BlockBootstrap(

@@ -1,7 +1,8 @@
-// Performance metrics of one run, computed from what the results stage stored:
-// the equity curve, the trades and the fills, measured as the run's
-// MetricsSpec asks. Each metric has exactly one definition, written here
-// beside the code and in docs/metrics.md. Thread-safe: a pure function.
+// Performance metrics of one run, computed from what the results stage stored
+// (the equity curve, the trades and the fills) and, for the benchmark
+// comparison, the benchmark's bars, measured as the run's MetricsSpec asks.
+// Each metric has exactly one definition, written here beside the code and in
+// docs/metrics.md. Thread-safe: a pure function.
 #ifndef SEED_SERVICES_RESULTS_METRICS_H_
 #define SEED_SERVICES_RESULTS_METRICS_H_
 
@@ -39,6 +40,11 @@ inline constexpr int kMaxBootstrapResamples = 100'000;
 // A resample whose squared deviations sum to at most this fraction of the
 // whole series' has no spread: what is left is rounding of the prefix sums.
 inline constexpr double kNoSpreadTolerance = 1e-9;
+// A series of returns whose squared deviations from their mean sum to at most
+// this fraction of the sum of their squares has no variance (beta,
+// correlation): returns that are all equal still differ by rounding, a few
+// ulps each, far below this even over millions of returns.
+inline constexpr double kNoVarianceTolerance = 1e-12;
 
 struct MetricsInput {
   // One point per step, in time order.
@@ -53,6 +59,11 @@ struct MetricsInput {
   // Risk-free rate (finite, > -1) and bootstrap settings (resamples in
   // [0, kMaxBootstrapResamples]); ResultsEngine::BeginRun refuses others.
   backtest::v1::MetricsSpec spec;
+  // The benchmark's bars (FinishRunRequest.benchmark): times strictly
+  // increasing, one finite positive close each (the same sizes);
+  // ResultsEngine::FinishRun refuses others. Empty without a benchmark.
+  absl::Span<const int64_t> benchmark_time;
+  absl::Span<const double> benchmark_close;
 };
 
 // Definitions (E_i = equity of point i, i = 0..n-1, T_i its time; "day" is a
@@ -131,6 +142,24 @@ struct MetricsInput {
 //   than 1e-9 of the whole series'); the kept K values are sorted, low =
 //   value[floor(0.025 * (K - 1))], high = value[ceil(0.975 * (K - 1))],
 //   level = 0.95, resamples = K; defined = false when K = 0.
+// Benchmark comparison (B = the benchmark's bars, in time order):
+// - benchmark = spec.benchmark (empty without one).
+// - aligned closes: A_i = the close of the last bar of B with time <= T_i;
+//   undefined for the points before B's first bar (and for every point when B
+//   is empty), which are left out of the comparison.
+// - benchmark_return = A_last / A_first - 1 over the first and last points
+//   with an aligned close; unset when no point has one.
+// - paired returns, for each i >= 1 with A_{i-1} defined and E_{i-1} != 0:
+//   s_j = E_i / E_{i-1} - 1 and b_j = A_i / A_{i-1} - 1 (0 over a step where
+//   B has no new bar). M = their number.
+// - beta = cov(s, b) / var(b); correlation = cov(s, b) / sqrt(var(s) *
+//   var(b)), clamped to [-1, 1] against rounding; cov and var both with
+//   divisor M - 1. alpha = (mean(s - rf) - beta * mean(b - rf)) * ppy, Jensen's
+//   alpha annualized, rf the per-period risk-free rate of sharpe. All three
+//   unset when M < 2 or b has no variance; correlation also unset when s has
+//   none. A series has no variance when its squared deviations from its mean
+//   sum to at most 1e-12 of the sum of its squares (all equal but for
+//   rounding, or all 0).
 backtest::v1::Metrics ComputeMetrics(const MetricsInput& input);
 
 }  // namespace seed::results

@@ -669,5 +669,201 @@ TEST(ComputeMetricsTest, OnlyWinnersLeaveProfitFactorUnset) {
   EXPECT_FALSE(metrics.has_profit_factor());
 }
 
+// A benchmark's bars: the time and close columns of a BarSeries.
+struct Bars {
+  std::vector<int64_t> time;
+  std::vector<double> close;
+};
+
+// One bar a day from kStart, like Curve's points with a step of kDay.
+Bars DailyBars(const std::vector<double>& closes) {
+  Bars bars;
+  for (size_t i = 0; i < closes.size(); ++i) {
+    bars.time.push_back(kStart + static_cast<int64_t>(i) * kDay);
+    bars.close.push_back(closes[i]);
+  }
+  return bars;
+}
+
+backtest::v1::Metrics DailyWithBenchmark(const std::vector<double>& equity,
+                                         const Bars& bars,
+                                         const MetricsSpec& spec = {}) {
+  const std::vector<EquityPoint> curve = Curve(equity, kDay);
+  return ComputeMetrics({.equity = curve,
+                         .initial_cash = equity.front(),
+                         .interval_seconds = kDay,
+                         .spec = spec,
+                         .benchmark_time = bars.time,
+                         .benchmark_close = bars.close});
+}
+
+TEST(BenchmarkComparisonTest, HandCheckedDailySeries) {
+  MetricsSpec spec;
+  spec.set_benchmark("SPY");
+  const backtest::v1::Metrics metrics = DailyWithBenchmark(
+      {100, 110, 99, 121}, DailyBars({50, 55, 55, 66}), spec);
+  EXPECT_EQ(metrics.benchmark(), "SPY");
+  // 66 / 50 - 1.
+  ASSERT_TRUE(metrics.has_benchmark_return());
+  EXPECT_NEAR(metrics.benchmark_return(), 0.32, 1e-12);
+  // Strategy s = 0.1, -0.1, 2/9 (mean 2/27, deviations 7/270, -47/270,
+  // 40/270); benchmark b = 0.1, 0, 0.2 (mean 0.1, deviations 0, -0.1, 0.1).
+  // Sum of products 0.47/27 + 0.4/27 = 0.87/27; b's squares 0.02.
+  // beta = 0.87 / 0.54 = 29/18 = 1.61111.
+  ASSERT_TRUE(metrics.has_beta());
+  EXPECT_NEAR(metrics.beta(), 29.0 / 18, 1e-12);
+  // alpha = (2/27 - 29/18 * 0.1) * 252 = (-47/540) * 252 = -329/15.
+  ASSERT_TRUE(metrics.has_alpha());
+  EXPECT_NEAR(metrics.alpha(), -329.0 / 15, 1e-9);
+  EXPECT_NEAR(metrics.alpha(), -21.93333, 1e-5);
+  // s's squares 3858/72900: correlation = (0.87/27) / sqrt(3858/72900 *
+  // 0.02) = 43.5 / sqrt(1929) = 0.990428.
+  ASSERT_TRUE(metrics.has_correlation());
+  EXPECT_NEAR(metrics.correlation(), 43.5 / std::sqrt(1929.0), 1e-12);
+  EXPECT_NEAR(metrics.correlation(), 0.990428, 1e-6);
+}
+
+TEST(BenchmarkComparisonTest, AlphaIsMeasuredAgainstTheRiskFreeRate) {
+  // Bars of 63 days: 4 periods a year; an annual 0.4641 is 0.1 per period.
+  const std::vector<EquityPoint> equity =
+      Curve({100, 120, 108, 135}, 63 * kDay);
+  Bars bars;
+  for (int i = 0; i < 4; ++i) bars.time.push_back(kStart + i * 63 * kDay);
+  bars.close = {10, 11, 11, 12.1};
+  MetricsSpec spec;
+  spec.set_risk_free_rate(0.4641);
+  const backtest::v1::Metrics metrics =
+      ComputeMetrics({.equity = equity,
+                      .initial_cash = 100,
+                      .interval_seconds = 63 * kDay,
+                      .spec = spec,
+                      .benchmark_time = bars.time,
+                      .benchmark_close = bars.close});
+  EXPECT_EQ(metrics.benchmark(), "");
+  EXPECT_NEAR(metrics.benchmark_return(), 0.21, 1e-12);
+  // s = 0.2, -0.1, 0.25 (mean 7/60, deviations 5/60, -13/60, 8/60); b = 0.1,
+  // 0, 0.1 (mean 1/15, deviations 1/30, -2/30, 1/30). Sum of products
+  // 39/1800, b's squares 6/900: beta = 3.25.
+  ASSERT_TRUE(metrics.has_beta());
+  EXPECT_NEAR(metrics.beta(), 3.25, 1e-12);
+  // alpha = ((7/60 - 0.1) - 3.25 * (1/15 - 0.1)) * 4 = (1/60 + 6.5/60) * 4
+  // = 0.5; with no risk-free rate it would be (7/60 - 3.25/15) * 4 = -0.4.
+  ASSERT_TRUE(metrics.has_alpha());
+  EXPECT_NEAR(metrics.alpha(), 0.5, 1e-9);
+  // s's squares 258/3600: correlation = (39/1800) / sqrt(258/3600 * 6/900)
+  // = 6.5 / sqrt(43) = 0.991241; the rate does not enter it.
+  ASSERT_TRUE(metrics.has_correlation());
+  EXPECT_NEAR(metrics.correlation(), 6.5 / std::sqrt(43.0), 1e-12);
+}
+
+TEST(BenchmarkComparisonTest, AlignsTheLastCloseAtOrBeforeEachPoint) {
+  // Points on days 0-4. Bars: day 1 (20), day 2 at noon (30, never the last
+  // bar at a point), day 3 (24, exactly at a point), day 10 (99, after the
+  // curve). Aligned closes: none, 20, 20, 24, 24; day 0 is left out.
+  Bars bars;
+  bars.time = {kStart + kDay, kStart + 2 * kDay + kDay / 2, kStart + 3 * kDay,
+               kStart + 10 * kDay};
+  bars.close = {20, 30, 24, 99};
+  const backtest::v1::Metrics metrics =
+      DailyWithBenchmark({100, 100, 110, 110, 121}, bars);
+  // 24 / 20 - 1 over the points that have a close.
+  EXPECT_NEAR(metrics.benchmark_return(), 0.2, 1e-12);
+  // Pairs from day 1 on: s = 0.1, 0, 0.1 and b = 0, 0.2, 0 (both means 1/15;
+  // deviations 1/30, -2/30, 1/30 and -1/15, 2/15, -1/15). Sum of products
+  // -6/450, b's squares 6/225: beta = -0.5.
+  ASSERT_TRUE(metrics.has_beta());
+  EXPECT_NEAR(metrics.beta(), -0.5, 1e-12);
+  // alpha = (1/15 + 0.5 * 1/15) * 252 = 25.2.
+  EXPECT_NEAR(metrics.alpha(), 25.2, 1e-9);
+  // s = 0.1 - b / 2 exactly: correlation -1, never beyond it.
+  ASSERT_TRUE(metrics.has_correlation());
+  EXPECT_NEAR(metrics.correlation(), -1, 1e-12);
+  EXPECT_GE(metrics.correlation(), -1);
+}
+
+TEST(BenchmarkComparisonTest, StepsFromZeroEquityAreLeftOut) {
+  // The step from 0 to 50 has no strategy return; the benchmark's 5 -> 20
+  // (3.0) is left out with it. s = -1, 1, -0.5 (mean -1/6, deviations -5/6,
+  // 7/6, -1/3); b = -0.5, 1, -0.5 (mean 0). Sum of products 7/4, b's
+  // squares 1.5, s's 13/6.
+  const backtest::v1::Metrics metrics =
+      DailyWithBenchmark({100, 0, 50, 100, 50}, DailyBars({10, 5, 20, 40, 20}));
+  EXPECT_NEAR(metrics.benchmark_return(), 1, 1e-12);
+  EXPECT_NEAR(metrics.beta(), 7.0 / 6, 1e-12);
+  EXPECT_NEAR(metrics.alpha(), -1.0 / 6 * 252, 1e-9);
+  EXPECT_NEAR(metrics.correlation(), 7 / (2 * std::sqrt(13.0)), 1e-12);
+}
+
+TEST(BenchmarkComparisonTest, NoBenchmarkLeavesTheComparisonUnset) {
+  const backtest::v1::Metrics metrics =
+      DailyWithBenchmark({100, 110, 99, 121}, Bars());
+  EXPECT_EQ(metrics.benchmark(), "");
+  EXPECT_FALSE(metrics.has_benchmark_return());
+  EXPECT_FALSE(metrics.has_beta());
+  EXPECT_FALSE(metrics.has_alpha());
+  EXPECT_FALSE(metrics.has_correlation());
+
+  // Named, but no bar at or before the last point: only the name.
+  MetricsSpec spec;
+  spec.set_benchmark("SPY");
+  Bars later;
+  later.time = {kStart + 4 * kDay};
+  later.close = {10};
+  const backtest::v1::Metrics named =
+      DailyWithBenchmark({100, 110, 99, 121}, later, spec);
+  EXPECT_EQ(named.benchmark(), "SPY");
+  EXPECT_FALSE(named.has_benchmark_return());
+  EXPECT_FALSE(named.has_beta());
+  EXPECT_FALSE(named.has_correlation());
+}
+
+TEST(BenchmarkComparisonTest, OnePairedReturnIsTooFew) {
+  // The first bar comes with the last two points: one paired return.
+  Bars bars;
+  bars.time = {kStart + 2 * kDay, kStart + 3 * kDay};
+  bars.close = {10, 12};
+  const backtest::v1::Metrics metrics =
+      DailyWithBenchmark({100, 110, 99, 121}, bars);
+  EXPECT_NEAR(metrics.benchmark_return(), 0.2, 1e-12);
+  EXPECT_FALSE(metrics.has_beta());
+  EXPECT_FALSE(metrics.has_alpha());
+  EXPECT_FALSE(metrics.has_correlation());
+
+  // A single aligned point: a return of 0 over no time, nothing else.
+  bars.time = {kStart + 3 * kDay};
+  bars.close = {10};
+  const backtest::v1::Metrics last =
+      DailyWithBenchmark({100, 110, 99, 121}, bars);
+  ASSERT_TRUE(last.has_benchmark_return());
+  EXPECT_EQ(last.benchmark_return(), 0);
+  EXPECT_FALSE(last.has_beta());
+}
+
+TEST(BenchmarkComparisonTest, ABenchmarkWithoutVarianceHasNoBeta) {
+  // Flat, and growing 10% every day: returns all equal (the second only up
+  // to rounding) have no variance.
+  for (const std::vector<double>& closes :
+       {std::vector<double>{10, 10, 10, 10},
+        std::vector<double>{10, 11, 12.1, 13.31}}) {
+    const backtest::v1::Metrics metrics =
+        DailyWithBenchmark({100, 110, 99, 121}, DailyBars(closes));
+    EXPECT_NEAR(metrics.benchmark_return(), closes.back() / 10 - 1, 1e-12);
+    EXPECT_FALSE(metrics.has_beta()) << closes[1];
+    EXPECT_FALSE(metrics.has_alpha()) << closes[1];
+    EXPECT_FALSE(metrics.has_correlation()) << closes[1];
+  }
+}
+
+TEST(BenchmarkComparisonTest, AFlatStrategyHasBetaButNoCorrelation) {
+  const backtest::v1::Metrics metrics =
+      DailyWithBenchmark({100, 100, 100, 100}, DailyBars({50, 55, 55, 66}));
+  ASSERT_TRUE(metrics.has_beta());
+  EXPECT_EQ(metrics.beta(), 0);
+  // (0 - 0 * 0.1) * 252 with no risk-free rate.
+  ASSERT_TRUE(metrics.has_alpha());
+  EXPECT_EQ(metrics.alpha(), 0);
+  EXPECT_FALSE(metrics.has_correlation());
+}
+
 }  // namespace
 }  // namespace seed::results

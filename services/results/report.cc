@@ -281,7 +281,7 @@ std::string SummarySection(const v1::RunSummary& run) {
   const v1::Metrics& m = run.metrics();
   const v1::Drawdown& drawdown = m.max_drawdown_detail();
   const bool deepest = m.has_max_drawdown_detail();
-  const std::vector<std::pair<std::string, std::string>> rows = {
+  std::vector<std::pair<std::string, std::string>> rows = {
       {"Total return", Percent(m.total_return())},
       {"CAGR", Optional(m.has_cagr(), m.cagr(), Percent)},
       {"Annual volatility",
@@ -315,6 +315,17 @@ std::string SummarySection(const v1::RunSummary& run) {
       CiRow("Sharpe", m.sharpe_ci(), Ratio),
       CiRow("Expectancy", m.expectancy_ci(), Money),
   };
+  // The comparison only for a run that had a benchmark.
+  if (!m.benchmark().empty() || m.has_benchmark_return()) {
+    rows.insert(rows.end(),
+                {{"Benchmark", m.benchmark().empty() ? "-" : m.benchmark()},
+                 {"Benchmark return", Optional(m.has_benchmark_return(),
+                                               m.benchmark_return(), Percent)},
+                 {"Beta", Optional(m.has_beta(), m.beta(), Ratio)},
+                 {"Alpha / year", Optional(m.has_alpha(), m.alpha(), Percent)},
+                 {"Correlation",
+                  Optional(m.has_correlation(), m.correlation(), Ratio)}});
+  }
   absl::StrAppend(&out, "<table id=\"summary-table\">\n");
   for (size_t i = 0; i < rows.size(); ++i) {
     if (i % kSummaryPairsPerRow == 0) absl::StrAppend(&out, "<tr>");

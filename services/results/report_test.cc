@@ -167,6 +167,24 @@ TEST(ReportTest, SummaryTradesAndFingerprint) {
               HasSubstr("<pre id=\"canonical-spec\">{&quot;name&quot;:&quot;"
                         "sma \\u003cb\\u003ecross&quot;}</pre>"));
   EXPECT_THAT(html, Not(HasSubstr("id=\"failure\"")));
+  // No benchmark: no comparison rows.
+  EXPECT_THAT(html, Not(HasSubstr("<th>Beta</th>")));
+}
+
+TEST(ReportTest, SummaryComparesWithTheBenchmark) {
+  v1::GetRunResponse run = SucceededRun();
+  v1::Metrics& metrics = *run.mutable_run()->mutable_metrics();
+  metrics.set_benchmark("S&P");
+  metrics.set_benchmark_return(0.1234);
+  metrics.set_beta(1.5);
+  metrics.set_alpha(-0.021);
+  const std::string html = RenderHtmlReport(run, SynBars(), kLibrary);
+  EXPECT_THAT(html, HasSubstr("<th>Benchmark</th><td>S&amp;P</td>"));
+  EXPECT_THAT(html, HasSubstr("<th>Benchmark return</th><td>12.34%</td>"));
+  EXPECT_THAT(html, HasSubstr("<th>Beta</th><td>1.50</td>"));
+  EXPECT_THAT(html, HasSubstr("<th>Alpha / year</th><td>-2.10%</td>"));
+  // Unset (the strategy had no variance): shown as such.
+  EXPECT_THAT(html, HasSubstr("<th>Correlation</th><td>-</td>"));
 }
 
 TEST(ReportTest, EscapesTheRunsTextEverywhere) {

@@ -26,16 +26,68 @@ bool IsTerminal(RunState state) {
          state == backtest::v1::CANCELLED;
 }
 
-// The single path from stored records to metrics.
+// The single path from stored records (and the benchmark's bars, which are
+// not stored) to metrics.
 backtest::v1::Metrics MetricsOfStoredRun(const StoredRun& run,
-                                         const RunRecords& records) {
+                                         const RunRecords& records,
+                                         const backtest::v1::BarSeries& bars) {
   return ComputeMetrics({.equity = records.equity,
                          .closed_trades = records.closed_trades,
                          .open_trades = records.open_trades,
                          .fills = records.fills,
                          .initial_cash = run.initial_cash,
                          .interval_seconds = run.interval_seconds,
-                         .spec = run.metrics_spec});
+                         .spec = run.metrics_spec,
+                         .benchmark_time = bars.time(),
+                         .benchmark_close = bars.close()});
+}
+
+// Appends what breaks ComputeMetrics' contract for the benchmark's bars: one
+// problem per kind, naming the first offending bar and how many there are.
+void CheckBenchmark(const backtest::v1::BarSeries& bars,
+                    std::vector<FieldProblem>& problems) {
+  const std::string of =
+      bars.symbol().empty() ? "" : absl::StrCat(" (", bars.symbol(), ")");
+  if (bars.close_size() != bars.time_size()) {
+    problems.push_back({"benchmark.close",
+                        absl::StrCat("needs one close per time", of, ": got ",
+                                     bars.time_size(), " times and ",
+                                     bars.close_size(), " closes")});
+  }
+  int unordered = 0;
+  int first_unordered = 0;
+  for (int i = 1; i < bars.time_size(); ++i) {
+    if (bars.time(i) > bars.time(i - 1)) continue;
+    if (unordered++ == 0) first_unordered = i;
+  }
+  if (unordered > 0) {
+    problems.push_back(
+        {"benchmark.time",
+         absl::StrCat("must be strictly increasing", of, ": time[",
+                      first_unordered,
+                      "] = ", FormatTime(bars.time(first_unordered)),
+                      " is not after time[", first_unordered - 1,
+                      "] = ", FormatTime(bars.time(first_unordered - 1)), "; ",
+                      unordered, " such time", unordered == 1 ? "" : "s")});
+  }
+  int bad_closes = 0;
+  int first_bad_close = 0;
+  for (int i = 0; i < bars.close_size(); ++i) {
+    if (std::isfinite(bars.close(i)) && bars.close(i) > 0) continue;
+    if (bad_closes++ == 0) first_bad_close = i;
+  }
+  if (bad_closes > 0) {
+    const std::string at =
+        first_bad_close < bars.time_size()
+            ? absl::StrCat(" at ", FormatTime(bars.time(first_bad_close)))
+            : "";
+    problems.push_back(
+        {"benchmark.close",
+         absl::StrCat("must be finite and positive", of, ": close[",
+                      first_bad_close, "] = ", bars.close(first_bad_close), at,
+                      "; ", bad_closes, " such close",
+                      bad_closes == 1 ? "" : "s")});
+  }
 }
 
 // The RunFilter bound for a ListRunsRequest since/until value: the instant
@@ -142,12 +194,16 @@ absl::Status ResultsEngine::FinishRun(
         {"state", absl::StrCat("must be SUCCEEDED, FAILED or CANCELLED, got ",
                                RunState_Name(request.state()))});
   }
+  CheckBenchmark(request.benchmark(), problems);
   if (!problems.empty()) {
     return InvalidFields(kStage, "INVALID_FINISH_RUN", problems);
   }
   absl::MutexLock lock(&mu_);
-  absl::StatusOr<backtest::v1::RunSummary> run =
-      store_->FinishRun(request, NowUtcIso8601(), MetricsOfStoredRun);
+  absl::StatusOr<backtest::v1::RunSummary> run = store_->FinishRun(
+      request, NowUtcIso8601(),
+      [&request](const StoredRun& stored, const RunRecords& records) {
+        return MetricsOfStoredRun(stored, records, request.benchmark());
+      });
   if (!run.ok()) return run.status();
   *response->mutable_run() = std::move(*run);
   return absl::OkStatus();

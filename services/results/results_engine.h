@@ -40,7 +40,10 @@ class ResultsEngine {
   absl::Status AppendRecords(const backtest::v1::AppendRecordsRequest& request,
                              backtest::v1::AppendRecordsResponse* response);
   // Stores the open trades and how the run ended, then the metrics computed
-  // from the stored records (metrics.h); returns the summary with them.
+  // from the stored records and the request's benchmark bars (metrics.h; the
+  // bars themselves are not stored); returns the summary with them. Bars
+  // whose times are not strictly increasing, whose closes are not finite and
+  // positive or not one per time fail INVALID_FINISH_RUN, listing each.
   absl::Status FinishRun(const backtest::v1::FinishRunRequest& request,
                          backtest::v1::FinishRunResponse* response);
   // Newest first; filters by strategy name, state name (case-insensitive),

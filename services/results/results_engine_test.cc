@@ -1,5 +1,6 @@
 #include "services/results/results_engine.h"
 
+#include <cmath>
 #include <filesystem>
 #include <thread>
 #include <vector>
@@ -55,7 +56,8 @@ class ResultsEngineTest : public testing::Test {
 
   absl::Status Begin(const std::string& run_id,
                      const std::string& strategy = "sma_cross",
-                     const std::string& created_at = "") {
+                     const std::string& created_at = "",
+                     const backtest::v1::MetricsSpec& metrics = MetricsSpec()) {
     BeginRunRequest request;
     request.mutable_run()->set_run_id(run_id);
     request.mutable_run()->set_created_at(created_at);
@@ -64,7 +66,7 @@ class ResultsEngineTest : public testing::Test {
     request.mutable_run()->add_symbols("ORCL");
     request.set_initial_cash(1000);
     request.set_interval_seconds(kDay);
-    *request.mutable_metrics() = MetricsSpec();
+    *request.mutable_metrics() = metrics;
     BeginRunResponse response;
     absl::Status status = engine_->BeginRun(request, &response);
     if (status.ok()) {
@@ -191,6 +193,103 @@ TEST_F(ResultsEngineTest, FullLifecycleComputesMetricsFromTheStoredRecords) {
   ASSERT_TRUE(engine_->GetRun(get, &summary_only).ok());
   EXPECT_EQ(summary_only.trades_size(), 0);
   EXPECT_EQ(summary_only.equity_size(), 0);
+}
+
+TEST_F(ResultsEngineTest, FinishRunComparesWithTheBenchmarkItIsGiven) {
+  backtest::v1::MetricsSpec spec = MetricsSpec();
+  spec.set_benchmark("SPY");
+  ASSERT_TRUE(Begin("run-1", "sma_cross", "", spec).ok());
+  AppendRecordsRequest records;
+  records.set_run_id("run-1");
+  for (const double equity : {1000, 1100, 990, 1210}) {
+    *records.add_equity() = Point(records.equity_size(), equity, equity);
+  }
+  AppendRecordsResponse appended;
+  ASSERT_TRUE(engine_->AppendRecords(records, &appended).ok());
+
+  FinishRunRequest finish;
+  finish.set_run_id("run-1");
+  finish.set_state(backtest::v1::SUCCEEDED);
+  backtest::v1::BarSeries& bars = *finish.mutable_benchmark();
+  bars.set_symbol("SPY");
+  for (const double close : {50, 55, 55, 66}) {
+    bars.add_time(kStart + bars.time_size() * kDay);
+    bars.add_close(close);
+  }
+  FinishRunResponse finished;
+  ASSERT_TRUE(engine_->FinishRun(finish, &finished).ok());
+  const backtest::v1::Metrics& metrics = finished.run().metrics();
+  EXPECT_EQ(metrics.benchmark(), "SPY");
+  // Returns 0.1, -0.1, 2/9 against 0.1, 0, 0.2 (metrics_test.cc): 66 / 50 -
+  // 1, beta 29/18.
+  EXPECT_NEAR(metrics.benchmark_return(), 0.32, 1e-12);
+  EXPECT_NEAR(metrics.beta(), 29.0 / 18, 1e-12);
+  EXPECT_TRUE(metrics.has_alpha());
+  EXPECT_TRUE(metrics.has_correlation());
+  const std::vector<EquityPoint> equity(records.equity().begin(),
+                                        records.equity().end());
+  const std::vector<int64_t> times(bars.time().begin(), bars.time().end());
+  const std::vector<double> closes(bars.close().begin(), bars.close().end());
+  const backtest::v1::Metrics expected =
+      ComputeMetrics({.equity = equity,
+                      .initial_cash = 1000,
+                      .interval_seconds = kDay,
+                      .spec = spec,
+                      .benchmark_time = times,
+                      .benchmark_close = closes});
+  EXPECT_TRUE(MessageDifferencer::Equals(metrics, expected))
+      << metrics.DebugString() << "expected:\n"
+      << expected.DebugString();
+
+  // The bars are not stored; the metrics computed with them are.
+  GetRunRequest get;
+  get.set_run_id("run-1");
+  GetRunResponse run;
+  ASSERT_TRUE(engine_->GetRun(get, &run).ok());
+  EXPECT_TRUE(MessageDifferencer::Equals(run.run().metrics(), metrics));
+}
+
+TEST_F(ResultsEngineTest, FinishRunListsEveryProblemOfTheBenchmarkBars) {
+  ASSERT_TRUE(Begin("run-1").ok());
+  FinishRunRequest finish;
+  finish.set_run_id("run-1");
+  finish.set_state(backtest::v1::SUCCEEDED);
+  backtest::v1::BarSeries& bars = *finish.mutable_benchmark();
+  bars.set_symbol("SPY");
+  // Day 2 comes back to day 1 and day 3 repeats day 2; closes 0 and NaN;
+  // five times and four closes.
+  for (const int64_t day : {0, 2, 1, 1, 3}) bars.add_time(kStart + day * kDay);
+  for (const double close : {10.0, 0.0, std::nan(""), 11.0}) {
+    bars.add_close(close);
+  }
+  FinishRunResponse finished;
+  const absl::Status status = engine_->FinishRun(finish, &finished);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Reason(status), "INVALID_FINISH_RUN");
+  const std::vector<FieldProblem> problems = FieldProblems(status);
+  ASSERT_EQ(problems.size(), 3) << status;
+  EXPECT_EQ(problems[0].field, "benchmark.close");
+  EXPECT_NE(problems[0].description.find("got 5 times and 4 closes"),
+            std::string::npos)
+      << status;
+  EXPECT_EQ(problems[1].field, "benchmark.time");
+  EXPECT_NE(problems[1].description.find(
+                "time[2] = 2015-01-02 is not after time[1] = 2015-01-03; 2 "
+                "such times"),
+            std::string::npos)
+      << status;
+  EXPECT_EQ(problems[2].field, "benchmark.close");
+  EXPECT_NE(problems[2].description.find(
+                "(SPY): close[1] = 0 at 2015-01-03; 2 such closes"),
+            std::string::npos)
+      << status;
+
+  // Nothing was stored: the run can still finish with good bars.
+  bars.clear_time();
+  bars.clear_close();
+  bars.add_time(kStart);
+  bars.add_close(10);
+  EXPECT_TRUE(engine_->FinishRun(finish, &finished).ok());
 }
 
 TEST_F(ResultsEngineTest, GetRunByUniquePrefix) {

@@ -40,7 +40,7 @@ data: {path: $SHARED_DATA_DIR, symbols: [$symbols]}
 strategy: $strategy
 portfolio: {initial_cash: 100000, sizing: $sizing}
 execution: {commission: {model: percent, bps: 10}, slippage: {model: fixed_bps, bps: 2}}
-metrics: {bootstrap_resamples: 200, bootstrap_seed: 7}
+metrics: {bootstrap_resamples: 200, bootstrap_seed: 7, benchmark: ORCL}
 SPEC
   "$bt" run "$work/$name.yaml" --db "$work/results.db" --export "$work/$name" >/dev/null
   # Metrics without what identifies one run (ids, wall-clock times, paths).
