@@ -3,6 +3,7 @@
 #include <memory>
 #include <utility>
 
+#include "services/coordinator/remote_stages.h"
 #include "services/data/data_engine.h"
 #include "services/execution/execution_engine.h"
 #include "services/portfolio/portfolio_engine.h"
@@ -149,6 +150,9 @@ absl::StatusOr<Stages> MakeEmbeddedStages(const std::string& results_database) {
   stages.portfolio = std::make_unique<EmbeddedPortfolio>();
   stages.execution = std::make_unique<EmbeddedExecution>();
   stages.results = std::make_unique<EmbeddedResults>(*std::move(results));
+  stages.connect_strategy = [](const std::string& address) {
+    return MakeRemoteStrategy(address);
+  };
   return stages;
 }
 

@@ -181,9 +181,17 @@ class RemoteResults final : public ResultsStage {
 
 }  // namespace
 
+std::unique_ptr<StrategyStage> MakeRemoteStrategy(const std::string& address,
+                                                  const RemoteOptions& options) {
+  return std::make_unique<RemoteStrategy>(address, options);
+}
+
 Stages MakeRemoteStages(const ServiceAddresses& addresses,
                         const RemoteOptions& options) {
   Stages stages;
+  stages.connect_strategy = [options](const std::string& address) {
+    return MakeRemoteStrategy(address, options);
+  };
   stages.data = std::make_unique<RemoteData>(addresses.data, options);
   stages.strategy =
       std::make_unique<RemoteStrategy>(addresses.strategy, options);

@@ -31,6 +31,10 @@ struct RemoteOptions {
 Stages MakeRemoteStages(const ServiceAddresses& addresses,
                         const RemoteOptions& options = {});
 
+// A strategy service at `address` (a plug-in named by strategy.address).
+std::unique_ptr<StrategyStage> MakeRemoteStrategy(
+    const std::string& address, const RemoteOptions& options = {});
+
 }  // namespace seed::coordinator
 
 #endif  // SEED_SERVICES_COORDINATOR_REMOTE_STAGES_H_

@@ -41,6 +41,7 @@ void Collect(const absl::Status& status, std::vector<FieldProblem>& problems,
 Run::Run(Stages& stages, backtest::v1::BacktestSpec spec, std::string run_id,
          const RunOptions& options)
     : stages_(stages),
+      strategy_(stages.strategy.get()),
       options_(options),
       spec_(std::move(spec)),
       run_id_(std::move(run_id)) {
@@ -59,6 +60,16 @@ absl::StatusOr<std::unique_ptr<Run>> Run::Prepare(
   std::unique_ptr<Run> run(new Run(stages, spec, std::move(run_id), options));
   std::vector<FieldProblem> problems;
   absl::Status other_error;
+  if (!spec.strategy().address().empty()) {
+    if (!stages.connect_strategy) {
+      return InvalidFields(kStage, "INVALID_SPEC",
+                           {{"strategy.address",
+                             "this coordinator cannot reach strategy "
+                             "services of a run's own"}});
+    }
+    run->own_strategy_ = stages.connect_strategy(spec.strategy().address());
+    run->strategy_ = run->own_strategy_.get();
+  }
 
   v1::StrategyStartRequest strategy_request;
   strategy_request.set_run_id(run->run_id_);
@@ -66,7 +77,7 @@ absl::StatusOr<std::unique_ptr<Run>> Run::Prepare(
   *strategy_request.mutable_symbols() = spec.data().symbols();
   v1::StrategyStartResponse strategy_response;
   const absl::Status strategy_status =
-      stages.strategy->StartRun(strategy_request, &strategy_response);
+      run->strategy_->StartRun(strategy_request, &strategy_response);
   Collect(strategy_status, problems, other_error);
 
   v1::PortfolioStartRequest portfolio_request;
@@ -138,7 +149,7 @@ void Run::EndStages() {
   strategy_request.set_run_id(run_id_);
   v1::StrategyEndResponse strategy_response;
   absl::Status status =
-      stages_.strategy->EndRun(strategy_request, &strategy_response);
+      strategy_->EndRun(strategy_request, &strategy_response);
   if (!status.ok() && !absl::IsNotFound(status)) {
     Notice(absl::StrCat("strategy stage could not end the run: ",
                         status.message()));
@@ -321,7 +332,7 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
         execute_response.rejections());
     strategy_request.mutable_views()->Swap(apply_response.mutable_views());
     strategy_request.mutable_steps()->Swap(&window);
-    status = stages_.strategy->OnSteps(strategy_request, &strategy_response);
+    status = strategy_->OnSteps(strategy_request, &strategy_response);
     strategy_request.mutable_steps()->Swap(&window);
     strategy_request.mutable_views()->Swap(apply_response.mutable_views());
     if (status.ok()) {
@@ -500,7 +511,7 @@ v1::RunProgress Run::Execute(const ProgressCallback& on_progress) {
     v1::StrategyEndResponse strategy_response;
     if (end_status.ok()) {
       end_status =
-          stages_.strategy->EndRun(strategy_request, &strategy_response);
+          strategy_->EndRun(strategy_request, &strategy_response);
     }
     if (end_status.ok()) {
       stages_started_ = false;

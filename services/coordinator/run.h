@@ -67,6 +67,10 @@ class Run {
   void Notice(std::string text);
 
   Stages& stages_;
+  // The run's strategy: the built-in stage, or own_strategy_ when the spec
+  // names a strategy service of its own (strategy.address).
+  StrategyStage* strategy_;
+  std::unique_ptr<StrategyStage> own_strategy_;
   const RunOptions options_;
   backtest::v1::BacktestSpec spec_;
   std::string run_id_;

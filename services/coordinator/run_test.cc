@@ -9,7 +9,10 @@
 #include "gtest/gtest.h"
 #include "services/coordinator/embedded_stages.h"
 #include "services/coordinator/run_manager.h"
+#include "common/server.h"
 #include "services/data/synthetic_market.h"
+#include "services/strategy/strategy_engine.h"
+#include "services/strategy/strategy_service.h"
 
 namespace seed::coordinator {
 namespace {
@@ -307,6 +310,55 @@ TEST_F(RunTest, MissingBenchmarkFailsBeforeAnyStepNamingIt) {
   EXPECT_EQ(progress.summary().error().stage(), "data");
   EXPECT_EQ(progress.summary().error().symbol(), "SPY");
   EXPECT_THAT(progress.summary().error().message(), HasSubstr("SPY"));
+}
+
+// A strategy served at an address of the run's own (a plug-in) goes through
+// gRPC; here the built-in service itself, so the runs must be identical.
+TEST_F(RunTest, StrategyAtItsOwnAddressGivesTheSameRun) {
+  data::SyntheticMarketOptions market;
+  market.output_dir = (directory_ / "data").string();
+  market.symbols = 3;
+  market.trading_days = 400;
+  ASSERT_TRUE(data::WriteSyntheticMarket(market).ok());
+  strategy::StrategyEngine engine;
+  strategy::StrategyServiceImpl service(engine);
+  int port = 0;
+  absl::StatusOr<std::unique_ptr<grpc::Server>> server =
+      StartServer("127.0.0.1:0", {&service}, &port);
+  ASSERT_TRUE(server.ok()) << server.status();
+  const std::string base =
+      "data: {path: data, symbols: [SYNA, SYNB, SYNC]}\n"
+      "portfolio: {sizing: {rule: percent_of_equity, percent: 0.3}}\n";
+  const v1::RunProgress built_in =
+      RunToEnd(base + "strategy: {name: sma_cross, params: {fast: 4, slow: 15}}\n");
+  const v1::RunProgress plugged = RunToEnd(
+      base + "strategy: {name: sma_cross, params: {fast: 4, slow: 15}, "
+             "address: '127.0.0.1:" + std::to_string(port) + "'}\n");
+  ASSERT_EQ(plugged.state(), v1::SUCCEEDED) << plugged.DebugString();
+  const v1::GetRunResponse expected = Stored(built_in.run_id());
+  const v1::GetRunResponse actual = Stored(plugged.run_id());
+  EXPECT_GT(expected.trades_size(), 5);
+  ASSERT_EQ(actual.trades_size(), expected.trades_size());
+  for (int i = 0; i < expected.trades_size(); ++i) {
+    EXPECT_EQ(actual.trades(i).SerializeAsString(),
+              expected.trades(i).SerializeAsString());
+  }
+  EXPECT_EQ(actual.run().metrics().final_equity(),
+            expected.run().metrics().final_equity());
+  (*server)->Shutdown();
+}
+
+TEST_F(RunTest, UnreachableStrategyAddressIsNamedBeforeTheRunStarts) {
+  WriteBars("AAA", kRoundTrip);
+  const absl::StatusOr<std::string> run_id = runs_->Submit(
+      Spec("AAA").replace(Spec("AAA").find("strategy: {"), 11,
+                          "strategy: {address: '127.0.0.1:1', "),
+      directory_.string());
+  ASSERT_FALSE(run_id.ok());
+  const v1::StageError error = ToStageError(run_id.status(), "coordinator");
+  EXPECT_EQ(error.stage(), "strategy");
+  EXPECT_EQ(error.reason(), "STAGE_UNAVAILABLE");
+  EXPECT_THAT(error.message(), HasSubstr("127.0.0.1:1"));
 }
 
 TEST_F(RunTest, UnknownRunIsNamed) {

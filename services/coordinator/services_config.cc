@@ -3,6 +3,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/stage_error.h"
+#include "services/coordinator/spec.h"
 #include "yaml-cpp/yaml.h"
 
 namespace seed::coordinator {
@@ -10,14 +11,6 @@ namespace {
 
 constexpr absl::string_view kNames[] = {"coordinator", "data",      "strategy",
                                         "portfolio",   "execution", "results"};
-
-bool LooksLikeAddress(const std::string& address) {
-  const size_t colon = address.rfind(':');
-  return colon != std::string::npos && colon > 0 &&
-         colon + 1 < address.size() &&
-         address.find_first_not_of("0123456789", colon + 1) ==
-             std::string::npos;
-}
 
 }  // namespace
 
@@ -57,7 +50,7 @@ absl::StatusOr<ServiceAddresses> LoadServiceAddresses(const std::string& path) {
         problems.push_back({name, "unknown service; known: coordinator, data, "
                                   "strategy, portfolio, execution, results"});
       } else if (!entry.second.IsScalar() ||
-                 !LooksLikeAddress(entry.second.Scalar())) {
+                 !IsHostPort(entry.second.Scalar())) {
         problems.push_back({name, "must be host:port, e.g. 127.0.0.1:7101"});
       } else {
         *address = entry.second.Scalar();

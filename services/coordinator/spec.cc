@@ -202,9 +202,15 @@ class SpecReader {
       Problem("strategy", "must be a mapping with name and params");
       return;
     }
-    CheckKeys(node, "strategy", {"name", "params"});
+    CheckKeys(node, "strategy", {"name", "params", "address"});
     const YAML::Node name = Required(node, "name", "strategy");
     if (name && name.IsScalar()) strategy.set_name(name.Scalar());
+    strategy.set_address(OptionalText(node, "address", "", "strategy"));
+    if (!strategy.address().empty() && !IsHostPort(strategy.address())) {
+      Problem("strategy.address",
+              absl::StrCat("must be host:port of a strategy service, got '",
+                           strategy.address(), "'"));
+    }
     const YAML::Node params = node["params"];
     if (!params || params.IsNull()) return;
     if (!params.IsMap()) {
@@ -342,6 +348,14 @@ class SpecReader {
 };
 
 }  // namespace
+
+bool IsHostPort(absl::string_view address) {
+  const size_t colon = address.rfind(':');
+  return colon != absl::string_view::npos && colon > 0 &&
+         colon + 1 < address.size() &&
+         address.find_first_not_of("0123456789", colon + 1) ==
+             absl::string_view::npos;
+}
 
 absl::StatusOr<BacktestSpec> ParseSpec(absl::string_view text,
                                        absl::string_view base_dir) {

@@ -34,6 +34,9 @@ inline constexpr uint64_t kDefaultBootstrapSeed = 42;
 absl::StatusOr<backtest::v1::BacktestSpec> ParseSpec(absl::string_view text,
                                                      absl::string_view base_dir);
 
+// "host:port" with a numeric port (a service address in a spec or config).
+bool IsHostPort(absl::string_view address);
+
 // Canonical JSON of a spec (field names as in the YAML, map keys sorted,
 // every field printed): equal specs give equal text.
 absl::StatusOr<std::string> CanonicalSpecJson(const backtest::v1::BacktestSpec& spec);

@@ -107,6 +107,20 @@ TEST(SpecTest, MetricsSettingsHaveDefaultsAndRanges) {
   EXPECT_THAT(fields, Contains("metrics.benchmark"));
 }
 
+TEST(SpecTest, StrategyAddressMustBeHostPort) {
+  absl::StatusOr<backtest::v1::BacktestSpec> spec = ParseSpec(
+      "data: {path: /d, symbols: [A]}\n"
+      "strategy: {name: sma_cross, address: '127.0.0.1:7300'}\n",
+      "");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->strategy().address(), "127.0.0.1:7300");
+  EXPECT_THAT(ProblemFields(ParseSpec("data: {path: /d, symbols: [A]}\n"
+                                      "strategy: {name: s, address: nowhere}\n",
+                                      "")
+                                .status()),
+              Contains("strategy.address"));
+}
+
 TEST(SpecTest, ReportsYamlSyntaxErrorsWithTheLine) {
   const absl::Status status = ParseSpec("data: {path: /d\nstrategy: [", "").status();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);

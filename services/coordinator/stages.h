@@ -6,7 +6,9 @@
 #ifndef SEED_SERVICES_COORDINATOR_STAGES_H_
 #define SEED_SERVICES_COORDINATOR_STAGES_H_
 
+#include <functional>
 #include <memory>
+#include <string>
 
 #include "absl/status/status.h"
 #include "backtest/v1/data.pb.h"
@@ -91,6 +93,10 @@ struct Stages {
   std::unique_ptr<PortfolioStage> portfolio;
   std::unique_ptr<ExecutionStage> execution;
   std::unique_ptr<ResultsStage> results;
+  // A strategy service of a run's own (strategy.address in the spec): a
+  // plug-in in any language. Unset: such specs are refused.
+  std::function<std::unique_ptr<StrategyStage>(const std::string& address)>
+      connect_strategy;
 };
 
 }  // namespace seed::coordinator
