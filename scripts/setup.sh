@@ -12,7 +12,7 @@ packages=(
   bazel-bootstrap bazel-rules-java default-jdk-headless g++ pkg-config
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libssl-dev libsqlite3-dev libyaml-cpp-dev libgtest-dev libgmock-dev
-  libbenchmark-dev chromium
+  libbenchmark-dev chromium python3-grpcio python3-protobuf
 )
 # A Node.js already on the machine will do; otherwise Debian's.
 command -v npm >/dev/null || packages+=(nodejs npm)
