@@ -6,7 +6,12 @@
 #include <utility>
 #include <vector>
 
+#include "services/strategy/strategies/bollinger_reversion.h"
+#include "services/strategy/strategies/ema_cross.h"
+#include "services/strategy/strategies/momentum.h"
+#include "services/strategy/strategies/rsi_reversion.h"
 #include "services/strategy/strategies/sma_cross.h"
+#include "services/strategy/strategies/zscore_reversion.h"
 
 namespace seed::strategy {
 namespace {
@@ -15,6 +20,11 @@ namespace {
 std::vector<StrategyDefinition> Definitions() {
   std::vector<StrategyDefinition> definitions;
   definitions.push_back(SmaCross::Definition());
+  definitions.push_back(EmaCross::Definition());
+  definitions.push_back(Momentum::Definition());
+  definitions.push_back(ZScoreReversion::Definition());
+  definitions.push_back(RsiReversion::Definition());
+  definitions.push_back(BollingerReversion::Definition());
   return definitions;
 }
 

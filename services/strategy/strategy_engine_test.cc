@@ -146,7 +146,9 @@ TEST(StrategyEngineTest, UnknownStrategyListsTheKnownNames) {
   EXPECT_EQ(problems[0].field, "strategy.name");
   EXPECT_THAT(problems[0].description, HasSubstr("\"sma_crsos\""));
   EXPECT_THAT(problems[0].description,
-              HasSubstr("known strategies: sma_cross"));
+              HasSubstr("known strategies: bollinger_reversion, ema_cross, "
+                        "momentum, rsi_reversion, sma_cross, "
+                        "zscore_reversion"));
   EXPECT_EQ(engine.ResolveSpec(request.strategy()).status().message(),
             status.message());
   EXPECT_EQ(ToStageError(status, "").symbol(), "");

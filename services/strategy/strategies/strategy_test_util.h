@@ -1,0 +1,46 @@
+// Test helpers for the strategies: drive one strategy over one symbol's
+// hand-made closes, directly (filling every intent at the next bar) and
+// through StrategyEngine (ListStrategies, StartRun, OnSteps). Not thread-safe:
+// each call builds its own strategy or engine.
+#ifndef SEED_SERVICES_STRATEGY_STRATEGIES_STRATEGY_TEST_UTIL_H_
+#define SEED_SERVICES_STRATEGY_STRATEGIES_STRATEGY_TEST_UTIL_H_
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backtest/v1/strategy.pb.h"
+#include "services/strategy/registry.h"
+
+namespace seed::strategy {
+
+// Numeric params by name; the ones left out take their defaults.
+using TestParams = std::map<std::string, double>;
+
+// Runs a fresh strategy of `definition` over `closes` of symbol "AAA", one
+// step each, and returns "BUY@4"-style events (action @ step index). Each
+// intent fills at the next bar's open, before that bar: 100 shares after a
+// BUY, flat after a CLOSE. Test failures on any error.
+std::vector<std::string> RunCloses(const StrategyDefinition& definition,
+                                   const TestParams& params,
+                                   const std::vector<double>& closes);
+
+// The builtin strategy `name` through StrategyEngine over the same closes,
+// one step per OnSteps call with flat views: the first intent as
+// "BUY@4: <reason>", or "" when there is none. Test failures on any error.
+std::string FirstIntentThroughEngine(const std::string& name,
+                                     const TestParams& params,
+                                     const std::vector<double>& closes);
+
+// StrategyEngine's ListStrategies entry for `name`, if listed.
+std::optional<backtest::v1::StrategyInfo> ListedInfo(const std::string& name);
+
+// The fields StrategyEngine's StartRun reports as invalid for `name` with
+// `params` (empty when it starts).
+std::vector<std::string> InvalidParamFields(const std::string& name,
+                                            const TestParams& params);
+
+}  // namespace seed::strategy
+
+#endif  // SEED_SERVICES_STRATEGY_STRATEGIES_STRATEGY_TEST_UTIL_H_
