@@ -29,6 +29,11 @@ cases=(
   "sma_cross-NVDA|NVDA|{name: sma_cross, params: {fast: 10, slow: 30}}|{rule: all_in, cash_buffer: 0.01}"
   "sma_cross-YHOO|YHOO|{name: sma_cross, params: {fast: 10, slow: 30}}|{rule: all_in, cash_buffer: 0.01}"
   "sma_cross-three|ORCL, NVDA, YHOO|{name: sma_cross, params: {fast: 20, slow: 50}}|{rule: percent_of_equity, percent: 0.3}"
+  "ema_cross-three|ORCL, NVDA, YHOO|{name: ema_cross}|{rule: percent_of_equity, percent: 0.3}"
+  "momentum-three|ORCL, NVDA, YHOO|{name: momentum}|{rule: percent_of_equity, percent: 0.3}"
+  "zscore_reversion-three|ORCL, NVDA, YHOO|{name: zscore_reversion}|{rule: percent_of_equity, percent: 0.3}"
+  "rsi_reversion-three|ORCL, NVDA, YHOO|{name: rsi_reversion}|{rule: percent_of_equity, percent: 0.3}"
+  "bollinger_reversion-three|ORCL, NVDA, YHOO|{name: bollinger_reversion}|{rule: percent_of_equity, percent: 0.3}"
 )
 failed=0
 passed=0
