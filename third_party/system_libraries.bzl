@@ -1,6 +1,6 @@
 """Wraps a library installed by Debian's packages as a Bazel cc_library.
 
-Upstream rules expect gRPC and protobuf built from source (http_archive), which
+Upstream rules expect gRPC and protobuf built from downloaded sources, which
 this offline build cannot fetch. Instead we ask pkg-config on the build machine
 for the link flags once, when the repository is set up, and write a cc_library
 carrying them. Headers live in /usr/include, which the compiler already searches.
