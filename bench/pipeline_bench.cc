@@ -245,9 +245,12 @@ int main(int argc, char** argv) {
                                "--coordinator=" + address},
                               &m);
       if (serve) {
-        // bt serve's children: sum their peaks from /proc before they exit.
-        const std::string pids = seed::testing::RunCommand(
-            "pgrep -f -- '--only=' | tr '\\n' ' '").output;
+        // bt serve's own children (one per service): sum their peaks from
+        // /proc before they exit.
+        const std::string pids =
+            seed::testing::RunCommand(
+                absl::StrCat("pgrep -P ", serve->pid(), " | tr '\\n' ' '"))
+                .output;
         for (absl::string_view pid : absl::StrSplit(pids, ' ', absl::SkipEmpty())) {
           std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
           std::string line;

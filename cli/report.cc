@@ -106,11 +106,14 @@ std::string FormatRunList(const v1::ListRunsResponse& runs) {
   return out;
 }
 
-std::string Interval(const v1::ConfidenceInterval& ci,
-                     std::string (*format)(double)) {
+// "  Sharpe (95% CI -0.01 .. 0.81)" for a defined interval, else nothing.
+std::string IntervalLine(absl::string_view name,
+                         const v1::ConfidenceInterval& ci,
+                         std::string (*format)(double)) {
   if (!ci.defined()) return "";
-  return absl::StrCat(" (", absl::StrFormat("%.0f", ci.level() * 100), "% CI ",
-                      format(ci.low()), " .. ", format(ci.high()), ")");
+  return absl::StrCat("  ", name, " (",
+                      absl::StrFormat("%.0f", ci.level() * 100), "% CI ",
+                      format(ci.low()), " .. ", format(ci.high()), ")\n");
 }
 
 // The metrics beyond the summary table, for bt show.
@@ -133,16 +136,8 @@ std::string FormatMoreMetrics(const v1::Metrics& m) {
       OrDash(m.has_median_trade(), m.median_trade(), Money));
   Row(out, "average R", OrDash(m.has_average_r(), m.average_r(), Ratio));
   Row(out, "slippage", Money(m.total_slippage()));
-  absl::StrAppend(
-      &out,
-      Interval(m.sharpe_ci(), Ratio).empty()
-          ? ""
-          : absl::StrCat("  Sharpe", Interval(m.sharpe_ci(), Ratio), "\n"));
-  absl::StrAppend(&out,
-                  Interval(m.expectancy_ci(), Money).empty()
-                      ? ""
-                      : absl::StrCat("  expectancy",
-                                     Interval(m.expectancy_ci(), Money), "\n"));
+  absl::StrAppend(&out, IntervalLine("Sharpe", m.sharpe_ci(), Ratio),
+                  IntervalLine("expectancy", m.expectancy_ci(), Money));
   if (m.has_max_drawdown_detail()) {
     const v1::Drawdown& d = m.max_drawdown_detail();
     absl::StrAppend(&out, "  max drawdown: peak ", d.peak_time(), ", trough ",

@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "cli/commands.h"
 #include "cli/stage_access.h"
@@ -30,9 +31,6 @@
 namespace seed::cli {
 namespace {
 
-// Stages first: the coordinator needs them.
-constexpr const char* kServices[] = {"data",      "strategy", "portfolio",
-                                     "execution", "results",  "coordinator"};
 constexpr absl::Duration kStartTimeout = absl::Seconds(30);
 
 int Serve(const std::string& address, grpc::Service* service) {
@@ -99,7 +97,7 @@ int ServeAll(const Args& args, const StageOptions& options) {
   };
   signal(SIGINT, OnStop);
   signal(SIGTERM, OnStop);
-  for (const char* name : kServices) {
+  for (const absl::string_view name : coordinator::kServiceNames) {
     std::vector<std::string> child_args = {"bt", "serve",
                                            absl::StrCat("--only=", name)};
     child_args.insert(child_args.end(), args.begin(), args.end());
@@ -112,13 +110,13 @@ int ServeAll(const Args& args, const StageOptions& options) {
       std::perror("bt serve: cannot start a service process");
       _exit(127);
     }
-    children[pid] = name;
+    children[pid] = std::string(name);
     coordinator::ServiceAddresses addresses = options.addresses;
     const absl::Status ready = WaitUntilServing(
-        *coordinator::AddressOf(addresses, name), kStartTimeout);
+        *coordinator::AddressOf(addresses, std::string(name)), kStartTimeout);
     if (!ready.ok()) {
-      std::cerr << "the " << name << " service did not start: "
-                << ready.message() << "\n";
+      std::cerr << "the " << name
+                << " service did not start: " << ready.message() << "\n";
       stop_all();
       return kExitFailed;
     }
@@ -163,8 +161,8 @@ int ServeCommand(const Args& args) {
   if (const auto only = flags->Get("only")) {
     coordinator::ServiceAddresses addresses;
     if (coordinator::AddressOf(addresses, *only) == nullptr) {
-      std::cerr << "--only must name one of: data, strategy, portfolio, "
-                   "execution, results, coordinator\n";
+      std::cerr << "--only must name one of: "
+                << absl::StrJoin(coordinator::kServiceNames, ", ") << "\n";
       return kExitUsage;
     }
     return ServeOne(*only, *options);

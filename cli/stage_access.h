@@ -10,14 +10,19 @@
 #include "absl/status/statusor.h"
 #include "cli/flags.h"
 #include "services/coordinator/remote_stages.h"
+#include "services/coordinator/services_config.h"
 #include "services/coordinator/stages.h"
 
 namespace seed::cli {
 
 // Options every command that touches stages accepts.
-inline const std::set<std::string> kStageFlags = {
-    "db",        "config",    "data",    "strategy",
-    "portfolio", "execution", "results", "coordinator"};
+inline const std::set<std::string> kStageFlags = [] {
+  std::set<std::string> flags = {"db", "config"};
+  for (const absl::string_view name : coordinator::kServiceNames) {
+    flags.emplace(name);
+  }
+  return flags;
+}();
 
 struct StageOptions {
   std::string database;  // --db, else the results library's default path

@@ -24,6 +24,7 @@ class ChildProcess {
   // Stops the process with SIGTERM if it still runs, and reaps it.
   ~ChildProcess();
 
+  pid_t pid() const { return pid_; }
   void Signal(int signal_number);
   // Waits for the process to end; its wait status.
   int Wait();

@@ -51,12 +51,12 @@ Run::Run(Stages& stages, backtest::v1::BacktestSpec spec, std::string run_id,
 }
 
 Run::~Run() {
-  if (stages_started_) EndStages();
+  if (stages_started_) EndStagesOfDiscardedRun();
 }
 
 absl::StatusOr<std::unique_ptr<Run>> Run::Prepare(
-    Stages& stages, const backtest::v1::BacktestSpec& spec,
-    std::string run_id, const RunOptions& options) {
+    Stages& stages, const backtest::v1::BacktestSpec& spec, std::string run_id,
+    const RunOptions& options) {
   std::unique_ptr<Run> run(new Run(stages, spec, std::move(run_id), options));
   std::vector<FieldProblem> problems;
   absl::Status other_error;
@@ -101,7 +101,7 @@ absl::StatusOr<std::unique_ptr<Run>> Run::Prepare(
   // From here the destructor ends whatever did start.
   run->stages_started_ = true;
   if (!problems.empty() || !other_error.ok()) {
-    run->EndStages();
+    run->EndStagesOfDiscardedRun();
     if (!problems.empty()) {
       return InvalidFields(kStage, "INVALID_SPEC", problems);
     }
@@ -131,7 +131,8 @@ absl::Status Run::LoadBenchmark() {
     return WithContext(status, kStage, {.symbol = spec_.metrics().benchmark()});
   }
   benchmark_.set_symbol(spec_.metrics().benchmark());
-  status = AppendSymbolBars(*stages_.data, dataset.dataset_id(), 0, &benchmark_);
+  status =
+      AppendSymbolBars(*stages_.data, dataset.dataset_id(), 0, &benchmark_);
   v1::CloseDatasetRequest close;
   close.set_dataset_id(dataset.dataset_id());
   v1::CloseDatasetResponse closed;
@@ -143,37 +144,56 @@ absl::Status Run::LoadBenchmark() {
   return status;
 }
 
-void Run::EndStages() {
+absl::Status Run::EndStages(v1::FinishRunRequest* finish) {
   stages_started_ = false;
-  v1::StrategyEndRequest strategy_request;
-  strategy_request.set_run_id(run_id_);
-  v1::StrategyEndResponse strategy_response;
+  // Every stage is asked even when one fails, so none keeps the run. For a
+  // discarded run (no `finish`), a stage that never started it answers
+  // NOT_FOUND, which is no failure; after a run, it means the stage lost it.
+  absl::Status first_failure;
+  const auto keep = [&first_failure, finish](const absl::Status& status) {
+    const bool expected = finish == nullptr && absl::IsNotFound(status);
+    if (!status.ok() && !expected && first_failure.ok()) {
+      first_failure = status;
+    }
+  };
+  v1::ExecutionEndRequest execution_request;
+  execution_request.set_run_id(run_id_);
+  v1::ExecutionEndResponse execution_response;
   absl::Status status =
-      strategy_->EndRun(strategy_request, &strategy_response);
-  if (!status.ok() && !absl::IsNotFound(status)) {
-    Notice(absl::StrCat("strategy stage could not end the run: ",
-                        status.message()));
+      stages_.execution->EndRun(execution_request, &execution_response);
+  keep(status);
+  if (status.ok() && finish != nullptr &&
+      execution_response.unfilled_orders_size() > 0) {
+    Notice(absl::StrCat(execution_response.unfilled_orders_size(),
+                        " order(s) were still working when the data ended; "
+                        "they were not filled"));
   }
   v1::PortfolioEndRequest portfolio_request;
   portfolio_request.set_run_id(run_id_);
   v1::PortfolioEndResponse portfolio_response;
   status = stages_.portfolio->EndRun(portfolio_request, &portfolio_response);
-  if (!status.ok() && !absl::IsNotFound(status)) {
-    Notice(absl::StrCat("portfolio stage could not end the run: ",
-                        status.message()));
+  keep(status);
+  if (status.ok() && finish != nullptr) {
+    finish->mutable_open_trades()->Swap(
+        portfolio_response.mutable_open_trades());
   }
-  v1::ExecutionEndRequest execution_request;
-  execution_request.set_run_id(run_id_);
-  v1::ExecutionEndResponse execution_response;
-  status = stages_.execution->EndRun(execution_request, &execution_response);
-  if (!status.ok() && !absl::IsNotFound(status)) {
-    Notice(absl::StrCat("execution stage could not end the run: ",
-                        status.message()));
+  v1::StrategyEndRequest strategy_request;
+  strategy_request.set_run_id(run_id_);
+  v1::StrategyEndResponse strategy_response;
+  keep(strategy_->EndRun(strategy_request, &strategy_response));
+  return first_failure;
+}
+
+void Run::EndStagesOfDiscardedRun() {
+  const absl::Status status = EndStages(nullptr);
+  if (!status.ok()) {
+    Notice(absl::StrCat("a stage could not end the run: ", status.message()));
   }
 }
 
 absl::Status Run::FlushRecords() {
-  if (pending_records_.equity_size() == 0 && pending_records_.fills_size() == 0 &&
+  if (pending_records_.equity_size() == 0 &&
+      pending_records_.fills_size() == 0 &&
       pending_records_.rejections_size() == 0 &&
       pending_records_.trades_size() == 0) {
     return absl::OkStatus();
@@ -200,20 +220,13 @@ void MoveTail(Steps& from, int from_index, Steps& to) {
   for (v1::TimeStep* step : moved) to.AddAllocated(step);
 }
 
-std::string TimeRange(const Steps& steps) {
-  if (steps.empty()) return "";
-  const std::string first = FormatTime(steps.Get(0).time());
-  if (steps.size() == 1) return first;
-  return absl::StrCat(first, "..", FormatTime(steps.Get(steps.size() - 1).time()));
-}
-
 // A stage that answers with an impossible count breaks the protocol; the run
 // stops rather than guess.
 absl::Status CheckStepsUsed(absl::string_view stage, int used, int offered) {
   if (used >= 1 && used <= offered) return absl::OkStatus();
   return StageFailure(absl::StatusCode::kInternal, stage, "PROTOCOL_ERROR",
-                      absl::StrCat("the ", stage, " stage used ", used,
-                                   " of ", offered, " steps offered"));
+                      absl::StrCat("the ", stage, " stage used ", used, " of ",
+                                   offered, " steps offered"));
 }
 
 }  // namespace
@@ -259,10 +272,9 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
 
   for (;;) {
     if (cancel_requested_) {
-      return StageFailure(
-          absl::StatusCode::kCancelled, kStage, "CANCELLED",
-          absl::StrCat("cancelled by request after ", progress_.steps_done(),
-                       " steps"));
+      return StageFailure(absl::StatusCode::kCancelled, kStage, "CANCELLED",
+                          absl::StrCat("cancelled by request after ",
+                                       progress_.steps_done(), " steps"));
     }
     while (!data_done && window.size() < chunk_steps) {
       // Consumed steps are refilled rather than freed: a step of 500 bars
@@ -283,7 +295,8 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
       }
     }
     if (window.empty()) break;
-    chunk_window_ = TimeRange(window);
+    chunk_first_time_ = window.Get(0).time();
+    chunk_last_time_ = window.Get(window.size() - 1).time();
     const int offered = window.size();
 
     // 1. Execution fills the working orders, up to the first step where any
@@ -300,8 +313,8 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
           stages_.execution->ExecuteSteps(execute_request, &execute_response);
       execute_request.mutable_steps()->Swap(&window);
       if (status.ok()) {
-        status = CheckStepsUsed("execution", execute_response.steps_used(),
-                                offered);
+        status =
+            CheckStepsUsed("execution", execute_response.steps_used(), offered);
       }
       if (!status.ok()) return status;
       executed_steps = execute_response.steps_used();
@@ -354,7 +367,8 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
       if (!status.ok()) return status;
       new_orders.Swap(size_response.mutable_orders());
       untold_rejections.MergeFrom(size_response.rejections());
-      pending_records_.mutable_rejections()->MergeFrom(size_response.rejections());
+      pending_records_.mutable_rejections()->MergeFrom(
+          size_response.rejections());
     }
 
     // 6. Results record what the consumed steps did. Fills and rejections
@@ -367,7 +381,8 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
           execute_response.rejections());
     }
     for (const v1::Trade& trade : apply_response.closed_trades()) {
-      if (trade.exit_time() <= last.time()) *pending_records_.add_trades() = trade;
+      if (trade.exit_time() <= last.time())
+        *pending_records_.add_trades() = trade;
     }
     for (int i = 0; i < used; ++i) {
       const v1::PortfolioView& view = apply_response.views(i);
@@ -403,7 +418,8 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
     }
     const int64_t before = progress_.steps_done();
     progress_.set_steps_done(before + used);
-    if (before / kProgressEverySteps != progress_.steps_done() / kProgressEverySteps) {
+    if (before / kProgressEverySteps !=
+        progress_.steps_done() / kProgressEverySteps) {
       progress_.set_current_time(FormatTime(last.time()));
       progress_.set_fraction_done(
           last_time > first_time
@@ -413,7 +429,7 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
       on_progress(progress_);
     }
   }
-  chunk_window_.clear();
+  chunk_first_time_ = chunk_last_time_ = kNoTime;
   return absl::OkStatus();
 }
 
@@ -449,8 +465,8 @@ v1::RunProgress Run::Execute(const ProgressCallback& on_progress) {
     int64_t interval = 0;
     for (const auto& symbol : dataset.symbols()) {
       (*begin.mutable_symbol_hashes())[symbol.symbol()] = symbol.content_hash();
-      data_hash.Update(absl::StrCat(symbol.symbol(), "=",
-                                    symbol.content_hash(), "\n"));
+      data_hash.Update(
+          absl::StrCat(symbol.symbol(), "=", symbol.content_hash(), "\n"));
       if (symbol.interval_seconds() > 0 &&
           (interval == 0 || symbol.interval_seconds() < interval)) {
         interval = symbol.interval_seconds();
@@ -488,36 +504,14 @@ v1::RunProgress Run::Execute(const ProgressCallback& on_progress) {
   finish.set_run_id(run_id_);
   finish.mutable_benchmark()->Swap(&benchmark_);
   if (stages_started_) {
-    v1::ExecutionEndRequest execution_request;
-    execution_request.set_run_id(run_id_);
-    v1::ExecutionEndResponse execution_response;
-    absl::Status end_status =
-        stages_.execution->EndRun(execution_request, &execution_response);
-    if (end_status.ok() && execution_response.unfilled_orders_size() > 0) {
-      Notice(absl::StrCat(execution_response.unfilled_orders_size(),
-                          " order(s) were still working when the data ended; "
-                          "they were not filled"));
-    }
-    v1::PortfolioEndRequest portfolio_request;
-    portfolio_request.set_run_id(run_id_);
-    v1::PortfolioEndResponse portfolio_response;
-    if (end_status.ok()) {
-      end_status =
-          stages_.portfolio->EndRun(portfolio_request, &portfolio_response);
-      *finish.mutable_open_trades() = portfolio_response.open_trades();
-    }
-    v1::StrategyEndRequest strategy_request;
-    strategy_request.set_run_id(run_id_);
-    v1::StrategyEndResponse strategy_response;
-    if (end_status.ok()) {
-      end_status =
-          strategy_->EndRun(strategy_request, &strategy_response);
-    }
-    if (end_status.ok()) {
-      stages_started_ = false;
-    } else {
-      if (status.ok()) status = end_status;
-      EndStages();
+    const absl::Status ended = EndStages(&finish);
+    if (!ended.ok()) {
+      if (status.ok()) {
+        status = ended;
+      } else {
+        Notice(
+            absl::StrCat("a stage could not end the run: ", ended.message()));
+      }
     }
   }
   if (run_recorded_) {
@@ -535,11 +529,18 @@ v1::RunProgress Run::Execute(const ProgressCallback& on_progress) {
   v1::RunState state = v1::SUCCEEDED;
   if (!status.ok()) {
     state = absl::IsCancelled(status) && cancel_requested_ ? v1::CANCELLED
-                                                          : v1::FAILED;
+                                                           : v1::FAILED;
     ErrorContext context{.run_id = run_id_};
-    context.bar_time = chunk_window_;
-    *finish.mutable_error() = ToStageError(
-        WithContext(status, kStage, context), kStage);
+    // The steps being processed when it failed (formatted only now: this is
+    // no work for the step loop).
+    if (chunk_first_time_ != kNoTime) {
+      context.bar_time = chunk_first_time_ == chunk_last_time_
+                             ? FormatTime(chunk_first_time_)
+                             : absl::StrCat(FormatTime(chunk_first_time_), "..",
+                                            FormatTime(chunk_last_time_));
+    }
+    *finish.mutable_error() =
+        ToStageError(WithContext(status, kStage, context), kStage);
   }
   finish.set_state(state);
   v1::FinishRunResponse finished;
@@ -554,16 +555,17 @@ v1::RunProgress Run::Execute(const ProgressCallback& on_progress) {
                           finish_status.message()));
     }
     summary.set_state(state == v1::SUCCEEDED ? v1::FAILED : state);
-    *summary.mutable_error() =
-        finish_status.ok() ? finish.error()
-                           : ToStageError(finish_status, "results");
+    *summary.mutable_error() = finish_status.ok()
+                                   ? finish.error()
+                                   : ToStageError(finish_status, "results");
     *progress_.mutable_summary() = summary;
   }
   if (!dataset_id_.empty()) {
     v1::CloseDatasetRequest close;
     close.set_dataset_id(dataset_id_);
     v1::CloseDatasetResponse closed;
-    const absl::Status close_status = stages_.data->CloseDataset(close, &closed);
+    const absl::Status close_status =
+        stages_.data->CloseDataset(close, &closed);
     if (!close_status.ok()) {
       Notice(absl::StrCat("the data stage could not close the dataset: ",
                           close_status.message()));

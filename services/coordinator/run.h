@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -61,9 +62,12 @@ class Run {
   // Reads metrics.benchmark's bars over the run's range into benchmark_.
   absl::Status LoadBenchmark();
   absl::Status Finish(v1::RunState state, const v1::StageError* error);
-  // Ends the per-run state of the stages started by Prepare. Problems are
-  // kept as notices: the run's outcome is already decided.
-  void EndStages();
+  // Ends the per-run state of the stages started by Prepare; the first
+  // failure. With `finish`, the open trades go into it and unfilled orders
+  // become a notice.
+  absl::Status EndStages(v1::FinishRunRequest* finish);
+  // For a run that will not execute (invalid spec, destroyed unrun).
+  void EndStagesOfDiscardedRun();
   void Notice(std::string text);
 
   Stages& stages_;
@@ -83,8 +87,10 @@ class Run {
   v1::RunProgress progress_;
   v1::AppendRecordsRequest pending_records_;
   v1::BarSeries benchmark_;
-  // The steps being processed ("2014-01-02..2014-03-05"), for error context.
-  std::string chunk_window_;
+  // Times of the first and last step being processed, for error context.
+  static constexpr int64_t kNoTime = std::numeric_limits<int64_t>::min();
+  int64_t chunk_first_time_ = kNoTime;
+  int64_t chunk_last_time_ = kNoTime;
 };
 
 }  // namespace seed::coordinator

@@ -2,18 +2,12 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/stage_error.h"
 #include "services/coordinator/spec.h"
 #include "yaml-cpp/yaml.h"
 
 namespace seed::coordinator {
-namespace {
-
-constexpr absl::string_view kNames[] = {"coordinator", "data",      "strategy",
-                                        "portfolio",   "execution", "results"};
-
-}  // namespace
-
 std::string* AddressOf(ServiceAddresses& addresses, const std::string& name) {
   if (name == "coordinator") return &addresses.coordinator;
   if (name == "data") return &addresses.data;
@@ -33,10 +27,10 @@ absl::StatusOr<ServiceAddresses> LoadServiceAddresses(const std::string& path) {
                         "CONFIG_UNREADABLE",
                         absl::StrCat("cannot read services config ", path));
   } catch (const YAML::Exception& error) {
-    return InvalidFields("coordinator", "INVALID_CONFIG",
-                         {{path, absl::StrCat("not valid YAML at line ",
-                                              error.mark.line + 1, ": ",
-                                              error.msg)}});
+    return InvalidFields(
+        "coordinator", "INVALID_CONFIG",
+        {{path, absl::StrCat("not valid YAML at line ", error.mark.line + 1,
+                             ": ", error.msg)}});
   }
   ServiceAddresses addresses;
   std::vector<FieldProblem> problems;
@@ -47,8 +41,9 @@ absl::StatusOr<ServiceAddresses> LoadServiceAddresses(const std::string& path) {
       const std::string name = entry.first.Scalar();
       std::string* address = AddressOf(addresses, name);
       if (address == nullptr) {
-        problems.push_back({name, "unknown service; known: coordinator, data, "
-                                  "strategy, portfolio, execution, results"});
+        problems.push_back(
+            {name, absl::StrCat("unknown service; known: ",
+                                absl::StrJoin(kServiceNames, ", "))});
       } else if (!entry.second.IsScalar() ||
                  !IsHostPort(entry.second.Scalar())) {
         problems.push_back({name, "must be host:port, e.g. 127.0.0.1:7101"});
@@ -68,7 +63,7 @@ std::vector<std::string> ApplyAddressFlags(const std::vector<std::string>& args,
   std::vector<std::string> rest;
   for (const std::string& arg : args) {
     bool used = false;
-    for (absl::string_view name : kNames) {
+    for (absl::string_view name : kServiceNames) {
       const std::string prefix = absl::StrCat("--", name, "=");
       if (absl::StartsWith(arg, prefix)) {
         *AddressOf(*addresses, std::string(name)) = arg.substr(prefix.size());

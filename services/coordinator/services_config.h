@@ -8,9 +8,15 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "services/coordinator/remote_stages.h"
 
 namespace seed::coordinator {
+
+// Every service, in start order: the five stages, then the coordinator that
+// needs them. The names of the config keys and of the --NAME=ADDR flags.
+inline constexpr absl::string_view kServiceNames[] = {
+    "data", "strategy", "portfolio", "execution", "results", "coordinator"};
 
 // The file maps service names to host:port, e.g. "data: 127.0.0.1:7101".
 // Unknown names and malformed addresses are errors naming the line's key.
