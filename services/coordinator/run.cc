@@ -97,6 +97,7 @@ absl::StatusOr<std::unique_ptr<Run>> Run::Prepare(
   const absl::Status execution_status =
       stages.execution->StartRun(execution_request, &execution_response);
   Collect(execution_status, problems, other_error);
+  run->execution_every_step_ = execution_response.needs_every_step();
 
   // From here the destructor ends whatever did start.
   run->stages_started_ = true;
@@ -176,6 +177,10 @@ absl::Status Run::EndStages(v1::FinishRunRequest* finish) {
   if (status.ok() && finish != nullptr) {
     finish->mutable_open_trades()->Swap(
         portfolio_response.mutable_open_trades());
+    // Closed at the last close (portfolio.close_at_end): ordinary closed
+    // trades, stored by the flush that follows.
+    pending_records_.mutable_trades()->MergeFrom(
+        portfolio_response.closed_at_end());
   }
   v1::StrategyEndRequest strategy_request;
   strategy_request.set_run_id(run_id_);
@@ -220,6 +225,14 @@ void MoveTail(Steps& from, int from_index, Steps& to) {
   for (v1::TimeStep* step : moved) to.AddAllocated(step);
 }
 
+// Puts steps [from_index, end) of `from` before the steps of `to`.
+void MoveTailToFront(Steps& from, int from_index, Steps& to) {
+  Steps moved;
+  MoveTail(from, from_index, moved);
+  MoveTail(to, 0, moved);
+  to.Swap(&moved);
+}
+
 // A stage that answers with an impossible count breaks the protocol; the run
 // stops rather than guess.
 absl::Status CheckStepsUsed(absl::string_view stage, int used, int offered) {
@@ -262,13 +275,15 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
   std::vector<std::unique_ptr<v1::TimeStep>> spare_steps;
   bool data_done = false;
   int chunk_steps = std::min(kFirstChunkSteps, options_.max_steps_per_call);
-  // Orders accepted at the last consumed step, and rejections the strategy
-  // has not heard of yet (sizing happens after its hook).
+  // Orders and amendments accepted at the last consumed step, and rejections
+  // the strategy has not heard of yet (sizing happens after its hook).
   google::protobuf::RepeatedPtrField<v1::Order> new_orders;
+  google::protobuf::RepeatedPtrField<v1::OrderAmendment> new_amendments;
   google::protobuf::RepeatedPtrField<v1::Rejection> untold_rejections;
-  // Whether execution must see the next steps: orders are working or new.
-  bool execution_busy = false;
-  double cash = spec_.portfolio().initial_cash();
+  // Whether execution must see the next steps: orders are working or new, or
+  // its models follow every bar.
+  bool execution_busy = execution_every_step_;
+  double buying_power = spec_.portfolio().initial_cash();
 
   for (;;) {
     if (cancel_requested_) {
@@ -307,7 +322,9 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
     if (executed) {
       execute_request.mutable_new_orders()->Swap(&new_orders);
       new_orders.Clear();
-      execute_request.set_available_cash(cash);
+      execute_request.mutable_amendments()->Swap(&new_amendments);
+      new_amendments.Clear();
+      execute_request.set_available_cash(buying_power);
       execute_request.mutable_steps()->Swap(&window);
       absl::Status status =
           stages_.execution->ExecuteSteps(execute_request, &execute_response);
@@ -321,24 +338,31 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
       MoveTail(window, executed_steps, unused);
     }
 
-    // 2. The portfolio applies the fills and marks each step to its closes.
+    // 2. The portfolio applies the fills and order events and marks each
+    //    step to its closes, up to a margin call if one happens.
     *apply_request.mutable_fills() = execute_response.fills();
+    *apply_request.mutable_events() = execute_response.events();
     apply_request.mutable_steps()->Swap(&window);
     absl::Status status =
         stages_.portfolio->ApplySteps(apply_request, &apply_response);
     apply_request.mutable_steps()->Swap(&window);
     if (!status.ok()) return status;
-    if (apply_response.views_size() != window.size()) {
+    const int viewed = apply_response.views_size();
+    const bool margin_call = !apply_response.margin_call().empty();
+    if (viewed < 1 || viewed > window.size() ||
+        (viewed < window.size() && !margin_call)) {
       return StageFailure(absl::StatusCode::kInternal, "portfolio",
                           "PROTOCOL_ERROR",
-                          absl::StrCat("the portfolio stage returned ",
-                                       apply_response.views_size(),
-                                       " views for ", window.size(), " steps"));
+                          absl::StrCat("the portfolio stage returned ", viewed,
+                                       " views for ", window.size(),
+                                       " steps without a margin call"));
     }
+    MoveTailToFront(window, viewed, unused);
 
     // 3. The strategy hears of fills and rejections, then sees each step,
     //    up to the first step where it acts.
     *strategy_request.mutable_fills() = execute_response.fills();
+    *strategy_request.mutable_events() = execute_response.events();
     strategy_request.mutable_rejections()->Swap(&untold_rejections);
     untold_rejections.Clear();
     strategy_request.mutable_rejections()->MergeFrom(
@@ -356,9 +380,11 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
     const int used = strategy_response.steps_used();
     const v1::TimeStep& last = window.Get(used - 1);
 
-    // 4-5. The portfolio sizes the intents; accepted orders work from the
-    //      next step. This also tells it where the consumed steps end.
-    if (strategy_response.intents_size() > 0) {
+    // 4-5. The portfolio sizes the intents (and, at a margin call, adds the
+    //      liquidation); accepted orders work from the next step. This also
+    //      tells it where the consumed steps end.
+    const bool margin_call_consumed = margin_call && used == viewed;
+    if (strategy_response.intents_size() > 0 || margin_call_consumed) {
       size_request.set_time(last.time());
       size_request.set_step_index(last.index());
       size_request.mutable_intents()->Swap(strategy_response.mutable_intents());
@@ -366,6 +392,7 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
       status = stages_.portfolio->SizeIntents(size_request, &size_response);
       if (!status.ok()) return status;
       new_orders.Swap(size_response.mutable_orders());
+      new_amendments.Swap(size_response.mutable_amendments());
       untold_rejections.MergeFrom(size_response.rejections());
       pending_records_.mutable_rejections()->MergeFrom(
           size_response.rejections());
@@ -391,12 +418,13 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
       point->set_cash(view.cash());
       point->set_equity(view.equity());
     }
-    cash = apply_response.views(used - 1).cash();
+    buying_power = apply_response.views(used - 1).buying_power();
     if (executed) {
-      execution_busy =
-          !fill_step_consumed || execute_response.working_orders() > 0;
+      execution_busy = execution_every_step_ || !fill_step_consumed ||
+                       execute_response.working_orders() > 0;
     }
-    execution_busy = execution_busy || !new_orders.empty();
+    execution_busy =
+        execution_busy || !new_orders.empty() || !new_amendments.empty();
 
     // The unconsumed steps go back to the front of the window.
     std::vector<v1::TimeStep*> consumed(used);

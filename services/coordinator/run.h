@@ -82,6 +82,8 @@ class Run {
   std::string spec_hash_;
   std::atomic<bool> cancel_requested_{false};
   bool stages_started_ = false;
+  // The execution stage asked to see every step (its models follow bars).
+  bool execution_every_step_ = false;
   bool run_recorded_ = false;  // results.BeginRun succeeded
   std::string dataset_id_;
   v1::RunProgress progress_;
