@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/intent_check.h"
 #include "common/sha256.h"
 #include "common/stage_error.h"
 #include "common/time.h"
@@ -284,6 +285,11 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
   // its models follow every bar.
   bool execution_busy = execution_every_step_;
   double buying_power = spec_.portfolio().initial_cash();
+  // Each symbol's latest close among the consumed steps, for checking the
+  // prices of intents against it.
+  std::vector<double> last_close(spec_.data().symbols_size(), 0);
+  const std::vector<std::string> symbols(spec_.data().symbols().begin(),
+                                         spec_.data().symbols().end());
 
   for (;;) {
     if (cancel_requested_) {
@@ -342,6 +348,7 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
     //    step to its closes, up to a margin call if one happens.
     *apply_request.mutable_fills() = execute_response.fills();
     *apply_request.mutable_events() = execute_response.events();
+    *apply_request.mutable_rejections() = execute_response.rejections();
     apply_request.mutable_steps()->Swap(&window);
     absl::Status status =
         stages_.portfolio->ApplySteps(apply_request, &apply_response);
@@ -379,6 +386,25 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
     if (!status.ok()) return status;
     const int used = strategy_response.steps_used();
     const v1::TimeStep& last = window.Get(used - 1);
+    for (int i = 0; i < used; ++i) {
+      for (const v1::Bar& bar : window.Get(i).bars()) {
+        last_close[bar.symbol()] = bar.close();
+      }
+    }
+    // A malformed intent is the strategy's fault, whichever process made it.
+    for (int i = 0; i < strategy_response.intents_size(); ++i) {
+      const v1::Intent& intent = strategy_response.intents(i);
+      const bool known = intent.symbol() >= 0 &&
+                         intent.symbol() < spec_.data().symbols_size();
+      status = CheckIntent(intent, i, symbols,
+                           known ? last_close[intent.symbol()] : 0);
+      if (!status.ok()) {
+        chunk_first_time_ = chunk_last_time_ = last.time();
+        return WithContext(
+            status, "strategy",
+            {.symbol = known ? symbols[intent.symbol()] : ""});
+      }
+    }
 
     // 4-5. The portfolio sizes the intents (and, at a margin call, adds the
     //      liquidation); accepted orders work from the next step. This also
