@@ -34,6 +34,7 @@
 #include "services/coordinator/embedded_stages.h"
 #include "services/coordinator/run_manager.h"
 #include "services/data/synthetic_market.h"
+#include "tests/scripted_strategy.h"
 
 namespace seed::coordinator {
 namespace {
@@ -56,50 +57,25 @@ double Uniform(uint64_t seed, int64_t step, uint64_t draw) {
   return static_cast<double>(x >> 11) / 9007199254740992.0;
 }
 
-// Places random intents of every kind at about a fifth of the steps, and
-// keeps every view it is shown (views_by_step) for the checks.
-class RandomStrategy : public StrategyStage {
+// Places random intents of every kind at about a fifth of the steps.
+class RandomStrategy : public testing::ScriptedStrategy {
  public:
   explicit RandomStrategy(uint64_t seed) : seed_(seed) {}
 
-  std::map<int64_t, v1::PortfolioView> views_by_step;
-
-  absl::Status ListStrategies(const v1::ListStrategiesRequest&,
-                              v1::ListStrategiesResponse*) override {
-    return absl::OkStatus();
-  }
-  absl::Status StartRun(const v1::StrategyStartRequest& request,
-                        v1::StrategyStartResponse* response) override {
-    *response->mutable_resolved() = request.strategy();
-    return absl::OkStatus();
-  }
-  absl::Status EndRun(const v1::StrategyEndRequest&,
-                      v1::StrategyEndResponse*) override {
-    return absl::OkStatus();
-  }
-
-  absl::Status OnSteps(const v1::StrategyStepsRequest& request,
-                       v1::StrategyStepsResponse* response) override {
-    response->Clear();
-    for (int i = 0; i < request.steps_size(); ++i) {
-      const v1::TimeStep& step = request.steps(i);
-      views_by_step[step.index()] = request.views(i);
-      response->set_steps_used(i + 1);
-      if (step.bars_size() == 0 || Uniform(seed_, step.index(), 0) > 0.2) {
-        continue;
-      }
-      const int count = 1 + static_cast<int>(Uniform(seed_, step.index(), 1) * 3);
-      for (int k = 0; k < count; ++k) {
-        AddIntent(step, request.views(i), 10 + 10 * k, response);
-      }
-      if (response->intents_size() > 0) break;
+ protected:
+  void OnStep(const v1::TimeStep& step, const v1::PortfolioView& view,
+              google::protobuf::RepeatedPtrField<v1::Intent>* intents) override {
+    if (step.bars_size() == 0 || Uniform(seed_, step.index(), 0) > 0.2) return;
+    const int count = 1 + static_cast<int>(Uniform(seed_, step.index(), 1) * 3);
+    for (int k = 0; k < count; ++k) {
+      AddIntent(step, view, 10 + 10 * k, intents);
     }
-    return absl::OkStatus();
   }
 
  private:
   void AddIntent(const v1::TimeStep& step, const v1::PortfolioView& view,
-                 uint64_t draw, v1::StrategyStepsResponse* response) const {
+                 uint64_t draw,
+                 google::protobuf::RepeatedPtrField<v1::Intent>* intents) const {
     const auto u = [&](uint64_t offset) {
       return Uniform(seed_, step.index(), draw + offset);
     };
@@ -193,7 +169,7 @@ class RandomStrategy : public StrategyStage {
         intent.set_tif_bars(1 + static_cast<int>(u(6) * 5));
       }
     }
-    *response->add_intents() = std::move(intent);
+    *intents->Add() = std::move(intent);
   }
 
   uint64_t seed_;
@@ -310,7 +286,7 @@ class InvariantsTest : public ::testing::Test {
     request.set_run_id(*run_id);
     request.set_include_records(true);
     EXPECT_TRUE(runs.stages().results->GetRun(request, &outcome.records).ok());
-    outcome.views = random->views_by_step;
+    outcome.views = random->views();
     return outcome;
   }
 
