@@ -73,15 +73,16 @@ struct ExitCounts {
   int targets = 0, stops = 0, gapped = 0;
 };
 
-// Runs the strategy over `symbols` in `data_dir` and checks every trade's R.
-ExitCounts CheckBracketTrades(const std::filesystem::path& work_dir,
-                              const std::string& data_dir,
-                              const std::vector<std::string>& symbols) {
-  ExitCounts counts;
+// Runs the strategy over `symbols` in `data_dir`, checks every trade's R and
+// counts the exits in *counts.
+void CheckBracketTrades(const std::filesystem::path& work_dir,
+                        const std::string& data_dir,
+                        const std::vector<std::string>& symbols,
+                        ExitCounts* counts) {
   absl::StatusOr<Stages> stages =
       MakeEmbeddedStages((work_dir / "results.db").string());
   EXPECT_TRUE(stages.ok()) << stages.status();
-  if (!stages.ok()) return counts;
+  if (!stages.ok()) return;
   stages->strategy = std::make_unique<SwingBracketStrategy>();
   RunManager runs(*std::move(stages));
   const std::string spec = absl::StrCat(
@@ -94,7 +95,7 @@ ExitCounts CheckBracketTrades(const std::filesystem::path& work_dir,
       "metrics: {bootstrap_resamples: 0}\n");
   absl::StatusOr<std::string> run_id = runs.Submit(spec, "");
   EXPECT_TRUE(run_id.ok()) << run_id.status();
-  if (!run_id.ok()) return counts;
+  if (!run_id.ok()) return;
   absl::StatusOr<v1::RunProgress> progress = runs.Wait(*run_id);
   EXPECT_TRUE(progress.ok() && progress->state() == v1::SUCCEEDED)
       << (progress.ok() ? progress->DebugString() : progress.status().ToString());
@@ -121,25 +122,24 @@ ExitCounts CheckBracketTrades(const std::filesystem::path& work_dir,
     }
     ASSERT_NE(exit, nullptr);
     if (trade.exit_reason() == "target") {
-      ++counts.targets;
+      ++counts->targets;
       const double target = trade.entry_price() + kTargetR * risk;
       // Only a gap through the target (a fill at a better open) pays more.
       const double explained =
           exit->gap() ? (trade.exit_price() - target) / risk : 0;
-      if (exit->gap()) ++counts.gapped;
+      if (exit->gap()) ++counts->gapped;
       EXPECT_GE(explained, -1e-12);
       EXPECT_NEAR(trade.r_multiple(), kTargetR + explained, 1e-9);
     } else {
       ASSERT_EQ(trade.exit_reason(), "stop");
-      ++counts.stops;
+      ++counts->stops;
       const double explained =
           exit->gap() ? (trade.initial_stop() - trade.exit_price()) / risk : 0;
-      if (exit->gap()) ++counts.gapped;
+      if (exit->gap()) ++counts->gapped;
       EXPECT_GE(explained, -1e-12);
       EXPECT_NEAR(trade.r_multiple(), -1 - explained, 1e-9);
     }
   }
-  return counts;
 }
 
 TEST(BracketExitsTest, TwoRTargetsOnASyntheticMarket) {
@@ -155,8 +155,8 @@ TEST(BracketExitsTest, TwoRTargetsOnASyntheticMarket) {
   for (int i = 0; i < options.symbols; ++i) {
     symbols.push_back(data::SyntheticSymbolName(i));
   }
-  const ExitCounts counts =
-      CheckBracketTrades(dir, options.output_dir, symbols);
+  ExitCounts counts;
+  CheckBracketTrades(dir, options.output_dir, symbols, &counts);
   std::cout << "synthetic: " << counts.targets << " target exits, "
             << counts.stops << " stop exits, " << counts.gapped
             << " through a gap\n";
@@ -180,7 +180,8 @@ TEST(BracketExitsTest, TwoRTargetsOnRealData) {
       std::filesystem::path(::testing::TempDir()) / "bracket_real";
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  const ExitCounts counts = CheckBracketTrades(dir, shared, symbols);
+  ExitCounts counts;
+  CheckBracketTrades(dir, shared, symbols, &counts);
   std::cout << absl::StrJoin(symbols, " ") << ": " << counts.targets
             << " target exits, " << counts.stops << " stop exits, "
             << counts.gapped << " through a gap\n";
