@@ -26,16 +26,29 @@ constexpr int kNvda = 1;
 
 int64_t Day(absl::string_view date) { return *ParseTime(date); }
 
-Portfolio MakePortfolio(double cash, const std::string& rule,
-                        double cash_buffer = 0, double percent = 0) {
-  backtest::v1::SizingSpec spec;
-  spec.set_rule(rule);
-  spec.set_cash_buffer(cash_buffer);
-  spec.set_percent(percent);
+backtest::v1::PortfolioSpec Spec(double cash, const std::string& rule,
+                                 double cash_buffer = 0, double percent = 0) {
+  backtest::v1::PortfolioSpec spec;
+  spec.set_initial_cash(cash);
+  spec.mutable_sizing()->set_rule(rule);
+  spec.mutable_sizing()->set_cash_buffer(cash_buffer);
+  spec.mutable_sizing()->set_percent(percent);
+  return spec;
+}
+
+std::unique_ptr<Portfolio> Make(const backtest::v1::PortfolioSpec& spec) {
   std::vector<FieldProblem> problems;
-  std::unique_ptr<SizingRule> sizing = MakeSizingRule(spec, &problems);
-  EXPECT_TRUE(problems.empty());
-  return Portfolio(cash, {"ORCL", "NVDA"}, std::move(sizing));
+  std::unique_ptr<Portfolio> portfolio =
+      Portfolio::Create(spec, {"ORCL", "NVDA"}, &problems);
+  EXPECT_TRUE(problems.empty()) << problems[0].field << ": "
+                                << problems[0].description;
+  return portfolio;
+}
+
+std::unique_ptr<Portfolio> MakePortfolio(double cash, const std::string& rule,
+                                         double cash_buffer = 0,
+                                         double percent = 0) {
+  return Make(Spec(cash, rule, cash_buffer, percent));
 }
 
 Fill MakeFill(int symbol, backtest::v1::Side side, absl::string_view date,
@@ -73,6 +86,8 @@ TimeStep Step(int64_t index, absl::string_view date,
     backtest::v1::Bar* bar = step.add_bars();
     bar->set_symbol(symbol);
     bar->set_open(close);
+    bar->set_high(close);
+    bar->set_low(close);
     bar->set_close(close);
   }
   return step;
@@ -134,7 +149,9 @@ SizeIntentsResponse Size(Portfolio& portfolio, int64_t step_index,
 }
 
 TEST(PortfolioTest, AllInSizesFromTheLastCloseBeforeAGap) {
-  Portfolio portfolio = MakePortfolio(100000, "all_in", 0.01);
+  const std::unique_ptr<Portfolio> owned_portfolio =
+      MakePortfolio(100000, "all_in", 0.01);
+  Portfolio& portfolio = *owned_portfolio;
   Apply(portfolio, 0, "2000-12-29", {{kOrcl, 3.875}});
   const SizeIntentsResponse sized =
       Size(portfolio, 0, "2000-12-29", {MakeIntent(kOrcl, Intent::BUY)});
@@ -154,7 +171,9 @@ TEST(PortfolioTest, AllInSizesFromTheLastCloseBeforeAGap) {
 }
 
 TEST(PortfolioTest, PercentOfEquityCountsPositionsAtTheirCloses) {
-  Portfolio portfolio = MakePortfolio(10000, "percent_of_equity", 0, 0.5);
+  const std::unique_ptr<Portfolio> owned_portfolio =
+      MakePortfolio(10000, "percent_of_equity", 0, 0.5);
+  Portfolio& portfolio = *owned_portfolio;
   Apply(portfolio, 0, "2001-01-02", {{kOrcl, 25}, {kNvda, 50}},
         {BuyFill(kOrcl, "2001-01-02", 100, 20, 0)});
   // Equity = cash 10000 - 100 * 20 = 8000, plus 100 * 25 = 10500.
@@ -166,7 +185,9 @@ TEST(PortfolioTest, PercentOfEquityCountsPositionsAtTheirCloses) {
 }
 
 TEST(PortfolioTest, BuysInOneCallShareTheCash) {
-  Portfolio portfolio = MakePortfolio(10000, "all_in");
+  const std::unique_ptr<Portfolio> owned_portfolio =
+      MakePortfolio(10000, "all_in");
+  Portfolio& portfolio = *owned_portfolio;
   Apply(portfolio, 0, "2001-01-02", {{kOrcl, 40}, {kNvda, 25}});
   const SizeIntentsResponse sized =
       Size(portfolio, 0, "2001-01-02",
@@ -192,7 +213,9 @@ TEST(PortfolioTest, BuysInOneCallShareTheCash) {
 }
 
 TEST(PortfolioTest, CashAndEquityFollowABuyAndASaleWithCommissions) {
-  Portfolio portfolio = MakePortfolio(10000, "all_in");
+  const std::unique_ptr<Portfolio> owned_portfolio =
+      MakePortfolio(10000, "all_in");
+  Portfolio& portfolio = *owned_portfolio;
   const ApplyStepsResponse bought =
       Apply(portfolio, 0, "2001-01-02", {{kOrcl, 21}},
             {BuyFill(kOrcl, "2001-01-02", 100, 20, 2)});
@@ -235,7 +258,9 @@ TEST(PortfolioTest, CashAndEquityFollowABuyAndASaleWithCommissions) {
 }
 
 TEST(PortfolioTest, TradeAggregatesScaleInsAndScaleOuts) {
-  Portfolio portfolio = MakePortfolio(100000, "all_in");
+  const std::unique_ptr<Portfolio> owned_portfolio =
+      MakePortfolio(100000, "all_in");
+  Portfolio& portfolio = *owned_portfolio;
   Apply(portfolio, 0, "2001-01-02", {{kOrcl, 10}},
         {BuyFill(kOrcl, "2001-01-02", 100, 10, 1)});
   const ApplyStepsResponse added =
@@ -275,7 +300,9 @@ TEST(PortfolioTest, TradeAggregatesScaleInsAndScaleOuts) {
 }
 
 TEST(PortfolioTest, EndReportsTheOpenTradeMarkedToTheLastClose) {
-  Portfolio portfolio = MakePortfolio(10000, "all_in");
+  const std::unique_ptr<Portfolio> owned_portfolio =
+      MakePortfolio(10000, "all_in");
+  Portfolio& portfolio = *owned_portfolio;
   Apply(portfolio, 0, "2001-01-02", {{kOrcl, 21}},
         {BuyFill(kOrcl, "2001-01-02", 100, 20, 2)});
   // ORCL has no bar at the last step: it stays marked at its close of 21.
@@ -301,7 +328,9 @@ TEST(PortfolioTest, EndReportsTheOpenTradeMarkedToTheLastClose) {
 }
 
 TEST(PortfolioTest, PositionsAreListedBySymbolIndex) {
-  Portfolio portfolio = MakePortfolio(10000, "all_in");
+  const std::unique_ptr<Portfolio> owned_portfolio =
+      MakePortfolio(10000, "all_in");
+  Portfolio& portfolio = *owned_portfolio;
   const ApplyStepsResponse response =
       Apply(portfolio, 0, "2001-01-02", {{kOrcl, 11}, {kNvda, 21}},
             {BuyFill(kNvda, "2001-01-02", 10, 20, 0),
@@ -314,7 +343,9 @@ TEST(PortfolioTest, PositionsAreListedBySymbolIndex) {
 }
 
 TEST(PortfolioTest, SellsNeverExceedWhatIsHeld) {
-  Portfolio portfolio = MakePortfolio(10000, "all_in");
+  const std::unique_ptr<Portfolio> owned_portfolio =
+      MakePortfolio(10000, "all_in");
+  Portfolio& portfolio = *owned_portfolio;
   Apply(portfolio, 0, "2001-01-02", {{kOrcl, 21}, {kNvda, 50}},
         {BuyFill(kOrcl, "2001-01-02", 100, 20, 0)});
   const SizeIntentsResponse sized = Size(
@@ -337,7 +368,7 @@ TEST(PortfolioTest, SellsNeverExceedWhatIsHeld) {
   EXPECT_EQ(sized.rejections(1).quantity(), 150);
   EXPECT_EQ(sized.rejections(1).message(),
             "SELL 150 ORCL: only 100 can be sold (held 100, 0 already being "
-            "sold); this is a cash account, so shorting is not supported");
+            "sold); shorting is not enabled (portfolio.shorting.enabled)");
   EXPECT_EQ(sized.rejections(2).code(), "NO_POSITION");
   EXPECT_EQ(sized.rejections(2).message(),
             "CLOSE ORCL: no position left to sell (held 100, 100 already "
@@ -345,7 +376,9 @@ TEST(PortfolioTest, SellsNeverExceedWhatIsHeld) {
 }
 
 TEST(PortfolioTest, AWorkingSellStillCountsAtTheNextStep) {
-  Portfolio portfolio = MakePortfolio(10000, "all_in");
+  const std::unique_ptr<Portfolio> owned_portfolio =
+      MakePortfolio(10000, "all_in");
+  Portfolio& portfolio = *owned_portfolio;
   Apply(portfolio, 0, "2001-01-02", {{kOrcl, 21}},
         {BuyFill(kOrcl, "2001-01-02", 100, 20, 0)});
   ASSERT_EQ(Size(portfolio, 0, "2001-01-02", {MakeIntent(kOrcl, Intent::CLOSE)})
@@ -369,7 +402,9 @@ TEST(PortfolioTest, AWorkingSellStillCountsAtTheNextStep) {
 }
 
 TEST(PortfolioTest, BuyWithoutAnyCloseIsRejected) {
-  Portfolio portfolio = MakePortfolio(10000, "all_in");
+  const std::unique_ptr<Portfolio> owned_portfolio =
+      MakePortfolio(10000, "all_in");
+  Portfolio& portfolio = *owned_portfolio;
   Apply(portfolio, 0, "2001-01-02", {{kOrcl, 21}});
   const SizeIntentsResponse sized =
       Size(portfolio, 0, "2001-01-02", {MakeIntent(kNvda, Intent::BUY, 5)});
@@ -379,7 +414,9 @@ TEST(PortfolioTest, BuyWithoutAnyCloseIsRejected) {
 }
 
 TEST(PortfolioTest, AFillBeyondThePositionIsAnInternalError) {
-  Portfolio portfolio = MakePortfolio(10000, "all_in");
+  const std::unique_ptr<Portfolio> owned_portfolio =
+      MakePortfolio(10000, "all_in");
+  Portfolio& portfolio = *owned_portfolio;
   Apply(portfolio, 0, "2001-01-02", {{kOrcl, 21}},
         {BuyFill(kOrcl, "2001-01-02", 100, 20, 0)});
   ApplyStepsResponse response;
@@ -396,8 +433,11 @@ TEST(PortfolioTest, AFillBeyondThePositionIsAnInternalError) {
 }
 
 TEST(PortfolioTest, IntentForAnUnknownSymbolIsInvalid) {
-  Portfolio portfolio = MakePortfolio(10000, "all_in");
-  SizeIntentsRequest request;
+  const std::unique_ptr<Portfolio> owned_portfolio =
+      MakePortfolio(10000, "all_in");
+  Portfolio& portfolio = *owned_portfolio;
+  Apply(portfolio, 0, "2001-01-02", {{kOrcl, 21}});
+  SizeIntentsRequest request = SizeRequest(0, "2001-01-02", {});
   *request.add_intents() = MakeIntent(2, Intent::BUY);
   SizeIntentsResponse response;
   const absl::Status status = portfolio.SizeIntents(request, &response);
@@ -461,7 +501,9 @@ ApplyStepsResponse ApplyPart(Portfolio& portfolio, const Scenario& scenario,
 // closed trade in order, then the end of the run.
 std::pair<ApplyStepsResponse, backtest::v1::PortfolioEndResponse> RunInCalls(
     const Scenario& scenario, const std::vector<int>& sizes) {
-  Portfolio portfolio = MakePortfolio(100000, "all_in");
+  const std::unique_ptr<Portfolio> owned_portfolio =
+      MakePortfolio(100000, "all_in");
+  Portfolio& portfolio = *owned_portfolio;
   ApplyStepsResponse all;
   int begin = 0;
   for (const int size : sizes) {
@@ -498,7 +540,9 @@ TEST(PortfolioTest, ARunOfStepsMatchesOneStepAtATime) {
 }
 
 TEST(PortfolioTest, ApplyStepsReplacesTheResponse) {
-  Portfolio portfolio = MakePortfolio(10000, "all_in");
+  const std::unique_ptr<Portfolio> owned_portfolio =
+      MakePortfolio(10000, "all_in");
+  Portfolio& portfolio = *owned_portfolio;
   ApplyStepsResponse response;
   ASSERT_TRUE(portfolio
                   .ApplySteps(RunOf({Step(0, "2001-01-02", {{kOrcl, 21}}),
@@ -520,7 +564,9 @@ TEST(PortfolioTest, ApplyStepsReplacesTheResponse) {
 }
 
 TEST(PortfolioTest, ACallStartingEarlierDiscardsTheTentativeFillStep) {
-  Portfolio portfolio = MakePortfolio(10000, "all_in");
+  const std::unique_ptr<Portfolio> owned_portfolio =
+      MakePortfolio(10000, "all_in");
+  Portfolio& portfolio = *owned_portfolio;
   const std::vector<TimeStep> steps = {Step(0, "2001-01-02", {{kOrcl, 10}}),
                                        Step(1, "2001-01-03", {{kOrcl, 11}}),
                                        Step(2, "2001-01-04", {{kOrcl, 12}}),
@@ -547,7 +593,9 @@ TEST(PortfolioTest, ACallStartingEarlierDiscardsTheTentativeFillStep) {
   EXPECT_EQ(end.open_trades_size(), 0);
 
   // The same as a portfolio that never saw the discarded steps.
-  Portfolio reference = MakePortfolio(10000, "all_in");
+  const std::unique_ptr<Portfolio> owned_reference =
+      MakePortfolio(10000, "all_in");
+  Portfolio& reference = *owned_reference;
   ApplyRun(reference, {steps[0]});
   ApplyRun(reference, {steps[1]});
   EXPECT_TRUE(Same(ApplyRun(reference, {steps[2], steps[3]}), again));
@@ -565,7 +613,9 @@ TEST(PortfolioTest, SizeIntentsCommitsThroughItsStepAndSizesAtItsClose) {
     return std::vector<Intent>{MakeIntent(kOrcl, Intent::CLOSE),
                                MakeIntent(kOrcl, Intent::BUY)};
   };
-  Portfolio portfolio = MakePortfolio(10000, "all_in");
+  const std::unique_ptr<Portfolio> owned_portfolio =
+      MakePortfolio(10000, "all_in");
+  Portfolio& portfolio = *owned_portfolio;
   // A buy inside the kept steps and a sale in the discarded one.
   ApplyRun(portfolio, steps,
            {BuyFill(kOrcl, "2001-01-03", 100, 10.5, 0),
@@ -587,7 +637,9 @@ TEST(PortfolioTest, SizeIntentsCommitsThroughItsStepAndSizesAtItsClose) {
   ASSERT_EQ(end.open_trades_size(), 1);
   EXPECT_EQ(end.open_trades(0).exit_price(), 12);
 
-  Portfolio reference = MakePortfolio(10000, "all_in");
+  const std::unique_ptr<Portfolio> owned_reference =
+      MakePortfolio(10000, "all_in");
+  Portfolio& reference = *owned_reference;
   ApplyRun(reference, {steps[0]});
   ApplyRun(reference, {steps[1]}, {BuyFill(kOrcl, "2001-01-03", 100, 10.5, 0)});
   ApplyRun(reference, {steps[2]});
@@ -598,7 +650,9 @@ TEST(PortfolioTest, SizeIntentsCommitsThroughItsStepAndSizesAtItsClose) {
 }
 
 TEST(PortfolioTest, EndCommitsTheTentativeSteps) {
-  Portfolio portfolio = MakePortfolio(10000, "all_in");
+  const std::unique_ptr<Portfolio> owned_portfolio =
+      MakePortfolio(10000, "all_in");
+  Portfolio& portfolio = *owned_portfolio;
   ApplyRun(portfolio,
            {Step(0, "2001-01-02", {{kOrcl, 10}}),
             Step(1, "2001-01-03", {{kOrcl, 11}})},
@@ -625,7 +679,9 @@ TEST(PortfolioTest, StepsOutOfOrderAreRefused) {
                                        Step(1, "2001-01-03", {{kOrcl, 11}}),
                                        Step(2, "2001-01-04", {{kOrcl, 12}}),
                                        Step(3, "2001-01-05", {{kOrcl, 13}})};
-  Portfolio portfolio = MakePortfolio(10000, "all_in");
+  const std::unique_ptr<Portfolio> owned_portfolio =
+      MakePortfolio(10000, "all_in");
+  Portfolio& portfolio = *owned_portfolio;
   ApplyStepsResponse applied;
   SizeIntentsResponse sized;
   ExpectOutOfOrder(portfolio.ApplySteps(RunOf({steps[1]}), &applied),
@@ -670,7 +726,9 @@ void ExpectInvalid(const absl::Status& status, const std::string& reason,
 }
 
 TEST(PortfolioTest, MalformedRunsAreInvalidAndChangeNothing) {
-  Portfolio portfolio = MakePortfolio(10000, "all_in");
+  const std::unique_ptr<Portfolio> owned_portfolio =
+      MakePortfolio(10000, "all_in");
+  Portfolio& portfolio = *owned_portfolio;
   const TimeStep day0 = Step(0, "2001-01-02", {{kOrcl, 10}});
   const TimeStep day1 = Step(1, "2001-01-03", {{kOrcl, 11}});
   const TimeStep day2 = Step(2, "2001-01-04", {{kOrcl, 12}});
