@@ -234,7 +234,7 @@ std::string RandomSpec(uint64_t seed, const std::string& symbols) {
       "  slippage: ", slippage[static_cast<int>(u(2) * 4)], "\n",
       "  commission: ", commission[static_cast<int>(u(3) * 4)], "\n",
       "  same_bar_policy: ", u(4) < 0.5 ? "pessimistic" : "optimistic", "\n",
-      u(5) < 0.4 ? "  participation: {max_fraction_of_volume: 0.0005}\n" : "",
+      u(5) < 0.4 ? "  participation: {max_fraction_of_volume: 0.00003}\n" : "",
       "metrics: {bootstrap_resamples: 0}\n");
 }
 
