@@ -101,7 +101,10 @@ std::string TradeRow(const Trade& trade) {
        FormatNumber(trade.net_pnl()),
        CsvField(open ? kOpenExitReason : trade.exit_reason()),
        trade.has_r_multiple() ? FormatNumber(trade.r_multiple())
-                              : std::string()},
+                              : std::string(),
+       FormatNumber(trade.borrow_fees()), FormatNumber(trade.slippage()),
+       FormatNumber(trade.mae()), FormatNumber(trade.mfe()),
+       FormatNumber(trade.initial_stop())},
       ",");
 }
 

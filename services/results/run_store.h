@@ -74,9 +74,12 @@ class RunStore {
  public:
   // Bumped whenever the schema changes; stored in PRAGMA user_version.
   // Version 2 stored the equity curve in chunks (equity_chunks); version 3
-  // adds each run's MetricsSpec (runs.metrics_spec). Older files are refused
-  // (DATABASE_TOO_OLD).
-  static constexpr int kSchemaVersion = 3;
+  // adds each run's MetricsSpec (runs.metrics_spec); version 4 the fills'
+  // and trades' order-type columns (raw price, role, MAE/MFE, ...) and the
+  // runs' traces. A version 3 file is upgraded in place when opened for
+  // writing, keeping its runs; older files are refused (DATABASE_TOO_OLD).
+  static constexpr int kSchemaVersion = 4;
+  static constexpr int kLastMigratableVersion = 3;
   // Most points one equity chunk row holds: about 24 MiB, far below SQLite's
   // 1 GB blob limit. A larger batch is stored as several chunks.
   static constexpr int64_t kMaxPointsPerChunk = int64_t{1} << 20;
@@ -136,7 +139,8 @@ class RunStore {
   RunStore(std::string path, sqlite3* db) : path_(std::move(path)), db_(db) {}
 
   absl::Status Configure(OpenMode mode);
-  absl::Status CreateSchema();
+  // Creates the schema in a new file (from_version 0) or upgrades it.
+  absl::Status CreateSchema(int64_t from_version);
   // A prepared statement for `sql`, compiled once and reused.
   absl::StatusOr<sqlite3_stmt*> Prepare(const char* sql, absl::string_view what,
                                         const std::string& run_id);
