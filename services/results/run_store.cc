@@ -235,6 +235,10 @@ constexpr char kSelectTrades[] =
     "FROM trades WHERE run_id = ?1 "
     "ORDER BY open, exit_time, entry_time, seq";
 
+constexpr char kStoreTrace[] =
+    "INSERT OR REPLACE INTO traces (run_id, spans) VALUES (?1, ?2)";
+constexpr char kSelectTrace[] = "SELECT spans FROM traces WHERE run_id = ?1";
+
 bool IsFinished(RunState state) {
   return state == backtest::v1::SUCCEEDED || state == backtest::v1::FAILED ||
          state == backtest::v1::CANCELLED;
@@ -1107,6 +1111,54 @@ absl::StatusOr<RunRecords> RunStore::ReadRecords(const std::string& run_id) {
   });
   if (!status.ok()) return status;
   return records;
+}
+
+absl::Status RunStore::StoreTrace(const std::string& run_id,
+                                  const backtest::v1::Trace& trace) {
+  const std::string what = absl::StrCat("store the trace of run ", run_id);
+  return InTransaction(what, run_id, [&]() -> absl::Status {
+    absl::StatusOr<int64_t> known = QueryInt(
+        "SELECT count(*) FROM runs WHERE run_id = ?1", what, run_id);
+    if (!known.ok()) return known.status();
+    if (*known == 0) return UnknownRun(run_id);
+    absl::StatusOr<sqlite3_stmt*> stmt = Prepare(kStoreTrace, what, run_id);
+    if (!stmt.ok()) return stmt.status();
+    Statement statement(*stmt);
+    statement.BindText(1, run_id);
+    statement.BindBlob(2, trace.SerializeAsString());
+    if (const int rc = statement.Step(); rc != SQLITE_DONE) {
+      return Failure(rc, what, run_id);
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<backtest::v1::Trace> RunStore::ReadTrace(
+    const std::string& run_id) {
+  const std::string what = absl::StrCat("read the trace of run ", run_id);
+  absl::StatusOr<sqlite3_stmt*> stmt = Prepare(kSelectTrace, what, run_id);
+  if (!stmt.ok()) return stmt.status();
+  Statement statement(*stmt);
+  statement.BindText(1, run_id);
+  const int rc = statement.Step();
+  if (rc == SQLITE_DONE) {
+    return StageFailure(
+        absl::StatusCode::kNotFound, kStage, "NO_TRACE",
+        absl::StrCat("run ", run_id, " in ", path_, " has no stored trace"),
+        {.run_id = run_id,
+         .hint = "runs stored before traces were kept, and runs whose "
+                 "coordinator stopped before they ended, have none"});
+  }
+  if (rc != SQLITE_ROW) return Failure(rc, what, run_id);
+  backtest::v1::Trace trace;
+  if (!trace.ParseFromString(statement.Text(0))) {
+    return StageFailure(
+        absl::StatusCode::kDataLoss, kStage, "DATABASE_CORRUPT",
+        absl::StrCat("the stored trace of run ", run_id, " in ", path_,
+                     " cannot be decoded"),
+        {.run_id = run_id, .hint = std::string(kChangedFileHint)});
+  }
+  return trace;
 }
 
 }  // namespace seed::results

@@ -20,6 +20,7 @@
 #include "backtest/v1/results.pb.h"
 #include "backtest/v1/run.pb.h"
 #include "backtest/v1/spec.pb.h"
+#include "backtest/v1/trace.pb.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -129,6 +130,13 @@ class RunStore {
   // Fail UNKNOWN_RUN when `run_id` is not stored.
   absl::StatusOr<StoredRun> ReadRun(const std::string& run_id);
   absl::StatusOr<RunRecords> ReadRecords(const std::string& run_id);
+
+  // Stores the run's trace, replacing one stored before. Fails UNKNOWN_RUN.
+  absl::Status StoreTrace(const std::string& run_id,
+                          const backtest::v1::Trace& trace);
+  // The stored trace; NOT_FOUND with reason NO_TRACE when the run has none
+  // (a run stored before traces were, or whose coordinator stopped first).
+  absl::StatusOr<backtest::v1::Trace> ReadTrace(const std::string& run_id);
 
   // The UNKNOWN_RUN failure: "no run <run_id> in <path>".
   absl::Status UnknownRun(const std::string& run_id) const;
