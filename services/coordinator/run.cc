@@ -6,6 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/intent_check.h"
+#include "common/logging.h"
+#include "common/otlp.h"
 #include "common/sha256.h"
 #include "common/stage_error.h"
 #include "common/time.h"
@@ -57,8 +59,24 @@ Run::~Run() {
 
 absl::StatusOr<std::unique_ptr<Run>> Run::Prepare(
     Stages& stages, const backtest::v1::BacktestSpec& spec, std::string run_id,
-    const RunOptions& options) {
+    const RunOptions& options, const tracing::SpanContext& trace_parent) {
   std::unique_ptr<Run> run(new Run(stages, spec, std::move(run_id), options));
+  if (options.tracing) {
+    run->run_span_.emplace(
+        tracing::TraceContext{
+            &run->trace_,
+            trace_parent.valid() ? trace_parent
+                                 : tracing::SpanContext{tracing::NewTraceId()},
+            std::string(kStage)},
+        "run", backtest::v1::SPAN_KIND_INTERNAL);
+    run->run_span_->SetAttribute("run.id", run->run_id_);
+    run->run_span_->SetAttribute("strategy", spec.strategy().name());
+    run->run_span_->SetAttribute(
+        "symbols", absl::StrJoin(spec.data().symbols(), ","));
+  }
+  // The stages' start calls are the run's first spans.
+  tracing::ContextScope trace_scope(
+      run->run_span_ ? run->run_span_->ChildContext() : tracing::TraceContext{});
   std::vector<FieldProblem> problems;
   absl::Status other_error;
   if (!spec.strategy().address().empty()) {
@@ -488,6 +506,14 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
 }
 
 v1::RunProgress Run::Execute(const ProgressCallback& on_progress) {
+  // The run's trace crosses to this thread here, explicitly.
+  tracing::ContextScope trace_scope(
+      run_span_ ? run_span_->ChildContext() : tracing::TraceContext{});
+  LogEvent(LogLevel::kInfo, "run started",
+           {.run_id = run_id_,
+            .extra = {{"event", "run_start"},
+                      {"strategy", spec_.strategy().name()},
+                      {"symbols", absl::StrJoin(spec_.data().symbols(), ",")}}});
   progress_.set_state(v1::RUNNING);
   on_progress(progress_);
 
@@ -626,9 +652,67 @@ v1::RunProgress Run::Execute(const ProgressCallback& on_progress) {
     }
   }
   progress_.set_state(progress_.summary().state());
+  FinishTrace(status);
   if (progress_.state() == v1::SUCCEEDED) progress_.set_fraction_done(1.0);
   on_progress(progress_);
   return progress_;
+}
+
+void Run::FinishTrace(const absl::Status& status) {
+  const v1::RunSummary& summary = progress_.summary();
+  const bool failed = progress_.state() == v1::FAILED;
+  LogEvent(failed ? LogLevel::kError : LogLevel::kInfo,
+           failed ? DescribeStageError(summary.error()) : "run ended",
+           {.run_id = run_id_,
+            .extra = {{"event", "run_end"},
+                      {"state", v1::RunState_Name(progress_.state())},
+                      {"stage", summary.error().stage()},
+                      {"reason", summary.error().reason()}}});
+  if (!run_span_) return;
+  run_span_->SetAttribute("run.state", v1::RunState_Name(progress_.state()));
+  run_span_->SetAttribute("steps", progress_.steps_done());
+  if (!summary.first_time().empty()) {
+    run_span_->SetAttribute("time.range",
+                            absl::StrCat(summary.first_time(), "..",
+                                         summary.last_time()));
+  }
+  if (failed) {
+    // The stored error: with the stage, symbol and bar time it names.
+    run_span_->SetError(
+        status.ok() ? StageFailure(absl::StatusCode::kInternal,
+                                   summary.error().stage(),
+                                   summary.error().reason(),
+                                   summary.error().message())
+                    : WithContext(status, kStage,
+                                  {.symbol = summary.error().symbol(),
+                                   .bar_time = summary.error().bar_time()}),
+        kStage);
+  }
+  if (const int64_t dropped = trace_.dropped(); dropped > 0) {
+    run_span_->SetAttribute("trace.dropped_spans", dropped);
+  }
+  run_span_->End();
+  run_span_.reset();
+  // Storing and exporting are not part of the trace they send.
+  tracing::ContextScope untraced{tracing::TraceContext{}};
+  v1::StoreTraceRequest store;
+  store.set_run_id(run_id_);
+  *store.mutable_trace() = trace_.Snapshot();
+  if (run_recorded_) {
+    v1::StoreTraceResponse stored;
+    const absl::Status stored_status =
+        stages_.results->StoreTrace(store, &stored);
+    if (!stored_status.ok()) {
+      Notice(absl::StrCat("the run's trace could not be stored: ",
+                          stored_status.message()));
+    }
+  }
+  if (!options_.otlp_endpoint.empty()) {
+    const absl::Status exported = otlp::PostJson(
+        options_.otlp_endpoint, otlp::TraceToJson(store.trace(),
+                                                  EngineVersion()));
+    if (!exported.ok()) Notice(std::string(exported.message()));
+  }
 }
 
 }  // namespace seed::coordinator
