@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/stage_error.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/repeated_field.h"
@@ -145,10 +146,18 @@ TEST(StrategyEngineTest, UnknownStrategyListsTheKnownNames) {
   ASSERT_EQ(problems.size(), 1u);
   EXPECT_EQ(problems[0].field, "strategy.name");
   EXPECT_THAT(problems[0].description, HasSubstr("\"sma_crsos\""));
+  // Every listed name, in the (sorted) order ListStrategies gives them.
+  backtest::v1::ListStrategiesResponse listed;
+  ASSERT_TRUE(engine.ListStrategies({}, &listed).ok());
+  std::vector<std::string> names;
+  for (const auto& info : listed.strategies()) names.push_back(info.name());
+  ASSERT_TRUE(std::is_sorted(names.begin(), names.end()));
   EXPECT_THAT(problems[0].description,
-              HasSubstr("known strategies: bollinger_reversion, ema_cross, "
-                        "momentum, rsi_reversion, sma_cross, "
-                        "zscore_reversion"));
+              HasSubstr(absl::StrCat("known strategies: ",
+                                     absl::StrJoin(names, ", "))));
+  EXPECT_THAT(problems[0].description,
+              HasSubstr("bollinger_reversion, cross_sectional_momentum, "
+                        "ema_cross"));
   EXPECT_EQ(engine.ResolveSpec(request.strategy()).status().message(),
             status.message());
   EXPECT_EQ(ToStageError(status, "").symbol(), "");
