@@ -1284,6 +1284,27 @@ TEST(PortfolioTest, BracketTradeMaeMfeAndRByHand) {
   EXPECT_EQ(exited.views(1).working_orders_size(), 0);
 }
 
+TEST(PortfolioTest, ATargetTowardsFlatLeavesSharesHeldByWorkingExits) {
+  const std::unique_ptr<Portfolio> owned = MakePortfolio(10000, "all_in");
+  Portfolio& portfolio = *owned;
+  Apply(portfolio, 0, "2001-01-02", {{kOrcl, 10}},
+        {BuyFill(kOrcl, "2001-01-02", 100, 10, 0)});
+  Intent stop = MakeIntent(kOrcl, Intent::SELL, 60);
+  stop.set_type(backtest::v1::STOP);
+  stop.set_stop_price(9);
+  stop.set_role(backtest::v1::STOP_LOSS);
+  Intent flat = MakeIntent(kOrcl, Intent::TARGET_QUANTITY);
+  flat.set_target(0);
+  const SizeIntentsResponse sized =
+      Size(portfolio, 0, "2001-01-02", {stop, flat, flat});
+  // The protective stop holds 60 of the 100: the target sells the other 40,
+  // and a second target finds nothing left.
+  ASSERT_EQ(sized.orders_size(), 2);
+  EXPECT_EQ(sized.orders(1).quantity(), 40);
+  ASSERT_EQ(sized.rejections_size(), 1);
+  EXPECT_EQ(sized.rejections(0).code(), "NO_POSITION");
+}
+
 TEST(PortfolioTest, CloseAtEndClosesLongsAndShortsAtTheLastClose) {
   backtest::v1::PortfolioSpec spec = ShortingSpec(10000, 0);
   spec.set_close_at_end(true);
