@@ -1392,5 +1392,30 @@ TEST(PortfolioTest, AnyCutEqualsOneStepPerCall) {
   }
 }
 
+TEST(PortfolioTest, CreateListsEveryProblemWithItsField) {
+  backtest::v1::PortfolioSpec spec;
+  spec.mutable_sizing()->set_rule("risk_per_trade");
+  spec.mutable_limits()->set_on_breach("shrug");
+  spec.mutable_account()->set_type("margin");
+  spec.mutable_account()->set_maintenance_margin(0.6);  // above 0.5
+  spec.mutable_shorting()->set_borrow_rate(-1);
+  (*spec.mutable_shorting()->mutable_borrow_rates())["XYZ"] = 0.1;
+  spec.mutable_shorting()->add_not_shortable("ABC");
+  std::vector<FieldProblem> problems;
+  EXPECT_EQ(Portfolio::Create(spec, {"ORCL", "NVDA"}, &problems), nullptr);
+  std::vector<std::string> fields;
+  for (const FieldProblem& problem : problems) fields.push_back(problem.field);
+  EXPECT_EQ(fields, (std::vector<std::string>{
+                        "portfolio.initial_cash",
+                        "portfolio.sizing.risk_fraction",
+                        "portfolio.limits.on_breach",
+                        "portfolio.account.maintenance_margin",
+                        "portfolio.shorting.borrow_rate",
+                        "portfolio.shorting.borrow_rates.XYZ",
+                        "portfolio.shorting.not_shortable[0]"}));
+  EXPECT_EQ(problems[3].description,
+            "must be a fraction in (0, initial_margin 0.5], got 0.6");
+}
+
 }  // namespace
 }  // namespace seed::portfolio
