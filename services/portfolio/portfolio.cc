@@ -1011,9 +1011,21 @@ absl::Status Portfolio::SizeIntent(const Intent& intent, SizingState& state) {
     if (desired == current) return absl::OkStatus();  // already there
     direction = desired > current ? 1 : -1;
     quantity = std::fabs(desired - current);
-    // Only towards flat: an exit, never capped.
+    // Only towards flat: an exit, never capped, and like SELL / COVER never
+    // more than the position less the exits already working against it.
     if (std::fabs(desired) < std::fabs(current) && desired * current >= 0) {
-      return PlaceOrder(intent, state, direction, quantity, "");
+      const double free =
+          direction * held < 0 ? std::fabs(held) - PendingExits(symbol) : 0;
+      if (free <= 0) {
+        return reject(quantity, "NO_POSITION",
+                      absl::StrFormat("%s %s: no position left to reduce "
+                                      "towards %.10g (held %.10g, %.10g "
+                                      "already being closed)",
+                                      action_name, name, desired, held,
+                                      std::fabs(held) - free));
+      }
+      return PlaceOrder(intent, state, direction, std::min(quantity, free),
+                        "");
     }
   } else {
     direction = action == Intent::BUY ? 1 : -1;

@@ -167,6 +167,7 @@ class Portfolio {
 
   absl::Status CheckSteps(const backtest::v1::ApplyStepsRequest& request) const;
   absl::Status CheckFills(const backtest::v1::ApplyStepsRequest& request) const;
+  // Checks the order events and execution's rejections of the request.
   absl::Status CheckEvents(const backtest::v1::ApplyStepsRequest& request) const;
 
   int64_t AppliedThrough() const {

@@ -1284,6 +1284,27 @@ TEST(PortfolioTest, BracketTradeMaeMfeAndRByHand) {
   EXPECT_EQ(exited.views(1).working_orders_size(), 0);
 }
 
+TEST(PortfolioTest, ATargetTowardsFlatLeavesSharesHeldByWorkingExits) {
+  const std::unique_ptr<Portfolio> owned = MakePortfolio(10000, "all_in");
+  Portfolio& portfolio = *owned;
+  Apply(portfolio, 0, "2001-01-02", {{kOrcl, 10}},
+        {BuyFill(kOrcl, "2001-01-02", 100, 10, 0)});
+  Intent stop = MakeIntent(kOrcl, Intent::SELL, 60);
+  stop.set_type(backtest::v1::STOP);
+  stop.set_stop_price(9);
+  stop.set_role(backtest::v1::STOP_LOSS);
+  Intent flat = MakeIntent(kOrcl, Intent::TARGET_QUANTITY);
+  flat.set_target(0);
+  const SizeIntentsResponse sized =
+      Size(portfolio, 0, "2001-01-02", {stop, flat, flat});
+  // The protective stop holds 60 of the 100: the target sells the other 40,
+  // and a second target finds nothing left.
+  ASSERT_EQ(sized.orders_size(), 2);
+  EXPECT_EQ(sized.orders(1).quantity(), 40);
+  ASSERT_EQ(sized.rejections_size(), 1);
+  EXPECT_EQ(sized.rejections(0).code(), "NO_POSITION");
+}
+
 TEST(PortfolioTest, CloseAtEndClosesLongsAndShortsAtTheLastClose) {
   backtest::v1::PortfolioSpec spec = ShortingSpec(10000, 0);
   spec.set_close_at_end(true);
@@ -1369,6 +1390,31 @@ TEST(PortfolioTest, AnyCutEqualsOneStepPerCall) {
     }
     EXPECT_TRUE(Same(end, one_by_one_end)) << "cut after " << cut;
   }
+}
+
+TEST(PortfolioTest, CreateListsEveryProblemWithItsField) {
+  backtest::v1::PortfolioSpec spec;
+  spec.mutable_sizing()->set_rule("risk_per_trade");
+  spec.mutable_limits()->set_on_breach("shrug");
+  spec.mutable_account()->set_type("margin");
+  spec.mutable_account()->set_maintenance_margin(0.6);  // above 0.5
+  spec.mutable_shorting()->set_borrow_rate(-1);
+  (*spec.mutable_shorting()->mutable_borrow_rates())["XYZ"] = 0.1;
+  spec.mutable_shorting()->add_not_shortable("ABC");
+  std::vector<FieldProblem> problems;
+  EXPECT_EQ(Portfolio::Create(spec, {"ORCL", "NVDA"}, &problems), nullptr);
+  std::vector<std::string> fields;
+  for (const FieldProblem& problem : problems) fields.push_back(problem.field);
+  EXPECT_EQ(fields, (std::vector<std::string>{
+                        "portfolio.initial_cash",
+                        "portfolio.sizing.risk_fraction",
+                        "portfolio.limits.on_breach",
+                        "portfolio.account.maintenance_margin",
+                        "portfolio.shorting.borrow_rate",
+                        "portfolio.shorting.borrow_rates.XYZ",
+                        "portfolio.shorting.not_shortable[0]"}));
+  EXPECT_EQ(problems[3].description,
+            "must be a fraction in (0, initial_margin 0.5], got 0.6");
 }
 
 }  // namespace
