@@ -35,6 +35,10 @@ class EmbeddedData final : public DataStage {
                             v1::CloseDatasetResponse* response) override {
     return engine_.CloseDataset(request, Fresh(response));
   }
+  absl::Status ReadMetadata(const v1::ReadMetadataRequest& request,
+                            v1::ReadMetadataResponse* response) override {
+    return engine_.ReadMetadata(request, Fresh(response));
+  }
   absl::Status ValidateFiles(const v1::ValidateFilesRequest& request,
                              v1::ValidateFilesResponse* response) override {
     return engine_.ValidateFiles(request, Fresh(response));

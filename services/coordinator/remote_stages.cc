@@ -72,6 +72,10 @@ class RemoteData final : public DataStage {
                             v1::CloseDatasetResponse* response) override {
     return remote_.Call(&DataRpc::Stub::CloseDataset, request, response);
   }
+  absl::Status ReadMetadata(const v1::ReadMetadataRequest& request,
+                            v1::ReadMetadataResponse* response) override {
+    return remote_.Call(&DataRpc::Stub::ReadMetadata, request, response, true);
+  }
   absl::Status ValidateFiles(const v1::ValidateFilesRequest& request,
                              v1::ValidateFilesResponse* response) override {
     return remote_.Call(&DataRpc::Stub::ValidateFiles, request, response, true);

@@ -94,6 +94,23 @@ absl::StatusOr<std::unique_ptr<Run>> Run::Prepare(
   strategy_request.set_run_id(run->run_id_);
   *strategy_request.mutable_strategy() = spec.strategy();
   *strategy_request.mutable_symbols() = spec.data().symbols();
+  if (!spec.data().metadata().empty()) {
+    // The strategy starts with the symbols' metadata; a bad file is a
+    // problem of the spec's data.metadata, reported with the others.
+    v1::ReadMetadataRequest metadata_request;
+    metadata_request.set_run_id(run->run_id_);
+    *metadata_request.mutable_data() = spec.data();
+    v1::ReadMetadataResponse metadata_response;
+    const absl::Status metadata_status =
+        stages.data->ReadMetadata(metadata_request, &metadata_response);
+    if (metadata_status.ok()) {
+      strategy_request.mutable_metadata()->Swap(
+          metadata_response.mutable_metadata());
+    } else {
+      problems.push_back(
+          {"data.metadata", std::string(metadata_status.message())});
+    }
+  }
   v1::StrategyStartResponse strategy_response;
   const absl::Status strategy_status =
       run->strategy_->StartRun(strategy_request, &strategy_response);
@@ -144,6 +161,7 @@ absl::Status Run::LoadBenchmark() {
   request.set_run_id(run_id_);
   *request.mutable_data() = spec_.data();
   request.mutable_data()->clear_symbols();
+  request.mutable_data()->clear_metadata();  // the benchmark need not have a row
   request.mutable_data()->add_symbols(spec_.metrics().benchmark());
   v1::OpenDatasetResponse dataset;
   absl::Status status = stages_.data->OpenDataset(request, &dataset);

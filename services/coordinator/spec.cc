@@ -132,7 +132,8 @@ class SpecReader {
       Problem("data", "must be a mapping with path and symbols");
       return;
     }
-    CheckKeys(node, "data", {"path", "symbols", "start", "end", "on_bad_rows"});
+    CheckKeys(node, "data",
+              {"path", "symbols", "start", "end", "on_bad_rows", "metadata"});
     const YAML::Node path = Required(node, "path", "data");
     if (path && path.IsScalar()) {
       std::filesystem::path resolved(path.Scalar());
@@ -144,6 +145,16 @@ class SpecReader {
       Problem("data.path", "must be a directory path");
     }
     ReadSymbols(Required(node, "symbols", "data"), data);
+    // Relative to the spec, like data.path (the data stage would otherwise
+    // read it relative to data.path).
+    const std::string metadata = OptionalText(node, "metadata", "", "data");
+    if (!metadata.empty()) {
+      std::filesystem::path resolved(metadata);
+      if (resolved.is_relative() && !base_dir_.empty()) {
+        resolved = std::filesystem::path(base_dir_) / resolved;
+      }
+      data.set_metadata(resolved.lexically_normal().string());
+    }
     data.set_start(OptionalText(node, "start", "", "data"));
     data.set_end(OptionalText(node, "end", "", "data"));
     absl::StatusOr<int64_t> start = int64_t{0}, end = int64_t{0};

@@ -32,6 +32,8 @@ class DataStage {
                                     v1::CloseDatasetResponse* response) = 0;
   virtual absl::Status ValidateFiles(const v1::ValidateFilesRequest& request,
                                      v1::ValidateFilesResponse* response) = 0;
+  virtual absl::Status ReadMetadata(const v1::ReadMetadataRequest& request,
+                                    v1::ReadMetadataResponse* response) = 0;
 };
 
 class StrategyStage {

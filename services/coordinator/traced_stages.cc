@@ -81,6 +81,16 @@ class TracedData final : public DataStage {
         [&] { return inner_->CloseDataset(request, response); },
         [](tracing::Span&) {});
   }
+  absl::Status ReadMetadata(const v1::ReadMetadataRequest& request,
+                            v1::ReadMetadataResponse* response) override {
+    return Traced(
+        "data", "data.read_metadata",
+        [&] { return inner_->ReadMetadata(request, response); },
+        [&](tracing::Span& span) {
+          span.SetAttribute("run.id", request.run_id());
+          span.SetAttribute("symbols", response->metadata_size());
+        });
+  }
   absl::Status ValidateFiles(const v1::ValidateFilesRequest& request,
                              v1::ValidateFilesResponse* response) override {
     return Traced(

@@ -187,9 +187,11 @@ absl::StatusOr<SymbolSlice> OpenSymbol(DatasetStore& store,
   return slice;
 }
 
-// Loads data.metadata and records the rows of data.symbols in the response.
+// Loads data.metadata and records the rows of data.symbols in the response
+// (an OpenDatasetResponse or a ReadMetadataResponse).
+template <typename Response>
 absl::Status AddMetadata(const std::string& dir, const DataSpec& data,
-                         OpenDatasetResponse* response) {
+                         Response* response) {
   absl::StatusOr<MetadataFile> file = LoadSymbolMetadata(dir, data.metadata());
   if (!file.ok()) return file.status();
   absl::StatusOr<std::vector<backtest::v1::SymbolMetadata>> rows =
@@ -355,6 +357,23 @@ absl::Status DataEngine::CloseDataset(
     return UnknownDataset(request.dataset_id());
   }
   response->Clear();
+  return absl::OkStatus();
+}
+
+absl::Status DataEngine::ReadMetadata(
+    const backtest::v1::ReadMetadataRequest& request,
+    backtest::v1::ReadMetadataResponse* response) {
+  response->Clear();
+  const DataSpec& data = request.data();
+  if (data.metadata().empty()) return absl::OkStatus();
+  const ErrorContext context = {.run_id = request.run_id()};
+  absl::StatusOr<std::string> dir = ResolveDataDir(data.path());
+  if (!dir.ok()) return WithContext(dir.status(), kStage, context);
+  absl::Status status = AddMetadata(*dir, data, response);
+  if (!status.ok()) {
+    response->Clear();
+    return WithContext(status, kStage, context);
+  }
   return absl::OkStatus();
 }
 

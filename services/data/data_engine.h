@@ -49,6 +49,11 @@ class DataEngine {
   absl::Status CloseDataset(const backtest::v1::CloseDatasetRequest& request,
                             backtest::v1::CloseDatasetResponse* response);
 
+  // The metadata rows of request.data().symbols() from data.metadata (none
+  // when it is empty), failing as OpenDataset would on a bad file.
+  absl::Status ReadMetadata(const backtest::v1::ReadMetadataRequest& request,
+                            backtest::v1::ReadMetadataResponse* response);
+
   // request.path is a CSV file or a directory (its *.csv files, sorted by
   // name; the symbol is the file stem). Bad rows are reported, never failed;
   // fails only when the path cannot be read.

@@ -22,6 +22,12 @@ grpc::Status DataServiceImpl::CloseDataset(
   return ToGrpcStatus(engine_.CloseDataset(*request, response));
 }
 
+grpc::Status DataServiceImpl::ReadMetadata(
+    grpc::ServerContext*, const backtest::v1::ReadMetadataRequest* request,
+    backtest::v1::ReadMetadataResponse* response) {
+  return ToGrpcStatus(engine_.ReadMetadata(*request, response));
+}
+
 grpc::Status DataServiceImpl::ValidateFiles(
     grpc::ServerContext*, const backtest::v1::ValidateFilesRequest* request,
     backtest::v1::ValidateFilesResponse* response) {

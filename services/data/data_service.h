@@ -24,6 +24,10 @@ class DataServiceImpl final : public backtest::v1::DataService::Service {
       grpc::ServerContext* context,
       const backtest::v1::CloseDatasetRequest* request,
       backtest::v1::CloseDatasetResponse* response) override;
+  grpc::Status ReadMetadata(
+      grpc::ServerContext* context,
+      const backtest::v1::ReadMetadataRequest* request,
+      backtest::v1::ReadMetadataResponse* response) override;
   grpc::Status ValidateFiles(
       grpc::ServerContext* context,
       const backtest::v1::ValidateFilesRequest* request,
