@@ -107,8 +107,7 @@ class RunTraceTest : public ::testing::Test {
     absl::StatusOr<std::unique_ptr<testing::ChildProcess>> receiver =
         testing::ChildProcess::Start(
             {"/usr/bin/python3", (Workspace() / "receiver.py").string(),
-             absl::StrCat(receiver_port_),
-             (Workspace() / "receiver").string()},
+             absl::StrCat(receiver_port_), (Workspace() / "receiver").string()},
             (Workspace() / "receiver.log").string());
     ASSERT_TRUE(receiver.ok()) << receiver.status();
     receiver_ = receiver->release();
@@ -126,7 +125,8 @@ class RunTraceTest : public ::testing::Test {
     absl::StatusOr<std::unique_ptr<testing::ChildProcess>> serve =
         testing::ChildProcess::Start(
             {"cli/bt", "serve",
-             absl::StrCat("--config=", (Workspace() / "services.yaml").string()),
+             absl::StrCat("--config=",
+                          (Workspace() / "services.yaml").string()),
              absl::StrCat("--db=", (Workspace() / "results.db").string()),
              absl::StrCat("--otlp-endpoint=", ReceiverUrl())},
             (Workspace() / "serve.log").string());
@@ -151,8 +151,9 @@ class RunTraceTest : public ::testing::Test {
   static std::string Spec(const std::string& symbols) {
     return absl::StrCat(
         "name: traced\n"
-        "data: {path: ", (Workspace() / "synth").string(),
-        ", symbols: [", symbols, "]}\n"
+        "data: {path: ",
+        (Workspace() / "synth").string(), ", symbols: [", symbols,
+        "]}\n"
         "strategy: {name: sma_cross, params: {fast: 5, slow: 20}}\n"
         "portfolio: {initial_cash: 50000, sizing: {rule: percent_of_equity, "
         "percent: 0.3}}\n");
@@ -223,10 +224,8 @@ TEST_F(RunTraceTest, OneTraceWithEveryProcessUnderTheClientsSpan) {
   EXPECT_EQ(index.run->parent_span_id(), kClientSpanId);
   EXPECT_EQ(index.run->service(), "coordinator");
   ASSERT_NE(Attribute(*index.run, "run.id"), nullptr);
-  EXPECT_EQ(Attribute(*index.run, "run.id")->string_value(),
-            progress.run_id());
-  EXPECT_EQ(Attribute(*index.run, "symbols")->string_value(),
-            "SYNA,SYNB,SYNC");
+  EXPECT_EQ(Attribute(*index.run, "run.id")->string_value(), progress.run_id());
+  EXPECT_EQ(Attribute(*index.run, "symbols")->string_value(), "SYNA,SYNB,SYNC");
 
   std::set<std::string> services;
   std::set<std::string> server_spans;
@@ -301,8 +300,7 @@ TEST_F(RunTraceTest, AFailedRunMarksTheFailingSpanAndItsAncestors) {
   ASSERT_NE(failed, nullptr) << trace.DebugString();
   EXPECT_EQ(failed->service(), "data");
   EXPECT_EQ(failed->status_code(), v1::SPAN_STATUS_ERROR);
-  EXPECT_EQ(Attribute(*failed, "error.reason")->string_value(),
-            "NO_DATA_FILE");
+  EXPECT_EQ(Attribute(*failed, "error.reason")->string_value(), "NO_DATA_FILE");
   EXPECT_EQ(Attribute(*failed, "error.symbol")->string_value(), "SYNZ");
   ASSERT_EQ(failed->events_size(), 1);
   EXPECT_EQ(failed->events(0).name(), "exception");
@@ -320,8 +318,8 @@ TEST_F(RunTraceTest, AFailedRunMarksTheFailingSpanAndItsAncestors) {
   for (absl::string_view line : absl::StrSplit(shown.output, '\n')) {
     if (absl::StrContains(line, "<== FAILED HERE")) {
       marked = true;
-      EXPECT_TRUE(absl::StrContains(
-          line, "backtest.v1.DataService/OpenDataset"))
+      EXPECT_TRUE(
+          absl::StrContains(line, "backtest.v1.DataService/OpenDataset"))
           << line;
       EXPECT_TRUE(absl::StrContains(line, "[data]")) << line;
     }
@@ -367,19 +365,19 @@ TEST_F(RunTraceTest, OtlpExportReachesAReceiverInTheSpecifiedShape) {
       ASSERT_EQ(attributes.size(), 1);
       EXPECT_EQ(Field(attributes[0].struct_value(), "key").string_value(),
                 "service.name");
-      services.insert(Field(Field(attributes[0].struct_value(), "value")
-                                .struct_value(),
-                            "stringValue")
-                          .string_value());
+      services.insert(
+          Field(Field(attributes[0].struct_value(), "value").struct_value(),
+                "stringValue")
+              .string_value());
       for (const Value& scope_spans :
            Field(resource_spans.struct_value(), "scopeSpans")
                .list_value()
                .values()) {
-        EXPECT_EQ(Field(Field(scope_spans.struct_value(), "scope")
-                            .struct_value(),
-                        "name")
-                      .string_value(),
-                  "seed-backtester");
+        EXPECT_EQ(
+            Field(Field(scope_spans.struct_value(), "scope").struct_value(),
+                  "name")
+                .string_value(),
+            "seed-backtester");
         for (const Value& span_value :
              Field(scope_spans.struct_value(), "spans").list_value().values()) {
           const Struct& span = span_value.struct_value();
