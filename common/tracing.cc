@@ -115,6 +115,14 @@ backtest::v1::Trace TraceRecorder::Snapshot() const {
   return trace_;
 }
 
+backtest::v1::Trace TraceRecorder::Take() {
+  absl::MutexLock lock(&mutex_);
+  backtest::v1::Trace taken;
+  taken.Swap(&trace_);
+  full_ = false;
+  return taken;
+}
+
 const TraceContext& CurrentContext() { return current_context; }
 
 ContextScope::ContextScope(TraceContext context)

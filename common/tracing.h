@@ -59,6 +59,8 @@ class TraceRecorder {
   void AddAll(backtest::v1::Trace trace);
   // Everything recorded so far, in the order spans ended.
   backtest::v1::Trace Snapshot() const;
+  // The same, moved out: the recorder starts over empty (dropped() is kept).
+  backtest::v1::Trace Take();
   bool full() const { return full_.load(std::memory_order_relaxed); }
   void CountDropped() { dropped_.fetch_add(1, std::memory_order_relaxed); }
   int64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }

@@ -215,6 +215,11 @@ TEST(TracingTest, BeyondTheCapOnlyFailuresAreKept) {
   EXPECT_GT(kept.start_unix_nanos(), 0);
   EXPECT_GE(kept.end_unix_nanos(), kept.start_unix_nanos());
   EXPECT_EQ(recorder.dropped(), 2);
+
+  // Taking the trace empties the recorder, which records in full again.
+  EXPECT_EQ(recorder.Take().spans_size(), TraceRecorder::kMaxSpans + 1);
+  EXPECT_FALSE(recorder.full());
+  EXPECT_EQ(recorder.Snapshot().spans_size(), 0);
 }
 
 }  // namespace
