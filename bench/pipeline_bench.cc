@@ -3,6 +3,10 @@
 // symbols x 2,500 daily bars. Prints bars/s, steps/s and peak resident memory.
 //
 //   bazel run -c opt //bench:pipeline_bench [-- --cases=a,b --modes=embedded,distributed]
+//       [--tracing=on,off]
+//
+// --tracing=on,off measures embedded runs both with the run's trace recorded
+// (the default, as every run does) and without, to show what tracing costs.
 //
 // Each measurement runs in a fresh child process (this binary re-executed), so
 // peak memory is that run's alone; in distributed mode the five stage
@@ -108,7 +112,7 @@ std::string Spec(const Case& c, const fs::path& directory) {
 
 // Runs one case in this process and prints "steps seconds".
 int RunOne(const std::string& mode, const Case& c, const fs::path& directory,
-           const std::string& coordinator) {
+           const std::string& coordinator, bool tracing) {
   const std::string spec = Spec(c, directory);
   const absl::Time start = absl::Now();
   v1::RunProgress progress;
@@ -116,7 +120,7 @@ int RunOne(const std::string& mode, const Case& c, const fs::path& directory,
     absl::StatusOr<coordinator::Stages> stages =
         coordinator::MakeEmbeddedStages((directory / "embedded.db").string());
     if (!stages.ok()) return 1;
-    coordinator::RunManager runs(*std::move(stages));
+    coordinator::RunManager runs(*std::move(stages), {.tracing = tracing});
     absl::StatusOr<std::string> run_id = runs.Submit(spec, "");
     if (!run_id.ok()) {
       std::cerr << run_id.status() << "\n";
@@ -187,7 +191,7 @@ bool Measure(const std::vector<std::string>& argv, Measurement* m) {
 int main(int argc, char** argv) {
   using namespace seed::bench;
   std::string cases = "a,b", modes = "embedded,distributed", one_mode, one_case,
-              coordinator, bt = "cli/bt";
+              coordinator, bt = "cli/bt", tracing = "on", one_tracing = "on";
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (absl::StartsWith(arg, "--cases=")) cases = arg.substr(8);
@@ -195,82 +199,98 @@ int main(int argc, char** argv) {
     if (absl::StartsWith(arg, "--run-mode=")) one_mode = arg.substr(11);
     if (absl::StartsWith(arg, "--run-case=")) one_case = arg.substr(11);
     if (absl::StartsWith(arg, "--coordinator=")) coordinator = arg.substr(14);
+    if (absl::StartsWith(arg, "--tracing=")) tracing = arg.substr(10);
+    if (absl::StartsWith(arg, "--run-tracing=")) one_tracing = arg.substr(14);
   }
   const fs::path root = fs::temp_directory_path() / "seed-bench";
   if (!one_mode.empty()) {
     for (const Case& c : kCases) {
-      if (c.name == one_case) return RunOne(one_mode, c, root / c.name, coordinator);
+      if (c.name == one_case) {
+        return RunOne(one_mode, c, root / c.name, coordinator,
+                      one_tracing == "on");
+      }
     }
     return 2;
   }
   bt = fs::absolute(bt).string();
-  std::printf("%-12s %-5s %10s %10s %9s %14s %12s %10s %12s\n", "mode", "case",
-              "bars", "steps", "seconds", "bars/s", "steps/s", "peak MB",
-              "bytes/bar");
+  std::printf("%-12s %-7s %-5s %10s %10s %9s %14s %12s %10s %12s\n", "mode",
+              "tracing", "case", "bars", "steps", "seconds", "bars/s",
+              "steps/s", "peak MB", "bytes/bar");
   for (const Case& c : kCases) {
     if (!absl::StrContains(cases, c.name)) continue;
     const fs::path directory = Prepare(c, root);
     for (const std::string mode : {"embedded", "distributed"}) {
       if (!absl::StrContains(modes, mode)) continue;
-      Measurement m;
-      // Each measurement stores into a new database.
-      for (const char* file : {"embedded.db", "distributed.db"}) {
-        for (const char* suffix : {"", "-wal", "-shm"}) {
-          fs::remove(directory / (std::string(file) + suffix));
+      // Distributed runs are always traced: the coordinator is bt serve's.
+      for (const std::string trace_setting : {"on", "off"}) {
+        if (!absl::StrContains(tracing, trace_setting) ||
+            (mode == "distributed" && trace_setting == "off")) {
+          continue;
         }
-      }
-      std::unique_ptr<seed::testing::ChildProcess> serve;
-      std::string address;
-      if (mode == "distributed") {
-        std::ofstream config(root / "services.yaml");
-        for (const char* name : {"coordinator", "data", "strategy", "portfolio",
-                                 "execution", "results"}) {
-          const std::string a =
-              absl::StrCat("127.0.0.1:", seed::testing::FreePort());
-          config << name << ": " << a << "\n";
-          if (std::string(name) == "coordinator") address = a;
-        }
-        config.close();
-        serve = *seed::testing::ChildProcess::Start(
-            {bt, "serve", "--config=" + (root / "services.yaml").string(),
-             "--db=" + (directory / "distributed.db").string()},
-            (root / "serve.log").string());
-        if (!seed::WaitUntilServing(address, absl::Seconds(60)).ok()) {
-          std::cerr << serve->Log();
-          return 1;
-        }
-      }
-      const bool ok = Measure({"pipeline_bench", "--run-mode=" + mode,
-                               "--run-case=" + c.name,
-                               "--coordinator=" + address},
-                              &m);
-      if (serve) {
-        // bt serve's own children (one per service): sum their peaks from
-        // /proc before they exit.
-        const std::string pids =
-            seed::testing::RunCommand(
-                absl::StrCat("pgrep -P ", serve->pid(), " | tr '\\n' ' '"))
-                .output;
-        for (absl::string_view pid : absl::StrSplit(pids, ' ', absl::SkipEmpty())) {
-          std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
-          std::string line;
-          while (std::getline(status, line)) {
-            long kb = 0;
-            if (std::sscanf(line.c_str(), "VmHWM: %ld kB", &kb) == 1) m.peak_kb += kb;
+        Measurement m;
+        // Each measurement stores into a new database.
+        for (const char* file : {"embedded.db", "distributed.db"}) {
+          for (const char* suffix : {"", "-wal", "-shm"}) {
+            fs::remove(directory / (std::string(file) + suffix));
           }
         }
-        serve.reset();
+        std::unique_ptr<seed::testing::ChildProcess> serve;
+        std::string address;
+        if (mode == "distributed") {
+          std::ofstream config(root / "services.yaml");
+          for (const char* name : {"coordinator", "data", "strategy",
+                                   "portfolio", "execution", "results"}) {
+            const std::string a =
+                absl::StrCat("127.0.0.1:", seed::testing::FreePort());
+            config << name << ": " << a << "\n";
+            if (std::string(name) == "coordinator") address = a;
+          }
+          config.close();
+          serve = *seed::testing::ChildProcess::Start(
+              {bt, "serve", "--config=" + (root / "services.yaml").string(),
+               "--db=" + (directory / "distributed.db").string()},
+              (root / "serve.log").string());
+          if (!seed::WaitUntilServing(address, absl::Seconds(60)).ok()) {
+            std::cerr << serve->Log();
+            return 1;
+          }
+        }
+        const bool ok = Measure(
+            {"pipeline_bench", "--run-mode=" + mode, "--run-case=" + c.name,
+             "--coordinator=" + address, "--run-tracing=" + trace_setting},
+            &m);
+        if (serve) {
+          // bt serve's own children (one per service): sum their peaks from
+          // /proc before they exit.
+          const std::string pids =
+              seed::testing::RunCommand(
+                  absl::StrCat("pgrep -P ", serve->pid(), " | tr '\\n' ' '"))
+                  .output;
+          for (absl::string_view pid :
+               absl::StrSplit(pids, ' ', absl::SkipEmpty())) {
+            std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
+            std::string line;
+            while (std::getline(status, line)) {
+              long kb = 0;
+              if (std::sscanf(line.c_str(), "VmHWM: %ld kB", &kb) == 1)
+                m.peak_kb += kb;
+            }
+          }
+          serve.reset();
+        }
+        if (!ok) {
+          std::printf("%-12s %-7s %-5s failed\n", mode.c_str(),
+                      trace_setting.c_str(), c.name.c_str());
+          continue;
+        }
+        const double bars = static_cast<double>(c.symbols) * c.bars;
+        std::printf(
+            "%-12s %-7s %-5s %10.0f %10lld %9.2f %14.0f %12.0f %10.1f %12.1f\n",
+            mode.c_str(), trace_setting.c_str(), c.name.c_str(), bars, m.steps,
+            m.seconds, bars / m.seconds, m.steps / m.seconds,
+            m.peak_kb / 1024.0, m.peak_kb * 1024.0 / bars);
+        std::fflush(stdout);
       }
-      if (!ok) {
-        std::printf("%-12s %-5s failed\n", mode.c_str(), c.name.c_str());
-        continue;
-      }
-      const double bars = static_cast<double>(c.symbols) * c.bars;
-      std::printf("%-12s %-5s %10.0f %10lld %9.2f %14.0f %12.0f %10.1f %12.1f\n",
-                  mode.c_str(), c.name.c_str(), bars, m.steps, m.seconds,
-                  bars / m.seconds, m.steps / m.seconds, m.peak_kb / 1024.0,
-                  m.peak_kb * 1024.0 / bars);
-      std::fflush(stdout);
     }
   }
   return 0;

@@ -17,13 +17,14 @@ using ::backtest::v1::Span;
 
 // Attributes summed when sibling spans are folded into one line.
 constexpr const char* kCountAttributes[] = {
-    "steps", "bars", "orders", "fills", "intents", "rejections",
-    "trades", "equity_points", "closed_trades"};
+    "steps",      "bars",   "orders",        "fills",        "intents",
+    "rejections", "trades", "equity_points", "closed_trades"};
 // Attributes not repeated on a span's line (in the time range, or noise).
 const std::set<std::string>& HiddenAttributes() {
   static const auto* hidden = new std::set<std::string>{
-      "time.first", "time.last", "rpc.system", "rpc.method", "stage",
-      "rpc.grpc.status_code", "error.stage", "error.reason", "error.symbol",
+      "time.first",    "time.last",    "rpc.system",
+      "rpc.method",    "stage",        "rpc.grpc.status_code",
+      "error.stage",   "error.reason", "error.symbol",
       "error.bar_time"};
   return *hidden;
 }
@@ -96,15 +97,15 @@ class TreePrinter {
       };
       std::string where = text("error.stage");
       std::vector<std::string> at;
-      for (const std::string& part : {text("error.symbol"),
-                                      text("error.bar_time")}) {
+      for (const std::string& part :
+           {text("error.symbol"), text("error.bar_time")}) {
         if (!part.empty()) at.push_back(part);
       }
       if (!at.empty()) absl::StrAppend(&where, " at ", absl::StrJoin(at, " "));
-      absl::StrAppend(&out, "\nFAILED in ", where, ": ",
-                      failure_->status_message(), "\n  failing span: ",
-                      failure_->name(), " (", failure_->service(),
-                      ", span ", failure_->span_id(), ")\n");
+      absl::StrAppend(
+          &out, "\nFAILED in ", where, ": ", failure_->status_message(),
+          "\n  failing span: ", failure_->name(), " (", failure_->service(),
+          ", span ", failure_->span_id(), ")\n");
     }
     return out;
   }
@@ -148,10 +149,10 @@ class TreePrinter {
 
   void PrintSpan(const Span& span, const std::string& lead,
                  const std::string& child_lead, std::string& out) {
-    std::string line = absl::StrCat(
-        lead, span.name(), "  ",
-        Duration(span.end_unix_nanos() - span.start_unix_nanos()), "  [",
-        span.service(), "]");
+    std::string line =
+        absl::StrCat(lead, span.name(), "  ",
+                     Duration(span.end_unix_nanos() - span.start_unix_nanos()),
+                     "  [", span.service(), "]");
     if (Failed(span)) {
       absl::StrAppend(&line, "  ERROR");
       if (!HasFailingChild(span)) {
@@ -223,10 +224,9 @@ class TreePrinter {
       }
       nested += Descendants(span);
     }
-    std::string line =
-        absl::StrCat(lead, spans[begin]->name(), " x", end - begin, "  ",
-                     Duration(nanos), " total  [", spans[begin]->service(),
-                     "]");
+    std::string line = absl::StrCat(lead, spans[begin]->name(), " x",
+                                    end - begin, "  ", Duration(nanos),
+                                    " total  [", spans[begin]->service(), "]");
     for (const auto& [key, count] : counts) {
       absl::StrAppend(&line, "  ", key, "=", count);
     }
@@ -262,9 +262,9 @@ std::string FormatTraceTree(const backtest::v1::Trace& trace,
     trace_ids.insert(span.trace_id());
     services.insert(span.service());
   }
-  std::string out = absl::StrCat(
-      "trace ", absl::StrJoin(trace_ids, ","), "  (", trace.spans_size(),
-      " spans from ", absl::StrJoin(services, ", "), ")\n");
+  std::string out = absl::StrCat("trace ", absl::StrJoin(trace_ids, ","), "  (",
+                                 trace.spans_size(), " spans from ",
+                                 absl::StrJoin(services, ", "), ")\n");
   return out + TreePrinter(trace, options).Print();
 }
 

@@ -12,17 +12,19 @@ namespace seed::cli {
 
 struct TraceTreeOptions {
   // false: sibling spans of the same name without an error (between two
-  // failing siblings, if any) are folded into one line (count, total time, summed counts, time range), so
-  // a long run's thousands of chunk spans read as a few lines.
+  // failing siblings, if any) are folded into one line (count, total time,
+  // summed counts, time range), so a long run's thousands of chunk spans read
+  // as a few lines.
   bool every_span = false;
 };
 
 // Example (a run whose strategy failed):
 //   run  1.21 s  [coordinator]  ERROR  run.id=... symbols=ORCL
 //   ├─ strategy.start_run  0.12 ms  [coordinator]
-//   ├─ execution.execute_steps ×40  8.1 ms  steps=960 ... 1995-01-03..1998-10-30
-//   └─ strategy.on_steps  0.3 ms  [coordinator]  ERROR  <== FAILED HERE
-//   FAILED in strategy at ORCL 1998-11-02: STRATEGY_FAILED: ... (span ...)
+//   ├─ execution.execute_steps ×40  8.1 ms  steps=960 ...
+//   1995-01-03..1998-10-30 └─ strategy.on_steps  0.3 ms  [coordinator]  ERROR
+//   <== FAILED HERE FAILED in strategy at ORCL 1998-11-02: STRATEGY_FAILED: ...
+//   (span ...)
 // A span that failed with no failing child is the failure; its ancestors
 // show "ERROR" too. Spans whose parent is not in the trace (the run span
 // under a client's span) are roots.

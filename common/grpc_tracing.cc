@@ -39,7 +39,8 @@ class ServerTracingInterceptor final : public grpc::experimental::Interceptor {
   explicit ServerTracingInterceptor(grpc::experimental::ServerRpcInfo* info)
       : method_(info->method()) {}
 
-  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+  void Intercept(
+      grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
       Start(*methods->GetRecvInitialMetadata());
@@ -64,7 +65,8 @@ class ServerTracingInterceptor final : public grpc::experimental::Interceptor {
   }
 
  private:
-  void Start(const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) {
+  void Start(
+      const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) {
     const auto it = metadata.find(kTraceparentKey);
     if (it == metadata.end()) return;
     absl::StatusOr<SpanContext> parent = ParseTraceparent(

@@ -40,10 +40,10 @@ std::string FormatLogLine(LogLevel level, absl::string_view message,
       JsonQuote(absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", absl::Now(),
                                  absl::UTCTimeZone())),
       ",\"level\":", JsonQuote(LevelName(level)),
-      ",\"message\":", JsonQuote(message), ",\"run_id\":",
-      JsonQuote(fields.run_id), ",\"trace_id\":",
-      JsonQuote(context.parent.trace_id), ",\"span_id\":",
-      JsonQuote(context.parent.span_id));
+      ",\"message\":", JsonQuote(message),
+      ",\"run_id\":", JsonQuote(fields.run_id),
+      ",\"trace_id\":", JsonQuote(context.parent.trace_id),
+      ",\"span_id\":", JsonQuote(context.parent.span_id));
   for (const auto& [key, value] : fields.extra) {
     absl::StrAppend(&line, ",", JsonQuote(key), ":", JsonQuote(value));
   }

@@ -30,7 +30,8 @@ TEST(LoggingTest, ALineIsOneJsonObjectWithTheCurrentTraceAndSpan) {
 }
 
 TEST(LoggingTest, WithoutATraceTheIdsAreEmpty) {
-  const std::string line = FormatLogLine(LogLevel::kInfo, "service started", {});
+  const std::string line =
+      FormatLogLine(LogLevel::kInfo, "service started", {});
   EXPECT_NE(line.find("\"level\":\"INFO\""), std::string::npos);
   EXPECT_NE(line.find("\"run_id\":\"\",\"trace_id\":\"\",\"span_id\":\"\""),
             std::string::npos)

@@ -62,18 +62,19 @@ std::string AttributesJson(
 }
 
 std::string SpanJson(const Span& span) {
-  std::string json = absl::StrCat(
-      "{\"traceId\":", JsonQuote(span.trace_id()),
-      ",\"spanId\":", JsonQuote(span.span_id()));
+  std::string json = absl::StrCat("{\"traceId\":", JsonQuote(span.trace_id()),
+                                  ",\"spanId\":", JsonQuote(span.span_id()));
   if (!span.parent_span_id().empty()) {
-    absl::StrAppend(&json, ",\"parentSpanId\":", JsonQuote(span.parent_span_id()));
+    absl::StrAppend(&json,
+                    ",\"parentSpanId\":", JsonQuote(span.parent_span_id()));
   }
   absl::StrAppend(&json, ",\"name\":", JsonQuote(span.name()),
                   ",\"kind\":", static_cast<int>(span.kind()),
                   ",\"startTimeUnixNano\":\"", span.start_unix_nanos(), "\"",
                   ",\"endTimeUnixNano\":\"", span.end_unix_nanos(), "\"");
   if (span.attributes_size() > 0) {
-    absl::StrAppend(&json, ",\"attributes\":", AttributesJson(span.attributes()));
+    absl::StrAppend(&json,
+                    ",\"attributes\":", AttributesJson(span.attributes()));
   }
   if (span.events_size() > 0) {
     std::vector<std::string> events;
@@ -129,9 +130,10 @@ absl::StatusOr<Endpoint> ParseEndpoint(absl::string_view url) {
   int port = 0;
   if (endpoint.host.empty() || !absl::SimpleAtoi(endpoint.port, &port) ||
       port <= 0 || port > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "OTLP endpoint '", url, "' needs a host and a port 1..65535, e.g. "
-        "http://127.0.0.1:4318"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("OTLP endpoint '", url,
+                     "' needs a host and a port 1..65535, e.g. "
+                     "http://127.0.0.1:4318"));
   }
   return endpoint;
 }
@@ -174,8 +176,8 @@ absl::Status PostJson(absl::string_view url, const std::string& json,
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* addresses = nullptr;
-  if (const int rc = getaddrinfo(endpoint->host.c_str(),
-                                 endpoint->port.c_str(), &hints, &addresses);
+  if (const int rc = getaddrinfo(endpoint->host.c_str(), endpoint->port.c_str(),
+                                 &hints, &addresses);
       rc != 0) {
     return Unreachable(url, gai_strerror(rc));
   }
@@ -202,8 +204,8 @@ absl::Status PostJson(absl::string_view url, const std::string& json,
       "\r\nContent-Type: application/json\r\nContent-Length: ", json.size(),
       "\r\nConnection: close\r\n\r\n", json);
   for (size_t sent = 0; sent < request.size();) {
-    const ssize_t n = send(fd, request.data() + sent, request.size() - sent,
-                           MSG_NOSIGNAL);
+    const ssize_t n =
+        send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
     if (n <= 0) {
       const std::string why = std::strerror(errno);
       close(fd);
@@ -225,14 +227,14 @@ absl::Status PostJson(absl::string_view url, const std::string& json,
       absl::StrSplit(status_line, absl::MaxSplits(' ', 2));
   int code = 0;
   if (parts.size() < 2 || !absl::SimpleAtoi(parts[1], &code)) {
-    return Unreachable(url, status_line.empty()
-                                ? "no HTTP answer"
-                                : absl::StrCat("not an HTTP answer: ",
-                                               status_line));
+    return Unreachable(url,
+                       status_line.empty()
+                           ? "no HTTP answer"
+                           : absl::StrCat("not an HTTP answer: ", status_line));
   }
   if (code < 200 || code > 299) {
-    return Unreachable(url, absl::StrCat("the collector answered ",
-                                         status_line));
+    return Unreachable(url,
+                       absl::StrCat("the collector answered ", status_line));
   }
   return absl::OkStatus();
 }

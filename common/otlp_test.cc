@@ -56,7 +56,8 @@ backtest::v1::Trace SampleTrace() {
 
 Struct Parse(const std::string& json) {
   Struct parsed;
-  const auto status = google::protobuf::util::JsonStringToMessage(json, &parsed);
+  const auto status =
+      google::protobuf::util::JsonStringToMessage(json, &parsed);
   EXPECT_TRUE(status.ok()) << status.ToString() << "\n" << json;
   return parsed;
 }
@@ -81,11 +82,12 @@ TEST(OtlpTest, FollowsTheOtlpJsonMappingFieldByField) {
   ASSERT_EQ(resource_attributes.size(), 1);
   EXPECT_EQ(Field(resource_attributes[0].struct_value(), "key").string_value(),
             "service.name");
-  EXPECT_EQ(Field(Field(resource_attributes[0].struct_value(), "value")
-                      .struct_value(),
-                  "stringValue")
-                .string_value(),
-            "coordinator");
+  EXPECT_EQ(
+      Field(
+          Field(resource_attributes[0].struct_value(), "value").struct_value(),
+          "stringValue")
+          .string_value(),
+      "coordinator");
   const auto& scopes = Field(coordinator, "scopeSpans").list_value().values();
   ASSERT_EQ(scopes.size(), 1);
   const Struct& scope = Field(scopes[0].struct_value(), "scope").struct_value();
@@ -128,14 +130,12 @@ TEST(OtlpTest, FollowsTheOtlpJsonMappingFieldByField) {
             "1700000001000000000");
 
   const Struct& data = resources[1].struct_value();
-  const Struct& rpc = Field(Field(data, "scopeSpans")
-                                .list_value()
-                                .values(0)
-                                .struct_value(),
-                            "spans")
-                          .list_value()
-                          .values(0)
-                          .struct_value();
+  const Struct& rpc =
+      Field(Field(data, "scopeSpans").list_value().values(0).struct_value(),
+            "spans")
+          .list_value()
+          .values(0)
+          .struct_value();
   EXPECT_EQ(Field(rpc, "parentSpanId").string_value(), "00f067aa0ba902b7");
   EXPECT_EQ(Field(rpc, "kind").number_value(), 2);  // SPAN_KIND_SERVER
   EXPECT_TRUE(Field(rpc, "status").struct_value().fields().empty());  // unset

@@ -82,7 +82,8 @@ absl::StatusOr<SpanContext> ParseTraceparent(absl::string_view header) {
   SpanContext context;
   context.trace_id = std::string(trace_id);
   context.span_id = std::string(span_id);
-  const int flag_bits = (flags[1] >= 'a' ? flags[1] - 'a' + 10 : flags[1] - '0');
+  const int flag_bits =
+      (flags[1] >= 'a' ? flags[1] - 'a' + 10 : flags[1] - '0');
   context.sampled = (flag_bits & 1) != 0;
   return context;
 }
@@ -96,10 +97,11 @@ void TraceRecorder::Add(backtest::v1::Span span) {
   absl::MutexLock lock(&mutex_);
   if (trace_.spans_size() >= kMaxSpans &&
       span.status_code() != backtest::v1::SPAN_STATUS_ERROR) {
-    ++dropped_;
+    CountDropped();
     return;
   }
   *trace_.add_spans() = std::move(span);
+  if (trace_.spans_size() >= kMaxSpans) full_ = true;
 }
 
 void TraceRecorder::AddAll(backtest::v1::Trace trace) {
@@ -113,9 +115,12 @@ backtest::v1::Trace TraceRecorder::Snapshot() const {
   return trace_;
 }
 
-int64_t TraceRecorder::dropped() const {
+backtest::v1::Trace TraceRecorder::Take() {
   absl::MutexLock lock(&mutex_);
-  return dropped_;
+  backtest::v1::Trace taken;
+  taken.Swap(&trace_);
+  full_ = false;
+  return taken;
 }
 
 const TraceContext& CurrentContext() { return current_context; }
@@ -132,6 +137,13 @@ Span::Span(const TraceContext& parent, absl::string_view name,
            backtest::v1::SpanKind kind) {
   if (!parent.recording()) return;
   recorder_ = parent.recorder;
+  if (recorder_->full()) {
+    deferred_ = true;
+    deferred_name_ = name;
+    deferred_kind_ = kind;
+    span_.set_start_unix_nanos(NowUnixNanos());
+    return;
+  }
   span_.set_trace_id(parent.parent.trace_id);
   span_.set_span_id(NewSpanId());
   span_.set_parent_span_id(parent.parent.span_id);
@@ -165,7 +177,19 @@ void Span::SetAttribute(absl::string_view key, bool value) {
 
 void Span::SetError(const absl::Status& status,
                     absl::string_view default_stage) {
-  if (!recording() || status.ok()) return;
+  if (recorder_ == nullptr || status.ok()) return;
+  if (deferred_) {
+    // Failures are always recorded: the span becomes a real one now.
+    const TraceContext& parent = current_context;
+    if (!parent.recording()) return;
+    deferred_ = false;
+    span_.set_trace_id(parent.parent.trace_id);
+    span_.set_span_id(NewSpanId());
+    span_.set_parent_span_id(parent.parent.span_id);
+    span_.set_name(std::string(deferred_name_));
+    span_.set_service(parent.service);
+    span_.set_kind(deferred_kind_);
+  }
   const backtest::v1::StageError error = ToStageError(status, default_stage);
   span_.set_status_code(backtest::v1::SPAN_STATUS_ERROR);
   span_.set_status_message(
@@ -197,6 +221,10 @@ TraceContext Span::ChildContext() const {
 }
 
 void Span::End() {
+  if (recorder_ != nullptr && deferred_) {
+    std::exchange(recorder_, nullptr)->CountDropped();
+    return;
+  }
   if (!recording()) return;
   span_.set_end_unix_nanos(NowUnixNanos());
   TraceRecorder* recorder = std::exchange(recorder_, nullptr);

@@ -8,6 +8,7 @@
 #ifndef SEED_COMMON_TRACING_H_
 #define SEED_COMMON_TRACING_H_
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 
@@ -33,7 +34,7 @@ std::string NewSpanId();
 struct SpanContext {
   std::string trace_id;  // empty: none
   std::string span_id;
-  bool sampled = true;   // the traceparent's flags bit 0
+  bool sampled = true;  // the traceparent's flags bit 0
   bool valid() const { return !trace_id.empty(); }
 };
 
@@ -45,24 +46,30 @@ absl::StatusOr<SpanContext> ParseTraceparent(absl::string_view header);
 // "00-<trace id>-<span id>-01" (or -00 when not sampled).
 std::string FormatTraceparent(const SpanContext& context);
 
-// The spans of one trace, from any thread. Beyond kMaxSpans, spans without
-// an error are counted as dropped instead of kept, so a very long run's
-// trace stays small; failures are always kept.
+// The spans of one trace, from any thread. Once it holds kMaxSpans, new
+// spans are only recorded when they fail (see Span) and the others are
+// counted as dropped, so a very long run's trace stays small and cheap while
+// failures are always kept.
 class TraceRecorder {
  public:
-  static constexpr int kMaxSpans = 20000;
+  static constexpr int kMaxSpans = 5000;
 
   void Add(backtest::v1::Span span);
   // Adds spans another process recorded (e.g. from a call's trailers).
   void AddAll(backtest::v1::Trace trace);
   // Everything recorded so far, in the order spans ended.
   backtest::v1::Trace Snapshot() const;
-  int64_t dropped() const;
+  // The same, moved out: the recorder starts over empty (dropped() is kept).
+  backtest::v1::Trace Take();
+  bool full() const { return full_.load(std::memory_order_relaxed); }
+  void CountDropped() { dropped_.fetch_add(1, std::memory_order_relaxed); }
+  int64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
 
  private:
   mutable absl::Mutex mutex_;
   backtest::v1::Trace trace_ ABSL_GUARDED_BY(mutex_);
-  int64_t dropped_ ABSL_GUARDED_BY(mutex_) = 0;
+  std::atomic<bool> full_{false};
+  std::atomic<int64_t> dropped_{0};
 };
 
 // Where new spans go and whose children they are. Default: not tracing.
@@ -91,14 +98,17 @@ class ContextScope {
 
 // A span being recorded; ends (and is added to its recorder) at End() or
 // destruction. A span started without a recording context records nothing
-// and every call on it is a no-op. Example:
-//   tracing::Span span("portfolio.apply_steps", backtest::v1::SPAN_KIND_CLIENT);
-//   span.SetAttribute("steps", 128);
+// and every call on it is a no-op. A span started when its recorder is full
+// is deferred: it keeps only its name and start time, has no children, and is
+// recorded only if SetError is called, as a child of the context current at
+// that moment (its parent's, when used as below). Example:
+//   tracing::Span span("portfolio.apply_steps",
+//   backtest::v1::SPAN_KIND_CLIENT); span.SetAttribute("steps", 128);
 //   tracing::ContextScope scope(span.ChildContext());  // children nest here
 //   if (!status.ok()) span.SetError(status, "portfolio");
 class Span {
  public:
-  // A child of the current context.
+  // A child of the current context. `name` must outlive the span.
   Span(absl::string_view name, backtest::v1::SpanKind kind);
   // A child of `parent`, recorded into its recorder.
   Span(const TraceContext& parent, absl::string_view name,
@@ -107,7 +117,8 @@ class Span {
   Span(const Span&) = delete;
   Span& operator=(const Span&) = delete;
 
-  bool recording() const { return recorder_ != nullptr; }
+  // Attributes and children are recorded (false when deferred).
+  bool recording() const { return recorder_ != nullptr && !deferred_; }
   void SetAttribute(absl::string_view key, absl::string_view value);
   void SetAttribute(absl::string_view key, const char* value) {
     SetAttribute(key, absl::string_view(value));
@@ -137,6 +148,9 @@ class Span {
   backtest::v1::SpanAttribute* AddAttribute(absl::string_view key);
 
   TraceRecorder* recorder_ = nullptr;
+  bool deferred_ = false;
+  absl::string_view deferred_name_;  // the caller's; must outlive the span
+  backtest::v1::SpanKind deferred_kind_ = backtest::v1::SPAN_KIND_UNSPECIFIED;
   backtest::v1::Span span_;
 };
 

@@ -1,7 +1,7 @@
 #include "common/tracing.h"
 
-#include <set>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -59,14 +59,14 @@ TEST(TracingTest, MalformedTraceparentsAreRejected) {
   for (const std::string& header : {
            std::string(""),
            std::string("00-abc-def-01"),
-           absl::StrCat("00-", kTraceId, "-", kSpanId, "-0"),       // short
-           absl::StrCat("00-", kTraceId, "-", kSpanId, "-01-x"),    // 00 + more
-           absl::StrCat("00-", kTraceId, "_", kSpanId, "-01"),      // separator
-           absl::StrCat("00-", "4BF92F3577B34DA6A3CE929D0E0E4736", "-",
-                        kSpanId, "-01"),                             // uppercase
+           absl::StrCat("00-", kTraceId, "-", kSpanId, "-0"),     // short
+           absl::StrCat("00-", kTraceId, "-", kSpanId, "-01-x"),  // 00 + more
+           absl::StrCat("00-", kTraceId, "_", kSpanId, "-01"),    // separator
+           absl::StrCat("00-", "4BF92F3577B34DA6A3CE929D0E0E4736", "-", kSpanId,
+                        "-01"),  // uppercase
            absl::StrCat("00-", kTraceId, "-", "00f067aa0ba902bz", "-01"),
-           absl::StrCat("ff-", kTraceId, "-", kSpanId, "-01"),      // version
-           absl::StrCat("00-", zeros32, "-", kSpanId, "-01"),       // zero ids
+           absl::StrCat("ff-", kTraceId, "-", kSpanId, "-01"),  // version
+           absl::StrCat("00-", zeros32, "-", kSpanId, "-01"),   // zero ids
            absl::StrCat("00-", kTraceId, "-", zeros16, "-01"),
        }) {
     const absl::StatusOr<SpanContext> context = ParseTraceparent(header);
@@ -185,12 +185,41 @@ TEST(TracingTest, BeyondTheCapOnlyFailuresAreKept) {
   TraceRecorder recorder;
   backtest::v1::Span plain;
   plain.set_name("chunk");
-  for (int i = 0; i < TraceRecorder::kMaxSpans + 5; ++i) recorder.Add(plain);
-  backtest::v1::Span failed = plain;
-  failed.set_status_code(backtest::v1::SPAN_STATUS_ERROR);
-  recorder.Add(failed);
-  EXPECT_EQ(recorder.Snapshot().spans_size(), TraceRecorder::kMaxSpans + 1);
-  EXPECT_EQ(recorder.dropped(), 5);
+  for (int i = 0; i < TraceRecorder::kMaxSpans; ++i) recorder.Add(plain);
+  EXPECT_TRUE(recorder.full());
+  recorder.Add(plain);
+  EXPECT_EQ(recorder.dropped(), 1);
+
+  const TraceContext root{&recorder, {kTraceId, kSpanId}, "coordinator"};
+  ContextScope scope(root);
+  {
+    // Started once full: deferred, with no children, then dropped.
+    Span healthy("execution.execute_steps", backtest::v1::SPAN_KIND_CLIENT);
+    EXPECT_FALSE(healthy.recording());
+    EXPECT_FALSE(healthy.ChildContext().recording());
+  }
+  EXPECT_EQ(recorder.dropped(), 2);
+  {
+    Span failing("strategy.on_steps", backtest::v1::SPAN_KIND_CLIENT);
+    failing.SetError(absl::InternalError("boom"), "strategy");
+    EXPECT_TRUE(failing.failed());
+  }
+  const backtest::v1::Trace trace = recorder.Snapshot();
+  ASSERT_EQ(trace.spans_size(), TraceRecorder::kMaxSpans + 1);
+  const backtest::v1::Span& kept = trace.spans(TraceRecorder::kMaxSpans);
+  EXPECT_EQ(kept.name(), "strategy.on_steps");
+  EXPECT_EQ(kept.parent_span_id(), kSpanId);
+  EXPECT_EQ(kept.trace_id(), kTraceId);
+  EXPECT_EQ(kept.kind(), backtest::v1::SPAN_KIND_CLIENT);
+  EXPECT_EQ(kept.status_code(), backtest::v1::SPAN_STATUS_ERROR);
+  EXPECT_GT(kept.start_unix_nanos(), 0);
+  EXPECT_GE(kept.end_unix_nanos(), kept.start_unix_nanos());
+  EXPECT_EQ(recorder.dropped(), 2);
+
+  // Taking the trace empties the recorder, which records in full again.
+  EXPECT_EQ(recorder.Take().spans_size(), TraceRecorder::kMaxSpans + 1);
+  EXPECT_FALSE(recorder.full());
+  EXPECT_EQ(recorder.Snapshot().spans_size(), 0);
 }
 
 }  // namespace

@@ -261,5 +261,36 @@ TEST_F(CliTest, TheIssueSpecRunsAsWrittenOnTheSharedData) {
   EXPECT_GT(std::count(trades.begin(), trades.end(), '\n'), 20);
 }
 
+// bt trace on a run of this process: the tree with the run and its stage
+// calls, and the OTLP file; unknown runs and bad usage say so.
+TEST_F(CliTest, TraceShowsTheRunsTreeAndWritesOtlp) {
+  const std::string run_id = RunSpec(WriteSpec("trace.yaml", kSynthSpec));
+  ASSERT_FALSE(run_id.empty());
+  const testing::CommandResult tree = Bt("trace " + run_id.substr(0, run_id.size() - 2));
+  EXPECT_EQ(tree.exit_code, 0) << tree.output;
+  EXPECT_THAT(tree.output, HasSubstr("run " + run_id + "\ntrace "));
+  EXPECT_THAT(tree.output, HasSubstr("\nrun  "));
+  EXPECT_THAT(tree.output, HasSubstr("run.state=SUCCEEDED"));
+  EXPECT_THAT(tree.output, HasSubstr("├─ execution.execute_steps x"));
+  EXPECT_THAT(tree.output, Not(HasSubstr("FAILED")));
+
+  const std::string otlp = (Dir() / "trace.json").string();
+  const testing::CommandResult written =
+      Bt("trace " + run_id + " --otlp " + otlp);
+  EXPECT_EQ(written.exit_code, 0) << written.output;
+  const std::string json = Read(otlp);
+  EXPECT_EQ(json.rfind("{\"resourceSpans\":[{\"resource\":{\"attributes\":"
+                       "[{\"key\":\"service.name\",\"value\":{\"stringValue\":"
+                       "\"coordinator\"}}]},\"scopeSpans\":[{\"scope\":"
+                       "{\"name\":\"seed-backtester\"",
+                       0),
+            0)
+      << json.substr(0, 300);
+  EXPECT_THAT(json, HasSubstr(run_id));
+
+  EXPECT_EQ(Bt("trace no-such-run").exit_code, 1);
+  EXPECT_EQ(Bt("trace").exit_code, 2);
+}
+
 }  // namespace
 }  // namespace seed

@@ -715,7 +715,7 @@ void Run::FinishTrace(const absl::Status& status) {
   tracing::ContextScope untraced{tracing::TraceContext{}};
   v1::StoreTraceRequest store;
   store.set_run_id(run_id_);
-  *store.mutable_trace() = trace_.Snapshot();
+  *store.mutable_trace() = trace_.Take();
   if (run_recorded_) {
     v1::StoreTraceResponse stored;
     const absl::Status stored_status =

@@ -44,9 +44,11 @@ absl::StatusOr<std::string> RunManager::Validate(absl::string_view spec_text,
   absl::StatusOr<backtest::v1::BacktestSpec> spec =
       ParseSpec(spec_text, base_dir);
   if (!spec.ok()) return spec.status();
-  absl::StatusOr<std::unique_ptr<Run>> run =
-      Run::Prepare(stages_, *spec, absl::StrCat("validate-", NewRunId()),
-                   options_);
+  // A spec that is only checked runs nothing worth a trace.
+  RunOptions options = options_;
+  options.tracing = false;
+  absl::StatusOr<std::unique_ptr<Run>> run = Run::Prepare(
+      stages_, *spec, absl::StrCat("validate-", NewRunId()), options);
   if (!run.ok()) return run.status();
   return (*run)->canonical_spec();
 }

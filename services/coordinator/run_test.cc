@@ -3,6 +3,8 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 
 #include "common/stage_error.h"
 #include "gmock/gmock.h"
@@ -74,6 +76,16 @@ class RunTest : public ::testing::Test {
     const absl::Status status = runs_->stages().results->GetRun(request, &response);
     EXPECT_TRUE(status.ok()) << status;
     return response;
+  }
+
+  v1::Trace StoredTrace(const std::string& run_id) {
+    v1::GetTraceRequest request;
+    request.set_run_id(run_id);
+    v1::GetTraceResponse response;
+    const absl::Status status =
+        runs_->stages().results->GetTrace(request, &response);
+    EXPECT_TRUE(status.ok()) << status;
+    return response.trace();
   }
 
   std::filesystem::path directory_;
@@ -365,6 +377,67 @@ TEST_F(RunTest, UnknownRunIsNamed) {
   const absl::Status status = runs_->Cancel("nope").status();
   EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(std::string(status.message()), HasSubstr("nope"));
+}
+
+// Embedded mode records the same trace: the run span as the root, one span
+// per stage call under it with what the call covered.
+TEST_F(RunTest, TheRunsTraceIsStoredWithItsStageCalls) {
+  WriteBars("AAA", kRoundTrip);
+  const v1::RunProgress progress = RunToEnd(Spec("AAA"));
+  ASSERT_EQ(progress.state(), v1::SUCCEEDED) << progress.DebugString();
+  const v1::Trace trace = StoredTrace(progress.run_id());
+  std::map<std::string, const v1::Span*> by_id;
+  const v1::Span* run = nullptr;
+  for (const v1::Span& span : trace.spans()) {
+    by_id[span.span_id()] = &span;
+    if (span.name() == "run") run = &span;
+  }
+  ASSERT_NE(run, nullptr);
+  EXPECT_TRUE(run->parent_span_id().empty());
+  int64_t steps = 0, fills = 0;
+  std::set<std::string> names;
+  for (const v1::Span& span : trace.spans()) {
+    EXPECT_EQ(span.trace_id(), run->trace_id());
+    EXPECT_EQ(span.service(), "coordinator");
+    if (&span == run) continue;
+    EXPECT_EQ(span.parent_span_id(), run->span_id()) << span.name();
+    names.insert(span.name());
+    for (const v1::SpanAttribute& attribute : span.attributes()) {
+      if (span.name() == "strategy.on_steps" && attribute.key() == "steps_used")
+        steps += attribute.int_value();
+      if (span.name() == "execution.execute_steps" &&
+          attribute.key() == "fills")
+        fills += attribute.int_value();
+    }
+  }
+  // The strategy saw each of the 8 steps once; execution filled 2 orders.
+  EXPECT_EQ(steps, 8);
+  EXPECT_EQ(fills, 2);
+  for (const char* name :
+       {"strategy.start_run", "data.open_dataset", "results.begin_run",
+        "portfolio.apply_steps", "portfolio.size_intents",
+        "execution.execute_steps", "results.append_records",
+        "results.finish_run"}) {
+    EXPECT_EQ(names.count(name), 1) << name;
+  }
+}
+
+TEST_F(RunTest, AFailedRunsTraceMarksTheFailingCallAndTheRun) {
+  WriteBars("AAA", kRoundTrip);
+  const v1::RunProgress progress = RunToEnd(Spec("AAA, ZZZ"));
+  ASSERT_EQ(progress.state(), v1::FAILED) << progress.DebugString();
+  const v1::Trace trace = StoredTrace(progress.run_id());
+  int failed = 0;
+  for (const v1::Span& span : trace.spans()) {
+    if (span.status_code() != v1::SPAN_STATUS_ERROR) continue;
+    ++failed;
+    EXPECT_TRUE(span.name() == "run" || span.name() == "data.open_dataset")
+        << span.name();
+    EXPECT_THAT(span.status_message(), HasSubstr("NO_DATA_FILE"));
+    ASSERT_EQ(span.events_size(), 1);
+    EXPECT_EQ(span.events(0).name(), "exception");
+  }
+  EXPECT_EQ(failed, 2);
 }
 
 }  // namespace

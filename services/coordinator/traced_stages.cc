@@ -17,7 +17,12 @@ template <typename Call, typename Describe>
 absl::Status Traced(absl::string_view stage, absl::string_view name,
                     const Call& call, const Describe& describe) {
   tracing::Span span(name, backtest::v1::SPAN_KIND_CLIENT);
-  if (!span.recording()) return call();
+  if (!span.recording()) {
+    // Untraced, or deferred (the trace is full): only a failure is kept.
+    const absl::Status status = call();
+    span.SetError(status, stage);
+    return status;
+  }
   span.SetAttribute("stage", stage);
   absl::Status status;
   {
@@ -69,8 +74,7 @@ class TracedData final : public DataStage {
           span.SetAttribute("bars", series.time_size());
           if (!series.time().empty()) {
             span.SetAttribute("time.first", series.time(0));
-            span.SetAttribute("time.last",
-                              series.time(series.time_size() - 1));
+            span.SetAttribute("time.last", series.time(series.time_size() - 1));
           }
         });
   }
