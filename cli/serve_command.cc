@@ -80,7 +80,8 @@ int ServeOne(const std::string& name, const StageOptions& options) {
     results::ResultsServiceImpl service(**engine);
     return Serve(address, &service);
   }
-  coordinator::RunManager runs(coordinator::MakeRemoteStages(addresses));
+  coordinator::RunManager runs(
+      coordinator::MakeRemoteStages(addresses, options.remote_options));
   coordinator::CoordinatorServiceImpl service(runs);
   return Serve(address, &service);
 }
@@ -150,7 +151,8 @@ int ServeCommand(const Args& args) {
   if (!flags.ok() || !flags->positional().empty()) {
     if (!flags.ok()) PrintError(flags.status());
     std::cerr << "usage: bt serve [--config FILE] [--db FILE] "
-                 "[--data=ADDR ...] [--only NAME]\n";
+                 "[--data=ADDR ...] [--only NAME] "
+                 "[--step-deadline DURATION]\n";
     return kExitUsage;
   }
   absl::StatusOr<StageOptions> options = ReadStageOptions(*flags);

@@ -1,6 +1,7 @@
 // The coordinator as its own process (distributed mode): accepts runs over
 // gRPC and drives the five stage services at the addresses of its config.
 //   coordinator_server [--listen=ADDR] [--config=FILE] [--data=ADDR ...]
+//                      [--step-deadline=DURATION]
 #include <iostream>
 #include <string>
 #include <vector>
@@ -15,8 +16,17 @@
 int main(int argc, char** argv) {
   using namespace seed::coordinator;
   ServiceAddresses addresses;
+  RemoteOptions options;
   std::vector<std::string> args(argv + 1, argv + argc);
   for (const std::string& arg : args) {
+    if (absl::StartsWith(arg, "--step-deadline=") &&
+        (!absl::ParseDuration(arg.substr(16), &options.step_deadline) ||
+         options.step_deadline <= absl::ZeroDuration())) {
+      std::cerr << "--step-deadline must be a positive duration like 30s or "
+                   "500ms, got \""
+                << arg.substr(16) << "\"\n";
+      return 2;
+    }
     if (absl::StartsWith(arg, "--config=")) {
       auto loaded = LoadServiceAddresses(arg.substr(9));
       if (!loaded.ok()) {
@@ -30,7 +40,7 @@ int main(int argc, char** argv) {
   const std::string listen =
       seed::ListenAddressFlag(argc, argv, addresses.coordinator);
 
-  RunManager runs(MakeRemoteStages(addresses));
+  RunManager runs(MakeRemoteStages(addresses, options));
   CoordinatorServiceImpl service(runs);
   int port = 0;
   auto server = seed::StartServer(listen, {&service}, &port);
