@@ -744,6 +744,14 @@ TEST_F(DrillsTest, ResultsDiskFullWhileTheRunWrites) {
   StopService("results", SIGTERM);
   StartService("results", "", database);
   if (HasFatalFailure()) return;
+  // What reached the disk before it filled up is still there, and the
+  // outcome (an update in place, no growth) says why the run failed.
+  Outcome kept = failed;
+  kept.stored =
+      Fetch(*coordinator::MakeRemoteStages(addresses_).results, failed.run_id);
+  EXPECT_EQ(kept.stored.run().state(), v1::FAILED);
+  EXPECT_EQ(kept.stored.run().error().stage(), "results");
+  ExpectRecordsKept(kept, reference, 0);
   const Outcome retry = RunDistributed(spec);
   CheckEnd(retry, {.state = v1::SUCCEEDED});
   ExpectRecordsKept(retry, reference, reference.stored.equity_size());
