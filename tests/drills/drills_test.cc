@@ -98,17 +98,17 @@ class DrillsTest : public ::testing::Test {
     ASSERT_TRUE(data::WriteSyntheticMarket(market).ok());
 
     std::ofstream config(Workspace() / "services.yaml");
-    for (const std::string name : {"coordinator", "data", "strategy",
-                                   "portfolio", "execution", "results"}) {
+    for (const absl::string_view service : coordinator::kServiceNames) {
+      const std::string name(service);
       const std::string address =
           absl::StrCat("127.0.0.1:", testing::FreePort());
       config << name << ": " << address << "\n";
       *coordinator::AddressOf(addresses_, name) = address;
     }
     config.close();
-    for (const std::string name : {"data", "strategy", "portfolio", "execution",
-                                   "results", "coordinator"}) {
-      StartService(name);
+    // The five stages, then the coordinator that needs them.
+    for (const absl::string_view name : coordinator::kServiceNames) {
+      StartService(std::string(name));
       if (HasFatalFailure()) return;
     }
     StartFaultyStrategy();
