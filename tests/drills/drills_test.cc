@@ -846,5 +846,38 @@ TEST_F(DrillsTest, CancelInTheMiddleOfARun) {
   ExpectCoordinatorServes();
 }
 
+// The same in embedded mode: the run is cancelled while the faulty strategy
+// (slow from step 150) is working on it.
+TEST_F(DrillsTest, CancelInTheMiddleOfAnEmbeddedRun) {
+  constexpr int kSlowStep = 150;
+  const Outcome reference = RunEmbedded(FaultySpec("none", kSlowStep));
+  ASSERT_EQ(reference.progress.state(), v1::SUCCEEDED);
+  coordinator::RemoteOptions options;
+  ASSERT_TRUE(absl::ParseDuration(kStepDeadline, &options.step_deadline));
+  absl::StatusOr<coordinator::Stages> stages = coordinator::MakeEmbeddedStages(
+      (Workspace() / "embedded.db").string(), options);
+  ASSERT_TRUE(stages.ok()) << stages.status();
+  coordinator::RunManager runs(*std::move(stages));
+  absl::StatusOr<std::string> run_id =
+      runs.Submit(FaultySpec("slow", kSlowStep), "");
+  ASSERT_TRUE(run_id.ok()) << run_id.status();
+  const std::string slow_line = absl::StrCat("slow from step ", kSlowStep);
+  const absl::Time deadline = absl::Now() + kStartTimeout;
+  while (absl::Now() < deadline &&
+         !absl::StrContains(faulty_strategy_->Log(), slow_line)) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  ASSERT_TRUE(runs.Cancel(*run_id).ok());
+  Outcome cancelled;
+  cancelled.run_id = *run_id;
+  cancelled.progress = *runs.Wait(*run_id);
+  cancelled.stored = Fetch(*runs.stages().results, *run_id);
+  CheckEnd(
+      cancelled,
+      {.state = v1::CANCELLED, .stage = "coordinator", .reason = "CANCELLED"});
+  ExpectRecordsKept(cancelled, reference, kSlowStep - 10);
+  EXPECT_LT(cancelled.stored.equity_size(), reference.stored.equity_size());
+}
+
 }  // namespace
 }  // namespace seed
