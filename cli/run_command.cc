@@ -176,7 +176,8 @@ int RunCommand(const Args& args) {
   absl::StatusOr<Flags> flags = Flags::Parse(args, valued, {});
   if (!flags.ok() || flags->positional().size() != 1) {
     if (!flags.ok()) PrintError(flags.status());
-    std::cerr << "usage: bt run SPEC.yaml [--export DIR] [--db FILE]\n"
+    std::cerr << "usage: bt run SPEC.yaml [--export DIR] [--db FILE] "
+                 "[--step-deadline DURATION]\n"
                  "       bt run SPEC.yaml --remote HOST:PORT [--results "
                  "HOST:PORT] [--export DIR]\n";
     return kExitUsage;

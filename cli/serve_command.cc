@@ -83,8 +83,9 @@ int ServeOne(const std::string& name, const StageOptions& options,
     results::ResultsServiceImpl service(**engine);
     return Serve(address, &service);
   }
-  coordinator::RunManager runs(coordinator::MakeRemoteStages(addresses),
-                               {.otlp_endpoint = otlp_endpoint});
+  coordinator::RunManager runs(
+      coordinator::MakeRemoteStages(addresses, options.remote_options),
+      {.otlp_endpoint = otlp_endpoint});
   coordinator::CoordinatorServiceImpl service(runs);
   return Serve(address, &service);
 }
@@ -155,7 +156,8 @@ int ServeCommand(const Args& args) {
   if (!flags.ok() || !flags->positional().empty()) {
     if (!flags.ok()) PrintError(flags.status());
     std::cerr << "usage: bt serve [--config FILE] [--db FILE] "
-                 "[--data=ADDR ...] [--only NAME] [--otlp-endpoint URL]\n"
+                 "[--data=ADDR ...] [--only NAME] [--otlp-endpoint URL] "
+                 "[--step-deadline DURATION]\n"
                  "  --otlp-endpoint URL  the coordinator also posts every "
                  "finished run's trace there (OTLP/HTTP JSON)\n";
     return kExitUsage;

@@ -2,6 +2,8 @@
 
 #include <iostream>
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "common/stage_error.h"
 #include "services/coordinator/embedded_stages.h"
 #include "services/coordinator/services_config.h"
@@ -20,6 +22,19 @@ absl::StatusOr<StageOptions> ReadStageOptions(
     options.addresses = *loaded;
     options.remote = true;
   }
+  if (const auto deadline = flags.Get("step-deadline")) {
+    absl::Duration parsed;
+    if (!absl::ParseDuration(*deadline, &parsed) ||
+        parsed <= absl::ZeroDuration()) {
+      return InvalidFields(
+          "bt", "INVALID_FLAG",
+          {{"--step-deadline",
+            absl::StrCat(
+                "must be a positive duration like 30s or 500ms, got \"",
+                *deadline, "\"")}});
+    }
+    options.remote_options.step_deadline = parsed;
+  }
   for (const std::string& name : kStageFlags) {
     std::string* address = coordinator::AddressOf(options.addresses, name);
     if (address != nullptr && flags.Has(name) && own_flags.count(name) == 0) {
@@ -31,8 +46,12 @@ absl::StatusOr<StageOptions> ReadStageOptions(
 }
 
 absl::StatusOr<coordinator::Stages> OpenStages(const StageOptions& options) {
-  if (options.remote) return coordinator::MakeRemoteStages(options.addresses);
-  return coordinator::MakeEmbeddedStages(options.database);
+  if (options.remote) {
+    return coordinator::MakeRemoteStages(options.addresses,
+                                         options.remote_options);
+  }
+  return coordinator::MakeEmbeddedStages(options.database,
+                                         options.remote_options);
 }
 
 void PrintError(const absl::Status& status) {

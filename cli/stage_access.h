@@ -17,7 +17,7 @@ namespace seed::cli {
 
 // Options every command that touches stages accepts.
 inline const std::set<std::string> kStageFlags = [] {
-  std::set<std::string> flags = {"db", "config"};
+  std::set<std::string> flags = {"db", "config", "step-deadline"};
   for (const absl::string_view name : coordinator::kServiceNames) {
     flags.emplace(name);
   }
@@ -28,9 +28,13 @@ struct StageOptions {
   std::string database;  // --db, else the results library's default path
   bool remote = false;   // true when any service address was given
   coordinator::ServiceAddresses addresses;
+  // --step-deadline: how long a stage may take over one call of the step
+  // loop (a strategy service that never answers fails the run after it).
+  coordinator::RemoteOptions remote_options;
 };
 
-// Reads --db, --config=FILE and --<service>=ADDR from the flag values.
+// Reads --db, --config=FILE, --step-deadline=DURATION ("30s", "500ms") and
+// --<service>=ADDR from the flag values.
 // `own_flags` are the command's own meanings of those names (bt runs
 // --strategy NAME filters by strategy), never addresses.
 absl::StatusOr<StageOptions> ReadStageOptions(

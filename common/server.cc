@@ -57,8 +57,8 @@ void WaitForShutdownSignal(const std::vector<grpc::Server*>& servers) {
   for (grpc::Server* server : servers) {
     server->GetHealthCheckService()->SetServingStatus(false);
   }
-  const auto deadline = std::chrono::system_clock::now() +
-                        std::chrono::seconds(5);
+  const auto deadline =
+      std::chrono::system_clock::now() + std::chrono::seconds(5);
   for (grpc::Server* server : servers) server->Shutdown(deadline);
   LogEvent(LogLevel::kInfo, "service stopped",
            {.extra = {{"event", "service_stop"}}});
@@ -68,6 +68,12 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(kMaxMessageBytes);
   args.SetMaxSendMessageSize(kMaxMessageBytes);
+  // A call fails at once while the channel waits to reconnect, and gRPC's
+  // default wait grows to two minutes: a service restarted after a crash
+  // would stay unreachable that long. Retry the connection every second.
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, kReconnectBackoffMs);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, kReconnectBackoffMs);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, kReconnectBackoffMs);
   return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(),
                                    args);
 }

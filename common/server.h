@@ -29,6 +29,10 @@ absl::StatusOr<std::unique_ptr<grpc::Server>> StartServer(
 // Blocks until SIGINT or SIGTERM, then shuts the servers down gracefully.
 void WaitForShutdownSignal(const std::vector<grpc::Server*>& servers);
 
+// How often a channel retries a lost connection (a restarted service is
+// reachable again within this).
+inline constexpr int kReconnectBackoffMs = 1000;
+
 // A channel to one of our services with the same message bounds.
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address);
 

@@ -103,6 +103,23 @@ TEST_F(CliTest, RunPrintsTheSummaryAndExportsExactColumns) {
   EXPECT_THAT(runs.output, HasSubstr("cli-synth"));
 }
 
+TEST_F(CliTest, StepDeadlineMustBeAPositiveDuration) {
+  const std::string spec = WriteSpec("deadline.yaml", kSynthSpec);
+  for (const std::string bad : {"soon", "0s", "-1s"}) {
+    const testing::CommandResult run =
+        Bt("run " + spec + " --step-deadline=" + bad);
+    EXPECT_EQ(run.exit_code, 2) << run.output;
+    EXPECT_NE(run.output.find("--step-deadline: must be a positive duration "
+                              "like 30s or 500ms, got \"" +
+                              bad + "\""),
+              std::string::npos)
+        << run.output;
+  }
+  const testing::CommandResult good =
+      Bt("run " + spec + " --step-deadline=500ms");
+  EXPECT_EQ(good.exit_code, 0) << good.output;
+}
+
 TEST_F(CliTest, DiffNamesTheChangedParamAndTheSameSpecTwiceIsIdentical) {
   const std::string spec = WriteSpec("diff_a.yaml", kSynthSpec);
   std::string faster = kSynthSpec;

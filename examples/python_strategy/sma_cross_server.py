@@ -373,6 +373,12 @@ class StrategyRun:
             except StageFailure as failure:
                 raise failure.with_context(run_id=self.run_id,
                                            bar_time=format_time(step.time))
+            except Exception as error:  # a bug in the strategy: say where
+                raise StageFailure(
+                    grpc.StatusCode.INTERNAL, "STRATEGY_EXCEPTION",
+                    f"the strategy raised {type(error).__name__}: {error}",
+                    run_id=self.run_id,
+                    bar_time=format_time(step.time)) from error
             if response.intents:
                 response.steps_used = i + 1
                 return

@@ -57,18 +57,30 @@ grpc::Status CoordinatorServiceImpl::SubmitRun(
 grpc::Status CoordinatorServiceImpl::WatchRun(
     grpc::ServerContext* context, const v1::WatchRunRequest* request,
     grpc::ServerWriter<v1::RunProgress>* writer) {
+  const absl::Status watching = runs_.StartWatching(request->run_id());
+  if (!watching.ok()) return ToGrpcStatus(watching);
   int64_t version = 0;
   while (!context->IsCancelled()) {
     const int64_t seen = version;
     absl::StatusOr<v1::RunProgress> progress =
         runs_.WaitForUpdate(request->run_id(), &version, kWatchPoll);
-    if (!progress.ok()) return ToGrpcStatus(progress.status());
+    if (!progress.ok()) {
+      runs_.StopWatching(request->run_id(), /*client_left=*/false);
+      return ToGrpcStatus(progress.status());
+    }
     if (version == seen) continue;
     if (!writer->Write(*progress)) break;  // the client went away
-    if (IsFinal(progress->state())) return grpc::Status::OK;
+    if (IsFinal(progress->state())) {
+      runs_.StopWatching(request->run_id(), /*client_left=*/false);
+      return grpc::Status::OK;
+    }
   }
+  // The client left before the run ended: when it was the last watcher, the
+  // run is cancelled (docs/failures.md).
+  runs_.StopWatching(request->run_id(), /*client_left=*/true);
   return grpc::Status(grpc::StatusCode::CANCELLED,
-                      "the client stopped watching; the run goes on");
+                      "the client stopped watching; the run is cancelled "
+                      "unless another client watches it");
 }
 
 grpc::Status CoordinatorServiceImpl::CancelRun(

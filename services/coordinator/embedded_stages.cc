@@ -152,7 +152,8 @@ class EmbeddedResults final : public ResultsStage {
 
 }  // namespace
 
-absl::StatusOr<Stages> MakeEmbeddedStages(const std::string& results_database) {
+absl::StatusOr<Stages> MakeEmbeddedStages(const std::string& results_database,
+                                          const RemoteOptions& plugin_options) {
   absl::StatusOr<std::unique_ptr<results::ResultsEngine>> results =
       results::ResultsEngine::Open(results_database);
   if (!results.ok()) return results.status();
@@ -162,8 +163,8 @@ absl::StatusOr<Stages> MakeEmbeddedStages(const std::string& results_database) {
   stages.portfolio = std::make_unique<EmbeddedPortfolio>();
   stages.execution = std::make_unique<EmbeddedExecution>();
   stages.results = std::make_unique<EmbeddedResults>(*std::move(results));
-  stages.connect_strategy = [](const std::string& address) {
-    return MakeRemoteStrategy(address);
+  stages.connect_strategy = [plugin_options](const std::string& address) {
+    return MakeRemoteStrategy(address, plugin_options);
   };
   return stages;
 }

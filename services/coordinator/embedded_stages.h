@@ -7,13 +7,17 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "services/coordinator/remote_stages.h"
 #include "services/coordinator/stages.h"
 
 namespace seed::coordinator {
 
 // Creates all five stages in-process; results go to the SQLite file at
-// results_database.
-absl::StatusOr<Stages> MakeEmbeddedStages(const std::string& results_database);
+// results_database. A spec's own strategy service (strategy.address) is
+// called with plugin_options' deadlines.
+absl::StatusOr<Stages> MakeEmbeddedStages(
+    const std::string& results_database,
+    const RemoteOptions& plugin_options = {});
 
 }  // namespace seed::coordinator
 

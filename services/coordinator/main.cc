@@ -2,6 +2,7 @@
 // gRPC and drives the five stage services at the addresses of its config.
 //   coordinator_server [--listen=ADDR] [--config=FILE] [--data=ADDR ...]
 //                      [--otlp-endpoint=URL]  (also export every run's trace)
+//                      [--step-deadline=DURATION]
 #include <iostream>
 #include <string>
 #include <vector>
@@ -16,11 +17,20 @@
 int main(int argc, char** argv) {
   using namespace seed::coordinator;
   ServiceAddresses addresses;
-  RunOptions options;
+  RunOptions run_options;
+  RemoteOptions remote_options;
   std::vector<std::string> args(argv + 1, argv + argc);
   for (const std::string& arg : args) {
     if (absl::StartsWith(arg, "--otlp-endpoint=")) {
-      options.otlp_endpoint = arg.substr(16);
+      run_options.otlp_endpoint = arg.substr(16);
+    }
+    if (absl::StartsWith(arg, "--step-deadline=") &&
+        (!absl::ParseDuration(arg.substr(16), &remote_options.step_deadline) ||
+         remote_options.step_deadline <= absl::ZeroDuration())) {
+      std::cerr << "--step-deadline must be a positive duration like 30s or "
+                   "500ms, got \""
+                << arg.substr(16) << "\"\n";
+      return 2;
     }
     if (absl::StartsWith(arg, "--config=")) {
       auto loaded = LoadServiceAddresses(arg.substr(9));
@@ -35,7 +45,7 @@ int main(int argc, char** argv) {
   const std::string listen =
       seed::ListenAddressFlag(argc, argv, addresses.coordinator);
 
-  RunManager runs(MakeRemoteStages(addresses), options);
+  RunManager runs(MakeRemoteStages(addresses, remote_options), run_options);
   CoordinatorServiceImpl service(runs);
   int port = 0;
   auto server = seed::StartServer(listen, {&service}, &port);

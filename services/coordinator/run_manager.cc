@@ -35,8 +35,8 @@ std::string RunManager::NewRunId() {
   static absl::Mutex random_mutex;
   absl::MutexLock lock(&random_mutex);
   return absl::StrCat(
-      absl::FormatTime("%Y%m%d-%H%M%S", absl::Now(), absl::UTCTimeZone()),
-      "-", absl::StrFormat("%06x", random() & 0xffffff));
+      absl::FormatTime("%Y%m%d-%H%M%S", absl::Now(), absl::UTCTimeZone()), "-",
+      absl::StrFormat("%06x", random() & 0xffffff));
 }
 
 absl::StatusOr<std::string> RunManager::Validate(absl::string_view spec_text,
@@ -128,6 +128,25 @@ absl::StatusOr<v1::RunState> RunManager::Cancel(absl::string_view run_id) {
   if (!job.ok()) return job.status();
   if (!(*job)->ended) (*job)->run->Cancel();
   return (*job)->progress.state();
+}
+
+absl::Status RunManager::StartWatching(absl::string_view run_id) {
+  absl::MutexLock lock(&mutex_);
+  absl::StatusOr<Job*> job = FindJob(run_id);
+  if (!job.ok()) return job.status();
+  ++(*job)->watchers;
+  return absl::OkStatus();
+}
+
+void RunManager::StopWatching(absl::string_view run_id, bool client_left) {
+  absl::MutexLock lock(&mutex_);
+  absl::StatusOr<Job*> job = FindJob(run_id);
+  if (!job.ok()) return;
+  Job* found = *job;
+  --found->watchers;
+  if (client_left && found->watchers == 0 && !found->ended) {
+    found->run->Cancel();
+  }
 }
 
 }  // namespace seed::coordinator

@@ -1,7 +1,8 @@
 // Runs as jobs: Submit validates a spec and starts its run on a thread of its
 // own, returning the run id at once; progress can be read or waited for, and
-// a run can be cancelled. Finished runs' final progress stays available.
-// Thread-safe.
+// a run can be cancelled. A run that clients watch is cancelled when the last
+// of them leaves before it ends; a run nobody watches goes on (detached).
+// Finished runs' final progress stays available. Thread-safe.
 #ifndef SEED_SERVICES_COORDINATOR_RUN_MANAGER_H_
 #define SEED_SERVICES_COORDINATOR_RUN_MANAGER_H_
 
@@ -50,6 +51,13 @@ class RunManager {
 
   absl::StatusOr<v1::RunState> Cancel(absl::string_view run_id);
 
+  // A client starts watching the run (NOT_FOUND for an unknown run).
+  absl::Status StartWatching(absl::string_view run_id);
+  // A watcher is done: it saw the run end, or `client_left` (its connection
+  // dropped or it stopped reading). The last watcher leaving a run that has
+  // not ended cancels it; its records so far are kept.
+  void StopWatching(absl::string_view run_id, bool client_left);
+
   Stages& stages() { return stages_; }
 
  private:
@@ -58,6 +66,7 @@ class RunManager {
     v1::RunProgress progress;
     int64_t version = 1;
     bool ended = false;
+    int watchers = 0;
     std::thread thread;
   };
 

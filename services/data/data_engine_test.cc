@@ -177,6 +177,18 @@ TEST_F(DataEngineTest, MissingFileListsTheFilesThere) {
   EXPECT_THAT(error.hint(), HasSubstr("data.path"));
 }
 
+// Permissions do not stop root, so an unreadable file is simulated by a
+// directory with the file's name: the error must name it and say why.
+TEST_F(DataEngineTest, DirectoryInPlaceOfTheFileIsNamed) {
+  std::filesystem::create_directory(Path("XYZ"));
+  const StageError error = OpenFails(Request({"ORCL", "XYZ"}),
+                                     absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(error.reason(), "DATA_FILE_UNREADABLE");
+  EXPECT_EQ(error.symbol(), "XYZ");
+  EXPECT_EQ(error.message(), absl::StrCat("cannot read data file ", dir_,
+                                          "/XYZ.csv: Is a directory"));
+}
+
 TEST_F(DataEngineTest, MissingFileListsAtMostTenFiles) {
   for (int i = 0; i < 12; ++i)
     WriteFile(Path(absl::StrCat("S", 10 + i)), kOrcl);

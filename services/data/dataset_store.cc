@@ -155,7 +155,11 @@ absl::StatusOr<std::string> FindSymbolFile(const std::string& dir,
                                            absl::string_view symbol) {
   const std::string path = absl::StrCat(dir, "/", symbol, kCsvExtension);
   struct stat info;
-  if (stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode)) return path;
+  if (stat(path.c_str(), &info) == 0) {
+    if (S_ISREG(info.st_mode)) return path;
+    // Something else has the file's name: say so rather than "no file".
+    if (S_ISDIR(info.st_mode)) return FileFailure(EISDIR, path, symbol);
+  }
   absl::StatusOr<std::vector<std::string>> stems = ListCsvStems(dir);
   if (!stems.ok()) return stems.status();
   std::string present = "none";
