@@ -94,7 +94,7 @@ TEST(StrategyEngineTest, ListsSmaCrossWithItsSchema) {
   }
   ASSERT_NE(sma_cross, nullptr);
   EXPECT_FALSE(sma_cross->description().empty());
-  ASSERT_EQ(sma_cross->params_size(), 2);
+  ASSERT_EQ(sma_cross->params_size(), 3);
   const backtest::v1::ParamSchema& fast = sma_cross->params(0);
   EXPECT_EQ(fast.name(), "fast");
   EXPECT_EQ(fast.type(), "int");
@@ -106,6 +106,11 @@ TEST(StrategyEngineTest, ListsSmaCrossWithItsSchema) {
   EXPECT_EQ(slow.default_value().number(), 30);
   EXPECT_EQ(slow.min(), 2);
   EXPECT_EQ(slow.max(), 5000);
+  const backtest::v1::ParamSchema& direction = sma_cross->params(2);
+  EXPECT_EQ(direction.name(), "direction");
+  EXPECT_EQ(direction.type(), "string");
+  EXPECT_EQ(direction.default_value().text(), "long");
+  EXPECT_THAT(direction.choices(), ElementsAre("long", "short", "both"));
 }
 
 TEST(StrategyEngineTest, EveryBuiltinStrategyResolvesWithItsDefaults) {

@@ -27,7 +27,7 @@ backtest::v1::StrategySpec SpecOf(const std::string& name,
   backtest::v1::StrategySpec spec;
   spec.set_name(name);
   for (const auto& [param, value] : params) {
-    (*spec.mutable_params())[param].set_number(value);
+    (*spec.mutable_params())[param] = value.value();
   }
   return spec;
 }
@@ -77,12 +77,15 @@ std::vector<std::string> RunCloses(const StrategyDefinition& definition,
     EXPECT_TRUE(status.ok()) << status;
     for (const Intent& intent : response.intents()) {
       events.push_back(EventOf(intent, t));
+      const bool buys = intent.action() == Intent::BUY ||
+                        intent.action() == Intent::COVER;
       backtest::v1::Fill fill;
       fill.set_symbol(0);
-      fill.set_side(intent.action() == Intent::BUY ? backtest::v1::BUY
-                                                   : backtest::v1::SELL);
+      fill.set_side(buys ? backtest::v1::BUY : backtest::v1::SELL);
       EXPECT_TRUE(strategy->OnFill(fill).ok());
-      held = intent.action() == Intent::BUY ? kHeld : 0;
+      held = intent.action() == Intent::BUY     ? kHeld
+             : intent.action() == Intent::SHORT ? -kHeld
+                                                : 0;
     }
   }
   return events;

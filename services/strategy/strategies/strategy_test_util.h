@@ -8,20 +8,43 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
+#include "backtest/v1/spec.pb.h"
 #include "backtest/v1/strategy.pb.h"
 #include "services/strategy/registry.h"
 
 namespace seed::strategy {
 
-// Numeric params by name; the ones left out take their defaults.
-using TestParams = std::map<std::string, double>;
+// One param value in a test: a number (int or number params) or a text
+// (string params), so that {{"fast", 2}, {"direction", "short"}} reads
+// naturally.
+class TestParam {
+ public:
+  template <typename Number,
+            typename = std::enable_if_t<std::is_arithmetic_v<Number>>>
+  TestParam(Number number) {  // NOLINT(runtime/explicit): a literal
+    value_.set_number(number);
+  }
+  TestParam(const char* text) {  // NOLINT(runtime/explicit): a literal
+    value_.set_text(text);
+  }
+
+  const backtest::v1::ParamValue& value() const { return value_; }
+
+ private:
+  backtest::v1::ParamValue value_;
+};
+
+// Params by name; the ones left out take their defaults.
+using TestParams = std::map<std::string, TestParam>;
 
 // Runs a fresh strategy of `definition` over `closes` of symbol "AAA", one
 // step each, and returns "BUY@4"-style events (action @ step index). Each
-// intent fills at the next bar's open, before that bar: 100 shares after a
-// BUY, flat after a CLOSE. Test failures on any error.
+// intent fills at the next bar's open, before that bar, in the order given:
+// 100 shares after a BUY, -100 after a SHORT, flat after a CLOSE or COVER.
+// Test failures on any error.
 std::vector<std::string> RunCloses(const StrategyDefinition& definition,
                                    const TestParams& params,
                                    const std::vector<double>& closes);
