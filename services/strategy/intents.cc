@@ -120,7 +120,7 @@ Intent ProtectiveStop(int32_t symbol, PositionSide side, double stop_price,
   return intent;
 }
 
-Intent AtrTrailingStop(int32_t symbol, PositionSide side, double atr_multiple,
+Intent AtrTrailingExit(int32_t symbol, PositionSide side, double atr_multiple,
                        double atr, int32_t atr_length,
                        absl::string_view reason, absl::string_view tag) {
   Intent intent = Base(symbol, ReduceAction(side), backtest::v1::TRAILING_STOP,

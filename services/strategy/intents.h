@@ -76,7 +76,7 @@ backtest::v1::Intent ProtectiveStop(int32_t symbol, PositionSide side,
 // A TRAILING_STOP exit of the whole position on `side`, `atr_multiple` times
 // the ATR `atr` (the strategy's ATR over `atr_length` bars as of the placing
 // bar), role TRAILING, good till cancelled.
-backtest::v1::Intent AtrTrailingStop(int32_t symbol, PositionSide side,
+backtest::v1::Intent AtrTrailingExit(int32_t symbol, PositionSide side,
                                      double atr_multiple, double atr,
                                      int32_t atr_length,
                                      absl::string_view reason,

@@ -80,7 +80,7 @@ TEST(IntentsTest, StopsExitTheWholePosition) {
             Intent::COVER);
 
   const Intent trailing =
-      AtrTrailingStop(1, PositionSide::kShort, 3.0, 0.75, 14, "t", "trail");
+      AtrTrailingExit(1, PositionSide::kShort, 3.0, 0.75, 14, "t", "trail");
   EXPECT_EQ(trailing.action(), Intent::COVER);
   EXPECT_EQ(trailing.type(), backtest::v1::TRAILING_STOP);
   EXPECT_EQ(trailing.trail().atr_multiple(), 3.0);

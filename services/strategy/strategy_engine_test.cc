@@ -152,9 +152,10 @@ TEST(StrategyEngineTest, UnknownStrategyListsTheKnownNames) {
   EXPECT_EQ(problems[0].field, "strategy.name");
   EXPECT_THAT(problems[0].description, HasSubstr("\"sma_crsos\""));
   EXPECT_THAT(problems[0].description,
-              HasSubstr("known strategies: bollinger_reversion, ema_cross, "
+              HasSubstr("known strategies: atr_trailing_stop, "
+                        "bollinger_reversion, donchian_breakout, ema_cross, "
                         "momentum, rsi_reversion, sma_cross, "
-                        "zscore_reversion"));
+                        "trend_pullback, zscore_reversion"));
   EXPECT_EQ(engine.ResolveSpec(request.strategy()).status().message(),
             status.message());
   EXPECT_EQ(ToStageError(status, "").symbol(), "");

@@ -118,6 +118,19 @@ absl::Status SignalStrategy::OnBar(const backtest::v1::TimeStep& step,
   return absl::OkStatus();
 }
 
+absl::Status CheckFinitePrices(const backtest::v1::Bar& bar,
+                               const std::string& symbol, int64_t time) {
+  for (const double price : {bar.open(), bar.high(), bar.low(), bar.close()}) {
+    if (std::isfinite(price)) continue;
+    return StageFailure(
+        absl::StatusCode::kInvalidArgument, "strategy", "NON_FINITE_PRICE",
+        absl::StrCat("a price of ", symbol, " at ", FormatTime(time), " is ",
+                     price, "; the data stage should have rejected this bar"),
+        {.symbol = symbol, .bar_time = FormatTime(time)});
+  }
+  return absl::OkStatus();
+}
+
 backtest::v1::ParamSchema SignalDirectionParam() {
   return DirectionParam(
       "sides to trade. long: buy on the entry signal, close on the exit "

@@ -104,6 +104,12 @@ class SignalStrategy : public Strategy {
   SignalRules rules_;
 };
 
+// For strategies that read every price of a bar: a non-finite open, high,
+// low or close fails the run (NON_FINITE_PRICE, naming the symbol and time)
+// before it can poison an indicator for good.
+absl::Status CheckFinitePrices(const backtest::v1::Bar& bar,
+                               const std::string& symbol, int64_t time);
+
 // The `direction` parameter of the signal strategies (DirectionParam).
 backtest::v1::ParamSchema SignalDirectionParam();
 
