@@ -15,6 +15,10 @@
 #include "services/strategy/strategies/sma_cross.h"
 #include "services/strategy/strategies/trend_pullback.h"
 #include "services/strategy/strategies/zscore_reversion.h"
+// Cross-sectional strategies.
+#include "services/strategy/strategies/beta_target.h"
+#include "services/strategy/strategies/cross_sectional_momentum.h"
+#include "services/strategy/strategies/sector_rotation.h"
 
 namespace seed::strategy {
 namespace {
@@ -32,6 +36,10 @@ std::vector<StrategyDefinition> Definitions() {
   definitions.push_back(DonchianBreakout::Definition());
   definitions.push_back(AtrTrailingStop::Definition());
   definitions.push_back(TrendPullback::Definition());
+  // Cross-sectional strategies.
+  definitions.push_back(SectorRotation::Definition());
+  definitions.push_back(CrossSectionalMomentum::Definition());
+  definitions.push_back(BetaTarget::Definition());
   return definitions;
 }
 
