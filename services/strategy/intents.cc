@@ -121,8 +121,8 @@ Intent ProtectiveStop(int32_t symbol, PositionSide side, double stop_price,
 }
 
 Intent AtrTrailingExit(int32_t symbol, PositionSide side, double atr_multiple,
-                       double atr, int32_t atr_length,
-                       absl::string_view reason, absl::string_view tag) {
+                       double atr, int32_t atr_length, absl::string_view reason,
+                       absl::string_view tag) {
   Intent intent = Base(symbol, ReduceAction(side), backtest::v1::TRAILING_STOP,
                        reason, tag);
   intent.mutable_trail()->set_atr_multiple(atr_multiple);

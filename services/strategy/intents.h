@@ -69,8 +69,7 @@ backtest::v1::Intent BracketEntry(int32_t symbol, PositionSide side,
 // short) at `stop_price`, role STOP_LOSS, good till cancelled. A long's stop
 // must be at or below the latest close, a short's at or above.
 backtest::v1::Intent ProtectiveStop(int32_t symbol, PositionSide side,
-                                    double stop_price,
-                                    absl::string_view reason,
+                                    double stop_price, absl::string_view reason,
                                     absl::string_view tag);
 
 // A TRAILING_STOP exit of the whole position on `side`, `atr_multiple` times

@@ -31,7 +31,8 @@ backtest::v1::PortfolioView ViewWithOrders() {
   return view;
 }
 
-std::vector<int64_t> Ids(const std::vector<const backtest::v1::Order*>& orders) {
+std::vector<int64_t> Ids(
+    const std::vector<const backtest::v1::Order*>& orders) {
   std::vector<int64_t> ids;
   for (const backtest::v1::Order* order : orders) ids.push_back(order->id());
   return ids;
@@ -108,7 +109,8 @@ TEST(IntentsTest, DirectionParamAndSides) {
   const backtest::v1::ParamSchema schema = DirectionParam("long: buy");
   EXPECT_EQ(schema.name(), "direction");
   EXPECT_EQ(schema.default_value().text(), "long");
-  EXPECT_THAT(schema.choices(), ::testing::ElementsAre("long", "short", "both"));
+  EXPECT_THAT(schema.choices(),
+              ::testing::ElementsAre("long", "short", "both"));
   EXPECT_EQ(ParseDirection("long"), Direction::kLong);
   EXPECT_EQ(ParseDirection("short"), Direction::kShort);
   EXPECT_EQ(ParseDirection("both"), Direction::kBoth);

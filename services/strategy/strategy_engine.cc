@@ -33,9 +33,9 @@ absl::Status CheckMetadata(const backtest::v1::StrategyStartRequest& request) {
   } else {
     for (int i = 0; i < request.symbols_size(); ++i) {
       if (request.metadata(i).symbol() != request.symbols(i)) {
-        problem = absl::StrCat("entry ", i, " is for '",
-                               request.metadata(i).symbol(), "' but symbol ",
-                               i, " is '", request.symbols(i), "'");
+        problem =
+            absl::StrCat("entry ", i, " is for '", request.metadata(i).symbol(),
+                         "' but symbol ", i, " is '", request.symbols(i), "'");
         break;
       }
     }
@@ -133,9 +133,8 @@ class StrategyEngine::StrategyRun {
   template <typename Event>
   static const Event* DueAt(const RepeatedPtrField<Event>& events, int next,
                             int64_t until) {
-    return next < events.size() && events[next].time() <= until
-               ? &events[next]
-               : nullptr;
+    return next < events.size() && events[next].time() <= until ? &events[next]
+                                                                : nullptr;
   }
 
   // Delivers the fills, rejections and order events not yet delivered and
@@ -192,8 +191,7 @@ class StrategyEngine::StrategyRun {
     for (const backtest::v1::Bar& bar : step.bars()) {
       if (started_[bar.symbol()]) continue;
       started_[bar.symbol()] = true;
-      const absl::Status status =
-          strategy_->OnSymbolStart(bar.symbol(), bar);
+      const absl::Status status = strategy_->OnSymbolStart(bar.symbol(), bar);
       if (!status.ok()) {
         return WithContext(status, kStage,
                            {.run_id = run_id_,
@@ -294,8 +292,8 @@ class StrategyEngine::StrategyRun {
   // other action places an order of a stated type. (common/intent_check, run
   // by the coordinator, checks prices, sides and brackets.)
   absl::Status CheckIntent(const Intent& intent, int64_t time) const {
-    const bool amends = intent.action() == Intent::CANCEL ||
-                        intent.action() == Intent::MODIFY;
+    const bool amends =
+        intent.action() == Intent::CANCEL || intent.action() == Intent::MODIFY;
     std::string problem;
     if (!Known(intent.symbol())) {
       problem =
@@ -381,10 +379,10 @@ absl::Status StrategyEngine::StartRun(
       std::vector<std::string>(request.symbols().begin(),
                                request.symbols().end()),
       resolved->definition->create());
-  absl::Status status = run->Start(
-      std::move(resolved->params),
-      std::vector<backtest::v1::SymbolMetadata>(request.metadata().begin(),
-                                                request.metadata().end()));
+  absl::Status status =
+      run->Start(std::move(resolved->params),
+                 std::vector<backtest::v1::SymbolMetadata>(
+                     request.metadata().begin(), request.metadata().end()));
   if (!status.ok()) return status;
   return runs_.Add(request.run_id(), std::move(run));
 }

@@ -550,11 +550,10 @@ TEST_F(RecorderEngineTest, RunOfStepsDeliversEventsBeforeTheirStepsBar) {
   ASSERT_TRUE(engine_.OnSteps(FourSteps(), &response).ok());
   EXPECT_EQ(response.steps_used(), 3);
   EXPECT_EQ(response.intents_size(), 1);
-  EXPECT_THAT(log_,
-              ElementsAre("start", "rejection 5", "fill 1", "event 8 EXPIRED",
-                          "bar 3 cash 1003", "fill 2", "bar 4 cash 1004",
-                          "fill 3", "rejection 6", "event 9 OCO_CANCELLED",
-                          "bar 5 cash 1005"));
+  EXPECT_THAT(log_, ElementsAre("start", "rejection 5", "fill 1",
+                                "event 8 EXPIRED", "bar 3 cash 1003", "fill 2",
+                                "bar 4 cash 1004", "fill 3", "rejection 6",
+                                "event 9 OCO_CANCELLED", "bar 5 cash 1005"));
 }
 
 // The caller resends what was not consumed (step 6, fill 4, event 10): each
@@ -714,13 +713,12 @@ TEST_F(RecorderEngineTest, ASymbolThatStartsLateStartsBeforeItsFirstBar) {
   *rest.add_steps() = request.steps(3);
   *rest.add_views() = request.views(3);
   ASSERT_TRUE(engine_.OnSteps(rest, &response).ok());
-  EXPECT_THAT(
-      log_,
-      ElementsAre("start", "rejection 5", "fill 1", "event 8 EXPIRED",
-                  "symbol start AAA close 10", "bar 3 cash 1003", "fill 2",
-                  "bar 4 cash 1004", "fill 3", "rejection 6",
-                  "event 9 OCO_CANCELLED", "symbol start BBB close 52",
-                  "bar 5 cash 1005", "bar 6 cash 1006"));
+  EXPECT_THAT(log_,
+              ElementsAre("start", "rejection 5", "fill 1", "event 8 EXPIRED",
+                          "symbol start AAA close 10", "bar 3 cash 1003",
+                          "fill 2", "bar 4 cash 1004", "fill 3", "rejection 6",
+                          "event 9 OCO_CANCELLED", "symbol start BBB close 52",
+                          "bar 5 cash 1005", "bar 6 cash 1006"));
 }
 
 // A symbol whose first bar is in a step the call does not reach (after the
@@ -736,14 +734,14 @@ TEST_F(RecorderEngineTest, ASymbolStartsOnlyInAStepThatReachesTheBarHook) {
   backtest::v1::StrategyStepsResponse response;
   ASSERT_TRUE(engine_.OnSteps(request, &response).ok());
   ASSERT_EQ(response.steps_used(), 1);
-  EXPECT_THAT(log_, ElementsAre("start", "symbol start AAA close 10",
-                                "bar 3 cash 0"));
+  EXPECT_THAT(
+      log_, ElementsAre("start", "symbol start AAA close 10", "bar 3 cash 0"));
   request.mutable_steps()->DeleteSubrange(0, 1);
   request.mutable_views()->DeleteSubrange(0, 1);
   ASSERT_TRUE(engine_.OnSteps(request, &response).ok());
-  EXPECT_THAT(log_, ElementsAre("start", "symbol start AAA close 10",
-                                "bar 3 cash 0", "symbol start BBB close 60",
-                                "bar 4 cash 0"));
+  EXPECT_THAT(log_,
+              ElementsAre("start", "symbol start AAA close 10", "bar 3 cash 0",
+                          "symbol start BBB close 60", "bar 4 cash 0"));
 }
 
 TEST_F(RecorderEngineTest, SymbolStartHookErrorNamesSymbolAndTime) {
@@ -765,7 +763,8 @@ TEST_F(RecorderEngineTest, AWorkingOrderOfAnUnknownSymbolFails) {
   backtest::v1::StrategyStepsResponse response;
   const absl::Status status = engine_.OnSteps(request, &response);
   EXPECT_EQ(ToStageError(status, "").reason(), "UNKNOWN_SYMBOL_INDEX");
-  EXPECT_THAT(status.message(), HasSubstr("a working order names symbol index 4"));
+  EXPECT_THAT(status.message(),
+              HasSubstr("a working order names symbol index 4"));
 }
 
 // A CANCEL names a working order and needs no order type; without the
@@ -936,8 +935,8 @@ class MetadataEngineTest : public ::testing::Test {
 };
 
 TEST_F(MetadataEngineTest, TheStartContextCarriesTheMetadataInSymbolOrder) {
-  ASSERT_TRUE(StartRun(engine_, Request({{"AAA", "Banks"}, {"BBB", "Chips"}}))
-                  .ok());
+  ASSERT_TRUE(
+      StartRun(engine_, Request({{"AAA", "Banks"}, {"BBB", "Chips"}})).ok());
   EXPECT_THAT(sectors_, ElementsAre("AAA:Banks", "BBB:Chips"));
 }
 

@@ -28,15 +28,14 @@ StrategyDefinition AtrTrailingStop::Definition() {
       "through a trailing stop atr_multiple ATRs below the highest high "
       "since the entry. Direction short mirrors it; both also reverses on "
       "the opposite cross.");
-  *info.add_params() =
-      IntParam("sma_length", 50, 1, 5000, "SMA of closes the trend entry "
-                                          "crosses, in bars");
+  *info.add_params() = IntParam("sma_length", 50, 1, 5000,
+                                "SMA of closes the trend entry "
+                                "crosses, in bars");
   *info.add_params() = IntParam("atr_length", 14, 1, 1000,
                                 "ATR period (Wilder), in bars; also the "
                                 "trail's atr_length");
-  *info.add_params() = NumberParam(
-      "atr_multiple", 3.0, 0, 100,
-      "trailing distance in ATRs; above 0");
+  *info.add_params() = NumberParam("atr_multiple", 3.0, 0, 100,
+                                   "trailing distance in ATRs; above 0");
   *info.add_params() = DirectionParam(
       "sides to trade. long: buy the cross above the SMA, exit at the "
       "trailing stop");
@@ -73,11 +72,11 @@ std::optional<Intent> AtrTrailingStop::Entry(int32_t symbol, PositionSide side,
                   : state.cross.crossed_below())) {
     return std::nullopt;
   }
-  Intent entry = MarketEntry(
-      symbol, side,
-      absl::StrCat("close crossed ", long_side ? "above" : "below", " sma ",
-                   state.sma.period()),
-      "entry");
+  Intent entry =
+      MarketEntry(symbol, side,
+                  absl::StrCat("close crossed ", long_side ? "above" : "below",
+                               " sma ", state.sma.period()),
+                  "entry");
   const double stop = long_side ? bar.close() - atr_multiple_ * *atr
                                 : bar.close() + atr_multiple_ * *atr;
   if (stop > 0) entry.set_initial_stop(stop);

@@ -32,9 +32,9 @@ using ::testing::IsEmpty;
 struct Ohlc {
   double open, high, low, close;
 };
-const std::vector<Ohlc> kBars = {{10, 10.5, 9.5, 10.0},   {10, 10.4, 9.6, 9.8},
-                                 {9.8, 10.0, 9.4, 9.6},   {9.7, 10.8, 9.6, 10.6},
-                                 {10.7, 11.0, 10.5, 10.9}, {10.8, 10.9, 9.4, 9.5}};
+const std::vector<Ohlc> kBars = {
+    {10, 10.5, 9.5, 10.0},  {10, 10.4, 9.6, 9.8},     {9.8, 10.0, 9.4, 9.6},
+    {9.7, 10.8, 9.6, 10.6}, {10.7, 11.0, 10.5, 10.9}, {10.8, 10.9, 9.4, 9.5}};
 
 TestParams Params(const char* direction = "long") {
   return {{"sma_length", 3},
@@ -65,10 +65,9 @@ TEST(AtrTrailingStopTest, EntersOnTheCrossAndTrailsAtTheFillBar) {
   BarHarness harness(AtrTrailingStop::Definition(), Params());
   std::vector<std::string> before;
   EXPECT_THAT(RunToBarFive(harness, &before), IsEmpty());
-  EXPECT_THAT(before,
-              ElementsAre("3: BUY MARKET initial_stop 8.7 [entry]",
-                          "4: SELL TRAILING_STOP trail 2 x atr 0.725/2 "
-                          "[trail]"));
+  EXPECT_THAT(before, ElementsAre("3: BUY MARKET initial_stop 8.7 [entry]",
+                                  "4: SELL TRAILING_STOP trail 2 x atr 0.725/2 "
+                                  "[trail]"));
 }
 
 TEST(AtrTrailingStopTest, DirectionBothReversesOnTheOppositeCross) {

@@ -99,8 +99,7 @@ absl::Status DonchianBreakout::OnBar(
     const backtest::v1::PortfolioView& portfolio, IntentSink& out) {
   for (const backtest::v1::Bar& bar : step.bars()) {
     const int32_t symbol = bar.symbol();
-    absl::Status status =
-        CheckFinitePrices(bar, symbols_[symbol], step.time());
+    absl::Status status = CheckFinitePrices(bar, symbols_[symbol], step.time());
     if (!status.ok()) return status;
     SymbolState& state = states_[symbol];
     // The channels of the bars before this one.
@@ -129,8 +128,8 @@ absl::Status DonchianBreakout::OnBar(
       }
       continue;
     }
-    const PositionSide side = held > 0 ? PositionSide::kLong
-                                       : PositionSide::kShort;
+    const PositionSide side =
+        held > 0 ? PositionSide::kLong : PositionSide::kShort;
     const bool long_side = IsLong(side);
     if (exit_channel.has_value() &&
         (long_side ? bar.close() < exit_channel->lower
@@ -165,11 +164,11 @@ absl::Status DonchianBreakout::OnBar(
           absl::StrCat("initial stop ", atr_stop_, " ATR from the entry"),
           kStopTag));
     } else {
-      out.Emit(MarketExit(symbol, side,
-                          absl::StrCat("close ", bar.close(),
-                                       " already through the initial stop ",
-                                       stop),
-                          "exit"));
+      out.Emit(
+          MarketExit(symbol, side,
+                     absl::StrCat("close ", bar.close(),
+                                  " already through the initial stop ", stop),
+                     "exit"));
     }
   }
   return absl::OkStatus();

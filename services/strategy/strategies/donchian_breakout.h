@@ -52,9 +52,7 @@ class DonchianBreakout final : public Strategy {
  private:
   struct SymbolState {
     SymbolState(int64_t entry_bars, int64_t exit_bars, int64_t atr_length)
-        : entry_channel(entry_bars),
-          exit_channel(exit_bars),
-          atr(atr_length) {}
+        : entry_channel(entry_bars), exit_channel(exit_bars), atr(atr_length) {}
 
     DonchianChannel entry_channel;
     DonchianChannel exit_channel;

@@ -35,8 +35,9 @@ struct Ohlc {
   double open, high, low, close;
 };
 const std::vector<Ohlc> kBreakout = {
-    {10, 10.5, 9.5, 10.0},   {10.1, 10.6, 9.6, 10.2}, {10.2, 10.4, 9.8, 10.0},
-    {10.2, 11.2, 10.1, 11.0}, {11.1, 11.5, 10.8, 11.3}, {11.3, 11.6, 11.0, 11.4},
+    {10, 10.5, 9.5, 10.0},    {10.1, 10.6, 9.6, 10.2},
+    {10.2, 10.4, 9.8, 10.0},  {10.2, 11.2, 10.1, 11.0},
+    {11.1, 11.5, 10.8, 11.3}, {11.3, 11.6, 11.0, 11.4},
     {11.2, 11.4, 10.2, 10.3}};
 
 // The same bars reflected as 20 - price (high and low swap): every range,
@@ -59,7 +60,8 @@ std::vector<std::string> Bar(BarHarness& harness, const Ohlc& bar) {
 
 TEST(DonchianBreakoutTest, EntersOnTheBreakoutStopsAndExitsOnTheChannel) {
   BarHarness harness(DonchianBreakout::Definition(), Params());
-  for (int t = 0; t < 3; ++t) EXPECT_THAT(Bar(harness, kBreakout[t]), IsEmpty());
+  for (int t = 0; t < 3; ++t)
+    EXPECT_THAT(Bar(harness, kBreakout[t]), IsEmpty());
   EXPECT_THAT(Bar(harness, kBreakout[3]),
               ElementsAre("BUY MARKET initial_stop 10 [entry]"));
   harness.Hold(100);  // filled at bar 4's open

@@ -63,8 +63,8 @@ class MovingAverageCrossSignal final : public SymbolSignal {
 };
 
 // Params fast (int, default 10, [1, 1000]) and slow (int, default 30,
-// [2, 5000]) with fast < slow, and direction; `average` ("SMA", "EMA") names the average in
-// the description.
+// [2, 5000]) with fast < slow, and direction; `average` ("SMA", "EMA") names
+// the average in the description.
 StrategyDefinition MovingAverageCrossDefinition(
     absl::string_view name, absl::string_view average,
     std::function<std::unique_ptr<Strategy>()> create);

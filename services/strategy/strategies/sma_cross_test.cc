@@ -28,8 +28,8 @@ constexpr int64_t kDay = 86400;
 // controls: Hold() sets the position the next steps' views show.
 class Harness {
  public:
-  explicit Harness(std::vector<std::string> symbols, int fast = 2,
-                   int slow = 3, const std::string& direction = "long") {
+  explicit Harness(std::vector<std::string> symbols, int fast = 2, int slow = 3,
+                   const std::string& direction = "long") {
     backtest::v1::StrategySpec spec;
     (*spec.mutable_params())["fast"].set_number(fast);
     (*spec.mutable_params())["slow"].set_number(slow);
@@ -322,8 +322,8 @@ TEST(SmaCrossTest, AReversalWaitsForBothOrders) {
           absl::StrCat(Intent::Action_Name(intent.action()), "@", t));
     }
   }
-  EXPECT_THAT(events, ::testing::ElementsAre("BUY@4", "CLOSE@7", "SHORT@7",
-                                             "BUY@10"));
+  EXPECT_THAT(events,
+              ::testing::ElementsAre("BUY@4", "CLOSE@7", "SHORT@7", "BUY@10"));
 }
 
 }  // namespace

@@ -77,8 +77,8 @@ std::vector<std::string> RunCloses(const StrategyDefinition& definition,
     EXPECT_TRUE(status.ok()) << status;
     for (const Intent& intent : response.intents()) {
       events.push_back(EventOf(intent, t));
-      const bool buys = intent.action() == Intent::BUY ||
-                        intent.action() == Intent::COVER;
+      const bool buys =
+          intent.action() == Intent::BUY || intent.action() == Intent::COVER;
       backtest::v1::Fill fill;
       fill.set_symbol(0);
       fill.set_side(buys ? backtest::v1::BUY : backtest::v1::SELL);
@@ -144,9 +144,8 @@ std::string Describe(const Intent& intent) {
                     " r ", intent.bracket().take_profit_r());
   }
   if (intent.has_trail()) {
-    absl::StrAppend(&text, " trail ", intent.trail().atr_multiple(),
-                    " x atr ", intent.trail().atr(), "/",
-                    intent.trail().atr_length());
+    absl::StrAppend(&text, " trail ", intent.trail().atr_multiple(), " x atr ",
+                    intent.trail().atr(), "/", intent.trail().atr_length());
   }
   if (!intent.tag().empty()) absl::StrAppend(&text, " [", intent.tag(), "]");
   return text;

@@ -35,8 +35,8 @@ StrategyDefinition TrendPullback::Definition() {
       "target_r", 2.0, 0, 100,
       "take-profit distance in multiples of the initial risk (entry fill "
       "minus stop); above 0");
-  *info.add_params() = DirectionParam(
-      "sides to trade. long: buy pullbacks in an uptrend");
+  *info.add_params() =
+      DirectionParam("sides to trade. long: buy pullbacks in an uptrend");
   definition.create = [] { return std::make_unique<TrendPullback>(); };
   definition.check_params = [](const ResolvedParams& params) {
     std::vector<FieldProblem> problems;

@@ -51,7 +51,8 @@ std::vector<std::string> Bar(BarHarness& harness, const Ohlc& bar) {
 
 TEST(TrendPullbackTest, BuysTheResumptionWithABracketAtTheSwingLow) {
   BarHarness harness(TrendPullback::Definition(), Params());
-  for (int t = 0; t < 5; ++t) EXPECT_THAT(Bar(harness, kPullback[t]), IsEmpty());
+  for (int t = 0; t < 5; ++t)
+    EXPECT_THAT(Bar(harness, kPullback[t]), IsEmpty());
   EXPECT_THAT(Bar(harness, kPullback[5]),
               ElementsAre("BUY MARKET bracket stop 12.2 r 2 [entry]"));
   // In the trade the bracket is the only exit: nothing, whatever the bars.
