@@ -6,11 +6,14 @@
 #include <utility>
 #include <vector>
 
+#include "services/strategy/strategies/atr_trailing_stop.h"
 #include "services/strategy/strategies/bollinger_reversion.h"
+#include "services/strategy/strategies/donchian_breakout.h"
 #include "services/strategy/strategies/ema_cross.h"
 #include "services/strategy/strategies/momentum.h"
 #include "services/strategy/strategies/rsi_reversion.h"
 #include "services/strategy/strategies/sma_cross.h"
+#include "services/strategy/strategies/trend_pullback.h"
 #include "services/strategy/strategies/zscore_reversion.h"
 // Cross-sectional strategies.
 #include "services/strategy/strategies/beta_target.h"
@@ -29,6 +32,10 @@ std::vector<StrategyDefinition> Definitions() {
   definitions.push_back(ZScoreReversion::Definition());
   definitions.push_back(RsiReversion::Definition());
   definitions.push_back(BollingerReversion::Definition());
+  // Order-type strategies.
+  definitions.push_back(DonchianBreakout::Definition());
+  definitions.push_back(AtrTrailingStop::Definition());
+  definitions.push_back(TrendPullback::Definition());
   // Cross-sectional strategies.
   definitions.push_back(SectorRotation::Definition());
   definitions.push_back(CrossSectionalMomentum::Definition());

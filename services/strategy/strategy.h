@@ -1,11 +1,14 @@
 // Strategy: the event-driven interface every strategy implements. Per run the
-// engine calls OnStart once, then per time step OnFill/OnRejection for each
-// settled order and OnBar with the whole cross-section, then OnEnd. A
-// strategy keeps its own state between calls. Not thread-safe: the engine
-// never calls one instance from two threads at once.
+// engine calls OnStart once, then per time step OnFill, OnRejection and
+// OnOrderEvent for what happened to its orders (in time order),
+// OnSymbolStart for each symbol that has its first bar, and OnBar with the
+// whole cross-section; then OnEnd. A strategy keeps its own state between
+// calls. Not thread-safe: the engine never calls one instance from two
+// threads at once.
 #ifndef SEED_SERVICES_STRATEGY_STRATEGY_H_
 #define SEED_SERVICES_STRATEGY_STRATEGY_H_
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -66,9 +69,26 @@ class Strategy {
     return absl::OkStatus();
   }
 
+  // Something other than a fill happened to a working order: it expired, was
+  // cancelled (at the strategy's request, or by its bracket partner's fill),
+  // a bracket exit started working or was resized, a stop-limit triggered.
+  virtual absl::Status OnOrderEvent(const backtest::v1::OrderEvent& event) {
+    return absl::OkStatus();
+  }
+
+  // `symbol` has its first bar of the run, `first_bar`; called after the
+  // step's fills and events and before the OnBar that carries that bar. A
+  // symbol that starts late (listed after the run's first step) starts then.
+  virtual absl::Status OnSymbolStart(int32_t symbol,
+                                     const backtest::v1::Bar& first_bar) {
+    return absl::OkStatus();
+  }
+
   // The bars of every symbol that has one at this step, and the portfolio as
-  // of this step's close. Intents placed here fill no earlier than each
-  // symbol's next bar.
+  // of this step's close (cash, equity, positions, working orders, buying
+  // power, exposures). Intents placed here fill no earlier than each symbol's
+  // next bar; they may use every Intent action and order field
+  // (orders.proto; services/strategy/intents.h builds the common ones).
   virtual absl::Status OnBar(const backtest::v1::TimeStep& step,
                              const backtest::v1::PortfolioView& portfolio,
                              IntentSink& out) = 0;

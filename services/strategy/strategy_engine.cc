@@ -1,5 +1,6 @@
 #include "services/strategy/strategy_engine.h"
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <string>
@@ -32,9 +33,9 @@ absl::Status CheckMetadata(const backtest::v1::StrategyStartRequest& request) {
   } else {
     for (int i = 0; i < request.symbols_size(); ++i) {
       if (request.metadata(i).symbol() != request.symbols(i)) {
-        problem = absl::StrCat("entry ", i, " is for '",
-                               request.metadata(i).symbol(), "' but symbol ",
-                               i, " is '", request.symbols(i), "'");
+        problem =
+            absl::StrCat("entry ", i, " is for '", request.metadata(i).symbol(),
+                         "' but symbol ", i, " is '", request.symbols(i), "'");
         break;
       }
     }
@@ -60,7 +61,8 @@ class StrategyEngine::StrategyRun {
               std::unique_ptr<Strategy> strategy)
       : run_id_(std::move(run_id)),
         symbols_(std::move(symbols)),
-        strategy_(std::move(strategy)) {}
+        strategy_(std::move(strategy)),
+        started_(symbols_.size(), false) {}
 
   absl::Status Start(ResolvedParams params,
                      std::vector<backtest::v1::SymbolMetadata> metadata) {
@@ -76,8 +78,7 @@ class StrategyEngine::StrategyRun {
     response->Clear();
     absl::Status status = CheckRequest(request);
     if (!status.ok()) return status;
-    int next_fill = 0;
-    int next_rejection = 0;
+    Cursor cursor;
     IntentSink sink(response->mutable_intents());
     for (int i = 0; i < request.steps_size(); ++i) {
       const backtest::v1::TimeStep& step = request.steps(i);
@@ -86,11 +87,9 @@ class StrategyEngine::StrategyRun {
       // caller's to resend.
       status = CheckSymbols(step, view);
       if (!status.ok()) return status;
-      status =
-          Deliver(request.fills(), step.time(), &Strategy::OnFill, next_fill);
+      status = DeliverDue(request, step.time(), cursor);
       if (!status.ok()) return status;
-      status = Deliver(request.rejections(), step.time(),
-                       &Strategy::OnRejection, next_rejection);
+      status = StartSymbols(step);
       if (!status.ok()) return status;
       status = strategy_->OnBar(step, view, sink);
       if (!status.ok()) {
@@ -119,24 +118,85 @@ class StrategyEngine::StrategyRun {
   template <typename Event>
   using Hook = absl::Status (Strategy::*)(const Event&);
 
+  // How far delivery got in each of a request's lists.
+  struct Cursor {
+    int fill = 0;
+    int rejection = 0;
+    int event = 0;
+  };
+
   bool Known(int32_t symbol) const {
     return symbol >= 0 && symbol < static_cast<int64_t>(symbols_.size());
   }
 
-  // Calls `hook` for events[next..] dated at or before `until`, advancing
-  // `next` past them. CheckRequest made the times non-decreasing, so the
-  // first later event ends the walk.
+  // events[next] when it is dated at or before `until`, else null.
   template <typename Event>
-  absl::Status Deliver(const RepeatedPtrField<Event>& events, int64_t until,
-                       Hook<Event> hook, int& next) {
-    for (; next < events.size() && events[next].time() <= until; ++next) {
-      const Event& event = events[next];
-      const absl::Status status = (strategy_.get()->*hook)(event);
+  static const Event* DueAt(const RepeatedPtrField<Event>& events, int next,
+                            int64_t until) {
+    return next < events.size() && events[next].time() <= until ? &events[next]
+                                                                : nullptr;
+  }
+
+  // Delivers the fills, rejections and order events not yet delivered and
+  // dated at or before `until`, merged into one time order; at equal times
+  // fills come first (an exit's fill before the OCO cancel of its partner),
+  // then rejections, then order events. CheckRequest made each list's times
+  // non-decreasing, so the first later element ends each list's walk.
+  absl::Status DeliverDue(const backtest::v1::StrategyStepsRequest& request,
+                          int64_t until, Cursor& cursor) {
+    while (true) {
+      const backtest::v1::Fill* fill =
+          DueAt(request.fills(), cursor.fill, until);
+      const backtest::v1::Rejection* rejection =
+          DueAt(request.rejections(), cursor.rejection, until);
+      const backtest::v1::OrderEvent* event =
+          DueAt(request.events(), cursor.event, until);
+      if (fill == nullptr && rejection == nullptr && event == nullptr) {
+        return absl::OkStatus();
+      }
+      int64_t earliest = until;
+      for (const int64_t time :
+           {fill ? fill->time() : until, rejection ? rejection->time() : until,
+            event ? event->time() : until}) {
+        earliest = std::min(earliest, time);
+      }
+      absl::Status status;
+      if (fill != nullptr && fill->time() == earliest) {
+        status = Deliver(*fill, &Strategy::OnFill);
+        ++cursor.fill;
+      } else if (rejection != nullptr && rejection->time() == earliest) {
+        status = Deliver(*rejection, &Strategy::OnRejection);
+        ++cursor.rejection;
+      } else {
+        status = Deliver(*event, &Strategy::OnOrderEvent);
+        ++cursor.event;
+      }
+      if (!status.ok()) return status;
+    }
+  }
+
+  // Calls `hook` with `event`; an error names the event's symbol and time.
+  template <typename Event>
+  absl::Status Deliver(const Event& event, Hook<Event> hook) {
+    const absl::Status status = (strategy_.get()->*hook)(event);
+    if (status.ok()) return status;
+    return WithContext(status, kStage,
+                       {.run_id = run_id_,
+                        .symbol = symbols_[event.symbol()],
+                        .bar_time = FormatTime(event.time())});
+  }
+
+  // The start hook of every symbol whose first bar is in `step`.
+  absl::Status StartSymbols(const backtest::v1::TimeStep& step) {
+    for (const backtest::v1::Bar& bar : step.bars()) {
+      if (started_[bar.symbol()]) continue;
+      started_[bar.symbol()] = true;
+      const absl::Status status = strategy_->OnSymbolStart(bar.symbol(), bar);
       if (!status.ok()) {
         return WithContext(status, kStage,
                            {.run_id = run_id_,
-                            .symbol = symbols_[event.symbol()],
-                            .bar_time = FormatTime(event.time())});
+                            .symbol = symbols_[bar.symbol()],
+                            .bar_time = FormatTime(step.time())});
       }
     }
     return absl::OkStatus();
@@ -176,7 +236,9 @@ class StrategyEngine::StrategyRun {
     }
     absl::Status status = CheckEvents(request.fills(), "fill");
     if (!status.ok()) return status;
-    return CheckEvents(request.rejections(), "rejection");
+    status = CheckEvents(request.rejections(), "rejection");
+    if (!status.ok()) return status;
+    return CheckEvents(request.events(), "order event");
   }
 
   template <typename Event>
@@ -194,7 +256,8 @@ class StrategyEngine::StrategyRun {
             absl::StrCat(what, " ", i, " of run ", run_id_, " is dated ",
                          FormatTime(event.time()), ", before ", what, " ",
                          i - 1, " (", FormatTime(events[i - 1].time()),
-                         "); list fills and rejections in time order"),
+                         "); list fills, rejections and order events each in "
+                         "time order"),
             {.run_id = run_id_,
              .symbol = symbols_[event.symbol()],
              .bar_time = FormatTime(event.time())});
@@ -215,12 +278,22 @@ class StrategyEngine::StrategyRun {
         return UnknownSymbol("a position", position.symbol(), step.time());
       }
     }
+    for (const auto& order : view.working_orders()) {
+      if (!Known(order.symbol())) {
+        return UnknownSymbol("a working order", order.symbol(), step.time());
+      }
+    }
     return absl::OkStatus();
   }
 
   // The portfolio trusts intents to be well formed; a strategy (possibly a
   // plug-in in another language) that breaks the contract fails here, named.
+  // CANCEL and MODIFY name a working order and need no order type; every
+  // other action places an order of a stated type. (common/intent_check, run
+  // by the coordinator, checks prices, sides and brackets.)
   absl::Status CheckIntent(const Intent& intent, int64_t time) const {
+    const bool amends =
+        intent.action() == Intent::CANCEL || intent.action() == Intent::MODIFY;
     std::string problem;
     if (!Known(intent.symbol())) {
       problem =
@@ -228,7 +301,12 @@ class StrategyEngine::StrategyRun {
                        " is not in the run's ", symbols_.size(), " symbols");
     } else if (intent.action() == Intent::ACTION_UNSPECIFIED) {
       problem = "its action is unspecified";
-    } else if (intent.type() == backtest::v1::ORDER_TYPE_UNSPECIFIED) {
+    } else if (amends && intent.order_id() <= 0) {
+      problem = absl::StrCat("it is a ", Intent::Action_Name(intent.action()),
+                             " without the id of a working order (order_id ",
+                             intent.order_id(), ")");
+    } else if (!amends &&
+               intent.type() == backtest::v1::ORDER_TYPE_UNSPECIFIED) {
       problem = "its order type is unspecified";
     } else if (!std::isfinite(intent.quantity()) || intent.quantity() < 0) {
       problem = absl::StrCat("its quantity ", intent.quantity(),
@@ -248,6 +326,9 @@ class StrategyEngine::StrategyRun {
   std::string run_id_;
   std::vector<std::string> symbols_;
   std::unique_ptr<Strategy> strategy_;
+  // Per symbol: its start hook ran (it had a bar in a step that reached the
+  // bar hook).
+  std::vector<bool> started_;
 };
 
 StrategyEngine::StrategyEngine() : StrategyEngine(BuiltinStrategies()) {}
@@ -298,10 +379,10 @@ absl::Status StrategyEngine::StartRun(
       std::vector<std::string>(request.symbols().begin(),
                                request.symbols().end()),
       resolved->definition->create());
-  absl::Status status = run->Start(
-      std::move(resolved->params),
-      std::vector<backtest::v1::SymbolMetadata>(request.metadata().begin(),
-                                                request.metadata().end()));
+  absl::Status status =
+      run->Start(std::move(resolved->params),
+                 std::vector<backtest::v1::SymbolMetadata>(
+                     request.metadata().begin(), request.metadata().end()));
   if (!status.ok()) return status;
   return runs_.Add(request.run_id(), std::move(run));
 }

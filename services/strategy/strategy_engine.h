@@ -1,7 +1,8 @@
 // StrategyEngine: the strategy stage as a library. It lists the registered
 // strategies, starts a run (resolving its params against the strategy's
 // schema), walks runs of time steps through the run's strategy (fills,
-// rejections, bars) until it makes intents, and ends the run. The coordinator
+// rejections, order events, symbol starts, bars) until it makes intents, and
+// ends the run. The coordinator
 // calls it directly in embedded mode; StrategyServiceImpl exposes it over gRPC.
 // Thread-safe: runs are independent; calls for one run are serialized.
 #ifndef SEED_SERVICES_STRATEGY_STRATEGY_ENGINE_H_
@@ -35,17 +36,20 @@ class StrategyEngine {
   absl::Status StartRun(const backtest::v1::StrategyStartRequest& request,
                         backtest::v1::StrategyStartResponse* response);
 
-  // For each step in order: the fills, then the rejections, not yet
-  // delivered and dated at or before the step (each list in its order, which
-  // must be time order), to the strategy's fill hooks; then the step and its
-  // view to the bar hook. Stops after the first step that made intents:
-  // steps_used counts the steps that reached the bar hook, and later-dated
-  // fills and rejections stay undelivered (the caller resends them with the
-  // next steps). No state is tentative: every step passed to the bar hook is
-  // final. INVALID_ARGUMENT, before any hook runs, without steps, without one
-  // view per step, or with fills or rejections out of time order. A hook's
-  // error comes back attributed to stage "strategy" with the run id and the
-  // time of the step (or of the fill or rejection, with its symbol).
+  // For each step in order: the fills, rejections and order events not yet
+  // delivered and dated at or before the step, merged into time order (at
+  // equal times fills, then rejections, then events; each list must be in
+  // time order), to the strategy's OnFill, OnRejection and OnOrderEvent; then
+  // OnSymbolStart for each symbol whose first bar is in the step; then the
+  // step and its view to the bar hook. Stops after the first step that made
+  // intents: steps_used counts the steps that reached the bar hook, and
+  // later-dated fills, rejections and events stay undelivered (the caller
+  // resends them with the next steps). No state is tentative: every step
+  // passed to the bar hook is final. INVALID_ARGUMENT, before any hook runs,
+  // without steps, without one view per step, or with a list out of time
+  // order. A hook's error comes back attributed to stage "strategy" with the
+  // run id and the time of the step (or of the fill, rejection or event, with
+  // its symbol; or of the symbol's first bar, with the symbol).
   absl::Status OnSteps(const backtest::v1::StrategyStepsRequest& request,
                        backtest::v1::StrategyStepsResponse* response);
 

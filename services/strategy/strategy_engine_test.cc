@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/stage_error.h"
@@ -94,7 +95,7 @@ TEST(StrategyEngineTest, ListsSmaCrossWithItsSchema) {
   }
   ASSERT_NE(sma_cross, nullptr);
   EXPECT_FALSE(sma_cross->description().empty());
-  ASSERT_EQ(sma_cross->params_size(), 2);
+  ASSERT_EQ(sma_cross->params_size(), 3);
   const backtest::v1::ParamSchema& fast = sma_cross->params(0);
   EXPECT_EQ(fast.name(), "fast");
   EXPECT_EQ(fast.type(), "int");
@@ -106,6 +107,11 @@ TEST(StrategyEngineTest, ListsSmaCrossWithItsSchema) {
   EXPECT_EQ(slow.default_value().number(), 30);
   EXPECT_EQ(slow.min(), 2);
   EXPECT_EQ(slow.max(), 5000);
+  const backtest::v1::ParamSchema& direction = sma_cross->params(2);
+  EXPECT_EQ(direction.name(), "direction");
+  EXPECT_EQ(direction.type(), "string");
+  EXPECT_EQ(direction.default_value().text(), "long");
+  EXPECT_THAT(direction.choices(), ElementsAre("long", "short", "both"));
 }
 
 TEST(StrategyEngineTest, EveryBuiltinStrategyResolvesWithItsDefaults) {
@@ -157,7 +163,7 @@ TEST(StrategyEngineTest, UnknownStrategyListsTheKnownNames) {
                                      absl::StrJoin(names, ", "))));
   EXPECT_THAT(problems[0].description,
               HasSubstr("bollinger_reversion, cross_sectional_momentum, "
-                        "ema_cross"));
+                        "donchian_breakout, ema_cross"));
   EXPECT_EQ(engine.ResolveSpec(request.strategy()).status().message(),
             status.message());
   EXPECT_EQ(ToStageError(status, "").symbol(), "");
@@ -351,17 +357,34 @@ TEST(StrategyEngineTest, SymbolIndexOutsideTheRunFails) {
 
 // Records every hook call into a log the test owns, and misbehaves on
 // request: fail_in names the hook that returns an error. OnBar logs the
-// view's cash; from step quiet_until on it emits one intent (and is the bar
-// hook that fail_in "bar" fails).
+// view's cash; from step quiet_until on it emits one intent, `emit` (and is
+// the bar hook that fail_in "bar" fails). Symbol starts are logged only with
+// log_symbol_starts, so the other tests' logs stay short.
 class Recorder final : public Strategy {
  public:
   explicit Recorder(std::vector<std::string>* log) : log_(log) {}
 
   absl::Status OnStart(const StartContext& context) override {
     fail_in_ = context.params.Text("fail_in");
-    bad_intent_ = context.params.Flag("bad_intent");
+    emit_ = context.params.Text("emit");
     quiet_until_ = context.params.Int("quiet_until");
+    log_symbol_starts_ = context.params.Flag("log_symbol_starts");
+    symbols_ = context.symbols;
     return Hook("start");
+  }
+  absl::Status OnOrderEvent(const backtest::v1::OrderEvent& event) override {
+    return Hook(absl::StrCat("event ", event.order_id(), " ",
+                             backtest::v1::OrderEvent::Kind_Name(event.kind())),
+                "event");
+  }
+  absl::Status OnSymbolStart(int32_t symbol,
+                             const backtest::v1::Bar& first_bar) override {
+    if (!log_symbol_starts_ && fail_in_ != "symbol start") {
+      return absl::OkStatus();
+    }
+    return Hook(absl::StrCat("symbol start ", symbols_[symbol], " close ",
+                             first_bar.close()),
+                "symbol start");
   }
   absl::Status OnFill(const backtest::v1::Fill& fill) override {
     return Hook(absl::StrCat("fill ", fill.order_id()), "fill");
@@ -375,9 +398,13 @@ class Recorder final : public Strategy {
     if (step.index() >= quiet_until_) {
       Intent intent;
       intent.set_symbol(0);
-      intent.set_action(Intent::BUY);
-      intent.set_type(bad_intent_ ? backtest::v1::ORDER_TYPE_UNSPECIFIED
-                                  : backtest::v1::MARKET);
+      if (absl::StartsWith(emit_, "CANCEL")) {
+        intent.set_action(Intent::CANCEL);  // no order type: none is needed
+        if (emit_ == "CANCEL 7") intent.set_order_id(7);
+      } else {
+        intent.set_action(Intent::BUY);
+        if (emit_ == "BUY") intent.set_type(backtest::v1::MARKET);
+      }
       out.Emit(intent);
     }
     return Hook(absl::StrCat("bar ", step.index(), " cash ", portfolio.cash()),
@@ -395,8 +422,10 @@ class Recorder final : public Strategy {
 
   std::vector<std::string>* log_;
   std::string fail_in_;
-  bool bad_intent_ = false;
+  std::string emit_;
   int64_t quiet_until_ = 0;
+  bool log_symbol_starts_ = false;
+  std::vector<std::string> symbols_;
 };
 
 class RecorderEngineTest : public ::testing::Test {
@@ -407,25 +436,31 @@ class RecorderEngineTest : public ::testing::Test {
     StrategyDefinition definition;
     definition.info.set_name("recorder");
     *definition.info.add_params() = StringParam(
-        "fail_in", "none", {"none", "start", "fill", "bar", "end"}, "");
-    *definition.info.add_params() = BoolParam("bad_intent", false, "");
+        "fail_in", "none",
+        {"none", "start", "fill", "event", "symbol start", "bar", "end"}, "");
+    *definition.info.add_params() = StringParam(
+        "emit", "BUY", {"BUY", "untyped BUY", "CANCEL 7", "CANCEL without id"},
+        "");
     *definition.info.add_params() =
         IntParam("quiet_until", 0, std::nullopt, std::nullopt, "");
+    *definition.info.add_params() = BoolParam("log_symbol_starts", false, "");
     definition.create = [log] { return std::make_unique<Recorder>(log); };
     StrategyRegistry registry;
     EXPECT_TRUE(registry.Register(std::move(definition)).ok());
     return registry;
   }
 
-  absl::Status Start(const std::string& fail_in, bool bad_intent = false,
-                     int64_t quiet_until = 0) {
+  absl::Status Start(const std::string& fail_in,
+                     const std::string& emit = "BUY", int64_t quiet_until = 0,
+                     bool log_symbol_starts = false) {
     backtest::v1::StrategyStartRequest request;
     request.set_run_id("run-7");
     request.mutable_strategy()->set_name("recorder");
     auto& params = *request.mutable_strategy()->mutable_params();
     params["fail_in"].set_text(fail_in);
-    params["bad_intent"].set_flag(bad_intent);
+    params["emit"].set_text(emit);
     params["quiet_until"].set_number(quiet_until);
+    params["log_symbol_starts"].set_flag(log_symbol_starts);
     request.add_symbols("AAA");
     request.add_symbols("BBB");
     return StartRun(engine_, request);
@@ -447,6 +482,15 @@ class RecorderEngineTest : public ::testing::Test {
     rejection->set_time(time);
   }
 
+  static void AddEvent(backtest::v1::StrategyStepsRequest& request, int order,
+                       backtest::v1::OrderEvent::Kind kind, int64_t time) {
+    auto* event = request.add_events();
+    event->set_order_id(order);
+    event->set_symbol(1);
+    event->set_kind(kind);
+    event->set_time(time);
+  }
+
   // Step 3 with two fills (orders 1, 2) and a rejection (order 5) of BBB.
   absl::Status StepWithFills(backtest::v1::StrategyStepsResponse* response) {
     backtest::v1::StrategyStepsRequest request = Step("run-7", 3, 10);
@@ -459,7 +503,8 @@ class RecorderEngineTest : public ::testing::Test {
   // Steps 3 to 6, view cash 1000 + index: a rejection made at sizing before
   // step 3 (order 5); fills at step 3 (order 1), between steps 3 and 4 (order
   // 2), at step 5 (order 3) and at step 6 (order 4); a rejection at step 5
-  // (order 6).
+  // (order 6); order events at step 3 (order 8 expired), at step 5 (order 9
+  // cancelled by its bracket partner) and at step 6 (order 10 activated).
   static backtest::v1::StrategyStepsRequest FourSteps() {
     backtest::v1::StrategyStepsRequest request =
         Steps("run-7", 3, {10, 11, 12, 13});
@@ -472,6 +517,9 @@ class RecorderEngineTest : public ::testing::Test {
     AddFill(request, 4, TimeOf(6));
     AddRejection(request, 5, TimeOf(2));
     AddRejection(request, 6, TimeOf(5));
+    AddEvent(request, 8, backtest::v1::OrderEvent::EXPIRED, TimeOf(3));
+    AddEvent(request, 9, backtest::v1::OrderEvent::OCO_CANCELLED, TimeOf(5));
+    AddEvent(request, 10, backtest::v1::OrderEvent::ACTIVATED, TimeOf(6));
     return request;
   }
 
@@ -490,24 +538,28 @@ TEST_F(RecorderEngineTest, HooksRunInOrder) {
                                 "bar 3 cash 0", "end"));
 }
 
-// Each fill and rejection reaches the strategy before the bar of the first
-// step at or after its time, fills before rejections; each step gets its own
-// view. The intents of step 5 end the call: fill 4 (step 6) is not delivered.
+// Each fill, rejection and order event reaches the strategy before the bar
+// of the first step at or after its time, the three lists merged in time
+// order: rejection 5 (step 2) before fill 1 (step 3), and at equal times
+// fills, then rejections, then events (step 3: fill 1, event 8; step 5: fill
+// 3, rejection 6, event 9). Each step gets its own view. The intents of step
+// 5 end the call: fill 4 and event 10 (step 6) are not delivered.
 TEST_F(RecorderEngineTest, RunOfStepsDeliversEventsBeforeTheirStepsBar) {
-  ASSERT_TRUE(Start("none", false, /*quiet_until=*/5).ok());
+  ASSERT_TRUE(Start("none", "BUY", /*quiet_until=*/5).ok());
   backtest::v1::StrategyStepsResponse response;
   ASSERT_TRUE(engine_.OnSteps(FourSteps(), &response).ok());
   EXPECT_EQ(response.steps_used(), 3);
   EXPECT_EQ(response.intents_size(), 1);
-  EXPECT_THAT(log_, ElementsAre("start", "fill 1", "rejection 5",
-                                "bar 3 cash 1003", "fill 2", "bar 4 cash 1004",
-                                "fill 3", "rejection 6", "bar 5 cash 1005"));
+  EXPECT_THAT(log_, ElementsAre("start", "rejection 5", "fill 1",
+                                "event 8 EXPIRED", "bar 3 cash 1003", "fill 2",
+                                "bar 4 cash 1004", "fill 3", "rejection 6",
+                                "event 9 OCO_CANCELLED", "bar 5 cash 1005"));
 }
 
-// The caller resends what was not consumed (step 6 and fill 4): each hook
-// runs once, exactly as when the steps come one call each.
+// The caller resends what was not consumed (step 6, fill 4, event 10): each
+// hook runs once, exactly as when the steps come one call each.
 TEST_F(RecorderEngineTest, RunsOfStepsMatchOneStepAtATime) {
-  ASSERT_TRUE(Start("none", false, /*quiet_until=*/5).ok());
+  ASSERT_TRUE(Start("none", "BUY", /*quiet_until=*/5).ok());
   const backtest::v1::StrategyStepsRequest four = FourSteps();
   backtest::v1::StrategyStepsResponse response;
   ASSERT_TRUE(engine_.OnSteps(four, &response).ok());
@@ -515,15 +567,18 @@ TEST_F(RecorderEngineTest, RunsOfStepsMatchOneStepAtATime) {
   backtest::v1::StrategyStepsRequest rest = Steps("run-7", 6, {13});
   *rest.mutable_views(0) = four.views(3);
   *rest.add_fills() = four.fills(3);
+  *rest.add_events() = four.events(2);
   ASSERT_TRUE(engine_.OnSteps(rest, &response).ok());
   EXPECT_EQ(response.steps_used(), 1);
   EXPECT_EQ(response.intents_size(), 1);
   ASSERT_TRUE(End(engine_, "run-7").ok());
   const std::vector<std::string> in_runs = log_;
 
-  // Step i of FourSteps with the fills and rejections (by position) due then.
+  // Step i of FourSteps with the fills, rejections and events (by position)
+  // due then.
   const auto one_step = [&four](int i, std::vector<int> fills,
-                                std::vector<int> rejections) {
+                                std::vector<int> rejections,
+                                std::vector<int> events) {
     backtest::v1::StrategyStepsRequest request;
     request.set_run_id("run-7");
     *request.add_steps() = four.steps(i);
@@ -532,12 +587,14 @@ TEST_F(RecorderEngineTest, RunsOfStepsMatchOneStepAtATime) {
     for (int rejection : rejections) {
       *request.add_rejections() = four.rejections(rejection);
     }
+    for (int event : events) *request.add_events() = four.events(event);
     return request;
   };
   log_.clear();
-  ASSERT_TRUE(Start("none", false, /*quiet_until=*/5).ok());
-  for (const auto& request : {one_step(0, {0}, {0}), one_step(1, {1}, {}),
-                              one_step(2, {2}, {1}), one_step(3, {3}, {})}) {
+  ASSERT_TRUE(Start("none", "BUY", /*quiet_until=*/5).ok());
+  for (const auto& request :
+       {one_step(0, {0}, {0}, {0}), one_step(1, {1}, {}, {}),
+        one_step(2, {2}, {1}, {1}), one_step(3, {3}, {}, {2})}) {
     ASSERT_TRUE(engine_.OnSteps(request, &response).ok());
     EXPECT_EQ(response.steps_used(), 1);
   }
@@ -545,13 +602,14 @@ TEST_F(RecorderEngineTest, RunsOfStepsMatchOneStepAtATime) {
   EXPECT_EQ(log_, in_runs);
   EXPECT_THAT(
       in_runs,
-      ElementsAre("start", "fill 1", "rejection 5", "bar 3 cash 1003", "fill 2",
-                  "bar 4 cash 1004", "fill 3", "rejection 6", "bar 5 cash 1005",
-                  "fill 4", "bar 6 cash 1006", "end"));
+      ElementsAre("start", "rejection 5", "fill 1", "event 8 EXPIRED",
+                  "bar 3 cash 1003", "fill 2", "bar 4 cash 1004", "fill 3",
+                  "rejection 6", "event 9 OCO_CANCELLED", "bar 5 cash 1005",
+                  "fill 4", "event 10 ACTIVATED", "bar 6 cash 1006", "end"));
 }
 
 TEST_F(RecorderEngineTest, AResponseIsClearedBeforeUse) {
-  ASSERT_TRUE(Start("none", false, /*quiet_until=*/5).ok());
+  ASSERT_TRUE(Start("none", "BUY", /*quiet_until=*/5).ok());
   backtest::v1::StrategyStepsResponse response;
   response.add_intents();
   response.set_steps_used(9);
@@ -606,8 +664,130 @@ TEST_F(RecorderEngineTest, EventsOutOfTimeOrderFail) {
   EXPECT_THAT(log_, ElementsAre("start"));
 }
 
+TEST_F(RecorderEngineTest, OrderEventsOutOfTimeOrderFail) {
+  ASSERT_TRUE(Start("none").ok());
+  backtest::v1::StrategyStepsRequest request = FourSteps();
+  request.mutable_events()->SwapElements(1, 2);
+  backtest::v1::StrategyStepsResponse response;
+  const absl::Status status = engine_.OnSteps(request, &response);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  const backtest::v1::StageError error = ToStageError(status, "");
+  EXPECT_EQ(error.reason(), "EVENTS_OUT_OF_ORDER");
+  EXPECT_THAT(error.message(),
+              HasSubstr("order event 2 of run run-7 is dated 2000-01-07, "
+                        "before order event 1 (2000-01-08)"));
+  EXPECT_THAT(log_, ElementsAre("start"));
+}
+
+TEST_F(RecorderEngineTest, OrderEventHookErrorNamesSymbolAndTime) {
+  ASSERT_TRUE(Start("event", "BUY", /*quiet_until=*/9).ok());
+  backtest::v1::StrategyStepsResponse response;
+  const absl::Status status = engine_.OnSteps(FourSteps(), &response);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInternal);
+  const backtest::v1::StageError error = ToStageError(status, "");
+  EXPECT_EQ(error.stage(), "strategy");
+  EXPECT_EQ(error.symbol(), "BBB");
+  EXPECT_EQ(error.bar_time(), "2000-01-05");  // step 3
+  EXPECT_EQ(error.message(), "boom in event 8 EXPIRED");
+}
+
+// BBB has no bar at steps 3 and 4 (not yet listed) and starts at step 5: its
+// start hook runs once, after the step's fills and events and before the bar
+// hook of step 5; AAA starts at step 3. Step 5 makes intents, so step 6 goes
+// to the next call, where neither symbol starts again.
+TEST_F(RecorderEngineTest, ASymbolThatStartsLateStartsBeforeItsFirstBar) {
+  ASSERT_TRUE(Start("none", "BUY", /*quiet_until=*/5,
+                    /*log_symbol_starts=*/true)
+                  .ok());
+  backtest::v1::StrategyStepsRequest request = FourSteps();
+  for (int i = 2; i < request.steps_size(); ++i) {
+    auto* bar = request.mutable_steps(i)->add_bars();
+    bar->set_symbol(1);
+    bar->set_close(50 + i);
+  }
+  backtest::v1::StrategyStepsResponse response;
+  ASSERT_TRUE(engine_.OnSteps(request, &response).ok());
+  ASSERT_EQ(response.steps_used(), 3);
+  backtest::v1::StrategyStepsRequest rest;
+  rest.set_run_id("run-7");
+  *rest.add_steps() = request.steps(3);
+  *rest.add_views() = request.views(3);
+  ASSERT_TRUE(engine_.OnSteps(rest, &response).ok());
+  EXPECT_THAT(log_,
+              ElementsAre("start", "rejection 5", "fill 1", "event 8 EXPIRED",
+                          "symbol start AAA close 10", "bar 3 cash 1003",
+                          "fill 2", "bar 4 cash 1004", "fill 3", "rejection 6",
+                          "event 9 OCO_CANCELLED", "symbol start BBB close 52",
+                          "bar 5 cash 1005", "bar 6 cash 1006"));
+}
+
+// A symbol whose first bar is in a step the call does not reach (after the
+// step that made intents) starts in the call that reaches it.
+TEST_F(RecorderEngineTest, ASymbolStartsOnlyInAStepThatReachesTheBarHook) {
+  ASSERT_TRUE(Start("none", "BUY", /*quiet_until=*/3,
+                    /*log_symbol_starts=*/true)
+                  .ok());
+  backtest::v1::StrategyStepsRequest request = Steps("run-7", 3, {10, 11});
+  auto* late = request.mutable_steps(1)->add_bars();
+  late->set_symbol(1);
+  late->set_close(60);
+  backtest::v1::StrategyStepsResponse response;
+  ASSERT_TRUE(engine_.OnSteps(request, &response).ok());
+  ASSERT_EQ(response.steps_used(), 1);
+  EXPECT_THAT(
+      log_, ElementsAre("start", "symbol start AAA close 10", "bar 3 cash 0"));
+  request.mutable_steps()->DeleteSubrange(0, 1);
+  request.mutable_views()->DeleteSubrange(0, 1);
+  ASSERT_TRUE(engine_.OnSteps(request, &response).ok());
+  EXPECT_THAT(log_,
+              ElementsAre("start", "symbol start AAA close 10", "bar 3 cash 0",
+                          "symbol start BBB close 60", "bar 4 cash 0"));
+}
+
+TEST_F(RecorderEngineTest, SymbolStartHookErrorNamesSymbolAndTime) {
+  ASSERT_TRUE(Start("symbol start").ok());
+  backtest::v1::StrategyStepsResponse response;
+  const absl::Status status =
+      engine_.OnSteps(Steps("run-7", 3, {10}), &response);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInternal);
+  const backtest::v1::StageError error = ToStageError(status, "");
+  EXPECT_EQ(error.symbol(), "AAA");
+  EXPECT_EQ(error.bar_time(), "2000-01-05");  // step 3
+  EXPECT_EQ(error.message(), "boom in symbol start AAA close 10");
+}
+
+TEST_F(RecorderEngineTest, AWorkingOrderOfAnUnknownSymbolFails) {
+  ASSERT_TRUE(Start("none").ok());
+  backtest::v1::StrategyStepsRequest request = Steps("run-7", 3, {10});
+  request.mutable_views(0)->add_working_orders()->set_symbol(4);
+  backtest::v1::StrategyStepsResponse response;
+  const absl::Status status = engine_.OnSteps(request, &response);
+  EXPECT_EQ(ToStageError(status, "").reason(), "UNKNOWN_SYMBOL_INDEX");
+  EXPECT_THAT(status.message(),
+              HasSubstr("a working order names symbol index 4"));
+}
+
+// A CANCEL names a working order and needs no order type; without the
+// order's id it is invalid.
+TEST_F(RecorderEngineTest, ACancelNeedsAnOrderIdButNoType) {
+  ASSERT_TRUE(Start("none", "CANCEL 7").ok());
+  backtest::v1::StrategyStepsResponse response;
+  ASSERT_TRUE(engine_.OnSteps(Steps("run-7", 3, {10}), &response).ok());
+  ASSERT_EQ(response.intents_size(), 1);
+  EXPECT_EQ(response.intents(0).order_id(), 7);
+  ASSERT_TRUE(End(engine_, "run-7").ok());
+
+  ASSERT_TRUE(Start("none", "CANCEL without id").ok());
+  const absl::Status status =
+      engine_.OnSteps(Steps("run-7", 3, {10}), &response);
+  const backtest::v1::StageError error = ToStageError(status, "");
+  EXPECT_EQ(error.reason(), "INVALID_INTENT");
+  EXPECT_THAT(error.message(),
+              HasSubstr("a CANCEL without the id of a working order"));
+}
+
 TEST_F(RecorderEngineTest, BarHookErrorLaterInARunNamesItsStep) {
-  ASSERT_TRUE(Start("bar", false, /*quiet_until=*/5).ok());
+  ASSERT_TRUE(Start("bar", "BUY", /*quiet_until=*/5).ok());
   backtest::v1::StrategyStepsResponse response;
   const absl::Status status = engine_.OnSteps(FourSteps(), &response);
   EXPECT_EQ(status.code(), absl::StatusCode::kInternal);
@@ -618,10 +798,11 @@ TEST_F(RecorderEngineTest, BarHookErrorLaterInARunNamesItsStep) {
 }
 
 TEST_F(RecorderEngineTest, LaterStepsAreCheckedWhenTheyAreReached) {
-  ASSERT_TRUE(Start("none", false, /*quiet_until=*/9).ok());
+  ASSERT_TRUE(Start("none", "BUY", /*quiet_until=*/9).ok());
   backtest::v1::StrategyStepsRequest request = FourSteps();
   request.clear_fills();
   request.clear_rejections();
+  request.clear_events();
   request.mutable_views(1)->add_positions()->set_symbol(2);
   backtest::v1::StrategyStepsResponse response;
   const absl::Status status = engine_.OnSteps(request, &response);
@@ -634,7 +815,7 @@ TEST_F(RecorderEngineTest, LaterStepsAreCheckedWhenTheyAreReached) {
 }
 
 TEST_F(RecorderEngineTest, FillHookErrorLaterInARunNamesTheFill) {
-  ASSERT_TRUE(Start("fill", false, /*quiet_until=*/9).ok());
+  ASSERT_TRUE(Start("fill", "BUY", /*quiet_until=*/9).ok());
   backtest::v1::StrategyStepsRequest request = Steps("run-7", 3, {10, 11, 12});
   AddFill(request, 3, TimeOf(5));
   backtest::v1::StrategyStepsResponse response;
@@ -688,7 +869,7 @@ TEST_F(RecorderEngineTest, EndHookErrorStillForgetsTheRun) {
 }
 
 TEST_F(RecorderEngineTest, InvalidIntentFailsTheStep) {
-  ASSERT_TRUE(Start("none", /*bad_intent=*/true).ok());
+  ASSERT_TRUE(Start("none", "untyped BUY").ok());
   backtest::v1::StrategyStepsResponse response;
   const absl::Status status = StepWithFills(&response);
   const backtest::v1::StageError error = ToStageError(status, "");
@@ -754,8 +935,8 @@ class MetadataEngineTest : public ::testing::Test {
 };
 
 TEST_F(MetadataEngineTest, TheStartContextCarriesTheMetadataInSymbolOrder) {
-  ASSERT_TRUE(StartRun(engine_, Request({{"AAA", "Banks"}, {"BBB", "Chips"}}))
-                  .ok());
+  ASSERT_TRUE(
+      StartRun(engine_, Request({{"AAA", "Banks"}, {"BBB", "Chips"}})).ok());
   EXPECT_THAT(sectors_, ElementsAre("AAA:Banks", "BBB:Chips"));
 }
 

@@ -12,7 +12,7 @@
 #include "common/stage_error.h"
 #include "services/strategy/param_schema.h"
 #include "services/strategy/strategies/cross_section.h"
-#include "services/strategy/strategies/long_only_signals.h"
+#include "services/strategy/strategies/signal_strategy.h"
 
 namespace seed::strategy {
 

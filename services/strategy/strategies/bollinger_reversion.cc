@@ -18,11 +18,18 @@ class BollingerSignal final : public SymbolSignal {
     bands_.Add(bar.close());
     close_ = bar.close();
   }
-  bool ShouldEnter() const override {
+  bool ShouldEnterLong() const override {
     return bands_.value().has_value() && close_ < bands_.value()->lower;
   }
-  bool ShouldExit() const override {
+  bool ShouldExitLong() const override {
     return bands_.value().has_value() && close_ >= bands_.value()->middle;
+  }
+  // The mirror image around the middle band, not the long side's exit.
+  bool ShouldEnterShort() const override {
+    return bands_.value().has_value() && close_ > bands_.value()->upper;
+  }
+  bool ShouldExitShort() const override {
+    return bands_.value().has_value() && close_ <= bands_.value()->middle;
   }
 
  private:
@@ -37,15 +44,17 @@ StrategyDefinition BollingerReversion::Definition() {
   backtest::v1::StrategyInfo& info = definition.info;
   info.set_name("bollinger_reversion");
   info.set_description(
-      "Long only. Buys when the close is below the lower Bollinger band while "
-      "flat; closes the position when the close is at or above the middle "
-      "band (the SMA).");
+      "Buys when the close is below the lower Bollinger band while flat; "
+      "closes the position when the close is at or above the middle band (the "
+      "SMA). Direction short mirrors it (short above the upper band, cover at "
+      "or below the middle); both trades either side.");
   *info.add_params() =
       IntParam("period", 20, 2, 1000, "closes in the bands' SMA and deviation");
   *info.add_params() =
       NumberParam("width", 2.0, 0, 10,
                   "band distance from the SMA, in population standard "
                   "deviations; above 0");
+  *info.add_params() = SignalDirectionParam();
   definition.create = [] { return std::make_unique<BollingerReversion>(); };
   definition.check_params = [](const ResolvedParams& params) {
     std::vector<FieldProblem> problems;
@@ -63,7 +72,9 @@ SignalRules BollingerReversion::MakeRules(const ResolvedParams& params) const {
         return std::make_unique<BollingerSignal>(period, width);
       },
       absl::StrCat("close below lower bollinger band ", period, ", ", width),
-      absl::StrCat("close at or above bollinger middle band ", period)};
+      absl::StrCat("close at or above bollinger middle band ", period),
+      absl::StrCat("close above upper bollinger band ", period, ", ", width),
+      absl::StrCat("close at or below bollinger middle band ", period)};
 }
 
 }  // namespace seed::strategy

@@ -1,13 +1,13 @@
-// bollinger_reversion: long-only mean reversion on Bollinger bands of the
-// close, per symbol. Buys when the close is below the lower band while flat;
-// closes the position when it is back at or above the middle band while long.
-// Long only for now; a direction parameter will add short variants. Not
-// thread-safe (see Strategy).
+// bollinger_reversion: mean reversion on Bollinger bands of the close, per
+// symbol. Buys when the close is below the lower band while flat; closes the
+// position when it is back at or above the middle band while long. The
+// direction param (long | short | both) picks the sides: see SignalStrategy.
+// Not thread-safe (see Strategy).
 #ifndef SEED_SERVICES_STRATEGY_STRATEGIES_BOLLINGER_REVERSION_H_
 #define SEED_SERVICES_STRATEGY_STRATEGIES_BOLLINGER_REVERSION_H_
 
 #include "services/strategy/registry.h"
-#include "services/strategy/strategies/long_only_signals.h"
+#include "services/strategy/strategies/signal_strategy.h"
 
 namespace seed::strategy {
 
@@ -17,8 +17,8 @@ namespace seed::strategy {
 // close < lower, exit when close >= middle. Warm-up: `period` bars of the
 // symbol.
 //
-// Orders, flat/long and rejections: see LongOnlySignals.
-class BollingerReversion final : public LongOnlySignals {
+// Orders, flat/long/short, direction and rejections: see SignalStrategy.
+class BollingerReversion final : public SignalStrategy {
  public:
   static StrategyDefinition Definition();
 

@@ -55,7 +55,7 @@ TEST(BollingerReversionTest, ListedWithItsDefaults) {
   const std::optional<backtest::v1::StrategyInfo> info =
       ListedInfo("bollinger_reversion");
   ASSERT_TRUE(info.has_value());
-  ASSERT_EQ(info->params_size(), 2);
+  ASSERT_EQ(info->params_size(), 3);  // and direction
   EXPECT_EQ(info->params(0).name(), "period");
   EXPECT_EQ(info->params(0).default_value().number(), 20);
   EXPECT_EQ(info->params(0).min(), 2);

@@ -9,7 +9,7 @@
 #include "absl/time/time.h"
 #include "services/strategy/param_schema.h"
 #include "services/strategy/strategies/cross_section.h"
-#include "services/strategy/strategies/long_only_signals.h"
+#include "services/strategy/strategies/signal_strategy.h"
 
 namespace seed::strategy {
 

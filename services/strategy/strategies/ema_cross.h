@@ -1,13 +1,13 @@
-// ema_cross: long-only moving-average crossover on EMAs, per symbol. Buys when
-// the fast EMA of closes crosses above the slow one while flat; closes the
-// position when it crosses below while long; the cross rule is sma_cross's.
-// Long only for now; a direction parameter will add short variants. Not
+// ema_cross: moving-average crossover on EMAs, per symbol. Buys when the fast
+// EMA of closes crosses above the slow one while flat; closes the position when
+// it crosses below while long; the cross rule is sma_cross's. The direction
+// param (long | short | both) picks the sides: see SignalStrategy. Not
 // thread-safe (see Strategy).
 #ifndef SEED_SERVICES_STRATEGY_STRATEGIES_EMA_CROSS_H_
 #define SEED_SERVICES_STRATEGY_STRATEGIES_EMA_CROSS_H_
 
 #include "services/strategy/registry.h"
-#include "services/strategy/strategies/long_only_signals.h"
+#include "services/strategy/strategies/signal_strategy.h"
 
 namespace seed::strategy {
 
@@ -17,9 +17,9 @@ namespace seed::strategy {
 // EMAs, and the first bar with both is never a cross, so the earliest signal
 // is at bar slow + 1 of the symbol.
 //
-// Crosses: see Crossover (moving_average_cross.h). Orders, flat/long and
-// rejections: see LongOnlySignals.
-class EmaCross final : public LongOnlySignals {
+// Crosses: see Crossover (moving_average_cross.h). Orders, flat/long/short,
+// direction and rejections: see SignalStrategy.
+class EmaCross final : public SignalStrategy {
  public:
   static StrategyDefinition Definition();
 

@@ -50,7 +50,7 @@ TEST(EmaCrossTest, ListedWithItsDefaults) {
   const std::optional<backtest::v1::StrategyInfo> info =
       ListedInfo("ema_cross");
   ASSERT_TRUE(info.has_value());
-  ASSERT_EQ(info->params_size(), 2);
+  ASSERT_EQ(info->params_size(), 3);  // and direction
   EXPECT_EQ(info->params(0).name(), "fast");
   EXPECT_EQ(info->params(0).type(), "int");
   EXPECT_EQ(info->params(0).default_value().number(), 10);

@@ -16,10 +16,10 @@ class MomentumSignal final : public SymbolSignal {
       : change_(lookback), threshold_(threshold) {}
 
   void Add(const backtest::v1::Bar& bar) override { change_.Add(bar.close()); }
-  bool ShouldEnter() const override {
+  bool ShouldEnterLong() const override {
     return change_.value().has_value() && *change_.value() > threshold_;
   }
-  bool ShouldExit() const override {
+  bool ShouldExitLong() const override {
     return change_.value().has_value() && *change_.value() < -threshold_;
   }
 
@@ -35,15 +35,17 @@ StrategyDefinition Momentum::Definition() {
   backtest::v1::StrategyInfo& info = definition.info;
   info.set_name("momentum");
   info.set_description(
-      "Long only. Buys when the return over the last lookback bars exceeds "
-      "+threshold while flat; closes the position when it falls below "
-      "-threshold.");
+      "Buys when the return over the last lookback bars exceeds +threshold "
+      "while flat; closes the position when it falls below -threshold. "
+      "Direction short mirrors it (short below -threshold, cover above "
+      "+threshold); both trades either side.");
   *info.add_params() =
       IntParam("lookback", 20, 1, 1000, "bars the return is measured over");
   *info.add_params() = NumberParam(
       "threshold", 0.05, 0, 1,
       "return (a fraction, 0.05 = 5%) to exceed to enter, and its negative "
       "to fall below to exit; above 0");
+  *info.add_params() = SignalDirectionParam();
   definition.create = [] { return std::make_unique<Momentum>(); };
   definition.check_params = [](const ResolvedParams& params) {
     std::vector<FieldProblem> problems;

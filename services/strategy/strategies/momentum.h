@@ -1,12 +1,12 @@
-// momentum: long-only time-series momentum, per symbol. Buys when the return
-// over the last `lookback` bars exceeds +threshold while flat; closes the
-// position when it falls below -threshold while long. Long only for now; a
-// direction parameter will add short variants. Not thread-safe (see Strategy).
+// momentum: time-series momentum, per symbol. Buys when the return over the
+// last `lookback` bars exceeds +threshold while flat; closes the position when
+// it falls below -threshold while long. The direction param (long | short |
+// both) picks the sides: see SignalStrategy. Not thread-safe (see Strategy).
 #ifndef SEED_SERVICES_STRATEGY_STRATEGIES_MOMENTUM_H_
 #define SEED_SERVICES_STRATEGY_STRATEGIES_MOMENTUM_H_
 
 #include "services/strategy/registry.h"
-#include "services/strategy/strategies/long_only_signals.h"
+#include "services/strategy/strategies/signal_strategy.h"
 
 namespace seed::strategy {
 
@@ -16,8 +16,8 @@ namespace seed::strategy {
 // is < -threshold; in between the position is kept as it is. Warm-up:
 // lookback + 1 bars of the symbol.
 //
-// Orders, flat/long and rejections: see LongOnlySignals.
-class Momentum final : public LongOnlySignals {
+// Orders, flat/long/short, direction and rejections: see SignalStrategy.
+class Momentum final : public SignalStrategy {
  public:
   static StrategyDefinition Definition();
 

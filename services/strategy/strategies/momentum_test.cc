@@ -43,7 +43,7 @@ TEST(MomentumTest, RunsThroughTheEngine) {
 TEST(MomentumTest, ListedWithItsDefaults) {
   const std::optional<backtest::v1::StrategyInfo> info = ListedInfo("momentum");
   ASSERT_TRUE(info.has_value());
-  ASSERT_EQ(info->params_size(), 2);
+  ASSERT_EQ(info->params_size(), 3);  // and direction
   EXPECT_EQ(info->params(0).name(), "lookback");
   EXPECT_EQ(info->params(0).type(), "int");
   EXPECT_EQ(info->params(0).default_value().number(), 20);
@@ -64,6 +64,27 @@ TEST(MomentumTest, BadParamsAreReportedByField) {
               ElementsAre("strategy.params.lookback"));
   EXPECT_THAT(InvalidParamFields("momentum", {{"threshold", 1}}),
               ::testing::IsEmpty());
+}
+
+// Direction short is the mirror image: short when r < -threshold, cover when
+// r > +threshold (the table above: r -0.1071 at bar 5, +0.1579 at bar 8).
+// Both reverses on the same signals: bar 5 closes the long and shorts.
+TEST(MomentumTest, DirectionShortMirrorsAndBothReverses) {
+  TestParams short_only = kLookbackTwo;
+  short_only.insert({"direction", "short"});
+  TestParams both = kLookbackTwo;
+  both.insert({"direction", "both"});
+  EXPECT_THAT(RunCloses(Momentum::Definition(), short_only, kCloses),
+              ElementsAre("SHORT@5", "COVER@8"));
+  EXPECT_THAT(RunCloses(Momentum::Definition(), both, kCloses),
+              ElementsAre("BUY@3", "CLOSE@5", "SHORT@5", "COVER@8", "BUY@8"));
+  EXPECT_EQ(FirstIntentThroughEngine("momentum", short_only, kCloses),
+            "SHORT@5: return over 2 bars below -0.1");
+}
+
+TEST(MomentumTest, DirectionMustBeOneOfItsChoices) {
+  EXPECT_THAT(InvalidParamFields("momentum", {{"direction", "sideways"}}),
+              ElementsAre("strategy.params.direction"));
 }
 
 }  // namespace

@@ -26,18 +26,20 @@ StrategyDefinition MovingAverageCrossDefinition(
   backtest::v1::StrategyInfo& info = definition.info;
   info.set_name(std::string(name));
   info.set_description(
-      absl::StrCat("Long only. Buys when the fast ", average,
+      absl::StrCat("Buys when the fast ", average,
                    " of closes crosses above the "
                    "slow ",
                    average,
                    " while flat; closes the position when it crosses "
-                   "below."));
+                   "below. With direction short it shorts on the cross below "
+                   "and covers on the cross above; with both it reverses."));
   *info.add_params() =
       IntParam("fast", 10, 1, 1000,
                absl::StrCat("period of the fast ", average, ", in bars"));
   *info.add_params() =
       IntParam("slow", 30, 2, 5000,
                absl::StrCat("period of the slow ", average, ", in bars"));
+  *info.add_params() = SignalDirectionParam();
   definition.create = std::move(create);
   definition.check_params = [](const ResolvedParams& params) {
     std::vector<FieldProblem> problems;

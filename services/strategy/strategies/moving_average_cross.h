@@ -13,7 +13,7 @@
 #include "absl/strings/string_view.h"
 #include "backtest/v1/market.pb.h"
 #include "services/strategy/registry.h"
-#include "services/strategy/strategies/long_only_signals.h"
+#include "services/strategy/strategies/signal_strategy.h"
 #include "services/strategy/strategy.h"
 
 namespace seed::strategy {
@@ -53,8 +53,8 @@ class MovingAverageCrossSignal final : public SymbolSignal {
     slow_.Add(bar.close());
     crossover_.Add(fast_.value(), slow_.value());
   }
-  bool ShouldEnter() const override { return crossover_.crossed_above(); }
-  bool ShouldExit() const override { return crossover_.crossed_below(); }
+  bool ShouldEnterLong() const override { return crossover_.crossed_above(); }
+  bool ShouldExitLong() const override { return crossover_.crossed_below(); }
 
  private:
   Average fast_;
@@ -63,8 +63,8 @@ class MovingAverageCrossSignal final : public SymbolSignal {
 };
 
 // Params fast (int, default 10, [1, 1000]) and slow (int, default 30,
-// [2, 5000]) with fast < slow; `average` ("SMA", "EMA") names the average in
-// the description.
+// [2, 5000]) with fast < slow, and direction; `average` ("SMA", "EMA") names
+// the average in the description.
 StrategyDefinition MovingAverageCrossDefinition(
     absl::string_view name, absl::string_view average,
     std::function<std::unique_ptr<Strategy>()> create);

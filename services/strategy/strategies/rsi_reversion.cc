@@ -20,10 +20,10 @@ class RsiSignal final : public SymbolSignal {
       : rsi_(period), oversold_(oversold), overbought_(overbought) {}
 
   void Add(const backtest::v1::Bar& bar) override { rsi_.Add(bar.close()); }
-  bool ShouldEnter() const override {
+  bool ShouldEnterLong() const override {
     return rsi_.value().has_value() && *rsi_.value() < oversold_;
   }
-  bool ShouldExit() const override {
+  bool ShouldExitLong() const override {
     return rsi_.value().has_value() && *rsi_.value() > overbought_;
   }
 
@@ -40,8 +40,10 @@ StrategyDefinition RsiReversion::Definition() {
   backtest::v1::StrategyInfo& info = definition.info;
   info.set_name("rsi_reversion");
   info.set_description(
-      "Long only. Buys when Wilder's RSI of closes is below oversold while "
-      "flat; closes the position when it is above overbought.");
+      "Buys when Wilder's RSI of closes is below oversold while flat; closes "
+      "the position when it is above overbought. Direction short mirrors it "
+      "(short above overbought, cover below oversold); both trades either "
+      "side.");
   *info.add_params() =
       IntParam("period", 14, 2, 1000, "RSI period, in bars (moves)");
   *info.add_params() =
@@ -50,6 +52,7 @@ StrategyDefinition RsiReversion::Definition() {
   *info.add_params() =
       NumberParam("overbought", 70, kRsiMin, kRsiMax,
                   "RSI level to exit above; strictly between 0 and 100");
+  *info.add_params() = SignalDirectionParam();
   definition.create = [] { return std::make_unique<RsiReversion>(); };
   definition.check_params = [](const ResolvedParams& params) {
     std::vector<FieldProblem> problems;

@@ -1,13 +1,13 @@
-// rsi_reversion: long-only mean reversion on Wilder's RSI of the close, per
-// symbol. Buys when the RSI is below the oversold level while flat; closes the
-// position when it is above the overbought level while long. Long only for
-// now; a direction parameter will add short variants. Not thread-safe (see
+// rsi_reversion: mean reversion on Wilder's RSI of the close, per symbol. Buys
+// when the RSI is below the oversold level while flat; closes the position when
+// it is above the overbought level while long. The direction param (long |
+// short | both) picks the sides: see SignalStrategy. Not thread-safe (see
 // Strategy).
 #ifndef SEED_SERVICES_STRATEGY_STRATEGIES_RSI_REVERSION_H_
 #define SEED_SERVICES_STRATEGY_STRATEGIES_RSI_REVERSION_H_
 
 #include "services/strategy/registry.h"
-#include "services/strategy/strategies/long_only_signals.h"
+#include "services/strategy/strategies/signal_strategy.h"
 
 namespace seed::strategy {
 
@@ -17,8 +17,8 @@ namespace seed::strategy {
 // Enter when RSI < oversold, exit when RSI > overbought. Warm-up: period + 1
 // bars of the symbol (period moves of the close).
 //
-// Orders, flat/long and rejections: see LongOnlySignals.
-class RsiReversion final : public LongOnlySignals {
+// Orders, flat/long/short, direction and rejections: see SignalStrategy.
+class RsiReversion final : public SignalStrategy {
  public:
   static StrategyDefinition Definition();
 

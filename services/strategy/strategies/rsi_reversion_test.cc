@@ -55,7 +55,7 @@ TEST(RsiReversionTest, ListedWithItsDefaults) {
   const std::optional<backtest::v1::StrategyInfo> info =
       ListedInfo("rsi_reversion");
   ASSERT_TRUE(info.has_value());
-  ASSERT_EQ(info->params_size(), 3);
+  ASSERT_EQ(info->params_size(), 4);  // and direction
   EXPECT_EQ(info->params(0).name(), "period");
   EXPECT_EQ(info->params(0).default_value().number(), 14);
   EXPECT_EQ(info->params(0).min(), 2);

@@ -1,24 +1,25 @@
-// sma_cross: long-only moving-average crossover, per symbol. Buys when the
-// fast SMA of closes crosses above the slow one while flat; closes the
-// position when it crosses below while long. Crosses follow backtrader's
-// CrossOver so trades match it bar by bar. Long only for now; a direction
-// parameter will add short variants. Not thread-safe (see Strategy).
+// sma_cross: moving-average crossover, per symbol. Buys when the fast SMA of
+// closes crosses above the slow one while flat; closes the position when it
+// crosses below while long (direction short mirrors it, both reverses).
+// Crosses follow backtrader's CrossOver so trades match it bar by bar. Not
+// thread-safe (see Strategy).
 #ifndef SEED_SERVICES_STRATEGY_STRATEGIES_SMA_CROSS_H_
 #define SEED_SERVICES_STRATEGY_STRATEGIES_SMA_CROSS_H_
 
 #include "services/strategy/registry.h"
-#include "services/strategy/strategies/long_only_signals.h"
+#include "services/strategy/strategies/signal_strategy.h"
 
 namespace seed::strategy {
 
 // Params: fast (int, default 10, [1, 1000]) and slow (int, default 30,
-// [2, 5000]), with fast < slow. Warm-up: `slow` bars for both SMAs, and the
+// [2, 5000]), with fast < slow; direction (long | short | both, default
+// long). Warm-up: `slow` bars for both SMAs, and the
 // first bar with both is never a cross, so the earliest signal is at bar
 // slow + 1 of the symbol.
 //
-// Crosses: see Crossover (moving_average_cross.h). Orders, flat/long and
-// rejections: see LongOnlySignals.
-class SmaCross final : public LongOnlySignals {
+// Crosses: see Crossover (moving_average_cross.h). Orders, flat/long/short,
+// direction and rejections: see SignalStrategy.
+class SmaCross final : public SignalStrategy {
  public:
   static StrategyDefinition Definition();
 

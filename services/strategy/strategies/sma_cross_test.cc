@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "services/strategy/param_schema.h"
 #include "services/strategy/registry.h"
+#include "services/strategy/strategies/strategy_test_util.h"
 
 namespace seed::strategy {
 namespace {
@@ -27,11 +28,12 @@ constexpr int64_t kDay = 86400;
 // controls: Hold() sets the position the next steps' views show.
 class Harness {
  public:
-  explicit Harness(std::vector<std::string> symbols, int fast = 2,
-                   int slow = 3) {
+  explicit Harness(std::vector<std::string> symbols, int fast = 2, int slow = 3,
+                   const std::string& direction = "long") {
     backtest::v1::StrategySpec spec;
     (*spec.mutable_params())["fast"].set_number(fast);
     (*spec.mutable_params())["slow"].set_number(slow);
+    (*spec.mutable_params())["direction"].set_text(direction);
     absl::StatusOr<ResolvedParams> params =
         ResolveParams(SmaCross::Definition().info.params(), spec.params());
     EXPECT_TRUE(params.ok()) << params.status();
@@ -275,6 +277,53 @@ TEST(SmaCrossTest, DefaultsAreTenAndThirty) {
   ASSERT_TRUE(resolved.ok()) << resolved.status();
   EXPECT_EQ(resolved->params.Int("fast"), 10);
   EXPECT_EQ(resolved->params.Int("slow"), 30);
+}
+
+// The same crosses (kDownUpDown: above at bars 4, 10, 13; below at 7, 11),
+// filled at the next bar. Short: short on a cross below, cover on a cross
+// above; the cross above at bar 4 finds it flat and is no signal. Both:
+// every cross after the first reverses the position, exit first.
+TEST(SmaCrossTest, DirectionShortMirrorsAndBothReverses) {
+  const StrategyDefinition definition = SmaCross::Definition();
+  EXPECT_THAT(RunCloses(definition, {{"fast", 2}, {"slow", 3}}, kDownUpDown),
+              ::testing::ElementsAre("BUY@4", "CLOSE@7", "BUY@10", "CLOSE@11",
+                                     "BUY@13"));
+  EXPECT_THAT(
+      RunCloses(definition, {{"fast", 2}, {"slow", 3}, {"direction", "short"}},
+                kDownUpDown),
+      ::testing::ElementsAre("SHORT@7", "COVER@10", "SHORT@11", "COVER@13"));
+  EXPECT_THAT(
+      RunCloses(definition, {{"fast", 2}, {"slow", 3}, {"direction", "both"}},
+                kDownUpDown),
+      ::testing::ElementsAre("BUY@4", "CLOSE@7", "SHORT@7", "COVER@10",
+                             "BUY@10", "CLOSE@11", "SHORT@11", "COVER@13",
+                             "BUY@13"));
+}
+
+// A reversal is two orders: nothing more is emitted until both settle. The
+// CLOSE of bar 7 fills but the SHORT is rejected (delivered before bar 8):
+// flat again, the strategy waits for the next signal, the cross above at
+// bar 10, and buys.
+TEST(SmaCrossTest, AReversalWaitsForBothOrders) {
+  Harness harness({"AAA"}, 2, 3, "both");
+  std::vector<std::string> events;
+  for (size_t t = 0; t < kDownUpDown.size() && t < 11; ++t) {
+    if (t == 5) {
+      harness.Fill(0, backtest::v1::BUY);
+      harness.Hold(0, 100);
+    }
+    if (t == 8) {
+      harness.Fill(0, backtest::v1::SELL);
+      harness.Hold(0, 0);
+    }
+    if (t == 9) harness.Reject(0);
+    for (const Intent& intent : harness.Step({{0, kDownUpDown[t]}})) {
+      events.push_back(
+          absl::StrCat(Intent::Action_Name(intent.action()), "@", t));
+    }
+  }
+  EXPECT_THAT(events,
+              ::testing::ElementsAre("BUY@4", "CLOSE@7", "SHORT@7", "BUY@10"));
 }
 
 }  // namespace

@@ -27,7 +27,7 @@ backtest::v1::StrategySpec SpecOf(const std::string& name,
   backtest::v1::StrategySpec spec;
   spec.set_name(name);
   for (const auto& [param, value] : params) {
-    (*spec.mutable_params())[param].set_number(value);
+    (*spec.mutable_params())[param] = value.value();
   }
   return spec;
 }
@@ -77,12 +77,15 @@ std::vector<std::string> RunCloses(const StrategyDefinition& definition,
     EXPECT_TRUE(status.ok()) << status;
     for (const Intent& intent : response.intents()) {
       events.push_back(EventOf(intent, t));
+      const bool buys =
+          intent.action() == Intent::BUY || intent.action() == Intent::COVER;
       backtest::v1::Fill fill;
       fill.set_symbol(0);
-      fill.set_side(intent.action() == Intent::BUY ? backtest::v1::BUY
-                                                   : backtest::v1::SELL);
+      fill.set_side(buys ? backtest::v1::BUY : backtest::v1::SELL);
       EXPECT_TRUE(strategy->OnFill(fill).ok());
-      held = intent.action() == Intent::BUY ? kHeld : 0;
+      held = intent.action() == Intent::BUY     ? kHeld
+             : intent.action() == Intent::SHORT ? -kHeld
+                                                : 0;
     }
   }
   return events;
@@ -119,6 +122,90 @@ std::string FirstIntentThroughEngine(const std::string& name,
   backtest::v1::StrategyEndResponse ended;
   EXPECT_TRUE(engine.EndRun(end, &ended).ok());
   return first;
+}
+
+std::string Describe(const Intent& intent) {
+  std::string text = Intent::Action_Name(intent.action());
+  if (intent.type() != backtest::v1::ORDER_TYPE_UNSPECIFIED) {
+    absl::StrAppend(&text, " ", backtest::v1::OrderType_Name(intent.type()));
+  }
+  if (intent.order_id() != 0) absl::StrAppend(&text, " #", intent.order_id());
+  if (intent.quantity() != 0) {
+    absl::StrAppend(&text, " quantity ", intent.quantity());
+  }
+  if (intent.stop_price() != 0) {
+    absl::StrAppend(&text, " stop ", intent.stop_price());
+  }
+  if (intent.initial_stop() != 0) {
+    absl::StrAppend(&text, " initial_stop ", intent.initial_stop());
+  }
+  if (intent.has_bracket()) {
+    absl::StrAppend(&text, " bracket stop ", intent.bracket().stop_loss(),
+                    " r ", intent.bracket().take_profit_r());
+  }
+  if (intent.has_trail()) {
+    absl::StrAppend(&text, " trail ", intent.trail().atr_multiple(), " x atr ",
+                    intent.trail().atr(), "/", intent.trail().atr_length());
+  }
+  if (!intent.tag().empty()) absl::StrAppend(&text, " [", intent.tag(), "]");
+  return text;
+}
+
+BarHarness::BarHarness(const StrategyDefinition& definition,
+                       const TestParams& params) {
+  const backtest::v1::StrategySpec spec =
+      SpecOf(definition.info.name(), params);
+  absl::StatusOr<ResolvedParams> resolved =
+      ResolveParams(definition.info.params(), spec.params());
+  EXPECT_TRUE(resolved.ok()) << resolved.status();
+  strategy_ = definition.create();
+  if (!resolved.ok()) return;
+  EXPECT_TRUE(
+      strategy_->OnStart(StartContext{"run-1", {"AAA"}, *std::move(resolved)})
+          .ok());
+}
+
+std::vector<std::string> BarHarness::Bar(double open, double high, double low,
+                                         double close) {
+  backtest::v1::TimeStep step = StepOf(index_++, close);
+  backtest::v1::Bar* bar = step.mutable_bars(0);
+  bar->set_open(open);
+  bar->set_high(high);
+  bar->set_low(low);
+  backtest::v1::PortfolioView view;
+  if (held_ != 0) {
+    backtest::v1::Position* position = view.add_positions();
+    position->set_symbol(0);
+    position->set_quantity(held_);
+  }
+  for (const backtest::v1::Order& order : working_) {
+    *view.add_working_orders() = order;
+  }
+  backtest::v1::StrategyStepsResponse response;
+  IntentSink sink(response.mutable_intents());
+  const absl::Status status = strategy_->OnBar(step, view, sink);
+  EXPECT_TRUE(status.ok()) << status;
+  std::vector<std::string> described;
+  for (const Intent& intent : response.intents()) {
+    described.push_back(Describe(intent));
+  }
+  return described;
+}
+
+void BarHarness::Working(int64_t id, const std::string& tag) {
+  backtest::v1::Order order;
+  order.set_id(id);
+  order.set_symbol(0);
+  order.set_tag(tag);
+  working_.push_back(order);
+}
+
+void BarHarness::Forget(int64_t id) {
+  std::vector<backtest::v1::Order> kept;
+  for (const backtest::v1::Order& order : working_) {
+    if (order.id() != id) kept.push_back(order);
+  }
+  working_ = std::move(kept);
 }
 
 std::optional<backtest::v1::StrategyInfo> ListedInfo(const std::string& name) {

@@ -1,13 +1,13 @@
-// zscore_reversion: long-only mean reversion on the rolling z-score of the
-// close, per symbol. Buys when the close is far below its rolling mean while
-// flat; closes the position once it is back at (or above) a chosen z while
-// long. Long only for now; a direction parameter will add short variants. Not
-// thread-safe (see Strategy).
+// zscore_reversion: mean reversion on the rolling z-score of the close, per
+// symbol. Buys when the close is far below its rolling mean while flat; closes
+// the position once it is back at (or above) a chosen z while long. The
+// direction param (long | short | both) picks the sides: see SignalStrategy.
+// Not thread-safe (see Strategy).
 #ifndef SEED_SERVICES_STRATEGY_STRATEGIES_ZSCORE_REVERSION_H_
 #define SEED_SERVICES_STRATEGY_STRATEGIES_ZSCORE_REVERSION_H_
 
 #include "services/strategy/registry.h"
-#include "services/strategy/strategies/long_only_signals.h"
+#include "services/strategy/strategies/signal_strategy.h"
 
 namespace seed::strategy {
 
@@ -18,8 +18,8 @@ namespace seed::strategy {
 // mean). No signal on a bar where z is undefined (a window with no spread).
 // Warm-up: `period` bars of the symbol.
 //
-// Orders, flat/long and rejections: see LongOnlySignals.
-class ZScoreReversion final : public LongOnlySignals {
+// Orders, flat/long/short, direction and rejections: see SignalStrategy.
+class ZScoreReversion final : public SignalStrategy {
  public:
   static StrategyDefinition Definition();
 

@@ -55,7 +55,7 @@ TEST(ZScoreReversionTest, ListedWithItsDefaults) {
   const std::optional<backtest::v1::StrategyInfo> info =
       ListedInfo("zscore_reversion");
   ASSERT_TRUE(info.has_value());
-  ASSERT_EQ(info->params_size(), 3);
+  ASSERT_EQ(info->params_size(), 4);  // and direction
   EXPECT_EQ(info->params(0).name(), "period");
   EXPECT_EQ(info->params(0).default_value().number(), 20);
   EXPECT_EQ(info->params(0).min(), 2);
@@ -75,6 +75,35 @@ TEST(ZScoreReversionTest, BadParamsAreReportedByField) {
   EXPECT_THAT(
       InvalidParamFields("zscore_reversion", {{"period", 1}, {"exit_z", 11}}),
       UnorderedElementsAre("strategy.params.exit_z", "strategy.params.period"));
+}
+
+// The short side mirrors the long one around the mean (not "short on the
+// long exit"): short when z > +entry_z, cover when z <= -exit_z. period 3,
+// entry_z 1, exit_z 0 (z to 4 decimals):
+//   bar close  z         long          short         both
+//    0   10     -
+//    1   11     -
+//    2   12    +1.2247                 SHORT         SHORT
+//    3   13    +1.2247                 (short)       (short)
+//    4   12    -0.7071                 <= 0: COVER   COVER
+//    5   10    -1.3363   < -1: BUY     (flat)        BUY
+//    6   14    +1.2247   >= 0: CLOSE   > 1: SHORT    CLOSE, then SHORT
+const std::vector<double> kUpDownUp = {10, 11, 12, 13, 12, 10, 14};
+
+TEST(ZScoreReversionTest, DirectionShortAndBothMirrorAroundTheMean) {
+  const TestParams params = {{"period", 3}, {"entry_z", 1}};
+  TestParams short_only = params;
+  short_only.insert({"direction", "short"});
+  TestParams both = params;
+  both.insert({"direction", "both"});
+  EXPECT_THAT(RunCloses(ZScoreReversion::Definition(), params, kUpDownUp),
+              ElementsAre("BUY@5", "CLOSE@6"));
+  EXPECT_THAT(RunCloses(ZScoreReversion::Definition(), short_only, kUpDownUp),
+              ElementsAre("SHORT@2", "COVER@4", "SHORT@6"));
+  EXPECT_THAT(RunCloses(ZScoreReversion::Definition(), both, kUpDownUp),
+              ElementsAre("SHORT@2", "COVER@4", "BUY@5", "CLOSE@6", "SHORT@6"));
+  EXPECT_EQ(FirstIntentThroughEngine("zscore_reversion", short_only, kUpDownUp),
+            "SHORT@2: z-score over 3 bars above +1");
 }
 
 }  // namespace
