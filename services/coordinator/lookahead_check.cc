@@ -176,6 +176,9 @@ class RecordingResults final : public ResultsStage {
                              v1::AppendRecordsResponse* response) override {
     response->Clear();
     for (const v1::Fill& fill : request.fills()) {
+      // Closing at the last close (close_at_end) is where the data ends by
+      // definition: in a cut run it happens at the cut.
+      if (fill.role() == v1::END_OF_DATA) continue;
       recorder_.Add(fill.time(), Decision::Kind::kFill, fill);
     }
     for (const v1::Rejection& rejection : request.rejections()) {
@@ -268,9 +271,11 @@ backtest::v1::BacktestSpec CutSpec(const backtest::v1::BacktestSpec& spec,
   return cut;
 }
 
+// The failure of a run that did start, with its stage, reason and place; not
+// INVALID_ARGUMENT whatever its code was, since the spec itself was valid.
 absl::Status FailedRun(const v1::StageError& error, absl::string_view what) {
-  return StageFailure(static_cast<absl::StatusCode>(error.code()),
-                      error.stage(), error.reason(),
+  return StageFailure(absl::StatusCode::kFailedPrecondition, error.stage(),
+                      error.reason(),
                       absl::StrCat(what, ": ", error.message()),
                       {.symbol = error.symbol(),
                        .bar_time = error.bar_time(),

@@ -70,9 +70,10 @@ struct LookaheadReport {
 };
 
 // Runs `spec` in full and cut at `options.cuts` step times. The status fails
-// when the spec is invalid (INVALID_ARGUMENT with its field problems), the
-// full run fails, or the data has too few steps to cut; differences are in
-// the report, not the status.
+// when the spec is invalid (INVALID_ARGUMENT with its field problems, before
+// anything runs), the full run fails (FAILED_PRECONDITION with its error's
+// stage, reason, symbol and bar), or the data has too few steps to cut;
+// differences are in the report, not the status.
 absl::StatusOr<LookaheadReport> CheckLookahead(
     Stages stages, const backtest::v1::BacktestSpec& spec,
     const LookaheadOptions& options);

@@ -162,13 +162,16 @@ TEST_F(LookaheadCheckTest, AStrategyPeekingAtTheNextStepIsCaught) {
   EXPECT_GE(caught, 1);
 }
 
-TEST_F(LookaheadCheckTest, AFailingFullRunIsAnError) {
+TEST_F(LookaheadCheckTest, AFailingFullRunIsAnErrorNotAReport) {
   backtest::v1::BacktestSpec spec =
       SyntheticSpec("{name: sma_cross, params: {fast: 5, slow: 20}}");
   spec.mutable_data()->set_start("2030-01-01");
   absl::StatusOr<LookaheadReport> report =
       CheckLookahead(EmbeddedStages(), spec, Options(3));
-  EXPECT_FALSE(report.ok());
+  // The data stage finds no bars from 2030 on: a failed run, not a bad spec.
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(report.status().message(), HasSubstr("the full run failed"));
 }
 
 TEST(ChooseCutTimesTest, EvenlySpacedBeforeTheLastStep) {
