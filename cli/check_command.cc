@@ -110,8 +110,8 @@ int CheckLookahead(const Args& args) {
                                      ? kExitUsage
                                      : kExitFailed);
   }
-  std::cout << "full run: " << report->steps << " steps, "
-            << report->decisions << " decisions\n";
+  std::cout << "full run: " << report->steps << " steps, " << report->decisions
+            << " decisions\n";
   int differing = 0;
   for (size_t i = 0; i < report->cuts.size(); ++i) {
     PrintCut(static_cast<int>(i) + 1, report->cuts[i]);

@@ -49,7 +49,8 @@ class Recorder {
   void AddStep(const v1::TimeStep& step) {
     step_times_.push_back(step.time());
     for (const v1::Bar& bar : step.bars()) {
-      if (bar.symbol() >= 0 && bar.symbol() < static_cast<int>(symbols_.size()) &&
+      if (bar.symbol() >= 0 &&
+          bar.symbol() < static_cast<int>(symbols_.size()) &&
           !first_bar_[bar.symbol()]) {
         first_bar_[bar.symbol()] = step.time();
         ++symbols_seen_;
@@ -275,8 +276,7 @@ backtest::v1::BacktestSpec CutSpec(const backtest::v1::BacktestSpec& spec,
 // INVALID_ARGUMENT whatever its code was, since the spec itself was valid.
 absl::Status FailedRun(const v1::StageError& error, absl::string_view what) {
   return StageFailure(absl::StatusCode::kFailedPrecondition, error.stage(),
-                      error.reason(),
-                      absl::StrCat(what, ": ", error.message()),
+                      error.reason(), absl::StrCat(what, ": ", error.message()),
                       {.symbol = error.symbol(),
                        .bar_time = error.bar_time(),
                        .hint = error.hint()});
@@ -308,16 +308,16 @@ std::vector<int64_t> ChooseCutTimes(const std::vector<int64_t>& step_times,
                                     int64_t earliest, int cuts) {
   std::vector<int64_t> times;
   const int64_t steps = static_cast<int64_t>(step_times.size());
-  const int64_t first = std::lower_bound(step_times.begin(), step_times.end(),
-                                         earliest) -
-                        step_times.begin();
+  const int64_t first =
+      std::lower_bound(step_times.begin(), step_times.end(), earliest) -
+      step_times.begin();
   // Never the last step: a cut there is the full run.
   if (first > steps - 2) return times;
   const int64_t span = steps - first;
   for (int64_t k = 1; k <= cuts; ++k) {
     // The (k * span / (cuts + 1))-th step from `first`, counting from 1.
-    const int64_t index = std::clamp<int64_t>(
-        first + k * span / (cuts + 1) - 1, first, steps - 2);
+    const int64_t index = std::clamp<int64_t>(first + k * span / (cuts + 1) - 1,
+                                              first, steps - 2);
     if (times.empty() || step_times[index] > times.back()) {
       times.push_back(step_times[index]);
     }
@@ -332,7 +332,8 @@ std::optional<Divergence> FirstDivergence(const std::vector<Decision>& full,
                                      size_t i) {
     return i < decisions.size() && decisions[i].time <= cut_time;
   };
-  const auto only = [](const Decision& decision, bool in_full) {
+  // A decision one run made and the other did not.
+  const auto one_sided = [](const Decision& decision, bool in_full) {
     Divergence divergence{decision.time, decision.symbol,
                           std::string(KindName(decision.kind)),
                           std::string(kNoDecision), std::string(kNoDecision)};
@@ -343,25 +344,23 @@ std::optional<Divergence> FirstDivergence(const std::vector<Decision>& full,
     const bool in_full = before_cut(full, i);
     const bool in_cut = before_cut(cut, i);
     if (!in_full && !in_cut) return std::nullopt;
-    if (!in_cut) return only(full[i], true);
-    if (!in_full) return only(cut[i], false);
+    if (!in_cut) return one_sided(full[i], true);
+    if (!in_full) return one_sided(cut[i], false);
     const Decision& a = full[i];
     const Decision& b = cut[i];
     const auto a_key = std::make_pair(a.time, a.kind);
     const auto b_key = std::make_pair(b.time, b.kind);
-    if (a_key < b_key) return only(a, true);
-    if (b_key < a_key) return only(b, false);
-    if (a.symbol != b.symbol || a.text != b.text) {
-      std::string symbol = a.symbol == b.symbol
-                               ? a.symbol
-                               : absl::StrCat(a.symbol, " / ", b.symbol);
-      return Divergence{a.time, std::move(symbol),
-                        std::string(KindName(a.kind)),
-                        a.symbol == b.symbol ? a.text
-                                             : absl::StrCat(a.symbol, " ", a.text),
-                        a.symbol == b.symbol ? b.text
-                                             : absl::StrCat(b.symbol, " ", b.text)};
+    if (a_key < b_key) return one_sided(a, true);
+    if (b_key < a_key) return one_sided(b, false);
+    if (a.symbol == b.symbol && a.text == b.text) continue;
+    // The same kind at the same step: the full run's decision, and what the
+    // cut run made in its place (with its symbol when that is another).
+    Divergence divergence{a.time, a.symbol, std::string(KindName(a.kind)),
+                          a.text, b.text};
+    if (a.symbol != b.symbol) {
+      divergence.cut = absl::StrCat(b.symbol, ": ", b.text);
     }
+    return divergence;
   }
 }
 
@@ -369,9 +368,9 @@ absl::Status WriteCutData(const std::string& from_dir,
                           const std::vector<std::string>& symbols,
                           int64_t cut_time, const std::string& to_dir) {
   const auto failure = [&](absl::string_view what, const std::string& path) {
-    return StageFailure(absl::StatusCode::kInternal, kStage, "CUT_DATA_FAILED",
-                        absl::StrCat("cannot ", what, " ", path,
-                                     " for the look-ahead check"));
+    return StageFailure(
+        absl::StatusCode::kInternal, kStage, "CUT_DATA_FAILED",
+        absl::StrCat("cannot ", what, " ", path, " for the look-ahead check"));
   };
   std::error_code error;
   fs::create_directories(to_dir, error);
@@ -417,9 +416,9 @@ absl::StatusOr<LookaheadReport> CheckLookahead(
     Stages stages, const backtest::v1::BacktestSpec& spec,
     const LookaheadOptions& options) {
   if (options.cuts < 1) {
-    return InvalidFields(kStage, "INVALID_CHECK",
-                         {{"cuts", absl::StrCat("must be at least 1, got ",
-                                                options.cuts)}});
+    return InvalidFields(
+        kStage, "INVALID_CHECK",
+        {{"cuts", absl::StrCat("must be at least 1, got ", options.cuts)}});
   }
   std::vector<std::string> symbols(spec.data().symbols().begin(),
                                    spec.data().symbols().end());
@@ -437,8 +436,8 @@ absl::StatusOr<LookaheadReport> CheckLookahead(
   recording.results = std::make_unique<RecordingResults>(recorder);
   if (stages.connect_strategy) {
     recording.connect_strategy =
-        [connect = std::move(stages.connect_strategy),
-         &recorder](const std::string& address) -> std::unique_ptr<StrategyStage> {
+        [connect = std::move(stages.connect_strategy), &recorder](
+            const std::string& address) -> std::unique_ptr<StrategyStage> {
       return std::make_unique<RecordingStrategy>(connect(address), recorder);
     };
   }
@@ -491,7 +490,8 @@ absl::StatusOr<LookaheadReport> CheckLookahead(
           time, error.symbol(), "run", "succeeded",
           absl::StrCat("the run failed: ", DescribeStageError(error))};
     } else {
-      result.divergence = FirstDivergence(full->decisions, cut->decisions, time);
+      result.divergence =
+          FirstDivergence(full->decisions, cut->decisions, time);
     }
     report.cuts.push_back(std::move(result));
   }

@@ -44,9 +44,11 @@ struct Decision {
 
 absl::string_view KindName(Decision::Kind kind);
 
-// The first decision that differs between the full and a cut run. An absent
-// side is empty; `full` and `cut` are Decision::text or, for a cut run that
-// failed, "the run failed: ...".
+// The first decision that differs between the full and a cut run: its time,
+// symbol and kind (the full run's when both made one), and the text of each
+// side's decision ("(none)" when that run made none there; prefixed with
+// its symbol when the cut run's is another). For a cut run that failed, kind
+// "run" and `cut` "the run failed: ...".
 struct Divergence {
   int64_t time = 0;
   std::string symbol;

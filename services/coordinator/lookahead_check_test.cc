@@ -72,8 +72,9 @@ class WindowPeekingStrategy final : public StrategyStage {
 class LookaheadCheckTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    directory_ = fs::path(::testing::TempDir()) /
-                 ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    directory_ =
+        fs::path(::testing::TempDir()) /
+        ::testing::UnitTest::GetInstance()->current_test_info()->name();
     fs::remove_all(directory_);
     fs::create_directories(directory_);
   }
@@ -90,10 +91,13 @@ class LookaheadCheckTest : public ::testing::Test {
     absl::StatusOr<backtest::v1::BacktestSpec> spec = ParseSpec(
         "name: lookahead\n"
         "data: {path: data, symbols: [SYNA, SYNB, SYNC]}\n"
-        "strategy: " + strategy + "\n"
-        "portfolio: {initial_cash: 100000, sizing: {rule: percent_of_equity, "
-        "percent: 0.3}}\n"
-        "execution: {commission: {model: percent, bps: 10}}\n",
+        "strategy: " +
+            strategy +
+            "\n"
+            "portfolio: {initial_cash: 100000, sizing: {rule: "
+            "percent_of_equity, "
+            "percent: 0.3}}\n"
+            "execution: {commission: {model: percent, bps: 10}}\n",
         directory_.string());
     EXPECT_TRUE(spec.ok()) << spec.status();
     return *spec;
@@ -142,9 +146,8 @@ TEST_F(LookaheadCheckTest, AnHonestStrategyPassesEveryCut) {
 TEST_F(LookaheadCheckTest, AStrategyPeekingAtTheNextStepIsCaught) {
   Stages stages = EmbeddedStages();
   stages.strategy = std::make_unique<WindowPeekingStrategy>();
-  absl::StatusOr<LookaheadReport> report =
-      CheckLookahead(std::move(stages), SyntheticSpec("{name: peeker}"),
-                     Options(4));
+  absl::StatusOr<LookaheadReport> report = CheckLookahead(
+      std::move(stages), SyntheticSpec("{name: peeker}"), Options(4));
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_FALSE(report->passed());
   int caught = 0;
@@ -206,19 +209,25 @@ TEST(FirstDivergenceTest, NamesTheFirstDecisionThatDiffers) {
   EXPECT_EQ(missing->cut, "(none)");
   // The cut run decided something the full run did not (earlier in a step).
   std::optional<Divergence> extra = FirstDivergence(
-      full, {full[0], {10, Kind::kIntent, "B", "action: SHORT"}, full[1]},
-      10);
+      full, {full[0], {10, Kind::kIntent, "B", "action: SHORT"}, full[1]}, 10);
   ASSERT_TRUE(extra);
   EXPECT_EQ(extra->symbol, "B");
   EXPECT_EQ(extra->full, "(none)");
   EXPECT_EQ(extra->cut, "action: SHORT");
   // Same slot, different content.
-  std::optional<Divergence> changed = FirstDivergence(
-      full, {full[0], {10, Kind::kOrder, "A", "id: 2"}}, 10);
+  std::optional<Divergence> changed =
+      FirstDivergence(full, {full[0], {10, Kind::kOrder, "A", "id: 2"}}, 10);
   ASSERT_TRUE(changed);
   EXPECT_EQ(changed->kind, "order");
   EXPECT_EQ(changed->full, "id: 1");
   EXPECT_EQ(changed->cut, "id: 2");
+  // Same slot, another symbol: the full run's symbol, the cut run's named.
+  std::optional<Divergence> other = FirstDivergence(
+      full, {full[0], full[1], {20, Kind::kIntent, "C", "action: BUY"}}, 20);
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->symbol, "B");
+  EXPECT_EQ(other->full, "action: BUY");
+  EXPECT_EQ(other->cut, "C: action: BUY");
 }
 
 TEST_F(LookaheadCheckTest, CutDataKeepsRowsUpToTheCutAndLinksOtherFiles) {
@@ -231,9 +240,9 @@ TEST_F(LookaheadCheckTest, CutDataKeepsRowsUpToTheCutAndLinksOtherFiles) {
          "2020-01-08,1,2,0.5,1.5,10\n";
   std::ofstream(directory_ / "from" / "BBB.csv") << "date,open\n";
   std::ofstream(directory_ / "from" / "sectors.yaml") << "AAA: tech\n";
-  const absl::Status status = WriteCutData(
-      (directory_ / "from").string(), {"AAA"}, *ParseTime("2020-01-07"),
-      (directory_ / "to").string());
+  const absl::Status status =
+      WriteCutData((directory_ / "from").string(), {"AAA"},
+                   *ParseTime("2020-01-07"), (directory_ / "to").string());
   ASSERT_TRUE(status.ok()) << status;
   std::stringstream cut;
   cut << std::ifstream(directory_ / "to" / "AAA.csv").rdbuf();
