@@ -19,7 +19,7 @@ ExecutionEngine::~ExecutionEngine() = default;
 
 absl::Status ExecutionEngine::StartRun(
     const backtest::v1::ExecutionStartRequest& request,
-    backtest::v1::ExecutionStartResponse* /*response*/) {
+    backtest::v1::ExecutionStartResponse* response) {
   std::vector<FieldProblem> problems;
   if (request.run_id().empty()) {
     problems.push_back({"run_id", "must not be empty"});
@@ -31,13 +31,20 @@ absl::Status ExecutionEngine::StartRun(
       MakeCommissionModel(request.execution().commission(), &problems);
   std::unique_ptr<SlippageModel> slippage =
       MakeSlippageModel(request.execution().slippage(), &problems);
+  const FillPolicy policy = MakeFillPolicy(request.execution(), &problems);
   if (!problems.empty()) return InvalidFields(kStage, "INVALID_SPEC", problems);
 
-  return runs_.Add(request.run_id(),
-                   std::make_unique<Simulator>(
-                       std::vector<std::string>(request.symbols().begin(),
-                                                request.symbols().end()),
-                       std::move(commission), std::move(slippage)));
+  auto simulator = std::make_unique<Simulator>(
+      std::vector<std::string>(request.symbols().begin(),
+                               request.symbols().end()),
+      std::move(commission), std::move(slippage), policy);
+  const bool needs_every_step = simulator->needs_every_step();
+  if (absl::Status status = runs_.Add(request.run_id(), std::move(simulator));
+      !status.ok()) {
+    return status;
+  }
+  response->set_needs_every_step(needs_every_step);
+  return absl::OkStatus();
 }
 
 absl::Status ExecutionEngine::ExecuteSteps(

@@ -32,6 +32,8 @@ backtest::v1::ExecuteStepsRequest BuyAtStep(const std::string& run_id,
     backtest::v1::Bar* bar = step->add_bars();
     bar->set_symbol(0);
     bar->set_open(20.0);
+    bar->set_high(21.0);
+    bar->set_low(19.0);
   }
   request.set_available_cash(10000);
   backtest::v1::Order* order = request.add_new_orders();
@@ -69,9 +71,13 @@ TEST(ExecutionEngineTest, RunsStepsAndHandsBackUnfilledOrdersAtTheEnd) {
 
 TEST(ExecutionEngineTest, InvalidSpecListsEveryProblem) {
   ExecutionStartRequest request;
-  request.mutable_execution()->mutable_commission()->set_model("flat");
+  request.mutable_execution()->mutable_commission()->set_model("percent");
   request.mutable_execution()->mutable_commission()->set_bps(-1);
   request.mutable_execution()->mutable_slippage()->set_model("random");
+  request.mutable_execution()->set_same_bar_policy("coin_flip");
+  request.mutable_execution()
+      ->mutable_participation()
+      ->set_max_fraction_of_volume(1.5);
   ExecutionEngine engine;
   backtest::v1::ExecutionStartResponse response;
   const absl::Status status = engine.StartRun(request, &response);
@@ -85,7 +91,22 @@ TEST(ExecutionEngineTest, InvalidSpecListsEveryProblem) {
   EXPECT_EQ(fields,
             (std::vector<std::string>{
                 "run_id", "symbols", "execution.commission.bps",
-                "execution.commission.model", "execution.slippage.model"}));
+                "execution.slippage.model", "execution.same_bar_policy",
+                "execution.participation.max_fraction_of_volume"}));
+}
+
+TEST(ExecutionEngineTest, AtrSlippageAsksForEveryStep) {
+  ExecutionEngine engine;
+  backtest::v1::ExecutionStartResponse fixed;
+  ASSERT_TRUE(engine.StartRun(Start("r1"), &fixed).ok());
+  EXPECT_FALSE(fixed.needs_every_step());
+
+  ExecutionStartRequest atr = Start("r2");
+  atr.mutable_execution()->mutable_slippage()->set_model("atr_fraction");
+  atr.mutable_execution()->mutable_slippage()->set_fraction(0.1);
+  backtest::v1::ExecutionStartResponse every;
+  ASSERT_TRUE(engine.StartRun(atr, &every).ok());
+  EXPECT_TRUE(every.needs_every_step());
 }
 
 TEST(ExecutionEngineTest, StartingARunTwiceIsAlreadyExists) {

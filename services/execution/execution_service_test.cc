@@ -33,6 +33,8 @@ TEST(ExecutionServiceTest, ServesTheEngineAndCarriesStageErrors) {
     backtest::v1::Bar* bar = step->add_bars();
     bar->set_symbol(0);
     bar->set_open(10.0 + index);
+    bar->set_high(11.0 + index);
+    bar->set_low(9.0 + index);
   }
   backtest::v1::Order* order = steps.add_new_orders();
   order->set_id(1);

@@ -1,5 +1,7 @@
-// The fill simulator of one run (DESIGN.md section 3): keeps the working
-// orders in acceptance order and fills them against a run of time steps,
+// The fill simulator of one run (DESIGN.md section 3, docs/execution.md):
+// keeps the working orders in acceptance order with their state (remaining
+// quantity, trailing best price and ATR, stop-limit trigger, bars counted for
+// time in force, bracket exits) and fills them against a run of time steps,
 // holding the last call's outcome as tentative until the next call says how
 // many of its steps the coordinator consumed.
 // Not thread-safe: ExecutionEngine serializes the calls of one run.
@@ -14,83 +16,195 @@
 
 #include "absl/status/status.h"
 #include "backtest/v1/execution.pb.h"
+#include "backtest/v1/spec.pb.h"
+#include "common/stage_error.h"
+#include "services/execution/average_true_range.h"
 #include "services/execution/commission.h"
 #include "services/execution/slippage.h"
 
 namespace seed::execution {
+
+// How fills are decided beyond the order's own prices.
+struct FillPolicy {
+  // When one bar reaches both a bracket's stop and its target and the open is
+  // through neither: the stop fills (pessimistic, the default) or the target.
+  bool optimistic_same_bar = false;
+  // > 0: the shares filled per symbol and bar are at most
+  // floor(max_fraction_of_volume * volume), shared by that bar's orders in
+  // processing order.
+  double max_fraction_of_volume = 0;
+};
+
+// execution.same_bar_policy and execution.participation, or problems with
+// their field paths appended to *problems.
+FillPolicy MakeFillPolicy(const backtest::v1::ExecutionSpec& spec,
+                          std::vector<FieldProblem>* problems);
 
 class Simulator {
  public:
   // `symbols` is the run's symbol table (Order.symbol and Bar.symbol index it).
   Simulator(std::vector<std::string> symbols,
             std::unique_ptr<CommissionModel> commission,
-            std::unique_ptr<SlippageModel> slippage);
+            std::unique_ptr<SlippageModel> slippage, FillPolicy policy = {});
+
+  // Whether the models need the bars of every step (an ATR kept here), not
+  // only of the steps at which orders work.
+  bool needs_every_step() const { return slippage_->atr_length() > 0; }
 
   // First resolves the previous call's tentative steps against
   // request.steps(0).index(): those before it are committed, the others are
-  // discarded as if never simulated. Then adds request.new_orders to the
-  // working orders and simulates request.steps in order, stopping after the
-  // first step at which an order filled or was rejected. At one step, every
-  // working order whose symbol has a bar fills at its open: all sells first,
-  // then all buys (each in acceptance order), so a sale's proceeds pay for a
-  // buy at the same open. A buy costing more than the cash left of
-  // request.available_cash is rejected, not resized.
+  // discarded as if never simulated. Then applies request.amendments (cancel,
+  // or replace in place), adds request.new_orders to the working orders and
+  // simulates request.steps in order, stopping after the first step with a
+  // fill, a rejection or an order event. At one step the working orders whose
+  // symbol has a bar are worked: all sells first, then all buys (each in
+  // acceptance order), so a sale's proceeds pay for a buy at the same step. A
+  // buy costing more than the cash left of request.available_cash is
+  // rejected, not resized.
   // Fails with INVALID_ARGUMENT on a malformed request (no steps, steps not
-  // consecutive, a bad bar or order) and FAILED_PRECONDITION
-  // (STEP_OUT_OF_ORDER) when steps(0) is at or before a committed step; a
-  // failed call changes nothing.
+  // consecutive, a bad bar or order), FAILED_PRECONDITION STEP_OUT_OF_ORDER
+  // when steps(0) is at or before a committed step and ORDER_BOOK_MISMATCH
+  // when an amendment names an order that is not working; a failed call
+  // changes nothing.
   absl::Status ExecuteSteps(const backtest::v1::ExecuteStepsRequest& request,
                             backtest::v1::ExecuteStepsResponse* response);
 
-  // Commits every tentative step, then hands over the orders still working,
-  // in acceptance order.
+  // Commits every tentative step, then hands over the orders still working
+  // (bracket exits included), in acceptance order.
   void End(backtest::v1::ExecutionEndResponse* response);
 
  private:
   struct WorkingOrder {
     backtest::v1::Order order;
-    // Filled or rejected at the tentative fill step: kept until the next call
-    // tells whether that step was consumed (then erased) or not (then the
-    // order works again).
-    bool done = false;
+    // The first step index it works at: the call's first step for a new
+    // order, the step after its entry's first fill for a bracket exit.
+    int64_t active_from = 0;
+    // Time in force: bars of its symbol worked in, the UTC day of the first
+    // (DAY) and the time of the last.
+    int32_t bars_worked = 0;
+    int64_t first_day = 0;
+    int64_t last_bar_time = 0;
+    // A STOP or TRAILING_STOP that triggered and filled partially: the rest
+    // works as a market order.
+    bool stop_triggered = false;
+    // TRAILING_STOP: the best price since it started working, its ATR and the
+    // previous close (for the next true range); order.stop_price holds the
+    // current stop.
+    double best = 0;
+    double trail_atr = 0;
+    double previous_close = 0;
+    // A bracket entry: what it filled so far (for the average fill price)
+    // and whether its exits exist. A bracket exit: its entry's id.
+    double filled_quantity = 0;
+    double filled_value = 0;
+    bool exits_created = false;
+    int64_t entry_id = 0;
+    // Filled, rejected, expired or cancelled at the step being simulated;
+    // erased at its end.
+    bool finished = false;
   };
 
-  // The steps the last call simulated, not yet committed or discarded.
+  // Everything a step changes: what a discarded step must restore.
+  struct State {
+    std::vector<WorkingOrder> working;
+    // Per symbol, when the slippage model reads an ATR; else empty.
+    std::vector<AverageTrueRange> atr;
+    // Shares traded in the UTC calendar month `month` (year * 12 + month - 1)
+    // for tiered commissions.
+    int64_t month = -1;
+    double month_shares = 0;
+  };
+
+  // The steps the last call simulated, not yet committed or discarded. A cut
+  // inside them restores `before` and simulates again the steps before the
+  // cut (they had no fills or events, so cash does not change in them). The
+  // cost: one copy of the state and of the simulated steps but the last per
+  // call, and at most one replay of those steps per cut; cheaper than a
+  // snapshot per step when most steps change only a trailing stop or an ATR.
   struct TentativeSteps {
     int64_t first_index;
     int64_t last_index;
+    State before;
+    std::vector<backtest::v1::TimeStep> replay;  // all but the last
+    double available_cash;
+  };
+
+  // What the fill rules say an order does at a bar.
+  struct Touch {
+    bool fills = false;
+    double raw_price = 0;
+    bool gap = false;
+    bool slipped = false;  // market, stop and trailing-stop fills
+    bool triggers = false;  // a STOP_LIMIT's stop triggers at this bar
   };
 
   absl::Status CheckRequest(
       const backtest::v1::ExecuteStepsRequest& request) const;
   absl::Status CheckStep(const backtest::v1::TimeStep& step,
                          int64_t expected_index) const;
-  absl::Status CheckOrder(const backtest::v1::Order& order, int64_t time) const;
+  // Every amendment names an order working once the call's tentative steps
+  // are resolved against `next_index`.
+  absl::Status CheckAmendments(const backtest::v1::ExecuteStepsRequest& request,
+                               int64_t next_index) const;
 
   // Commits the tentative steps with an index below `next_index` and discards
   // the others.
   void Resolve(int64_t next_index);
+  void ApplyAmendments(const backtest::v1::ExecuteStepsRequest& request);
+  void Join(const backtest::v1::Order& order, int64_t active_from);
 
-  // Fills or rejects the working orders at `step`; returns whether any order
-  // filled or was rejected. *cash is what is left to pay for buys.
+  // Works every order at `step`; returns whether anything (fill, rejection,
+  // event) happened. *cash is what is left to pay for buys.
   bool SimulateStep(const backtest::v1::TimeStep& step, double* cash,
                     backtest::v1::ExecuteStepsResponse* response);
-
-  // Fills or rejects the working orders on `side` whose symbol has a bar;
-  // *cash is what is left to pay for buys.
-  void FillSide(backtest::v1::Side side, int64_t time, double* cash,
-                backtest::v1::ExecuteStepsResponse* response);
+  void ExpirePastDays(const backtest::v1::TimeStep& step,
+                      backtest::v1::ExecuteStepsResponse* response);
+  void WorkOrder(size_t index, const backtest::v1::Bar& bar,
+                 const backtest::v1::TimeStep& step, double* cash,
+                 backtest::v1::ExecuteStepsResponse* response);
+  Touch Evaluate(const WorkingOrder& working,
+                 const backtest::v1::Bar& bar) const;
+  // Whether a bracket exit at `index`, touched at `bar`, yields to its OCO
+  // partner that the bar reaches too; *resolution says how the tie went.
+  bool YieldsToPartner(const WorkingOrder& working, const Touch& touch,
+                       const backtest::v1::Bar& bar, int64_t step_index,
+                       std::string* resolution) const;
+  // Fills `quantity` of order `index` at `touch`; false when a buy was
+  // rejected for cash instead.
+  bool Fill(size_t index, double quantity, const Touch& touch,
+            const std::string& resolution, const backtest::v1::Bar& bar,
+            int64_t time, double* cash,
+            backtest::v1::ExecuteStepsResponse* response);
+  void AfterEntryFill(size_t index, double quantity,
+                      const backtest::v1::Bar& bar,
+                      const backtest::v1::TimeStep& step,
+                      backtest::v1::ExecuteStepsResponse* response);
+  void AfterExitFill(size_t index, double quantity, int64_t time,
+                     backtest::v1::ExecuteStepsResponse* response);
+  void UpdateTrail(WorkingOrder& working, const backtest::v1::Bar& bar) const;
+  void Finish(WorkingOrder& working, backtest::v1::OrderEvent::Kind kind,
+              int64_t time, const std::string& reason,
+              backtest::v1::ExecuteStepsResponse* response);
+  WorkingOrder* FindWorking(int64_t id);
+  const WorkingOrder* FindWorking(int64_t id) const;
+  double SharesThisMonth(int64_t time) const;
 
   std::vector<std::string> symbols_;
   std::unique_ptr<CommissionModel> commission_;
   std::unique_ptr<SlippageModel> slippage_;
-  std::vector<WorkingOrder> working_;
+  FillPolicy policy_;
+  State state_;
   // The index of the last committed step; no call may start at or before it.
   int64_t committed_through_ = -1;
   std::optional<TentativeSteps> tentative_;
-  // The bar of each symbol in the step being simulated, else null. Sized once
-  // so that a step costs no allocation; reset after each step.
+  // Scratch for the step being simulated, sized once so that a step costs no
+  // allocation: each symbol's bar (else null) and the shares its bar may
+  // still fill under the participation cap.
   std::vector<const backtest::v1::Bar*> bar_of_symbol_;
+  std::vector<double> volume_left_;
+  // Bracket exits created at the step being simulated; they join the working
+  // orders at its end.
+  std::vector<WorkingOrder> new_exits_;
 };
 
 }  // namespace seed::execution

@@ -54,8 +54,8 @@ Order Market(int64_t id, int symbol, backtest::v1::Side side, double quantity) {
   return order;
 }
 
-// Step `index` at `date` with one bar per {symbol, open}; other prices do not
-// matter to market fills.
+// Step `index` at `date` with one bar per {symbol, open}: high open + 2, low
+// open - 2, close open + 1 (wide enough for any slippage these tests use).
 TimeStep MakeStep(int64_t index, int64_t time,
                   std::vector<std::pair<int, double>> opens) {
   TimeStep step;
@@ -65,6 +65,8 @@ TimeStep MakeStep(int64_t index, int64_t time,
     backtest::v1::Bar* bar = step.add_bars();
     bar->set_symbol(symbol);
     bar->set_open(open);
+    bar->set_high(open + 2);
+    bar->set_low(open - 2);
     bar->set_close(open + 1);
   }
   return step;

@@ -30,8 +30,8 @@ class PortfolioEngine {
   absl::Status SizeIntents(const backtest::v1::SizeIntentsRequest& request,
                            backtest::v1::SizeIntentsResponse* response);
 
-  // Commits the tentative steps, returns the last view and the open trades,
-  // and forgets the run.
+  // Commits the tentative steps, returns the last view and the open trades
+  // (with close_at_end: the trades it closed), and forgets the run.
   absl::Status EndRun(const backtest::v1::PortfolioEndRequest& request,
                       backtest::v1::PortfolioEndResponse* response);
 
