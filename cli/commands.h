@@ -26,6 +26,7 @@ int DataCommand(const Args& args);        // bt data validate|synth
 int ServeCommand(const Args& args);       // bt serve
 int IndicatorsCommand(const Args& args);  // bt indicators --data FILE --out F
 int ReportCommand(const Args& args);      // bt report RUN [--out FILE.html]
+int CheckCommand(const Args& args);       // bt check lookahead SPEC (1: differs)
 
 }  // namespace seed::cli
 

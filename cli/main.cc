@@ -27,6 +27,8 @@ usage:
   bt data synth --out DIR [--symbols N] [--seed S] [--days N]
   bt indicators --data FILE.csv --out FILE.csv     TTR indicators of one symbol
   bt report RUN [--out FILE.html]                  one self-contained HTML report
+  bt check lookahead SPEC.yaml [--cuts N]          decisions must not change when
+                                                   the data is cut (exit 1 if any)
   bt serve [--config FILE]                         every service as its own process
 
 Results go to --db FILE, else $BT_RESULTS_DB, else
@@ -56,6 +58,7 @@ int main(int argc, char** argv) {
   if (command == "serve") return ServeCommand(args);
   if (command == "indicators") return IndicatorsCommand(args);
   if (command == "report") return ReportCommand(args);
+  if (command == "check") return CheckCommand(args);
   std::cerr << "unknown command '" << command << "'\n\n" << kUsage;
   return kExitUsage;
 }

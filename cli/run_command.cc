@@ -2,15 +2,14 @@
 // (default) or on a running coordinator, with progress, a summary and exports.
 #include <csignal>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "backtest/v1/coordinator.grpc.pb.h"
 #include "cli/commands.h"
 #include "cli/report.h"
+#include "cli/spec_file.h"
 #include "cli/stage_access.h"
 #include "common/grpc_status.h"
 #include "common/server.h"
@@ -26,18 +25,6 @@ constexpr absl::Duration kPollInterval = absl::Milliseconds(100);
 
 volatile std::sig_atomic_t g_interrupted = 0;
 void OnInterrupt(int) { g_interrupted = 1; }
-
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream file(path);
-  if (!file) {
-    return absl::NotFoundError(
-        absl::StrCat("cannot read spec file ", path,
-                     ": it does not exist or is not readable"));
-  }
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
 
 // Exports, prints the outcome and returns the exit code.
 int Conclude(const v1::RunProgress& progress, const Flags& flags,
@@ -182,7 +169,7 @@ int RunCommand(const Args& args) {
                  "HOST:PORT] [--export DIR]\n";
     return kExitUsage;
   }
-  absl::StatusOr<std::string> spec_text = ReadFile(flags->positional()[0]);
+  absl::StatusOr<std::string> spec_text = ReadSpecFile(flags->positional()[0]);
   if (!spec_text.ok()) {
     PrintError(spec_text.status());
     return kExitUsage;
