@@ -646,7 +646,14 @@ void Simulator::AfterEntryFill(size_t index, double quantity, const Bar& bar,
     return;
   }
   entry.exits_created = true;
+  // An entry that filled at or through its own stop-loss (a gap) has no risk
+  // left to measure a target by, and its stop is already hit: only the stop
+  // works, and fills at the next open.
+  const bool through_stop = entry.order.side() == backtest::v1::BUY
+                                ? average_price <= bracket.stop_loss()
+                                : average_price >= bracket.stop_loss();
   for (const bool is_stop : {true, false}) {
+    if (!is_stop && through_stop) continue;
     Order exit;
     exit.set_id(is_stop ? bracket.stop_order_id() : bracket.target_order_id());
     exit.set_symbol(entry.order.symbol());
@@ -657,8 +664,10 @@ void Simulator::AfterEntryFill(size_t index, double quantity, const Bar& bar,
     exit.set_reference_price(bar.close());
     exit.set_time_in_force(backtest::v1::GTC);
     exit.set_tag(entry.order.tag());
-    exit.set_oco_order_id(is_stop ? bracket.target_order_id()
-                                  : bracket.stop_order_id());
+    if (!through_stop) {
+      exit.set_oco_order_id(is_stop ? bracket.target_order_id()
+                                    : bracket.stop_order_id());
+    }
     if (is_stop) {
       exit.set_type(backtest::v1::STOP);
       exit.set_stop_price(bracket.stop_loss());
@@ -674,7 +683,12 @@ void Simulator::AfterEntryFill(size_t index, double quantity, const Bar& bar,
     }
     OrderEvent* event =
         AddEvent(exit, OrderEvent::ACTIVATED, step.time(), response);
-    event->set_reason(absl::StrCat("entry ", entry.order.id(), " filled"));
+    event->set_reason(
+        through_stop
+            ? absl::StrCat("entry ", entry.order.id(), " filled at ",
+                           average_price, ", through its stop-loss ",
+                           bracket.stop_loss(), ": no take-profit")
+            : absl::StrCat("entry ", entry.order.id(), " filled"));
     *event->mutable_order() = exit;
     WorkingOrder working{std::move(exit)};
     working.active_from = step.index() + 1;

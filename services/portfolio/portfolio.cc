@@ -746,8 +746,12 @@ void Portfolio::FillTrade(int32_t symbol, double gross_pnl,
   trade->set_mae(open.mae);
   trade->set_mfe(open.mfe);
   trade->set_initial_stop(open.initial_stop);
-  const double risk = open.max_quantity *
-                      std::fabs(holding.average_price - open.initial_stop);
+  // The risk a long (short) took is the distance down (up) to its stop; an
+  // entry at or through its stop risked nothing measurable: no R.
+  const double risk =
+      open.max_quantity * (trade->side() == backtest::v1::BUY
+                               ? holding.average_price - open.initial_stop
+                               : open.initial_stop - holding.average_price);
   if (open.initial_stop > 0 && risk > 0) {
     trade->set_r_multiple(gross_pnl / risk);
   }
