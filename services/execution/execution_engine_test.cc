@@ -155,8 +155,10 @@ TEST(ExecutionEngineTest, CallBeforeACommittedStepIsFailedPrecondition) {
   ASSERT_TRUE(engine.StartRun(Start("r1"), &started).ok());
   backtest::v1::ExecuteStepsResponse response;
   ASSERT_TRUE(engine.ExecuteSteps(BuyAtStep("r1", 0, false), &response).ok());
-  // Starting at step 1 commits step 0.
-  ASSERT_TRUE(engine.ExecuteSteps(BuyAtStep("r1", 1, false), &response).ok());
+  // Starting at step 1 commits step 0 (order 1 is already working).
+  backtest::v1::ExecuteStepsRequest next = BuyAtStep("r1", 1, false);
+  next.clear_new_orders();
+  ASSERT_TRUE(engine.ExecuteSteps(next, &response).ok());
   const absl::Status status =
       engine.ExecuteSteps(BuyAtStep("r1", 0, false), &response);
   EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);

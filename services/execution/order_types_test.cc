@@ -642,6 +642,19 @@ TEST(OrderTypesTest, AmendingAnUnknownOrderIsAnOrderBookMismatch) {
   EXPECT_EQ(retry.fills(0).price(), 89);
 }
 
+TEST(OrderTypesTest, NewOrderReusingAWorkingIdIsAnOrderBookMismatch) {
+  Simulator simulator = Make();
+  Execute(simulator, Request({Daily(0, Ohlcv(100, 101, 99, 100))},
+                             {Limit(1, kBuy, 10, 90)}));
+  ExecuteStepsResponse response;
+  const absl::Status status = simulator.ExecuteSteps(
+      Request({Daily(1, Ohlcv(100, 101, 99, 100))}, {Market(1, kBuy, 10)}),
+      &response);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ToStageError(status, "").reason(), "ORDER_BOOK_MISMATCH");
+  EXPECT_NE(status.message().find("new order 1"), absl::string_view::npos);
+}
+
 TEST(OrderTypesTest, InvalidOrdersNameTheirIdAndField) {
   Simulator simulator = Make();
   const auto message_for = [&](Order order) {

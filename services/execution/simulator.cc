@@ -220,12 +220,11 @@ absl::Status Simulator::CheckRequest(const ExecuteStepsRequest& request) const {
              "start the call at step ", committed_through_ + 1,
              " or later; a step is committed once a call starts after it")});
   }
-  return CheckAmendments(request, first.index());
+  return CheckOrderBook(request, first.index());
 }
 
-absl::Status Simulator::CheckAmendments(const ExecuteStepsRequest& request,
-                                        int64_t next_index) const {
-  if (request.amendments().empty()) return absl::OkStatus();
+absl::Status Simulator::CheckOrderBook(const ExecuteStepsRequest& request,
+                                       int64_t next_index) const {
   // Steps that Resolve replays had no events, so they neither add nor remove
   // orders: the book after resolving holds the orders of `before` when any
   // step is discarded, else the current ones.
@@ -252,6 +251,20 @@ absl::Status Simulator::CheckAmendments(const ExecuteStepsRequest& request,
                    "amend only orders of the latest PortfolioView"});
     }
     if (amendment.cancel()) ids.erase(found);
+  }
+  for (const Order& order : request.new_orders()) {
+    if (std::find(ids.begin(), ids.end(), order.id()) != ids.end()) {
+      return StageFailure(
+          absl::StatusCode::kFailedPrecondition, kStage,
+          "ORDER_BOOK_MISMATCH",
+          absl::StrCat("new order ", order.id(),
+                       " has the id of an order already working in "
+                       "execution; order ids must be unique within a run"),
+          {.bar_time = FormatTime(request.steps(0).time()),
+           .hint = "send each accepted order once, in the call after the "
+                   "step that accepted it"});
+    }
+    ids.push_back(order.id());
   }
   return absl::OkStatus();
 }
