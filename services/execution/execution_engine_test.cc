@@ -88,11 +88,10 @@ TEST(ExecutionEngineTest, InvalidSpecListsEveryProblem) {
   for (const FieldProblem& problem : FieldProblems(status)) {
     fields.push_back(problem.field);
   }
-  EXPECT_EQ(fields,
-            (std::vector<std::string>{
-                "run_id", "symbols", "execution.commission.bps",
-                "execution.slippage.model", "execution.same_bar_policy",
-                "execution.participation.max_fraction_of_volume"}));
+  EXPECT_EQ(fields, (std::vector<std::string>{
+                        "run_id", "symbols", "execution.commission.bps",
+                        "execution.slippage.model", "execution.same_bar_policy",
+                        "execution.participation.max_fraction_of_volume"}));
 }
 
 TEST(ExecutionEngineTest, AtrSlippageAsksForEveryStep) {

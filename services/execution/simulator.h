@@ -134,7 +134,7 @@ class Simulator {
     bool fills = false;
     double raw_price = 0;
     bool gap = false;
-    bool slipped = false;  // market, stop and trailing-stop fills
+    bool slipped = false;   // market, stop and trailing-stop fills
     bool triggers = false;  // a STOP_LIMIT's stop triggers at this bar
   };
 
@@ -145,7 +145,7 @@ class Simulator {
   // Once the call's tentative steps are resolved against `next_index`: every
   // amendment names a working order, and no new order reuses a working id.
   absl::Status CheckOrderBook(const backtest::v1::ExecuteStepsRequest& request,
-                               int64_t next_index) const;
+                              int64_t next_index) const;
 
   // Commits the tentative steps with an index below `next_index` and discards
   // the others.
