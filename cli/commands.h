@@ -18,6 +18,7 @@ inline constexpr int kExitUsage = 2;
 int RunCommand(const Args& args);         // bt run SPEC
 int RunsCommand(const Args& args);        // bt runs
 int ShowCommand(const Args& args);        // bt show RUN
+int TraceCommand(const Args& args);       // bt trace RUN [--otlp FILE]
 int CompareCommand(const Args& args);     // bt compare RUN RUN...
 int DiffCommand(const Args& args);        // bt diff RUN_A RUN_B (0 same, 1 not)
 int StrategiesCommand(const Args& args);  // bt strategies

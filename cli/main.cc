@@ -15,6 +15,10 @@ usage:
           [--symbol SYM] [--since DATE] [--until DATE]
   bt show RUN [--export DIR]                       one run (a unique id prefix works)
   bt show RUN --json [--records]                   the run as JSON, for programs
+  bt trace RUN [--all]                             the run's trace as a tree,
+                                                   the failing span marked
+  bt trace RUN --otlp FILE | --otlp-endpoint URL   as OTLP JSON, to a file or
+                                                   an OpenTelemetry collector
   bt compare RUN RUN...                            metrics side by side
   bt diff RUN_A RUN_B                              spec, data, code and results
                                                    that differ (exit 1 if any)
@@ -44,6 +48,7 @@ int main(int argc, char** argv) {
   if (command == "run") return RunCommand(args);
   if (command == "runs") return RunsCommand(args);
   if (command == "show") return ShowCommand(args);
+  if (command == "trace") return TraceCommand(args);
   if (command == "compare") return CompareCommand(args);
   if (command == "diff") return DiffCommand(args);
   if (command == "strategies") return StrategiesCommand(args);

@@ -1,6 +1,7 @@
-// bt runs, bt show RUN, bt compare, bt diff, bt strategies and bt data
-// validate|synth: commands that read from the stages rather than run a
-// backtest.
+// bt runs, bt show RUN, bt trace RUN, bt compare, bt diff, bt strategies and
+// bt data validate|synth: commands that read from the stages rather than run
+// a backtest.
+#include <fstream>
 #include <iostream>
 
 #include "absl/strings/numbers.h"
@@ -9,7 +10,10 @@
 #include "cli/report.h"
 #include "cli/run_diff.h"
 #include "cli/stage_access.h"
+#include "cli/trace_tree.h"
+#include "common/otlp.h"
 #include "common/stage_error.h"
+#include "common/version.h"
 #include "google/protobuf/util/json_util.h"
 #include "services/data/synthetic_market.h"
 #include "services/results/export.h"
@@ -136,6 +140,58 @@ int ShowCommand(const Args& args) {
     std::cout << "exported to " << *directory << "\n";
   }
   return exit_code;
+}
+
+int TraceCommand(const Args& args) {
+  Session session = Open(args, {"otlp", "otlp-endpoint"}, {"all"});
+  if (!session.flags.ok() || session.flags->positional().size() != 1) {
+    if (!session.flags.ok()) PrintError(session.flags.status());
+    std::cerr << "usage: bt trace RUN [--all] [--otlp FILE] [--otlp-endpoint "
+                 "URL] [--db FILE | --results HOST:PORT]\n"
+                 "  --all             every span, no folding of repeated ones\n"
+                 "  --otlp FILE       write the trace as OTLP JSON\n"
+                 "  --otlp-endpoint URL  post it to an OpenTelemetry collector "
+                 "(OTLP/HTTP, e.g. http://127.0.0.1:4318)\n";
+    return kExitUsage;
+  }
+  if (!session.stages.ok()) return Fail(session.stages.status());
+  v1::GetTraceRequest request;
+  request.set_run_id(session.flags->positional()[0]);
+  v1::GetTraceResponse response;
+  const absl::Status status =
+      session.stages->results->GetTrace(request, &response);
+  if (!status.ok()) return Fail(status);
+  const auto file = session.flags->Get("otlp");
+  const auto endpoint = session.flags->Get("otlp-endpoint");
+  if (!file && !endpoint) {
+    std::cout << "run " << response.run_id() << "\n"
+              << FormatTraceTree(response.trace(),
+                                 {.every_span = session.flags->Has("all")});
+    return kExitOk;
+  }
+  const std::string json =
+      otlp::TraceToJson(response.trace(), EngineVersion()) + "\n";
+  if (file) {
+    std::ofstream out(*file, std::ios::binary | std::ios::trunc);
+    out << json;
+    out.close();
+    if (out.fail()) {
+      return Fail(absl::FailedPreconditionError(
+          absl::StrCat("cannot write ", *file, ": check the directory exists "
+                       "and is writable")));
+    }
+    std::cout << "wrote the trace of run " << response.run_id() << " ("
+              << response.trace().spans_size() << " spans) to " << *file
+              << "\n";
+  }
+  if (endpoint) {
+    const absl::Status posted = otlp::PostJson(*endpoint, json);
+    if (!posted.ok()) return Fail(posted);
+    std::cout << "exported the trace of run " << response.run_id() << " ("
+              << response.trace().spans_size() << " spans) to " << *endpoint
+              << "\n";
+  }
+  return kExitOk;
 }
 
 int CompareCommand(const Args& args) {

@@ -45,7 +45,10 @@ int Serve(const std::string& address, grpc::Service* service) {
   return kExitOk;
 }
 
-int ServeOne(const std::string& name, const StageOptions& options) {
+// `otlp_endpoint`: where the coordinator also exports each finished run's
+// trace (--otlp-endpoint URL); empty: nowhere.
+int ServeOne(const std::string& name, const StageOptions& options,
+             const std::string& otlp_endpoint) {
   coordinator::ServiceAddresses addresses = options.addresses;
   const std::string address = *coordinator::AddressOf(addresses, name);
   std::cout << name << " service listening on " << address << std::endl;
@@ -80,7 +83,8 @@ int ServeOne(const std::string& name, const StageOptions& options) {
     results::ResultsServiceImpl service(**engine);
     return Serve(address, &service);
   }
-  coordinator::RunManager runs(coordinator::MakeRemoteStages(addresses));
+  coordinator::RunManager runs(coordinator::MakeRemoteStages(addresses),
+                               {.otlp_endpoint = otlp_endpoint});
   coordinator::CoordinatorServiceImpl service(runs);
   return Serve(address, &service);
 }
@@ -146,11 +150,14 @@ int ServeAll(const Args& args, const StageOptions& options) {
 int ServeCommand(const Args& args) {
   std::set<std::string> valued = kStageFlags;
   valued.insert("only");
+  valued.insert("otlp-endpoint");
   absl::StatusOr<Flags> flags = Flags::Parse(args, valued, {});
   if (!flags.ok() || !flags->positional().empty()) {
     if (!flags.ok()) PrintError(flags.status());
     std::cerr << "usage: bt serve [--config FILE] [--db FILE] "
-                 "[--data=ADDR ...] [--only NAME]\n";
+                 "[--data=ADDR ...] [--only NAME] [--otlp-endpoint URL]\n"
+                 "  --otlp-endpoint URL  the coordinator also posts every "
+                 "finished run's trace there (OTLP/HTTP JSON)\n";
     return kExitUsage;
   }
   absl::StatusOr<StageOptions> options = ReadStageOptions(*flags);
@@ -165,7 +172,8 @@ int ServeCommand(const Args& args) {
                 << absl::StrJoin(coordinator::kServiceNames, ", ") << "\n";
       return kExitUsage;
     }
-    return ServeOne(*only, *options);
+    return ServeOne(*only, *options,
+                    flags->Get("otlp-endpoint").value_or(""));
   }
   return ServeAll(args, *options);
 }

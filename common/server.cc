@@ -4,6 +4,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/grpc_tracing.h"
+#include "common/logging.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 
@@ -20,6 +22,11 @@ absl::StatusOr<std::unique_ptr<grpc::Server>> StartServer(
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   builder.SetMaxSendMessageSize(kMaxMessageBytes);
   for (grpc::Service* service : services) builder.RegisterService(service);
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(tracing::MakeServerTracingFactory());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     return absl::UnavailableError(
@@ -27,6 +34,11 @@ absl::StatusOr<std::unique_ptr<grpc::Server>> StartServer(
                      ": the port may be in use or the address invalid"));
   }
   if (bound_port != nullptr) *bound_port = port;
+  EnableJsonLogs(true);
+  LogEvent(LogLevel::kInfo, "service started",
+           {.extra = {{"event", "service_start"},
+                      {"address", address},
+                      {"port", absl::StrCat(port)}}});
   return server;
 }
 
@@ -48,6 +60,8 @@ void WaitForShutdownSignal(const std::vector<grpc::Server*>& servers) {
   const auto deadline = std::chrono::system_clock::now() +
                         std::chrono::seconds(5);
   for (grpc::Server* server : servers) server->Shutdown(deadline);
+  LogEvent(LogLevel::kInfo, "service stopped",
+           {.extra = {{"event", "service_stop"}}});
 }
 
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {

@@ -1,7 +1,9 @@
 // Starts a gRPC server the way every service of ours runs: standard health
 // checking (SERVING once the services are registered and the port is bound),
-// server reflection, bounded message sizes, and a clean stop on SIGINT or
-// SIGTERM. Used by each service's main.cc and by `bt serve`.
+// server reflection, bounded message sizes, a span for every traced call
+// (common/grpc_tracing.h), JSON log lines on stderr (common/logging.h), and a
+// clean stop on SIGINT or SIGTERM. Used by each service's main.cc and by
+// `bt serve`.
 #ifndef SEED_COMMON_SERVER_H_
 #define SEED_COMMON_SERVER_H_
 

@@ -87,7 +87,8 @@ TEST_F(CliTest, RunPrintsTheSummaryAndExportsExactColumns) {
   const std::string trades = Read(Dir() / "export" / "trades.csv");
   EXPECT_EQ(trades.substr(0, trades.find('\n')),
             "symbol,side,entry_time,entry_price,exit_time,exit_price,quantity,"
-            "gross_pnl,commission,net_pnl,exit_reason,r_multiple");
+            "gross_pnl,commission,net_pnl,exit_reason,r_multiple,borrow_fees,"
+            "slippage,mae,mfe,initial_stop");
   EXPECT_GT(std::count(trades.begin(), trades.end(), '\n'), 3);
   const std::string equity = Read(Dir() / "export" / "equity.csv");
   EXPECT_EQ(equity.substr(0, equity.find('\n')), "time,cash,equity");

@@ -2,6 +2,7 @@
 
 #include "common/grpc_status.h"
 #include "common/stage_error.h"
+#include "common/tracing.h"
 
 namespace seed::coordinator {
 namespace {
@@ -34,10 +35,20 @@ grpc::Status CoordinatorServiceImpl::ValidateSpec(
 }
 
 grpc::Status CoordinatorServiceImpl::SubmitRun(
-    grpc::ServerContext*, const v1::SubmitRunRequest* request,
+    grpc::ServerContext* context, const v1::SubmitRunRequest* request,
     v1::SubmitRunResponse* response) {
+  // A client's traceparent makes the run's trace part of the client's; a
+  // malformed one is ignored (W3C), and the run gets a trace of its own.
+  tracing::SpanContext parent;
+  const auto& metadata = context->client_metadata();
+  if (const auto it = metadata.find(tracing::kTraceparentKey);
+      it != metadata.end()) {
+    parent = tracing::ParseTraceparent(
+                 absl::string_view(it->second.data(), it->second.size()))
+                 .value_or(tracing::SpanContext{});
+  }
   absl::StatusOr<std::string> run_id =
-      runs_.Submit(request->spec_yaml(), request->base_dir());
+      runs_.Submit(request->spec_yaml(), request->base_dir(), parent);
   if (!run_id.ok()) return ToGrpcStatus(run_id.status());
   response->set_run_id(*run_id);
   return grpc::Status::OK;

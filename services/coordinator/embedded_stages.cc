@@ -133,6 +133,14 @@ class EmbeddedResults final : public ResultsStage {
                       v1::GetRunResponse* response) override {
     return engine_->GetRun(request, Fresh(response));
   }
+  absl::Status StoreTrace(const v1::StoreTraceRequest& request,
+                          v1::StoreTraceResponse* response) override {
+    return engine_->StoreTrace(request, Fresh(response));
+  }
+  absl::Status GetTrace(const v1::GetTraceRequest& request,
+                        v1::GetTraceResponse* response) override {
+    return engine_->GetTrace(request, Fresh(response));
+  }
 
  private:
   std::unique_ptr<results::ResultsEngine> engine_;

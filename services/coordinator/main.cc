@@ -1,6 +1,7 @@
 // The coordinator as its own process (distributed mode): accepts runs over
 // gRPC and drives the five stage services at the addresses of its config.
 //   coordinator_server [--listen=ADDR] [--config=FILE] [--data=ADDR ...]
+//                      [--otlp-endpoint=URL]  (also export every run's trace)
 #include <iostream>
 #include <string>
 #include <vector>
@@ -15,8 +16,12 @@
 int main(int argc, char** argv) {
   using namespace seed::coordinator;
   ServiceAddresses addresses;
+  RunOptions options;
   std::vector<std::string> args(argv + 1, argv + argc);
   for (const std::string& arg : args) {
+    if (absl::StartsWith(arg, "--otlp-endpoint=")) {
+      options.otlp_endpoint = arg.substr(16);
+    }
     if (absl::StartsWith(arg, "--config=")) {
       auto loaded = LoadServiceAddresses(arg.substr(9));
       if (!loaded.ok()) {
@@ -30,7 +35,7 @@ int main(int argc, char** argv) {
   const std::string listen =
       seed::ListenAddressFlag(argc, argv, addresses.coordinator);
 
-  RunManager runs(MakeRemoteStages(addresses));
+  RunManager runs(MakeRemoteStages(addresses), options);
   CoordinatorServiceImpl service(runs);
   int port = 0;
   auto server = seed::StartServer(listen, {&service}, &port);

@@ -10,6 +10,7 @@
 #include "backtest/v1/results.grpc.pb.h"
 #include "backtest/v1/strategy.grpc.pb.h"
 #include "common/grpc_status.h"
+#include "common/grpc_tracing.h"
 #include "common/server.h"
 
 namespace seed::coordinator {
@@ -36,8 +37,10 @@ class Remote {
     context.set_deadline(absl::ToChronoTime(
         absl::Now() +
         (bulk ? options_.bulk_deadline : options_.step_deadline)));
-    return FromGrpcStatus(((*stub_).*method)(&context, request, response),
-                          stage_, address_);
+    tracing::InjectTraceparent(context);
+    const grpc::Status status = ((*stub_).*method)(&context, request, response);
+    tracing::CollectServerSpans(context);
+    return FromGrpcStatus(status, stage_, address_);
   }
 
  private:
@@ -173,6 +176,15 @@ class RemoteResults final : public ResultsStage {
   absl::Status GetRun(const v1::GetRunRequest& request,
                       v1::GetRunResponse* response) override {
     return remote_.Call(&ResultsRpc::Stub::GetRun, request, response, true);
+  }
+  absl::Status StoreTrace(const v1::StoreTraceRequest& request,
+                          v1::StoreTraceResponse* response) override {
+    return remote_.Call(&ResultsRpc::Stub::StoreTrace, request, response,
+                        true);
+  }
+  absl::Status GetTrace(const v1::GetTraceRequest& request,
+                        v1::GetTraceResponse* response) override {
+    return remote_.Call(&ResultsRpc::Stub::GetTrace, request, response, true);
   }
 
  private:

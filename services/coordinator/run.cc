@@ -5,6 +5,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/intent_check.h"
+#include "common/logging.h"
+#include "common/otlp.h"
 #include "common/sha256.h"
 #include "common/stage_error.h"
 #include "common/time.h"
@@ -56,8 +59,24 @@ Run::~Run() {
 
 absl::StatusOr<std::unique_ptr<Run>> Run::Prepare(
     Stages& stages, const backtest::v1::BacktestSpec& spec, std::string run_id,
-    const RunOptions& options) {
+    const RunOptions& options, const tracing::SpanContext& trace_parent) {
   std::unique_ptr<Run> run(new Run(stages, spec, std::move(run_id), options));
+  if (options.tracing) {
+    run->run_span_.emplace(
+        tracing::TraceContext{
+            &run->trace_,
+            trace_parent.valid() ? trace_parent
+                                 : tracing::SpanContext{tracing::NewTraceId()},
+            std::string(kStage)},
+        "run", backtest::v1::SPAN_KIND_INTERNAL);
+    run->run_span_->SetAttribute("run.id", run->run_id_);
+    run->run_span_->SetAttribute("strategy", spec.strategy().name());
+    run->run_span_->SetAttribute(
+        "symbols", absl::StrJoin(spec.data().symbols(), ","));
+  }
+  // The stages' start calls are the run's first spans.
+  tracing::ContextScope trace_scope(
+      run->run_span_ ? run->run_span_->ChildContext() : tracing::TraceContext{});
   std::vector<FieldProblem> problems;
   absl::Status other_error;
   if (!spec.strategy().address().empty()) {
@@ -97,6 +116,7 @@ absl::StatusOr<std::unique_ptr<Run>> Run::Prepare(
   const absl::Status execution_status =
       stages.execution->StartRun(execution_request, &execution_response);
   Collect(execution_status, problems, other_error);
+  run->execution_every_step_ = execution_response.needs_every_step();
 
   // From here the destructor ends whatever did start.
   run->stages_started_ = true;
@@ -176,6 +196,10 @@ absl::Status Run::EndStages(v1::FinishRunRequest* finish) {
   if (status.ok() && finish != nullptr) {
     finish->mutable_open_trades()->Swap(
         portfolio_response.mutable_open_trades());
+    // Closed at the last close (portfolio.close_at_end): ordinary closed
+    // trades, stored by the flush that follows.
+    pending_records_.mutable_trades()->MergeFrom(
+        portfolio_response.closed_at_end());
   }
   v1::StrategyEndRequest strategy_request;
   strategy_request.set_run_id(run_id_);
@@ -220,6 +244,14 @@ void MoveTail(Steps& from, int from_index, Steps& to) {
   for (v1::TimeStep* step : moved) to.AddAllocated(step);
 }
 
+// Puts steps [from_index, end) of `from` before the steps of `to`.
+void MoveTailToFront(Steps& from, int from_index, Steps& to) {
+  Steps moved;
+  MoveTail(from, from_index, moved);
+  MoveTail(to, 0, moved);
+  to.Swap(&moved);
+}
+
 // A stage that answers with an impossible count breaks the protocol; the run
 // stops rather than guess.
 absl::Status CheckStepsUsed(absl::string_view stage, int used, int offered) {
@@ -262,13 +294,20 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
   std::vector<std::unique_ptr<v1::TimeStep>> spare_steps;
   bool data_done = false;
   int chunk_steps = std::min(kFirstChunkSteps, options_.max_steps_per_call);
-  // Orders accepted at the last consumed step, and rejections the strategy
-  // has not heard of yet (sizing happens after its hook).
+  // Orders and amendments accepted at the last consumed step, and rejections
+  // the strategy has not heard of yet (sizing happens after its hook).
   google::protobuf::RepeatedPtrField<v1::Order> new_orders;
+  google::protobuf::RepeatedPtrField<v1::OrderAmendment> new_amendments;
   google::protobuf::RepeatedPtrField<v1::Rejection> untold_rejections;
-  // Whether execution must see the next steps: orders are working or new.
-  bool execution_busy = false;
-  double cash = spec_.portfolio().initial_cash();
+  // Whether execution must see the next steps: orders are working or new, or
+  // its models follow every bar.
+  bool execution_busy = execution_every_step_;
+  double buying_power = spec_.portfolio().initial_cash();
+  // Each symbol's latest close among the consumed steps, for checking the
+  // prices of intents against it.
+  std::vector<double> last_close(spec_.data().symbols_size(), 0);
+  const std::vector<std::string> symbols(spec_.data().symbols().begin(),
+                                         spec_.data().symbols().end());
 
   for (;;) {
     if (cancel_requested_) {
@@ -307,7 +346,9 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
     if (executed) {
       execute_request.mutable_new_orders()->Swap(&new_orders);
       new_orders.Clear();
-      execute_request.set_available_cash(cash);
+      execute_request.mutable_amendments()->Swap(&new_amendments);
+      new_amendments.Clear();
+      execute_request.set_available_cash(buying_power);
       execute_request.mutable_steps()->Swap(&window);
       absl::Status status =
           stages_.execution->ExecuteSteps(execute_request, &execute_response);
@@ -321,24 +362,32 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
       MoveTail(window, executed_steps, unused);
     }
 
-    // 2. The portfolio applies the fills and marks each step to its closes.
+    // 2. The portfolio applies the fills and order events and marks each
+    //    step to its closes, up to a margin call if one happens.
     *apply_request.mutable_fills() = execute_response.fills();
+    *apply_request.mutable_events() = execute_response.events();
+    *apply_request.mutable_rejections() = execute_response.rejections();
     apply_request.mutable_steps()->Swap(&window);
     absl::Status status =
         stages_.portfolio->ApplySteps(apply_request, &apply_response);
     apply_request.mutable_steps()->Swap(&window);
     if (!status.ok()) return status;
-    if (apply_response.views_size() != window.size()) {
+    const int viewed = apply_response.views_size();
+    const bool margin_call = !apply_response.margin_call().empty();
+    if (viewed < 1 || viewed > window.size() ||
+        (viewed < window.size() && !margin_call)) {
       return StageFailure(absl::StatusCode::kInternal, "portfolio",
                           "PROTOCOL_ERROR",
-                          absl::StrCat("the portfolio stage returned ",
-                                       apply_response.views_size(),
-                                       " views for ", window.size(), " steps"));
+                          absl::StrCat("the portfolio stage returned ", viewed,
+                                       " views for ", window.size(),
+                                       " steps without a margin call"));
     }
+    MoveTailToFront(window, viewed, unused);
 
     // 3. The strategy hears of fills and rejections, then sees each step,
     //    up to the first step where it acts.
     *strategy_request.mutable_fills() = execute_response.fills();
+    *strategy_request.mutable_events() = execute_response.events();
     strategy_request.mutable_rejections()->Swap(&untold_rejections);
     untold_rejections.Clear();
     strategy_request.mutable_rejections()->MergeFrom(
@@ -355,10 +404,31 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
     if (!status.ok()) return status;
     const int used = strategy_response.steps_used();
     const v1::TimeStep& last = window.Get(used - 1);
+    for (int i = 0; i < used; ++i) {
+      for (const v1::Bar& bar : window.Get(i).bars()) {
+        last_close[bar.symbol()] = bar.close();
+      }
+    }
+    // A malformed intent is the strategy's fault, whichever process made it.
+    for (int i = 0; i < strategy_response.intents_size(); ++i) {
+      const v1::Intent& intent = strategy_response.intents(i);
+      const bool known = intent.symbol() >= 0 &&
+                         intent.symbol() < spec_.data().symbols_size();
+      status = CheckIntent(intent, i, symbols,
+                           known ? last_close[intent.symbol()] : 0);
+      if (!status.ok()) {
+        chunk_first_time_ = chunk_last_time_ = last.time();
+        return WithContext(
+            status, "strategy",
+            {.symbol = known ? symbols[intent.symbol()] : ""});
+      }
+    }
 
-    // 4-5. The portfolio sizes the intents; accepted orders work from the
-    //      next step. This also tells it where the consumed steps end.
-    if (strategy_response.intents_size() > 0) {
+    // 4-5. The portfolio sizes the intents (and, at a margin call, adds the
+    //      liquidation); accepted orders work from the next step. This also
+    //      tells it where the consumed steps end.
+    const bool margin_call_consumed = margin_call && used == viewed;
+    if (strategy_response.intents_size() > 0 || margin_call_consumed) {
       size_request.set_time(last.time());
       size_request.set_step_index(last.index());
       size_request.mutable_intents()->Swap(strategy_response.mutable_intents());
@@ -366,6 +436,7 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
       status = stages_.portfolio->SizeIntents(size_request, &size_response);
       if (!status.ok()) return status;
       new_orders.Swap(size_response.mutable_orders());
+      new_amendments.Swap(size_response.mutable_amendments());
       untold_rejections.MergeFrom(size_response.rejections());
       pending_records_.mutable_rejections()->MergeFrom(
           size_response.rejections());
@@ -391,12 +462,13 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
       point->set_cash(view.cash());
       point->set_equity(view.equity());
     }
-    cash = apply_response.views(used - 1).cash();
+    buying_power = apply_response.views(used - 1).buying_power();
     if (executed) {
-      execution_busy =
-          !fill_step_consumed || execute_response.working_orders() > 0;
+      execution_busy = execution_every_step_ || !fill_step_consumed ||
+                       execute_response.working_orders() > 0;
     }
-    execution_busy = execution_busy || !new_orders.empty();
+    execution_busy =
+        execution_busy || !new_orders.empty() || !new_amendments.empty();
 
     // The unconsumed steps go back to the front of the window.
     std::vector<v1::TimeStep*> consumed(used);
@@ -434,6 +506,14 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
 }
 
 v1::RunProgress Run::Execute(const ProgressCallback& on_progress) {
+  // The run's trace crosses to this thread here, explicitly.
+  tracing::ContextScope trace_scope(
+      run_span_ ? run_span_->ChildContext() : tracing::TraceContext{});
+  LogEvent(LogLevel::kInfo, "run started",
+           {.run_id = run_id_,
+            .extra = {{"event", "run_start"},
+                      {"strategy", spec_.strategy().name()},
+                      {"symbols", absl::StrJoin(spec_.data().symbols(), ",")}}});
   progress_.set_state(v1::RUNNING);
   on_progress(progress_);
 
@@ -572,9 +652,67 @@ v1::RunProgress Run::Execute(const ProgressCallback& on_progress) {
     }
   }
   progress_.set_state(progress_.summary().state());
+  FinishTrace(status);
   if (progress_.state() == v1::SUCCEEDED) progress_.set_fraction_done(1.0);
   on_progress(progress_);
   return progress_;
+}
+
+void Run::FinishTrace(const absl::Status& status) {
+  const v1::RunSummary& summary = progress_.summary();
+  const bool failed = progress_.state() == v1::FAILED;
+  LogEvent(failed ? LogLevel::kError : LogLevel::kInfo,
+           failed ? DescribeStageError(summary.error()) : "run ended",
+           {.run_id = run_id_,
+            .extra = {{"event", "run_end"},
+                      {"state", v1::RunState_Name(progress_.state())},
+                      {"stage", summary.error().stage()},
+                      {"reason", summary.error().reason()}}});
+  if (!run_span_) return;
+  run_span_->SetAttribute("run.state", v1::RunState_Name(progress_.state()));
+  run_span_->SetAttribute("steps", progress_.steps_done());
+  if (!summary.first_time().empty()) {
+    run_span_->SetAttribute("time.range",
+                            absl::StrCat(summary.first_time(), "..",
+                                         summary.last_time()));
+  }
+  if (failed) {
+    // The stored error: with the stage, symbol and bar time it names.
+    run_span_->SetError(
+        status.ok() ? StageFailure(absl::StatusCode::kInternal,
+                                   summary.error().stage(),
+                                   summary.error().reason(),
+                                   summary.error().message())
+                    : WithContext(status, kStage,
+                                  {.symbol = summary.error().symbol(),
+                                   .bar_time = summary.error().bar_time()}),
+        kStage);
+  }
+  if (const int64_t dropped = trace_.dropped(); dropped > 0) {
+    run_span_->SetAttribute("trace.dropped_spans", dropped);
+  }
+  run_span_->End();
+  run_span_.reset();
+  // Storing and exporting are not part of the trace they send.
+  tracing::ContextScope untraced{tracing::TraceContext{}};
+  v1::StoreTraceRequest store;
+  store.set_run_id(run_id_);
+  *store.mutable_trace() = trace_.Snapshot();
+  if (run_recorded_) {
+    v1::StoreTraceResponse stored;
+    const absl::Status stored_status =
+        stages_.results->StoreTrace(store, &stored);
+    if (!stored_status.ok()) {
+      Notice(absl::StrCat("the run's trace could not be stored: ",
+                          stored_status.message()));
+    }
+  }
+  if (!options_.otlp_endpoint.empty()) {
+    const absl::Status exported = otlp::PostJson(
+        options_.otlp_endpoint, otlp::TraceToJson(store.trace(),
+                                                  EngineVersion()));
+    if (!exported.ok()) Notice(std::string(exported.message()));
+  }
 }
 
 }  // namespace seed::coordinator

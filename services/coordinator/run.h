@@ -10,12 +10,14 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "backtest/v1/coordinator.pb.h"
 #include "backtest/v1/spec.pb.h"
+#include "common/tracing.h"
 #include "services/coordinator/stages.h"
 
 namespace seed::coordinator {
@@ -26,6 +28,11 @@ struct RunOptions {
   // Steps offered to the stages per call: runs grow while nothing happens and
   // shrink when the strategy acts, up to this bound (a few hundred KB).
   int max_steps_per_call = 4096;
+  // Record the run's trace (docs/tracing.md); off only to measure its cost.
+  bool tracing = true;
+  // When set, every finished run's trace is also posted there as OTLP/HTTP
+  // JSON (http://HOST:PORT[/PATH]); a failed export becomes a notice.
+  std::string otlp_endpoint;
 };
 
 class Run {
@@ -35,9 +42,12 @@ class Run {
   // Starts the strategy, portfolio and execution stages for this run, which
   // check their parts of the spec. Every problem of every stage comes back at
   // once (seed::FieldProblems of the status); nothing has run yet.
+  // The run's trace is a child of `trace_parent` when it is valid (a
+  // client's traceparent), else a new trace.
   static absl::StatusOr<std::unique_ptr<Run>> Prepare(
       Stages& stages, const backtest::v1::BacktestSpec& spec,
-      std::string run_id, const RunOptions& options = {});
+      std::string run_id, const RunOptions& options = {},
+      const tracing::SpanContext& trace_parent = {});
 
   ~Run();
 
@@ -69,6 +79,9 @@ class Run {
   // For a run that will not execute (invalid spec, destroyed unrun).
   void EndStagesOfDiscardedRun();
   void Notice(std::string text);
+  // Ends the run span with the run's outcome, stores the trace with the run
+  // and exports it when RunOptions.otlp_endpoint is set.
+  void FinishTrace(const absl::Status& status);
 
   Stages& stages_;
   // The run's strategy: the built-in stage, or own_strategy_ when the spec
@@ -82,6 +95,8 @@ class Run {
   std::string spec_hash_;
   std::atomic<bool> cancel_requested_{false};
   bool stages_started_ = false;
+  // The execution stage asked to see every step (its models follow bars).
+  bool execution_every_step_ = false;
   bool run_recorded_ = false;  // results.BeginRun succeeded
   std::string dataset_id_;
   v1::RunProgress progress_;
@@ -91,6 +106,10 @@ class Run {
   static constexpr int64_t kNoTime = std::numeric_limits<int64_t>::min();
   int64_t chunk_first_time_ = kNoTime;
   int64_t chunk_last_time_ = kNoTime;
+  // The run's trace: every span of every stage, and its root span (unset
+  // with RunOptions.tracing off).
+  tracing::TraceRecorder trace_;
+  std::optional<tracing::Span> run_span_;
 };
 
 }  // namespace seed::coordinator

@@ -10,11 +10,12 @@
 #include "common/stage_error.h"
 #include "services/coordinator/run.h"
 #include "services/coordinator/spec.h"
+#include "services/coordinator/traced_stages.h"
 
 namespace seed::coordinator {
 
 RunManager::RunManager(Stages stages, RunOptions options)
-    : stages_(std::move(stages)), options_(options) {}
+    : stages_(TraceStages(std::move(stages))), options_(options) {}
 
 RunManager::~RunManager() {
   std::vector<std::thread> threads;
@@ -50,14 +51,15 @@ absl::StatusOr<std::string> RunManager::Validate(absl::string_view spec_text,
   return (*run)->canonical_spec();
 }
 
-absl::StatusOr<std::string> RunManager::Submit(absl::string_view spec_text,
-                                               absl::string_view base_dir) {
+absl::StatusOr<std::string> RunManager::Submit(
+    absl::string_view spec_text, absl::string_view base_dir,
+    const tracing::SpanContext& trace_parent) {
   absl::StatusOr<backtest::v1::BacktestSpec> spec =
       ParseSpec(spec_text, base_dir);
   if (!spec.ok()) return spec.status();
   const std::string run_id = NewRunId();
   absl::StatusOr<std::unique_ptr<Run>> run =
-      Run::Prepare(stages_, *spec, run_id, options_);
+      Run::Prepare(stages_, *spec, run_id, options_, trace_parent);
   if (!run.ok()) return run.status();
 
   absl::MutexLock lock(&mutex_);

@@ -15,6 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "backtest/v1/coordinator.pb.h"
+#include "common/tracing.h"
 #include "services/coordinator/run.h"
 #include "services/coordinator/stages.h"
 
@@ -22,14 +23,17 @@ namespace seed::coordinator {
 
 class RunManager {
  public:
+  // Every stage call of a run is traced (traced_stages.h).
   explicit RunManager(Stages stages, RunOptions options = {});
   // Cancels runs still going and waits for them to record their outcome.
   ~RunManager();
 
   // Parses and validates the spec (every problem at once, nothing runs when
-  // there is one), then starts the run. Returns its id.
-  absl::StatusOr<std::string> Submit(absl::string_view spec_text,
-                                     absl::string_view base_dir);
+  // there is one), then starts the run. Returns its id. The run's trace is a
+  // child of `trace_parent` when valid (the submitting client's span).
+  absl::StatusOr<std::string> Submit(
+      absl::string_view spec_text, absl::string_view base_dir,
+      const tracing::SpanContext& trace_parent = {});
 
   // The spec as it would run (canonical JSON with defaults), or its problems.
   absl::StatusOr<std::string> Validate(absl::string_view spec_text,

@@ -1,7 +1,9 @@
 #include "services/coordinator/spec.h"
 
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <set>
 #include <string>
 #include <vector>
@@ -14,6 +16,7 @@
 #include "common/time.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/message.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/type_resolver_util.h"
 #include "yaml-cpp/yaml.h"
@@ -242,61 +245,236 @@ class SpecReader {
 
   void ReadPortfolio(const YAML::Node& node, backtest::v1::PortfolioSpec& portfolio) {
     portfolio.set_initial_cash(kDefaultInitialCash);
-    portfolio.mutable_sizing()->set_rule(std::string(kDefaultSizingRule));
-    if (!node || node.IsNull()) return;
-    if (!node.IsMap()) {
-      Problem("portfolio", "must be a mapping");
-      return;
+    ReadSection(node, "portfolio", portfolio);
+    auto& sizing = *portfolio.mutable_sizing();
+    if (sizing.rule().empty()) sizing.set_rule(std::string(kDefaultSizingRule));
+    if (sizing.rule() == "volatility_target" && sizing.lookback() == 0) {
+      sizing.set_lookback(kDefaultVolatilityLookback);
     }
-    CheckKeys(node, "portfolio", {"initial_cash", "sizing"});
-    portfolio.set_initial_cash(
-        OptionalNumber(node, "initial_cash", kDefaultInitialCash, "portfolio"));
-    const YAML::Node sizing = node["sizing"];
-    if (!sizing || sizing.IsNull()) return;
-    if (!sizing.IsMap()) {
-      Problem("portfolio.sizing", "must be a mapping with a rule");
-      return;
+    auto& limits = *portfolio.mutable_limits();
+    if (limits.on_breach().empty()) {
+      limits.set_on_breach(std::string(kDefaultOnBreach));
     }
-    CheckKeys(sizing, "portfolio.sizing", {"rule", "cash_buffer", "percent"});
-    auto& spec = *portfolio.mutable_sizing();
-    spec.set_rule(OptionalText(sizing, "rule", std::string(kDefaultSizingRule),
-                               "portfolio.sizing"));
-    spec.set_cash_buffer(
-        OptionalNumber(sizing, "cash_buffer", 0.0, "portfolio.sizing"));
-    spec.set_percent(OptionalNumber(sizing, "percent", 0.0, "portfolio.sizing"));
-  }
-
-  void ReadCostModel(const YAML::Node& node, const std::string& path,
-                     std::string* model, double* bps) {
-    *model = std::string(kDefaultCostModel);
-    if (!node || node.IsNull()) return;
-    if (!node.IsMap()) {
-      Problem(path, "must be a mapping with a model");
-      return;
+    auto& account = *portfolio.mutable_account();
+    if (account.type().empty()) account.set_type(std::string(kDefaultAccount));
+    if (account.type() == "margin") {
+      if (account.initial_margin() == 0) {
+        account.set_initial_margin(kDefaultInitialMargin);
+      }
+      if (account.maintenance_margin() == 0) {
+        account.set_maintenance_margin(kDefaultMaintenanceMargin);
+      }
     }
-    CheckKeys(node, path, {"model", "bps"});
-    *model = OptionalText(node, "model", std::string(kDefaultCostModel), path);
-    *bps = OptionalNumber(node, "bps", 0.0, path);
   }
 
   void ReadExecution(const YAML::Node& node,
                      backtest::v1::ExecutionSpec& execution) {
-    // yaml-cpp's Node::operator= assigns through to the referenced node, so
-    // sections are passed on as temporaries rather than assigned.
-    const bool present = node && !node.IsNull();
-    if (present && !node.IsMap()) Problem("execution", "must be a mapping");
-    const bool usable = present && node.IsMap();
-    if (usable) CheckKeys(node, "execution", {"commission", "slippage"});
+    ReadSection(node, "execution", execution);
     auto& commission = *execution.mutable_commission();
     auto& slippage = *execution.mutable_slippage();
-    double bps = 0;
-    ReadCostModel(usable ? node["commission"] : YAML::Node(),
-                  "execution.commission", commission.mutable_model(), &bps);
-    commission.set_bps(bps);
-    bps = 0;
-    ReadCostModel(usable ? node["slippage"] : YAML::Node(),
-                  "execution.slippage", slippage.mutable_model(), &bps);
-    slippage.set_bps(bps);
+    if (commission.model().empty()) {
+      commission.set_model(std::string(kDefaultCostModel));
+    }
+    if (slippage.model().empty()) {
+      slippage.set_model(std::string(kDefaultCostModel));
+    }
+    if (slippage.model() == "atr_fraction" && slippage.atr_length() == 0) {
+      slippage.set_atr_length(kDefaultAtrLength);
+    }
+    if (execution.same_bar_policy().empty()) {
+      execution.set_same_bar_policy(std::string(kDefaultSameBarPolicy));
+    }
+  }
+
+  // Reads a section whose keys are exactly the fields of `message` (nested
+  // sections, lists and maps included), reporting every unknown key and every
+  // value of the wrong kind with its path. Fields the section leaves out keep
+  // their value in `message`.
+  void ReadSection(const YAML::Node& node, const std::string& path,
+                   google::protobuf::Message& message) {
+    if (!node || node.IsNull()) return;
+    const google::protobuf::Descriptor& descriptor = *message.GetDescriptor();
+    if (!node.IsMap()) {
+      Problem(path, "must be a mapping");
+      return;
+    }
+    std::set<std::string> known;
+    for (int i = 0; i < descriptor.field_count(); ++i) {
+      known.insert(descriptor.field(i)->name());
+    }
+    CheckKeys(node, path, known);
+    const google::protobuf::Reflection& reflection = *message.GetReflection();
+    for (const auto& entry : node) {
+      const google::protobuf::FieldDescriptor* field =
+          descriptor.FindFieldByName(entry.first.Scalar());
+      if (field == nullptr) continue;  // reported by CheckKeys
+      const std::string field_path = Path(path, field->name());
+      const YAML::Node value = entry.second;
+      if (value.IsNull()) continue;
+      if (field->is_map()) {
+        ReadMap(value, field_path, message, *field);
+      } else if (field->is_repeated()) {
+        if (!value.IsSequence()) {
+          Problem(field_path, "must be a list");
+          continue;
+        }
+        reflection.ClearField(&message, field);
+        for (size_t i = 0; i < value.size(); ++i) {
+          AddValue(value[i], absl::StrCat(field_path, "[", i, "]"), message,
+                   *field);
+        }
+      } else if (field->cpp_type() ==
+                 google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
+        ReadSection(value, field_path,
+                    *reflection.MutableMessage(&message, field));
+      } else {
+        SetScalar(value, field_path, message, *field, /*add=*/false);
+      }
+    }
+  }
+
+  void AddValue(const YAML::Node& value, const std::string& path,
+                google::protobuf::Message& message,
+                const google::protobuf::FieldDescriptor& field) {
+    if (field.cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
+      ReadSection(value, path,
+                  *message.GetReflection()->AddMessage(&message, &field));
+    } else {
+      SetScalar(value, path, message, field, /*add=*/true);
+    }
+  }
+
+  // map<string, scalar> fields: a mapping of key: value.
+  void ReadMap(const YAML::Node& node, const std::string& path,
+               google::protobuf::Message& message,
+               const google::protobuf::FieldDescriptor& field) {
+    if (!node.IsMap()) {
+      Problem(path, "must be a mapping of name: value");
+      return;
+    }
+    const google::protobuf::Reflection& reflection = *message.GetReflection();
+    reflection.ClearField(&message, &field);
+    const google::protobuf::FieldDescriptor& key_field =
+        *field.message_type()->map_key();
+    const google::protobuf::FieldDescriptor& value_field =
+        *field.message_type()->map_value();
+    for (const auto& entry : node) {
+      google::protobuf::Message& pair = *reflection.AddMessage(&message, &field);
+      pair.GetReflection()->SetString(&pair, &key_field, entry.first.Scalar());
+      SetScalar(entry.second, absl::StrCat(path, ".", entry.first.Scalar()),
+                pair, value_field, /*add=*/false);
+    }
+  }
+
+  // One scalar value (set, or appended to a repeated field when `add`).
+  void SetScalar(const YAML::Node& value, const std::string& path,
+                 google::protobuf::Message& message,
+                 const google::protobuf::FieldDescriptor& field, bool add) {
+    using google::protobuf::FieldDescriptor;
+    const google::protobuf::Reflection& reflection = *message.GetReflection();
+    if (!value.IsScalar()) {
+      Problem(path, "must be a single value");
+      return;
+    }
+    const std::string& text = value.Scalar();
+    switch (field.cpp_type()) {
+      case FieldDescriptor::CPPTYPE_STRING:
+        add ? reflection.AddString(&message, &field, text)
+            : reflection.SetString(&message, &field, text);
+        return;
+      case FieldDescriptor::CPPTYPE_BOOL: {
+        const std::string lower = absl::AsciiStrToLower(text);
+        if (lower != "true" && lower != "false") {
+          Problem(path, absl::StrCat("must be true or false, got '", text, "'"));
+          return;
+        }
+        add ? reflection.AddBool(&message, &field, lower == "true")
+            : reflection.SetBool(&message, &field, lower == "true");
+        return;
+      }
+      case FieldDescriptor::CPPTYPE_DOUBLE:
+      case FieldDescriptor::CPPTYPE_FLOAT: {
+        double number = 0;
+        if (!absl::SimpleAtod(text, &number) || !std::isfinite(number)) {
+          Problem(path, absl::StrCat("must be a number, got '", text, "'"));
+          return;
+        }
+        if (field.cpp_type() == FieldDescriptor::CPPTYPE_FLOAT) {
+          add ? reflection.AddFloat(&message, &field, static_cast<float>(number))
+              : reflection.SetFloat(&message, &field, static_cast<float>(number));
+        } else {
+          add ? reflection.AddDouble(&message, &field, number)
+              : reflection.SetDouble(&message, &field, number);
+        }
+        return;
+      }
+      case FieldDescriptor::CPPTYPE_INT32:
+      case FieldDescriptor::CPPTYPE_INT64:
+      case FieldDescriptor::CPPTYPE_UINT32:
+      case FieldDescriptor::CPPTYPE_UINT64: {
+        int64_t number = 0;
+        const bool is_unsigned =
+            field.cpp_type() == FieldDescriptor::CPPTYPE_UINT32 ||
+            field.cpp_type() == FieldDescriptor::CPPTYPE_UINT64;
+        const bool is_32 = field.cpp_type() == FieldDescriptor::CPPTYPE_INT32 ||
+                           field.cpp_type() == FieldDescriptor::CPPTYPE_UINT32;
+        if (!absl::SimpleAtoi(text, &number) || (is_unsigned && number < 0) ||
+            (is_32 && (number > std::numeric_limits<int32_t>::max() ||
+                       number < std::numeric_limits<int32_t>::min()))) {
+          Problem(path, absl::StrCat("must be a whole number", 
+                                     is_unsigned ? " >= 0" : "", ", got '",
+                                     text, "'"));
+          return;
+        }
+        SetInteger(message, field, number, add);
+        return;
+      }
+      case FieldDescriptor::CPPTYPE_ENUM: {
+        const google::protobuf::EnumValueDescriptor* enum_value =
+            field.enum_type()->FindValueByName(absl::AsciiStrToUpper(text));
+        if (enum_value == nullptr || enum_value->number() == 0) {
+          std::vector<std::string> choices;
+          for (int i = 1; i < field.enum_type()->value_count(); ++i) {
+            choices.push_back(
+                absl::AsciiStrToLower(field.enum_type()->value(i)->name()));
+          }
+          Problem(path, absl::StrCat("must be one of ",
+                                     absl::StrJoin(choices, ", "), "; got '",
+                                     text, "'"));
+          return;
+        }
+        add ? reflection.AddEnum(&message, &field, enum_value)
+            : reflection.SetEnum(&message, &field, enum_value);
+        return;
+      }
+      case FieldDescriptor::CPPTYPE_MESSAGE:
+        break;
+    }
+    Problem(path, "must be a section");
+  }
+
+  static void SetInteger(google::protobuf::Message& message,
+                         const google::protobuf::FieldDescriptor& field,
+                         int64_t number, bool add) {
+    using google::protobuf::FieldDescriptor;
+    const google::protobuf::Reflection& reflection = *message.GetReflection();
+    switch (field.cpp_type()) {
+      case FieldDescriptor::CPPTYPE_INT32:
+        add ? reflection.AddInt32(&message, &field, static_cast<int32_t>(number))
+            : reflection.SetInt32(&message, &field, static_cast<int32_t>(number));
+        return;
+      case FieldDescriptor::CPPTYPE_UINT32:
+        add ? reflection.AddUInt32(&message, &field, static_cast<uint32_t>(number))
+            : reflection.SetUInt32(&message, &field, static_cast<uint32_t>(number));
+        return;
+      case FieldDescriptor::CPPTYPE_UINT64:
+        add ? reflection.AddUInt64(&message, &field, static_cast<uint64_t>(number))
+            : reflection.SetUInt64(&message, &field, static_cast<uint64_t>(number));
+        return;
+      default:
+        add ? reflection.AddInt64(&message, &field, number)
+            : reflection.SetInt64(&message, &field, number);
+    }
   }
 
   void ReadMetrics(const YAML::Node& node, backtest::v1::MetricsSpec& metrics) {

@@ -21,6 +21,15 @@ inline constexpr double kDefaultInitialCash = 100000.0;
 inline constexpr absl::string_view kDefaultSpecName = "backtest";
 inline constexpr absl::string_view kDefaultSizingRule = "all_in";
 inline constexpr absl::string_view kDefaultCostModel = "none";
+inline constexpr absl::string_view kDefaultSameBarPolicy = "pessimistic";
+inline constexpr int kDefaultAtrLength = 14;
+inline constexpr int kDefaultVolatilityLookback = 20;
+inline constexpr absl::string_view kDefaultOnBreach = "reduce";
+inline constexpr absl::string_view kDefaultAccount = "cash";
+// Reg T-like requirements: half of a position's value to open it, a quarter
+// to keep it.
+inline constexpr double kDefaultInitialMargin = 0.5;
+inline constexpr double kDefaultMaintenanceMargin = 0.25;
 // Enough resamples for stable 95% intervals; the seed makes them repeatable.
 inline constexpr int kDefaultBootstrapResamples = 1000;
 inline constexpr int kMaxBootstrapResamples = 100000;

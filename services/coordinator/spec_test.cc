@@ -76,6 +76,64 @@ extra: 1
               HasSubstr("portfolio.initial_cash: must be a number, got 'lots'"));
 }
 
+TEST(SpecTest, ReadsNestedPortfolioAndExecutionSectionsWithDefaults) {
+  absl::StatusOr<backtest::v1::BacktestSpec> spec = ParseSpec(R"(
+data: {path: /d, symbols: [A, B]}
+strategy: {name: s}
+portfolio:
+  account: {type: margin}
+  limits: {max_positions: 3, max_gross_exposure: 1.5}
+  shorting: {enabled: true, borrow_rate: 0.03, borrow_rates: {B: 0.2},
+             not_shortable: [A]}
+execution:
+  commission:
+    model: tiered
+    minimum: 1
+    tiers: [{up_to_monthly_shares: 300000, per_share: 0.0035},
+            {per_share: 0.002}]
+  slippage: {model: atr_fraction, fraction: 0.1}
+  participation: {max_fraction_of_volume: 0.05}
+)",
+                                                      "");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  const auto& portfolio = spec->portfolio();
+  EXPECT_EQ(portfolio.account().type(), "margin");
+  EXPECT_EQ(portfolio.account().initial_margin(), kDefaultInitialMargin);
+  EXPECT_EQ(portfolio.account().maintenance_margin(), kDefaultMaintenanceMargin);
+  EXPECT_EQ(portfolio.limits().max_positions(), 3);
+  EXPECT_EQ(portfolio.limits().on_breach(), kDefaultOnBreach);
+  EXPECT_TRUE(portfolio.shorting().enabled());
+  EXPECT_EQ(portfolio.shorting().borrow_rates().at("B"), 0.2);
+  ASSERT_EQ(portfolio.shorting().not_shortable_size(), 1);
+  const auto& execution = spec->execution();
+  ASSERT_EQ(execution.commission().tiers_size(), 2);
+  EXPECT_EQ(execution.commission().tiers(1).per_share(), 0.002);
+  EXPECT_EQ(execution.slippage().atr_length(), kDefaultAtrLength);
+  EXPECT_EQ(execution.same_bar_policy(), kDefaultSameBarPolicy);
+  EXPECT_EQ(execution.participation().max_fraction_of_volume(), 0.05);
+}
+
+TEST(SpecTest, NestedSectionProblemsNameTheirPath) {
+  const absl::Status status = ParseSpec(R"(
+data: {path: /d, symbols: [A]}
+strategy: {name: s}
+portfolio: {limits: {max_positions: 2.5, on_breach: [x]},
+            shorting: {enabled: maybe, borrow_rates: {A: high}}}
+execution: {commission: {tiers: [{per_shar: 1}]}, slippage: 3}
+)",
+                                        "")
+                                  .status();
+  ASSERT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(ProblemFields(status),
+              testing::IsSupersetOf(
+                  {"portfolio.limits.max_positions", "portfolio.limits.on_breach",
+                   "portfolio.shorting.enabled",
+                   "portfolio.shorting.borrow_rates.A",
+                   "execution.commission.tiers[0].per_shar",
+                   "execution.slippage"}))
+      << status;
+}
+
 TEST(SpecTest, RejectsEndBeforeStartAndDuplicateSymbols) {
   const absl::Status status =
       ParseSpec("data: {path: /d, symbols: [A, A, '../x'], start: 2020-01-02, "

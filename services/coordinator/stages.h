@@ -84,6 +84,10 @@ class ResultsStage {
                                 v1::ListRunsResponse* response) = 0;
   virtual absl::Status GetRun(const v1::GetRunRequest& request,
                               v1::GetRunResponse* response) = 0;
+  virtual absl::Status StoreTrace(const v1::StoreTraceRequest& request,
+                                  v1::StoreTraceResponse* response) = 0;
+  virtual absl::Status GetTrace(const v1::GetTraceRequest& request,
+                                v1::GetTraceResponse* response) = 0;
 };
 
 // The set of stages one coordinator uses; it owns them.

@@ -18,6 +18,7 @@
 #include "common/sha256.h"
 #include "common/stage_error.h"
 #include "common/time.h"
+#include "services/data/symbol_metadata.h"
 
 namespace seed::data {
 namespace {
@@ -186,6 +187,21 @@ absl::StatusOr<SymbolSlice> OpenSymbol(DatasetStore& store,
   return slice;
 }
 
+// Loads data.metadata and records the rows of data.symbols in the response.
+absl::Status AddMetadata(const std::string& dir, const DataSpec& data,
+                         OpenDatasetResponse* response) {
+  absl::StatusOr<MetadataFile> file = LoadSymbolMetadata(dir, data.metadata());
+  if (!file.ok()) return file.status();
+  absl::StatusOr<std::vector<backtest::v1::SymbolMetadata>> rows =
+      MetadataFor(*file, data.symbols());
+  if (!rows.ok()) return rows.status();
+  for (backtest::v1::SymbolMetadata& row : *rows) {
+    *response->add_metadata() = std::move(row);
+  }
+  response->set_metadata_hash(file->content_hash);
+  return absl::OkStatus();
+}
+
 void PutLittleEndian(uint64_t value, char* out) {
   for (int byte = 0; byte < 8; ++byte) {
     out[byte] = static_cast<char>(value >> (8 * byte));
@@ -262,6 +278,13 @@ absl::Status DataEngine::OpenDataset(
   response->Clear();
   absl::StatusOr<std::string> dir = ResolveDataDir(data.path());
   if (!dir.ok()) return WithContext(dir.status(), kStage, context);
+  if (!data.metadata().empty()) {
+    absl::Status status = AddMetadata(*dir, data, response);
+    if (!status.ok()) {
+      response->Clear();
+      return WithContext(status, kStage, context);
+    }
+  }
   Dataset dataset;
   for (const std::string& symbol : data.symbols()) {
     absl::StatusOr<SymbolSlice> slice = OpenSymbol(

@@ -37,7 +37,9 @@ class DataEngine {
 
   // Loads request.data().symbols() from data.path, in order, keeping bars with
   // start <= time <= end. A start or end given as a bare date covers that
-  // whole day, so intraday bars of the end date are included.
+  // whole day, so intraday bars of the end date are included. With
+  // data.metadata set, also returns each symbol's metadata row (see
+  // symbol_metadata.h) and fails when the file is bad or lacks a symbol.
   absl::Status OpenDataset(const backtest::v1::OpenDatasetRequest& request,
                            backtest::v1::OpenDatasetResponse* response);
 

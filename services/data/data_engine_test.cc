@@ -467,3 +467,58 @@ TEST_F(SharedDataTest, ValidatesTheDirectory) {
 
 }  // namespace
 }  // namespace seed::data
+
+namespace seed::data {
+namespace {
+
+TEST_F(DataEngineTest, ReturnsTheMetadataOfTheSymbolsInOrder) {
+  WriteFile(Path("NVDA"), kOrcl);
+  const std::string metadata =
+      "symbol,sector,benchmarks\nORCL,Software,SP500\nNVDA,Chips,SP500;NDX\n"
+      "XYZ,Banks,\n";
+  WriteFile(dir_ + "/universe.csv", metadata);
+  OpenDatasetRequest request = Request({"NVDA", "ORCL"});
+  request.mutable_data()->set_metadata("universe.csv");
+  const OpenDatasetResponse response = Open(request);
+  ASSERT_EQ(response.metadata_size(), 2);
+  EXPECT_EQ(response.metadata(0).symbol(), "NVDA");
+  EXPECT_EQ(response.metadata(0).sector(), "Chips");
+  EXPECT_THAT(response.metadata(0).benchmarks(), ElementsAre("SP500", "NDX"));
+  EXPECT_EQ(response.metadata(1).symbol(), "ORCL");
+  EXPECT_EQ(response.metadata_hash(), Sha256Hex(metadata));
+  // universe.csv sits among the data files and is not mistaken for one.
+  EXPECT_EQ(response.symbols_size(), 2);
+}
+
+TEST_F(DataEngineTest, WithoutMetadataTheResponseHasNone) {
+  const OpenDatasetResponse response = Open(Request({"ORCL"}));
+  EXPECT_TRUE(response.metadata().empty());
+  EXPECT_TRUE(response.metadata_hash().empty());
+}
+
+TEST_F(DataEngineTest, ATradedSymbolMissingFromTheMetadataFailsTheOpen) {
+  WriteFile(dir_ + "/universe.csv", "symbol,sector\nNVDA,Chips\n");
+  OpenDatasetRequest request = Request({"ORCL"});
+  request.mutable_data()->set_metadata("universe.csv");
+  const StageError error = OpenFails(request, absl::StatusCode::kNotFound);
+  EXPECT_EQ(error.stage(), "data");
+  EXPECT_EQ(error.reason(), "METADATA_MISSING_SYMBOL");
+  EXPECT_EQ(error.symbol(), "ORCL");
+  EXPECT_THAT(error.message(),
+              HasSubstr(absl::StrCat("metadata file ", dir_,
+                                     "/universe.csv has no row for ORCL")));
+}
+
+TEST_F(DataEngineTest, ABadMetadataFileFailsTheOpenNamingLineAndColumn) {
+  WriteFile(dir_ + "/universe.csv", "symbol,sector\nORCL,\n");
+  OpenDatasetRequest request = Request({"ORCL"});
+  request.mutable_data()->set_metadata(dir_ + "/universe.csv");
+  const StageError error =
+      OpenFails(request, absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(error.reason(), "INVALID_METADATA");
+  EXPECT_THAT(error.message(),
+              HasSubstr("universe.csv line 2, column sector: empty"));
+}
+
+}  // namespace
+}  // namespace seed::data

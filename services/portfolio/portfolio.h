@@ -1,83 +1,112 @@
-// The portfolio of one run (DESIGN.md section 4): cash, long positions,
-// the open trade of each symbol and the sizing of intents into orders. A
-// cash account: no shorts, no margin. Steps arrive in runs and stay tentative
-// until a later call says how many of them the coordinator consumed.
-// Not thread-safe: PortfolioEngine serializes the calls of one run.
+// The portfolio of one run (DESIGN.md section 4, docs/portfolio.md): cash,
+// long and short positions, the working orders, the open trade of each
+// symbol, borrow fees, a cash or margin account, and the sizing of intents
+// into orders, amendments or rejections under the spec's caps. Steps arrive
+// in runs and stay tentative until a later call says how many of them the
+// coordinator consumed. Not thread-safe: PortfolioEngine serializes the calls
+// of one run.
 #ifndef SEED_SERVICES_PORTFOLIO_PORTFOLIO_H_
 #define SEED_SERVICES_PORTFOLIO_PORTFOLIO_H_
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "backtest/v1/portfolio.pb.h"
+#include "common/stage_error.h"
 #include "google/protobuf/repeated_field.h"
+#include "services/portfolio/limits.h"
 #include "services/portfolio/sizing.h"
 
 namespace seed::portfolio {
 
 class Portfolio {
  public:
-  // `symbols` is the run's symbol table (indexes in bars, fills and intents).
-  Portfolio(double initial_cash, std::vector<std::string> symbols,
-            std::unique_ptr<SizingRule> sizing);
+  // The portfolio `spec` describes over the run's symbol table `symbols`
+  // (indexes in bars, fills and intents), or nullptr after appending every
+  // problem with the spec, each with its field path, to *problems.
+  static std::unique_ptr<Portfolio> Create(
+      const backtest::v1::PortfolioSpec& spec,
+      std::vector<std::string> symbols, std::vector<FieldProblem>* problems);
 
   // First resolves the previous call's tentative steps against
   // request.steps(0).index(): those before it are committed, the others are
-  // discarded as if never applied. Then, for each step in order, applies the
-  // fills dated at its time (cash, positions, trades), marks each symbol with
-  // a bar in it to its close and appends the view as of that close. Trades the
+  // discarded as if never applied. Then, for each step in order: charges the
+  // borrow fee of each short held since the previous step, applies the fills
+  // dated at its time (cash, positions, trades, working orders), then the
+  // order events and execution's rejections at that time, marks each symbol
+  // with a bar to its close and appends the view as of that close. A margin
+  // account below its maintenance requirement at a close stops the call at
+  // that step (views end there, response->margin_call says why). Trades the
   // fills took flat are in response->closed_trades, including those of steps
   // a later call may discard. The new steps are tentative.
-  // Replaces *response; its cleared messages are reused, so a caller that
-  // keeps one response across calls builds the views without allocating.
+  // Replaces *response; its cleared messages are reused.
   // Fails with INVALID_ARGUMENT on a malformed request (no steps, steps not
-  // consecutive, a bad bar or fill, fills out of time order or not at one of
-  // the steps) and FAILED_PRECONDITION (STEP_OUT_OF_ORDER) when steps(0) is
-  // at or before a committed step or leaves a gap after the applied ones; such
-  // a call changes nothing. A fill that would take a position below zero is an
-  // internal error; the run cannot continue after it.
+  // consecutive, a bad bar, fill or event, fills or events out of time order
+  // or not at one of the steps) and FAILED_PRECONDITION (STEP_OUT_OF_ORDER)
+  // when steps(0) is at or before a committed step or leaves a gap after the
+  // applied ones; such a call changes nothing. A fill that would take a
+  // position short without shorting enabled is an internal error; the run
+  // cannot continue after it.
   absl::Status ApplySteps(const backtest::v1::ApplyStepsRequest& request,
                           backtest::v1::ApplyStepsResponse* response);
 
   // First commits the tentative steps through request.step_index and
   // discards the later ones (STEP_OUT_OF_ORDER when that step is before the
-  // last committed one or was never applied). Then turns each intent into an
-  // order (ids 1, 2, ...) or a rejection saying why, with the portfolio as of
-  // that step's close. Sells never exceed what is held less what is already
-  // being sold. A malformed intent fails the call and changes nothing.
+  // last committed one or was never applied). Then checks every intent
+  // (common/intent_check: a malformed one fails the call as the strategy's,
+  // before anything is sized) and turns each into an order (ids 1, 2, ...),
+  // an amendment or a rejection saying why, with the portfolio as of that
+  // step's close. After a margin call it first closes every position
+  // (role LIQUIDATION). Exits never exceed the position less the exits
+  // already working. With limits.on_breach "fail", an order breaking a cap
+  // fails the call (FAILED_PRECONDITION, reason = the cap).
   absl::Status SizeIntents(const backtest::v1::SizeIntentsRequest& request,
                            backtest::v1::SizeIntentsResponse* response);
 
-  // Commits every tentative step, then reports the view as of the last step
-  // and every open position as a Trade marked to its last close (exit_reason
-  // "open").
+  // Commits every tentative step. With close_at_end, closes every position
+  // at its last close without costs into response->closed_at_end (exit
+  // reason "end_of_data"); otherwise reports each as an open trade marked to
+  // its last close (exit reason "open"). Then the view as of the last step.
   void End(backtest::v1::PortfolioEndResponse* response);
 
  private:
   // A round trip in progress; meaningful while the position is not flat.
   struct OpenTrade {
+    int direction = 0;  // +1 long, -1 short
     int64_t entry_time = 0;
-    double max_quantity = 0;
-    double commission = 0;  // entries and exits so far
+    double max_quantity = 0;  // largest |position|
+    double commission = 0;    // entries and exits so far
+    double slippage = 0;
+    double borrow_fees = 0;
     double exit_quantity = 0;
     double exit_price = 0;  // quantity-weighted over the exits so far
     double gross_pnl = 0;   // realized by the exits so far
+    double initial_stop = 0;
+    double mae = 0;  // worst excursion per share so far, <= 0
+    double mfe = 0;  // best excursion per share so far, >= 0
+  };
+
+  struct PricePoint {
+    int64_t time;
+    double close;
   };
 
   struct Holding {
-    double quantity = 0;
+    double quantity = 0;  // positive long, negative short
     double average_price = 0;
     double last_price = 0;
     bool has_price = false;
-    // Accepted SELL orders not filled yet, so a second CLOSE cannot sell the
-    // same shares again.
-    double pending_sell = 0;
     OpenTrade trade;
+    // The latest closes, as many as the volatility the sizing rule needs.
+    std::deque<PricePoint> closes;
   };
 
   // Everything that applying a step changes, in one value, so that
@@ -89,20 +118,29 @@ class Portfolio {
     // Symbol indexes of the positions not flat, ascending: the view and the
     // equity walk these instead of every symbol.
     std::vector<int32_t> held;
+    // Accepted orders not yet filled, cancelled, expired or rejected, by id
+    // (so in the order they were accepted), with what is left to fill.
+    std::map<int64_t, backtest::v1::Order> working;
+    // Why the margin account must be liquidated; empty: no margin call.
+    std::string margin_call;
   };
 
   struct Mark {
     int32_t symbol;
+    double high;
+    double low;
     double close;
   };
 
-  // One step of the last ApplySteps call: its time and where its marks and
-  // fills end in Tentative's arrays (they begin where the previous step's
-  // end).
+  // One step of the last ApplySteps call: its time and where its marks,
+  // fills, events and rejections end in Tentative's arrays (they begin where
+  // the previous step's end).
   struct RecordedStep {
     int64_t time;
     size_t marks_end;
     int fills_end;
+    int events_end;
+    int rejections_end;
   };
 
   // The last ApplySteps call's steps, recorded so that a later cut within
@@ -113,12 +151,23 @@ class Portfolio {
     std::vector<RecordedStep> steps;
     std::vector<Mark> marks;
     google::protobuf::RepeatedPtrField<backtest::v1::Fill> fills;
+    google::protobuf::RepeatedPtrField<backtest::v1::OrderEvent> events;
+    google::protobuf::RepeatedPtrField<backtest::v1::Rejection> rejections;
   };
+
+  using Trades = google::protobuf::RepeatedPtrField<backtest::v1::Trade>;
+
+  // One intent being sized: the response being built and the running totals
+  // of the orders accepted so far in the call.
+  struct SizingState;
+
+  Portfolio(const backtest::v1::PortfolioSpec& spec,
+            std::vector<std::string> symbols,
+            std::unique_ptr<SizingRule> sizing, Limits limits);
 
   absl::Status CheckSteps(const backtest::v1::ApplyStepsRequest& request) const;
   absl::Status CheckFills(const backtest::v1::ApplyStepsRequest& request) const;
-  absl::Status CheckIntents(
-      const backtest::v1::SizeIntentsRequest& request) const;
+  absl::Status CheckEvents(const backtest::v1::ApplyStepsRequest& request) const;
 
   int64_t AppliedThrough() const {
     return committed_through_ + static_cast<int64_t>(tentative_.steps.size());
@@ -133,23 +182,63 @@ class Portfolio {
   // Applies tentative_.steps[k] to book_. `closed` receives the trades its
   // fills close; null when the step is applied again after a cut (its trades
   // were reported by the call that first applied it).
-  absl::Status ApplyRecordedStep(
-      size_t k,
-      google::protobuf::RepeatedPtrField<backtest::v1::Trade>* closed);
-  absl::Status ApplyFill(
-      const backtest::v1::Fill& fill,
-      google::protobuf::RepeatedPtrField<backtest::v1::Trade>* closed);
-  void Buy(int32_t symbol, const backtest::v1::Fill& fill);
-  void Sell(int32_t symbol, const backtest::v1::Fill& fill,
-            google::protobuf::RepeatedPtrField<backtest::v1::Trade>* closed);
-  double Equity() const;
-  void FillView(backtest::v1::PortfolioView* view) const;
-  // Sets the fields of a trade that do not depend on how it ends, from the
-  // position in `symbol` (not yet flat).
-  void FillTradeEntry(int32_t symbol, backtest::v1::Trade* trade) const;
+  absl::Status ApplyRecordedStep(size_t k, Trades* closed);
+  void ChargeBorrowFees(int64_t time);
+  absl::Status ApplyFill(const backtest::v1::Fill& fill, Trades* closed);
+  // Adds `quantity` shares in `direction` (+1 long, -1 short) at `price`.
+  void Open(int32_t symbol, int direction, double quantity, double price,
+            double commission, double slippage, int64_t time,
+            double initial_stop);
+  // Takes `quantity` shares (at most |position|) off the position at
+  // `price`; closes the trade when it goes flat.
+  void Reduce(int32_t symbol, double quantity, double price, double commission,
+              double slippage, int64_t time, backtest::v1::OrderRole role,
+              Trades* closed);
+  void ApplyEvent(const backtest::v1::OrderEvent& event);
+  void MarkToClose(const Mark& mark, int64_t time);
+  // The margin call at the current close, or "" when none is due.
+  std::string MarginCall() const;
 
-  std::vector<std::string> symbols_;
-  std::unique_ptr<SizingRule> sizing_;
+  double Equity() const;
+  double GrossValue() const;
+  double ShortValue() const;  // sum of |market value| of the shorts
+  double BuyingPower() const;
+  double BorrowRate(int32_t symbol) const;
+  void FillView(backtest::v1::PortfolioView* view) const;
+  // Sets every field of the trade in `symbol` but its exit time, exit price
+  // and exit reason, with `gross_pnl` (realized, plus unrealized while open).
+  void FillTrade(int32_t symbol, double gross_pnl,
+                 backtest::v1::Trade* trade) const;
+  // The symbol's annualised close-to-close volatility over `lookback`
+  // returns, or nullopt until it has that many.
+  std::optional<double> Volatility(int32_t symbol, int lookback) const;
+
+  // The quantity of working exits against the position in `symbol`
+  // (orders on the other side; a bracket's OCO pair counted once).
+  double PendingExits(int32_t symbol) const;
+  // The signed quantity of the symbol's working orders other than
+  // protective exits (stops, targets, trailing stops).
+  double WorkingQuantity(int32_t symbol) const;
+
+  absl::Status SizeIntent(const backtest::v1::Intent& intent,
+                          SizingState& state);
+  // Adds the order for `intent` with `quantity` shares in `direction`.
+  absl::Status PlaceOrder(const backtest::v1::Intent& intent,
+                          SizingState& state, int direction, double quantity,
+                          std::string sizing_note);
+  void Liquidate(SizingState& state);
+  absl::Status Amend(const backtest::v1::Intent& intent, SizingState& state);
+
+  const std::vector<std::string> symbols_;
+  const std::unique_ptr<SizingRule> sizing_;
+  const Limits limits_;
+  const bool margin_account_;
+  const double initial_margin_;
+  const double maintenance_margin_;
+  const backtest::v1::ShortingSpec shorting_;
+  const bool close_at_end_;
+  // Closes kept per symbol: the sizing rule's lookback + 1 (0: none kept).
+  const size_t closes_kept_;
   int64_t next_order_id_ = 1;
   Book book_;
   // The index of the last committed step (-1: none); tentative_.steps follow

@@ -1,6 +1,5 @@
 #include "services/portfolio/portfolio_engine.h"
 
-#include <cmath>
 #include <memory>
 #include <string>
 #include <utility>
@@ -29,22 +28,13 @@ absl::Status PortfolioEngine::StartRun(
   if (request.symbols().empty()) {
     problems.push_back({"symbols", "must list the run's symbols, got none"});
   }
-  const double initial_cash = request.portfolio().initial_cash();
-  if (!(std::isfinite(initial_cash) && initial_cash > 0)) {
-    problems.push_back(
-        {"portfolio.initial_cash",
-         absl::StrCat("must be an amount > 0, got ", initial_cash)});
-  }
-  std::unique_ptr<SizingRule> sizing =
-      MakeSizingRule(request.portfolio().sizing(), &problems);
+  std::unique_ptr<Portfolio> portfolio = Portfolio::Create(
+      request.portfolio(),
+      std::vector<std::string>(request.symbols().begin(),
+                               request.symbols().end()),
+      &problems);
   if (!problems.empty()) return InvalidFields(kStage, "INVALID_SPEC", problems);
-
-  return runs_.Add(request.run_id(),
-                   std::make_unique<Portfolio>(
-                       initial_cash,
-                       std::vector<std::string>(request.symbols().begin(),
-                                                request.symbols().end()),
-                       std::move(sizing)));
+  return runs_.Add(request.run_id(), std::move(portfolio));
 }
 
 absl::Status PortfolioEngine::ApplySteps(

@@ -44,7 +44,8 @@ TEST(PortfolioServiceTest, ServesTheEngineAndCarriesStageErrors) {
       stub->SizeIntents(&size_context, intents, &sized), "portfolio", address);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(ToStageError(status, "").reason(), "INVALID_INTENT");
-  EXPECT_EQ(ToStageError(status, "").stage(), "portfolio");
+  // A malformed intent is the strategy's fault, wherever it is caught.
+  EXPECT_EQ(ToStageError(status, "").stage(), "strategy");
 
   backtest::v1::PortfolioEndRequest end;
   end.set_run_id("r1");

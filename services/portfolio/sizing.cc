@@ -10,6 +10,8 @@
 namespace seed::portfolio {
 namespace {
 
+using backtest::v1::SizingSpec;
+
 // What an empty portfolio.sizing.rule stands for.
 constexpr absl::string_view kDefaultRule = "all_in";
 
@@ -53,17 +55,108 @@ class PercentOfEquity final : public SizingRule {
   const double percent_;
 };
 
+// The same number of shares for every entry.
+class FixedQuantity final : public SizingRule {
+ public:
+  explicit FixedQuantity(double quantity) : quantity_(quantity) {}
+
+  double Quantity(const SizingContext&) const override { return quantity_; }
+
+  std::string Explain(const SizingContext&) const override {
+    return absl::StrFormat("fixed_quantity: %.10g", quantity_);
+  }
+
+ private:
+  const double quantity_;
+};
+
+// The same amount of money for every entry, at the latest close.
+class FixedNotional final : public SizingRule {
+ public:
+  explicit FixedNotional(double notional) : notional_(notional) {}
+
+  double Quantity(const SizingContext& context) const override {
+    return std::floor(notional_ / context.close);
+  }
+
+  std::string Explain(const SizingContext& context) const override {
+    return absl::StrFormat("fixed_notional: floor(%.2f / %.10g) = %.10g",
+                           notional_, context.close, Quantity(context));
+  }
+
+ private:
+  const double notional_;
+};
+
+// Loses `risk_fraction` of equity if the initial stop is hit (before costs
+// and gaps).
+class RiskPerTrade final : public SizingRule {
+ public:
+  explicit RiskPerTrade(double risk_fraction) : risk_fraction_(risk_fraction) {}
+
+  double Quantity(const SizingContext& context) const override {
+    return std::floor(risk_fraction_ * context.equity / *context.stop_distance);
+  }
+
+  std::string Explain(const SizingContext& context) const override {
+    return absl::StrFormat(
+        "risk_per_trade: floor(%.10g * %.2f / |close - stop| %.10g) = %.10g",
+        risk_fraction_, context.equity, *context.stop_distance,
+        Quantity(context));
+  }
+
+  bool NeedsStop() const override { return true; }
+
+ private:
+  const double risk_fraction_;
+};
+
+// Sizes each entry so its annualised volatility is `target` of equity.
+class VolatilityTarget final : public SizingRule {
+ public:
+  VolatilityTarget(double target, int lookback)
+      : target_(target), lookback_(lookback) {}
+
+  double Quantity(const SizingContext& context) const override {
+    return std::floor(target_ * context.equity /
+                      (*context.volatility * context.close));
+  }
+
+  std::string Explain(const SizingContext& context) const override {
+    return absl::StrFormat(
+        "volatility_target: floor(%.10g * %.2f / (volatility %.6g * %.10g)) = "
+        "%.10g",
+        target_, context.equity, *context.volatility, context.close,
+        Quantity(context));
+  }
+
+  int VolatilityLookback() const override { return lookback_; }
+
+ private:
+  const double target_;
+  const int lookback_;
+};
+
+// Appends a problem unless lower < value <= upper.
+bool InRange(double value, double lower, double upper, const char* field,
+             const char* what, std::vector<FieldProblem>* problems) {
+  if (value > lower && value <= upper) return true;
+  problems->push_back({absl::StrCat("portfolio.sizing.", field),
+                       absl::StrCat("must be ", what, ", got ", value)});
+  return false;
+}
+
 struct RuleFactory {
   absl::string_view name;
   // Checks the spec fields the rule uses, appending problems; builds the
   // rule only when there are none.
-  std::unique_ptr<SizingRule> (*make)(const backtest::v1::SizingSpec& spec,
+  std::unique_ptr<SizingRule> (*make)(const SizingSpec& spec,
                                       std::vector<FieldProblem>* problems);
 };
 
 const RuleFactory kSizingRules[] = {
     {"all_in",
-     [](const backtest::v1::SizingSpec& spec,
+     [](const SizingSpec& spec,
         std::vector<FieldProblem>* problems) -> std::unique_ptr<SizingRule> {
        if (!(spec.cash_buffer() >= 0 && spec.cash_buffer() < 1)) {
          problems->push_back({"portfolio.sizing.cash_buffer",
@@ -74,23 +167,64 @@ const RuleFactory kSizingRules[] = {
        return std::make_unique<AllIn>(spec.cash_buffer());
      }},
     {"percent_of_equity",
-     [](const backtest::v1::SizingSpec& spec,
+     [](const SizingSpec& spec,
         std::vector<FieldProblem>* problems) -> std::unique_ptr<SizingRule> {
-       if (!(spec.percent() > 0 && spec.percent() <= 1)) {
-         problems->push_back(
-             {"portfolio.sizing.percent",
-              absl::StrCat("must be a fraction of equity in (0, 1], got ",
-                           spec.percent())});
+       if (!InRange(spec.percent(), 0, 1, "percent",
+                    "a fraction of equity in (0, 1]", problems)) {
          return nullptr;
        }
        return std::make_unique<PercentOfEquity>(spec.percent());
+     }},
+    {"fixed_quantity",
+     [](const SizingSpec& spec,
+        std::vector<FieldProblem>* problems) -> std::unique_ptr<SizingRule> {
+       if (!InRange(spec.quantity(), 0, HUGE_VAL, "quantity",
+                    "a number of shares > 0", problems)) {
+         return nullptr;
+       }
+       return std::make_unique<FixedQuantity>(spec.quantity());
+     }},
+    {"fixed_notional",
+     [](const SizingSpec& spec,
+        std::vector<FieldProblem>* problems) -> std::unique_ptr<SizingRule> {
+       if (!InRange(spec.notional(), 0, HUGE_VAL, "notional",
+                    "an amount > 0", problems)) {
+         return nullptr;
+       }
+       return std::make_unique<FixedNotional>(spec.notional());
+     }},
+    {"risk_per_trade",
+     [](const SizingSpec& spec,
+        std::vector<FieldProblem>* problems) -> std::unique_ptr<SizingRule> {
+       if (!InRange(spec.risk_fraction(), 0, 1, "risk_fraction",
+                    "a fraction of equity in (0, 1]", problems)) {
+         return nullptr;
+       }
+       return std::make_unique<RiskPerTrade>(spec.risk_fraction());
+     }},
+    {"volatility_target",
+     [](const SizingSpec& spec,
+        std::vector<FieldProblem>* problems) -> std::unique_ptr<SizingRule> {
+       const bool target_ok =
+           InRange(spec.target_volatility(), 0, HUGE_VAL, "target_volatility",
+                   "an annual volatility > 0 (0.1 = 10%)", problems);
+       const bool lookback_ok = spec.lookback() >= 2;
+       if (!lookback_ok) {
+         problems->push_back(
+             {"portfolio.sizing.lookback",
+              absl::StrCat("must be a number of returns >= 2, got ",
+                           spec.lookback())});
+       }
+       if (!target_ok || !lookback_ok) return nullptr;
+       return std::make_unique<VolatilityTarget>(spec.target_volatility(),
+                                                 spec.lookback());
      }},
 };
 
 }  // namespace
 
 std::unique_ptr<SizingRule> MakeSizingRule(
-    const backtest::v1::SizingSpec& spec, std::vector<FieldProblem>* problems) {
+    const SizingSpec& spec, std::vector<FieldProblem>* problems) {
   const absl::string_view wanted =
       spec.rule().empty() ? kDefaultRule : absl::string_view(spec.rule());
   for (const RuleFactory& factory : kSizingRules) {

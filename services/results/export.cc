@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/json_text.h"
 #include "common/stage_error.h"
 #include "common/time.h"
 #include "google/protobuf/descriptor.h"
@@ -54,36 +55,6 @@ std::string CsvField(absl::string_view text) {
   return quoted + "\"";
 }
 
-std::string JsonString(absl::string_view text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          out += absl::StrFormat("\\u%04x", c);
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
-
 // JSON has no NaN or infinity: those become null.
 std::string JsonNumber(double value) {
   return std::isfinite(value) ? FormatNumber(value) : "null";
@@ -101,7 +72,10 @@ std::string TradeRow(const Trade& trade) {
        FormatNumber(trade.net_pnl()),
        CsvField(open ? kOpenExitReason : trade.exit_reason()),
        trade.has_r_multiple() ? FormatNumber(trade.r_multiple())
-                              : std::string()},
+                              : std::string(),
+       FormatNumber(trade.borrow_fees()), FormatNumber(trade.slippage()),
+       FormatNumber(trade.mae()), FormatNumber(trade.mfe()),
+       FormatNumber(trade.initial_stop())},
       ",");
 }
 
@@ -127,12 +101,12 @@ std::string ErrorJson(const backtest::v1::RunSummary& summary) {
   if (!summary.has_error()) return "null";
   const backtest::v1::StageError& error = summary.error();
   std::vector<std::string> fields = {
-      absl::StrCat("\"stage\": ", JsonString(error.stage())),
-      absl::StrCat("\"reason\": ", JsonString(error.reason())),
-      absl::StrCat("\"message\": ", JsonString(error.message())),
-      absl::StrCat("\"symbol\": ", JsonString(error.symbol())),
-      absl::StrCat("\"bar_time\": ", JsonString(error.bar_time())),
-      absl::StrCat("\"hint\": ", JsonString(error.hint())),
+      absl::StrCat("\"stage\": ", JsonQuote(error.stage())),
+      absl::StrCat("\"reason\": ", JsonQuote(error.reason())),
+      absl::StrCat("\"message\": ", JsonQuote(error.message())),
+      absl::StrCat("\"symbol\": ", JsonQuote(error.symbol())),
+      absl::StrCat("\"bar_time\": ", JsonQuote(error.bar_time())),
+      absl::StrCat("\"hint\": ", JsonQuote(error.hint())),
       absl::StrCat("\"code\": ", error.code())};
   return absl::StrCat("{", absl::StrJoin(fields, ", "), "}");
 }
@@ -148,7 +122,7 @@ std::string MessageJson(const google::protobuf::Message& message, int depth) {
   std::vector<std::string> fields;
   for (int i = 0; i < descriptor->field_count(); ++i) {
     const google::protobuf::FieldDescriptor* field = descriptor->field(i);
-    fields.push_back(absl::StrCat(JsonString(field->name()), ": ",
+    fields.push_back(absl::StrCat(JsonQuote(field->name()), ": ",
                                   FieldJson(message, field, depth + 1)));
   }
   return absl::StrCat("{", absl::StrJoin(fields, ", "), "}");
@@ -192,11 +166,11 @@ std::string ValueJson(const google::protobuf::Message& message,
                  ? "true"
                  : "false";
     case FieldDescriptor::CPPTYPE_STRING:
-      return JsonString(
+      return JsonQuote(
           one ? reflection->GetString(message, field)
               : reflection->GetRepeatedString(message, field, index));
     case FieldDescriptor::CPPTYPE_ENUM:
-      return JsonString(
+      return JsonQuote(
           (one ? reflection->GetEnum(message, field)
                : reflection->GetRepeatedEnum(message, field, index))
               ->name());
@@ -246,7 +220,7 @@ void AppendMetricsFields(const backtest::v1::RunSummary& summary,
   const google::protobuf::Descriptor* descriptor = metrics.GetDescriptor();
   for (int i = 0; i < descriptor->field_count(); ++i) {
     const google::protobuf::FieldDescriptor* field = descriptor->field(i);
-    fields.push_back(absl::StrCat(JsonString(field->name()), ": ",
+    fields.push_back(absl::StrCat(JsonQuote(field->name()), ": ",
                                   summary.has_metrics()
                                       ? FieldJson(metrics, field, /*depth=*/1)
                                       : "null"));
@@ -257,23 +231,23 @@ std::string MetricsJson(const GetRunResponse& run) {
   const backtest::v1::RunSummary& summary = run.run();
   std::vector<std::string> symbols;
   for (const std::string& symbol : summary.symbols()) {
-    symbols.push_back(JsonString(symbol));
+    symbols.push_back(JsonQuote(symbol));
   }
   std::vector<std::string> fields = {
-      absl::StrCat("\"run_id\": ", JsonString(summary.run_id())),
-      absl::StrCat("\"name\": ", JsonString(summary.name())),
+      absl::StrCat("\"run_id\": ", JsonQuote(summary.run_id())),
+      absl::StrCat("\"name\": ", JsonQuote(summary.name())),
       absl::StrCat("\"state\": ",
-                   JsonString(backtest::v1::RunState_Name(summary.state()))),
-      absl::StrCat("\"strategy\": ", JsonString(summary.strategy())),
+                   JsonQuote(backtest::v1::RunState_Name(summary.state()))),
+      absl::StrCat("\"strategy\": ", JsonQuote(summary.strategy())),
       absl::StrCat("\"symbols\": [", absl::StrJoin(symbols, ", "), "]"),
-      absl::StrCat("\"created_at\": ", JsonString(summary.created_at())),
-      absl::StrCat("\"finished_at\": ", JsonString(summary.finished_at())),
-      absl::StrCat("\"first_time\": ", JsonString(summary.first_time())),
-      absl::StrCat("\"last_time\": ", JsonString(summary.last_time())),
-      absl::StrCat("\"spec_hash\": ", JsonString(summary.spec_hash())),
-      absl::StrCat("\"data_hash\": ", JsonString(summary.data_hash())),
+      absl::StrCat("\"created_at\": ", JsonQuote(summary.created_at())),
+      absl::StrCat("\"finished_at\": ", JsonQuote(summary.finished_at())),
+      absl::StrCat("\"first_time\": ", JsonQuote(summary.first_time())),
+      absl::StrCat("\"last_time\": ", JsonQuote(summary.last_time())),
+      absl::StrCat("\"spec_hash\": ", JsonQuote(summary.spec_hash())),
+      absl::StrCat("\"data_hash\": ", JsonQuote(summary.data_hash())),
       absl::StrCat("\"engine_version\": ",
-                   JsonString(summary.engine_version())),
+                   JsonQuote(summary.engine_version())),
       absl::StrCat("\"error\": ", ErrorJson(summary))};
   AppendMetricsFields(summary, fields);
   return absl::StrCat("{\n  ", absl::StrJoin(fields, ",\n  "), "\n}\n");

@@ -15,13 +15,16 @@ namespace seed::results {
 // The header line of trades.csv and equity.csv (without the newline).
 inline constexpr char kTradesCsvHeader[] =
     "symbol,side,entry_time,entry_price,exit_time,exit_price,quantity,"
-    "gross_pnl,commission,net_pnl,exit_reason,r_multiple";
+    "gross_pnl,commission,net_pnl,exit_reason,r_multiple,borrow_fees,"
+    "slippage,mae,mfe,initial_stop";
 inline constexpr char kEquityCsvHeader[] = "time,cash,equity";
 
 // `run` should come from GetRun with include_records. In trades.csv: side is
 // "long" (BUY) or "short", times are seed::FormatTime, an open trade (exit
 // time 0) has an empty exit_time, its last close as exit_price and exit_reason
-// "open"; r_multiple is empty when the trade had no initial stop. Numbers are
+// "open"; r_multiple is empty when the trade had no initial stop; the columns
+// after it (added later, so they come last) are the Trade fields of the same
+// names, initial_stop 0 meaning none. Numbers are
 // written in plain decimal with the fewest digits that read back as the same
 // double. metrics.json is one object: run_id, name, state, strategy,
 // symbols, times, fingerprint (spec_hash, data_hash, engine_version), the

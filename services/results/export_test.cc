@@ -59,6 +59,11 @@ GetRunResponse SampleRun() {
   closed->set_net_pnl(224.9);
   closed->set_exit_reason("stop, gapped");
   closed->set_r_multiple(1.5);
+  closed->set_borrow_fees(0.25);
+  closed->set_slippage(1.5);
+  closed->set_mae(-0.75);
+  closed->set_mfe(2.5);
+  closed->set_initial_stop(38.6);
   backtest::v1::Trade* open = run.add_trades();
   open->set_symbol("ORCL");
   open->set_side(backtest::v1::SELL);
@@ -97,12 +102,14 @@ TEST(ExportRunTest, WritesTradesWithAnOpenTradeRow) {
   ASSERT_EQ(lines.size(), 3);
   EXPECT_EQ(lines[0],
             "symbol,side,entry_time,entry_price,exit_time,exit_price,quantity,"
-            "gross_pnl,commission,net_pnl,exit_reason,r_multiple");
+            "gross_pnl,commission,net_pnl,exit_reason,r_multiple,borrow_fees,"
+            "slippage,mae,mfe,initial_stop");
   EXPECT_EQ(lines[1],
             "ORCL,long,2015-01-01,40.1,2015-01-03,42.35,100,225,0.1,224.9,"
-            "\"stop, gapped\",1.5");
+            "\"stop, gapped\",1.5,0.25,1.5,-0.75,2.5,38.6");
   EXPECT_EQ(lines[2],
-            "ORCL,short,2015-01-05T09:30:00,43,,42.5,50,25,0,25,open,");
+            "ORCL,short,2015-01-05T09:30:00,43,,42.5,50,25,0,25,open,,0,0,0,0,"
+            "0");
 }
 
 TEST(ExportRunTest, WritesEquityInPlainDecimals) {

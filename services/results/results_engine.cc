@@ -322,4 +322,31 @@ absl::Status ResultsEngine::GetRun(const backtest::v1::GetRunRequest& request,
   return absl::OkStatus();
 }
 
+absl::Status ResultsEngine::StoreTrace(
+    const backtest::v1::StoreTraceRequest& request,
+    backtest::v1::StoreTraceResponse* /*response*/) {
+  if (request.run_id().empty()) {
+    return InvalidFields(kStage, "INVALID_STORE_TRACE",
+                         {{"run_id", "required"}});
+  }
+  absl::MutexLock lock(&mu_);
+  return store_->StoreTrace(request.run_id(), request.trace());
+}
+
+absl::Status ResultsEngine::GetTrace(
+    const backtest::v1::GetTraceRequest& request,
+    backtest::v1::GetTraceResponse* response) {
+  if (request.run_id().empty()) {
+    return InvalidFields(kStage, "INVALID_GET_TRACE", {{"run_id", "required"}});
+  }
+  absl::MutexLock lock(&mu_);
+  absl::StatusOr<std::string> run_id = ResolveRunId(request.run_id());
+  if (!run_id.ok()) return run_id.status();
+  absl::StatusOr<backtest::v1::Trace> trace = store_->ReadTrace(*run_id);
+  if (!trace.ok()) return trace.status();
+  response->set_run_id(*run_id);
+  *response->mutable_trace() = *std::move(trace);
+  return absl::OkStatus();
+}
+
 }  // namespace seed::results

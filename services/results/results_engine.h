@@ -54,6 +54,13 @@ class ResultsEngine {
   // Accepts a unique prefix of a run id (an exact id always wins).
   absl::Status GetRun(const backtest::v1::GetRunRequest& request,
                       backtest::v1::GetRunResponse* response);
+  // Stores a run's trace (replacing any stored before); UNKNOWN_RUN for a
+  // run id that is not stored (exact id, no prefix).
+  absl::Status StoreTrace(const backtest::v1::StoreTraceRequest& request,
+                          backtest::v1::StoreTraceResponse* response);
+  // A run's trace by id or unique prefix; NO_TRACE when none was stored.
+  absl::Status GetTrace(const backtest::v1::GetTraceRequest& request,
+                        backtest::v1::GetTraceResponse* response);
 
  private:
   explicit ResultsEngine(std::unique_ptr<RunStore> store)

@@ -315,6 +315,36 @@ TEST_F(ResultsEngineTest, GetRunByUniquePrefix) {
   EXPECT_EQ(response.run().run_id(), "20240501-ab");
 }
 
+// A trace is stored with its run, replaced when stored again, and read back
+// by a prefix of the run id; a run without one says so.
+TEST_F(ResultsEngineTest, StoresAndReturnsARunsTrace) {
+  ASSERT_TRUE(Begin("20240501-trace").ok());
+  backtest::v1::GetTraceRequest get;
+  get.set_run_id("20240501-tr");
+  backtest::v1::GetTraceResponse got;
+  EXPECT_EQ(Reason(engine_->GetTrace(get, &got)), "NO_TRACE");
+
+  backtest::v1::StoreTraceRequest store;
+  store.set_run_id("20240501-trace");
+  backtest::v1::Span* span = store.mutable_trace()->add_spans();
+  span->set_trace_id("4bf92f3577b34da6a3ce929d0e0e4736");
+  span->set_span_id("00f067aa0ba902b7");
+  span->set_name("first");
+  backtest::v1::StoreTraceResponse stored;
+  ASSERT_TRUE(engine_->StoreTrace(store, &stored).ok());
+  span->set_name("run");
+  span->set_status_code(backtest::v1::SPAN_STATUS_ERROR);
+  ASSERT_TRUE(engine_->StoreTrace(store, &stored).ok());
+
+  ASSERT_TRUE(engine_->GetTrace(get, &got).ok());
+  EXPECT_EQ(got.run_id(), "20240501-trace");
+  EXPECT_TRUE(MessageDifferencer::Equals(got.trace(), store.trace()))
+      << got.DebugString();
+
+  store.set_run_id("no-such-run");
+  EXPECT_EQ(Reason(engine_->StoreTrace(store, &stored)), "UNKNOWN_RUN");
+}
+
 TEST_F(ResultsEngineTest, AmbiguousAndUnknownPrefixes) {
   ASSERT_TRUE(Begin("abc1").ok());
   ASSERT_TRUE(Begin("abc2").ok());

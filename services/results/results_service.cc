@@ -39,4 +39,18 @@ grpc::Status ResultsServiceImpl::GetRun(
   return ToGrpcStatus(engine_.GetRun(*request, response));
 }
 
+grpc::Status ResultsServiceImpl::StoreTrace(
+    grpc::ServerContext* /*context*/,
+    const backtest::v1::StoreTraceRequest* request,
+    backtest::v1::StoreTraceResponse* response) {
+  return ToGrpcStatus(engine_.StoreTrace(*request, response));
+}
+
+grpc::Status ResultsServiceImpl::GetTrace(
+    grpc::ServerContext* /*context*/,
+    const backtest::v1::GetTraceRequest* request,
+    backtest::v1::GetTraceResponse* response) {
+  return ToGrpcStatus(engine_.GetTrace(*request, response));
+}
+
 }  // namespace seed::results

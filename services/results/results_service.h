@@ -29,6 +29,12 @@ class ResultsServiceImpl final : public backtest::v1::ResultsService::Service {
   grpc::Status GetRun(grpc::ServerContext* context,
                       const backtest::v1::GetRunRequest* request,
                       backtest::v1::GetRunResponse* response) override;
+  grpc::Status StoreTrace(grpc::ServerContext* context,
+                          const backtest::v1::StoreTraceRequest* request,
+                          backtest::v1::StoreTraceResponse* response) override;
+  grpc::Status GetTrace(grpc::ServerContext* context,
+                        const backtest::v1::GetTraceRequest* request,
+                        backtest::v1::GetTraceResponse* response) override;
 
  private:
   ResultsEngine& engine_;

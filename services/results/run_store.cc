@@ -129,6 +129,31 @@ CREATE TABLE IF NOT EXISTS trades (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 4, applied to a new file after kSchema and to a version 3 file as
+// its migration, so the columns are defined once. Runs stored before it read
+// back with the defaults (no raw price, role or type recorded).
+constexpr char kSchemaVersion4[] = R"sql(
+ALTER TABLE fills ADD COLUMN raw_price REAL NOT NULL DEFAULT 0;
+ALTER TABLE fills ADD COLUMN role INTEGER NOT NULL DEFAULT 0;  -- OrderRole
+ALTER TABLE fills ADD COLUMN type INTEGER NOT NULL DEFAULT 0;  -- OrderType
+ALTER TABLE fills ADD COLUMN partial INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE fills ADD COLUMN remaining_quantity REAL NOT NULL DEFAULT 0;
+ALTER TABLE fills ADD COLUMN same_bar_resolution TEXT NOT NULL DEFAULT '';
+ALTER TABLE fills ADD COLUMN gap INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE fills ADD COLUMN tag TEXT NOT NULL DEFAULT '';
+ALTER TABLE trades ADD COLUMN borrow_fees REAL NOT NULL DEFAULT 0;
+ALTER TABLE trades ADD COLUMN slippage REAL NOT NULL DEFAULT 0;
+ALTER TABLE trades ADD COLUMN mae REAL NOT NULL DEFAULT 0;
+ALTER TABLE trades ADD COLUMN mfe REAL NOT NULL DEFAULT 0;
+ALTER TABLE trades ADD COLUMN initial_stop REAL NOT NULL DEFAULT 0;
+CREATE TABLE IF NOT EXISTS traces (
+  -- A run's trace: the serialized backtest.v1.Trace (its spans), stored
+  -- when the run ends.
+  run_id TEXT PRIMARY KEY NOT NULL,
+  spans BLOB NOT NULL
+);
+)sql";
+
 constexpr char kRunState[] = "SELECT state FROM runs WHERE run_id = ?1";
 constexpr char kInsertRun[] =
     "INSERT INTO runs (run_id, name, state, strategy, symbols, created_at, "
@@ -151,8 +176,10 @@ constexpr char kInsertEquityChunk[] =
     "points) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 constexpr char kInsertFill[] =
     "INSERT INTO fills (run_id, seq, order_id, symbol, side, time, quantity, "
-    "price, commission, slippage, reason) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+    "price, commission, slippage, reason, raw_price, role, type, partial, "
+    "remaining_quantity, same_bar_resolution, gap, tag) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+    "?15, ?16, ?17, ?18, ?19)";
 constexpr char kInsertRejection[] =
     "INSERT INTO rejections (run_id, seq, order_id, symbol, side, quantity, "
     "time, stage, code, message) "
@@ -160,8 +187,10 @@ constexpr char kInsertRejection[] =
 constexpr char kInsertTrade[] =
     "INSERT INTO trades (run_id, seq, open, symbol, side, entry_time, "
     "entry_price, exit_time, exit_price, quantity, gross_pnl, commission, "
-    "net_pnl, exit_reason, r_multiple) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+    "net_pnl, exit_reason, r_multiple, borrow_fees, slippage, mae, mfe, "
+    "initial_stop) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+    "?16, ?17, ?18, ?19, ?20)";
 constexpr char kFinishRun[] =
     "UPDATE runs SET state = ?2, finished_at = ?3, error = ?4 "
     "WHERE run_id = ?1";
@@ -194,15 +223,21 @@ constexpr char kSelectEquityChunks[] =
     "ORDER BY seq";
 constexpr char kSelectFills[] =
     "SELECT order_id, symbol, side, time, quantity, price, commission, "
-    "slippage, reason FROM fills WHERE run_id = ?1 ORDER BY seq";
+    "slippage, reason, raw_price, role, type, partial, remaining_quantity, "
+    "same_bar_resolution, gap, tag FROM fills WHERE run_id = ?1 ORDER BY seq";
 constexpr char kSelectRejections[] =
     "SELECT order_id, symbol, side, quantity, time, stage, code, message "
     "FROM rejections WHERE run_id = ?1 ORDER BY seq";
 constexpr char kSelectTrades[] =
     "SELECT open, symbol, side, entry_time, entry_price, exit_time, "
     "exit_price, quantity, gross_pnl, commission, net_pnl, exit_reason, "
-    "r_multiple FROM trades WHERE run_id = ?1 "
+    "r_multiple, borrow_fees, slippage, mae, mfe, initial_stop "
+    "FROM trades WHERE run_id = ?1 "
     "ORDER BY open, exit_time, entry_time, seq";
+
+constexpr char kStoreTrace[] =
+    "INSERT OR REPLACE INTO traces (run_id, spans) VALUES (?1, ?2)";
+constexpr char kSelectTrace[] = "SELECT spans FROM traces WHERE run_id = ?1";
 
 bool IsFinished(RunState state) {
   return state == backtest::v1::SUCCEEDED || state == backtest::v1::FAILED ||
@@ -453,9 +488,10 @@ absl::Status RunStore::Configure(OpenMode mode) {
         {.hint = "use a newer build of the backtester, or another database "
                  "with --db=PATH or BT_RESULTS_DB"});
   }
-  // 0 is a new file; anything between was written by an unreleased build, so
-  // there is nothing worth migrating.
-  if (schema_version > 0 && schema_version < kSchemaVersion) {
+  // 0 is a new file and 3 the last released version before the record
+  // columns of version 4; anything older was written by an unreleased build,
+  // so there is nothing worth migrating.
+  if (schema_version > 0 && schema_version < kLastMigratableVersion) {
     return StageFailure(
         absl::StatusCode::kFailedPrecondition, kStage, "DATABASE_TOO_OLD",
         absl::StrCat("results database ", path_, " has schema version ",
@@ -474,18 +510,35 @@ absl::Status RunStore::Configure(OpenMode mode) {
   }
   if (schema_version == kSchemaVersion) return absl::OkStatus();
   if (mode == OpenMode::kReadOnly) {
+    if (schema_version == 0) {
+      return StageFailure(
+          absl::StatusCode::kFailedPrecondition, kStage, "DATABASE_EMPTY",
+          absl::StrCat("results database ", path_, " holds no runs yet"),
+          {.hint = "run a backtest first, or pass the database it used"});
+    }
     return StageFailure(
-        absl::StatusCode::kFailedPrecondition, kStage, "DATABASE_EMPTY",
-        absl::StrCat("results database ", path_, " holds no runs yet"),
-        {.hint = "run a backtest first, or pass the database it used"});
+        absl::StatusCode::kFailedPrecondition, kStage, "DATABASE_TOO_OLD",
+        absl::StrCat("results database ", path_, " has schema version ",
+                     schema_version, " and was opened read-only, so it cannot "
+                     "be upgraded to version ", kSchemaVersion),
+        {.hint = "open it once with a command that writes (bt run, or the "
+                 "results service), which upgrades it keeping every run"});
   }
-  return CreateSchema();
+  return CreateSchema(schema_version);
 }
 
-absl::Status RunStore::CreateSchema() {
-  return InTransaction("create the schema", "", [&]() -> absl::Status {
-    const int rc = sqlite3_exec(db_, kSchema, nullptr, nullptr, nullptr);
-    if (rc != SQLITE_OK) return Failure(rc, "create the schema", "");
+absl::Status RunStore::CreateSchema(int64_t from_version) {
+  const std::string what =
+      from_version == 0
+          ? std::string("create the schema")
+          : absl::StrCat("upgrade the schema from version ", from_version);
+  return InTransaction(what, "", [&]() -> absl::Status {
+    if (from_version == 0) {
+      const int rc = sqlite3_exec(db_, kSchema, nullptr, nullptr, nullptr);
+      if (rc != SQLITE_OK) return Failure(rc, what, "");
+    }
+    const int rc = sqlite3_exec(db_, kSchemaVersion4, nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) return Failure(rc, what, "");
     return Execute(
         absl::StrCat("PRAGMA user_version = ", kSchemaVersion).c_str(),
         "set the schema version", "");
@@ -700,6 +753,11 @@ absl::Status RunStore::InsertTrades(
                       } else {
                         row.BindNull(15);
                       }
+                      row.BindReal(16, trade.borrow_fees());
+                      row.BindReal(17, trade.slippage());
+                      row.BindReal(18, trade.mae());
+                      row.BindReal(19, trade.mfe());
+                      row.BindReal(20, trade.initial_stop());
                     });
 }
 
@@ -769,6 +827,14 @@ absl::Status RunStore::AppendRecords(const AppendRecordsRequest& request) {
                      row.BindReal(9, fill.commission());
                      row.BindReal(10, fill.slippage());
                      row.BindText(11, fill.reason());
+                     row.BindReal(12, fill.raw_price());
+                     row.BindInt(13, fill.role());
+                     row.BindInt(14, fill.type());
+                     row.BindInt(15, fill.partial() ? 1 : 0);
+                     row.BindReal(16, fill.remaining_quantity());
+                     row.BindText(17, fill.same_bar_resolution());
+                     row.BindInt(18, fill.gap() ? 1 : 0);
+                     row.BindText(19, fill.tag());
                    });
     if (!status.ok()) return status;
     status = InsertRows(
@@ -996,6 +1062,14 @@ absl::StatusOr<RunRecords> RunStore::ReadRecords(const std::string& run_id) {
     fill.set_commission(row.Real(6));
     fill.set_slippage(row.Real(7));
     fill.set_reason(row.Text(8));
+    fill.set_raw_price(row.Real(9));
+    fill.set_role(static_cast<backtest::v1::OrderRole>(row.Int(10)));
+    fill.set_type(static_cast<backtest::v1::OrderType>(row.Int(11)));
+    fill.set_partial(row.Int(12) != 0);
+    fill.set_remaining_quantity(row.Real(13));
+    fill.set_same_bar_resolution(row.Text(14));
+    fill.set_gap(row.Int(15) != 0);
+    fill.set_tag(row.Text(16));
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -1028,10 +1102,63 @@ absl::StatusOr<RunRecords> RunStore::ReadRecords(const std::string& run_id) {
     trade.set_net_pnl(row.Real(10));
     trade.set_exit_reason(row.Text(11));
     if (!row.IsNull(12)) trade.set_r_multiple(row.Real(12));
+    trade.set_borrow_fees(row.Real(13));
+    trade.set_slippage(row.Real(14));
+    trade.set_mae(row.Real(15));
+    trade.set_mfe(row.Real(16));
+    trade.set_initial_stop(row.Real(17));
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
   return records;
+}
+
+absl::Status RunStore::StoreTrace(const std::string& run_id,
+                                  const backtest::v1::Trace& trace) {
+  const std::string what = absl::StrCat("store the trace of run ", run_id);
+  return InTransaction(what, run_id, [&]() -> absl::Status {
+    absl::StatusOr<int64_t> known = QueryInt(
+        "SELECT count(*) FROM runs WHERE run_id = ?1", what, run_id);
+    if (!known.ok()) return known.status();
+    if (*known == 0) return UnknownRun(run_id);
+    absl::StatusOr<sqlite3_stmt*> stmt = Prepare(kStoreTrace, what, run_id);
+    if (!stmt.ok()) return stmt.status();
+    Statement statement(*stmt);
+    statement.BindText(1, run_id);
+    statement.BindBlob(2, trace.SerializeAsString());
+    if (const int rc = statement.Step(); rc != SQLITE_DONE) {
+      return Failure(rc, what, run_id);
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<backtest::v1::Trace> RunStore::ReadTrace(
+    const std::string& run_id) {
+  const std::string what = absl::StrCat("read the trace of run ", run_id);
+  absl::StatusOr<sqlite3_stmt*> stmt = Prepare(kSelectTrace, what, run_id);
+  if (!stmt.ok()) return stmt.status();
+  Statement statement(*stmt);
+  statement.BindText(1, run_id);
+  const int rc = statement.Step();
+  if (rc == SQLITE_DONE) {
+    return StageFailure(
+        absl::StatusCode::kNotFound, kStage, "NO_TRACE",
+        absl::StrCat("run ", run_id, " in ", path_, " has no stored trace"),
+        {.run_id = run_id,
+         .hint = "runs stored before traces were kept, and runs whose "
+                 "coordinator stopped before they ended, have none"});
+  }
+  if (rc != SQLITE_ROW) return Failure(rc, what, run_id);
+  backtest::v1::Trace trace;
+  if (!trace.ParseFromString(statement.Text(0))) {
+    return StageFailure(
+        absl::StatusCode::kDataLoss, kStage, "DATABASE_CORRUPT",
+        absl::StrCat("the stored trace of run ", run_id, " in ", path_,
+                     " cannot be decoded"),
+        {.run_id = run_id, .hint = std::string(kChangedFileHint)});
+  }
+  return trace;
 }
 
 }  // namespace seed::results

@@ -20,6 +20,7 @@
 #include "backtest/v1/results.pb.h"
 #include "backtest/v1/run.pb.h"
 #include "backtest/v1/spec.pb.h"
+#include "backtest/v1/trace.pb.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -74,9 +75,12 @@ class RunStore {
  public:
   // Bumped whenever the schema changes; stored in PRAGMA user_version.
   // Version 2 stored the equity curve in chunks (equity_chunks); version 3
-  // adds each run's MetricsSpec (runs.metrics_spec). Older files are refused
-  // (DATABASE_TOO_OLD).
-  static constexpr int kSchemaVersion = 3;
+  // adds each run's MetricsSpec (runs.metrics_spec); version 4 the fills'
+  // and trades' order-type columns (raw price, role, MAE/MFE, ...) and the
+  // runs' traces. A version 3 file is upgraded in place when opened for
+  // writing, keeping its runs; older files are refused (DATABASE_TOO_OLD).
+  static constexpr int kSchemaVersion = 4;
+  static constexpr int kLastMigratableVersion = 3;
   // Most points one equity chunk row holds: about 24 MiB, far below SQLite's
   // 1 GB blob limit. A larger batch is stored as several chunks.
   static constexpr int64_t kMaxPointsPerChunk = int64_t{1} << 20;
@@ -127,6 +131,13 @@ class RunStore {
   absl::StatusOr<StoredRun> ReadRun(const std::string& run_id);
   absl::StatusOr<RunRecords> ReadRecords(const std::string& run_id);
 
+  // Stores the run's trace, replacing one stored before. Fails UNKNOWN_RUN.
+  absl::Status StoreTrace(const std::string& run_id,
+                          const backtest::v1::Trace& trace);
+  // The stored trace; NOT_FOUND with reason NO_TRACE when the run has none
+  // (a run stored before traces were, or whose coordinator stopped first).
+  absl::StatusOr<backtest::v1::Trace> ReadTrace(const std::string& run_id);
+
   // The UNKNOWN_RUN failure: "no run <run_id> in <path>".
   absl::Status UnknownRun(const std::string& run_id) const;
 
@@ -136,7 +147,8 @@ class RunStore {
   RunStore(std::string path, sqlite3* db) : path_(std::move(path)), db_(db) {}
 
   absl::Status Configure(OpenMode mode);
-  absl::Status CreateSchema();
+  // Creates the schema in a new file (from_version 0) or upgrades it.
+  absl::Status CreateSchema(int64_t from_version);
   // A prepared statement for `sql`, compiled once and reused.
   absl::StatusOr<sqlite3_stmt*> Prepare(const char* sql, absl::string_view what,
                                         const std::string& run_id);

@@ -79,6 +79,14 @@ AppendRecordsRequest Batch(const std::string& run_id, int64_t time) {
   fill->set_commission(1.25);
   fill->set_slippage(0.0625);
   fill->set_reason("sma 10 crossed below sma 30");
+  fill->set_raw_price(33.1875);
+  fill->set_role(backtest::v1::TAKE_PROFIT);
+  fill->set_type(backtest::v1::LIMIT);
+  fill->set_partial(true);
+  fill->set_remaining_quantity(7.5);
+  fill->set_same_bar_resolution("stop first (pessimistic)");
+  fill->set_gap(true);
+  fill->set_tag("exit-1");
   backtest::v1::Rejection* rejection = request.add_rejections();
   rejection->set_order_id(8);
   rejection->set_symbol(0);
@@ -101,6 +109,11 @@ AppendRecordsRequest Batch(const std::string& run_id, int64_t time) {
   trade->set_net_pnl(30.3125);
   trade->set_exit_reason("signal");
   trade->set_r_multiple(1.75);
+  trade->set_borrow_fees(0.5);
+  trade->set_slippage(0.0625);
+  trade->set_mae(-1.25);
+  trade->set_mfe(3.5);
+  trade->set_initial_stop(29);
   return request;
 }
 
@@ -587,6 +600,98 @@ TEST(RunStoreTest, OlderSchemaVersionsAreRefused) {
     sqlite3_finalize(stmt);
     sqlite3_close(db);
   }
+}
+
+// The tables of schema version 3 (the release before the order-type record
+// columns), without their comments.
+constexpr char kVersion3Schema[] = R"sql(
+CREATE TABLE runs (run_id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL,
+  state INTEGER NOT NULL, strategy TEXT NOT NULL, symbols TEXT NOT NULL,
+  created_at TEXT NOT NULL, finished_at TEXT NOT NULL, spec_hash TEXT NOT NULL,
+  data_hash TEXT NOT NULL, engine_version TEXT NOT NULL,
+  first_time TEXT NOT NULL, last_time TEXT NOT NULL,
+  canonical_spec TEXT NOT NULL, initial_cash REAL NOT NULL,
+  interval_seconds INTEGER NOT NULL, error BLOB, metrics BLOB,
+  metrics_spec BLOB NOT NULL);
+CREATE INDEX runs_by_created_at ON runs (created_at);
+CREATE TABLE symbol_hashes (run_id TEXT NOT NULL, symbol TEXT NOT NULL,
+  hash TEXT NOT NULL, PRIMARY KEY (run_id, symbol)) WITHOUT ROWID;
+CREATE TABLE equity_chunks (run_id TEXT NOT NULL, seq INTEGER NOT NULL,
+  first_time INTEGER NOT NULL, last_time INTEGER NOT NULL,
+  count INTEGER NOT NULL, points BLOB NOT NULL, PRIMARY KEY (run_id, seq));
+CREATE TABLE fills (run_id TEXT NOT NULL, seq INTEGER NOT NULL,
+  order_id INTEGER NOT NULL, symbol INTEGER NOT NULL, side INTEGER NOT NULL,
+  time INTEGER NOT NULL, quantity REAL NOT NULL, price REAL NOT NULL,
+  commission REAL NOT NULL, slippage REAL NOT NULL, reason TEXT NOT NULL,
+  PRIMARY KEY (run_id, seq)) WITHOUT ROWID;
+CREATE TABLE rejections (run_id TEXT NOT NULL, seq INTEGER NOT NULL,
+  order_id INTEGER NOT NULL, symbol INTEGER NOT NULL, side INTEGER NOT NULL,
+  quantity REAL NOT NULL, time INTEGER NOT NULL, stage TEXT NOT NULL,
+  code TEXT NOT NULL, message TEXT NOT NULL,
+  PRIMARY KEY (run_id, seq)) WITHOUT ROWID;
+CREATE TABLE trades (run_id TEXT NOT NULL, seq INTEGER NOT NULL,
+  open INTEGER NOT NULL, symbol TEXT NOT NULL, side INTEGER NOT NULL,
+  entry_time INTEGER NOT NULL, entry_price REAL NOT NULL,
+  exit_time INTEGER NOT NULL, exit_price REAL NOT NULL,
+  quantity REAL NOT NULL, gross_pnl REAL NOT NULL, commission REAL NOT NULL,
+  net_pnl REAL NOT NULL, exit_reason TEXT NOT NULL, r_multiple REAL,
+  PRIMARY KEY (run_id, seq)) WITHOUT ROWID;
+INSERT INTO runs VALUES ('old', 'old run', 2, 'sma_cross', 'ORCL',
+  '2024-01-01T00:00:00Z', '2024-01-01T00:01:00Z', 'h', 'd', '0.1.0',
+  '1995-01-03', '2014-12-31', '{}', 1000, 86400, NULL, NULL, x'');
+INSERT INTO fills VALUES ('old', 0, 3, 0, 1, 800000000, 10, 12.5, 1, 0.25,
+  'signal');
+INSERT INTO trades VALUES ('old', 0, 0, 'ORCL', 1, 800000000, 12.5,
+  801000000, 14, 10, 15, 2, 13, 'signal', NULL);
+PRAGMA user_version = 3;
+)sql";
+
+// A version 3 file opened for writing is upgraded in place: its runs read
+// back with the new fields at their defaults, and new runs store them all.
+TEST(RunStoreTest, Version3FileIsUpgradedKeepingItsRuns) {
+  const std::string path = FreshPath("version_3");
+  std::filesystem::create_directories(
+      std::filesystem::path(path).parent_path());
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, kVersion3Schema, nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+
+  // Read-only cannot upgrade: refused, with the way out in the hint.
+  const absl::StatusOr<std::unique_ptr<RunStore>> read_only =
+      RunStore::Open(path, OpenMode::kReadOnly);
+  ASSERT_FALSE(read_only.ok());
+  EXPECT_EQ(Reason(read_only.status()), "DATABASE_TOO_OLD");
+
+  std::unique_ptr<RunStore> store = OpenOrDie(path);
+  ASSERT_NE(store, nullptr);
+  const absl::StatusOr<StoredRun> run = store->ReadRun("old");
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(run->summary.name(), "old run");
+  const absl::StatusOr<RunRecords> records = store->ReadRecords("old");
+  ASSERT_TRUE(records.ok()) << records.status();
+  ASSERT_EQ(records->fills.size(), 1);
+  EXPECT_EQ(records->fills[0].price(), 12.5);
+  EXPECT_EQ(records->fills[0].raw_price(), 0);
+  EXPECT_EQ(records->fills[0].role(), backtest::v1::ORDER_ROLE_UNSPECIFIED);
+  EXPECT_FALSE(records->fills[0].partial());
+  ASSERT_EQ(records->closed_trades.size(), 1);
+  EXPECT_EQ(records->closed_trades[0].net_pnl(), 13);
+  EXPECT_EQ(records->closed_trades[0].mae(), 0);
+  EXPECT_FALSE(records->closed_trades[0].has_r_multiple());
+
+  ASSERT_TRUE(store->BeginRun(Begin("new")).ok());
+  const AppendRecordsRequest batch = Batch("new", 1420070400);
+  ASSERT_TRUE(store->AppendRecords(batch).ok());
+  store.reset();
+  std::unique_ptr<RunStore> reopened = OpenOrDie(path);
+  ASSERT_NE(reopened, nullptr);
+  const absl::StatusOr<RunRecords> new_records = reopened->ReadRecords("new");
+  ASSERT_TRUE(new_records.ok()) << new_records.status();
+  ExpectSameMessages(new_records->fills, batch.fills());
+  ExpectSameMessages(new_records->closed_trades, batch.trades());
 }
 
 TEST(RunStoreTest, ListsNewestFirstWithFilters) {

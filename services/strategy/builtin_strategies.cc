@@ -12,6 +12,10 @@
 #include "services/strategy/strategies/rsi_reversion.h"
 #include "services/strategy/strategies/sma_cross.h"
 #include "services/strategy/strategies/zscore_reversion.h"
+// Cross-sectional strategies.
+#include "services/strategy/strategies/beta_target.h"
+#include "services/strategy/strategies/cross_sectional_momentum.h"
+#include "services/strategy/strategies/sector_rotation.h"
 
 namespace seed::strategy {
 namespace {
@@ -25,6 +29,10 @@ std::vector<StrategyDefinition> Definitions() {
   definitions.push_back(ZScoreReversion::Definition());
   definitions.push_back(RsiReversion::Definition());
   definitions.push_back(BollingerReversion::Definition());
+  // Cross-sectional strategies.
+  definitions.push_back(SectorRotation::Definition());
+  definitions.push_back(CrossSectionalMomentum::Definition());
+  definitions.push_back(BetaTarget::Definition());
   return definitions;
 }
 

@@ -24,6 +24,9 @@ struct StartContext {
   // it. The engine guarantees every index it delivers is within it.
   std::vector<std::string> symbols;
   ResolvedParams params;
+  // The symbols' metadata from the spec's data.metadata file: empty when the
+  // spec names none, else metadata[i] describes symbols[i].
+  std::vector<backtest::v1::SymbolMetadata> metadata;
 };
 
 // Where OnBar puts its intents; the engine returns them in emission order.

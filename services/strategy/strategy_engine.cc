@@ -21,6 +21,34 @@ using ::google::protobuf::RepeatedPtrField;
 
 constexpr absl::string_view kStage = "strategy";
 
+// Metadata is optional, but when given it must describe the run's symbols one
+// for one, in order, so strategies can index it like the symbol table.
+absl::Status CheckMetadata(const backtest::v1::StrategyStartRequest& request) {
+  if (request.metadata().empty()) return absl::OkStatus();
+  std::string problem;
+  if (request.metadata_size() != request.symbols_size()) {
+    problem = absl::StrCat("has ", request.metadata_size(), " entries for ",
+                           request.symbols_size(), " symbols");
+  } else {
+    for (int i = 0; i < request.symbols_size(); ++i) {
+      if (request.metadata(i).symbol() != request.symbols(i)) {
+        problem = absl::StrCat("entry ", i, " is for '",
+                               request.metadata(i).symbol(), "' but symbol ",
+                               i, " is '", request.symbols(i), "'");
+        break;
+      }
+    }
+  }
+  if (problem.empty()) return absl::OkStatus();
+  return StageFailure(
+      absl::StatusCode::kInvalidArgument, kStage, "METADATA_MISMATCH",
+      absl::StrCat("StartRun for run ", request.run_id(), ": metadata ",
+                   problem,
+                   "; pass OpenDatasetResponse.metadata as the data stage "
+                   "returned it"),
+      {.run_id = request.run_id()});
+}
+
 }  // namespace
 
 // Checks every symbol index it hands the strategy, so strategies can index
@@ -34,9 +62,11 @@ class StrategyEngine::StrategyRun {
         symbols_(std::move(symbols)),
         strategy_(std::move(strategy)) {}
 
-  absl::Status Start(ResolvedParams params) {
+  absl::Status Start(ResolvedParams params,
+                     std::vector<backtest::v1::SymbolMetadata> metadata) {
     return WithContext(
-        strategy_->OnStart(StartContext{run_id_, symbols_, std::move(params)}),
+        strategy_->OnStart(StartContext{run_id_, symbols_, std::move(params),
+                                        std::move(metadata)}),
         kStage, {.run_id = run_id_});
   }
 
@@ -253,6 +283,8 @@ absl::Status StrategyEngine::StartRun(
                                      "symbols in StartRun"),
                         {.run_id = request.run_id()});
   }
+  absl::Status metadata = CheckMetadata(request);
+  if (!metadata.ok()) return metadata;
   absl::StatusOr<ResolvedStrategy> resolved =
       registry_.Resolve(request.strategy());
   if (!resolved.ok()) {
@@ -266,7 +298,10 @@ absl::Status StrategyEngine::StartRun(
       std::vector<std::string>(request.symbols().begin(),
                                request.symbols().end()),
       resolved->definition->create());
-  absl::Status status = run->Start(std::move(resolved->params));
+  absl::Status status = run->Start(
+      std::move(resolved->params),
+      std::vector<backtest::v1::SymbolMetadata>(request.metadata().begin(),
+                                                request.metadata().end()));
   if (!status.ok()) return status;
   return runs_.Add(request.run_id(), std::move(run));
 }

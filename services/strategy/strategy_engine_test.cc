@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/stage_error.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/repeated_field.h"
@@ -145,10 +146,18 @@ TEST(StrategyEngineTest, UnknownStrategyListsTheKnownNames) {
   ASSERT_EQ(problems.size(), 1u);
   EXPECT_EQ(problems[0].field, "strategy.name");
   EXPECT_THAT(problems[0].description, HasSubstr("\"sma_crsos\""));
+  // Every listed name, in the (sorted) order ListStrategies gives them.
+  backtest::v1::ListStrategiesResponse listed;
+  ASSERT_TRUE(engine.ListStrategies({}, &listed).ok());
+  std::vector<std::string> names;
+  for (const auto& info : listed.strategies()) names.push_back(info.name());
+  ASSERT_TRUE(std::is_sorted(names.begin(), names.end()));
   EXPECT_THAT(problems[0].description,
-              HasSubstr("known strategies: bollinger_reversion, ema_cross, "
-                        "momentum, rsi_reversion, sma_cross, "
-                        "zscore_reversion"));
+              HasSubstr(absl::StrCat("known strategies: ",
+                                     absl::StrJoin(names, ", "))));
+  EXPECT_THAT(problems[0].description,
+              HasSubstr("bollinger_reversion, cross_sectional_momentum, "
+                        "ema_cross"));
   EXPECT_EQ(engine.ResolveSpec(request.strategy()).status().message(),
             status.message());
   EXPECT_EQ(ToStageError(status, "").symbol(), "");
@@ -686,6 +695,86 @@ TEST_F(RecorderEngineTest, InvalidIntentFailsTheStep) {
   EXPECT_EQ(error.reason(), "INVALID_INTENT");
   EXPECT_EQ(error.symbol(), "AAA");
   EXPECT_THAT(error.message(), HasSubstr("order type is unspecified"));
+}
+
+// Keeps the sectors its start hook saw, to show what StartRun hands over.
+class SectorRecorder final : public Strategy {
+ public:
+  explicit SectorRecorder(std::vector<std::string>* sectors)
+      : sectors_(sectors) {}
+  absl::Status OnStart(const StartContext& context) override {
+    for (const backtest::v1::SymbolMetadata& row : context.metadata) {
+      sectors_->push_back(absl::StrCat(row.symbol(), ":", row.sector()));
+    }
+    return absl::OkStatus();
+  }
+  absl::Status OnBar(const backtest::v1::TimeStep& step,
+                     const backtest::v1::PortfolioView& portfolio,
+                     IntentSink& out) override {
+    return absl::OkStatus();
+  }
+
+ private:
+  std::vector<std::string>* sectors_;
+};
+
+class MetadataEngineTest : public ::testing::Test {
+ protected:
+  MetadataEngineTest() : engine_(Registry(&sectors_)) {}
+
+  static StrategyRegistry Registry(std::vector<std::string>* sectors) {
+    StrategyDefinition definition;
+    definition.info.set_name("sectors");
+    definition.create = [sectors] {
+      return std::make_unique<SectorRecorder>(sectors);
+    };
+    StrategyRegistry registry;
+    EXPECT_TRUE(registry.Register(std::move(definition)).ok());
+    return registry;
+  }
+
+  // Symbols AAA, BBB with metadata rows for `rows` (symbol, sector).
+  static backtest::v1::StrategyStartRequest Request(
+      const std::vector<std::pair<std::string, std::string>>& rows) {
+    backtest::v1::StrategyStartRequest request;
+    request.set_run_id("run-9");
+    request.mutable_strategy()->set_name("sectors");
+    request.add_symbols("AAA");
+    request.add_symbols("BBB");
+    for (const auto& [symbol, sector] : rows) {
+      backtest::v1::SymbolMetadata* row = request.add_metadata();
+      row->set_symbol(symbol);
+      row->set_sector(sector);
+    }
+    return request;
+  }
+
+  std::vector<std::string> sectors_;
+  StrategyEngine engine_;
+};
+
+TEST_F(MetadataEngineTest, TheStartContextCarriesTheMetadataInSymbolOrder) {
+  ASSERT_TRUE(StartRun(engine_, Request({{"AAA", "Banks"}, {"BBB", "Chips"}}))
+                  .ok());
+  EXPECT_THAT(sectors_, ElementsAre("AAA:Banks", "BBB:Chips"));
+}
+
+TEST_F(MetadataEngineTest, MetadataIsOptional) {
+  ASSERT_TRUE(StartRun(engine_, Request({})).ok());
+  EXPECT_TRUE(sectors_.empty());
+}
+
+TEST_F(MetadataEngineTest, MetadataThatDoesNotMatchTheSymbolsFailsTheStart) {
+  const absl::Status short_list = StartRun(engine_, Request({{"AAA", "B"}}));
+  EXPECT_EQ(short_list.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ToStageError(short_list, "").reason(), "METADATA_MISMATCH");
+  EXPECT_THAT(short_list.message(), HasSubstr("has 1 entries for 2 symbols"));
+
+  const absl::Status swapped =
+      StartRun(engine_, Request({{"BBB", "Chips"}, {"AAA", "Banks"}}));
+  EXPECT_THAT(swapped.message(),
+              HasSubstr("entry 0 is for 'BBB' but symbol 0 is 'AAA'"));
+  EXPECT_TRUE(sectors_.empty());
 }
 
 }  // namespace

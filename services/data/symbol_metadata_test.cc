@@ -1,0 +1,130 @@
+#include "services/data/symbol_metadata.h"
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/sha256.h"
+#include "common/stage_error.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace seed::data {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+google::protobuf::RepeatedPtrField<std::string> Symbols(
+    std::vector<std::string> symbols) {
+  return {symbols.begin(), symbols.end()};
+}
+
+TEST(SymbolMetadataTest, ParsesRowsSkippingCommentsAndBlankLines) {
+  const std::string text =
+      "# sectors as of 2014\n"
+      "symbol,sector,benchmarks\n"
+      "\n"
+      "ORCL, Software & Services ,SP500\r\n"
+      "NVDA,Semiconductors,SP500; NDX100\n"
+      "XYZ,Banks,\n";
+  const absl::StatusOr<MetadataFile> file = ParseSymbolMetadata(text, "u.csv");
+  ASSERT_TRUE(file.ok()) << file.status();
+  ASSERT_EQ(file->rows.size(), 3);
+  EXPECT_EQ(file->rows[0].symbol(), "ORCL");
+  EXPECT_EQ(file->rows[0].sector(), "Software & Services");
+  EXPECT_THAT(file->rows[0].benchmarks(), ElementsAre("SP500"));
+  EXPECT_THAT(file->rows[1].benchmarks(), ElementsAre("SP500", "NDX100"));
+  EXPECT_TRUE(file->rows[2].benchmarks().empty());
+  EXPECT_EQ(file->content_hash, Sha256Hex(text));
+}
+
+TEST(SymbolMetadataTest, BenchmarksColumnIsOptional) {
+  const absl::StatusOr<MetadataFile> file =
+      ParseSymbolMetadata("symbol,sector\nORCL,Software\n", "u.csv");
+  ASSERT_TRUE(file.ok()) << file.status();
+  ASSERT_EQ(file->rows.size(), 1);
+  EXPECT_EQ(file->rows[0].sector(), "Software");
+}
+
+TEST(SymbolMetadataTest, ReportsEveryProblemWithFileLineAndColumn) {
+  const absl::StatusOr<MetadataFile> file = ParseSymbolMetadata(
+      "symbol,sector,benchmarks\n"
+      "ORCL,Software,SP500\n"
+      "NVDA,,SP500\n"             // line 3: empty sector
+      "ORCL,Software,\n"          // line 4: repeats line 2
+      "YHOO,Internet\n"           // line 5: 2 cells
+      "AAPL,Hardware,SP500;;X\n"  // line 6: empty benchmark name
+      "MSFT,Software,X;X\n",      // line 7: repeated benchmark
+      "/d/u.csv");
+  ASSERT_EQ(file.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ToStageError(file.status(), "").reason(), "INVALID_METADATA");
+  const std::string message(file.status().message());
+  EXPECT_THAT(message, HasSubstr("metadata file /d/u.csv has 5 problems"));
+  EXPECT_THAT(message, HasSubstr("/d/u.csv line 3, column sector: empty"));
+  EXPECT_THAT(message,
+              HasSubstr("/d/u.csv line 4, column symbol: ORCL repeats line 2"));
+  EXPECT_THAT(message,
+              HasSubstr("/d/u.csv line 5: has 2 cells; the header has 3"));
+  EXPECT_THAT(message, HasSubstr("/d/u.csv line 6, column benchmarks: "
+                                 "'SP500;;X' has an empty name"));
+  EXPECT_THAT(message, HasSubstr("/d/u.csv line 7, column benchmarks: 'X' is "
+                                 "listed twice"));
+}
+
+TEST(SymbolMetadataTest, RejectsAWrongHeader) {
+  const absl::StatusOr<MetadataFile> file =
+      ParseSymbolMetadata("# c\nticker,sector\nORCL,Software\n", "u.csv");
+  ASSERT_FALSE(file.ok());
+  EXPECT_THAT(file.status().message(),
+              HasSubstr("u.csv line 2, column 1: header cell is 'ticker'; "
+                        "expected 'symbol'"));
+  EXPECT_THAT(
+      ParseSymbolMetadata("# only a comment\n", "u.csv").status().message(),
+      HasSubstr("u.csv line 1: the file has no header"));
+}
+
+TEST(SymbolMetadataTest, MetadataForNamesEverySymbolWithoutARow) {
+  const absl::StatusOr<MetadataFile> file = ParseSymbolMetadata(
+      "symbol,sector\nORCL,Software\nNVDA,Chips\n", "u.csv");
+  ASSERT_TRUE(file.ok());
+  const auto rows = MetadataFor(*file, Symbols({"NVDA", "ORCL"}));
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), 2);
+  EXPECT_EQ((*rows)[0].symbol(), "NVDA");
+  EXPECT_EQ((*rows)[1].sector(), "Software");
+
+  const auto missing = MetadataFor(*file, Symbols({"YHOO", "ORCL", "AAPL"}));
+  ASSERT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  const auto error = ToStageError(missing.status(), "");
+  EXPECT_EQ(error.reason(), "METADATA_MISSING_SYMBOL");
+  EXPECT_EQ(error.symbol(), "YHOO");
+  EXPECT_THAT(missing.status().message(),
+              HasSubstr("metadata file u.csv has no row for YHOO, AAPL"));
+}
+
+TEST(SymbolMetadataTest, LoadsRelativeToTheDataDirectory) {
+  const std::string dir =
+      (std::filesystem::path(::testing::TempDir()) / "metadata_dir")
+          .lexically_normal()
+          .string();
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/u.csv") << "symbol,sector\nORCL,Software\n";
+  const absl::StatusOr<MetadataFile> file = LoadSymbolMetadata(dir, "u.csv");
+  ASSERT_TRUE(file.ok()) << file.status();
+  EXPECT_EQ(file->rows.size(), 1);
+
+  const absl::StatusOr<MetadataFile> absent =
+      LoadSymbolMetadata(dir, "absent.csv");
+  ASSERT_EQ(absent.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(ToStageError(absent.status(), "").reason(), "METADATA_UNREADABLE");
+  EXPECT_THAT(absent.status().message(),
+              HasSubstr(absl::StrCat("cannot read metadata file ", dir,
+                                     "/absent.csv (data.metadata "
+                                     "'absent.csv')")));
+}
+
+}  // namespace
+}  // namespace seed::data

@@ -1,0 +1,416 @@
+// Accounting invariants checked on many seeded random runs (issue 4): a
+// strategy that places random intents of every kind (market, limit, stop,
+// stop-limit, trailing, brackets, shorts, targets, cancels, modifies) trades
+// synthetic markets under random account, cost and participation settings,
+// and after every run:
+//   - cash + market value = equity at every step (the views the strategy saw);
+//   - positions change only through fills: the views' positions equal the
+//     positions rebuilt from the recorded fills;
+//   - every fill price lies within its bar's [low, high];
+//   - commissions, slippage and borrow fees are never negative, and the cash
+//     a step's fills move is exactly their trade value less their commission,
+//     less nothing but (non-negative) fees;
+//   - the sum of the trades' net P&L equals the change in equity;
+//   - one step per stage call gives the same records as the default runs of
+//     steps (the stages' tentative steps roll back exactly).
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/time.h"
+#include "gtest/gtest.h"
+#include "services/coordinator/embedded_stages.h"
+#include "services/coordinator/run_manager.h"
+#include "services/data/synthetic_market.h"
+#include "tests/scripted_strategy.h"
+
+namespace seed::coordinator {
+namespace {
+
+constexpr int kSymbols = 4;
+constexpr int kTradingDays = 160;
+constexpr int kRuns = 24;
+constexpr double kInitialCash = 100000;
+
+// A deterministic number in [0, 1) from (seed, step, draw): the strategy's
+// choices depend only on what step it is at, never on how the coordinator
+// chunked the steps before it.
+double Uniform(uint64_t seed, int64_t step, uint64_t draw) {
+  uint64_t x = seed * 0x9E3779B97F4A7C15ull ^ static_cast<uint64_t>(step) *
+                                                  0xBF58476D1CE4E5B9ull ^
+               draw * 0x94D049BB133111EBull;
+  x ^= x >> 31;
+  x *= 0xD6E8FEB86659FD93ull;
+  x ^= x >> 29;
+  return static_cast<double>(x >> 11) / 9007199254740992.0;
+}
+
+// Places random intents of every kind at about a fifth of the steps.
+class RandomStrategy : public testing::ScriptedStrategy {
+ public:
+  explicit RandomStrategy(uint64_t seed) : seed_(seed) {}
+
+ protected:
+  void OnStep(const v1::TimeStep& step, const v1::PortfolioView& view,
+              google::protobuf::RepeatedPtrField<v1::Intent>* intents) override {
+    if (step.bars_size() == 0 || Uniform(seed_, step.index(), 0) > 0.2) return;
+    const int count = 1 + static_cast<int>(Uniform(seed_, step.index(), 1) * 3);
+    for (int k = 0; k < count; ++k) {
+      AddIntent(step, view, 10 + 10 * k, intents);
+    }
+  }
+
+ private:
+  void AddIntent(const v1::TimeStep& step, const v1::PortfolioView& view,
+                 uint64_t draw,
+                 google::protobuf::RepeatedPtrField<v1::Intent>* intents) const {
+    const auto u = [&](uint64_t offset) {
+      return Uniform(seed_, step.index(), draw + offset);
+    };
+    const v1::Bar& bar =
+        step.bars(static_cast<int>(u(0) * step.bars_size()));
+    const double close = bar.close();
+    v1::Intent intent;
+    intent.set_symbol(bar.symbol());
+    intent.set_reason("random");
+    switch (static_cast<int>(u(1) * 11)) {
+      case 0:
+        intent.set_action(v1::Intent::BUY);
+        intent.set_type(v1::MARKET);
+        break;
+      case 1:
+        intent.set_action(v1::Intent::SHORT);
+        intent.set_type(v1::MARKET);
+        break;
+      case 2:
+        intent.set_action(v1::Intent::CLOSE);
+        intent.set_type(v1::MARKET);
+        break;
+      case 3:
+        intent.set_action(v1::Intent::BUY);
+        intent.set_type(v1::LIMIT);
+        intent.set_limit_price(close * (1 - 0.03 * u(2)));
+        break;
+      case 4:
+        intent.set_action(v1::Intent::BUY);
+        intent.set_type(v1::STOP);
+        intent.set_stop_price(close * (1 + 0.03 * u(2)));
+        break;
+      case 5:
+        intent.set_action(v1::Intent::SHORT);
+        intent.set_type(v1::STOP_LIMIT);
+        intent.set_stop_price(close * (1 - 0.02 * u(2)));
+        intent.set_limit_price(intent.stop_price() * 0.99);
+        break;
+      case 6:
+        intent.set_action(v1::Intent::BUY);
+        intent.set_type(v1::MARKET);
+        intent.mutable_bracket()->set_stop_loss(close * (1 - 0.01 - 0.04 * u(2)));
+        intent.mutable_bracket()->set_take_profit_r(1 + 2 * u(3));
+        break;
+      case 7:
+        intent.set_action(v1::Intent::SHORT);
+        intent.set_type(v1::MARKET);
+        intent.mutable_bracket()->set_stop_loss(close * (1 + 0.01 + 0.04 * u(2)));
+        intent.mutable_bracket()->set_take_profit(close * (1 - 0.05 * u(3) - 0.005));
+        break;
+      case 8:
+        intent.set_action(v1::Intent::TARGET_WEIGHT);
+        intent.set_type(v1::MARKET);
+        intent.set_target(0.4 * u(2) - 0.2);
+        break;
+      case 9: {
+        // A protective trailing stop for a held position, if any.
+        for (const v1::Position& position : view.positions()) {
+          if (position.symbol() != bar.symbol()) continue;
+          intent.set_action(position.quantity() > 0 ? v1::Intent::SELL
+                                                    : v1::Intent::COVER);
+          intent.set_type(v1::TRAILING_STOP);
+          intent.mutable_trail()->set_percent(0.02 + 0.05 * u(2));
+        }
+        if (intent.action() == v1::Intent::ACTION_UNSPECIFIED) return;
+        break;
+      }
+      default: {
+        if (view.working_orders_size() == 0) return;
+        const v1::Order& order = view.working_orders(
+            static_cast<int>(u(2) * view.working_orders_size()));
+        intent.set_symbol(order.symbol());
+        intent.set_order_id(order.id());
+        if (order.type() == v1::LIMIT && u(3) < 0.5) {
+          intent.set_action(v1::Intent::MODIFY);
+          intent.set_limit_price(order.limit_price() *
+                                 (order.side() == v1::BUY ? 0.99 : 1.01));
+        } else {
+          intent.set_action(v1::Intent::CANCEL);
+        }
+        break;
+      }
+    }
+    if (intent.type() != v1::MARKET && intent.action() != v1::Intent::CANCEL &&
+        intent.action() != v1::Intent::MODIFY) {
+      const double tif = u(5);
+      if (tif < 0.3) {
+        intent.set_time_in_force(v1::DAY);
+      } else if (tif < 0.6) {
+        intent.set_time_in_force(v1::BARS);
+        intent.set_tif_bars(1 + static_cast<int>(u(6) * 5));
+      }
+    }
+    *intents->Add() = std::move(intent);
+  }
+
+  uint64_t seed_;
+};
+
+struct BarKey {
+  std::string symbol;
+  int64_t time;
+  bool operator<(const BarKey& other) const {
+    return std::tie(symbol, time) < std::tie(other.symbol, other.time);
+  }
+};
+
+struct Prices {
+  double open, high, low, close;
+};
+
+std::map<BarKey, Prices> ReadBars(const std::filesystem::path& directory,
+                                  const std::vector<std::string>& symbols) {
+  std::map<BarKey, Prices> bars;
+  for (const std::string& symbol : symbols) {
+    std::ifstream file(directory / (symbol + ".csv"));
+    std::string line;
+    std::getline(file, line);  // header
+    while (std::getline(file, line)) {
+      const std::vector<std::string> cells = absl::StrSplit(line, ',');
+      if (cells.size() < 5) continue;
+      const absl::StatusOr<int64_t> time = ParseTime(cells[0]);
+      if (!time.ok()) continue;
+      bars[{symbol, *time}] = {std::stod(cells[1]), std::stod(cells[2]),
+                               std::stod(cells[3]), std::stod(cells[4])};
+    }
+  }
+  return bars;
+}
+
+// The spec of run `seed`: settings drawn from the seed so the runs cover cash
+// and margin accounts, every slippage model and commission model, and
+// volume participation with partial fills.
+std::string RandomSpec(uint64_t seed, const std::string& symbols) {
+  const auto u = [seed](uint64_t draw) { return Uniform(seed, -1, draw); };
+  const char* slippage[] = {
+      "{model: none}", "{model: fixed_bps, bps: 5}",
+      "{model: range_fraction, fraction: 0.1}",
+      "{model: atr_fraction, fraction: 0.05}"};
+  const char* commission[] = {
+      "{model: none}", "{model: percent, bps: 10}",
+      "{model: per_share, per_share: 0.01, minimum: 1, maximum_percent: 0.01}",
+      "{model: tiered, minimum: 0.5, tiers: [{up_to_monthly_shares: 5000, "
+      "per_share: 0.02}, {per_share: 0.005}]}"};
+  const bool margin = u(1) < 0.5;
+  return absl::StrCat(
+      "name: invariants-", seed, "\n",
+      "data: {path: data, symbols: [", symbols, "]}\n",
+      "strategy: {name: random}\n",
+      "portfolio:\n",
+      "  initial_cash: ", kInitialCash, "\n",
+      "  sizing: {rule: percent_of_equity, percent: 0.15}\n",
+      "  account: {type: ", margin ? "margin" : "cash", "}\n",
+      "  shorting: {enabled: true, borrow_rate: 0.08}\n",
+      "execution:\n",
+      "  slippage: ", slippage[static_cast<int>(u(2) * 4)], "\n",
+      "  commission: ", commission[static_cast<int>(u(3) * 4)], "\n",
+      "  same_bar_policy: ", u(4) < 0.5 ? "pessimistic" : "optimistic", "\n",
+      u(5) < 0.4 ? "  participation: {max_fraction_of_volume: 0.00003}\n" : "",
+      "metrics: {bootstrap_resamples: 0}\n");
+}
+
+class InvariantsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    directory_ = std::filesystem::path(::testing::TempDir()) / "invariants";
+    std::filesystem::remove_all(directory_);
+    data::SyntheticMarketOptions options;
+    options.output_dir = (directory_ / "data").string();
+    options.symbols = kSymbols;
+    options.seed = 7;
+    options.trading_days = kTradingDays;
+    ASSERT_TRUE(data::WriteSyntheticMarket(options).ok());
+    for (int i = 0; i < kSymbols; ++i) {
+      symbols_.push_back(data::SyntheticSymbolName(i));
+    }
+    bars_ = ReadBars(directory_ / "data", symbols_);
+  }
+
+  struct Outcome {
+    v1::RunProgress progress;
+    v1::GetRunResponse records;
+    std::map<int64_t, v1::PortfolioView> views;
+  };
+
+  Outcome RunSeed(uint64_t seed, int max_steps_per_call) {
+    Outcome outcome;
+    absl::StatusOr<Stages> stages = MakeEmbeddedStages(
+        (directory_ / absl::StrCat("results-", seed, "-", max_steps_per_call,
+                                   ".db"))
+            .string());
+    EXPECT_TRUE(stages.ok()) << stages.status();
+    if (!stages.ok()) return outcome;
+    auto strategy = std::make_unique<RandomStrategy>(seed);
+    RandomStrategy* random = strategy.get();
+    stages->strategy = std::move(strategy);
+    RunManager runs(*std::move(stages),
+                    RunOptions{.max_steps_per_call = max_steps_per_call});
+    absl::StatusOr<std::string> run_id = runs.Submit(
+        RandomSpec(seed, absl::StrJoin(symbols_, ", ")), directory_.string());
+    EXPECT_TRUE(run_id.ok()) << run_id.status();
+    if (!run_id.ok()) return outcome;
+    absl::StatusOr<v1::RunProgress> progress = runs.Wait(*run_id);
+    EXPECT_TRUE(progress.ok()) << progress.status();
+    if (!progress.ok()) return outcome;
+    outcome.progress = *progress;
+    v1::GetRunRequest request;
+    request.set_run_id(*run_id);
+    request.set_include_records(true);
+    EXPECT_TRUE(runs.stages().results->GetRun(request, &outcome.records).ok());
+    outcome.views = random->views();
+    return outcome;
+  }
+
+  void CheckInvariants(uint64_t seed, const Outcome& outcome) {
+    SCOPED_TRACE(absl::StrCat("seed ", seed, "\n", RandomSpec(seed, "...")));
+    ASSERT_EQ(outcome.progress.state(), v1::SUCCEEDED)
+        << outcome.progress.DebugString();
+    const v1::GetRunResponse& run = outcome.records;
+
+    // Fills: inside their bar, costs never negative.
+    std::map<int64_t, std::vector<const v1::Fill*>> fills_by_time;
+    for (const v1::Fill& fill : run.fills()) {
+      const std::string& symbol = symbols_[fill.symbol()];
+      const auto bar = bars_.find({symbol, fill.time()});
+      ASSERT_NE(bar, bars_.end()) << "fill without a bar: " << fill.DebugString();
+      EXPECT_GE(fill.price(), bar->second.low - 1e-9) << fill.DebugString();
+      EXPECT_LE(fill.price(), bar->second.high + 1e-9) << fill.DebugString();
+      EXPECT_GE(fill.commission(), 0) << fill.DebugString();
+      EXPECT_GE(fill.slippage(), -1e-9) << fill.DebugString();
+      EXPECT_GT(fill.quantity(), 0) << fill.DebugString();
+      fills_by_time[fill.time()].push_back(&fill);
+    }
+
+    // Step by step: positions rebuilt from fills equal the view's; cash
+    // moves by the fills' value less commission, less non-negative fees;
+    // equity is cash plus market value.
+    std::vector<double> position(symbols_.size(), 0);
+    double previous_cash = kInitialCash;
+    for (const auto& [index, view] : outcome.views) {
+      double flows = 0, commission = 0;
+      for (const v1::Fill* fill : fills_by_time[view.time()]) {
+        const double sign = fill->side() == v1::BUY ? 1 : -1;
+        position[fill->symbol()] += sign * fill->quantity();
+        flows -= sign * fill->quantity() * fill->price();
+        commission += fill->commission();
+      }
+      const double fees = (previous_cash + flows - commission) - view.cash();
+      EXPECT_GE(fees, -1e-6) << "step " << index << ": cash rose by "
+                             << -fees << " beyond its fills";
+      previous_cash = view.cash();
+      double market_value = 0;
+      std::vector<double> seen(symbols_.size(), 0);
+      for (const v1::Position& held : view.positions()) {
+        market_value += held.market_value();
+        seen[held.symbol()] = held.quantity();
+        EXPECT_NEAR(held.market_value(), held.quantity() * held.last_price(),
+                    1e-6 * std::abs(held.market_value()) + 1e-9);
+      }
+      for (size_t s = 0; s < symbols_.size(); ++s) {
+        EXPECT_NEAR(seen[s], position[s], 1e-9)
+            << "step " << index << " " << symbols_[s]
+            << ": the position changed without a fill";
+      }
+      EXPECT_NEAR(view.equity(), view.cash() + market_value,
+                  1e-9 * std::abs(view.equity()) + 1e-6)
+          << "step " << index;
+    }
+
+    // Trades: costs never negative; their P&L adds up to the equity change.
+    double total_pnl = 0;
+    for (const v1::Trade& trade : run.trades()) {
+      EXPECT_GE(trade.commission(), 0);
+      EXPECT_GE(trade.borrow_fees(), 0);
+      EXPECT_LE(trade.mae(), 1e-9);
+      EXPECT_GE(trade.mfe(), -1e-9);
+      total_pnl += trade.net_pnl();
+    }
+    ASSERT_GT(run.equity_size(), 0);
+    const double final_equity = run.equity(run.equity_size() - 1).equity();
+    EXPECT_NEAR(total_pnl, final_equity - kInitialCash,
+                1e-7 * kInitialCash);
+  }
+
+  std::filesystem::path directory_;
+  std::vector<std::string> symbols_;
+  std::map<BarKey, Prices> bars_;
+};
+
+TEST_F(InvariantsTest, HoldOnRandomRuns) {
+  int fills = 0, trades = 0, shorts = 0, partials = 0;
+  for (uint64_t seed = 1; seed <= kRuns; ++seed) {
+    const Outcome outcome = RunSeed(seed, RunOptions{}.max_steps_per_call);
+    CheckInvariants(seed, outcome);
+    fills += outcome.records.fills_size();
+    trades += outcome.records.trades_size();
+    for (const v1::Trade& trade : outcome.records.trades()) {
+      shorts += trade.side() == v1::SELL;
+    }
+    for (const v1::Fill& fill : outcome.records.fills()) {
+      partials += fill.partial();
+    }
+  }
+  // The runs really exercised what the checks are about.
+  EXPECT_GT(fills, 20 * kRuns);
+  EXPECT_GT(trades, 5 * kRuns);
+  EXPECT_GT(shorts, kRuns);
+  EXPECT_GT(partials, 0);
+  std::cout << kRuns << " runs: " << fills << " fills, " << trades
+            << " trades (" << shorts << " short), " << partials
+            << " partial fills\n";
+}
+
+TEST_F(InvariantsTest, OneStepPerCallGivesTheSameRecords) {
+  for (uint64_t seed = 1; seed <= 6; ++seed) {
+    const Outcome chunked = RunSeed(seed, RunOptions{}.max_steps_per_call);
+    const Outcome single = RunSeed(seed, 1);
+    ASSERT_EQ(chunked.progress.state(), v1::SUCCEEDED);
+    ASSERT_EQ(single.progress.state(), v1::SUCCEEDED);
+    const auto text = [](const auto& records) {
+      std::string out;
+      for (const auto& record : records) out += record.ShortDebugString() + "\n";
+      return out;
+    };
+    EXPECT_EQ(text(chunked.records.fills()), text(single.records.fills()))
+        << "seed " << seed;
+    EXPECT_EQ(text(chunked.records.rejections()),
+              text(single.records.rejections()))
+        << "seed " << seed;
+    EXPECT_EQ(text(chunked.records.trades()), text(single.records.trades()))
+        << "seed " << seed;
+    EXPECT_EQ(text(chunked.records.equity()), text(single.records.equity()))
+        << "seed " << seed;
+  }
+}
+
+}  // namespace
+}  // namespace seed::coordinator
