@@ -142,8 +142,8 @@ std::unique_ptr<CommissionModel> MakeTiered(
   }
   CheckMinimumAndCap(spec, field, problems);
   if (tiers.empty()) return nullptr;
-  return std::make_unique<PerShareCommission>(
-      std::move(tiers), spec.minimum(), spec.maximum_percent());
+  return std::make_unique<PerShareCommission>(std::move(tiers), spec.minimum(),
+                                              spec.maximum_percent());
 }
 
 const ModelFactory<CommissionModel, CommissionSpec> kCommissionModels[] = {

@@ -30,8 +30,8 @@ inline void CheckRange(double value, double low, double high,
                        absl::string_view field, absl::string_view what,
                        std::vector<FieldProblem>* problems) {
   if (std::isfinite(value) && value >= low && value <= high) return;
-  problems->push_back({std::string(field),
-                       absl::StrCat("must be ", what, ", got ", value)});
+  problems->push_back(
+      {std::string(field), absl::StrCat("must be ", what, ", got ", value)});
 }
 
 // Builds one model from its settings `spec`; `field` is the spec path of those

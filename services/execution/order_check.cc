@@ -24,8 +24,8 @@ std::string PriceProblem(const Order& order) {
   const bool needs_stop = order.type() == backtest::v1::STOP ||
                           order.type() == backtest::v1::STOP_LIMIT;
   if (needs_limit && !Positive(order.limit_price())) {
-    return absl::StrCat("limit_price must be > 0 for a ", type,
-                        " order, got ", order.limit_price());
+    return absl::StrCat("limit_price must be > 0 for a ", type, " order, got ",
+                        order.limit_price());
   }
   if (needs_stop && !Positive(order.stop_price())) {
     return absl::StrCat("stop_price must be > 0 for a ", type, " order, got ",
@@ -80,10 +80,9 @@ std::string PriceProblem(const Order& order) {
       (long_entry ? bracket.stop_loss() >= reference
                   : bracket.stop_loss() <= reference)) {
     return absl::StrCat("bracket.stop_loss must be > 0 and ",
-                        long_entry ? "below" : "above",
-                        " the reference price ", reference, " for a ",
-                        long_entry ? "long" : "short", " entry, got ",
-                        bracket.stop_loss());
+                        long_entry ? "below" : "above", " the reference price ",
+                        reference, " for a ", long_entry ? "long" : "short",
+                        " entry, got ", bracket.stop_loss());
   }
   switch (bracket.target_case()) {
     case backtest::v1::Bracket::kTakeProfit:
@@ -157,12 +156,12 @@ absl::Status CheckOrder(const Order& order,
   }
   if (order.type() == backtest::v1::ORDER_TYPE_UNSPECIFIED ||
       !backtest::v1::OrderType_IsValid(order.type())) {
-    return invalid("UNSUPPORTED_ORDER_TYPE",
-                   absl::StrCat("for ", symbol, " has order type ",
-                                order.type(),
-                                "; use MARKET, LIMIT, STOP, STOP_LIMIT or "
-                                "TRAILING_STOP"),
-                   symbol);
+    return invalid(
+        "UNSUPPORTED_ORDER_TYPE",
+        absl::StrCat("for ", symbol, " has order type ", order.type(),
+                     "; use MARKET, LIMIT, STOP, STOP_LIMIT or "
+                     "TRAILING_STOP"),
+        symbol);
   }
   if (const std::string problem = PriceProblem(order); !problem.empty()) {
     return invalid("INVALID_ORDER", absl::StrCat("for ", symbol, ": ", problem),

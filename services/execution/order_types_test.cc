@@ -40,10 +40,9 @@ struct Models {
 
 Simulator Make(const Models& models = {}) {
   std::vector<FieldProblem> problems;
-  Simulator simulator({"AAA", "BBB"},
-                      MakeCommissionModel(models.commission, &problems),
-                      MakeSlippageModel(models.slippage, &problems),
-                      models.policy);
+  Simulator simulator(
+      {"AAA", "BBB"}, MakeCommissionModel(models.commission, &problems),
+      MakeSlippageModel(models.slippage, &problems), models.policy);
   EXPECT_TRUE(problems.empty());
   return simulator;
 }
@@ -113,7 +112,7 @@ ExecuteStepsRequest Request(std::vector<TimeStep> steps,
 }
 
 ExecuteStepsResponse Execute(Simulator& simulator,
-                         const ExecuteStepsRequest& request) {
+                             const ExecuteStepsRequest& request) {
   ExecuteStepsResponse response;
   const absl::Status status = simulator.ExecuteSteps(request, &response);
   EXPECT_TRUE(status.ok()) << status;
@@ -132,10 +131,10 @@ TEST(OrderTypesTest, LimitBuyFillsAtTheLimitOrAnOpenBelowIt) {
   Simulator simulator = Make();
   // Step 0: low 101 stays above the limit 100. Step 1: low 99 reaches it,
   // the open 102 is above it: fill at min(102, 100) = 100, no gap.
-  ExecuteStepsResponse touched = Execute(
-      simulator, Request({Daily(0, Ohlcv(103, 104, 101, 103)),
-                          Daily(1, Ohlcv(102, 103, 99, 100))},
-                         {Limit(1, kBuy, 10, 100)}));
+  ExecuteStepsResponse touched =
+      Execute(simulator, Request({Daily(0, Ohlcv(103, 104, 101, 103)),
+                                  Daily(1, Ohlcv(102, 103, 99, 100))},
+                                 {Limit(1, kBuy, 10, 100)}));
   EXPECT_EQ(touched.steps_used(), 2);
   ASSERT_EQ(touched.fills_size(), 1);
   EXPECT_EQ(touched.fills(0).price(), 100);
@@ -144,9 +143,9 @@ TEST(OrderTypesTest, LimitBuyFillsAtTheLimitOrAnOpenBelowIt) {
   EXPECT_EQ(touched.fills(0).type(), backtest::v1::LIMIT);
   EXPECT_FALSE(touched.fills(0).partial());
   // Step 2 opens at 98, already below the limit 100: fill at the open.
-  ExecuteStepsResponse gapped =
-      Execute(simulator, Request({Daily(2, Ohlcv(98, 99, 97, 98))},
-                             {Limit(2, kBuy, 10, 100)}));
+  ExecuteStepsResponse gapped = Execute(
+      simulator,
+      Request({Daily(2, Ohlcv(98, 99, 97, 98))}, {Limit(2, kBuy, 10, 100)}));
   ASSERT_EQ(gapped.fills_size(), 1);
   EXPECT_EQ(gapped.fills(0).price(), 98);
   EXPECT_TRUE(gapped.fills(0).gap());
@@ -157,14 +156,14 @@ TEST(OrderTypesTest, LimitSellFillsAtTheLimitOrAnOpenAboveIt) {
   // High 106 reaches 105 from an open of 104: max(104, 105) = 105.
   ExecuteStepsResponse touched =
       Execute(simulator, Request({Daily(0, Ohlcv(104, 106, 103, 105))},
-                             {Limit(1, kSell, 10, 105)}));
+                                 {Limit(1, kSell, 10, 105)}));
   ASSERT_EQ(touched.fills_size(), 1);
   EXPECT_EQ(touched.fills(0).price(), 105);
   EXPECT_FALSE(touched.fills(0).gap());
   // A gap up to 107 fills at the open.
   ExecuteStepsResponse gapped =
       Execute(simulator, Request({Daily(1, Ohlcv(107, 108, 106, 107))},
-                             {Limit(2, kSell, 10, 105)}));
+                                 {Limit(2, kSell, 10, 105)}));
   ASSERT_EQ(gapped.fills_size(), 1);
   EXPECT_EQ(gapped.fills(0).price(), 107);
   EXPECT_TRUE(gapped.fills(0).gap());
@@ -238,8 +237,8 @@ TEST(OrderTypesTest, StopLimitTriggersWithoutFillingThenFillsAsALimit) {
   // ends the call.
   ExecuteStepsResponse triggered =
       Execute(simulator, Request({Daily(0, Ohlcv(107, 108, 106.5, 107)),
-                              Daily(1, Ohlcv(106.5, 107, 105.5, 106))},
-                             {StopLimit(1, kBuy, 10, 105, 106)}));
+                                  Daily(1, Ohlcv(106.5, 107, 105.5, 106))},
+                                 {StopLimit(1, kBuy, 10, 105, 106)}));
   EXPECT_EQ(triggered.steps_used(), 1);
   EXPECT_EQ(triggered.fills_size(), 0);
   ASSERT_EQ(triggered.events_size(), 1);
@@ -265,7 +264,7 @@ TEST(OrderTypesTest, StopLimitFillsOnItsTriggeringBarWithinTheLimit) {
   // within the limit 106, so it fills there, with no slippage (a limit fill).
   ExecuteStepsResponse response =
       Execute(simulator, Request({Daily(0, Ohlcv(104, 105.5, 103, 105))},
-                             {StopLimit(1, kBuy, 10, 105, 106)}));
+                                 {StopLimit(1, kBuy, 10, 105, 106)}));
   ASSERT_EQ(response.fills_size(), 1);
   EXPECT_EQ(response.fills(0).price(), 105);
   EXPECT_EQ(response.fills(0).slippage(), 0);
@@ -290,9 +289,9 @@ TEST(OrderTypesTest, TrailingSellByAmountFollowsTheHighAndNeverLoosens) {
   // Step 2: low 98 <= 99: fill at min(100, 99) = 99.
   ExecuteStepsResponse response =
       Execute(simulator, Request({Daily(0, Ohlcv(100, 104, 98, 103)),
-                              Daily(1, Ohlcv(103, 103.5, 100, 101)),
-                              Daily(2, Ohlcv(100, 101, 98, 99))},
-                             {order}));
+                                  Daily(1, Ohlcv(103, 103.5, 100, 101)),
+                                  Daily(2, Ohlcv(100, 101, 98, 99))},
+                                 {order}));
   EXPECT_EQ(response.steps_used(), 3);
   ASSERT_EQ(response.fills_size(), 1);
   EXPECT_EQ(response.fills(0).price(), 99);
@@ -309,8 +308,8 @@ TEST(OrderTypesTest, TrailingBuyByPercentFollowsTheLowAndGaps) {
   // a gap, fill at the open.
   ExecuteStepsResponse response =
       Execute(simulator, Request({Daily(0, Ohlcv(99, 101, 90, 92)),
-                              Daily(1, Ohlcv(96, 97, 93, 95))},
-                             {order}));
+                                  Daily(1, Ohlcv(96, 97, 93, 95))},
+                                 {order}));
   ASSERT_EQ(response.fills_size(), 1);
   EXPECT_EQ(response.fills(0).price(), 96);
   EXPECT_TRUE(response.fills(0).gap());
@@ -331,9 +330,9 @@ TEST(OrderTypesTest, TrailingByAtrSmoothsTheAtrAndNeverLoosens) {
   // Step 2: low 97 <= 97.333: fill at min(98, 97.333) = 97.333.
   ExecuteStepsResponse response =
       Execute(simulator, Request({Daily(0, Ohlcv(100, 102, 99, 101)),
-                              Daily(1, Ohlcv(101, 101.5, 98, 99)),
-                              Daily(2, Ohlcv(98, 98.5, 97, 98))},
-                             {order}));
+                                  Daily(1, Ohlcv(101, 101.5, 98, 99)),
+                                  Daily(2, Ohlcv(98, 98.5, 97, 98))},
+                                 {order}));
   EXPECT_EQ(response.steps_used(), 3);
   ASSERT_EQ(response.fills_size(), 1);
   EXPECT_NEAR(response.fills(0).price(), 102 - 14.0 / 3, 1e-9);
@@ -347,8 +346,8 @@ TEST(OrderTypesTest, DayOrderOnDailyBarsExpiresAfterOneBar) {
   order.set_time_in_force(backtest::v1::DAY);
   ExecuteStepsResponse response =
       Execute(simulator, Request({Daily(0, Ohlcv(100, 101, 95, 99)),
-                              Daily(1, Ohlcv(99, 100, 85, 90))},
-                             {order}));
+                                  Daily(1, Ohlcv(99, 100, 85, 90))},
+                                 {order}));
   EXPECT_EQ(response.steps_used(), 1);
   EXPECT_EQ(response.fills_size(), 0);
   ASSERT_EQ(response.events_size(), 1);
@@ -367,11 +366,11 @@ TEST(OrderTypesTest, BarsOrderCountsOnlyItsSymbolsBars) {
   // bars, expiring at step 2 without a fill.
   ExecuteStepsResponse response = Execute(
       simulator,
-      Request({Daily(0, Ohlcv(100, 101, 95, 99)),
-               At(1, Day("2001-01-03"), {Ohlcv(50, 51, 49, 50, 1e6, 1)}),
-               Daily(2, Ohlcv(99, 100, 91, 95)),
-               Daily(3, Ohlcv(95, 96, 80, 85))},
-              {order}));
+      Request(
+          {Daily(0, Ohlcv(100, 101, 95, 99)),
+           At(1, Day("2001-01-03"), {Ohlcv(50, 51, 49, 50, 1e6, 1)}),
+           Daily(2, Ohlcv(99, 100, 91, 95)), Daily(3, Ohlcv(95, 96, 80, 85))},
+          {order}));
   EXPECT_EQ(response.steps_used(), 3);
   ASSERT_EQ(response.events_size(), 1);
   EXPECT_EQ(response.events(0).kind(), OrderEvent::EXPIRED);
@@ -387,29 +386,29 @@ TEST(OrderTypesTest, ParticipationFillsPartlyAcrossBarsThenDayExpires) {
   const int64_t day1 = Day("2001-01-02");
   const int64_t day2 = Day("2001-01-03");
   // Hourly bars. 10:00, volume 1000: floor(0.1 * 1000) = 100 fill, 150 left.
-  ExecuteStepsResponse first = Execute(
-      simulator,
-      Request({At(0, day1 + 10 * 3600, {Ohlcv(10, 11, 9, 10, 1000)})},
-              {order}));
+  ExecuteStepsResponse first =
+      Execute(simulator,
+              Request({At(0, day1 + 10 * 3600, {Ohlcv(10, 11, 9, 10, 1000)})},
+                      {order}));
   ASSERT_EQ(first.fills_size(), 1);
   EXPECT_EQ(first.fills(0).quantity(), 100);
   EXPECT_TRUE(first.fills(0).partial());
   EXPECT_EQ(first.fills(0).remaining_quantity(), 150);
   // 11:00, volume 5: floor(0.5) = 0, nothing fills, the order keeps working.
   // 12:00, volume 800: 80 fill, 70 left.
-  ExecuteStepsResponse second = Execute(
-      simulator,
-      Request({At(1, day1 + 11 * 3600, {Ohlcv(10, 11, 9, 10, 5)}),
-               At(2, day1 + 12 * 3600, {Ohlcv(10, 11, 9, 10, 800)})}));
+  ExecuteStepsResponse second =
+      Execute(simulator,
+              Request({At(1, day1 + 11 * 3600, {Ohlcv(10, 11, 9, 10, 5)}),
+                       At(2, day1 + 12 * 3600, {Ohlcv(10, 11, 9, 10, 800)})}));
   EXPECT_EQ(second.steps_used(), 2);
   ASSERT_EQ(second.fills_size(), 1);
   EXPECT_EQ(second.fills(0).quantity(), 80);
   EXPECT_EQ(second.fills(0).remaining_quantity(), 70);
   // The next day's first step ends the DAY order, at the time of the last bar
   // it worked in (12:00), with 70 unfilled.
-  ExecuteStepsResponse expired = Execute(
-      simulator,
-      Request({At(3, day2 + 10 * 3600, {Ohlcv(10, 11, 9, 10, 1000)})}));
+  ExecuteStepsResponse expired =
+      Execute(simulator,
+              Request({At(3, day2 + 10 * 3600, {Ohlcv(10, 11, 9, 10, 1000)})}));
   EXPECT_EQ(expired.fills_size(), 0);
   ASSERT_EQ(expired.events_size(), 1);
   EXPECT_EQ(expired.events(0).kind(), OrderEvent::EXPIRED);
@@ -426,7 +425,7 @@ TEST(OrderTypesTest, ParticipationCapIsSharedByTheBarsOrders) {
   // second the remaining 50 of its 100.
   ExecuteStepsResponse response =
       Execute(simulator, Request({Daily(0, Ohlcv(10, 11, 9, 10, 1500))},
-                             {Market(1, kBuy, 100), Market(2, kBuy, 100)}));
+                                 {Market(1, kBuy, 100), Market(2, kBuy, 100)}));
   ASSERT_EQ(response.fills_size(), 2);
   EXPECT_EQ(response.fills(0).quantity(), 100);
   EXPECT_EQ(response.fills(1).quantity(), 50);
@@ -450,9 +449,9 @@ TEST(OrderTypesTest, BracketExitsActivateAtTheEntryFillAndWorkFromTheNextBar) {
   Simulator simulator = Make();
   // The entry fills at the open 100: target 100 + 2 * (100 - 95) = 110. The
   // bar's low 90 is below the stop, but the exits only work from step 1.
-  ExecuteStepsResponse entry =
-      Execute(simulator, Request({Daily(0, Ohlcv(100, 101, 90, 100))},
-                             {BracketEntry(100)}));
+  ExecuteStepsResponse entry = Execute(
+      simulator,
+      Request({Daily(0, Ohlcv(100, 101, 90, 100))}, {BracketEntry(100)}));
   ASSERT_EQ(entry.fills_size(), 1);
   ASSERT_EQ(entry.events_size(), 2);
   const OrderEvent& stop = entry.events(0);
@@ -495,7 +494,7 @@ ExecuteStepsResponse BracketExitAt(const Bar& bar, bool optimistic) {
   models.policy.optimistic_same_bar = optimistic;
   Simulator simulator = Make(models);
   Execute(simulator,
-      Request({Daily(0, Ohlcv(100, 101, 99, 100))}, {BracketEntry(100)}));
+          Request({Daily(0, Ohlcv(100, 101, 99, 100))}, {BracketEntry(100)}));
   return Execute(simulator, Request({Daily(1, bar)}));
 }
 
@@ -602,11 +601,10 @@ TEST(OrderTypesTest, BracketExitsFollowPartialFillsOfEntryAndPartner) {
 TEST(OrderTypesTest, AmendmentsCancelAndReplaceInPlace) {
   Simulator simulator = Make();
   Execute(simulator, Request({Daily(0, Ohlcv(100, 101, 99, 100))},
-                         {Limit(1, kBuy, 10, 90), Limit(2, kBuy, 10, 90)}));
+                             {Limit(1, kBuy, 10, 90), Limit(2, kBuy, 10, 90)}));
   // Cancel 1; raise 2's limit to 99.5, reached by step 1's low 99: fill at
   // min(100, 99.5) = 99.5.
-  ExecuteStepsRequest request =
-      Request({Daily(1, Ohlcv(100, 101, 99, 100))});
+  ExecuteStepsRequest request = Request({Daily(1, Ohlcv(100, 101, 99, 100))});
   backtest::v1::OrderAmendment* cancel = request.add_amendments();
   cancel->set_order_id(1);
   cancel->set_cancel(true);
@@ -624,7 +622,7 @@ TEST(OrderTypesTest, AmendmentsCancelAndReplaceInPlace) {
 TEST(OrderTypesTest, AmendingAnUnknownOrderIsAnOrderBookMismatch) {
   Simulator simulator = Make();
   Execute(simulator, Request({Daily(0, Ohlcv(100, 101, 99, 100))},
-                         {Limit(1, kBuy, 10, 90)}));
+                             {Limit(1, kBuy, 10, 90)}));
   ExecuteStepsRequest request = Request({Daily(1, Ohlcv(89, 90, 88, 89))});
   request.add_amendments()->set_order_id(1);
   request.mutable_amendments(0)->set_cancel(true);
@@ -640,6 +638,19 @@ TEST(OrderTypesTest, AmendingAnUnknownOrderIsAnOrderBookMismatch) {
       Execute(simulator, Request({Daily(1, Ohlcv(89, 90, 88, 89))}));
   ASSERT_EQ(retry.fills_size(), 1);
   EXPECT_EQ(retry.fills(0).price(), 89);
+}
+
+TEST(OrderTypesTest, NewOrderReusingAWorkingIdIsAnOrderBookMismatch) {
+  Simulator simulator = Make();
+  Execute(simulator, Request({Daily(0, Ohlcv(100, 101, 99, 100))},
+                             {Limit(1, kBuy, 10, 90)}));
+  ExecuteStepsResponse response;
+  const absl::Status status = simulator.ExecuteSteps(
+      Request({Daily(1, Ohlcv(100, 101, 99, 100))}, {Market(1, kBuy, 10)}),
+      &response);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ToStageError(status, "").reason(), "ORDER_BOOK_MISMATCH");
+  EXPECT_NE(status.message().find("new order 1"), absl::string_view::npos);
 }
 
 TEST(OrderTypesTest, InvalidOrdersNameTheirIdAndField) {
@@ -680,10 +691,9 @@ TEST(OrderTypesTest, SlippageAppliesToStopsNotLimitsAndIsClampedToTheBar) {
   // clamped to the low 94: slippage (95 - 94) * 10 = 10. The sell limit at
   // 97 gets no slippage. The market buy pays 96 + 2 = 98, the high.
   ExecuteStepsResponse response = Execute(
-      simulator,
-      Request({Daily(0, Ohlcv(96, 98, 94, 95))},
-              {Stop(1, kSell, 10, 95), Limit(2, kSell, 10, 97),
-               Market(3, kBuy, 10)}));
+      simulator, Request({Daily(0, Ohlcv(96, 98, 94, 95))},
+                         {Stop(1, kSell, 10, 95), Limit(2, kSell, 10, 97),
+                          Market(3, kBuy, 10)}));
   ASSERT_EQ(response.fills_size(), 3);
   EXPECT_EQ(response.fills(0).raw_price(), 95);
   EXPECT_EQ(response.fills(0).price(), 94);
@@ -703,10 +713,10 @@ TEST(OrderTypesTest, AtrSlippageUsesEveryStepsBarsUpToThePreviousClose) {
   ASSERT_TRUE(simulator.needs_every_step());
   // No orders for three steps: true ranges 12 - 10 = 2 and 14 - 11 = 3, ATR
   // (2 + 3) / 2 = 2.5 as of step 2's close.
-  ExecuteStepsResponse quiet =
-      Execute(simulator, Request({Daily(0, Ohlcv(10, 11, 9, 10)),
-                              Daily(1, Ohlcv(10, 12, 10, 11)),
-                              Daily(2, Ohlcv(12, 14, 12, 13))}));
+  ExecuteStepsResponse quiet = Execute(
+      simulator,
+      Request({Daily(0, Ohlcv(10, 11, 9, 10)), Daily(1, Ohlcv(10, 12, 10, 11)),
+               Daily(2, Ohlcv(12, 14, 12, 13))}));
   EXPECT_EQ(quiet.steps_used(), 3);
   // Step 3's bar (true range 5 after it) does not count for its own fill:
   // 13 + 2.5 = 15.5.
@@ -726,9 +736,9 @@ TEST(OrderTypesTest, PerShareCommissionHasAMinimum) {
   models.commission.set_minimum(1);
   Simulator simulator = Make(models);
   // 100 * 0.005 = 0.5, below the minimum 1; 1000 * 0.005 = 5.
-  ExecuteStepsResponse response =
-      Execute(simulator, Request({Daily(0, Ohlcv(10, 11, 9, 10))},
-                             {Market(1, kBuy, 100), Market(2, kBuy, 1000)}));
+  ExecuteStepsResponse response = Execute(
+      simulator, Request({Daily(0, Ohlcv(10, 11, 9, 10))},
+                         {Market(1, kBuy, 100), Market(2, kBuy, 1000)}));
   ASSERT_EQ(response.fills_size(), 2);
   EXPECT_DOUBLE_EQ(response.fills(0).commission(), 1);
   EXPECT_DOUBLE_EQ(response.fills(1).commission(), 5);
@@ -767,20 +777,21 @@ TEST(OrderTypesTest, TieredRateChangesWithinAMonthAndResetsAtTheNext) {
   };
   EXPECT_EQ(commission(0, "2001-01-30", {Market(1, kBuy, 100)}),
             (std::vector<double>{1}));
-  EXPECT_EQ(commission(1, "2001-01-31",
-                       {Market(2, kBuy, 100), Market(3, kBuy, 100)}),
-            (std::vector<double>{1, 0.5}));
+  EXPECT_EQ(
+      commission(1, "2001-01-31", {Market(2, kBuy, 100), Market(3, kBuy, 100)}),
+      (std::vector<double>{1, 0.5}));
   EXPECT_EQ(commission(2, "2001-02-01", {Market(4, kBuy, 100)}),
             (std::vector<double>{1}));
 }
 
 TEST(OrderTypesTest, DiscardedStepGivesBackItsMonthlyShares) {
   Simulator simulator = Make(TwoTiers());
-  Execute(simulator, Request({OnDate(0, "2001-01-30")}, {Market(1, kBuy, 100)}));
+  Execute(simulator,
+          Request({OnDate(0, "2001-01-30")}, {Market(1, kBuy, 100)}));
   // Order 2 fills 100 at step 1 (Jan 31), tentatively bringing the month to
   // 200 shares...
-  ExecuteStepsResponse tentative =
-      Execute(simulator, Request({OnDate(1, "2001-01-31")}, {Limit(2, kBuy, 100, 10)}));
+  ExecuteStepsResponse tentative = Execute(
+      simulator, Request({OnDate(1, "2001-01-31")}, {Limit(2, kBuy, 100, 10)}));
   ASSERT_EQ(tentative.fills_size(), 1);
   // ...but the next call starts at step 1 again: that fill never happened.
   // With order 2 cancelled, order 3's 100 shares see 100 traded before, not
@@ -842,7 +853,8 @@ std::vector<Order> OrdersPlacedAt(int64_t index, const TimeStep& step) {
     orders.push_back(trail);
   }
   if (index % 9 == 4) {
-    Order stop_limit = priced(StopLimit(id + 5, kBuy, 60, close + 1, close + 1.5));
+    Order stop_limit =
+        priced(StopLimit(id + 5, kBuy, 60, close + 1, close + 1.5));
     stop_limit.set_symbol(1);
     stop_limit.set_time_in_force(backtest::v1::BARS);
     stop_limit.set_tif_bars(4);
@@ -894,16 +906,16 @@ std::vector<std::string> Drive(int chunk, uint32_t seed) {
     }
     if (cut == next + response.steps_used()) {
       for (const Fill& fill : response.fills()) {
-        committed.push_back(absl::StrFormat(
-            "fill %d t=%d q=%.6f p=%.9f c=%.9f partial=%d", fill.order_id(),
-            fill.time(), fill.quantity(), fill.price(), fill.commission(),
-            fill.partial()));
+        committed.push_back(
+            absl::StrFormat("fill %d t=%d q=%.6f p=%.9f c=%.9f partial=%d",
+                            fill.order_id(), fill.time(), fill.quantity(),
+                            fill.price(), fill.commission(), fill.partial()));
       }
       for (const OrderEvent& event : response.events()) {
         committed.push_back(absl::StrFormat(
             "event %d %s t=%d left=%.6f q=%.6f stop=%.9f limit=%.9f",
-            event.order_id(), OrderEvent::Kind_Name(event.kind()),
-            event.time(), event.remaining_quantity(), event.order().quantity(),
+            event.order_id(), OrderEvent::Kind_Name(event.kind()), event.time(),
+            event.remaining_quantity(), event.order().quantity(),
             event.order().stop_price(), event.order().limit_price()));
       }
     }

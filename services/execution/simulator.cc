@@ -107,8 +107,7 @@ FillPolicy MakeFillPolicy(const backtest::v1::ExecutionSpec& spec,
          absl::StrCat("unknown policy \"", spec.same_bar_policy(),
                       "\"; allowed: ", kPessimistic, ", ", kOptimistic)});
   }
-  policy.max_fraction_of_volume =
-      spec.participation().max_fraction_of_volume();
+  policy.max_fraction_of_volume = spec.participation().max_fraction_of_volume();
   CheckRange(policy.max_fraction_of_volume, 0, 1,
              "execution.participation.max_fraction_of_volume",
              "a fraction of the bar's volume in [0, 1] (0: no cap)", problems);
@@ -117,8 +116,7 @@ FillPolicy MakeFillPolicy(const backtest::v1::ExecutionSpec& spec,
 
 Simulator::Simulator(std::vector<std::string> symbols,
                      std::unique_ptr<CommissionModel> commission,
-                     std::unique_ptr<SlippageModel> slippage,
-                     FillPolicy policy)
+                     std::unique_ptr<SlippageModel> slippage, FillPolicy policy)
     : symbols_(std::move(symbols)),
       commission_(std::move(commission)),
       slippage_(std::move(slippage)),
@@ -220,12 +218,11 @@ absl::Status Simulator::CheckRequest(const ExecuteStepsRequest& request) const {
              "start the call at step ", committed_through_ + 1,
              " or later; a step is committed once a call starts after it")});
   }
-  return CheckAmendments(request, first.index());
+  return CheckOrderBook(request, first.index());
 }
 
-absl::Status Simulator::CheckAmendments(const ExecuteStepsRequest& request,
-                                        int64_t next_index) const {
-  if (request.amendments().empty()) return absl::OkStatus();
+absl::Status Simulator::CheckOrderBook(const ExecuteStepsRequest& request,
+                                       int64_t next_index) const {
   // Steps that Resolve replays had no events, so they neither add nor remove
   // orders: the book after resolving holds the orders of `before` when any
   // step is discarded, else the current ones.
@@ -241,10 +238,10 @@ absl::Status Simulator::CheckAmendments(const ExecuteStepsRequest& request,
     const auto found = std::find(ids.begin(), ids.end(), amendment.order_id());
     if (found == ids.end()) {
       return StageFailure(
-          absl::StatusCode::kFailedPrecondition, kStage,
-          "ORDER_BOOK_MISMATCH",
-          absl::StrCat("an amendment ", amendment.cancel() ? "cancels" : "replaces",
-                       " order ", amendment.order_id(),
+          absl::StatusCode::kFailedPrecondition, kStage, "ORDER_BOOK_MISMATCH",
+          absl::StrCat("an amendment ",
+                       amendment.cancel() ? "cancels" : "replaces", " order ",
+                       amendment.order_id(),
                        ", which is not working in execution (never sent, "
                        "already filled, expired or cancelled)"),
           {.bar_time = FormatTime(request.steps(0).time()),
@@ -252,6 +249,19 @@ absl::Status Simulator::CheckAmendments(const ExecuteStepsRequest& request,
                    "amend only orders of the latest PortfolioView"});
     }
     if (amendment.cancel()) ids.erase(found);
+  }
+  for (const Order& order : request.new_orders()) {
+    if (std::find(ids.begin(), ids.end(), order.id()) != ids.end()) {
+      return StageFailure(
+          absl::StatusCode::kFailedPrecondition, kStage, "ORDER_BOOK_MISMATCH",
+          absl::StrCat("new order ", order.id(),
+                       " has the id of an order already working in "
+                       "execution; order ids must be unique within a run"),
+          {.bar_time = FormatTime(request.steps(0).time()),
+           .hint = "send each accepted order once, in the call after the "
+                   "step that accepted it"});
+    }
+    ids.push_back(order.id());
   }
   return absl::OkStatus();
 }
@@ -335,8 +345,8 @@ absl::Status Simulator::ExecuteSteps(const ExecuteStepsRequest& request,
   ApplyAmendments(request);
   for (const Order& order : request.new_orders()) Join(order, first_index);
 
-  TentativeSteps tentative{first_index, first_index, state_, {},
-                           request.available_cash()};
+  TentativeSteps tentative{
+      first_index, first_index, state_, {}, request.available_cash()};
   double cash = request.available_cash();
   int steps_used = 0;
   for (const TimeStep& step : request.steps()) {
@@ -378,9 +388,10 @@ bool Simulator::SimulateStep(const TimeStep& step, double* cash,
     }
   }
   std::vector<WorkingOrder>& working = state_.working;
-  working.erase(std::remove_if(working.begin(), working.end(),
-                               [](const WorkingOrder& w) { return w.finished; }),
-                working.end());
+  working.erase(
+      std::remove_if(working.begin(), working.end(),
+                     [](const WorkingOrder& w) { return w.finished; }),
+      working.end());
   for (WorkingOrder& exit : new_exits_) working.push_back(std::move(exit));
   new_exits_.clear();
   for (const Bar& bar : step.bars()) {
@@ -438,12 +449,11 @@ Simulator::Touch Simulator::Evaluate(const WorkingOrder& working,
       }
       // On its triggering bar it fills at the trigger price, only when that
       // is within the limit; else it works as a limit from the next bar.
-      StopTouch(buy, order.stop_price(), bar, &touch.triggers,
-                &touch.raw_price, &touch.gap);
-      touch.fills = touch.triggers && (buy ? touch.raw_price <=
-                                                 order.limit_price()
-                                           : touch.raw_price >=
-                                                 order.limit_price());
+      StopTouch(buy, order.stop_price(), bar, &touch.triggers, &touch.raw_price,
+                &touch.gap);
+      touch.fills =
+          touch.triggers && (buy ? touch.raw_price <= order.limit_price()
+                                 : touch.raw_price >= order.limit_price());
       break;
     default:
       break;  // CheckOrder admits no other type
@@ -474,8 +484,8 @@ bool Simulator::YieldsToPartner(const WorkingOrder& working, const Touch& touch,
                                       : "pessimistic policy";
   }
   const bool stop_wins = wins == is_stop;
-  *resolution = absl::StrCat(stop_wins ? "stop" : "target", " first (", why,
-                             ")");
+  *resolution =
+      absl::StrCat(stop_wins ? "stop" : "target", " first (", why, ")");
   return !wins;
 }
 
@@ -520,10 +530,10 @@ void Simulator::WorkOrder(size_t index, const Bar& bar, const TimeStep& step,
   after.last_bar_time = step.time();
   if (order.time_in_force() == backtest::v1::BARS &&
       after.bars_worked >= order.tif_bars()) {
-    Finish(after, OrderEvent::EXPIRED, step.time(),
-           absl::StrCat("time in force BARS: worked ", order.tif_bars(),
-                        " bars"),
-           response);
+    Finish(
+        after, OrderEvent::EXPIRED, step.time(),
+        absl::StrCat("time in force BARS: worked ", order.tif_bars(), " bars"),
+        response);
     return;
   }
   if (order.time_in_force() == backtest::v1::DAY && IsDailyBar(step.time())) {
@@ -548,7 +558,8 @@ bool Simulator::Fill(size_t index, double quantity, const Touch& touch,
   double price = touch.raw_price;
   if (touch.slipped) {
     SlippageInputs inputs{bar.high(), bar.low(), 0};
-    if (!state_.atr.empty()) inputs.atr = state_.atr[bar.symbol()].ValueFor(bar);
+    if (!state_.atr.empty())
+      inputs.atr = state_.atr[bar.symbol()].ValueFor(bar);
     price = slippage_->Adjust(side, price, inputs);
   }
   price = std::min(std::max(price, bar.low()), bar.high());
@@ -712,8 +723,8 @@ void Simulator::AfterExitFill(size_t index, double quantity, int64_t time,
       partner->order.set_quantity(partner->order.quantity() - quantity);
       OrderEvent* event =
           AddEvent(partner->order, OrderEvent::RESIZED, time, response);
-      event->set_reason(absl::StrCat("bracket partner ", exit_id,
-                                     " filled ", quantity));
+      event->set_reason(
+          absl::StrCat("bracket partner ", exit_id, " filled ", quantity));
       *event->mutable_order() = partner->order;
     }
   }
@@ -732,15 +743,15 @@ void Simulator::UpdateTrail(WorkingOrder& working, const Bar& bar) const {
   const bool buy = IsBuy(order);
   working.best = buy ? std::min(working.best, bar.low())
                      : std::max(working.best, bar.high());
-  working.trail_atr = NextWilderAverage(
-      working.trail_atr, TrueRange(bar, working.previous_close),
-      TrailAtrLength(order));
+  working.trail_atr = NextWilderAverage(working.trail_atr,
+                                        TrueRange(bar, working.previous_close),
+                                        TrailAtrLength(order));
   working.previous_close = bar.close();
   const double distance = TrailDistance(order, working.best, working.trail_atr);
   // Ratchet: a stop only ever moves towards the price.
-  order.set_stop_price(buy ? std::min(order.stop_price(), working.best + distance)
-                           : std::max(order.stop_price(),
-                                      working.best - distance));
+  order.set_stop_price(
+      buy ? std::min(order.stop_price(), working.best + distance)
+          : std::max(order.stop_price(), working.best - distance));
 }
 
 void Simulator::Finish(WorkingOrder& working, OrderEvent::Kind kind,

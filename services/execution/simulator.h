@@ -64,8 +64,8 @@ class Simulator {
   // Fails with INVALID_ARGUMENT on a malformed request (no steps, steps not
   // consecutive, a bad bar or order), FAILED_PRECONDITION STEP_OUT_OF_ORDER
   // when steps(0) is at or before a committed step and ORDER_BOOK_MISMATCH
-  // when an amendment names an order that is not working; a failed call
-  // changes nothing.
+  // when an amendment names an order that is not working or a new order
+  // reuses the id of one that is; a failed call changes nothing.
   absl::Status ExecuteSteps(const backtest::v1::ExecuteStepsRequest& request,
                             backtest::v1::ExecuteStepsResponse* response);
 
@@ -134,7 +134,7 @@ class Simulator {
     bool fills = false;
     double raw_price = 0;
     bool gap = false;
-    bool slipped = false;  // market, stop and trailing-stop fills
+    bool slipped = false;   // market, stop and trailing-stop fills
     bool triggers = false;  // a STOP_LIMIT's stop triggers at this bar
   };
 
@@ -142,10 +142,10 @@ class Simulator {
       const backtest::v1::ExecuteStepsRequest& request) const;
   absl::Status CheckStep(const backtest::v1::TimeStep& step,
                          int64_t expected_index) const;
-  // Every amendment names an order working once the call's tentative steps
-  // are resolved against `next_index`.
-  absl::Status CheckAmendments(const backtest::v1::ExecuteStepsRequest& request,
-                               int64_t next_index) const;
+  // Once the call's tentative steps are resolved against `next_index`: every
+  // amendment names a working order, and no new order reuses a working id.
+  absl::Status CheckOrderBook(const backtest::v1::ExecuteStepsRequest& request,
+                              int64_t next_index) const;
 
   // Commits the tentative steps with an index below `next_index` and discards
   // the others.

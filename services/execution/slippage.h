@@ -21,8 +21,8 @@ struct SlippageInputs {
   double high = 0;
   double low = 0;
   // The symbol's average true range as of the previous bar's close, when the
-  // model asked for one (atr_length() > 0); see Simulator for its definition
-  // before enough bars exist.
+  // model asked for one (atr_length() > 0); AverageTrueRange::ValueFor says
+  // what stands in for it before enough bars exist.
   double atr = 0;
 };
 

@@ -91,9 +91,10 @@ TEST(SlippageTest, FractionsOutOfRangeAreReported) {
   EXPECT_EQ(MakeSlippageModel(spec, &problems), nullptr);
   std::vector<std::string> fields;
   for (const FieldProblem& problem : problems) fields.push_back(problem.field);
-  EXPECT_EQ(fields, (std::vector<std::string>{"execution.slippage.fraction",
-                                              "execution.slippage.fraction",
-                                              "execution.slippage.atr_length"}));
+  EXPECT_EQ(fields,
+            (std::vector<std::string>{"execution.slippage.fraction",
+                                      "execution.slippage.fraction",
+                                      "execution.slippage.atr_length"}));
 }
 
 }  // namespace
