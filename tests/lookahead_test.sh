@@ -143,11 +143,6 @@ portfolio: {initial_cash: 100000, sizing: {rule: percent_of_equity, percent: 0.3
 execution: {commission: {model: percent, bps: 10}, slippage: {model: fixed_bps, bps: 5}}
 SPEC
   if ! "$bt" check lookahead "$strategy.yaml" >"$strategy.out" 2>"$strategy.err"; then
-    # Until the spec reads data.metadata, sector_rotation cannot run at all.
-    if grep -q "data.metadata: unknown field" "$strategy.err"; then
-      echo "$strategy: SKIPPED: this build's spec cannot name data.metadata"
-      continue
-    fi
     fail "$strategy: $(cat "$strategy.out" "$strategy.err")"
   fi
   grep -q "^no look-ahead: every decision at or before each of 5 cuts" \

@@ -83,8 +83,6 @@ Side DirectionSide(int direction) {
   return direction > 0 ? backtest::v1::BUY : backtest::v1::SELL;
 }
 
-std::string Num(double value) { return absl::StrFormat("%.10g", value); }
-
 // Checks that `items` (fills, events or rejections) come in time order and
 // each at the time of one of the request's steps.
 template <typename Item>

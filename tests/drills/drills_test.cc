@@ -572,25 +572,23 @@ TEST_F(StrategyDrillsTest, StrategyNeverAnswers) {
                  .bar_time = FaultDate()});
 }
 
-// Written to the contract of common/intent_check (CheckIntent, called by the
-// coordinator), which another branch adds: enable these after merging it.
-// Until then a negative quantity or a wrong-side stop is rejected as an
-// order, and an unknown symbol fails in the portfolio stage.
-TEST_F(StrategyDrillsTest, DISABLED_StrategyReturnsNegativeQuantity) {
+// A malformed intent fails the run as the strategy's fault: the coordinator
+// checks every intent with common/intent_check, whichever process made it.
+TEST_F(StrategyDrillsTest, StrategyReturnsNegativeQuantity) {
   Drill("negative_quantity", {.stage = "strategy",
                               .reason = "INVALID_INTENT",
                               .symbol = "SYNA",
                               .bar_time = FaultDate()});
 }
 
-TEST_F(StrategyDrillsTest, DISABLED_StrategyReturnsStopOnTheWrongSide) {
+TEST_F(StrategyDrillsTest, StrategyReturnsStopOnTheWrongSide) {
   Drill("wrong_side_stop", {.stage = "strategy",
                             .reason = "INVALID_INTENT",
                             .symbol = "SYNA",
                             .bar_time = FaultDate()});
 }
 
-TEST_F(StrategyDrillsTest, DISABLED_StrategyReturnsUnknownSymbol) {
+TEST_F(StrategyDrillsTest, StrategyReturnsUnknownSymbol) {
   Drill("unknown_symbol", {.stage = "strategy",
                            .reason = "INVALID_INTENT",
                            .bar_time = FaultDate()});
@@ -599,10 +597,8 @@ TEST_F(StrategyDrillsTest, DISABLED_StrategyReturnsUnknownSymbol) {
 // --- 3. portfolio
 // -------------------------------------------------------------
 
-// Written to the contract of portfolio.limits.on_breach: fail and of margin
-// accounts (protos/backtest/v1/spec.proto), which another branch builds:
-// enable these after merging it.
-TEST_F(DrillsTest, DISABLED_PortfolioHardLimitInStrictMode) {
+// portfolio.limits.on_breach: fail, and a margin account's liquidation.
+TEST_F(DrillsTest, PortfolioHardLimitInStrictMode) {
   // Each entry is sized at 30% of equity; the cap is 10%.
   const std::string spec = absl::StrCat(
       "name: strict-limit\n", "data: ", MarketData(Market()), "\n",
@@ -631,7 +627,7 @@ TEST_F(DrillsTest, DISABLED_PortfolioHardLimitInStrictMode) {
 // A leveraged long position in a symbol that rises (sma_cross buys) and then
 // crashes by 70%: the maintenance margin is breached, the position is
 // liquidated, and the run completes with the liquidation recorded.
-TEST_F(DrillsTest, DISABLED_PortfolioMarginBreachLiquidates) {
+TEST_F(DrillsTest, PortfolioMarginBreachLiquidates) {
   const fs::path dir = Workspace() / "crash";
   fs::create_directories(dir);
   std::string csv = "date,open,high,low,close,volume\n";
@@ -654,8 +650,8 @@ TEST_F(DrillsTest, DISABLED_PortfolioMarginBreachLiquidates) {
       "name: margin-call\n", "data: {path: ", dir.string(),
       ", symbols: [CRASH]}\n",
       "strategy: {name: sma_cross, params: {fast: 2, slow: 4}}\n"
-      "portfolio: {initial_cash: 100000, sizing: {rule: percent_of_equity, "
-      "percent: 1.9}, account: {type: margin, initial_margin: 0.5, "
+      "portfolio: {initial_cash: 100000, sizing: {rule: fixed_quantity, "
+      "quantity: 1900}, account: {type: margin, initial_margin: 0.5, "
       "maintenance_margin: 0.25}}\n"
       "execution: {commission: {model: none}, slippage: {model: none}}\n");
   for (const bool distributed : {false, true}) {
