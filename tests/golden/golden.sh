@@ -15,35 +15,45 @@ fi
 if [ "$mode" = update ]; then
   here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
   bt="$here/../../bt"
+  examples="$here/../../examples"
   work="$(mktemp -d)"
 else
   here="$PWD/tests/golden"
   bt="$PWD/cli/bt"
+  examples="$PWD/examples"
   work="$TEST_TMPDIR/golden"
 fi
 mkdir -p "$work"
 
-# name | symbols | strategy | sizing
+# name | symbols | strategy | sizing | more portfolio settings | more data
+# settings ($examples is the repository's examples/ directory)
 cases=(
-  "sma_cross-ORCL|ORCL|{name: sma_cross, params: {fast: 10, slow: 30}}|{rule: all_in, cash_buffer: 0.01}"
-  "sma_cross-NVDA|NVDA|{name: sma_cross, params: {fast: 10, slow: 30}}|{rule: all_in, cash_buffer: 0.01}"
-  "sma_cross-YHOO|YHOO|{name: sma_cross, params: {fast: 10, slow: 30}}|{rule: all_in, cash_buffer: 0.01}"
-  "sma_cross-three|ORCL, NVDA, YHOO|{name: sma_cross, params: {fast: 20, slow: 50}}|{rule: percent_of_equity, percent: 0.3}"
-  "ema_cross-three|ORCL, NVDA, YHOO|{name: ema_cross}|{rule: percent_of_equity, percent: 0.3}"
-  "momentum-three|ORCL, NVDA, YHOO|{name: momentum}|{rule: percent_of_equity, percent: 0.3}"
-  "zscore_reversion-three|ORCL, NVDA, YHOO|{name: zscore_reversion}|{rule: percent_of_equity, percent: 0.3}"
-  "rsi_reversion-three|ORCL, NVDA, YHOO|{name: rsi_reversion}|{rule: percent_of_equity, percent: 0.3}"
-  "bollinger_reversion-three|ORCL, NVDA, YHOO|{name: bollinger_reversion}|{rule: percent_of_equity, percent: 0.3}"
+  "sma_cross-ORCL|ORCL|{name: sma_cross, params: {fast: 10, slow: 30}}|{rule: all_in, cash_buffer: 0.01}||"
+  "sma_cross-NVDA|NVDA|{name: sma_cross, params: {fast: 10, slow: 30}}|{rule: all_in, cash_buffer: 0.01}||"
+  "sma_cross-YHOO|YHOO|{name: sma_cross, params: {fast: 10, slow: 30}}|{rule: all_in, cash_buffer: 0.01}||"
+  "sma_cross-three|ORCL, NVDA, YHOO|{name: sma_cross, params: {fast: 20, slow: 50}}|{rule: percent_of_equity, percent: 0.3}||"
+  "sma_cross-both-three|ORCL, NVDA, YHOO|{name: sma_cross, params: {fast: 20, slow: 50, direction: both}}|{rule: percent_of_equity, percent: 0.3}|, shorting: {enabled: true, borrow_rate: 0.02}|"
+  "ema_cross-three|ORCL, NVDA, YHOO|{name: ema_cross}|{rule: percent_of_equity, percent: 0.3}||"
+  "momentum-three|ORCL, NVDA, YHOO|{name: momentum}|{rule: percent_of_equity, percent: 0.3}||"
+  "zscore_reversion-three|ORCL, NVDA, YHOO|{name: zscore_reversion}|{rule: percent_of_equity, percent: 0.3}||"
+  "rsi_reversion-three|ORCL, NVDA, YHOO|{name: rsi_reversion}|{rule: percent_of_equity, percent: 0.3}||"
+  "bollinger_reversion-three|ORCL, NVDA, YHOO|{name: bollinger_reversion}|{rule: percent_of_equity, percent: 0.3}||"
+  "donchian_breakout-three|ORCL, NVDA, YHOO|{name: donchian_breakout}|{rule: percent_of_equity, percent: 0.3}||"
+  "atr_trailing_stop-three|ORCL, NVDA, YHOO|{name: atr_trailing_stop}|{rule: percent_of_equity, percent: 0.3}||"
+  "trend_pullback-three|ORCL, NVDA, YHOO|{name: trend_pullback}|{rule: risk_per_trade, risk_fraction: 0.01}|, limits: {max_position_percent: 0.4}|"
+  "sector_rotation-three|ORCL, NVDA, YHOO|{name: sector_rotation}|{rule: percent_of_equity, percent: 0.3}||, metadata: $examples/universe.csv"
+  "cross_sectional_momentum-three|ORCL, NVDA, YHOO|{name: cross_sectional_momentum, params: {top_n: 1}}|{rule: percent_of_equity, percent: 0.3}||"
+  "beta_target-three|ORCL, NVDA, YHOO|{name: beta_target, params: {benchmark: ORCL}}|{rule: percent_of_equity, percent: 0.3}||"
 )
 failed=0
 passed=0
 for entry in "${cases[@]}"; do
-  IFS='|' read -r name symbols strategy sizing <<<"$entry"
+  IFS='|' read -r name symbols strategy sizing portfolio data <<<"$entry"
   cat >"$work/$name.yaml" <<SPEC
 name: golden-$name
-data: {path: $SHARED_DATA_DIR, symbols: [$symbols]}
+data: {path: $SHARED_DATA_DIR, symbols: [$symbols]$data}
 strategy: $strategy
-portfolio: {initial_cash: 100000, sizing: $sizing}
+portfolio: {initial_cash: 100000, sizing: $sizing$portfolio}
 execution: {commission: {model: percent, bps: 10}, slippage: {model: fixed_bps, bps: 2}}
 metrics: {bootstrap_resamples: 200, bootstrap_seed: 7, benchmark: ORCL}
 SPEC
