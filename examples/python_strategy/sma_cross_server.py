@@ -156,6 +156,12 @@ def int_param(name, default, low, high, description):
         min=low, max=high, description=description)
 
 
+def text_param(name, default, choices, description):
+    return pb.strategy.ParamSchema(
+        name=name, type="string", default_value=pb.spec.ParamValue(text=default),
+        choices=choices, description=description)
+
+
 def describe(value):
     kind = value.WhichOneof("kind")
     if kind == "number":
@@ -280,6 +286,10 @@ class SmaCross:
         return [
             int_param("fast", 10, 1, 1000, "period of the fast SMA, in bars"),
             int_param("slow", 30, 2, 5000, "period of the slow SMA, in bars"),
+            # The built-in sma_cross also trades short and both ways; this
+            # example implements the long side only, under the same name.
+            text_param("direction", "long", ["long"],
+                       "long only in this example"),
         ]
 
     @staticmethod

@@ -567,7 +567,7 @@ bool Simulator::Fill(size_t index, double quantity, const Touch& touch,
       commission_->Commission(quantity, price, SharesThisMonth(time));
   // The two-step cash updates mirror the portfolio's, so *cash stays equal
   // to the cash the portfolio will hold after applying these fills.
-  if (side == backtest::v1::BUY) {
+  if (side == backtest::v1::BUY && !order.reduces_position()) {
     const double needed = quantity * price + commission;
     if (needed > *cash) {
       backtest::v1::Rejection* rejection = response->add_rejections();
@@ -587,9 +587,11 @@ bool Simulator::Fill(size_t index, double quantity, const Touch& touch,
       return false;
     }
     *cash = *cash - quantity * price;
-  } else {
+  } else if (side == backtest::v1::SELL && order.reduces_position()) {
     *cash = *cash + quantity * price;
   }
+  // A cover is paid from the short's held proceeds, and a short sale's
+  // proceeds stay held: neither changes what buys may spend.
   *cash = *cash - commission;
   const int64_t month = UtcMonth(time);
   if (month != state_.month) {
@@ -675,6 +677,7 @@ void Simulator::AfterEntryFill(size_t index, double quantity, const Bar& bar,
     exit.set_reference_price(bar.close());
     exit.set_time_in_force(backtest::v1::GTC);
     exit.set_tag(entry.order.tag());
+    exit.set_reduces_position(true);
     if (!through_stop) {
       exit.set_oco_order_id(is_stop ? bracket.target_order_id()
                                     : bracket.stop_order_id());

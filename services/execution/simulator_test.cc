@@ -51,6 +51,9 @@ Order Market(int64_t id, int symbol, backtest::v1::Side side, double quantity) {
   order.set_quantity(quantity);
   order.set_type(backtest::v1::MARKET);
   order.set_reason("signal");
+  // These tests trade long only: a sell is the exit of a held long, as the
+  // portfolio marks it.
+  order.set_reduces_position(side == backtest::v1::SELL);
   return order;
 }
 
@@ -471,6 +474,30 @@ TEST(SimulatorTest, RunsOfStepsMatchOneStepAtATime) {
         << "chunk " << chunk << ":\n"
         << in_chunks.end.DebugString();
   }
+}
+
+// With 100 of buying power: a short sale's 500 of proceeds do not pay for an
+// entry (held back against the short), a cover of 1000 is never refused for
+// cash, and an entry costing 150 is.
+TEST(SimulatorTest, ShortProceedsAndCoversDoNotMoveTheBuyBudget) {
+  Simulator simulator = Frictionless();
+  Order short_sale = Market(1, kOrcl, backtest::v1::SELL, 5);
+  short_sale.set_reduces_position(false);
+  Order cover = Market(2, kNvda, backtest::v1::BUY, 10);
+  cover.set_reduces_position(true);
+  Order entry = Market(3, kOrcl, backtest::v1::BUY, 1.5);
+  ExecuteStepsResponse response;
+  ASSERT_TRUE(simulator
+                  .ExecuteSteps(Step(0, "2001-01-03", {{kOrcl, 100}, {kNvda, 100}},
+                                     100, {short_sale, cover, entry}),
+                                &response)
+                  .ok());
+  ASSERT_EQ(response.fills_size(), 2);
+  EXPECT_EQ(response.fills(0).order_id(), 1);  // sells first
+  EXPECT_EQ(response.fills(1).order_id(), 2);  // the cover, 1000 > 100
+  ASSERT_EQ(response.rejections_size(), 1);
+  EXPECT_EQ(response.rejections(0).order_id(), 3);
+  EXPECT_EQ(response.rejections(0).code(), "INSUFFICIENT_CASH");
 }
 
 TEST(SimulatorTest, NextCallStartingAtTheFillStepDiscardsTheFill) {

@@ -882,6 +882,7 @@ void Portfolio::Liquidate(SizingState& state) {
     order->set_reason(book_.margin_call);
     order->set_role(backtest::v1::LIQUIDATION);
     order->set_original_quantity(order->quantity());
+    order->set_reduces_position(true);
     book_.working[order->id()] = *order;
   }
   std::fill(state.effective.begin(), state.effective.end(), 0.0);
@@ -1031,11 +1032,15 @@ absl::Status Portfolio::SizeIntent(const Intent& intent, SizingState& state) {
     }
   } else {
     direction = action == Intent::BUY ? 1 : -1;
-    if (direction * held < 0) {
+    // An entry against the position is fine once working exits (those just
+    // accepted at this step included) take it flat: a reversal is CLOSE then
+    // the new entry, and both fill at the next open in that order.
+    if (direction * held < 0 && std::fabs(held) - PendingExits(symbol) > 0) {
       return reject(
           quantity, direction > 0 ? "POSITION_IS_SHORT" : "POSITION_IS_LONG",
-          absl::StrFormat("%s %s: the position is %.10g; %s", action_name,
-                          name, held,
+          absl::StrFormat("%s %s: the position is %.10g and working exits "
+                          "close only %.10g of it; %s",
+                          action_name, name, held, PendingExits(symbol),
                           direction > 0 ? "COVER or CLOSE the short first, "
                                           "or reverse with TARGET_QUANTITY"
                                         : "SELL or CLOSE the long first, or "
@@ -1190,6 +1195,18 @@ absl::Status Portfolio::PlaceOrder(const Intent& intent, SizingState& state,
                                                : intent.initial_stop());
   order->set_original_quantity(quantity);
   order->set_sizing_note(std::move(sizing_note));
+  // Only an exit intent reduces: a BUY or SHORT against the position is the
+  // entry of a reversal, after the exits that flatten it.
+  const double held = book_.holdings[symbol].quantity;
+  order->set_reduces_position(intent.action() != Intent::BUY &&
+                              intent.action() != Intent::SHORT &&
+                              direction * held < 0 &&
+                              quantity <= std::fabs(held));
+  // A long's sale pays for the entries sized after it at this step (they
+  // fill after it at the same open), estimated at the close like entries.
+  if (order->reduces_position() && direction < 0) {
+    state.available += quantity * book_.holdings[symbol].last_price;
+  }
   book_.working[order->id()] = *order;
   if (!IsProtectiveExit(*order)) {
     state.effective[symbol] += direction * quantity;

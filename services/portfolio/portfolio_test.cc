@@ -634,13 +634,14 @@ TEST(PortfolioTest, SizeIntentsCommitsThroughItsStepAndSizesAtItsClose) {
             SellFill(kOrcl, "2001-01-05", 100, 12.5, 0)});
   const SizeIntentsResponse sized = Size(portfolio, 2, "2001-01-04", intents());
   // As of step 2: 100 ORCL still held (the sale at step 3 is undone), cash
-  // 10000 - 1050 = 8950, close 12. CLOSE sells the 100; BUY gets
-  // floor(8950 / 12) = floor(745.8) = 745.
+  // 10000 - 1050 = 8950, close 12. CLOSE sells the 100, whose proceeds at
+  // the close (1200) pay for the BUY after it: floor((8950 + 1200) / 12) =
+  // floor(845.8) = 845.
   ASSERT_EQ(sized.orders_size(), 2);
   EXPECT_EQ(sized.orders(0).side(), backtest::v1::SELL);
   EXPECT_EQ(sized.orders(0).quantity(), 100);
   EXPECT_EQ(sized.orders(0).reference_price(), 12);
-  EXPECT_EQ(sized.orders(1).quantity(), 745);
+  EXPECT_EQ(sized.orders(1).quantity(), 845);
   EXPECT_EQ(sized.orders(1).reference_price(), 12);
   backtest::v1::PortfolioEndResponse end;
   portfolio.End(&end);
@@ -1058,6 +1059,43 @@ TEST(PortfolioTest, ATargetThroughZeroClosesTheTradeAndOpensAnother) {
   ASSERT_EQ(end.open_trades_size(), 1);
   EXPECT_NEAR(end.open_trades(0).commission(), 0.2, 1e-12);
   EXPECT_EQ(end.open_trades(0).entry_time(), Day("2001-01-03"));
+}
+
+// A reversal: CLOSE the short, then BUY, in one step. The BUY is an entry
+// once the working exits take the short flat; without the CLOSE it is refused.
+TEST(PortfolioTest, AnEntryAfterAnExitThatFlattensIsAReversal) {
+  const std::unique_ptr<Portfolio> owned = Make(ShortingSpec(10000, 0));
+  Portfolio& portfolio = *owned;
+  Apply(portfolio, 0, "2001-01-02", {{kNvda, 20}},
+        {SellFill(kNvda, "2001-01-02", 40, 20, 0)});
+  const SizeIntentsResponse alone =
+      Size(portfolio, 0, "2001-01-02", {MakeIntent(kNvda, Intent::BUY, 10)});
+  ASSERT_EQ(alone.rejections_size(), 1);
+  EXPECT_EQ(alone.rejections(0).code(), "POSITION_IS_SHORT");
+  const SizeIntentsResponse reversal =
+      Size(portfolio, 0, "2001-01-02",
+           {MakeIntent(kNvda, Intent::CLOSE), MakeIntent(kNvda, Intent::BUY, 10)});
+  EXPECT_EQ(reversal.rejections_size(), 0);
+  ASSERT_EQ(reversal.orders_size(), 2);
+  // Cover the 40 first, then buy 10: both buys at the next open, in order.
+  EXPECT_EQ(reversal.orders(0).quantity(), 40);
+  EXPECT_EQ(reversal.orders(1).quantity(), 10);
+  const ApplyStepsResponse applied = Apply(
+      portfolio, 1, "2001-01-03", {{kNvda, 21}},
+      {[&] {
+         Fill fill = BuyFill(kNvda, "2001-01-03", 40, 20.5, 0);
+         fill.set_order_id(reversal.orders(0).id());
+         return fill;
+       }(),
+       [&] {
+         Fill fill = BuyFill(kNvda, "2001-01-03", 10, 20.5, 0);
+         fill.set_order_id(reversal.orders(1).id());
+         return fill;
+       }()});
+  ASSERT_EQ(applied.closed_trades_size(), 1);
+  EXPECT_NEAR(applied.closed_trades(0).gross_pnl(), -20, 1e-9);  // 40 x -0.5
+  ASSERT_EQ(applied.views(0).positions_size(), 1);
+  EXPECT_EQ(applied.views(0).positions(0).quantity(), 10);
 }
 
 TEST(PortfolioTest, NeverShortingGivesTheSameResultsWithShortingOn) {
