@@ -5,7 +5,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "common/intent_check.h"
 #include "common/logging.h"
 #include "common/otlp.h"
 #include "common/sha256.h"
@@ -321,11 +320,6 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
   // its models follow every bar.
   bool execution_busy = execution_every_step_;
   double buying_power = spec_.portfolio().initial_cash();
-  // Each symbol's latest close among the consumed steps, for checking the
-  // prices of intents against it.
-  std::vector<double> last_close(spec_.data().symbols_size(), 0);
-  const std::vector<std::string> symbols(spec_.data().symbols().begin(),
-                                         spec_.data().symbols().end());
 
   for (;;) {
     if (cancel_requested_) {
@@ -422,25 +416,6 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
     if (!status.ok()) return status;
     const int used = strategy_response.steps_used();
     const v1::TimeStep& last = window.Get(used - 1);
-    for (int i = 0; i < used; ++i) {
-      for (const v1::Bar& bar : window.Get(i).bars()) {
-        last_close[bar.symbol()] = bar.close();
-      }
-    }
-    // A malformed intent is the strategy's fault, whichever process made it.
-    for (int i = 0; i < strategy_response.intents_size(); ++i) {
-      const v1::Intent& intent = strategy_response.intents(i);
-      const bool known = intent.symbol() >= 0 &&
-                         intent.symbol() < spec_.data().symbols_size();
-      status = CheckIntent(intent, i, symbols,
-                           known ? last_close[intent.symbol()] : 0);
-      if (!status.ok()) {
-        chunk_first_time_ = chunk_last_time_ = last.time();
-        return WithContext(
-            status, "strategy",
-            {.symbol = known ? symbols[intent.symbol()] : ""});
-      }
-    }
 
     // 4-5. The portfolio sizes the intents (and, at a margin call, adds the
     //      liquidation); accepted orders work from the next step. This also
@@ -452,7 +427,12 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
       size_request.mutable_intents()->Swap(strategy_response.mutable_intents());
       size_response.Clear();
       status = stages_.portfolio->SizeIntents(size_request, &size_response);
-      if (!status.ok()) return status;
+      if (!status.ok()) {
+        // Sizing is at one step (a malformed intent, which the portfolio
+        // reports as the strategy's fault, or a hard limit).
+        chunk_first_time_ = chunk_last_time_ = last.time();
+        return status;
+      }
       new_orders.Swap(size_response.mutable_orders());
       new_amendments.Swap(size_response.mutable_amendments());
       untold_rejections.MergeFrom(size_response.rejections());
