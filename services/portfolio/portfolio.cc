@@ -807,15 +807,6 @@ double Portfolio::PendingExits(int32_t symbol) const {
   return pending;
 }
 
-double Portfolio::WorkingQuantity(int32_t symbol) const {
-  double quantity = 0;
-  for (const auto& [id, order] : book_.working) {
-    if (order.symbol() != symbol || IsProtectiveExit(order)) continue;
-    quantity += SideDirection(order.side()) * order.quantity();
-  }
-  return quantity;
-}
-
 absl::Status Portfolio::SizeIntents(const SizeIntentsRequest& request,
                                     SizeIntentsResponse* response) {
   response->Clear();
