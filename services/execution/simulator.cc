@@ -304,35 +304,37 @@ void Simulator::ApplyAmendments(const ExecuteStepsRequest& request) {
     found->order = amendment.replacement();
     if (found->order.type() != backtest::v1::TRAILING_STOP) continue;
     if (!was_trailing) {
-      found->best = found->order.reference_price();
-      found->trail_atr = found->order.trail().atr();
-      found->previous_close = found->order.reference_price();
-    } else if (found->order.trail().has_atr_multiple() &&
-               found->trail_atr <= 0) {
+      StartTrail(*found);
+      continue;
+    }
+    if (found->order.trail().has_atr_multiple() && found->trail_atr <= 0) {
       found->trail_atr = found->order.trail().atr();
     }
     // A new distance restarts the stop from the best price so far: a
     // modification may loosen it on purpose.
-    const double distance =
-        TrailDistance(found->order, found->best, found->trail_atr);
-    found->order.set_stop_price(IsBuy(found->order) ? found->best + distance
-                                                    : found->best - distance);
+    SetTrailStop(*found);
   }
 }
 
 void Simulator::Join(const Order& order, int64_t active_from) {
   WorkingOrder working{order};
   working.active_from = active_from;
-  if (order.type() == backtest::v1::TRAILING_STOP) {
-    working.best = order.reference_price();
-    working.trail_atr = order.trail().atr();
-    working.previous_close = order.reference_price();
-    const double distance =
-        TrailDistance(order, working.best, working.trail_atr);
-    working.order.set_stop_price(IsBuy(order) ? working.best + distance
-                                              : working.best - distance);
-  }
+  if (order.type() == backtest::v1::TRAILING_STOP) StartTrail(working);
   state_.working.push_back(std::move(working));
+}
+
+void Simulator::StartTrail(WorkingOrder& working) {
+  working.best = working.order.reference_price();
+  working.trail_atr = working.order.trail().atr();
+  working.previous_close = working.order.reference_price();
+  SetTrailStop(working);
+}
+
+void Simulator::SetTrailStop(WorkingOrder& working) {
+  const double distance =
+      TrailDistance(working.order, working.best, working.trail_atr);
+  working.order.set_stop_price(IsBuy(working.order) ? working.best + distance
+                                                    : working.best - distance);
 }
 
 absl::Status Simulator::ExecuteSteps(const ExecuteStepsRequest& request,
