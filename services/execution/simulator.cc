@@ -565,8 +565,14 @@ bool Simulator::Fill(size_t index, double quantity, const Touch& touch,
     price = slippage_->Adjust(side, price, inputs);
   }
   price = std::min(std::max(price, bar.low()), bar.high());
+  // Tiered rates read the shares already traded in the fill's UTC month.
+  const int64_t month = UtcMonth(time);
+  if (month != state_.month) {
+    state_.month = month;
+    state_.month_shares = 0;
+  }
   const double commission =
-      commission_->Commission(quantity, price, SharesThisMonth(time));
+      commission_->Commission(quantity, price, state_.month_shares);
   // The two-step cash updates mirror the portfolio's, so *cash stays equal
   // to the cash the portfolio will hold after applying these fills.
   if (side == backtest::v1::BUY && !order.reduces_position()) {
@@ -595,11 +601,6 @@ bool Simulator::Fill(size_t index, double quantity, const Touch& touch,
   // A cover is paid from the short's held proceeds, and a short sale's
   // proceeds stay held: neither changes what buys may spend.
   *cash = *cash - commission;
-  const int64_t month = UtcMonth(time);
-  if (month != state_.month) {
-    state_.month = month;
-    state_.month_shares = 0;
-  }
   state_.month_shares += quantity;
   const double remaining = order.quantity() - quantity;
   backtest::v1::Fill* fill = response->add_fills();
@@ -780,10 +781,6 @@ const Simulator::WorkingOrder* Simulator::FindWorking(int64_t id) const {
     if (working.order.id() == id) return &working;
   }
   return nullptr;
-}
-
-double Simulator::SharesThisMonth(int64_t time) const {
-  return UtcMonth(time) == state_.month ? state_.month_shares : 0;
 }
 
 void Simulator::End(backtest::v1::ExecutionEndResponse* response) {

@@ -192,7 +192,6 @@ class Simulator {
               backtest::v1::ExecuteStepsResponse* response);
   WorkingOrder* FindWorking(int64_t id);
   const WorkingOrder* FindWorking(int64_t id) const;
-  double SharesThisMonth(int64_t time) const;
 
   std::vector<std::string> symbols_;
   std::unique_ptr<CommissionModel> commission_;
