@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/string_view.h"
 #include "common/stage_error.h"
 
 namespace seed {
@@ -247,27 +248,14 @@ class Checker {
       return absl::StrCat("bracket.take_profit ",
                           Number(bracket.take_profit()), " must be > 0");
     }
-    if (close_ <= 0) return "";
-    const bool is_long = action == Intent::BUY;
-    const std::string close = Number(close_);
-    if (is_long ? bracket.stop_loss() >= close_
-                : bracket.stop_loss() <= close_) {
-      return absl::StrCat(
-          "bracket.stop_loss ", Number(bracket.stop_loss()), " is ",
-          is_long ? "above" : "below", " the close ", close, " of a ",
-          action_name, " entry; a ", is_long ? "long" : "short",
-          "'s stop must be ", is_long ? "below" : "above");
+    if (std::string p = SideOfClose("bracket.stop_loss", bracket.stop_loss(),
+                                    /*is_stop=*/true);
+        !p.empty()) {
+      return p;
     }
-    if (bracket.has_take_profit() &&
-        (is_long ? bracket.take_profit() <= close_
-                 : bracket.take_profit() >= close_)) {
-      return absl::StrCat(
-          "bracket.take_profit ", Number(bracket.take_profit()), " is ",
-          is_long ? "below" : "above", " the close ", close, " of a ",
-          action_name, " entry; a ", is_long ? "long" : "short",
-          "'s target must be ", is_long ? "above" : "below");
-    }
-    return "";
+    if (!bracket.has_take_profit()) return "";
+    return SideOfClose("bracket.take_profit", bracket.take_profit(),
+                       /*is_stop=*/false);
   }
 
   std::string CheckInitialStop() const {
@@ -278,18 +266,26 @@ class Checker {
                           Intent::Action_Name(action),
                           "; it belongs to a BUY or SHORT entry");
     }
+    return SideOfClose("initial_stop", intent_.initial_stop(),
+                       /*is_stop=*/true);
+  }
+
+  // A BUY or SHORT entry's stop (`is_stop`) or target `price` against the
+  // close: a long's stop belongs below it and its target above, a short's
+  // the other way round; at the close is wrong for both. Skipped without a
+  // close.
+  std::string SideOfClose(absl::string_view field, double price,
+                          bool is_stop) const {
     if (close_ <= 0) return "";
-    const bool is_long = action == Intent::BUY;
-    if (is_long ? intent_.initial_stop() >= close_
-                : intent_.initial_stop() <= close_) {
-      return absl::StrCat(
-          "initial_stop ", Number(intent_.initial_stop()), " is ",
-          is_long ? "above" : "below", " the close ", Number(close_), " of a ",
-          Intent::Action_Name(action), " entry; a ",
-          is_long ? "long" : "short", "'s stop must be ",
-          is_long ? "below" : "above");
-    }
-    return "";
+    const bool is_long = intent_.action() == Intent::BUY;
+    const bool belongs_below = is_long == is_stop;
+    if (belongs_below ? price < close_ : price > close_) return "";
+    return absl::StrCat(
+        field, " ", Number(price), " is ", belongs_below ? "above" : "below",
+        " the close ", Number(close_), " of a ",
+        Intent::Action_Name(intent_.action()), " entry; a ",
+        is_long ? "long" : "short", "'s ", is_stop ? "stop" : "target",
+        " must be ", belongs_below ? "below" : "above");
   }
 
   const Intent& intent_;

@@ -304,35 +304,37 @@ void Simulator::ApplyAmendments(const ExecuteStepsRequest& request) {
     found->order = amendment.replacement();
     if (found->order.type() != backtest::v1::TRAILING_STOP) continue;
     if (!was_trailing) {
-      found->best = found->order.reference_price();
-      found->trail_atr = found->order.trail().atr();
-      found->previous_close = found->order.reference_price();
-    } else if (found->order.trail().has_atr_multiple() &&
-               found->trail_atr <= 0) {
+      StartTrail(*found);
+      continue;
+    }
+    if (found->order.trail().has_atr_multiple() && found->trail_atr <= 0) {
       found->trail_atr = found->order.trail().atr();
     }
     // A new distance restarts the stop from the best price so far: a
     // modification may loosen it on purpose.
-    const double distance =
-        TrailDistance(found->order, found->best, found->trail_atr);
-    found->order.set_stop_price(IsBuy(found->order) ? found->best + distance
-                                                    : found->best - distance);
+    SetTrailStop(*found);
   }
 }
 
 void Simulator::Join(const Order& order, int64_t active_from) {
   WorkingOrder working{order};
   working.active_from = active_from;
-  if (order.type() == backtest::v1::TRAILING_STOP) {
-    working.best = order.reference_price();
-    working.trail_atr = order.trail().atr();
-    working.previous_close = order.reference_price();
-    const double distance =
-        TrailDistance(order, working.best, working.trail_atr);
-    working.order.set_stop_price(IsBuy(order) ? working.best + distance
-                                              : working.best - distance);
-  }
+  if (order.type() == backtest::v1::TRAILING_STOP) StartTrail(working);
   state_.working.push_back(std::move(working));
+}
+
+void Simulator::StartTrail(WorkingOrder& working) {
+  working.best = working.order.reference_price();
+  working.trail_atr = working.order.trail().atr();
+  working.previous_close = working.order.reference_price();
+  SetTrailStop(working);
+}
+
+void Simulator::SetTrailStop(WorkingOrder& working) {
+  const double distance =
+      TrailDistance(working.order, working.best, working.trail_atr);
+  working.order.set_stop_price(IsBuy(working.order) ? working.best + distance
+                                                    : working.best - distance);
 }
 
 absl::Status Simulator::ExecuteSteps(const ExecuteStepsRequest& request,
@@ -563,8 +565,14 @@ bool Simulator::Fill(size_t index, double quantity, const Touch& touch,
     price = slippage_->Adjust(side, price, inputs);
   }
   price = std::min(std::max(price, bar.low()), bar.high());
+  // Tiered rates read the shares already traded in the fill's UTC month.
+  const int64_t month = UtcMonth(time);
+  if (month != state_.month) {
+    state_.month = month;
+    state_.month_shares = 0;
+  }
   const double commission =
-      commission_->Commission(quantity, price, SharesThisMonth(time));
+      commission_->Commission(quantity, price, state_.month_shares);
   // The two-step cash updates mirror the portfolio's, so *cash stays equal
   // to the cash the portfolio will hold after applying these fills.
   if (side == backtest::v1::BUY && !order.reduces_position()) {
@@ -593,11 +601,6 @@ bool Simulator::Fill(size_t index, double quantity, const Touch& touch,
   // A cover is paid from the short's held proceeds, and a short sale's
   // proceeds stay held: neither changes what buys may spend.
   *cash = *cash - commission;
-  const int64_t month = UtcMonth(time);
-  if (month != state_.month) {
-    state_.month = month;
-    state_.month_shares = 0;
-  }
   state_.month_shares += quantity;
   const double remaining = order.quantity() - quantity;
   backtest::v1::Fill* fill = response->add_fills();
@@ -778,10 +781,6 @@ const Simulator::WorkingOrder* Simulator::FindWorking(int64_t id) const {
     if (working.order.id() == id) return &working;
   }
   return nullptr;
-}
-
-double Simulator::SharesThisMonth(int64_t time) const {
-  return UtcMonth(time) == state_.month ? state_.month_shares : 0;
 }
 
 void Simulator::End(backtest::v1::ExecutionEndResponse* response) {

@@ -152,6 +152,11 @@ class Simulator {
   void Resolve(int64_t next_index);
   void ApplyAmendments(const backtest::v1::ExecuteStepsRequest& request);
   void Join(const backtest::v1::Order& order, int64_t active_from);
+  // A TRAILING_STOP starts from its reference price (the placing bar's
+  // close) and the ATR it was placed with.
+  static void StartTrail(WorkingOrder& working);
+  // Puts the stop at the trail's distance from the best price so far.
+  static void SetTrailStop(WorkingOrder& working);
 
   // Works every order at `step`; returns whether anything (fill, rejection,
   // event) happened. *cash is what is left to pay for buys.
@@ -187,7 +192,6 @@ class Simulator {
               backtest::v1::ExecuteStepsResponse* response);
   WorkingOrder* FindWorking(int64_t id);
   const WorkingOrder* FindWorking(int64_t id) const;
-  double SharesThisMonth(int64_t time) const;
 
   std::vector<std::string> symbols_;
   std::unique_ptr<CommissionModel> commission_;

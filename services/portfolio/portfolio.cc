@@ -514,11 +514,7 @@ absl::Status Portfolio::ApplyFill(const Fill& fill, Trades* closed) {
   }
 
   // Two separate steps, in this order, as backtrader's broker does them.
-  if (direction > 0) {
-    book_.cash = book_.cash - quantity * fill.price();
-  } else {
-    book_.cash = book_.cash + quantity * fill.price();
-  }
+  book_.cash = book_.cash - direction * quantity * fill.price();
   book_.cash = book_.cash - fill.commission();
 
   if (opening == quantity) {
@@ -576,23 +572,20 @@ void Portfolio::Reduce(int32_t symbol, double quantity, double price,
                        OrderRole role, Trades* closed) {
   Holding& holding = book_.holdings[symbol];
   OpenTrade& trade = holding.trade;
-  const bool is_long = holding.quantity > 0;
+  // Per share, what this exit gained in the trade's direction.
+  const double excursion = trade.direction * (price - holding.average_price);
   trade.commission = trade.commission + commission;
   trade.slippage = trade.slippage + slippage;
-  trade.gross_pnl =
-      trade.gross_pnl + (is_long ? (price - holding.average_price) * quantity
-                                 : (holding.average_price - price) * quantity);
+  trade.gross_pnl = trade.gross_pnl + excursion * quantity;
   trade.exit_price =
       trade.exit_quantity == 0
           ? price
           : (trade.exit_quantity * trade.exit_price + quantity * price) /
                 (trade.exit_quantity + quantity);
   trade.exit_quantity = trade.exit_quantity + quantity;
-  const double excursion = trade.direction * (price - holding.average_price);
   trade.mae = std::min(trade.mae, excursion);
   trade.mfe = std::max(trade.mfe, excursion);
-  holding.quantity =
-      is_long ? holding.quantity - quantity : holding.quantity + quantity;
+  holding.quantity = holding.quantity - trade.direction * quantity;
   if (holding.quantity != 0) return;
 
   if (closed != nullptr) {
@@ -805,15 +798,6 @@ double Portfolio::PendingExits(int32_t symbol) const {
     pending += order.quantity();
   }
   return pending;
-}
-
-double Portfolio::WorkingQuantity(int32_t symbol) const {
-  double quantity = 0;
-  for (const auto& [id, order] : book_.working) {
-    if (order.symbol() != symbol || IsProtectiveExit(order)) continue;
-    quantity += SideDirection(order.side()) * order.quantity();
-  }
-  return quantity;
 }
 
 absl::Status Portfolio::SizeIntents(const SizeIntentsRequest& request,
@@ -1224,11 +1208,10 @@ void Portfolio::End(backtest::v1::PortfolioEndResponse* response) {
     const double price = holding.last_price;
     if (close_at_end_) {
       // Closed at the last close without costs, as the spec asks.
-      const double quantity = std::fabs(holding.quantity);
-      book_.cash = holding.quantity > 0 ? book_.cash + quantity * price
-                                        : book_.cash - quantity * price;
-      Reduce(symbol, quantity, price, 0, 0, book_.last_step_time,
-             backtest::v1::END_OF_DATA, response->mutable_closed_at_end());
+      book_.cash = book_.cash + holding.quantity * price;
+      Reduce(symbol, std::fabs(holding.quantity), price, 0, 0,
+             book_.last_step_time, backtest::v1::END_OF_DATA,
+             response->mutable_closed_at_end());
       continue;
     }
     backtest::v1::Trade* trade = response->add_open_trades();

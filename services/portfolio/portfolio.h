@@ -217,9 +217,6 @@ class Portfolio {
   // The quantity of working exits against the position in `symbol`
   // (orders on the other side; a bracket's OCO pair counted once).
   double PendingExits(int32_t symbol) const;
-  // The signed quantity of the symbol's working orders other than
-  // protective exits (stops, targets, trailing stops).
-  double WorkingQuantity(int32_t symbol) const;
 
   absl::Status SizeIntent(const backtest::v1::Intent& intent,
                           SizingState& state);
