@@ -497,7 +497,9 @@ TEST_F(DataEngineTest, ReturnsTheMetadataOfTheSymbolsInOrder) {
   EXPECT_EQ(response.metadata(0).sector(), "Chips");
   EXPECT_THAT(response.metadata(0).benchmarks(), ElementsAre("SP500", "NDX"));
   EXPECT_EQ(response.metadata(1).symbol(), "ORCL");
-  EXPECT_EQ(response.metadata_hash(), Sha256Hex(metadata));
+  // printf '<metadata>' | sha256sum: the hash of the file's bytes.
+  EXPECT_EQ(response.metadata_hash(),
+            "0b1b871923c97bd61a128cdb14ab0fb4ed9ebbd0624aa1dbda8ae7d33495cfa9");
   // universe.csv sits among the data files and is not mistaken for one.
   EXPECT_EQ(response.symbols_size(), 2);
 }

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/strategy/param_schema.h"
+#include "services/strategy/strategies/guarded_position.h"
 #include "services/strategy/strategies/signal_strategy.h"
 
 namespace seed::strategy {
@@ -51,11 +52,8 @@ StrategyDefinition AtrTrailingStop::Definition() {
 absl::Status AtrTrailingStop::OnStart(const StartContext& context) {
   const ResolvedParams& params = context.params;
   symbols_ = context.symbols;
-  states_.clear();
-  states_.reserve(symbols_.size());
-  for (size_t i = 0; i < symbols_.size(); ++i) {
-    states_.emplace_back(params.Int("sma_length"), params.Int("atr_length"));
-  }
+  states_.assign(symbols_.size(), SymbolState(params.Int("sma_length"),
+                                              params.Int("atr_length")));
   direction_ = ParseDirection(params.Text("direction"));
   atr_multiple_ = params.Number("atr_multiple");
   atr_length_ = static_cast<int32_t>(params.Int("atr_length"));
@@ -96,35 +94,23 @@ absl::Status AtrTrailingStop::OnBar(
     state.atr.Add(bar.high(), bar.low(), bar.close());
     state.cross.Add(bar.close(), state.sma.value());
 
-    const std::vector<const backtest::v1::Order*> trails =
-        WorkingOrders(portfolio, symbol, kTrailTag);
-    if (WorkingOrders(portfolio, symbol).size() > trails.size()) continue;
-    const double held = PositionQuantity(portfolio, symbol);
-    if (held == 0) {
-      for (const backtest::v1::Order* trail : trails) {
-        out.Emit(CancelOrder(*trail, "flat: the stop has nothing to protect"));
-      }
-      for (const PositionSide side :
-           {PositionSide::kLong, PositionSide::kShort}) {
-        std::optional<Intent> entry = Entry(symbol, side, bar, state);
-        if (!entry.has_value()) continue;
-        out.Emit(*std::move(entry));
-        break;
-      }
+    const GuardedPosition position(portfolio, symbol, kTrailTag);
+    if (position.awaiting_other_order()) continue;
+    if (position.flat()) {
+      position.EnterFromFlat(
+          [&](PositionSide side) { return Entry(symbol, side, bar, state); },
+          out);
       continue;
     }
-    const PositionSide side =
-        held > 0 ? PositionSide::kLong : PositionSide::kShort;
+    const PositionSide side = position.side();
     std::optional<Intent> reverse = Entry(symbol, Opposite(side), bar, state);
     if (reverse.has_value()) {
-      for (const backtest::v1::Order* trail : trails) {
-        out.Emit(CancelOrder(*trail, "reversing"));
-      }
+      position.CancelGuards("reversing", out);
       out.Emit(MarketExit(symbol, side, reverse->reason(), "exit"));
       out.Emit(*std::move(reverse));
       continue;
     }
-    if (!trails.empty()) continue;
+    if (position.guarded()) continue;
     const std::optional<double> atr = state.atr.value();
     if (atr.has_value() && *atr > 0) {
       out.Emit(AtrTrailingExit(

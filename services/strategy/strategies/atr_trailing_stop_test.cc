@@ -29,9 +29,6 @@ using ::testing::IsEmpty;
 // at bar 4 the trailing stop goes in with the ATR as of bar 4, 0.725. The
 // cross below at bar 5 is no exit (only the trailing stop exits), except
 // with direction both, which reverses: stop 9.5 + 2 x 1.1125 = 11.725.
-struct Ohlc {
-  double open, high, low, close;
-};
 const std::vector<Ohlc> kBars = {
     {10, 10.5, 9.5, 10.0},  {10, 10.4, 9.6, 9.8},     {9.8, 10.0, 9.4, 9.6},
     {9.7, 10.8, 9.6, 10.6}, {10.7, 11.0, 10.5, 10.9}, {10.8, 10.9, 9.4, 9.5}};
@@ -43,22 +40,18 @@ TestParams Params(const char* direction = "long") {
           {"direction", direction}};
 }
 
-std::vector<std::string> Bar(BarHarness& harness, const Ohlc& bar) {
-  return harness.Bar(bar.open, bar.high, bar.low, bar.close);
-}
-
 // Runs bars 0 to 5: the entry at 3 fills at 4, the trailing stop (order 9)
 // works from 5. Returns what bar 5 made.
 std::vector<std::string> RunToBarFive(BarHarness& harness,
                                       std::vector<std::string>* before) {
   for (int t = 0; t < 5; ++t) {
     if (t == 4) harness.Hold(100);
-    for (std::string& intent : Bar(harness, kBars[t])) {
+    for (std::string& intent : harness.Bar(kBars[t])) {
       before->push_back(std::to_string(t) + ": " + intent);
     }
   }
   harness.Working(9, "trail");
-  return Bar(harness, kBars[5]);
+  return harness.Bar(kBars[5]);
 }
 
 TEST(AtrTrailingStopTest, EntersOnTheCrossAndTrailsAtTheFillBar) {
@@ -82,8 +75,8 @@ TEST(AtrTrailingStopTest, DirectionBothReversesOnTheOppositeCross) {
 // 5 shorts, and the fill bar gets a COVER trailing stop.
 TEST(AtrTrailingStopTest, DirectionShortMirrorsIt) {
   BarHarness harness(AtrTrailingStop::Definition(), Params("short"));
-  for (int t = 0; t < 5; ++t) EXPECT_THAT(Bar(harness, kBars[t]), IsEmpty());
-  EXPECT_THAT(Bar(harness, kBars[5]),
+  for (int t = 0; t < 5; ++t) EXPECT_THAT(harness.Bar(kBars[t]), IsEmpty());
+  EXPECT_THAT(harness.Bar(kBars[5]),
               ElementsAre(HasSubstr("SHORT MARKET initial_stop 11.72")));
   harness.Hold(-100);
   EXPECT_THAT(harness.Bar(9.4, 9.6, 9.0, 9.2),

@@ -1,13 +1,10 @@
 #include "services/strategy/strategies/cross_section.h"
 
 #include <algorithm>
-#include <cmath>
 #include <set>
 #include <utility>
 
-#include "absl/strings/str_cat.h"
-#include "common/stage_error.h"
-#include "common/time.h"
+#include "services/strategy/strategies/signal_strategy.h"
 
 namespace seed::strategy {
 
@@ -16,14 +13,9 @@ using ::backtest::v1::Intent;
 absl::Status CheckFiniteCloses(const backtest::v1::TimeStep& step,
                                const std::vector<std::string>& symbols) {
   for (const backtest::v1::Bar& bar : step.bars()) {
-    if (std::isfinite(bar.close())) continue;
-    const std::string& symbol = symbols[bar.symbol()];
-    return StageFailure(
-        absl::StatusCode::kInvalidArgument, "strategy", "NON_FINITE_CLOSE",
-        absl::StrCat("close of ", symbol, " at ", FormatTime(step.time()),
-                     " is ", bar.close(),
-                     "; the data stage should have rejected this bar"),
-        {.symbol = symbol, .bar_time = FormatTime(step.time())});
+    const absl::Status status =
+        CheckFiniteClose(bar, symbols[bar.symbol()], step.time());
+    if (!status.ok()) return status;
   }
   return absl::OkStatus();
 }

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/strategy/param_schema.h"
+#include "services/strategy/strategies/guarded_position.h"
 #include "services/strategy/strategies/signal_strategy.h"
 
 namespace seed::strategy {
@@ -55,12 +56,9 @@ StrategyDefinition DonchianBreakout::Definition() {
 absl::Status DonchianBreakout::OnStart(const StartContext& context) {
   const ResolvedParams& params = context.params;
   symbols_ = context.symbols;
-  states_.clear();
-  states_.reserve(symbols_.size());
-  for (size_t i = 0; i < symbols_.size(); ++i) {
-    states_.emplace_back(params.Int("entry_bars"), params.Int("exit_bars"),
-                         params.Int("atr_length"));
-  }
+  states_.assign(symbols_.size(),
+                 SymbolState(params.Int("entry_bars"), params.Int("exit_bars"),
+                             params.Int("atr_length")));
   direction_ = ParseDirection(params.Text("direction"));
   atr_stop_ = params.Number("atr_stop");
   return absl::OkStatus();
@@ -109,34 +107,23 @@ absl::Status DonchianBreakout::OnBar(
     state.exit_channel.Add(bar.high(), bar.low());
     state.atr.Add(bar.high(), bar.low(), bar.close());
 
-    const std::vector<const backtest::v1::Order*> stops =
-        WorkingOrders(portfolio, symbol, kStopTag);
-    if (WorkingOrders(portfolio, symbol).size() > stops.size()) continue;
-    const double held = PositionQuantity(portfolio, symbol);
-    if (held == 0) {
+    const GuardedPosition position(portfolio, symbol, kStopTag);
+    if (position.awaiting_other_order()) continue;
+    if (position.flat()) {
       state.planned_stop = 0;
-      for (const backtest::v1::Order* stop : stops) {
-        out.Emit(CancelOrder(*stop, "flat: the stop has nothing to protect"));
-      }
-      for (const PositionSide side :
-           {PositionSide::kLong, PositionSide::kShort}) {
-        std::optional<Intent> entry =
-            Entry(symbol, side, bar, entry_channel, state);
-        if (!entry.has_value()) continue;
-        out.Emit(*std::move(entry));
-        break;
-      }
+      position.EnterFromFlat(
+          [&](PositionSide side) {
+            return Entry(symbol, side, bar, entry_channel, state);
+          },
+          out);
       continue;
     }
-    const PositionSide side =
-        held > 0 ? PositionSide::kLong : PositionSide::kShort;
+    const PositionSide side = position.side();
     const bool long_side = IsLong(side);
     if (exit_channel.has_value() &&
         (long_side ? bar.close() < exit_channel->lower
                    : bar.close() > exit_channel->upper)) {
-      for (const backtest::v1::Order* stop : stops) {
-        out.Emit(CancelOrder(*stop, "exit channel broken"));
-      }
+      position.CancelGuards("exit channel broken", out);
       out.Emit(MarketExit(
           symbol, side,
           absl::StrCat("close ", long_side ? "below the " : "above the ",
@@ -149,7 +136,7 @@ absl::Status DonchianBreakout::OnBar(
       if (reverse.has_value()) out.Emit(*std::move(reverse));
       continue;
     }
-    if (!stops.empty()) continue;
+    if (position.guarded()) continue;
     // The entry filled at this bar's open: protect it. A position the
     // strategy did not open gets the stop its rule would have given now.
     std::optional<double> atr = state.atr.value();

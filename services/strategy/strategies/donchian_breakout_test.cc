@@ -31,20 +31,11 @@ using ::testing::IsEmpty;
 // Bar 3: close 11 > 10.6: BUY, initial stop 11 - 1 x 1.0 = 10. It fills at
 // bar 4's open: the stop goes in at bar 4 (10 <= close 11.3). Bar 6: close
 // 10.3 < 10.8: cancel the stop, close the position.
-struct Ohlc {
-  double open, high, low, close;
-};
 const std::vector<Ohlc> kBreakout = {
     {10, 10.5, 9.5, 10.0},    {10.1, 10.6, 9.6, 10.2},
     {10.2, 10.4, 9.8, 10.0},  {10.2, 11.2, 10.1, 11.0},
     {11.1, 11.5, 10.8, 11.3}, {11.3, 11.6, 11.0, 11.4},
     {11.2, 11.4, 10.2, 10.3}};
-
-// The same bars reflected as 20 - price (high and low swap): every range,
-// hence every ATR, is the same; breakouts go the other way.
-Ohlc Mirror(const Ohlc& bar) {
-  return {20 - bar.open, 20 - bar.low, 20 - bar.high, 20 - bar.close};
-}
 
 TestParams Params(const char* direction = "long") {
   return {{"entry_bars", 3},
@@ -54,40 +45,35 @@ TestParams Params(const char* direction = "long") {
           {"direction", direction}};
 }
 
-std::vector<std::string> Bar(BarHarness& harness, const Ohlc& bar) {
-  return harness.Bar(bar.open, bar.high, bar.low, bar.close);
-}
-
 TEST(DonchianBreakoutTest, EntersOnTheBreakoutStopsAndExitsOnTheChannel) {
   BarHarness harness(DonchianBreakout::Definition(), Params());
-  for (int t = 0; t < 3; ++t)
-    EXPECT_THAT(Bar(harness, kBreakout[t]), IsEmpty());
-  EXPECT_THAT(Bar(harness, kBreakout[3]),
+  for (int t = 0; t < 3; ++t) EXPECT_THAT(harness.Bar(kBreakout[t]), IsEmpty());
+  EXPECT_THAT(harness.Bar(kBreakout[3]),
               ElementsAre("BUY MARKET initial_stop 10 [entry]"));
   harness.Hold(100);  // filled at bar 4's open
-  EXPECT_THAT(Bar(harness, kBreakout[4]),
+  EXPECT_THAT(harness.Bar(kBreakout[4]),
               ElementsAre("SELL STOP stop 10 [stop]"));
   harness.Working(7, "stop");
-  EXPECT_THAT(Bar(harness, kBreakout[5]), IsEmpty());
-  EXPECT_THAT(Bar(harness, kBreakout[6]),
+  EXPECT_THAT(harness.Bar(kBreakout[5]), IsEmpty());
+  EXPECT_THAT(harness.Bar(kBreakout[6]),
               ElementsAre("CANCEL #7 [stop]", "CLOSE MARKET [exit]"));
 }
 
 TEST(DonchianBreakoutTest, DirectionShortMirrorsIt) {
   BarHarness harness(DonchianBreakout::Definition(), Params("short"));
   for (int t = 0; t < 3; ++t) {
-    EXPECT_THAT(Bar(harness, Mirror(kBreakout[t])), IsEmpty());
+    EXPECT_THAT(harness.Bar(Reflected(kBreakout[t], 20)), IsEmpty());
   }
   // Close 9 < 20 - 10.6 = 9.4; stop 9 + 1.0 = 10.
-  EXPECT_THAT(Bar(harness, Mirror(kBreakout[3])),
+  EXPECT_THAT(harness.Bar(Reflected(kBreakout[3], 20)),
               ElementsAre("SHORT MARKET initial_stop 10 [entry]"));
   harness.Hold(-100);
-  EXPECT_THAT(Bar(harness, Mirror(kBreakout[4])),
+  EXPECT_THAT(harness.Bar(Reflected(kBreakout[4], 20)),
               ElementsAre("COVER STOP stop 10 [stop]"));
   harness.Working(7, "stop");
-  EXPECT_THAT(Bar(harness, Mirror(kBreakout[5])), IsEmpty());
+  EXPECT_THAT(harness.Bar(Reflected(kBreakout[5], 20)), IsEmpty());
   // Close 9.7 > 20 - 10.8 = 9.2.
-  EXPECT_THAT(Bar(harness, Mirror(kBreakout[6])),
+  EXPECT_THAT(harness.Bar(Reflected(kBreakout[6], 20)),
               ElementsAre("CANCEL #7 [stop]", "COVER MARKET [exit]"));
 }
 
@@ -95,7 +81,7 @@ TEST(DonchianBreakoutTest, DirectionShortMirrorsIt) {
 // work: a sell stop above the close is no stop, so the position is closed.
 TEST(DonchianBreakoutTest, ClosesWhenTheFillBarEndsBeyondTheStop) {
   BarHarness harness(DonchianBreakout::Definition(), Params());
-  for (int t = 0; t < 4; ++t) Bar(harness, kBreakout[t]);
+  for (int t = 0; t < 4; ++t) harness.Bar(kBreakout[t]);
   harness.Hold(100);
   EXPECT_THAT(harness.Bar(10.5, 10.9, 9.85, 9.9),
               ElementsAre(HasSubstr("CLOSE MARKET [exit]")));
@@ -105,19 +91,19 @@ TEST(DonchianBreakoutTest, ClosesWhenTheFillBarEndsBeyondTheStop) {
 // for; once flat, a stop left working is cancelled.
 TEST(DonchianBreakoutTest, WaitsForItsOrdersAndCancelsALeftoverStop) {
   BarHarness harness(DonchianBreakout::Definition(), Params());
-  for (int t = 0; t < 4; ++t) Bar(harness, kBreakout[t]);
+  for (int t = 0; t < 4; ++t) harness.Bar(kBreakout[t]);
   harness.Working(5, "entry");
-  EXPECT_THAT(Bar(harness, kBreakout[4]), IsEmpty());
+  EXPECT_THAT(harness.Bar(kBreakout[4]), IsEmpty());
   harness.Forget(5);
   harness.Working(8, "stop");
-  EXPECT_THAT(Bar(harness, kBreakout[5]), ElementsAre("CANCEL #8 [stop]"));
+  EXPECT_THAT(harness.Bar(kBreakout[5]), ElementsAre("CANCEL #8 [stop]"));
 }
 
 // With both, the flat bar after the exit (bar 7: close 10.0 < the 3-bar low
 // 10.2 of bars 4 to 6) enters short, stop 10 + ATR 0.73125.
 TEST(DonchianBreakoutTest, DirectionBothTakesTheShortBreakout) {
   BarHarness harness(DonchianBreakout::Definition(), Params("both"));
-  for (const Ohlc& bar : kBreakout) Bar(harness, bar);
+  for (const Ohlc& bar : kBreakout) harness.Bar(bar);
   EXPECT_THAT(harness.Bar(10.3, 10.4, 9.9, 10.0),
               ElementsAre(HasSubstr("SHORT MARKET initial_stop 10.73")));
 }

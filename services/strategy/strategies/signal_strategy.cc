@@ -97,16 +97,10 @@ absl::Status SignalStrategy::OnBar(const backtest::v1::TimeStep& step,
   }
   for (const backtest::v1::Bar& bar : step.bars()) {
     SymbolState& state = states_[bar.symbol()];
-    if (!std::isfinite(bar.close())) {
-      // A non-finite value would poison the indicators' exact sums for good.
-      return StageFailure(
-          absl::StatusCode::kInvalidArgument, "strategy", "NON_FINITE_CLOSE",
-          absl::StrCat("close of ", symbols_[bar.symbol()], " at ",
-                       FormatTime(step.time()), " is ", bar.close(),
-                       "; the data stage should have rejected this bar"),
-          {.symbol = symbols_[bar.symbol()],
-           .bar_time = FormatTime(step.time())});
-    }
+    // A non-finite value would poison the indicators' exact sums for good.
+    const absl::Status status =
+        CheckFiniteClose(bar, symbols_[bar.symbol()], step.time());
+    if (!status.ok()) return status;
     state.signal->Add(bar);
     if (state.orders_in_flight > 0) continue;
     for (Intent& intent :
@@ -116,6 +110,17 @@ absl::Status SignalStrategy::OnBar(const backtest::v1::TimeStep& step,
     }
   }
   return absl::OkStatus();
+}
+
+absl::Status CheckFiniteClose(const backtest::v1::Bar& bar,
+                              const std::string& symbol, int64_t time) {
+  if (std::isfinite(bar.close())) return absl::OkStatus();
+  return StageFailure(
+      absl::StatusCode::kInvalidArgument, "strategy", "NON_FINITE_CLOSE",
+      absl::StrCat("close of ", symbol, " at ", FormatTime(time), " is ",
+                   bar.close(),
+                   "; the data stage should have rejected this bar"),
+      {.symbol = symbol, .bar_time = FormatTime(time)});
 }
 
 absl::Status CheckFinitePrices(const backtest::v1::Bar& bar,

@@ -104,6 +104,11 @@ class SignalStrategy : public Strategy {
   SignalRules rules_;
 };
 
+// For strategies that read only closes: a non-finite close fails the run
+// (NON_FINITE_CLOSE, naming the symbol and time).
+absl::Status CheckFiniteClose(const backtest::v1::Bar& bar,
+                              const std::string& symbol, int64_t time);
+
 // For strategies that read every price of a bar: a non-finite open, high,
 // low or close fails the run (NON_FINITE_PRICE, naming the symbol and time)
 // before it can poison an indicator for good.

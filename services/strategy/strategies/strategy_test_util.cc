@@ -151,6 +151,10 @@ std::string Describe(const Intent& intent) {
   return text;
 }
 
+Ohlc Reflected(const Ohlc& bar, double axis) {
+  return {axis - bar.open, axis - bar.low, axis - bar.high, axis - bar.close};
+}
+
 BarHarness::BarHarness(const StrategyDefinition& definition,
                        const TestParams& params) {
   const backtest::v1::StrategySpec spec =

@@ -65,6 +65,16 @@ std::string FirstIntentThroughEngine(const std::string& name,
 // "BUY MARKET bracket stop 9 r 2", "SELL TRAILING_STOP trail 3 x atr 1.5/14".
 std::string Describe(const backtest::v1::Intent& intent);
 
+// One hand-made bar's prices.
+struct Ohlc {
+  double open, high, low, close;
+};
+
+// `bar` reflected as `axis` - price (high and low swap): every range, hence
+// every ATR, stays the same; rises become falls, so a long setup becomes
+// the short side's mirror image.
+Ohlc Reflected(const Ohlc& bar, double axis);
+
 // Drives one strategy over hand-made bars of symbol "AAA" (index 0), one
 // step each, with a portfolio view the test sets: the position and the
 // working orders it shows at the next steps.
@@ -75,6 +85,9 @@ class BarHarness {
   // One step with one bar; the intents, described.
   std::vector<std::string> Bar(double open, double high, double low,
                                double close);
+  std::vector<std::string> Bar(const Ohlc& bar) {
+    return Bar(bar.open, bar.high, bar.low, bar.close);
+  }
   void Hold(double quantity) { held_ = quantity; }
   // A working order of AAA with `id` and `tag`, shown until Forget(id).
   void Working(int64_t id, const std::string& tag);

@@ -50,13 +50,9 @@ StrategyDefinition TrendPullback::Definition() {
 absl::Status TrendPullback::OnStart(const StartContext& context) {
   const ResolvedParams& params = context.params;
   symbols_ = context.symbols;
-  states_.clear();
-  states_.reserve(symbols_.size());
-  for (size_t i = 0; i < symbols_.size(); ++i) {
-    states_.emplace_back(params.Int("trend_length"),
-                         params.Int("pullback_length"),
-                         params.Int("swing_bars"));
-  }
+  states_.assign(symbols_.size(), SymbolState(params.Int("trend_length"),
+                                              params.Int("pullback_length"),
+                                              params.Int("swing_bars")));
   direction_ = ParseDirection(params.Text("direction"));
   target_r_ = params.Number("target_r");
   return absl::OkStatus();

@@ -25,17 +25,10 @@ using ::testing::IsEmpty;
 //    5   13.6  12.3  13.5   12.725   12.95   uptrend, back above: BUY
 // Bar 5's bracket: stop at the lowest low of bars 3 to 5, min(12.8, 12.2,
 // 12.3) = 12.2; take-profit 2R from the fill.
-struct Ohlc {
-  double high, low, close;
-};
-const std::vector<Ohlc> kPullback = {{10.2, 9.8, 10},    {11.2, 10.8, 11},
-                                     {12.2, 11.8, 12},   {13.2, 12.8, 13},
-                                     {13.0, 12.2, 12.4}, {13.6, 12.3, 13.5}};
-
-// Reflected as 30 - price (high and low swap): a downtrend and a rally.
-Ohlc Mirror(const Ohlc& bar) {
-  return {30 - bar.low, 30 - bar.high, 30 - bar.close};
-}
+// Each bar opens at its close.
+const std::vector<Ohlc> kPullback = {
+    {10, 10.2, 9.8, 10},  {11, 11.2, 10.8, 11},     {12, 12.2, 11.8, 12},
+    {13, 13.2, 12.8, 13}, {12.4, 13.0, 12.2, 12.4}, {13.5, 13.6, 12.3, 13.5}};
 
 TestParams Params(const char* direction = "long") {
   return {{"trend_length", 4},
@@ -45,15 +38,10 @@ TestParams Params(const char* direction = "long") {
           {"direction", direction}};
 }
 
-std::vector<std::string> Bar(BarHarness& harness, const Ohlc& bar) {
-  return harness.Bar(bar.close, bar.high, bar.low, bar.close);
-}
-
 TEST(TrendPullbackTest, BuysTheResumptionWithABracketAtTheSwingLow) {
   BarHarness harness(TrendPullback::Definition(), Params());
-  for (int t = 0; t < 5; ++t)
-    EXPECT_THAT(Bar(harness, kPullback[t]), IsEmpty());
-  EXPECT_THAT(Bar(harness, kPullback[5]),
+  for (int t = 0; t < 5; ++t) EXPECT_THAT(harness.Bar(kPullback[t]), IsEmpty());
+  EXPECT_THAT(harness.Bar(kPullback[5]),
               ElementsAre("BUY MARKET bracket stop 12.2 r 2 [entry]"));
   // In the trade the bracket is the only exit: nothing, whatever the bars.
   harness.Hold(100);
@@ -65,10 +53,10 @@ TEST(TrendPullbackTest, BuysTheResumptionWithABracketAtTheSwingLow) {
 TEST(TrendPullbackTest, DirectionShortSellsTheRallyInADowntrend) {
   BarHarness harness(TrendPullback::Definition(), Params("short"));
   for (int t = 0; t < 5; ++t) {
-    EXPECT_THAT(Bar(harness, Mirror(kPullback[t])), IsEmpty());
+    EXPECT_THAT(harness.Bar(Reflected(kPullback[t], 30)), IsEmpty());
   }
   // Stop at the highest high of bars 3 to 5: 30 - 12.2 = 17.8.
-  EXPECT_THAT(Bar(harness, Mirror(kPullback[5])),
+  EXPECT_THAT(harness.Bar(Reflected(kPullback[5], 30)),
               ElementsAre("SHORT MARKET bracket stop 17.8 r 2 [entry]"));
 }
 
@@ -76,9 +64,9 @@ TEST(TrendPullbackTest, DirectionShortSellsTheRallyInADowntrend) {
 // armed, and bar 5's close above SMA(2) (12.7) is no resumption.
 TEST(TrendPullbackTest, APullbackThatBreaksTheTrendDisarms) {
   BarHarness harness(TrendPullback::Definition(), Params());
-  for (int t = 0; t < 4; ++t) Bar(harness, kPullback[t]);
+  for (int t = 0; t < 4; ++t) harness.Bar(kPullback[t]);
   EXPECT_THAT(harness.Bar(11.9, 13.0, 11.8, 11.9), IsEmpty());
-  EXPECT_THAT(Bar(harness, kPullback[5]), IsEmpty());
+  EXPECT_THAT(harness.Bar(kPullback[5]), IsEmpty());
 }
 
 TEST(TrendPullbackTest, ListedWithItsDefaults) {
