@@ -47,19 +47,6 @@ int Fail(const absl::Status& status, int code = kExitFailed) {
   return code;
 }
 
-// One run by id or unique prefix, with its records when asked.
-absl::StatusOr<v1::GetRunResponse> GetRun(Session& session,
-                                          const std::string& run_id,
-                                          bool include_records) {
-  v1::GetRunRequest request;
-  request.set_run_id(run_id);
-  request.set_include_records(include_records);
-  v1::GetRunResponse run;
-  const absl::Status status = session.stages->results->GetRun(request, &run);
-  if (!status.ok()) return status;
-  return run;
-}
-
 }  // namespace
 
 int RunsCommand(const Args& args) {
@@ -115,8 +102,8 @@ int ShowCommand(const Args& args) {
   }
   if (!session.stages.ok()) return Fail(session.stages.status());
   absl::StatusOr<v1::GetRunResponse> run =
-      GetRun(session, session.flags->positional()[0],
-             /*include_records=*/!json || session.flags->Has("records"));
+      FetchRun(*session.stages->results, session.flags->positional()[0],
+               /*include_records=*/!json || session.flags->Has("records"));
   if (!run.ok()) return Fail(run.status());
   const int exit_code =
       run->run().state() == v1::SUCCEEDED ? kExitOk : kExitFailed;
@@ -206,7 +193,7 @@ int CompareCommand(const Args& args) {
   std::vector<v1::RunSummary> runs;
   for (const std::string& run_id : session.flags->positional()) {
     absl::StatusOr<v1::GetRunResponse> run =
-        GetRun(session, run_id, /*include_records=*/false);
+        FetchRun(*session.stages->results, run_id, /*include_records=*/false);
     if (!run.ok()) return Fail(run.status());
     runs.push_back(run->run());
   }
@@ -231,7 +218,7 @@ int DiffCommand(const Args& args) {
   std::vector<v1::GetRunResponse> runs;
   for (const std::string& run_id : session.flags->positional()) {
     absl::StatusOr<v1::GetRunResponse> run =
-        GetRun(session, run_id, /*include_records=*/true);
+        FetchRun(*session.stages->results, run_id, /*include_records=*/true);
     if (!run.ok()) return Fail(run.status(), kExitTrouble);
     runs.push_back(*std::move(run));
   }

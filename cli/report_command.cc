@@ -118,15 +118,14 @@ int ReportCommand(const Args& args) {
     PrintError(stages.status());
     return kExitFailed;
   }
-  v1::GetRunRequest request;
-  request.set_run_id(flags->positional()[0]);
-  request.set_include_records(true);
-  v1::GetRunResponse run;
-  const absl::Status status = stages->results->GetRun(request, &run);
-  if (!status.ok()) {
-    PrintError(status);
+  const absl::StatusOr<v1::GetRunResponse> fetched =
+      FetchRun(*stages->results, flags->positional()[0],
+               /*include_records=*/true);
+  if (!fetched.ok()) {
+    PrintError(fetched.status());
     return kExitFailed;
   }
+  const v1::GetRunResponse& run = *fetched;
   const results::PriceData prices = ReadPrices(*stages->data, run);
   const std::string path =
       flags->GetOr("out", absl::StrCat("report-", run.run().run_id(), ".html"));

@@ -38,12 +38,10 @@ int Conclude(const v1::RunProgress& progress, const Flags& flags,
               << "  (bt show " << progress.run_id() << ")\n";
   }
   if (const auto directory = flags.Get("export")) {
-    v1::GetRunRequest request;
-    request.set_run_id(progress.run_id());
-    request.set_include_records(true);
-    v1::GetRunResponse run;
-    absl::Status status = results.GetRun(request, &run);
-    if (status.ok()) status = results::ExportRun(run, *directory);
+    const absl::StatusOr<v1::GetRunResponse> run =
+        FetchRun(results, progress.run_id(), /*include_records=*/true);
+    const absl::Status status =
+        run.ok() ? results::ExportRun(*run, *directory) : run.status();
     if (!status.ok()) {
       PrintError(status);
       return kExitFailed;

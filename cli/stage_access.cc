@@ -69,4 +69,16 @@ void PrintError(const absl::Status& status) {
   if (!error.hint().empty()) std::cerr << "hint: " << error.hint() << "\n";
 }
 
+absl::StatusOr<backtest::v1::GetRunResponse> FetchRun(
+    coordinator::ResultsStage& results, const std::string& run_id,
+    bool include_records) {
+  backtest::v1::GetRunRequest request;
+  request.set_run_id(run_id);
+  request.set_include_records(include_records);
+  backtest::v1::GetRunResponse run;
+  const absl::Status status = results.GetRun(request, &run);
+  if (!status.ok()) return status;
+  return run;
+}
+
 }  // namespace seed::cli

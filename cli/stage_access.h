@@ -42,6 +42,13 @@ absl::StatusOr<StageOptions> ReadStageOptions(
 
 absl::StatusOr<coordinator::Stages> OpenStages(const StageOptions& options);
 
+// One stored run, by id or unique prefix, with its records (trades,
+// rejections, equity) when `include_records`; the results stage's error as it
+// is otherwise.
+absl::StatusOr<backtest::v1::GetRunResponse> FetchRun(
+    coordinator::ResultsStage& results, const std::string& run_id,
+    bool include_records);
+
 // Prints a failed status for a person: stage, reason, field problems, hint.
 void PrintError(const absl::Status& status);
 

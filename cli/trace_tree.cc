@@ -60,15 +60,10 @@ class TreePrinter {
  public:
   TreePrinter(const backtest::v1::Trace& trace, const TraceTreeOptions& options)
       : options_(options) {
-    std::set<std::string> ids;
+    for (const Span& span : trace.spans()) by_id_[span.span_id()] = &span;
     for (const Span& span : trace.spans()) {
-      ids.insert(span.span_id());
-      by_id_[span.span_id()] = &span;
-    }
-    for (const Span& span : trace.spans()) {
-      const bool root = span.parent_span_id().empty() ||
-                        ids.count(span.parent_span_id()) == 0;
-      (root ? roots_ : children_[span.parent_span_id()]).push_back(&span);
+      (IsRoot(span) ? roots_ : children_[span.parent_span_id()])
+          .push_back(&span);
     }
     const auto by_start = [](const Span* a, const Span* b) {
       return a->start_unix_nanos() < b->start_unix_nanos();
@@ -111,6 +106,13 @@ class TreePrinter {
   }
 
  private:
+  // A span whose parent is not in the trace (the run span under a client's
+  // span) is a root.
+  bool IsRoot(const Span& span) const {
+    return span.parent_span_id().empty() ||
+           by_id_.count(span.parent_span_id()) == 0;
+  }
+
   bool Failed(const Span& span) const {
     return span.status_code() == backtest::v1::SPAN_STATUS_ERROR;
   }
@@ -126,7 +128,7 @@ class TreePrinter {
 
   // The span's attributes; run.id only on a root (its children repeat it).
   std::string Details(const Span& span) const {
-    const bool root = by_id_.count(span.parent_span_id()) == 0;
+    const bool root = IsRoot(span);
     std::vector<std::string> parts;
     for (const auto& attribute : span.attributes()) {
       if (HiddenAttributes().count(attribute.key())) continue;
@@ -153,16 +155,16 @@ class TreePrinter {
         absl::StrCat(lead, span.name(), "  ",
                      Duration(span.end_unix_nanos() - span.start_unix_nanos()),
                      "  [", span.service(), "]");
-    if (Failed(span)) {
-      absl::StrAppend(&line, "  ERROR");
-      if (!HasFailingChild(span)) {
-        absl::StrAppend(&line, "  <== FAILED HERE");
-        failure_ = &span;
-      }
+    // The failure itself, not an ancestor it made fail too.
+    const bool failed_here = Failed(span) && !HasFailingChild(span);
+    if (Failed(span)) absl::StrAppend(&line, "  ERROR");
+    if (failed_here) {
+      absl::StrAppend(&line, "  <== FAILED HERE");
+      failure_ = &span;
     }
     const std::string details = Details(span);
     if (!details.empty()) absl::StrAppend(&line, "  ", details);
-    if (Failed(span) && !HasFailingChild(span)) {
+    if (failed_here) {
       absl::StrAppend(&line, "\n", child_lead, "   ", span.status_message());
     }
     out += line + "\n";
@@ -199,14 +201,13 @@ class TreePrinter {
   // Sibling spans of one name as one line.
   void PrintGroup(const std::vector<const Span*>& spans,
                   const std::string& lead, std::string& out) {
-    const size_t begin = 0, end = spans.size();
     int64_t nanos = 0;
     std::map<std::string, int64_t> counts;
     int64_t first = 0, last = 0;
     bool timed = false;
     int64_t nested = 0;
-    for (size_t i = begin; i < end; ++i) {
-      const Span& span = *spans[i];
+    for (const Span* member : spans) {
+      const Span& span = *member;
       nanos += span.end_unix_nanos() - span.start_unix_nanos();
       for (const char* key : kCountAttributes) {
         if (const auto* attribute = Find(span, key)) {
@@ -224,9 +225,9 @@ class TreePrinter {
       }
       nested += Descendants(span);
     }
-    std::string line = absl::StrCat(lead, spans[begin]->name(), " x",
-                                    end - begin, "  ", Duration(nanos),
-                                    " total  [", spans[begin]->service(), "]");
+    std::string line =
+        absl::StrCat(lead, spans[0]->name(), " x", spans.size(), "  ",
+                     Duration(nanos), " total  [", spans[0]->service(), "]");
     for (const auto& [key, count] : counts) {
       absl::StrAppend(&line, "  ", key, "=", count);
     }

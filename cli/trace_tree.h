@@ -18,13 +18,17 @@ struct TraceTreeOptions {
   bool every_span = false;
 };
 
-// Example (a run whose strategy failed):
-//   run  1.21 s  [coordinator]  ERROR  run.id=... symbols=ORCL
+// Example (a run whose strategy failed; long lines wrap here):
+//   trace 4bf9...  (84 spans from coordinator, strategy)
+//   run  1.21 s  [coordinator]  ERROR  run.id=...
 //   ├─ strategy.start_run  0.12 ms  [coordinator]
-//   ├─ execution.execute_steps ×40  8.1 ms  steps=960 ...
-//   1995-01-03..1998-10-30 └─ strategy.on_steps  0.3 ms  [coordinator]  ERROR
-//   <== FAILED HERE FAILED in strategy at ORCL 1998-11-02: STRATEGY_FAILED: ...
-//   (span ...)
+//   ├─ execution.execute_steps x40  8.1 ms total  [coordinator]  steps=960
+//   │    1995-01-03..1998-10-30
+//   └─ strategy.on_steps  0.3 ms  [coordinator]  ERROR  <== FAILED HERE
+//         strategy STRATEGY_FAILED: ...
+//
+//   FAILED in strategy at ORCL 1998-11-02: strategy STRATEGY_FAILED: ...
+//     failing span: strategy.on_steps (coordinator, span ...)
 // A span that failed with no failing child is the failure; its ancestors
 // show "ERROR" too. Spans whose parent is not in the trace (the run span
 // under a client's span) are roots.

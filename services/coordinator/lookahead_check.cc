@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "common/stage_error.h"
 #include "common/time.h"
+#include "services/coordinator/forwarding_stages.h"
 #include "services/coordinator/run.h"
 
 namespace seed::coordinator {
@@ -91,22 +92,14 @@ class Recorder {
 };
 
 // The strategy's intents, at the step it made them; and the steps it saw.
-class RecordingStrategy final : public StrategyStage {
+class RecordingStrategy final : public ForwardingStrategyStage {
  public:
   RecordingStrategy(std::unique_ptr<StrategyStage> inner, Recorder& recorder)
-      : inner_(std::move(inner)), recorder_(recorder) {}
+      : ForwardingStrategyStage(std::move(inner)), recorder_(recorder) {}
 
-  absl::Status ListStrategies(const v1::ListStrategiesRequest& request,
-                              v1::ListStrategiesResponse* response) override {
-    return inner_->ListStrategies(request, response);
-  }
-  absl::Status StartRun(const v1::StrategyStartRequest& request,
-                        v1::StrategyStartResponse* response) override {
-    return inner_->StartRun(request, response);
-  }
   absl::Status OnSteps(const v1::StrategyStepsRequest& request,
                        v1::StrategyStepsResponse* response) override {
-    const absl::Status status = inner_->OnSteps(request, response);
+    const absl::Status status = inner().OnSteps(request, response);
     const int used = response->steps_used();
     // A bad count fails the run in the coordinator; nothing to record.
     if (!status.ok() || used < 1 || used > request.steps_size()) return status;
@@ -117,47 +110,29 @@ class RecordingStrategy final : public StrategyStage {
     }
     return status;
   }
-  absl::Status EndRun(const v1::StrategyEndRequest& request,
-                      v1::StrategyEndResponse* response) override {
-    return inner_->EndRun(request, response);
-  }
 
  private:
-  std::unique_ptr<StrategyStage> inner_;
   Recorder& recorder_;
 };
 
 // The orders the portfolio made of the intents (its rejections reach the
 // results stage).
-class RecordingPortfolio final : public PortfolioStage {
+class RecordingPortfolio final : public ForwardingPortfolioStage {
  public:
   RecordingPortfolio(std::unique_ptr<PortfolioStage> inner, Recorder& recorder)
-      : inner_(std::move(inner)), recorder_(recorder) {}
+      : ForwardingPortfolioStage(std::move(inner)), recorder_(recorder) {}
 
-  absl::Status StartRun(const v1::PortfolioStartRequest& request,
-                        v1::PortfolioStartResponse* response) override {
-    return inner_->StartRun(request, response);
-  }
-  absl::Status ApplySteps(const v1::ApplyStepsRequest& request,
-                          v1::ApplyStepsResponse* response) override {
-    return inner_->ApplySteps(request, response);
-  }
   absl::Status SizeIntents(const v1::SizeIntentsRequest& request,
                            v1::SizeIntentsResponse* response) override {
-    const absl::Status status = inner_->SizeIntents(request, response);
+    const absl::Status status = inner().SizeIntents(request, response);
     if (!status.ok()) return status;
     for (const v1::Order& order : response->orders()) {
       recorder_.Add(request.time(), Decision::Kind::kOrder, order);
     }
     return status;
   }
-  absl::Status EndRun(const v1::PortfolioEndRequest& request,
-                      v1::PortfolioEndResponse* response) override {
-    return inner_->EndRun(request, response);
-  }
 
  private:
-  std::unique_ptr<PortfolioStage> inner_;
   Recorder& recorder_;
 };
 

@@ -111,21 +111,6 @@ class SpecReader {
     return node.Scalar();
   }
 
-  double OptionalNumber(const YAML::Node& parent, const std::string& key,
-                        double fallback, absl::string_view path) {
-    const YAML::Node node = parent[key];
-    if (!node || node.IsNull()) return fallback;
-    double value = 0;
-    if (!node.IsScalar() || !absl::SimpleAtod(node.Scalar(), &value)) {
-      Problem(Path(path, key),
-              absl::StrCat("must be a number, got '",
-                           node.IsScalar() ? node.Scalar() : "(a section)",
-                           "'"));
-      return fallback;
-    }
-    return value;
-  }
-
   void ReadData(const YAML::Node& node, backtest::v1::DataSpec& data) {
     if (!node) return;
     if (!node.IsMap()) {
@@ -488,47 +473,27 @@ class SpecReader {
     }
   }
 
+  // The section's fields by ReadSection (whole numbers, a seed >= 0), then
+  // the ranges their types do not carry.
   void ReadMetrics(const YAML::Node& node, backtest::v1::MetricsSpec& metrics) {
     metrics.set_bootstrap_resamples(kDefaultBootstrapResamples);
     metrics.set_bootstrap_seed(kDefaultBootstrapSeed);
-    if (!node || node.IsNull()) return;
-    if (!node.IsMap()) {
-      Problem("metrics", "must be a mapping");
-      return;
+    ReadSection(node, "metrics", metrics);
+    if (!metrics.benchmark().empty() && !IsSymbolName(metrics.benchmark())) {
+      Problem("metrics.benchmark", NotASymbol(metrics.benchmark()));
     }
-    CheckKeys(node, "metrics", {"risk_free_rate", "bootstrap_resamples",
-                                "bootstrap_seed", "benchmark"});
-    const std::string benchmark = OptionalText(node, "benchmark", "", "metrics");
-    if (!benchmark.empty() && !IsSymbolName(benchmark)) {
-      Problem("metrics.benchmark", NotASymbol(benchmark));
-    } else {
-      metrics.set_benchmark(benchmark);
-    }
-    const double rate = OptionalNumber(node, "risk_free_rate", 0.0, "metrics");
+    const double rate = metrics.risk_free_rate();
     if (rate <= -1 || rate >= 1) {
       Problem("metrics.risk_free_rate",
               absl::StrCat("must be an annual rate in (-1, 1), e.g. 0.02; got ",
                            rate));
     }
-    metrics.set_risk_free_rate(rate);
-    const double resamples = OptionalNumber(
-        node, "bootstrap_resamples", kDefaultBootstrapResamples, "metrics");
-    if (resamples != std::floor(resamples) || resamples < 0 ||
-        resamples > kMaxBootstrapResamples) {
+    const int resamples = metrics.bootstrap_resamples();
+    if (resamples < 0 || resamples > kMaxBootstrapResamples) {
       Problem("metrics.bootstrap_resamples",
               absl::StrCat("must be a whole number in [0, ",
                            kMaxBootstrapResamples, "] (0: no intervals); got ",
                            resamples));
-    } else {
-      metrics.set_bootstrap_resamples(static_cast<int>(resamples));
-    }
-    const double seed = OptionalNumber(node, "bootstrap_seed",
-                                       kDefaultBootstrapSeed, "metrics");
-    if (seed != std::floor(seed) || seed < 0 || seed > 9007199254740992.0) {
-      Problem("metrics.bootstrap_seed",
-              absl::StrCat("must be a whole number >= 0; got ", seed));
-    } else {
-      metrics.set_bootstrap_seed(static_cast<uint64_t>(seed));
     }
   }
 

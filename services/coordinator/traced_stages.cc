@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "common/tracing.h"
+#include "services/coordinator/forwarding_stages.h"
 
 namespace seed::coordinator {
 namespace {
@@ -45,15 +46,14 @@ void DescribeSteps(tracing::Span& span, const Steps& steps) {
   }
 }
 
-class TracedData final : public DataStage {
+class TracedData final : public ForwardingDataStage {
  public:
-  explicit TracedData(std::unique_ptr<DataStage> inner)
-      : inner_(std::move(inner)) {}
+  using ForwardingDataStage::ForwardingDataStage;
   absl::Status OpenDataset(const v1::OpenDatasetRequest& request,
                            v1::OpenDatasetResponse* response) override {
     return Traced(
         "data", "data.open_dataset",
-        [&] { return inner_->OpenDataset(request, response); },
+        [&] { return inner().OpenDataset(request, response); },
         [&](tracing::Span& span) {
           span.SetAttribute("run.id", request.run_id());
           span.SetAttribute("symbols", request.data().symbols_size());
@@ -66,7 +66,7 @@ class TracedData final : public DataStage {
                         v1::ReadBarsResponse* response) override {
     return Traced(
         "data", "data.read_bars",
-        [&] { return inner_->ReadBars(request, response); },
+        [&] { return inner().ReadBars(request, response); },
         [&](tracing::Span& span) {
           span.SetAttribute("symbol.index", request.symbol());
           span.SetAttribute("offset", request.offset());
@@ -82,14 +82,14 @@ class TracedData final : public DataStage {
                             v1::CloseDatasetResponse* response) override {
     return Traced(
         "data", "data.close_dataset",
-        [&] { return inner_->CloseDataset(request, response); },
+        [&] { return inner().CloseDataset(request, response); },
         [](tracing::Span&) {});
   }
   absl::Status ReadMetadata(const v1::ReadMetadataRequest& request,
                             v1::ReadMetadataResponse* response) override {
     return Traced(
         "data", "data.read_metadata",
-        [&] { return inner_->ReadMetadata(request, response); },
+        [&] { return inner().ReadMetadata(request, response); },
         [&](tracing::Span& span) {
           span.SetAttribute("run.id", request.run_id());
           span.SetAttribute("symbols", response->metadata_size());
@@ -99,30 +99,26 @@ class TracedData final : public DataStage {
                              v1::ValidateFilesResponse* response) override {
     return Traced(
         "data", "data.validate_files",
-        [&] { return inner_->ValidateFiles(request, response); },
+        [&] { return inner().ValidateFiles(request, response); },
         [](tracing::Span&) {});
   }
-
- private:
-  std::unique_ptr<DataStage> inner_;
 };
 
-class TracedStrategy final : public StrategyStage {
+class TracedStrategy final : public ForwardingStrategyStage {
  public:
-  explicit TracedStrategy(std::unique_ptr<StrategyStage> inner)
-      : inner_(std::move(inner)) {}
+  using ForwardingStrategyStage::ForwardingStrategyStage;
   absl::Status ListStrategies(const v1::ListStrategiesRequest& request,
                               v1::ListStrategiesResponse* response) override {
     return Traced(
         "strategy", "strategy.list_strategies",
-        [&] { return inner_->ListStrategies(request, response); },
+        [&] { return inner().ListStrategies(request, response); },
         [](tracing::Span&) {});
   }
   absl::Status StartRun(const v1::StrategyStartRequest& request,
                         v1::StrategyStartResponse* response) override {
     return Traced(
         "strategy", "strategy.start_run",
-        [&] { return inner_->StartRun(request, response); },
+        [&] { return inner().StartRun(request, response); },
         [&](tracing::Span& span) {
           span.SetAttribute("run.id", request.run_id());
           span.SetAttribute("strategy", request.strategy().name());
@@ -132,7 +128,7 @@ class TracedStrategy final : public StrategyStage {
                        v1::StrategyStepsResponse* response) override {
     return Traced(
         "strategy", "strategy.on_steps",
-        [&] { return inner_->OnSteps(request, response); },
+        [&] { return inner().OnSteps(request, response); },
         [&](tracing::Span& span) {
           span.SetAttribute("run.id", request.run_id());
           DescribeSteps(span, request.steps());
@@ -145,25 +141,21 @@ class TracedStrategy final : public StrategyStage {
                       v1::StrategyEndResponse* response) override {
     return Traced(
         "strategy", "strategy.end_run",
-        [&] { return inner_->EndRun(request, response); },
+        [&] { return inner().EndRun(request, response); },
         [&](tracing::Span& span) {
           span.SetAttribute("run.id", request.run_id());
         });
   }
-
- private:
-  std::unique_ptr<StrategyStage> inner_;
 };
 
-class TracedPortfolio final : public PortfolioStage {
+class TracedPortfolio final : public ForwardingPortfolioStage {
  public:
-  explicit TracedPortfolio(std::unique_ptr<PortfolioStage> inner)
-      : inner_(std::move(inner)) {}
+  using ForwardingPortfolioStage::ForwardingPortfolioStage;
   absl::Status StartRun(const v1::PortfolioStartRequest& request,
                         v1::PortfolioStartResponse* response) override {
     return Traced(
         "portfolio", "portfolio.start_run",
-        [&] { return inner_->StartRun(request, response); },
+        [&] { return inner().StartRun(request, response); },
         [&](tracing::Span& span) {
           span.SetAttribute("run.id", request.run_id());
         });
@@ -172,7 +164,7 @@ class TracedPortfolio final : public PortfolioStage {
                           v1::ApplyStepsResponse* response) override {
     return Traced(
         "portfolio", "portfolio.apply_steps",
-        [&] { return inner_->ApplySteps(request, response); },
+        [&] { return inner().ApplySteps(request, response); },
         [&](tracing::Span& span) {
           span.SetAttribute("run.id", request.run_id());
           DescribeSteps(span, request.steps());
@@ -184,7 +176,7 @@ class TracedPortfolio final : public PortfolioStage {
                            v1::SizeIntentsResponse* response) override {
     return Traced(
         "portfolio", "portfolio.size_intents",
-        [&] { return inner_->SizeIntents(request, response); },
+        [&] { return inner().SizeIntents(request, response); },
         [&](tracing::Span& span) {
           span.SetAttribute("run.id", request.run_id());
           span.SetAttribute("time.first", request.time());
@@ -198,26 +190,22 @@ class TracedPortfolio final : public PortfolioStage {
                       v1::PortfolioEndResponse* response) override {
     return Traced(
         "portfolio", "portfolio.end_run",
-        [&] { return inner_->EndRun(request, response); },
+        [&] { return inner().EndRun(request, response); },
         [&](tracing::Span& span) {
           span.SetAttribute("run.id", request.run_id());
           span.SetAttribute("open_trades", response->open_trades_size());
         });
   }
-
- private:
-  std::unique_ptr<PortfolioStage> inner_;
 };
 
-class TracedExecution final : public ExecutionStage {
+class TracedExecution final : public ForwardingExecutionStage {
  public:
-  explicit TracedExecution(std::unique_ptr<ExecutionStage> inner)
-      : inner_(std::move(inner)) {}
+  using ForwardingExecutionStage::ForwardingExecutionStage;
   absl::Status StartRun(const v1::ExecutionStartRequest& request,
                         v1::ExecutionStartResponse* response) override {
     return Traced(
         "execution", "execution.start_run",
-        [&] { return inner_->StartRun(request, response); },
+        [&] { return inner().StartRun(request, response); },
         [&](tracing::Span& span) {
           span.SetAttribute("run.id", request.run_id());
         });
@@ -226,7 +214,7 @@ class TracedExecution final : public ExecutionStage {
                             v1::ExecuteStepsResponse* response) override {
     return Traced(
         "execution", "execution.execute_steps",
-        [&] { return inner_->ExecuteSteps(request, response); },
+        [&] { return inner().ExecuteSteps(request, response); },
         [&](tracing::Span& span) {
           span.SetAttribute("run.id", request.run_id());
           DescribeSteps(span, request.steps());
@@ -241,27 +229,25 @@ class TracedExecution final : public ExecutionStage {
                       v1::ExecutionEndResponse* response) override {
     return Traced(
         "execution", "execution.end_run",
-        [&] { return inner_->EndRun(request, response); },
+        [&] { return inner().EndRun(request, response); },
         [&](tracing::Span& span) {
           span.SetAttribute("run.id", request.run_id());
           span.SetAttribute("unfilled_orders",
                             response->unfilled_orders_size());
         });
   }
-
- private:
-  std::unique_ptr<ExecutionStage> inner_;
 };
 
-class TracedResults final : public ResultsStage {
+// Queries (ListRuns, GetRun, StoreTrace, GetTrace) are not part of any run:
+// the base passes them through untraced.
+class TracedResults final : public ForwardingResultsStage {
  public:
-  explicit TracedResults(std::unique_ptr<ResultsStage> inner)
-      : inner_(std::move(inner)) {}
+  using ForwardingResultsStage::ForwardingResultsStage;
   absl::Status BeginRun(const v1::BeginRunRequest& request,
                         v1::BeginRunResponse* response) override {
     return Traced(
         "results", "results.begin_run",
-        [&] { return inner_->BeginRun(request, response); },
+        [&] { return inner().BeginRun(request, response); },
         [&](tracing::Span& span) {
           span.SetAttribute("run.id", request.run().run_id());
         });
@@ -270,7 +256,7 @@ class TracedResults final : public ResultsStage {
                              v1::AppendRecordsResponse* response) override {
     return Traced(
         "results", "results.append_records",
-        [&] { return inner_->AppendRecords(request, response); },
+        [&] { return inner().AppendRecords(request, response); },
         [&](tracing::Span& span) {
           span.SetAttribute("run.id", request.run_id());
           span.SetAttribute("equity_points", request.equity_size());
@@ -288,32 +274,12 @@ class TracedResults final : public ResultsStage {
                          v1::FinishRunResponse* response) override {
     return Traced(
         "results", "results.finish_run",
-        [&] { return inner_->FinishRun(request, response); },
+        [&] { return inner().FinishRun(request, response); },
         [&](tracing::Span& span) {
           span.SetAttribute("run.id", request.run_id());
           span.SetAttribute("open_trades", request.open_trades_size());
         });
   }
-  // Queries are not part of any run: passed through untraced.
-  absl::Status ListRuns(const v1::ListRunsRequest& request,
-                        v1::ListRunsResponse* response) override {
-    return inner_->ListRuns(request, response);
-  }
-  absl::Status GetRun(const v1::GetRunRequest& request,
-                      v1::GetRunResponse* response) override {
-    return inner_->GetRun(request, response);
-  }
-  absl::Status StoreTrace(const v1::StoreTraceRequest& request,
-                          v1::StoreTraceResponse* response) override {
-    return inner_->StoreTrace(request, response);
-  }
-  absl::Status GetTrace(const v1::GetTraceRequest& request,
-                        v1::GetTraceResponse* response) override {
-    return inner_->GetTrace(request, response);
-  }
-
- private:
-  std::unique_ptr<ResultsStage> inner_;
 };
 
 }  // namespace
