@@ -35,6 +35,7 @@
 #include "services/coordinator/run_manager.h"
 #include "services/data/synthetic_market.h"
 #include "tests/scripted_strategy.h"
+#include "tests/stored_run.h"
 
 namespace seed::coordinator {
 namespace {
@@ -256,8 +257,7 @@ class InvariantsTest : public ::testing::Test {
   }
 
   struct Outcome {
-    v1::RunProgress progress;
-    v1::GetRunResponse records;
+    testing::StoredRun run;
     std::map<int64_t, v1::PortfolioView> views;
   };
 
@@ -274,27 +274,18 @@ class InvariantsTest : public ::testing::Test {
     stages->strategy = std::move(strategy);
     RunManager runs(*std::move(stages),
                     RunOptions{.max_steps_per_call = max_steps_per_call});
-    absl::StatusOr<std::string> run_id = runs.Submit(
-        RandomSpec(seed, absl::StrJoin(symbols_, ", ")), directory_.string());
-    EXPECT_TRUE(run_id.ok()) << run_id.status();
-    if (!run_id.ok()) return outcome;
-    absl::StatusOr<v1::RunProgress> progress = runs.Wait(*run_id);
-    EXPECT_TRUE(progress.ok()) << progress.status();
-    if (!progress.ok()) return outcome;
-    outcome.progress = *progress;
-    v1::GetRunRequest request;
-    request.set_run_id(*run_id);
-    request.set_include_records(true);
-    EXPECT_TRUE(runs.stages().results->GetRun(request, &outcome.records).ok());
+    outcome.run = testing::RunToEnd(
+        runs, RandomSpec(seed, absl::StrJoin(symbols_, ", ")),
+        directory_.string());
     outcome.views = random->views();
     return outcome;
   }
 
   void CheckInvariants(uint64_t seed, const Outcome& outcome) {
     SCOPED_TRACE(absl::StrCat("seed ", seed, "\n", RandomSpec(seed, "...")));
-    ASSERT_EQ(outcome.progress.state(), v1::SUCCEEDED)
-        << outcome.progress.DebugString();
-    const v1::GetRunResponse& run = outcome.records;
+    ASSERT_EQ(outcome.run.progress.state(), v1::SUCCEEDED)
+        << outcome.run.progress.DebugString();
+    const v1::GetRunResponse& run = outcome.run.stored;
 
     // Fills: inside their bar, costs never negative.
     std::map<int64_t, std::vector<const v1::Fill*>> fills_by_time;
@@ -370,12 +361,12 @@ TEST_F(InvariantsTest, HoldOnRandomRuns) {
   for (uint64_t seed = 1; seed <= kRuns; ++seed) {
     const Outcome outcome = RunSeed(seed, RunOptions{}.max_steps_per_call);
     CheckInvariants(seed, outcome);
-    fills += outcome.records.fills_size();
-    trades += outcome.records.trades_size();
-    for (const v1::Trade& trade : outcome.records.trades()) {
+    fills += outcome.run.stored.fills_size();
+    trades += outcome.run.stored.trades_size();
+    for (const v1::Trade& trade : outcome.run.stored.trades()) {
       shorts += trade.side() == v1::SELL;
     }
-    for (const v1::Fill& fill : outcome.records.fills()) {
+    for (const v1::Fill& fill : outcome.run.stored.fills()) {
       partials += fill.partial();
     }
   }
@@ -393,21 +384,24 @@ TEST_F(InvariantsTest, OneStepPerCallGivesTheSameRecords) {
   for (uint64_t seed = 1; seed <= 6; ++seed) {
     const Outcome chunked = RunSeed(seed, RunOptions{}.max_steps_per_call);
     const Outcome single = RunSeed(seed, 1);
-    ASSERT_EQ(chunked.progress.state(), v1::SUCCEEDED);
-    ASSERT_EQ(single.progress.state(), v1::SUCCEEDED);
+    ASSERT_EQ(chunked.run.progress.state(), v1::SUCCEEDED);
+    ASSERT_EQ(single.run.progress.state(), v1::SUCCEEDED);
     const auto text = [](const auto& records) {
       std::string out;
       for (const auto& record : records) out += record.ShortDebugString() + "\n";
       return out;
     };
-    EXPECT_EQ(text(chunked.records.fills()), text(single.records.fills()))
+    EXPECT_EQ(text(chunked.run.stored.fills()),
+              text(single.run.stored.fills()))
         << "seed " << seed;
-    EXPECT_EQ(text(chunked.records.rejections()),
-              text(single.records.rejections()))
+    EXPECT_EQ(text(chunked.run.stored.rejections()),
+              text(single.run.stored.rejections()))
         << "seed " << seed;
-    EXPECT_EQ(text(chunked.records.trades()), text(single.records.trades()))
+    EXPECT_EQ(text(chunked.run.stored.trades()),
+              text(single.run.stored.trades()))
         << "seed " << seed;
-    EXPECT_EQ(text(chunked.records.equity()), text(single.records.equity()))
+    EXPECT_EQ(text(chunked.run.stored.equity()),
+              text(single.run.stored.equity()))
         << "seed " << seed;
   }
 }

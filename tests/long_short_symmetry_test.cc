@@ -24,6 +24,7 @@
 #include "services/coordinator/embedded_stages.h"
 #include "services/coordinator/run_manager.h"
 #include "services/data/synthetic_market.h"
+#include "tests/stored_run.h"
 
 namespace seed::coordinator {
 namespace {
@@ -118,17 +119,11 @@ class LongShortSymmetryTest : public ::testing::Test {
         ", borrow_rate: ", kBorrowRate, "}\n"
         "execution: {commission: {model: per_share, per_share: 0.01}}\n"
         "metrics: {bootstrap_resamples: 0}\n");
-    absl::StatusOr<std::string> run_id = runs.Submit(spec, directory_.string());
-    EXPECT_TRUE(run_id.ok()) << run_id.status();
-    absl::StatusOr<v1::RunProgress> progress = runs.Wait(*run_id);
-    EXPECT_TRUE(progress.ok() && progress->state() == v1::SUCCEEDED)
-        << progress->DebugString();
-    v1::GetRunRequest request;
-    request.set_run_id(*run_id);
-    request.set_include_records(true);
-    v1::GetRunResponse run;
-    EXPECT_TRUE(runs.stages().results->GetRun(request, &run).ok());
-    return run;
+    const testing::StoredRun run =
+        testing::RunToEnd(runs, spec, directory_.string());
+    EXPECT_EQ(run.progress.state(), v1::SUCCEEDED)
+        << run.progress.DebugString();
+    return run.stored;
   }
 
   // The borrow fee of a short of kQuantity held from the step at entry_time
