@@ -13,26 +13,23 @@
 //   - the sum of the trades' net P&L equals the change in equity;
 //   - one step per stage call gives the same records as the default runs of
 //     steps (the stages' tentative steps roll back exactly).
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
-#include <sstream>
 #include <string>
-#include <tuple>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
-#include "common/time.h"
 #include "gtest/gtest.h"
 #include "services/coordinator/embedded_stages.h"
 #include "services/coordinator/run_manager.h"
+#include "services/data/dataset_store.h"
 #include "services/data/synthetic_market.h"
 #include "tests/scripted_strategy.h"
 #include "tests/stored_run.h"
@@ -176,37 +173,6 @@ class RandomStrategy : public testing::ScriptedStrategy {
   uint64_t seed_;
 };
 
-struct BarKey {
-  std::string symbol;
-  int64_t time;
-  bool operator<(const BarKey& other) const {
-    return std::tie(symbol, time) < std::tie(other.symbol, other.time);
-  }
-};
-
-struct Prices {
-  double open, high, low, close;
-};
-
-std::map<BarKey, Prices> ReadBars(const std::filesystem::path& directory,
-                                  const std::vector<std::string>& symbols) {
-  std::map<BarKey, Prices> bars;
-  for (const std::string& symbol : symbols) {
-    std::ifstream file(directory / (symbol + ".csv"));
-    std::string line;
-    std::getline(file, line);  // header
-    while (std::getline(file, line)) {
-      const std::vector<std::string> cells = absl::StrSplit(line, ',');
-      if (cells.size() < 5) continue;
-      const absl::StatusOr<int64_t> time = ParseTime(cells[0]);
-      if (!time.ok()) continue;
-      bars[{symbol, *time}] = {std::stod(cells[1]), std::stod(cells[2]),
-                               std::stod(cells[3]), std::stod(cells[4])};
-    }
-  }
-  return bars;
-}
-
 // The spec of run `seed`: settings drawn from the seed so the runs cover cash
 // and margin accounts, every slippage model and commission model, and
 // volume participation with partial fills.
@@ -253,7 +219,14 @@ class InvariantsTest : public ::testing::Test {
     for (int i = 0; i < kSymbols; ++i) {
       symbols_.push_back(data::SyntheticSymbolName(i));
     }
-    bars_ = ReadBars(directory_ / "data", symbols_);
+    data::DatasetStore store;
+    for (const std::string& symbol : symbols_) {
+      absl::StatusOr<std::shared_ptr<const data::ParsedFile>> file =
+          store.LoadFile((directory_ / "data" / (symbol + ".csv")).string(),
+                         symbol);
+      ASSERT_TRUE(file.ok()) << file.status();
+      bars_.push_back(*std::move(file));
+    }
   }
 
   struct Outcome {
@@ -290,11 +263,14 @@ class InvariantsTest : public ::testing::Test {
     // Fills: inside their bar, costs never negative.
     std::map<int64_t, std::vector<const v1::Fill*>> fills_by_time;
     for (const v1::Fill& fill : run.fills()) {
-      const std::string& symbol = symbols_[fill.symbol()];
-      const auto bar = bars_.find({symbol, fill.time()});
-      ASSERT_NE(bar, bars_.end()) << "fill without a bar: " << fill.DebugString();
-      EXPECT_GE(fill.price(), bar->second.low - 1e-9) << fill.DebugString();
-      EXPECT_LE(fill.price(), bar->second.high + 1e-9) << fill.DebugString();
+      const data::BarColumns& bars = bars_[fill.symbol()]->bars;
+      const size_t bar =
+          std::lower_bound(bars.time.begin(), bars.time.end(), fill.time()) -
+          bars.time.begin();
+      ASSERT_TRUE(bar < bars.size() && bars.time[bar] == fill.time())
+          << "fill without a bar: " << fill.DebugString();
+      EXPECT_GE(fill.price(), bars.low[bar] - 1e-9) << fill.DebugString();
+      EXPECT_LE(fill.price(), bars.high[bar] + 1e-9) << fill.DebugString();
       EXPECT_GE(fill.commission(), 0) << fill.DebugString();
       EXPECT_GE(fill.slippage(), -1e-9) << fill.DebugString();
       EXPECT_GT(fill.quantity(), 0) << fill.DebugString();
@@ -353,7 +329,8 @@ class InvariantsTest : public ::testing::Test {
 
   std::filesystem::path directory_;
   std::vector<std::string> symbols_;
-  std::map<BarKey, Prices> bars_;
+  // Each symbol's file as the data stage reads it, by symbol index.
+  std::vector<std::shared_ptr<const data::ParsedFile>> bars_;
 };
 
 TEST_F(InvariantsTest, HoldOnRandomRuns) {
