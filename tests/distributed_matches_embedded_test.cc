@@ -3,7 +3,6 @@
 // give identical fills, rejections, trades, equity and metrics.
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -15,6 +14,7 @@
 #include "services/coordinator/run_manager.h"
 #include "services/data/synthetic_market.h"
 #include "tests/child_process.h"
+#include "tests/loopback_services.h"
 #include "tests/stored_run.h"
 
 namespace seed {
@@ -39,16 +39,8 @@ class DistributedMatchesEmbeddedTest : public ::testing::Test {
     market.trading_days = 800;
     ASSERT_TRUE(data::WriteSyntheticMarket(market).ok());
 
-    const std::string names[] = {"coordinator", "data",      "strategy",
-                                 "portfolio",   "execution", "results"};
-    std::ofstream config(Workspace() / "services.yaml");
-    for (const std::string& name : names) {
-      const std::string address = absl::StrCat("127.0.0.1:", testing::FreePort());
-      config << name << ": " << address << "\n";
-      if (name == "coordinator") addresses_.coordinator = address;
-      if (name == "results") addresses_.results = address;
-    }
-    config.close();
+    addresses_ = testing::WriteLoopbackServicesConfig(
+        (Workspace() / "services.yaml").string());
     absl::StatusOr<std::unique_ptr<testing::ChildProcess>> serve =
         testing::ChildProcess::Start(
             {"cli/bt", "serve",

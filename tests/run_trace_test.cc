@@ -21,6 +21,7 @@
 #include "services/coordinator/remote_stages.h"
 #include "services/data/synthetic_market.h"
 #include "tests/child_process.h"
+#include "tests/loopback_services.h"
 #include "tests/stored_run.h"
 
 namespace seed {
@@ -111,16 +112,8 @@ class RunTraceTest : public ::testing::Test {
     ASSERT_TRUE(receiver.ok()) << receiver.status();
     receiver_ = receiver->release();
 
-    std::ofstream config(Workspace() / "services.yaml");
-    for (const std::string name : {"coordinator", "data", "strategy",
-                                   "portfolio", "execution", "results"}) {
-      const std::string address =
-          absl::StrCat("127.0.0.1:", testing::FreePort());
-      config << name << ": " << address << "\n";
-      if (name == "coordinator") addresses_.coordinator = address;
-      if (name == "results") addresses_.results = address;
-    }
-    config.close();
+    addresses_ = testing::WriteLoopbackServicesConfig(
+        (Workspace() / "services.yaml").string());
     absl::StatusOr<std::unique_ptr<testing::ChildProcess>> serve =
         testing::ChildProcess::Start(
             {"cli/bt", "serve",

@@ -34,6 +34,7 @@
 #include "services/coordinator/services_config.h"
 #include "services/data/synthetic_market.h"
 #include "tests/child_process.h"
+#include "tests/loopback_services.h"
 #include "tests/stored_run.h"
 
 namespace seed {
@@ -94,15 +95,8 @@ class DrillsTest : public ::testing::Test {
     market.trading_days = 60000;
     ASSERT_TRUE(data::WriteSyntheticMarket(market).ok());
 
-    std::ofstream config(Workspace() / "services.yaml");
-    for (const absl::string_view service : coordinator::kServiceNames) {
-      const std::string name(service);
-      const std::string address =
-          absl::StrCat("127.0.0.1:", testing::FreePort());
-      config << name << ": " << address << "\n";
-      *coordinator::AddressOf(addresses_, name) = address;
-    }
-    config.close();
+    addresses_ = testing::WriteLoopbackServicesConfig(
+        (Workspace() / "services.yaml").string());
     // The five stages, then the coordinator that needs them.
     for (const absl::string_view name : coordinator::kServiceNames) {
       StartService(std::string(name));
