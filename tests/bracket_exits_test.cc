@@ -23,6 +23,7 @@
 #include "services/coordinator/run_manager.h"
 #include "services/data/synthetic_market.h"
 #include "tests/scripted_strategy.h"
+#include "tests/stored_run.h"
 
 namespace seed::coordinator {
 namespace {
@@ -93,17 +94,10 @@ void CheckBracketTrades(const std::filesystem::path& work_dir,
       "percent: 0.1}}\n"
       "execution: {commission: {model: per_share, per_share: 0.005}}\n"
       "metrics: {bootstrap_resamples: 0}\n");
-  absl::StatusOr<std::string> run_id = runs.Submit(spec, "");
-  EXPECT_TRUE(run_id.ok()) << run_id.status();
-  if (!run_id.ok()) return;
-  absl::StatusOr<v1::RunProgress> progress = runs.Wait(*run_id);
-  EXPECT_TRUE(progress.ok() && progress->state() == v1::SUCCEEDED)
-      << (progress.ok() ? progress->DebugString() : progress.status().ToString());
-  v1::GetRunRequest request;
-  request.set_run_id(*run_id);
-  request.set_include_records(true);
-  v1::GetRunResponse run;
-  EXPECT_TRUE(runs.stages().results->GetRun(request, &run).ok());
+  const testing::StoredRun outcome = testing::RunToEnd(runs, spec);
+  EXPECT_EQ(outcome.progress.state(), v1::SUCCEEDED)
+      << outcome.progress.DebugString();
+  const v1::GetRunResponse& run = outcome.stored;
 
   for (const v1::Trade& trade : run.trades()) {
     if (trade.exit_time() == 0) continue;  // still open at the end

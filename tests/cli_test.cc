@@ -191,7 +191,11 @@ TEST_F(CliTest, CompareListsEveryRunAndRunsFilterBySymbol) {
   EXPECT_EQ(both.exit_code, 0) << both.output;
   EXPECT_THAT(both.output, HasSubstr(all));
   EXPECT_THAT(both.output, HasSubstr(synb));
+  // Every run here was created after 2000: none is listed, and the command
+  // says so (a failing command's output would lack the id as well).
   const testing::CommandResult none = Bt("runs --until 2000-01-01");
+  EXPECT_EQ(none.exit_code, 0) << none.output;
+  EXPECT_THAT(none.output, HasSubstr("no stored runs match these filters"));
   EXPECT_THAT(none.output, Not(HasSubstr(all)));
   EXPECT_EQ(Bt("runs --since yesterday").exit_code, 2);
 }

@@ -3,14 +3,10 @@
 // give identical fills, rejections, trades, equity and metrics.
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "backtest/v1/coordinator.grpc.pb.h"
-#include "common/grpc_status.h"
 #include "common/health_client.h"
-#include "common/server.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "services/coordinator/embedded_stages.h"
@@ -18,6 +14,8 @@
 #include "services/coordinator/run_manager.h"
 #include "services/data/synthetic_market.h"
 #include "tests/child_process.h"
+#include "tests/loopback_services.h"
+#include "tests/stored_run.h"
 
 namespace seed {
 namespace {
@@ -41,16 +39,8 @@ class DistributedMatchesEmbeddedTest : public ::testing::Test {
     market.trading_days = 800;
     ASSERT_TRUE(data::WriteSyntheticMarket(market).ok());
 
-    const std::string names[] = {"coordinator", "data",      "strategy",
-                                 "portfolio",   "execution", "results"};
-    std::ofstream config(Workspace() / "services.yaml");
-    for (const std::string& name : names) {
-      const std::string address = absl::StrCat("127.0.0.1:", testing::FreePort());
-      config << name << ": " << address << "\n";
-      if (name == "coordinator") addresses_.coordinator = address;
-      if (name == "results") addresses_.results = address;
-    }
-    config.close();
+    addresses_ = testing::WriteLoopbackServicesConfig(
+        (Workspace() / "services.yaml").string());
     absl::StatusOr<std::unique_ptr<testing::ChildProcess>> serve =
         testing::ChildProcess::Start(
             {"cli/bt", "serve",
@@ -69,54 +59,19 @@ class DistributedMatchesEmbeddedTest : public ::testing::Test {
     serve_ = nullptr;
   }
 
-  struct Outcome {
-    v1::RunProgress progress;
-    v1::GetRunResponse stored;
-  };
-
-  static v1::GetRunResponse Fetch(coordinator::ResultsStage& results,
-                                  const std::string& run_id) {
-    v1::GetRunRequest request;
-    request.set_run_id(run_id);
-    request.set_include_records(true);
-    v1::GetRunResponse response;
-    const absl::Status status = results.GetRun(request, &response);
-    EXPECT_TRUE(status.ok()) << status;
-    return response;
-  }
+  using Outcome = testing::StoredRun;
 
   Outcome RunEmbedded(const std::string& spec) {
     absl::StatusOr<coordinator::Stages> stages = coordinator::MakeEmbeddedStages(
         (Workspace() / "embedded.db").string());
     EXPECT_TRUE(stages.ok()) << stages.status();
     coordinator::RunManager runs(*std::move(stages));
-    absl::StatusOr<std::string> run_id = runs.Submit(spec, "");
-    EXPECT_TRUE(run_id.ok()) << run_id.status();
-    Outcome outcome;
-    outcome.progress = *runs.Wait(*run_id);
-    outcome.stored = Fetch(*runs.stages().results, *run_id);
-    return outcome;
+    return testing::RunToEnd(runs, spec);
   }
 
   Outcome RunDistributed(const std::string& spec) {
-    auto stub = v1::CoordinatorService::NewStub(MakeChannel(addresses_.coordinator));
-    v1::SubmitRunRequest submit;
-    submit.set_spec_yaml(spec);
-    v1::SubmitRunResponse submitted;
-    grpc::ClientContext submit_context;
-    const grpc::Status status = stub->SubmitRun(&submit_context, submit, &submitted);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    v1::WatchRunRequest watch;
-    watch.set_run_id(submitted.run_id());
-    grpc::ClientContext watch_context;
-    auto reader = stub->WatchRun(&watch_context, watch);
-    Outcome outcome;
-    v1::RunProgress progress;
-    while (reader->Read(&progress)) outcome.progress = progress;
-    EXPECT_TRUE(reader->Finish().ok());
-    coordinator::Stages remote = coordinator::MakeRemoteStages(addresses_);
-    outcome.stored = Fetch(*remote.results, submitted.run_id());
-    return outcome;
+    return testing::WatchRemote(
+        addresses_, testing::SubmitRemote(addresses_.coordinator, spec));
   }
 
   template <typename Repeated>

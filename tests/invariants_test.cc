@@ -13,28 +13,26 @@
 //   - the sum of the trades' net P&L equals the change in equity;
 //   - one step per stage call gives the same records as the default runs of
 //     steps (the stages' tentative steps roll back exactly).
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
-#include <sstream>
 #include <string>
-#include <tuple>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
-#include "common/time.h"
 #include "gtest/gtest.h"
 #include "services/coordinator/embedded_stages.h"
 #include "services/coordinator/run_manager.h"
+#include "services/data/dataset_store.h"
 #include "services/data/synthetic_market.h"
 #include "tests/scripted_strategy.h"
+#include "tests/stored_run.h"
 
 namespace seed::coordinator {
 namespace {
@@ -175,37 +173,6 @@ class RandomStrategy : public testing::ScriptedStrategy {
   uint64_t seed_;
 };
 
-struct BarKey {
-  std::string symbol;
-  int64_t time;
-  bool operator<(const BarKey& other) const {
-    return std::tie(symbol, time) < std::tie(other.symbol, other.time);
-  }
-};
-
-struct Prices {
-  double open, high, low, close;
-};
-
-std::map<BarKey, Prices> ReadBars(const std::filesystem::path& directory,
-                                  const std::vector<std::string>& symbols) {
-  std::map<BarKey, Prices> bars;
-  for (const std::string& symbol : symbols) {
-    std::ifstream file(directory / (symbol + ".csv"));
-    std::string line;
-    std::getline(file, line);  // header
-    while (std::getline(file, line)) {
-      const std::vector<std::string> cells = absl::StrSplit(line, ',');
-      if (cells.size() < 5) continue;
-      const absl::StatusOr<int64_t> time = ParseTime(cells[0]);
-      if (!time.ok()) continue;
-      bars[{symbol, *time}] = {std::stod(cells[1]), std::stod(cells[2]),
-                               std::stod(cells[3]), std::stod(cells[4])};
-    }
-  }
-  return bars;
-}
-
 // The spec of run `seed`: settings drawn from the seed so the runs cover cash
 // and margin accounts, every slippage model and commission model, and
 // volume participation with partial fills.
@@ -252,12 +219,18 @@ class InvariantsTest : public ::testing::Test {
     for (int i = 0; i < kSymbols; ++i) {
       symbols_.push_back(data::SyntheticSymbolName(i));
     }
-    bars_ = ReadBars(directory_ / "data", symbols_);
+    data::DatasetStore store;
+    for (const std::string& symbol : symbols_) {
+      absl::StatusOr<std::shared_ptr<const data::ParsedFile>> file =
+          store.LoadFile((directory_ / "data" / (symbol + ".csv")).string(),
+                         symbol);
+      ASSERT_TRUE(file.ok()) << file.status();
+      bars_.push_back(*std::move(file));
+    }
   }
 
   struct Outcome {
-    v1::RunProgress progress;
-    v1::GetRunResponse records;
+    testing::StoredRun run;
     std::map<int64_t, v1::PortfolioView> views;
   };
 
@@ -274,36 +247,30 @@ class InvariantsTest : public ::testing::Test {
     stages->strategy = std::move(strategy);
     RunManager runs(*std::move(stages),
                     RunOptions{.max_steps_per_call = max_steps_per_call});
-    absl::StatusOr<std::string> run_id = runs.Submit(
-        RandomSpec(seed, absl::StrJoin(symbols_, ", ")), directory_.string());
-    EXPECT_TRUE(run_id.ok()) << run_id.status();
-    if (!run_id.ok()) return outcome;
-    absl::StatusOr<v1::RunProgress> progress = runs.Wait(*run_id);
-    EXPECT_TRUE(progress.ok()) << progress.status();
-    if (!progress.ok()) return outcome;
-    outcome.progress = *progress;
-    v1::GetRunRequest request;
-    request.set_run_id(*run_id);
-    request.set_include_records(true);
-    EXPECT_TRUE(runs.stages().results->GetRun(request, &outcome.records).ok());
+    outcome.run = testing::RunToEnd(
+        runs, RandomSpec(seed, absl::StrJoin(symbols_, ", ")),
+        directory_.string());
     outcome.views = random->views();
     return outcome;
   }
 
   void CheckInvariants(uint64_t seed, const Outcome& outcome) {
     SCOPED_TRACE(absl::StrCat("seed ", seed, "\n", RandomSpec(seed, "...")));
-    ASSERT_EQ(outcome.progress.state(), v1::SUCCEEDED)
-        << outcome.progress.DebugString();
-    const v1::GetRunResponse& run = outcome.records;
+    ASSERT_EQ(outcome.run.progress.state(), v1::SUCCEEDED)
+        << outcome.run.progress.DebugString();
+    const v1::GetRunResponse& run = outcome.run.stored;
 
     // Fills: inside their bar, costs never negative.
     std::map<int64_t, std::vector<const v1::Fill*>> fills_by_time;
     for (const v1::Fill& fill : run.fills()) {
-      const std::string& symbol = symbols_[fill.symbol()];
-      const auto bar = bars_.find({symbol, fill.time()});
-      ASSERT_NE(bar, bars_.end()) << "fill without a bar: " << fill.DebugString();
-      EXPECT_GE(fill.price(), bar->second.low - 1e-9) << fill.DebugString();
-      EXPECT_LE(fill.price(), bar->second.high + 1e-9) << fill.DebugString();
+      const data::BarColumns& bars = bars_[fill.symbol()]->bars;
+      const size_t bar =
+          std::lower_bound(bars.time.begin(), bars.time.end(), fill.time()) -
+          bars.time.begin();
+      ASSERT_TRUE(bar < bars.size() && bars.time[bar] == fill.time())
+          << "fill without a bar: " << fill.DebugString();
+      EXPECT_GE(fill.price(), bars.low[bar] - 1e-9) << fill.DebugString();
+      EXPECT_LE(fill.price(), bars.high[bar] + 1e-9) << fill.DebugString();
       EXPECT_GE(fill.commission(), 0) << fill.DebugString();
       EXPECT_GE(fill.slippage(), -1e-9) << fill.DebugString();
       EXPECT_GT(fill.quantity(), 0) << fill.DebugString();
@@ -362,7 +329,8 @@ class InvariantsTest : public ::testing::Test {
 
   std::filesystem::path directory_;
   std::vector<std::string> symbols_;
-  std::map<BarKey, Prices> bars_;
+  // Each symbol's file as the data stage reads it, by symbol index.
+  std::vector<std::shared_ptr<const data::ParsedFile>> bars_;
 };
 
 TEST_F(InvariantsTest, HoldOnRandomRuns) {
@@ -370,12 +338,12 @@ TEST_F(InvariantsTest, HoldOnRandomRuns) {
   for (uint64_t seed = 1; seed <= kRuns; ++seed) {
     const Outcome outcome = RunSeed(seed, RunOptions{}.max_steps_per_call);
     CheckInvariants(seed, outcome);
-    fills += outcome.records.fills_size();
-    trades += outcome.records.trades_size();
-    for (const v1::Trade& trade : outcome.records.trades()) {
+    fills += outcome.run.stored.fills_size();
+    trades += outcome.run.stored.trades_size();
+    for (const v1::Trade& trade : outcome.run.stored.trades()) {
       shorts += trade.side() == v1::SELL;
     }
-    for (const v1::Fill& fill : outcome.records.fills()) {
+    for (const v1::Fill& fill : outcome.run.stored.fills()) {
       partials += fill.partial();
     }
   }
@@ -393,21 +361,24 @@ TEST_F(InvariantsTest, OneStepPerCallGivesTheSameRecords) {
   for (uint64_t seed = 1; seed <= 6; ++seed) {
     const Outcome chunked = RunSeed(seed, RunOptions{}.max_steps_per_call);
     const Outcome single = RunSeed(seed, 1);
-    ASSERT_EQ(chunked.progress.state(), v1::SUCCEEDED);
-    ASSERT_EQ(single.progress.state(), v1::SUCCEEDED);
+    ASSERT_EQ(chunked.run.progress.state(), v1::SUCCEEDED);
+    ASSERT_EQ(single.run.progress.state(), v1::SUCCEEDED);
     const auto text = [](const auto& records) {
       std::string out;
       for (const auto& record : records) out += record.ShortDebugString() + "\n";
       return out;
     };
-    EXPECT_EQ(text(chunked.records.fills()), text(single.records.fills()))
+    EXPECT_EQ(text(chunked.run.stored.fills()),
+              text(single.run.stored.fills()))
         << "seed " << seed;
-    EXPECT_EQ(text(chunked.records.rejections()),
-              text(single.records.rejections()))
+    EXPECT_EQ(text(chunked.run.stored.rejections()),
+              text(single.run.stored.rejections()))
         << "seed " << seed;
-    EXPECT_EQ(text(chunked.records.trades()), text(single.records.trades()))
+    EXPECT_EQ(text(chunked.run.stored.trades()),
+              text(single.run.stored.trades()))
         << "seed " << seed;
-    EXPECT_EQ(text(chunked.records.equity()), text(single.records.equity()))
+    EXPECT_EQ(text(chunked.run.stored.equity()),
+              text(single.run.stored.equity()))
         << "seed " << seed;
   }
 }

@@ -14,16 +14,18 @@
 #include <fstream>
 #include <iostream>
 #include <iomanip>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "common/time.h"
 #include "gtest/gtest.h"
 #include "services/coordinator/embedded_stages.h"
 #include "services/coordinator/run_manager.h"
+#include "services/data/dataset_store.h"
 #include "services/data/synthetic_market.h"
+#include "tests/stored_run.h"
 
 namespace seed::coordinator {
 namespace {
@@ -31,51 +33,42 @@ namespace {
 constexpr double kBorrowRate = 0.1;
 constexpr double kQuantity = 100;
 
-struct Row {
-  std::string date;
-  int64_t time;
-  double open, high, low, close, volume;
-};
-
-std::vector<Row> ReadRows(const std::filesystem::path& file) {
-  std::vector<Row> rows;
-  std::ifstream in(file);
-  std::string line;
-  std::getline(in, line);
-  while (std::getline(in, line)) {
-    const std::vector<std::string> cells = absl::StrSplit(line, ',');
-    rows.push_back({cells[0], ParseTime(cells[0]).value(), std::stod(cells[1]),
-                    std::stod(cells[2]), std::stod(cells[3]),
-                    std::stod(cells[4]), std::stod(cells[5])});
-  }
-  return rows;
+// The bars of one file as the data stage reads them.
+data::BarColumns ReadBars(const std::filesystem::path& file,
+                          const std::string& symbol) {
+  data::DatasetStore store;
+  absl::StatusOr<std::shared_ptr<const data::ParsedFile>> parsed =
+      store.LoadFile(file.string(), symbol);
+  EXPECT_TRUE(parsed.ok()) << parsed.status();
+  return parsed.ok() ? (*parsed)->bars : data::BarColumns();
 }
 
-void WriteRows(const std::filesystem::path& file, const std::vector<Row>& rows) {
+void WriteBars(const std::filesystem::path& file,
+               const data::BarColumns& bars) {
   std::ofstream out(file);
   out << "date,open,high,low,close,volume\n" << std::setprecision(17);
-  for (const Row& row : rows) {
-    out << row.date << "," << row.open << "," << row.high << "," << row.low
-        << "," << row.close << "," << static_cast<int64_t>(row.volume) << "\n";
+  for (size_t i = 0; i < bars.size(); ++i) {
+    out << FormatTime(bars.time[i]) << "," << bars.open[i] << ","
+        << bars.high[i] << "," << bars.low[i] << "," << bars.close[i] << ","
+        << static_cast<int64_t>(bars.volume[i]) << "\n";
   }
 }
 
 // p -> k - p with high and low swapped; k keeps every price positive.
-std::vector<Row> Mirror(const std::vector<Row>& rows) {
-  double max_high = 0, min_low = rows[0].low;
-  for (const Row& row : rows) {
-    max_high = std::max(max_high, row.high);
-    min_low = std::min(min_low, row.low);
-  }
-  const double k = std::round(max_high + min_low);
-  std::vector<Row> mirrored = rows;
-  for (Row& row : mirrored) {
-    const Row original = row;
-    row.open = k - original.open;
-    row.high = k - original.low;
-    row.low = k - original.high;
-    row.close = k - original.close;
-  }
+data::BarColumns Mirror(const data::BarColumns& bars) {
+  const double k =
+      std::round(*std::max_element(bars.high.begin(), bars.high.end()) +
+                 *std::min_element(bars.low.begin(), bars.low.end()));
+  const auto mirror = [k](const std::vector<double>& prices) {
+    std::vector<double> mirrored;
+    for (const double price : prices) mirrored.push_back(k - price);
+    return mirrored;
+  };
+  data::BarColumns mirrored = bars;
+  mirrored.open = mirror(bars.open);
+  mirrored.high = mirror(bars.low);
+  mirrored.low = mirror(bars.high);
+  mirrored.close = mirror(bars.close);
   return mirrored;
 }
 
@@ -89,16 +82,17 @@ class LongShortSymmetryTest : public ::testing::Test {
     options.symbols = 1;
     options.trading_days = 1000;
     ASSERT_TRUE(data::WriteSyntheticMarket(options).ok());
-    const std::vector<Row> synthetic = ReadRows(
-        directory_ / "synthetic" / (data::SyntheticSymbolName(0) + ".csv"));
+    const std::string symbol = data::SyntheticSymbolName(0);
+    const data::BarColumns synthetic =
+        ReadBars(directory_ / "synthetic" / (symbol + ".csv"), symbol);
+    ASSERT_GT(synthetic.size(), 0);
     // FALL is whichever of the series and its mirror falls; RISE mirrors it.
-    const std::vector<Row> mirrored = Mirror(synthetic);
-    const bool synthetic_falls = synthetic.back().close < synthetic[0].close;
-    falling_ = synthetic_falls ? synthetic : mirrored;
+    const bool synthetic_falls = synthetic.close.back() < synthetic.close[0];
+    falling_ = synthetic_falls ? synthetic : Mirror(synthetic);
     std::filesystem::create_directories(directory_ / "data");
-    WriteRows(directory_ / "data" / "FALL.csv", falling_);
-    WriteRows(directory_ / "data" / "RISE.csv", Mirror(falling_));
-    ASSERT_LT(falling_.back().close, falling_[0].close);
+    WriteBars(directory_ / "data" / "FALL.csv", falling_);
+    WriteBars(directory_ / "data" / "RISE.csv", Mirror(falling_));
+    ASSERT_LT(falling_.close.back(), falling_.close[0]);
   }
 
   v1::GetRunResponse Run(const std::string& symbol, const std::string& direction,
@@ -118,17 +112,11 @@ class LongShortSymmetryTest : public ::testing::Test {
         ", borrow_rate: ", kBorrowRate, "}\n"
         "execution: {commission: {model: per_share, per_share: 0.01}}\n"
         "metrics: {bootstrap_resamples: 0}\n");
-    absl::StatusOr<std::string> run_id = runs.Submit(spec, directory_.string());
-    EXPECT_TRUE(run_id.ok()) << run_id.status();
-    absl::StatusOr<v1::RunProgress> progress = runs.Wait(*run_id);
-    EXPECT_TRUE(progress.ok() && progress->state() == v1::SUCCEEDED)
-        << progress->DebugString();
-    v1::GetRunRequest request;
-    request.set_run_id(*run_id);
-    request.set_include_records(true);
-    v1::GetRunResponse run;
-    EXPECT_TRUE(runs.stages().results->GetRun(request, &run).ok());
-    return run;
+    const testing::StoredRun run =
+        testing::RunToEnd(runs, spec, directory_.string());
+    EXPECT_EQ(run.progress.state(), v1::SUCCEEDED)
+        << run.progress.DebugString();
+    return run.stored;
   }
 
   // The borrow fee of a short of kQuantity held from the step at entry_time
@@ -136,18 +124,16 @@ class LongShortSymmetryTest : public ::testing::Test {
   double BorrowFees(int64_t entry_time, int64_t exit_time) const {
     double fees = 0;
     for (size_t i = 1; i < falling_.size(); ++i) {
-      const Row& previous = falling_[i - 1];
-      const Row& row = falling_[i];
-      if (previous.time < entry_time) continue;
-      if (exit_time != 0 && row.time > exit_time) break;
-      const double days = (row.time - previous.time) / 86400.0;
-      fees += kQuantity * previous.close * kBorrowRate / 365 * days;
+      if (falling_.time[i - 1] < entry_time) continue;
+      if (exit_time != 0 && falling_.time[i] > exit_time) break;
+      const double days = (falling_.time[i] - falling_.time[i - 1]) / 86400.0;
+      fees += kQuantity * falling_.close[i - 1] * kBorrowRate / 365 * days;
     }
     return fees;
   }
 
   std::filesystem::path directory_;
-  std::vector<Row> falling_;
+  data::BarColumns falling_;
 };
 
 std::string Records(const v1::GetRunResponse& run) {

@@ -14,15 +14,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
-#include "backtest/v1/coordinator.grpc.pb.h"
 #include "common/health_client.h"
-#include "common/server.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "services/coordinator/remote_stages.h"
 #include "services/data/synthetic_market.h"
 #include "tests/child_process.h"
+#include "tests/loopback_services.h"
+#include "tests/stored_run.h"
 
 namespace seed {
 namespace {
@@ -112,16 +112,8 @@ class RunTraceTest : public ::testing::Test {
     ASSERT_TRUE(receiver.ok()) << receiver.status();
     receiver_ = receiver->release();
 
-    std::ofstream config(Workspace() / "services.yaml");
-    for (const std::string name : {"coordinator", "data", "strategy",
-                                   "portfolio", "execution", "results"}) {
-      const std::string address =
-          absl::StrCat("127.0.0.1:", testing::FreePort());
-      config << name << ": " << address << "\n";
-      if (name == "coordinator") addresses_.coordinator = address;
-      if (name == "results") addresses_.results = address;
-    }
-    config.close();
+    addresses_ = testing::WriteLoopbackServicesConfig(
+        (Workspace() / "services.yaml").string());
     absl::StatusOr<std::unique_ptr<testing::ChildProcess>> serve =
         testing::ChildProcess::Start(
             {"cli/bt", "serve",
@@ -161,27 +153,13 @@ class RunTraceTest : public ::testing::Test {
 
   // Submits with the client's traceparent and waits for the end.
   static v1::RunProgress Run(const std::string& spec) {
-    auto stub =
-        v1::CoordinatorService::NewStub(MakeChannel(addresses_.coordinator));
-    v1::SubmitRunRequest submit;
-    submit.set_spec_yaml(spec);
-    v1::SubmitRunResponse submitted;
-    grpc::ClientContext submit_context;
-    submit_context.AddMetadata(
-        "traceparent",
-        absl::StrCat("00-", kClientTraceId, "-", kClientSpanId, "-01"));
-    const grpc::Status status =
-        stub->SubmitRun(&submit_context, submit, &submitted);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    v1::WatchRunRequest watch;
-    watch.set_run_id(submitted.run_id());
-    grpc::ClientContext watch_context;
-    auto reader = stub->WatchRun(&watch_context, watch);
-    v1::RunProgress progress;
-    v1::RunProgress last;
-    while (reader->Read(&progress)) last = progress;
-    EXPECT_TRUE(reader->Finish().ok());
-    return last;
+    return testing::WatchRemote(
+               addresses_,
+               testing::SubmitRemote(
+                   addresses_.coordinator, spec,
+                   absl::StrCat("00-", kClientTraceId, "-", kClientSpanId,
+                                "-01")))
+        .progress;
   }
 
   static v1::Trace Trace(const std::string& run_id) {

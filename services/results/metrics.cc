@@ -387,7 +387,7 @@ void SetRMultiples(absl::Span<const Trade> closed_trades, Metrics& metrics) {
   }
 }
 
-void SetFillStatistics(const MetricsInput& input, double mean_equity,
+void SetCostStatistics(const MetricsInput& input, double mean_equity,
                        double years, Metrics& metrics) {
   double commission = 0;
   double slippage = 0;
@@ -399,8 +399,14 @@ void SetFillStatistics(const MetricsInput& input, double mean_equity,
   }
   metrics.set_total_commission(commission);
   metrics.set_total_slippage(slippage);
-  // Short selling does not exist yet, so no borrow fee is ever charged.
-  metrics.set_total_borrow_fees(0);
+  // Borrow fees accrue on short positions, not on fills: every trade carries
+  // its own, an open one's up to the last step.
+  double borrow_fees = 0;
+  for (const absl::Span<const Trade> trades :
+       {input.closed_trades, input.open_trades}) {
+    for (const Trade& trade : trades) borrow_fees += trade.borrow_fees();
+  }
+  metrics.set_total_borrow_fees(borrow_fees);
   if (years > 0 && mean_equity > 0) {
     metrics.set_turnover(traded / mean_equity / years);
   }
@@ -565,7 +571,7 @@ Metrics ComputeMetrics(const MetricsInput& input) {
   }
   SetTradeStatistics(input, metrics);
   SetRMultiples(input.closed_trades, metrics);
-  SetFillStatistics(input,
+  SetCostStatistics(input,
                     input.equity.empty() ? 0 : equity_sum / input.equity.size(),
                     years, metrics);
   if (!input.equity.empty()) {

@@ -118,7 +118,8 @@ struct MetricsInput {
 //   bucket), every bucket listed even when empty; an R equal to the top edge
 //   goes in the last bucket. Empty with no R.
 // - total_commission = sum of fills' commission; total_slippage = sum of
-//   fills' slippage; total_borrow_fees = 0 (nothing is sold short yet).
+//   fills' slippage; total_borrow_fees = sum of the closed and open trades'
+//   borrow_fees.
 // - turnover = sum over fills of |quantity| * price / mean(E) / years; unset
 //   when years <= 0 or mean(E) <= 0.
 // - exposure = fraction of points where |E_t - cash_t| > 1e-9 * max(1, |E_t|),

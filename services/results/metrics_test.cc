@@ -369,6 +369,20 @@ TEST(ComputeMetricsTest, TurnoverNeedsTime) {
   EXPECT_FALSE(metrics.has_turnover());
 }
 
+TEST(ComputeMetricsTest, BorrowFeesAddUpOverClosedAndOpenTrades) {
+  // Two closed shorts charged 1.25 and 2.5, an open one 0.75 so far, and a
+  // long that is never charged: 1.25 + 2.5 + 0.75 = 4.5.
+  std::vector<Trade> closed = {ClosedTrade(-3), ClosedTrade(10),
+                               ClosedTrade(4)};
+  closed[0].set_borrow_fees(1.25);
+  closed[1].set_borrow_fees(2.5);
+  std::vector<Trade> open = {ClosedTrade(0)};
+  open[0].set_borrow_fees(0.75);
+  const backtest::v1::Metrics metrics = ComputeMetrics(
+      {.closed_trades = closed, .open_trades = open, .initial_cash = 100});
+  EXPECT_DOUBLE_EQ(metrics.total_borrow_fees(), 4.5);
+}
+
 // A bumpy series of `count` daily returns, from a fixed formula.
 std::vector<EquityPoint> Bumpy(int count) {
   std::vector<double> equity = {100};

@@ -34,6 +34,8 @@
 #include "services/coordinator/services_config.h"
 #include "services/data/synthetic_market.h"
 #include "tests/child_process.h"
+#include "tests/loopback_services.h"
+#include "tests/stored_run.h"
 
 namespace seed {
 namespace {
@@ -63,11 +65,7 @@ void WriteText(const fs::path& path, const std::string& text) {
 
 // A run as the drills see it: its final progress and what the results
 // stage stored of it.
-struct Outcome {
-  std::string run_id;
-  v1::RunProgress progress;
-  v1::GetRunResponse stored;
-};
+using Outcome = testing::StoredRun;
 
 // How a drill's run must end. Empty strings are not checked.
 struct ExpectedEnd {
@@ -97,15 +95,8 @@ class DrillsTest : public ::testing::Test {
     market.trading_days = 60000;
     ASSERT_TRUE(data::WriteSyntheticMarket(market).ok());
 
-    std::ofstream config(Workspace() / "services.yaml");
-    for (const absl::string_view service : coordinator::kServiceNames) {
-      const std::string name(service);
-      const std::string address =
-          absl::StrCat("127.0.0.1:", testing::FreePort());
-      config << name << ": " << address << "\n";
-      *coordinator::AddressOf(addresses_, name) = address;
-    }
-    config.close();
+    addresses_ = testing::WriteLoopbackServicesConfig(
+        (Workspace() / "services.yaml").string());
     // The five stages, then the coordinator that needs them.
     for (const absl::string_view name : coordinator::kServiceNames) {
       StartService(std::string(name));
@@ -217,17 +208,6 @@ class DrillsTest : public ::testing::Test {
 
   // --- Running -------------------------------------------------------------
 
-  static v1::GetRunResponse Fetch(coordinator::ResultsStage& results,
-                                  const std::string& run_id) {
-    v1::GetRunRequest request;
-    request.set_run_id(run_id);
-    request.set_include_records(true);
-    v1::GetRunResponse response;
-    const absl::Status status = results.GetRun(request, &response);
-    EXPECT_TRUE(status.ok()) << status;
-    return response;
-  }
-
   // Embedded mode: the stages in this process, results in their own file.
   static Outcome RunEmbedded(const std::string& spec) {
     coordinator::RemoteOptions options;
@@ -237,14 +217,7 @@ class DrillsTest : public ::testing::Test {
                                         options);
     EXPECT_TRUE(stages.ok()) << stages.status();
     coordinator::RunManager runs(*std::move(stages));
-    Outcome outcome;
-    absl::StatusOr<std::string> run_id = runs.Submit(spec, "");
-    EXPECT_TRUE(run_id.ok()) << run_id.status();
-    if (!run_id.ok()) return outcome;
-    outcome.run_id = *run_id;
-    outcome.progress = *runs.Wait(*run_id);
-    outcome.stored = Fetch(*runs.stages().results, *run_id);
-    return outcome;
+    return testing::RunToEnd(runs, spec);
   }
 
   static std::unique_ptr<v1::CoordinatorService::Stub> Coordinator() {
@@ -252,14 +225,7 @@ class DrillsTest : public ::testing::Test {
   }
 
   static std::string Submit(const std::string& spec) {
-    v1::SubmitRunRequest submit;
-    submit.set_spec_yaml(spec);
-    v1::SubmitRunResponse submitted;
-    grpc::ClientContext context;
-    const grpc::Status status =
-        Coordinator()->SubmitRun(&context, submit, &submitted);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return submitted.run_id();
+    return testing::SubmitRemote(addresses_.coordinator, spec);
   }
 
   // Watches a submitted run; `on_progress` may act on the run while it goes
@@ -267,23 +233,7 @@ class DrillsTest : public ::testing::Test {
   static Outcome WatchToEnd(
       const std::string& run_id,
       const std::function<void(const v1::RunProgress&)>& on_progress = {}) {
-    Outcome outcome;
-    outcome.run_id = run_id;
-    auto stub = Coordinator();
-    v1::WatchRunRequest watch;
-    watch.set_run_id(run_id);
-    grpc::ClientContext context;
-    auto reader = stub->WatchRun(&context, watch);
-    v1::RunProgress progress;
-    while (reader->Read(&progress)) {
-      outcome.progress = progress;
-      if (on_progress) on_progress(progress);
-    }
-    const grpc::Status status = reader->Finish();
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    coordinator::Stages remote = coordinator::MakeRemoteStages(addresses_);
-    outcome.stored = Fetch(*remote.results, run_id);
-    return outcome;
+    return testing::WatchRemote(addresses_, run_id, on_progress);
   }
 
   static Outcome RunDistributed(const std::string& spec) {
@@ -743,8 +693,8 @@ TEST_F(DrillsTest, ResultsDiskFullWhileTheRunWrites) {
   // What reached the disk before it filled up is still there, and the
   // outcome (an update in place, no growth) says why the run failed.
   Outcome kept = failed;
-  kept.stored =
-      Fetch(*coordinator::MakeRemoteStages(addresses_).results, failed.run_id);
+  kept.stored = testing::FetchRun(
+      *coordinator::MakeRemoteStages(addresses_).results, failed.run_id);
   EXPECT_EQ(kept.stored.run().state(), v1::FAILED);
   EXPECT_EQ(kept.stored.run().error().stage(), "results");
   ExpectRecordsKept(kept, reference, 0);
@@ -867,7 +817,7 @@ TEST_F(DrillsTest, CancelInTheMiddleOfAnEmbeddedRun) {
   Outcome cancelled;
   cancelled.run_id = *run_id;
   cancelled.progress = *runs.Wait(*run_id);
-  cancelled.stored = Fetch(*runs.stages().results, *run_id);
+  cancelled.stored = testing::FetchRun(*runs.stages().results, *run_id);
   CheckEnd(
       cancelled,
       {.state = v1::CANCELLED, .stage = "coordinator", .reason = "CANCELLED"});
