@@ -1,7 +1,7 @@
 // Structural checks of one strategy intent, the same for every stage that
-// reads intents: the coordinator checks each intent a strategy returns
-// (embedded or remote) so a malformed one fails the run as the strategy's
-// fault, and the portfolio checks again before sizing. Only facts visible in
+// reads intents: the portfolio checks every intent a strategy returns
+// (embedded or remote) before sizing it, so a malformed one fails the run as
+// the strategy's fault. Only facts visible in
 // the intent and the symbol's latest close are checked; whether the
 // portfolio can afford or allow it is a rejection, not a failure.
 // Thread-safe: a pure function.

@@ -573,8 +573,10 @@ bool Simulator::Fill(size_t index, double quantity, const Touch& touch,
   }
   const double commission =
       commission_->Commission(quantity, price, state_.month_shares);
-  // The two-step cash updates mirror the portfolio's, so *cash stays equal
-  // to the cash the portfolio will hold after applying these fills.
+  // *cash is the buying power left for this step's entries: an entry buy
+  // spends it, a sale that reduces a long position returns its proceeds, and
+  // exits (reduces_position) never need any. Short-sale proceeds are not
+  // added: they are held against the short.
   if (side == backtest::v1::BUY && !order.reduces_position()) {
     const double needed = quantity * price + commission;
     if (needed > *cash) {

@@ -522,8 +522,9 @@ TEST_F(StrategyDrillsTest, StrategyNeverAnswers) {
                  .bar_time = FaultDate()});
 }
 
-// A malformed intent fails the run as the strategy's fault: the coordinator
-// checks every intent with common/intent_check, whichever process made it.
+// A malformed intent fails the run as the strategy's fault: the portfolio
+// checks every intent with common/intent_check before sizing, whichever
+// process made it.
 TEST_F(StrategyDrillsTest, StrategyReturnsNegativeQuantity) {
   Drill("negative_quantity", {.stage = "strategy",
                               .reason = "INVALID_INTENT",
