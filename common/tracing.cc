@@ -96,9 +96,13 @@ std::string FormatTraceparent(const SpanContext& context) {
 void TraceRecorder::Add(backtest::v1::Span span) {
   absl::MutexLock lock(&mutex_);
   if (trace_.spans_size() >= kMaxSpans &&
-      span.status_code() != backtest::v1::SPAN_STATUS_ERROR) {
+      span.status_code() != backtest::v1::SPAN_STATUS_ERROR &&
+      !recorded_parents_.contains(span.span_id())) {
     CountDropped();
     return;
+  }
+  if (!span.parent_span_id().empty()) {
+    recorded_parents_.insert(span.parent_span_id());
   }
   *trace_.add_spans() = std::move(span);
   if (trace_.spans_size() >= kMaxSpans) full_ = true;
@@ -119,6 +123,7 @@ backtest::v1::Trace TraceRecorder::Take() {
   absl::MutexLock lock(&mutex_);
   backtest::v1::Trace taken;
   taken.Swap(&trace_);
+  recorded_parents_.clear();
   full_ = false;
   return taken;
 }

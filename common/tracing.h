@@ -13,6 +13,7 @@
 #include <string>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -47,9 +48,10 @@ absl::StatusOr<SpanContext> ParseTraceparent(absl::string_view header);
 std::string FormatTraceparent(const SpanContext& context);
 
 // The spans of one trace, from any thread. Once it holds kMaxSpans, new
-// spans are only recorded when they fail (see Span) and the others are
-// counted as dropped, so a very long run's trace stays small and cheap while
-// failures are always kept.
+// spans are only recorded when they fail (see Span) or are the parent of a
+// span already recorded, and the others are counted as dropped, so a very
+// long run's trace stays small and cheap while failures are always kept and
+// no recorded span loses its parent (a run's root span is always there).
 class TraceRecorder {
  public:
   static constexpr int kMaxSpans = 5000;
@@ -68,6 +70,8 @@ class TraceRecorder {
  private:
   mutable absl::Mutex mutex_;
   backtest::v1::Trace trace_ ABSL_GUARDED_BY(mutex_);
+  // The parent ids of the spans in trace_: these spans are kept when full.
+  absl::flat_hash_set<std::string> recorded_parents_ ABSL_GUARDED_BY(mutex_);
   std::atomic<bool> full_{false};
   std::atomic<int64_t> dropped_{0};
 };

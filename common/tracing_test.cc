@@ -222,5 +222,34 @@ TEST(TracingTest, BeyondTheCapOnlyFailuresAreKept) {
   EXPECT_EQ(recorder.Snapshot().spans_size(), 0);
 }
 
+// A span that ends after its children were recorded is kept, failed or not:
+// no recorded span loses its parent (the run span, or a call whose server
+// span came back just before the cap).
+TEST(TracingTest, BeyondTheCapParentsOfRecordedSpansAreKept) {
+  TraceRecorder parents;
+  backtest::v1::Span child;
+  child.set_span_id("00000000000000c1");
+  child.set_parent_span_id("00000000000000a1");
+  for (int i = 0; i < TraceRecorder::kMaxSpans; ++i) parents.Add(child);
+  ASSERT_TRUE(parents.full());
+  backtest::v1::Span parent;
+  parent.set_span_id("00000000000000a1");
+  parent.set_parent_span_id("00000000000000f1");
+  parents.Add(parent);
+  backtest::v1::Span grandparent;
+  grandparent.set_span_id("00000000000000f1");
+  parents.Add(grandparent);
+  backtest::v1::Span stranger;
+  stranger.set_span_id("00000000000000b1");
+  parents.Add(stranger);
+  const backtest::v1::Trace with_parents = parents.Snapshot();
+  ASSERT_EQ(with_parents.spans_size(), TraceRecorder::kMaxSpans + 2);
+  EXPECT_EQ(with_parents.spans(TraceRecorder::kMaxSpans).span_id(),
+            "00000000000000a1");
+  EXPECT_EQ(with_parents.spans(TraceRecorder::kMaxSpans + 1).span_id(),
+            "00000000000000f1");
+  EXPECT_EQ(parents.dropped(), 1);  // the stranger
+}
+
 }  // namespace
 }  // namespace seed::tracing
