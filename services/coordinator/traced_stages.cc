@@ -1,8 +1,12 @@
 #include "services/coordinator/traced_stages.h"
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+#include "common/time.h"
 #include "common/tracing.h"
 #include "services/coordinator/forwarding_stages.h"
 
@@ -11,27 +15,48 @@ namespace {
 
 using Steps = google::protobuf::RepeatedPtrField<v1::TimeStep>;
 
+// A failure that names no bar time gets the steps the call covered
+// (time.first..time.last), formatted as the run's error formats the chunk of
+// steps in flight: one time, or "FIRST..LAST".
+void AddCoveredBarTime(tracing::Span& span) {
+  std::optional<int64_t> first, last;
+  for (const v1::SpanAttribute& attribute : span.data().attributes()) {
+    if (attribute.key() == "error.bar_time") return;
+    if (attribute.key() == "time.first") first = attribute.int_value();
+    if (attribute.key() == "time.last") last = attribute.int_value();
+  }
+  if (!first.has_value() || !last.has_value()) return;
+  span.SetAttribute("error.bar_time",
+                    *first == *last ? FormatTime(*first)
+                                    : absl::StrCat(FormatTime(*first), "..",
+                                                   FormatTime(*last)));
+}
+
 // Runs `call` inside a span named `name` (a child of the current context,
 // and the parent of whatever the call records), then lets `describe` add
 // attributes from the request and response. Without a trace: just `call`.
+// A deferred span (the trace is full) sends no trace context with its call,
+// so the service records nothing either; it is recorded, and described, only
+// if the call fails.
 template <typename Call, typename Describe>
 absl::Status Traced(absl::string_view stage, absl::string_view name,
                     const Call& call, const Describe& describe) {
   tracing::Span span(name, backtest::v1::SPAN_KIND_CLIENT);
-  if (!span.recording()) {
-    // Untraced, or deferred (the trace is full): only a failure is kept.
-    const absl::Status status = call();
-    span.SetError(status, stage);
-    return status;
-  }
-  span.SetAttribute("stage", stage);
+  const bool recording = span.recording();
+  if (recording) span.SetAttribute("stage", stage);
   absl::Status status;
   {
+    // Not recording: an empty context, so no traceparent goes out.
     tracing::ContextScope scope(span.ChildContext());
     status = call();
   }
-  describe(span);
+  if (recording) describe(span);
   span.SetError(status, stage);
+  if (!recording && span.recording()) {
+    span.SetAttribute("stage", stage);
+    describe(span);
+  }
+  if (span.failed()) AddCoveredBarTime(span);
   return status;
 }
 
@@ -170,6 +195,9 @@ class TracedPortfolio final : public ForwardingPortfolioStage {
           DescribeSteps(span, request.steps());
           span.SetAttribute("fills", request.fills_size());
           span.SetAttribute("closed_trades", response->closed_trades_size());
+          if (!response->margin_call().empty()) {
+            span.SetAttribute("margin_call", response->margin_call());
+          }
         });
   }
   absl::Status SizeIntents(const v1::SizeIntentsRequest& request,
@@ -184,6 +212,13 @@ class TracedPortfolio final : public ForwardingPortfolioStage {
           span.SetAttribute("intents", request.intents_size());
           span.SetAttribute("orders", response->orders_size());
           span.SetAttribute("rejections", response->rejections_size());
+          int64_t liquidations = 0;
+          for (const v1::Order& order : response->orders()) {
+            if (order.role() == v1::LIQUIDATION) ++liquidations;
+          }
+          if (liquidations > 0) {
+            span.SetAttribute("liquidation_orders", liquidations);
+          }
         });
   }
   absl::Status EndRun(const v1::PortfolioEndRequest& request,
