@@ -6,12 +6,15 @@
 #include <map>
 #include <set>
 
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "common/server.h"
 #include "common/stage_error.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/coordinator/embedded_stages.h"
+#include "services/coordinator/forwarding_stages.h"
 #include "services/coordinator/run_manager.h"
-#include "common/server.h"
 #include "services/data/synthetic_market.h"
 #include "services/strategy/strategy_engine.h"
 #include "services/strategy/strategy_service.h"
@@ -438,6 +441,136 @@ TEST_F(RunTest, AFailedRunsTraceMarksTheFailingCallAndTheRun) {
     EXPECT_EQ(span.events(0).name(), "exception");
   }
   EXPECT_EQ(failed, 2);
+}
+
+
+// A trace with its spans by id, its roots (spans whose parent is not in it)
+// and the run span. Not copyable: it points into itself.
+struct TraceIndex {
+  explicit TraceIndex(v1::Trace stored) : trace(std::move(stored)) {
+    for (const v1::Span& span : trace.spans()) by_id[span.span_id()] = &span;
+    for (const v1::Span& span : trace.spans()) {
+      if (by_id.count(span.parent_span_id()) == 0) roots.push_back(&span);
+      if (span.name() == "run") run = &span;
+      if (span.status_code() == v1::SPAN_STATUS_ERROR) ++errors;
+    }
+  }
+  std::string Attribute(const v1::Span& span, const std::string& key) const {
+    for (const v1::SpanAttribute& attribute : span.attributes()) {
+      if (attribute.key() == key) {
+        return attribute.has_int_value() ? absl::StrCat(attribute.int_value())
+                                         : attribute.string_value();
+      }
+    }
+    return "";
+  }
+  TraceIndex(const TraceIndex&) = delete;
+  TraceIndex& operator=(const TraceIndex&) = delete;
+
+  const v1::Trace trace;
+  std::map<std::string, const v1::Span*> by_id;
+  std::vector<const v1::Span*> roots;
+  const v1::Span* run = nullptr;
+  int errors = 0;
+};
+
+// A strategy stage that tells `on_step` the index of every step it is shown.
+class WatchedStrategy final : public ForwardingStrategyStage {
+ public:
+  WatchedStrategy(std::unique_ptr<StrategyStage> inner,
+                  std::function<void(int64_t)> on_step)
+      : ForwardingStrategyStage(std::move(inner)),
+        on_step_(std::move(on_step)) {}
+  absl::Status OnSteps(const v1::StrategyStepsRequest& request,
+                       v1::StrategyStepsResponse* response) override {
+    for (const v1::TimeStep& step : request.steps()) on_step_(step.index());
+    return inner().OnSteps(request, response);
+  }
+
+ private:
+  std::function<void(int64_t)> on_step_;
+};
+
+// One step per call: each step is at least two stage calls (the portfolio's
+// and the strategy's), so more than 2500 steps make more than the 5000 spans
+// a trace keeps. This market has about 4000 (its one symbol lists a third of
+// the way in).
+constexpr int kTradingDays = 6000;
+constexpr int kStepsBeyondTheCap = 2500;
+
+class LongTraceTest : public RunTest {
+ protected:
+  void SetUp() override {
+    RunTest::SetUp();
+    data::SyntheticMarketOptions market;
+    market.output_dir = (directory_ / "data").string();
+    market.symbols = 1;
+    market.trading_days = kTradingDays;
+    ASSERT_TRUE(data::WriteSyntheticMarket(market).ok());
+  }
+
+  // A RunManager of one step per call over the embedded stages, the
+  // strategy's steps shown to `on_step`.
+  std::unique_ptr<RunManager> Runs(std::function<void(int64_t)> on_step) {
+    absl::StatusOr<Stages> stages =
+        MakeEmbeddedStages((directory_ / "results.db").string());
+    EXPECT_TRUE(stages.ok()) << stages.status();
+    stages->strategy = std::make_unique<WatchedStrategy>(
+        std::move(stages->strategy), std::move(on_step));
+    return std::make_unique<RunManager>(*std::move(stages),
+                                        RunOptions{.max_steps_per_call = 1});
+  }
+
+  static constexpr char kSpec[] =
+      "data: {path: data, symbols: [SYNA]}\n"
+      "strategy: {name: sma_cross, params: {fast: 5, slow: 20}}\n";
+};
+
+// Past the cap only failures used to be kept, so a run that did not fail
+// lost its root span and the trace fell apart into thousands of roots.
+TEST_F(LongTraceTest, ATraceBeyondItsCapKeepsTheRunSpanAsItsOnlyRoot) {
+  runs_ = Runs([](int64_t) {});
+  const v1::RunProgress progress = RunToEnd(kSpec);
+  ASSERT_EQ(progress.state(), v1::SUCCEEDED) << progress.DebugString();
+  EXPECT_GT(progress.steps_done(), kStepsBeyondTheCap);
+  const TraceIndex trace(StoredTrace(progress.run_id()));
+  ASSERT_NE(trace.run, nullptr);
+  ASSERT_EQ(trace.roots.size(), 1u);
+  EXPECT_EQ(trace.roots[0], trace.run);
+  EXPECT_EQ(trace.Attribute(*trace.run, "run.state"), "SUCCEEDED");
+  EXPECT_GT(std::stoll(trace.Attribute(*trace.run, "trace.dropped_spans")), 0);
+  EXPECT_EQ(trace.errors, 0);
+}
+
+// Cancelled once the trace is full: the run span is there and says
+// CANCELLED; a cancel is no error, so no span is ERROR.
+TEST_F(LongTraceTest, ARunCancelledBeyondTheCapKeepsItsRunSpan) {
+  constexpr int64_t kCancelAtStep = 3500;
+  absl::Notification submitted;
+  std::string run_id;
+  bool cancelled = false;
+  runs_ = Runs([&](int64_t step) {
+    if (cancelled || step < kCancelAtStep) return;
+    cancelled = true;
+    submitted.WaitForNotification();
+    EXPECT_TRUE(runs_->Cancel(run_id).ok());
+  });
+  absl::StatusOr<std::string> submitted_id =
+      runs_->Submit(kSpec, directory_.string());
+  ASSERT_TRUE(submitted_id.ok()) << submitted_id.status();
+  run_id = *submitted_id;
+  submitted.Notify();
+  const v1::RunProgress progress = *runs_->Wait(run_id);
+  ASSERT_EQ(progress.state(), v1::CANCELLED) << progress.DebugString();
+  // Steps 0..kCancelAtStep: the run stops after the call that saw the cancel.
+  EXPECT_EQ(progress.steps_done(), kCancelAtStep + 1);
+  const TraceIndex trace(StoredTrace(run_id));
+  ASSERT_NE(trace.run, nullptr);
+  ASSERT_EQ(trace.roots.size(), 1u);
+  EXPECT_EQ(trace.roots[0], trace.run);
+  EXPECT_EQ(trace.Attribute(*trace.run, "run.state"), "CANCELLED");
+  EXPECT_GT(std::stoll(trace.Attribute(*trace.run, "trace.dropped_spans")), 0);
+  EXPECT_EQ(trace.errors, 0);
 }
 
 }  // namespace
