@@ -10,12 +10,23 @@
 #include "common/stage_error.h"
 #include "services/coordinator/run.h"
 #include "services/coordinator/spec.h"
+#include "services/coordinator/trace_keeping_results.h"
 #include "services/coordinator/traced_stages.h"
 
 namespace seed::coordinator {
+namespace {
+
+// The stages as runs use them: every call traced, and a trace the results
+// stage cannot store yet kept until it can.
+Stages ForRuns(Stages stages) {
+  stages.results = KeepUnstoredTraces(std::move(stages.results));
+  return TraceStages(std::move(stages));
+}
+
+}  // namespace
 
 RunManager::RunManager(Stages stages, RunOptions options)
-    : stages_(TraceStages(std::move(stages))), options_(options) {}
+    : stages_(ForRuns(std::move(stages))), options_(options) {}
 
 RunManager::~RunManager() {
   std::vector<std::thread> threads;

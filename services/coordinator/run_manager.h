@@ -24,7 +24,9 @@ namespace seed::coordinator {
 
 class RunManager {
  public:
-  // Every stage call of a run is traced (traced_stages.h).
+  // Every stage call of a run is traced (traced_stages.h), and a run's trace
+  // the results stage cannot store yet is kept until it can
+  // (trace_keeping_results.h).
   explicit RunManager(Stages stages, RunOptions options = {});
   // Cancels runs still going and waits for them to record their outcome.
   ~RunManager();

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "common/server.h"
@@ -571,6 +572,61 @@ TEST_F(LongTraceTest, ARunCancelledBeyondTheCapKeepsItsRunSpan) {
   EXPECT_EQ(trace.Attribute(*trace.run, "run.state"), "CANCELLED");
   EXPECT_GT(std::stoll(trace.Attribute(*trace.run, "trace.dropped_spans")), 0);
   EXPECT_EQ(trace.errors, 0);
+}
+
+// A results stage whose disk is full for traces while `full` is set.
+class TraceDiskFull final : public ForwardingResultsStage {
+ public:
+  TraceDiskFull(std::unique_ptr<ResultsStage> inner, const bool* full)
+      : ForwardingResultsStage(std::move(inner)), full_(full) {}
+  absl::Status StoreTrace(const v1::StoreTraceRequest& request,
+                          v1::StoreTraceResponse* response) override {
+    if (*full_) {
+      return StageFailure(absl::StatusCode::kResourceExhausted, "results",
+                          "DISK_FULL", "database or disk is full");
+    }
+    return inner().StoreTrace(request, response);
+  }
+
+ private:
+  const bool* full_;
+};
+
+// The trace of a run the results stage could not store is kept by the
+// coordinator and stored with its next run's.
+TEST_F(RunTest, ATraceTheResultsStageCannotTakeIsStoredWithTheNextRun) {
+  bool full = true;
+  absl::StatusOr<Stages> stages =
+      MakeEmbeddedStages((directory_ / "results.db").string());
+  ASSERT_TRUE(stages.ok()) << stages.status();
+  stages->results =
+      std::make_unique<TraceDiskFull>(std::move(stages->results), &full);
+  runs_ = std::make_unique<RunManager>(*std::move(stages));
+  WriteBars("AAA", kRoundTrip);
+
+  const v1::RunProgress first = RunToEnd(Spec("AAA"));
+  ASSERT_EQ(first.state(), v1::SUCCEEDED) << first.DebugString();
+  bool said_kept = false;
+  for (const std::string& notice : first.notices()) {
+    said_kept = said_kept ||
+                (absl::StrContains(notice, "disk is full") &&
+                 absl::StrContains(notice, "the coordinator keeps the trace"));
+  }
+  EXPECT_TRUE(said_kept) << first.DebugString();
+  v1::GetTraceRequest request;
+  request.set_run_id(first.run_id());
+  v1::GetTraceResponse response;
+  EXPECT_TRUE(absl::IsNotFound(
+      runs_->stages().results->GetTrace(request, &response)));
+
+  full = false;
+  const v1::RunProgress second = RunToEnd(Spec("AAA"));
+  ASSERT_EQ(second.state(), v1::SUCCEEDED) << second.DebugString();
+  for (const v1::RunProgress* run : {&first, &second}) {
+    const TraceIndex trace(StoredTrace(run->run_id()));
+    ASSERT_NE(trace.run, nullptr) << run->run_id();
+    EXPECT_EQ(trace.Attribute(*trace.run, "run.id"), run->run_id());
+  }
 }
 
 }  // namespace
