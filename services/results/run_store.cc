@@ -1147,7 +1147,9 @@ absl::StatusOr<backtest::v1::Trace> RunStore::ReadTrace(
         absl::StrCat("run ", run_id, " in ", path_, " has no stored trace"),
         {.run_id = run_id,
          .hint = "runs stored before traces were kept, and runs whose "
-                 "coordinator stopped before they ended, have none"});
+                 "coordinator stopped before they ended, have none; a trace "
+                 "the database could not take when its run ended is stored "
+                 "when the coordinator's next run ends"});
   }
   if (rc != SQLITE_ROW) return Failure(rc, what, run_id);
   backtest::v1::Trace trace;

@@ -135,7 +135,8 @@ class RunStore {
   absl::Status StoreTrace(const std::string& run_id,
                           const backtest::v1::Trace& trace);
   // The stored trace; NOT_FOUND with reason NO_TRACE when the run has none
-  // (a run stored before traces were, or whose coordinator stopped first).
+  // (a run stored before traces were, whose coordinator stopped first, or
+  // whose trace the coordinator still keeps: trace_keeping_results.h).
   absl::StatusOr<backtest::v1::Trace> ReadTrace(const std::string& run_id);
 
   // The UNKNOWN_RUN failure: "no run <run_id> in <path>".
