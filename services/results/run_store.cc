@@ -1,11 +1,13 @@
 #include "services/results/run_store.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include "absl/base/casts.h"
 #include "absl/strings/str_cat.h"
@@ -287,6 +289,33 @@ SqliteFailureKind Classify(int rc) {
   }
 }
 
+// Whether the last failed write was refused for want of space. SQLite
+// reports ENOSPC as SQLITE_FULL, but EFBIG (a file size limit) and EDQUOT
+// (a quota) as an I/O error, and the connection's errno may be overwritten
+// by then; the database file and its journal (the WAL) keep their own.
+bool OutOfSpace(sqlite3* db) {
+  std::vector<int> errnos = {sqlite3_system_errno(db)};
+  int last = 0;
+  if (sqlite3_file_control(db, "main", SQLITE_FCNTL_LAST_ERRNO, &last) ==
+      SQLITE_OK) {
+    errnos.push_back(last);
+  }
+  sqlite3_file* journal = nullptr;
+  if (sqlite3_file_control(db, "main", SQLITE_FCNTL_JOURNAL_POINTER,
+                           &journal) == SQLITE_OK &&
+      journal != nullptr && journal->pMethods != nullptr) {
+    last = 0;
+    if (journal->pMethods->xFileControl(journal, SQLITE_FCNTL_LAST_ERRNO,
+                                        &last) == SQLITE_OK) {
+      errnos.push_back(last);
+    }
+  }
+  for (const int error : errnos) {
+    if (error == ENOSPC || error == EFBIG || error == EDQUOT) return true;
+  }
+  return false;
+}
+
 void PutLittleEndian(uint64_t value, char* out) {
   for (size_t i = 0; i < kBytesPerValue; ++i) {
     out[i] = static_cast<char>(value >> (8 * i));
@@ -547,9 +576,13 @@ absl::Status RunStore::CreateSchema(int64_t from_version) {
 
 absl::Status RunStore::Failure(int rc, absl::string_view what,
                                const std::string& run_id) const {
+  if ((rc & 0xff) == SQLITE_IOERR && db_ != nullptr && OutOfSpace(db_)) {
+    rc = SQLITE_FULL;
+  }
   const SqliteFailureKind kind = Classify(rc);
-  const char* detail =
-      db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+  const char* detail = db_ != nullptr && rc != SQLITE_FULL
+                           ? sqlite3_errmsg(db_)
+                           : sqlite3_errstr(rc);
   return StageFailure(kind.code, kStage, kind.reason,
                       absl::StrCat("cannot ", what, " in results database ",
                                    path_, ": ", detail),

@@ -1,5 +1,8 @@
 #include "services/results/run_store.h"
 
+#include <signal.h>
+#include <sys/resource.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -478,6 +481,48 @@ TEST(RunStoreTest, AFailedBatchLeavesNothingHalfWritten) {
   absl::StatusOr<RunRecords> records = store->ReadRecords("run-1");
   ASSERT_TRUE(records.ok());
   EXPECT_EQ(records->equity.size(), 6);
+}
+
+// A full disk, as the drills make one: a file size limit (RLIMIT_FSIZE, with
+// SIGXFSZ ignored) makes a write past it fail with EFBIG, as ENOSPC would. A
+// write cut short there is SQLite's SQLITE_FULL, a write refused outright
+// its SQLITE_IOERR_WRITE; either way the store reports a full disk.
+TEST(RunStoreTest, AWriteTheFileSystemRefusesIsAFullDisk) {
+  const std::string path = FreshPath("disk_full");
+  std::unique_ptr<RunStore> store = OpenOrDie(path);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->BeginRun(Begin("run-1")).ok());
+  ASSERT_TRUE(store->AppendRecords(Batch("run-1", 1420070400)).ok());
+  AppendRecordsRequest big;
+  big.set_run_id("run-1");
+  for (int i = 0; i < 100000; ++i) {
+    backtest::v1::EquityPoint* point = big.add_equity();
+    point->set_time(1420329600 + int64_t{86400} * i);
+    point->set_cash(1000 + i);
+    point->set_equity(1000 + i);
+  }
+  rlimit saved;
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &saved), 0);
+  const auto previous_handler = signal(SIGXFSZ, SIG_IGN);
+  rlimit limited = saved;
+  limited.rlim_cur = 256 * 1024;
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &limited), 0);
+  // Twice: the first write ends at the limit, the second starts there.
+  const absl::Status first = store->AppendRecords(big);
+  const absl::Status second = store->AppendRecords(big);
+  setrlimit(RLIMIT_FSIZE, &saved);
+  signal(SIGXFSZ, previous_handler);
+  for (const absl::Status& status : {first, second}) {
+    EXPECT_EQ(Reason(status), "DISK_FULL") << status;
+    EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted) << status;
+    EXPECT_NE(status.message().find("database or disk is full"),
+              std::string::npos)
+        << status;
+  }
+  // What was stored before is intact.
+  absl::StatusOr<RunRecords> records = store->ReadRecords("run-1");
+  ASSERT_TRUE(records.ok()) << records.status();
+  EXPECT_EQ(records->equity.size(), 3);
 }
 
 // Tests run as root, which ignores file permissions, so a read-only file
