@@ -444,7 +444,6 @@ TEST_F(RunTest, AFailedRunsTraceMarksTheFailingCallAndTheRun) {
   EXPECT_EQ(failed, 2);
 }
 
-
 // A trace with its spans by id, its roots (spans whose parent is not in it)
 // and the run span. Not copyable: it points into itself.
 struct TraceIndex {
@@ -616,8 +615,8 @@ TEST_F(RunTest, ATraceTheResultsStageCannotTakeIsStoredWithTheNextRun) {
   v1::GetTraceRequest request;
   request.set_run_id(first.run_id());
   v1::GetTraceResponse response;
-  EXPECT_TRUE(absl::IsNotFound(
-      runs_->stages().results->GetTrace(request, &response)));
+  EXPECT_TRUE(
+      absl::IsNotFound(runs_->stages().results->GetTrace(request, &response)));
 
   full = false;
   const v1::RunProgress second = RunToEnd(Spec("AAA"));

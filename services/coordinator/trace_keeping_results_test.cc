@@ -16,8 +16,8 @@ namespace {
 // What the fake results stage does with StoreTrace, shared with the test
 // (the wrapper owns the stage).
 struct StoreLog {
-  absl::Status failure;               // OK: stores
-  std::vector<std::string> stored;    // run ids, in the order stored
+  absl::Status failure;             // OK: stores
+  std::vector<std::string> stored;  // run ids, in the order stored
 };
 
 class FakeResults final : public ResultsStage {

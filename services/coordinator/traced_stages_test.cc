@@ -78,7 +78,8 @@ const v1::SpanAttribute& Attribute(const v1::Span& span,
       found = &attribute;
     }
   }
-  EXPECT_NE(found, nullptr) << "no " << key << " in " << span.ShortDebugString();
+  EXPECT_NE(found, nullptr)
+      << "no " << key << " in " << span.ShortDebugString();
   return found == nullptr ? *kMissing : *found;
 }
 
@@ -97,7 +98,9 @@ class TracedStagesTest : public ::testing::Test {
   absl::Status ExecuteThreeSteps() {
     v1::ExecuteStepsRequest request;
     request.set_run_id("run-1");
-    for (int i = 0; i < 3; ++i) request.add_steps()->set_time(kMonday + i * kDay);
+    for (int i = 0; i < 3; ++i) {
+      request.add_steps()->set_time(kMonday + i * kDay);
+    }
     v1::ExecuteStepsResponse response;
     tracing::ContextScope scope(run_);
     return stages_.execution->ExecuteSteps(request, &response);
@@ -134,9 +137,9 @@ TEST_F(TracedStagesTest, AFailingCallNamesTheStepsItCoveredAsItsBarTime) {
 }
 
 TEST_F(TracedStagesTest, AFailureThatNamesItsBarKeepsIt) {
-  execution_->failure = StageFailure(
-      absl::StatusCode::kInvalidArgument, "execution", "BAD_ORDER",
-      "order 7 has no price", {.bar_time = "2020-01-07"});
+  execution_->failure =
+      StageFailure(absl::StatusCode::kInvalidArgument, "execution", "BAD_ORDER",
+                   "order 7 has no price", {.bar_time = "2020-01-07"});
   EXPECT_FALSE(ExecuteThreeSteps().ok());
   EXPECT_EQ(Attribute(OnlySpan(), "error.bar_time").string_value(),
             "2020-01-07");

@@ -580,9 +580,8 @@ absl::Status RunStore::Failure(int rc, absl::string_view what,
     rc = SQLITE_FULL;
   }
   const SqliteFailureKind kind = Classify(rc);
-  const char* detail = db_ != nullptr && rc != SQLITE_FULL
-                           ? sqlite3_errmsg(db_)
-                           : sqlite3_errstr(rc);
+  const char* detail = db_ != nullptr && rc != SQLITE_FULL ? sqlite3_errmsg(db_)
+                                                           : sqlite3_errstr(rc);
   return StageFailure(kind.code, kStage, kind.reason,
                       absl::StrCat("cannot ", what, " in results database ",
                                    path_, ": ", detail),
