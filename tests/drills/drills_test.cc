@@ -2,9 +2,10 @@
 // mode (each service its own `bt serve --only=NAME` process, so one can be
 // killed and restarted) and in embedded mode where the fault can happen there.
 // Each drill checks that the run ends FAILED or CANCELLED naming the right
-// stage (symbol and bar where they apply), that everything recorded before
-// the failure is still stored and equals a healthy reference run's records up
-// to that point, and that the coordinator goes on serving other runs.
+// stage (symbol and bar where they apply), that its stored trace marks the
+// failing span (CheckTrace), that everything recorded before the failure is
+// still stored and equals a healthy reference run's records up to that
+// point, and that the coordinator goes on serving other runs.
 // docs/failures.md describes what each failure looks like to a user.
 #include <signal.h>
 
@@ -13,6 +14,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -63,9 +65,11 @@ void WriteText(const fs::path& path, const std::string& text) {
   file << text;
 }
 
-// A run as the drills see it: its final progress and what the results
-// stage stored of it.
-using Outcome = testing::StoredRun;
+// A run as the drills see it: its final progress, what the results stage
+// stored of it, and its stored trace (or why none could be read).
+struct Outcome : testing::StoredRun {
+  absl::StatusOr<v1::Trace> trace = absl::NotFoundError("trace not fetched");
+};
 
 // How a drill's run must end. Empty strings are not checked.
 struct ExpectedEnd {
@@ -75,7 +79,36 @@ struct ExpectedEnd {
   std::string symbol;
   std::string bar_time;     // the error's bar time, or a range holding it
   std::string message_has;  // the error's message contains this
+  // The failing span's name, e.g. "execution.execute_steps"; any when empty.
+  std::string failing_span;
+  // Calls that failed after the failure and are ERROR besides the failing
+  // span and its ancestors (e.g. ending the run on a service that died).
+  std::vector<std::string> also_failed;
 };
+
+absl::StatusOr<v1::Trace> FetchTrace(coordinator::ResultsStage& results,
+                                     const std::string& run_id) {
+  v1::GetTraceRequest request;
+  request.set_run_id(run_id);
+  v1::GetTraceResponse response;
+  const absl::Status status = results.GetTrace(request, &response);
+  if (!status.ok()) return status;
+  return response.trace();
+}
+
+Outcome WithTrace(testing::StoredRun run, coordinator::ResultsStage& results) {
+  Outcome outcome;
+  static_cast<testing::StoredRun&>(outcome) = std::move(run);
+  outcome.trace = FetchTrace(results, outcome.run_id);
+  return outcome;
+}
+
+std::string StringAttribute(const v1::Span& span, absl::string_view key) {
+  for (const v1::SpanAttribute& attribute : span.attributes()) {
+    if (attribute.key() == key) return attribute.string_value();
+  }
+  return "";
+}
 
 class DrillsTest : public ::testing::Test {
  protected:
@@ -217,7 +250,7 @@ class DrillsTest : public ::testing::Test {
                                         options);
     EXPECT_TRUE(stages.ok()) << stages.status();
     coordinator::RunManager runs(*std::move(stages));
-    return testing::RunToEnd(runs, spec);
+    return WithTrace(testing::RunToEnd(runs, spec), *runs.stages().results);
   }
 
   static std::unique_ptr<v1::CoordinatorService::Stub> Coordinator() {
@@ -233,7 +266,8 @@ class DrillsTest : public ::testing::Test {
   static Outcome WatchToEnd(
       const std::string& run_id,
       const std::function<void(const v1::RunProgress&)>& on_progress = {}) {
-    return testing::WatchRemote(addresses_, run_id, on_progress);
+    return WithTrace(testing::WatchRemote(addresses_, run_id, on_progress),
+                     *coordinator::MakeRemoteStages(addresses_).results);
   }
 
   static Outcome RunDistributed(const std::string& spec) {
@@ -251,9 +285,8 @@ class DrillsTest : public ::testing::Test {
     return range.size() == 2 && range[0] <= time && time <= range[1];
   }
 
-  // How the run ended, in its progress and in what bt show prints (the
-  // stored summary). One call per drill result: the place for the trace
-  // check (the failing span names the same stage) once traces are stored.
+  // How the run ended, in its progress, in what bt show prints (the stored
+  // summary) and in its stored trace. One call per drill result.
   static void CheckEnd(const Outcome& outcome, const ExpectedEnd& expected) {
     SCOPED_TRACE(outcome.progress.DebugString());
     ASSERT_EQ(outcome.progress.state(), expected.state);
@@ -275,6 +308,108 @@ class DrillsTest : public ::testing::Test {
       EXPECT_TRUE(absl::StrContains(error.message(), expected.message_has))
           << error.message() << " lacks " << expected.message_has;
     }
+    CheckTrace(outcome, expected);
+  }
+
+  // A span's error as SetError records it (docs/tracing.md): status ERROR,
+  // error.* attributes and an "exception" event of the reason; the symbol and
+  // bar time where the drill names them.
+  static void ExpectSpanNamesTheFailure(const v1::Span& span,
+                                        const ExpectedEnd& expected) {
+    SCOPED_TRACE(span.ShortDebugString());
+    EXPECT_EQ(span.status_code(), v1::SPAN_STATUS_ERROR);
+    if (!expected.stage.empty()) {
+      EXPECT_EQ(StringAttribute(span, "error.stage"), expected.stage);
+    }
+    const std::string reason = StringAttribute(span, "error.reason");
+    if (!expected.reason.empty()) EXPECT_EQ(reason, expected.reason);
+    EXPECT_TRUE(absl::StrContains(span.status_message(), reason));
+    ASSERT_EQ(span.events_size(), 1);
+    EXPECT_EQ(span.events(0).name(), "exception");
+    ASSERT_GE(span.events(0).attributes_size(), 1);
+    EXPECT_EQ(span.events(0).attributes(0).key(), "exception.type");
+    EXPECT_EQ(span.events(0).attributes(0).string_value(), reason);
+    if (!expected.symbol.empty()) {
+      EXPECT_EQ(StringAttribute(span, "error.symbol"), expected.symbol);
+    }
+    if (!expected.bar_time.empty()) {
+      const std::string bar_time = StringAttribute(span, "error.bar_time");
+      EXPECT_TRUE(BarTimeCovers(bar_time, expected.bar_time))
+          << "'" << bar_time << "' does not cover " << expected.bar_time;
+    }
+  }
+
+  // The run's stored trace: one tree under one root, the run span, which
+  // says how the run ended. A failed run marks its failing span (the first
+  // ERROR span without a failing child), that span's ancestors and the run
+  // span, and nothing else but `also_failed`; any other run has no ERROR
+  // span at all (a cancel is no error: run.state says CANCELLED).
+  static void CheckTrace(const Outcome& outcome, const ExpectedEnd& expected) {
+    ASSERT_TRUE(outcome.trace.ok()) << "no trace of run " << outcome.run_id
+                                    << ": " << outcome.trace.status();
+    const v1::Trace& trace = *outcome.trace;
+    std::map<std::string, const v1::Span*> by_id;
+    for (const v1::Span& span : trace.spans()) by_id[span.span_id()] = &span;
+    std::vector<const v1::Span*> roots;
+    std::set<std::string> failing_parents;
+    for (const v1::Span& span : trace.spans()) {
+      if (by_id.count(span.parent_span_id()) == 0) roots.push_back(&span);
+      if (span.status_code() == v1::SPAN_STATUS_ERROR) {
+        failing_parents.insert(span.parent_span_id());
+      }
+    }
+    ASSERT_EQ(roots.size(), 1u) << "roots: " << [&roots] {
+      std::string names;
+      for (const v1::Span* root : roots)
+        absl::StrAppend(&names, root->name(), " ");
+      return names;
+    }();
+    const v1::Span& run = *roots[0];
+    EXPECT_EQ(run.name(), "run");
+    EXPECT_EQ(StringAttribute(run, "run.id"), outcome.run_id);
+    EXPECT_EQ(StringAttribute(run, "run.state"),
+              v1::RunState_Name(expected.state));
+    if (expected.state != v1::FAILED) {
+      for (const v1::Span& span : trace.spans()) {
+        EXPECT_NE(span.status_code(), v1::SPAN_STATUS_ERROR)
+            << span.ShortDebugString();
+      }
+      return;
+    }
+    ExpectSpanNamesTheFailure(run, expected);
+    const v1::Span* failing = nullptr;
+    for (const v1::Span& span : trace.spans()) {
+      if (span.status_code() == v1::SPAN_STATUS_ERROR &&
+          failing_parents.count(span.span_id()) == 0) {
+        failing = &span;
+        break;
+      }
+    }
+    ASSERT_NE(failing, nullptr);
+    ASSERT_NE(failing, &run) << "no span below the run marks the failure";
+    if (!expected.failing_span.empty()) {
+      EXPECT_EQ(failing->name(), expected.failing_span);
+    }
+    ExpectSpanNamesTheFailure(*failing, expected);
+    // ERROR: the failing span and its ancestors, and the calls that failed
+    // after it, each once.
+    std::set<const v1::Span*> marked;
+    for (const v1::Span* span = failing; span != nullptr;
+         span = by_id.count(span->parent_span_id()) == 0
+                    ? nullptr
+                    : by_id.at(span->parent_span_id())) {
+      marked.insert(span);
+    }
+    std::multiset<std::string> other_failures;
+    for (const v1::Span& span : trace.spans()) {
+      if (span.status_code() == v1::SPAN_STATUS_ERROR &&
+          marked.count(&span) == 0) {
+        other_failures.insert(span.name());
+      }
+    }
+    EXPECT_EQ(other_failures,
+              std::multiset<std::string>(expected.also_failed.begin(),
+                                         expected.also_failed.end()));
   }
 
   template <typename Repeated>
@@ -314,8 +449,7 @@ class DrillsTest : public ::testing::Test {
     const Outcome healthy =
         RunDistributed(Spec("healthy", MarketData(Market()),
                             "{name: sma_cross, params: {fast: 5, slow: 20}}"));
-    EXPECT_EQ(healthy.progress.state(), v1::SUCCEEDED)
-        << healthy.progress.DebugString();
+    CheckEnd(healthy, {.state = v1::SUCCEEDED});
     EXPECT_GT(healthy.stored.equity_size(), 0);
   }
 
@@ -336,9 +470,7 @@ class DrillsTest : public ::testing::Test {
       if (!status.ok()) absl::SleepFor(absl::Milliseconds(200));
     } while (!status.ok() && absl::Now() < deadline);
     ASSERT_TRUE(status.ok()) << status.error_message();
-    const Outcome healthy = WatchToEnd(submitted.run_id());
-    EXPECT_EQ(healthy.progress.state(), v1::SUCCEEDED)
-        << healthy.progress.DebugString();
+    CheckEnd(WatchToEnd(submitted.run_id()), {.state = v1::SUCCEEDED});
   }
 
   // Waits until a run has done at least `steps`, then calls `strike` once.
@@ -375,6 +507,25 @@ class DrillsTest : public ::testing::Test {
     }
     ADD_FAILURE() << "run " << run_id << " did not get there in 120 s";
     return stored;
+  }
+
+  // A run nobody here watched, as stored once it ended, with its trace (the
+  // coordinator stores the trace just after the outcome: polled for too).
+  static Outcome PollEnded(const std::string& run_id) {
+    Outcome outcome;
+    outcome.run_id = run_id;
+    outcome.stored = PollStored(run_id, Ended);
+    outcome.progress.set_run_id(run_id);
+    outcome.progress.set_state(outcome.stored.run().state());
+    *outcome.progress.mutable_summary() = outcome.stored.run();
+    coordinator::Stages remote = coordinator::MakeRemoteStages(addresses_);
+    const absl::Time deadline = absl::Now() + absl::Seconds(120);
+    do {
+      outcome.trace = FetchTrace(*remote.results, run_id);
+      if (outcome.trace.ok()) break;
+      absl::SleepFor(absl::Milliseconds(100));
+    } while (absl::Now() < deadline);
+    return outcome;
   }
 
   static bool Ended(const v1::GetRunResponse& stored) {
@@ -615,6 +766,24 @@ TEST_F(DrillsTest, PortfolioMarginBreachLiquidates) {
       liquidated = liquidated || trade.exit_reason() == "liquidation";
     }
     EXPECT_TRUE(liquidated) << outcome.stored.DebugString();
+    // The trace shows it: the portfolio's call that stopped at the margin
+    // call, and the sizing that added the liquidating order.
+    ASSERT_TRUE(outcome.trace.ok());
+    std::string margin_call;
+    bool liquidation_ordered = false;
+    for (const v1::Span& span : outcome.trace->spans()) {
+      if (span.name() == "portfolio.apply_steps" && margin_call.empty()) {
+        margin_call = StringAttribute(span, "margin_call");
+      }
+      for (const v1::SpanAttribute& attribute : span.attributes()) {
+        liquidation_ordered =
+            liquidation_ordered || (span.name() == "portfolio.size_intents" &&
+                                    attribute.key() == "liquidation_orders" &&
+                                    attribute.int_value() == 1);
+      }
+    }
+    EXPECT_TRUE(absl::StrContains(margin_call, "maintenance")) << margin_call;
+    EXPECT_TRUE(liquidation_ordered);
   }
 }
 
@@ -634,7 +803,10 @@ TEST_F(DrillsTest, ExecutionKilledMidRun) {
                                     }));
   CheckEnd(killed, {.stage = "execution",
                     .reason = "STAGE_UNAVAILABLE",
-                    .message_has = addresses_.execution});
+                    .message_has = addresses_.execution,
+                    .failing_span = "execution.execute_steps",
+                    // Ending the run on the dead service fails too.
+                    .also_failed = {"execution.end_run"}});
   ExpectRecordsKept(killed, reference, 4096);
   EXPECT_LT(killed.stored.equity_size(), reference.stored.equity_size());
 
@@ -670,7 +842,9 @@ TEST_F(DrillsTest, ExecutionKilledMidRun) {
 // file size limit (RLIMIT_FSIZE, with SIGXFSZ ignored, so a write past it
 // fails with EFBIG as on a full disk) big enough for the run to start but
 // not for its first batch of records. Then the limit goes away (the service
-// restarts on the same database) and a retry stores the whole run.
+// restarts on the same database) and a retry stores the whole run. The
+// failed run's trace cannot reach the full disk either: the coordinator
+// keeps it and stores it when the retry ends, so both runs have theirs.
 TEST_F(DrillsTest, ResultsDiskFullWhileTheRunWrites) {
   const std::string spec = LongSpec("disk-full");
   const Outcome reference = RunEmbedded(spec);
@@ -682,11 +856,24 @@ TEST_F(DrillsTest, ResultsDiskFullWhileTheRunWrites) {
   StartService("results", "trap '' XFSZ; ulimit -f 256", database);
   if (HasFatalFailure()) return;
   const Outcome failed = RunDistributed(spec);
+  const ExpectedEnd expected{.stage = "results",
+                             .reason = "DISK_FULL",
+                             .message_has = "full",
+                             .failing_span = "results.append_records"};
   EXPECT_EQ(failed.progress.state(), v1::FAILED);
   const v1::StageError& error = failed.progress.summary().error();
-  EXPECT_EQ(error.stage(), "results") << failed.progress.DebugString();
-  EXPECT_TRUE(absl::StrContains(error.message(), "full"))
+  EXPECT_EQ(error.stage(), expected.stage) << failed.progress.DebugString();
+  EXPECT_EQ(error.reason(), expected.reason) << failed.progress.DebugString();
+  EXPECT_TRUE(absl::StrContains(error.message(), expected.message_has))
       << failed.progress.DebugString();
+  // Its trace is not stored yet, and the run says where it is.
+  EXPECT_TRUE(absl::IsNotFound(failed.trace.status())) << failed.trace.status();
+  bool trace_kept = false;
+  for (const std::string& notice : failed.progress.notices()) {
+    trace_kept = trace_kept ||
+                 absl::StrContains(notice, "the coordinator keeps the trace");
+  }
+  EXPECT_TRUE(trace_kept) << failed.progress.DebugString();
 
   StopService("results", SIGTERM);
   StartService("results", "", database);
@@ -694,10 +881,8 @@ TEST_F(DrillsTest, ResultsDiskFullWhileTheRunWrites) {
   // What reached the disk before it filled up is still there, and the
   // outcome (an update in place, no growth) says why the run failed.
   Outcome kept = failed;
-  kept.stored = testing::FetchRun(
-      *coordinator::MakeRemoteStages(addresses_).results, failed.run_id);
-  EXPECT_EQ(kept.stored.run().state(), v1::FAILED);
-  EXPECT_EQ(kept.stored.run().error().stage(), "results");
+  coordinator::Stages remote = coordinator::MakeRemoteStages(addresses_);
+  kept.stored = testing::FetchRun(*remote.results, failed.run_id);
   ExpectRecordsKept(kept, reference, 0);
   const Outcome retry = RunDistributed(spec);
   CheckEnd(retry, {.state = v1::SUCCEEDED});
@@ -706,6 +891,9 @@ TEST_F(DrillsTest, ResultsDiskFullWhileTheRunWrites) {
   EXPECT_EQ(retry.stored.fills_size(), reference.stored.fills_size());
   EXPECT_EQ(retry.stored.run().spec_hash(), reference.stored.run().spec_hash());
   EXPECT_EQ(retry.stored.run().data_hash(), reference.stored.run().data_hash());
+  // The retry stored the failed run's trace before its own.
+  kept.trace = FetchTrace(*remote.results, failed.run_id);
+  CheckEnd(kept, expected);
 
   StopService("results", SIGTERM);
   StartService("results");
@@ -751,11 +939,7 @@ TEST_F(DrillsTest, ClientDisconnectsWhileWatching) {
   ASSERT_FALSE(run_id.empty()) << (*client)->Log();
   (*client)->Signal(SIGKILL);
   (*client)->Wait();
-  Outcome gone;
-  gone.run_id = run_id;
-  gone.stored = PollStored(run_id, Ended);
-  gone.progress.set_state(gone.stored.run().state());
-  *gone.progress.mutable_summary() = gone.stored.run();
+  const Outcome gone = PollEnded(run_id);
   CheckEnd(
       gone,
       {.state = v1::CANCELLED, .stage = "coordinator", .reason = "CANCELLED"});
@@ -766,9 +950,7 @@ TEST_F(DrillsTest, ClientDisconnectsWhileWatching) {
 
 // A run submitted without a watcher is detached: it runs to the end.
 TEST_F(DrillsTest, UnwatchedRunGoesOn) {
-  const std::string run_id = Submit(LongSpec("detached"));
-  const v1::GetRunResponse stored = PollStored(run_id, Ended);
-  EXPECT_EQ(stored.run().state(), v1::SUCCEEDED) << stored.run().DebugString();
+  CheckEnd(PollEnded(Submit(LongSpec("detached"))), {.state = v1::SUCCEEDED});
 }
 
 TEST_F(DrillsTest, CancelInTheMiddleOfARun) {
@@ -819,6 +1001,7 @@ TEST_F(DrillsTest, CancelInTheMiddleOfAnEmbeddedRun) {
   cancelled.run_id = *run_id;
   cancelled.progress = *runs.Wait(*run_id);
   cancelled.stored = testing::FetchRun(*runs.stages().results, *run_id);
+  cancelled.trace = FetchTrace(*runs.stages().results, *run_id);
   CheckEnd(
       cancelled,
       {.state = v1::CANCELLED, .stage = "coordinator", .reason = "CANCELLED"});
