@@ -248,10 +248,16 @@ backtest::v1::BacktestSpec CutSpec(const backtest::v1::BacktestSpec& spec,
   backtest::v1::BacktestSpec cut = spec;
   cut.mutable_data()->set_path(cut_dir);
   cut.mutable_data()->set_end(CutEnd(time));
-  for (auto& [name, value] : *cut.mutable_strategy()->mutable_params()) {
-    if (value.has_text() && SamePath(value.text(), spec.data().path())) {
-      value.set_text(cut_dir);
+  const auto point_at_cut = [&](backtest::v1::StrategySpec& strategy) {
+    for (auto& [name, value] : *strategy.mutable_params()) {
+      if (value.has_text() && SamePath(value.text(), spec.data().path())) {
+        value.set_text(cut_dir);
+      }
     }
+  };
+  point_at_cut(*cut.mutable_strategy());
+  for (backtest::v1::StrategySpec& strategy : *cut.mutable_strategies()) {
+    point_at_cut(strategy);
   }
   return cut;
 }
