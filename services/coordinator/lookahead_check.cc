@@ -48,6 +48,8 @@ class Recorder {
   }
 
   void AddStep(const v1::TimeStep& step) {
+    // Several strategies each see the same step: it counts once.
+    if (!step_times_.empty() && step.time() <= step_times_.back()) return;
     step_times_.push_back(step.time());
     for (const v1::Bar& bar : step.bars()) {
       if (bar.symbol() >= 0 &&
