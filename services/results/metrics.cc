@@ -529,7 +529,7 @@ std::optional<double> HeldFraction(
 StrategyAttribution Attribution(const MetricsInput& input, int index) {
   const backtest::v1::StrategySpec& spec = input.strategies[index];
   StrategyAttribution part;
-  part.set_id(spec.id().empty() ? spec.name() : spec.id());
+  part.set_id(spec.id());
   part.set_name(spec.name());
   part.set_allocation(spec.allocation());
   const double initial = spec.allocation() * input.initial_cash;

@@ -172,7 +172,7 @@ struct MetricsInput {
 // spec s, its curve S_t is strategy_equity[i] of each point (a point with
 // fewer values is left out), its fills those whose strategy is i, its trades
 // (closed and open) those whose strategy is its id:
-// - id = s.id (s.name when empty); name = s.name; allocation = s.allocation.
+// - id = s.id; name = s.name; allocation = s.allocation.
 // - initial_equity = allocation * initial cash; final_equity = the last S
 //   (initial_equity when no point has one); net_pnl = final - initial;
 //   total_return = net_pnl / initial_equity (0 when initial <= 0). The

@@ -1029,13 +1029,10 @@ TEST(StrategyAttributionTest, UnallocatedCashIsNobodysPart) {
 }
 
 // Records stored before the strategies' equity, or a run that failed before
-// its first point: no curve, so nothing gained and no drawdown, and the id
-// defaults to the name.
+// its first point: no curve, so nothing gained and no drawdown.
 TEST(StrategyAttributionTest, WithoutItsCurveASleeveStaysAtItsAllocation) {
   TwoSleeves run;
   for (EquityPoint& point : run.equity) point.clear_strategy_equity();
-  run.strategies[0].clear_id();
-  run.strategies[0].set_name("fast");
   const backtest::v1::Metrics metrics = run.Compute();
   ASSERT_EQ(metrics.strategies_size(), 2);
   const backtest::v1::StrategyAttribution& fast = metrics.strategies(0);

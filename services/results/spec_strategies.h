@@ -13,8 +13,9 @@
 
 namespace seed::results {
 
-// The spec's `strategies` (a run of several), by strategy index; empty for a
-// run of one strategy and for an empty text. Fields this build does not know
+// The spec's `strategies` (a run of several), by strategy index, each with
+// its id (an empty id is its name, spec.proto's default); empty for a run of
+// one strategy and for an empty text. Fields this build does not know
 // (a spec from a newer coordinator) are ignored. INVALID_ARGUMENT, saying
 // why, when the text is not a BacktestSpec in JSON. Example:
 //   SpecStrategies(R"({"strategies": [{"id": "fast", "allocation": 0.5}]})")

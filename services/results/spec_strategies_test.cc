@@ -35,6 +35,17 @@ TEST(SpecStrategiesTest, ARunOfOneAndNoSpecListNone) {
   }
 }
 
+// spec.proto: an id defaults to the strategy's name.
+TEST(SpecStrategiesTest, AnIdDefaultsToTheName) {
+  const absl::StatusOr<std::vector<backtest::v1::StrategySpec>> strategies =
+      SpecStrategies(R"({"strategies": [{"name": "sma_cross"},
+                                        {"name": "momentum", "id": "m"}]})");
+  ASSERT_TRUE(strategies.ok()) << strategies.status();
+  ASSERT_EQ(strategies->size(), 2);
+  EXPECT_EQ((*strategies)[0].id(), "sma_cross");
+  EXPECT_EQ((*strategies)[1].id(), "m");
+}
+
 // A spec from a newer coordinator still reads.
 TEST(SpecStrategiesTest, IgnoresFieldsItDoesNotKnow) {
   const absl::StatusOr<std::vector<backtest::v1::StrategySpec>> strategies =
