@@ -481,13 +481,36 @@ TEST_F(RunTest, SeveralStrategiesTradeLikeEachAloneWithItsAllocation) {
   const v1::GetRunResponse run = Stored(together.run_id());
   std::multiset<std::tuple<std::string, int64_t, int64_t, double, double>>
       expected, got;
-  for (const v1::RunProgress* alone : {&fast_alone, &momentum_alone}) {
+  std::map<std::string, std::multiset<std::tuple<std::string, int64_t,
+                                                int64_t, double, double>>>
+      by_strategy;
+  for (const auto& [id, alone] :
+       {std::pair{"fast", &fast_alone}, {"mom", &momentum_alone}}) {
     const v1::GetRunResponse stored = Stored(alone->run_id());
-    for (const v1::Trade& trade : stored.trades()) expected.insert(key(trade));
+    for (const v1::Trade& trade : stored.trades()) {
+      expected.insert(key(trade));
+      by_strategy[id].insert(key(trade));
+    }
   }
   for (const v1::Trade& trade : run.trades()) got.insert(key(trade));
   EXPECT_GT(expected.size(), 10u);
   EXPECT_EQ(got, expected);
+  // Each trade names the sleeve that made it.
+  std::map<std::string, std::multiset<std::tuple<std::string, int64_t,
+                                                int64_t, double, double>>>
+      got_by_strategy;
+  for (const v1::Trade& trade : run.trades()) {
+    got_by_strategy[trade.strategy()].insert(key(trade));
+  }
+  EXPECT_EQ(got_by_strategy, by_strategy);
+  // P&L is attributed to each: its sleeve ends where it would alone.
+  const v1::Metrics& metrics = together.summary().metrics();
+  ASSERT_EQ(metrics.strategies_size(), 2);
+  EXPECT_EQ(metrics.strategies(0).id(), "fast");
+  EXPECT_NEAR(metrics.strategies(0).final_equity(),
+              fast_alone.summary().metrics().final_equity(), 1e-6);
+  EXPECT_NEAR(metrics.strategies(1).final_equity(),
+              momentum_alone.summary().metrics().final_equity(), 1e-6);
 
   const v1::GetRunResponse fast_run = Stored(fast_alone.run_id());
   const v1::GetRunResponse momentum_run = Stored(momentum_alone.run_id());
@@ -498,6 +521,11 @@ TEST_F(RunTest, SeveralStrategiesTradeLikeEachAloneWithItsAllocation) {
                 fast_run.equity(i).equity() + momentum_run.equity(i).equity(),
                 1e-6)
         << "at point " << i;
+    ASSERT_EQ(run.equity(i).strategy_equity_size(), 2);
+    EXPECT_DOUBLE_EQ(run.equity(i).strategy_equity(0),
+                     fast_run.equity(i).equity());
+    EXPECT_DOUBLE_EQ(run.equity(i).strategy_equity(1),
+                     momentum_run.equity(i).equity());
   }
 }
 
