@@ -52,6 +52,22 @@ TEST(ReportTest, FailedRunNamesStageSymbolAndBar) {
   EXPECT_THAT(text, Not(HasSubstr("total return")));
 }
 
+TEST(ReportTest, CancelledRunSaysCancelledNotFailed) {
+  v1::RunSummary run;
+  run.set_state(v1::CANCELLED);
+  run.set_first_time("2020-01-02");
+  run.mutable_metrics()->set_total_return(0.01);
+  v1::StageError& error = *run.mutable_error();
+  error.set_stage("coordinator");
+  error.set_reason("CANCELLED");
+  error.set_message("cancelled by request after 4096 steps");
+  const std::string text = FormatSummary(run);
+  EXPECT_THAT(text, HasSubstr("CANCELLED: cancelled by request after 4096 "
+                              "steps\n"));
+  EXPECT_THAT(text, Not(HasSubstr("FAILED")));
+  EXPECT_THAT(text, HasSubstr("partial results, up to the cancel:"));
+}
+
 // A run of two strategies: after the account's metrics, one row each, and
 // every trade and rejection says whose it was.
 TEST(ReportTest, DetailsOfARunOfSeveralStrategiesShowEachOne) {
