@@ -63,15 +63,20 @@ std::string FormatSummary(const v1::RunSummary& run) {
     absl::StrAppend(&out, ", ", run.first_time(), "..", run.last_time());
   }
   absl::StrAppend(&out, "\n");
+  const bool cancelled = run.state() == v1::CANCELLED;
   if (run.has_error() && !run.error().stage().empty()) {
-    absl::StrAppend(&out, DescribeStageError(run.error()), "\n");
+    // A cancel is what somebody asked for, not a stage's failure.
+    absl::StrAppend(&out,
+                    cancelled ? absl::StrCat("CANCELLED: ", run.error().message())
+                              : DescribeStageError(run.error()),
+                    "\n");
   }
   // A run that failed before reading any data has nothing to measure.
   if (!run.has_metrics() || run.first_time().empty()) return out;
   const v1::Metrics& m = run.metrics();
-  absl::StrAppend(&out, run.state() == v1::SUCCEEDED
-                            ? "\n"
-                            : "\npartial results, up to the failure:\n");
+  absl::StrAppend(&out, run.state() == v1::SUCCEEDED ? "\n"
+                        : cancelled ? "\npartial results, up to the cancel:\n"
+                                    : "\npartial results, up to the failure:\n");
   Row(out, "total return", Percent(m.total_return()));
   Row(out, "CAGR", OrDash(m.has_cagr(), m.cagr(), Percent));
   Row(out, "Sharpe", OrDash(m.has_sharpe(), m.sharpe(), Ratio));
@@ -157,21 +162,50 @@ std::string FormatMoreMetrics(const v1::Metrics& m) {
   return out;
 }
 
+// A run of several strategies: each one's part (Metrics.strategies), one row
+// each; nothing for a run of one.
+std::string FormatStrategies(const v1::Metrics& m) {
+  if (m.strategies().empty()) return "";
+  constexpr char kRow[] = "  %-14s %-16s %7s %14s %9s %9s %10s %9s %9s\n";
+  std::string out = absl::StrCat(
+      "\nstrategies (definitions: docs/metrics.md)\n",
+      absl::StrFormat(kRow, "ID", "STRATEGY", "ALLOC", "FINAL EQUITY", "RETURN",
+                      "MAX DD", "TRADES", "WIN RATE", "EXPOSURE"));
+  for (const v1::StrategyAttribution& part : m.strategies()) {
+    absl::StrAppend(
+        &out, absl::StrFormat(
+                  kRow, part.id(), part.name(), Percent(part.allocation()),
+                  Money(part.final_equity()), Percent(part.total_return()),
+                  part.max_drawdown() > 0 ? Percent(-part.max_drawdown())
+                                          : Percent(0),
+                  part.open_trades() > 0 ? absl::StrCat(part.trades(), " (+",
+                                                        part.open_trades(), ")")
+                                         : absl::StrCat(part.trades()),
+                  OrDash(part.has_win_rate(), part.win_rate(), Percent),
+                  OrDash(part.has_exposure(), part.exposure(), Percent)));
+  }
+  return out;
+}
+
 std::string FormatTrade(const v1::Trade& trade) {
-  return absl::StrFormat(
-      "%-8s %-5s %s @ %.4f -> %s @ %.4f  qty %.0f  net %.2f  %s",
-      trade.symbol(), trade.side() == v1::SELL ? "short" : "long",
-      FormatTime(trade.entry_time()), trade.entry_price(),
-      trade.exit_time() == 0 ? std::string("(open)")
-                             : FormatTime(trade.exit_time()),
-      trade.exit_price(), trade.quantity(), trade.net_pnl(),
-      trade.exit_reason());
+  return absl::StrCat(
+      absl::StrFormat(
+          "%-8s %-5s %s @ %.4f -> %s @ %.4f  qty %.0f  net %.2f  %s",
+          trade.symbol(), trade.side() == v1::SELL ? "short" : "long",
+          FormatTime(trade.entry_time()), trade.entry_price(),
+          trade.exit_time() == 0 ? std::string("(open)")
+                                 : FormatTime(trade.exit_time()),
+          trade.exit_price(), trade.quantity(), trade.net_pnl(),
+          trade.exit_reason()),
+      trade.strategy().empty() ? ""
+                               : absl::StrCat("  [", trade.strategy(), "]"));
 }
 
 std::string FormatRunDetails(const v1::GetRunResponse& run) {
   std::string out = FormatSummary(run.run());
   if (run.run().has_metrics() && !run.run().first_time().empty()) {
-    absl::StrAppend(&out, FormatMoreMetrics(run.run().metrics()));
+    absl::StrAppend(&out, FormatMoreMetrics(run.run().metrics()),
+                    FormatStrategies(run.run().metrics()));
   }
   absl::StrAppend(&out, "\nfingerprint\n  spec   ", run.run().spec_hash(),
                   "\n  data   ", run.run().data_hash(), "\n  engine ",
@@ -189,10 +223,17 @@ std::string FormatRunDetails(const v1::GetRunResponse& run) {
   }
   if (run.rejections_size() > 0) {
     absl::StrAppend(&out, "\nrejected orders (", run.rejections_size(), ")\n");
+    // In a run of several strategies, whose order it was.
+    const auto& strategies = run.run().metrics().strategies();
     for (const v1::Rejection& rejection : run.rejections()) {
+      const int index = rejection.strategy();
       absl::StrAppend(&out, "  ", FormatTime(rejection.time()), " ",
                       rejection.stage(), " ", rejection.code(), ": ",
-                      rejection.message(), "\n");
+                      rejection.message(),
+                      index >= 0 && index < strategies.size()
+                          ? absl::StrCat("  [", strategies[index].id(), "]")
+                          : "",
+                      "\n");
     }
   }
   return out;

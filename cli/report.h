@@ -22,10 +22,11 @@ std::string FormatSummary(const v1::RunSummary& run);
 std::string FormatRunList(const v1::ListRunsResponse& runs);
 
 // One line: symbol, side, entry and exit (or "(open)"), quantity, net P&L
-// and exit reason.
+// and exit reason; in a run of several strategies, "[id]" of the trade's.
 std::string FormatTrade(const v1::Trade& trade);
 
-// Summary, fingerprint and trade list of one run.
+// Summary, more metrics, each strategy's part in a run of several,
+// fingerprint, trade list and rejected orders of one run.
 std::string FormatRunDetails(const v1::GetRunResponse& run);
 
 std::string FormatQualityReport(const v1::DataQualityReport& report);

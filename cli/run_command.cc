@@ -46,8 +46,7 @@ int Conclude(const v1::RunProgress& progress, const Flags& flags,
       PrintError(status);
       return kExitFailed;
     }
-    std::cout << "exported trades.csv, equity.csv and metrics.json to "
-              << *directory << "\n";
+    std::cout << "exported to " << *directory << "\n";
   }
   return progress.state() == v1::SUCCEEDED ? kExitOk : kExitFailed;
 }

@@ -135,6 +135,27 @@ TEST_F(DistributedMatchesEmbeddedTest, SyntheticMultiSymbolMarket) {
       10);
 }
 
+// Several strategies, each in its sleeve, with a cap across them and
+// shorting: the remote stages get the same sleeves, budgets and instances.
+TEST_F(DistributedMatchesEmbeddedTest, SeveralStrategiesWithSharedCaps) {
+  ExpectIdentical(
+      absl::StrCat(
+          "name: sleeves\n"
+          "data: {path: ", (Workspace() / "synth").string(),
+          ", symbols: [SYNA, SYNB, SYNC, SYND]}\n"
+          "strategies:\n"
+          "  - {name: sma_cross, id: trend, allocation: 0.5,"
+          " params: {fast: 5, slow: 20, direction: both}}\n"
+          "  - {name: rsi_reversion, id: revert, allocation: 0.3}\n"
+          "  - {name: momentum, id: mom}\n"
+          "portfolio: {initial_cash: 50000, sizing: {rule: percent_of_equity, "
+          "percent: 0.3}, limits: {max_positions: 3},"
+          " shorting: {enabled: true, borrow_rate: 0.02}}\n"
+          "execution: {commission: {model: percent, bps: 10}, slippage: "
+          "{model: fixed_bps, bps: 5}}\n"),
+      10);
+}
+
 TEST_F(DistributedMatchesEmbeddedTest, OrclAllInAsInTheIssue) {
   const std::string shared = SharedData();
   if (shared.empty()) GTEST_SKIP() << "SHARED_DATA_DIR with ORCL.csv not set";

@@ -483,13 +483,15 @@ class StrategyEngine:
             response.resolved.params[name].CopyFrom(value)
         symbols = list(request.symbols)
         run = StrategyRun(run_id, symbols, strategy(symbols, params))
+        # A run of several strategies starts one instance per strategy_id.
+        key = (run_id, request.strategy_id)
         with self._lock:
-            if run_id in self._runs:
+            if key in self._runs:
                 raise StageFailure(
                     grpc.StatusCode.ALREADY_EXISTS, "RUN_EXISTS",
                     f"run {run_id} is already started", run_id=run_id,
                     hint="end the run first or use a new run id")
-            self._runs[run_id] = run
+            self._runs[key] = run
         return response
 
     @staticmethod
@@ -508,20 +510,21 @@ class StrategyEngine:
         return strategy, params
 
     def on_steps(self, request):
-        run = self._find(request.run_id, remove=False)
+        run = self._find(request, remove=False)
         response = pb.strategy.StrategyStepsResponse()
         with run.lock:
             run.steps(request, response)
         return response
 
     def end_run(self, request):
-        self._find(request.run_id, remove=True)
+        self._find(request, remove=True)
         return pb.strategy.StrategyEndResponse()
 
-    def _find(self, run_id, remove):
+    def _find(self, request, remove):
+        run_id = request.run_id
+        key = (run_id, request.strategy_id)
         with self._lock:
-            run = self._runs.pop(run_id, None) if remove else self._runs.get(
-                run_id)
+            run = self._runs.pop(key, None) if remove else self._runs.get(key)
         if run is None:
             raise StageFailure(
                 grpc.StatusCode.NOT_FOUND, "UNKNOWN_RUN",

@@ -48,6 +48,8 @@ class Recorder {
   }
 
   void AddStep(const v1::TimeStep& step) {
+    // Several strategies each see the same step: it counts once.
+    if (!step_times_.empty() && step.time() <= step_times_.back()) return;
     step_times_.push_back(step.time());
     for (const v1::Bar& bar : step.bars()) {
       if (bar.symbol() >= 0 &&
@@ -248,10 +250,16 @@ backtest::v1::BacktestSpec CutSpec(const backtest::v1::BacktestSpec& spec,
   backtest::v1::BacktestSpec cut = spec;
   cut.mutable_data()->set_path(cut_dir);
   cut.mutable_data()->set_end(CutEnd(time));
-  for (auto& [name, value] : *cut.mutable_strategy()->mutable_params()) {
-    if (value.has_text() && SamePath(value.text(), spec.data().path())) {
-      value.set_text(cut_dir);
+  const auto point_at_cut = [&](backtest::v1::StrategySpec& strategy) {
+    for (auto& [name, value] : *strategy.mutable_params()) {
+      if (value.has_text() && SamePath(value.text(), spec.data().path())) {
+        value.set_text(cut_dir);
+      }
     }
+  };
+  point_at_cut(*cut.mutable_strategy());
+  for (backtest::v1::StrategySpec& strategy : *cut.mutable_strategies()) {
+    point_at_cut(strategy);
   }
   return cut;
 }

@@ -1,8 +1,10 @@
 #include "services/coordinator/run.h"
 
 #include <algorithm>
+#include <cstring>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/logging.h"
@@ -27,15 +29,43 @@ constexpr int kFlushEveryEquityPoints = 16384;
 constexpr int kFirstChunkSteps = 16;
 
 // Adds a stage's field problems to `problems`, or keeps its first other error.
+// A problem of "strategy..." is renamed to `strategy_path...` (the entry of
+// spec.strategies it is about).
 void Collect(const absl::Status& status, std::vector<FieldProblem>& problems,
-             absl::Status& other_error) {
+             absl::Status& other_error,
+             absl::string_view strategy_path = "strategy") {
   if (status.ok()) return;
-  const std::vector<FieldProblem> fields = FieldProblems(status);
-  if (!fields.empty()) {
-    problems.insert(problems.end(), fields.begin(), fields.end());
-  } else if (other_error.ok()) {
-    other_error = status;
+  std::vector<FieldProblem> fields = FieldProblems(status);
+  if (fields.empty()) {
+    if (other_error.ok()) other_error = status;
+    return;
   }
+  for (FieldProblem& field : fields) {
+    if (absl::StartsWith(field.field, "strategy.") ||
+        field.field == "strategy") {
+      field.field = absl::StrCat(strategy_path,
+                                 field.field.substr(strlen("strategy")));
+    }
+    problems.push_back(std::move(field));
+  }
+}
+
+// The run's strategies: spec.strategies, or the one spec.strategy.
+std::vector<backtest::v1::StrategySpec> StrategiesOf(
+    const backtest::v1::BacktestSpec& spec) {
+  if (spec.strategies().empty()) return {spec.strategy()};
+  return {spec.strategies().begin(), spec.strategies().end()};
+}
+
+// What the run's summary, span and log call its strategy: its name, or the
+// ids of several joined by "+".
+std::string StrategyLabel(const backtest::v1::BacktestSpec& spec) {
+  if (spec.strategies().empty()) return spec.strategy().name();
+  std::vector<std::string> ids;
+  for (const backtest::v1::StrategySpec& strategy : spec.strategies()) {
+    ids.push_back(strategy.id());
+  }
+  return absl::StrJoin(ids, "+");
 }
 
 }  // namespace
@@ -43,7 +73,6 @@ void Collect(const absl::Status& status, std::vector<FieldProblem>& problems,
 Run::Run(Stages& stages, backtest::v1::BacktestSpec spec, std::string run_id,
          const RunOptions& options)
     : stages_(stages),
-      strategy_(stages.strategy.get()),
       options_(options),
       spec_(std::move(spec)),
       run_id_(std::move(run_id)) {
@@ -69,7 +98,7 @@ absl::StatusOr<std::unique_ptr<Run>> Run::Prepare(
             std::string(kStage)},
         "run", backtest::v1::SPAN_KIND_INTERNAL);
     run->run_span_->SetAttribute("run.id", run->run_id_);
-    run->run_span_->SetAttribute("strategy", spec.strategy().name());
+    run->run_span_->SetAttribute("strategy", StrategyLabel(spec));
     run->run_span_->SetAttribute(
         "symbols", absl::StrJoin(spec.data().symbols(), ","));
   }
@@ -78,20 +107,30 @@ absl::StatusOr<std::unique_ptr<Run>> Run::Prepare(
       run->run_span_ ? run->run_span_->ChildContext() : tracing::TraceContext{});
   std::vector<FieldProblem> problems;
   absl::Status other_error;
-  if (!spec.strategy().address().empty()) {
-    if (!stages.connect_strategy) {
-      return InvalidFields(kStage, "INVALID_SPEC",
-                           {{"strategy.address",
-                             "this coordinator cannot reach strategy "
-                             "services of a run's own"}});
+  const std::vector<backtest::v1::StrategySpec> strategies = StrategiesOf(spec);
+  const bool several = strategies.size() > 1;
+  const auto strategy_path = [several](size_t i) {
+    return several ? absl::StrCat("strategies[", i, "]")
+                   : std::string("strategy");
+  };
+  for (size_t i = 0; i < strategies.size(); ++i) {
+    StrategySlot slot{stages.strategy.get(), nullptr,
+                      several ? strategies[i].id() : ""};
+    if (!strategies[i].address().empty()) {
+      if (!stages.connect_strategy) {
+        return InvalidFields(kStage, "INVALID_SPEC",
+                             {{strategy_path(i) + ".address",
+                               "this coordinator cannot reach strategy "
+                               "services of a run's own"}});
+      }
+      slot.own = stages.connect_strategy(strategies[i].address());
+      slot.stage = slot.own.get();
     }
-    run->own_strategy_ = stages.connect_strategy(spec.strategy().address());
-    run->strategy_ = run->own_strategy_.get();
+    run->strategies_.push_back(std::move(slot));
   }
 
   v1::StrategyStartRequest strategy_request;
   strategy_request.set_run_id(run->run_id_);
-  *strategy_request.mutable_strategy() = spec.strategy();
   *strategy_request.mutable_symbols() = spec.data().symbols();
   if (!spec.data().metadata().empty()) {
     // The strategy starts with the symbols' metadata; a bad file is a
@@ -110,15 +149,26 @@ absl::StatusOr<std::unique_ptr<Run>> Run::Prepare(
           {"data.metadata", std::string(metadata_status.message())});
     }
   }
-  v1::StrategyStartResponse strategy_response;
-  const absl::Status strategy_status =
-      run->strategy_->StartRun(strategy_request, &strategy_response);
-  Collect(strategy_status, problems, other_error);
+  // Each strategy starts (several: one instance each, by id) and says how
+  // its parameters resolved, for the fingerprint.
+  std::vector<v1::StrategyStartResponse> strategy_responses(strategies.size());
+  for (size_t i = 0; i < strategies.size(); ++i) {
+    *strategy_request.mutable_strategy() = strategies[i];
+    strategy_request.set_strategy_id(run->strategies_[i].id);
+    Collect(run->strategies_[i].stage->StartRun(strategy_request,
+                                                &strategy_responses[i]),
+            problems, other_error, strategy_path(i));
+  }
 
   v1::PortfolioStartRequest portfolio_request;
   portfolio_request.set_run_id(run->run_id_);
   *portfolio_request.mutable_portfolio() = spec.portfolio();
   *portfolio_request.mutable_symbols() = spec.data().symbols();
+  for (const backtest::v1::StrategySpec& strategy : spec.strategies()) {
+    v1::StrategySleeve* sleeve = portfolio_request.add_sleeves();
+    sleeve->set_id(strategy.id());
+    sleeve->set_allocation(strategy.allocation());
+  }
   v1::PortfolioStartResponse portfolio_response;
   const absl::Status portfolio_status =
       stages.portfolio->StartRun(portfolio_request, &portfolio_response);
@@ -143,8 +193,11 @@ absl::StatusOr<std::unique_ptr<Run>> Run::Prepare(
     }
     return WithContext(other_error, kStage, {.run_id = run->run_id_});
   }
-  if (strategy_response.has_resolved()) {
-    *run->spec_.mutable_strategy() = strategy_response.resolved();
+  for (size_t i = 0; i < strategies.size(); ++i) {
+    if (!strategy_responses[i].has_resolved()) continue;
+    *(several ? run->spec_.mutable_strategies(i)
+              : run->spec_.mutable_strategy()) =
+        strategy_responses[i].resolved();
   }
   absl::StatusOr<std::string> canonical = CanonicalSpecJson(run->spec_);
   if (!canonical.ok()) return canonical.status();
@@ -221,7 +274,10 @@ absl::Status Run::EndStages(v1::FinishRunRequest* finish) {
   v1::StrategyEndRequest strategy_request;
   strategy_request.set_run_id(run_id_);
   v1::StrategyEndResponse strategy_response;
-  keep(strategy_->EndRun(strategy_request, &strategy_response));
+  for (const StrategySlot& strategy : strategies_) {
+    strategy_request.set_strategy_id(strategy.id);
+    keep(strategy.stage->EndRun(strategy_request, &strategy_response));
+  }
   return first_failure;
 }
 
@@ -280,6 +336,69 @@ absl::Status CheckStepsUsed(absl::string_view stage, int used, int offered) {
 
 }  // namespace
 
+absl::StatusOr<int> Run::CallStrategies(
+    Steps& window, v1::ExecuteStepsResponse& executed,
+    v1::ApplyStepsResponse& applied,
+    google::protobuf::RepeatedPtrField<v1::Rejection>& untold_rejections,
+    google::protobuf::RepeatedPtrField<v1::Intent>& intents) {
+  v1::StrategyStepsRequest request;
+  v1::StrategyStepsResponse response;
+  request.set_run_id(run_id_);
+  untold_rejections.MergeFrom(executed.rejections());
+  if (strategies_.size() == 1) {
+    // The whole window and every record, lent without copies.
+    request.mutable_fills()->Swap(executed.mutable_fills());
+    request.mutable_events()->Swap(executed.mutable_events());
+    request.mutable_rejections()->Swap(&untold_rejections);
+    request.mutable_views()->Swap(applied.mutable_views());
+    request.mutable_steps()->Swap(&window);
+    absl::Status status = strategies_[0].stage->OnSteps(request, &response);
+    request.mutable_steps()->Swap(&window);
+    request.mutable_views()->Swap(applied.mutable_views());
+    request.mutable_events()->Swap(executed.mutable_events());
+    request.mutable_fills()->Swap(executed.mutable_fills());
+    if (status.ok()) {
+      status = CheckStepsUsed("strategy", response.steps_used(), window.size());
+    }
+    if (!status.ok()) return status;
+    intents.Swap(response.mutable_intents());
+    return response.steps_used();
+  }
+  // Several strategies, one step: each gets its own records and sleeve.
+  *request.mutable_steps() = window;
+  for (size_t i = 0; i < strategies_.size(); ++i) {
+    const int strategy = static_cast<int>(i);
+    request.set_strategy_id(strategies_[i].id);
+    request.clear_fills();
+    request.clear_events();
+    request.clear_rejections();
+    request.clear_views();
+    for (const v1::Fill& fill : executed.fills()) {
+      if (fill.strategy() == strategy) *request.add_fills() = fill;
+    }
+    for (const v1::OrderEvent& event : executed.events()) {
+      if (event.strategy() == strategy) *request.add_events() = event;
+    }
+    for (const v1::Rejection& rejection : untold_rejections) {
+      if (rejection.strategy() == strategy) *request.add_rejections() = rejection;
+    }
+    for (const v1::PortfolioView& view : applied.views()) {
+      *request.add_views() = view.strategies(strategy);
+    }
+    absl::Status status = strategies_[i].stage->OnSteps(request, &response);
+    if (status.ok()) {
+      status = CheckStepsUsed("strategy", response.steps_used(), window.size());
+    }
+    if (!status.ok()) return status;
+    for (v1::Intent& intent : *response.mutable_intents()) {
+      intent.set_strategy(strategy);
+      *intents.Add() = std::move(intent);
+    }
+  }
+  untold_rejections.Clear();
+  return window.size();
+}
+
 absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
                            const ProgressCallback& on_progress) {
   int64_t first_time = 0, last_time = 0;
@@ -295,14 +414,15 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
   v1::ExecuteStepsResponse execute_response;
   v1::ApplyStepsRequest apply_request;
   v1::ApplyStepsResponse apply_response;
-  v1::StrategyStepsRequest strategy_request;
-  v1::StrategyStepsResponse strategy_response;
   v1::SizeIntentsRequest size_request;
   v1::SizeIntentsResponse size_response;
   execute_request.set_run_id(run_id_);
   apply_request.set_run_id(run_id_);
-  strategy_request.set_run_id(run_id_);
   size_request.set_run_id(run_id_);
+  // With several strategies the run goes one step at a time: a strategy
+  // that saw steps past the one where another acted could not be taken back.
+  const int max_steps_per_call =
+      strategies_.size() > 1 ? 1 : options_.max_steps_per_call;
 
   // Steps read from the data but not yet consumed, and the part of them a
   // stage did not get to (lent out and taken back around each call).
@@ -310,7 +430,7 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
   Steps unused;
   std::vector<std::unique_ptr<v1::TimeStep>> spare_steps;
   bool data_done = false;
-  int chunk_steps = std::min(kFirstChunkSteps, options_.max_steps_per_call);
+  int chunk_steps = std::min(kFirstChunkSteps, max_steps_per_call);
   // Orders and amendments accepted at the last consumed step, and rejections
   // the strategy has not heard of yet (sizing happens after its hook).
   google::protobuf::RepeatedPtrField<v1::Order> new_orders;
@@ -320,6 +440,12 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
   // its models follow every bar.
   bool execution_busy = execution_every_step_;
   double buying_power = spec_.portfolio().initial_cash();
+  // Several strategies: each sleeve's, by strategy index.
+  std::vector<double> sleeve_buying_power;
+  for (const backtest::v1::StrategySpec& strategy : spec_.strategies()) {
+    sleeve_buying_power.push_back(strategy.allocation() *
+                                  spec_.portfolio().initial_cash());
+  }
 
   for (;;) {
     if (cancel_requested_) {
@@ -361,6 +487,8 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
       execute_request.mutable_amendments()->Swap(&new_amendments);
       new_amendments.Clear();
       execute_request.set_available_cash(buying_power);
+      *execute_request.mutable_strategy_available_cash() = {
+          sleeve_buying_power.begin(), sleeve_buying_power.end()};
       execute_request.mutable_steps()->Swap(&window);
       absl::Status status =
           stages_.execution->ExecuteSteps(execute_request, &execute_response);
@@ -396,35 +524,23 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
     }
     MoveTailToFront(window, viewed, unused);
 
-    // 3. The strategy hears of fills and rejections, then sees each step,
-    //    up to the first step where it acts.
-    *strategy_request.mutable_fills() = execute_response.fills();
-    *strategy_request.mutable_events() = execute_response.events();
-    strategy_request.mutable_rejections()->Swap(&untold_rejections);
-    untold_rejections.Clear();
-    strategy_request.mutable_rejections()->MergeFrom(
-        execute_response.rejections());
-    strategy_request.mutable_views()->Swap(apply_response.mutable_views());
-    strategy_request.mutable_steps()->Swap(&window);
-    status = strategy_->OnSteps(strategy_request, &strategy_response);
-    strategy_request.mutable_steps()->Swap(&window);
-    strategy_request.mutable_views()->Swap(apply_response.mutable_views());
-    if (status.ok()) {
-      status = CheckStepsUsed("strategy", strategy_response.steps_used(),
-                              window.size());
-    }
-    if (!status.ok()) return status;
-    const int used = strategy_response.steps_used();
+    // 3. The strategies hear of fills and rejections, then see each step,
+    //    up to the first step where they act.
+    google::protobuf::RepeatedPtrField<v1::Intent> intents;
+    absl::StatusOr<int> strategies_used = CallStrategies(
+        window, execute_response, apply_response, untold_rejections, intents);
+    if (!strategies_used.ok()) return strategies_used.status();
+    const int used = *strategies_used;
     const v1::TimeStep& last = window.Get(used - 1);
 
     // 4-5. The portfolio sizes the intents (and, at a margin call, adds the
     //      liquidation); accepted orders work from the next step. This also
     //      tells it where the consumed steps end.
     const bool margin_call_consumed = margin_call && used == viewed;
-    if (strategy_response.intents_size() > 0 || margin_call_consumed) {
+    if (!intents.empty() || margin_call_consumed) {
       size_request.set_time(last.time());
       size_request.set_step_index(last.index());
-      size_request.mutable_intents()->Swap(strategy_response.mutable_intents());
+      size_request.mutable_intents()->Swap(&intents);
       size_response.Clear();
       status = stages_.portfolio->SizeIntents(size_request, &size_response);
       if (!status.ok()) {
@@ -459,8 +575,15 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
       point->set_time(view.time());
       point->set_cash(view.cash());
       point->set_equity(view.equity());
+      for (const v1::PortfolioView& sleeve : view.strategies()) {
+        point->add_strategy_equity(sleeve.equity());
+      }
     }
-    buying_power = apply_response.views(used - 1).buying_power();
+    const v1::PortfolioView& last_view = apply_response.views(used - 1);
+    buying_power = last_view.buying_power();
+    for (int i = 0; i < last_view.strategies_size(); ++i) {
+      sleeve_buying_power[i] = last_view.strategies(i).buying_power();
+    }
     if (executed) {
       execution_busy = execution_every_step_ || !fill_step_consumed ||
                        execute_response.working_orders() > 0;
@@ -479,7 +602,7 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
     if (used < executed_steps) {
       chunk_steps = used;
     } else if (used == offered) {
-      chunk_steps = std::min(chunk_steps * 2, options_.max_steps_per_call);
+      chunk_steps = std::min(chunk_steps * 2, max_steps_per_call);
     }
 
     if (pending_records_.equity_size() >= kFlushEveryEquityPoints) {
@@ -510,7 +633,7 @@ v1::RunProgress Run::Execute(const ProgressCallback& on_progress) {
   LogEvent(LogLevel::kInfo, "run started",
            {.run_id = run_id_,
             .extra = {{"event", "run_start"},
-                      {"strategy", spec_.strategy().name()},
+                      {"strategy", StrategyLabel(spec_)},
                       {"symbols", absl::StrJoin(spec_.data().symbols(), ",")}}});
   progress_.set_state(v1::RUNNING);
   on_progress(progress_);
@@ -519,7 +642,7 @@ v1::RunProgress Run::Execute(const ProgressCallback& on_progress) {
   summary.set_run_id(run_id_);
   summary.set_name(spec_.name());
   summary.set_state(v1::RUNNING);
-  summary.set_strategy(spec_.strategy().name());
+  summary.set_strategy(StrategyLabel(spec_));
   *summary.mutable_symbols() = spec_.data().symbols();
   summary.set_created_at(NowUtcIso8601());
   summary.set_spec_hash(spec_hash_);

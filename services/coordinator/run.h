@@ -16,6 +16,8 @@
 
 #include "absl/status/statusor.h"
 #include "backtest/v1/coordinator.pb.h"
+#include "backtest/v1/execution.pb.h"
+#include "backtest/v1/portfolio.pb.h"
 #include "backtest/v1/spec.pb.h"
 #include "common/tracing.h"
 #include "services/coordinator/stages.h"
@@ -83,11 +85,28 @@ class Run {
   // and exports it when RunOptions.otlp_endpoint is set.
   void FinishTrace(const absl::Status& status);
 
+  // One of the run's strategies: the stage that runs it (the built-in one,
+  // or `own` when the spec names a strategy service of its own by address)
+  // and its id in a run of several (empty in a run of one).
+  struct StrategySlot {
+    StrategyStage* stage;
+    std::unique_ptr<StrategyStage> own;
+    std::string id;
+  };
+
+  // 3. of the cycle: every strategy hears of its fills, events and
+  // rejections and sees the window's steps with its own views, up to the
+  // first step where it acts; its intents, tagged with its index, go to
+  // `intents`. Returns the steps used (in a run of several strategies the
+  // window is one step, so every strategy uses it).
+  absl::StatusOr<int> CallStrategies(
+      google::protobuf::RepeatedPtrField<v1::TimeStep>& window,
+      v1::ExecuteStepsResponse& executed, v1::ApplyStepsResponse& applied,
+      google::protobuf::RepeatedPtrField<v1::Rejection>& untold_rejections,
+      google::protobuf::RepeatedPtrField<v1::Intent>& intents);
+
   Stages& stages_;
-  // The run's strategy: the built-in stage, or own_strategy_ when the spec
-  // names a strategy service of its own (strategy.address).
-  StrategyStage* strategy_;
-  std::unique_ptr<StrategyStage> own_strategy_;
+  std::vector<StrategySlot> strategies_;
   const RunOptions options_;
   backtest::v1::BacktestSpec spec_;
   std::string run_id_;

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -626,6 +627,124 @@ TEST_F(RunTest, ATraceTheResultsStageCannotTakeIsStoredWithTheNextRun) {
     ASSERT_NE(trace.run, nullptr) << run->run_id();
     EXPECT_EQ(trace.Attribute(*trace.run, "run.id"), run->run_id());
   }
+}
+
+// Two strategies in one run, each with its sleeve of the cash, trade as each
+// would alone with that cash when no cap binds: the run's trades are the
+// union of theirs, and its equity the sum of theirs at every step.
+TEST_F(RunTest, SeveralStrategiesTradeLikeEachAloneWithItsAllocation) {
+  data::SyntheticMarketOptions market;
+  market.output_dir = (directory_ / "data").string();
+  market.symbols = 3;
+  market.trading_days = 400;
+  ASSERT_TRUE(data::WriteSyntheticMarket(market).ok());
+  const std::string common =
+      "data: {path: data, symbols: [SYNA, SYNB, SYNC]}\n"
+      "execution: {commission: {model: percent, bps: 10}}\n";
+  const std::string sizing =
+      "sizing: {rule: percent_of_equity, percent: 0.3}";
+  const std::string fast =
+      "{name: sma_cross, params: {fast: 5, slow: 20}}";
+  const std::string momentum = "{name: momentum, params: {lookback: 20}}";
+  const v1::RunProgress together = RunToEnd(
+      common + "strategies: [" + fast.substr(0, fast.size() - 1) +
+      ", id: fast, allocation: 0.6}, " + momentum.substr(0, momentum.size() - 1) +
+      ", id: mom}]\nportfolio: {initial_cash: 100000, " + sizing + "}\n");
+  ASSERT_EQ(together.state(), v1::SUCCEEDED) << together.DebugString();
+  EXPECT_EQ(together.summary().strategy(), "fast+mom");
+  const v1::RunProgress fast_alone = RunToEnd(
+      common + "strategy: " + fast + "\nportfolio: {initial_cash: 60000, " +
+      sizing + "}\n");
+  const v1::RunProgress momentum_alone = RunToEnd(
+      common + "strategy: " + momentum + "\nportfolio: {initial_cash: 40000, " +
+      sizing + "}\n");
+  ASSERT_EQ(fast_alone.state(), v1::SUCCEEDED);
+  ASSERT_EQ(momentum_alone.state(), v1::SUCCEEDED);
+
+  const auto key = [](const v1::Trade& trade) {
+    return std::make_tuple(trade.symbol(), trade.entry_time(),
+                           trade.exit_time(), trade.quantity(),
+                           trade.net_pnl());
+  };
+  const v1::GetRunResponse run = Stored(together.run_id());
+  std::multiset<std::tuple<std::string, int64_t, int64_t, double, double>>
+      expected, got;
+  std::map<std::string, std::multiset<std::tuple<std::string, int64_t,
+                                                int64_t, double, double>>>
+      by_strategy;
+  for (const auto& [id, alone] :
+       {std::pair{"fast", &fast_alone}, {"mom", &momentum_alone}}) {
+    const v1::GetRunResponse stored = Stored(alone->run_id());
+    for (const v1::Trade& trade : stored.trades()) {
+      expected.insert(key(trade));
+      by_strategy[id].insert(key(trade));
+    }
+  }
+  for (const v1::Trade& trade : run.trades()) got.insert(key(trade));
+  EXPECT_GT(expected.size(), 10u);
+  EXPECT_EQ(got, expected);
+  // Each trade names the sleeve that made it.
+  std::map<std::string, std::multiset<std::tuple<std::string, int64_t,
+                                                int64_t, double, double>>>
+      got_by_strategy;
+  for (const v1::Trade& trade : run.trades()) {
+    got_by_strategy[trade.strategy()].insert(key(trade));
+  }
+  EXPECT_EQ(got_by_strategy, by_strategy);
+  // P&L is attributed to each: its sleeve ends where it would alone.
+  const v1::Metrics& metrics = together.summary().metrics();
+  ASSERT_EQ(metrics.strategies_size(), 2);
+  EXPECT_EQ(metrics.strategies(0).id(), "fast");
+  EXPECT_NEAR(metrics.strategies(0).final_equity(),
+              fast_alone.summary().metrics().final_equity(), 1e-6);
+  EXPECT_NEAR(metrics.strategies(1).final_equity(),
+              momentum_alone.summary().metrics().final_equity(), 1e-6);
+
+  const v1::GetRunResponse fast_run = Stored(fast_alone.run_id());
+  const v1::GetRunResponse momentum_run = Stored(momentum_alone.run_id());
+  ASSERT_EQ(run.equity_size(), fast_run.equity_size());
+  ASSERT_EQ(run.equity_size(), momentum_run.equity_size());
+  for (int i = 0; i < run.equity_size(); ++i) {
+    EXPECT_NEAR(run.equity(i).equity(),
+                fast_run.equity(i).equity() + momentum_run.equity(i).equity(),
+                1e-6)
+        << "at point " << i;
+    ASSERT_EQ(run.equity(i).strategy_equity_size(), 2);
+    EXPECT_DOUBLE_EQ(run.equity(i).strategy_equity(0),
+                     fast_run.equity(i).equity());
+    EXPECT_DOUBLE_EQ(run.equity(i).strategy_equity(1),
+                     momentum_run.equity(i).equity());
+  }
+}
+
+TEST_F(RunTest, ProblemsOfSeveralStrategiesNameTheirEntry) {
+  WriteBars("AAA", kRoundTrip);
+  const absl::StatusOr<std::string> run_id = runs_->Submit(
+      "data: {path: data, symbols: [AAA]}\n"
+      "strategies: [{name: sma_cross, allocation: 0.5},"
+      " {name: sma_cross, params: {fast: 0}, allocation: 0.7}]\n",
+      directory_.string());
+  ASSERT_FALSE(run_id.ok());
+  std::vector<std::string> fields;
+  for (const FieldProblem& problem : FieldProblems(run_id.status())) {
+    fields.push_back(problem.field);
+  }
+  // The second has the first's default id and the two take 1.2 of the cash.
+  EXPECT_THAT(fields, ::testing::ElementsAre("strategies[1].id", "strategies"))
+      << run_id.status();
+
+  const absl::StatusOr<std::string> bad_param = runs_->Submit(
+      "data: {path: data, symbols: [AAA]}\n"
+      "strategies: [{name: sma_cross, id: a},"
+      " {name: sma_cross, id: b, params: {fast: 0}}]\n",
+      directory_.string());
+  ASSERT_FALSE(bad_param.ok());
+  fields.clear();
+  for (const FieldProblem& problem : FieldProblems(bad_param.status())) {
+    fields.push_back(problem.field);
+  }
+  EXPECT_THAT(fields, ::testing::Contains("strategies[1].params.fast"))
+      << bad_param.status();
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <limits>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -42,6 +43,9 @@ std::string NotASymbol(const std::string& symbol) {
                       "only)");
 }
 
+// Allocations may add up to 1 give or take rounding in the spec's decimals.
+constexpr double kAllocationSlack = 1e-9;
+
 // Walks the YAML tree, filling the spec and collecting every problem.
 class SpecReader {
  public:
@@ -56,10 +60,22 @@ class SpecReader {
       return;
     }
     CheckKeys(root, "",
-              {"name", "data", "strategy", "portfolio", "execution", "metrics"});
+              {"name", "data", "strategy", "strategies", "portfolio",
+               "execution", "metrics"});
     spec.set_name(OptionalText(root, "name", std::string(kDefaultSpecName)));
     ReadData(Required(root, "data", ""), *spec.mutable_data());
-    ReadStrategy(Required(root, "strategy", ""), *spec.mutable_strategy());
+    const YAML::Node strategies = root["strategies"];
+    if (strategies && !strategies.IsNull()) {
+      if (root["strategy"] && !root["strategy"].IsNull()) {
+        Problem("strategies",
+                "give either strategy (one) or strategies (several), not "
+                "both");
+      }
+      ReadStrategies(strategies, spec);
+    } else {
+      ReadStrategy(Required(root, "strategy", ""), "strategy",
+                   *spec.mutable_strategy(), /*in_list=*/false);
+    }
     ReadPortfolio(root["portfolio"], *spec.mutable_portfolio());
     ReadExecution(root["execution"], *spec.mutable_execution());
     ReadMetrics(root["metrics"], *spec.mutable_metrics());
@@ -195,32 +211,103 @@ class SpecReader {
     }
   }
 
-  void ReadStrategy(const YAML::Node& node, backtest::v1::StrategySpec& strategy) {
-    if (!node) return;
-    if (!node.IsMap()) {
-      Problem("strategy", "must be a mapping with name and params");
+  // Several strategies: two or more entries, each with a unique id (default
+  // its name) and an allocation (default an equal share of what the given
+  // allocations leave).
+  void ReadStrategies(const YAML::Node& node, BacktestSpec& spec) {
+    if (!node.IsSequence() || node.size() < 2) {
+      Problem("strategies",
+              "must list two or more strategies (use strategy: for one)");
       return;
     }
-    CheckKeys(node, "strategy", {"name", "params", "address"});
-    const YAML::Node name = Required(node, "name", "strategy");
+    for (size_t i = 0; i < node.size(); ++i) {
+      ReadStrategy(node[i], absl::StrCat("strategies[", i, "]"),
+                   *spec.add_strategies(), /*in_list=*/true);
+    }
+    std::map<std::string, int> ids;
+    double allocated = 0;
+    int unallocated = 0;
+    for (int i = 0; i < spec.strategies_size(); ++i) {
+      backtest::v1::StrategySpec& strategy = *spec.mutable_strategies(i);
+      if (strategy.id().empty()) strategy.set_id(strategy.name());
+      const auto [it, unique] = ids.emplace(strategy.id(), i);
+      if (!unique) {
+        Problem(absl::StrCat("strategies[", i, "].id"),
+                absl::StrCat("\"", strategy.id(), "\" is also the id of "
+                             "strategies[", it->second, "]; give each strategy "
+                             "a unique id (default: its name)"));
+      }
+      allocated += strategy.allocation();
+      if (strategy.allocation() == 0) ++unallocated;
+    }
+    if (allocated > 1 + kAllocationSlack) {
+      Problem("strategies",
+              absl::StrCat("the allocations add up to ", allocated,
+                           "; together they may have at most all of "
+                           "portfolio.initial_cash (1)"));
+      return;
+    }
+    if (unallocated == 0) return;
+    const double share = (1 - allocated) / unallocated;
+    if (share <= kAllocationSlack) {
+      Problem("strategies",
+              absl::StrCat("the allocations given add up to ", allocated,
+                           " and leave nothing for the ", unallocated,
+                           " strateg", unallocated == 1 ? "y" : "ies",
+                           " without one"));
+      return;
+    }
+    for (backtest::v1::StrategySpec& strategy : *spec.mutable_strategies()) {
+      if (strategy.allocation() == 0) strategy.set_allocation(share);
+    }
+  }
+
+  // One strategy at `path`: `strategy`, or an entry of `strategies`
+  // (in_list), which may also have an id and an allocation.
+  void ReadStrategy(const YAML::Node& node, const std::string& path,
+                    backtest::v1::StrategySpec& strategy, bool in_list) {
+    if (!node) return;
+    if (!node.IsMap()) {
+      Problem(path, "must be a mapping with name and params");
+      return;
+    }
+    std::set<std::string> keys = {"name", "params", "address"};
+    if (in_list) keys.insert({"id", "allocation"});
+    CheckKeys(node, path, keys);
+    const YAML::Node name = Required(node, "name", path);
     if (name && name.IsScalar()) strategy.set_name(name.Scalar());
-    strategy.set_address(OptionalText(node, "address", "", "strategy"));
+    strategy.set_address(OptionalText(node, "address", "", path));
     if (!strategy.address().empty() && !IsHostPort(strategy.address())) {
-      Problem("strategy.address",
+      Problem(Path(path, "address"),
               absl::StrCat("must be host:port of a strategy service, got '",
                            strategy.address(), "'"));
+    }
+    if (in_list) {
+      strategy.set_id(OptionalText(node, "id", "", path));
+      const std::string allocation = OptionalText(node, "allocation", "", path);
+      double fraction = 0;
+      if (!allocation.empty() &&
+          (!absl::SimpleAtod(allocation, &fraction) || !(fraction > 0) ||
+           fraction > 1)) {
+        Problem(Path(path, "allocation"),
+                absl::StrCat("must be a fraction of portfolio.initial_cash "
+                             "in (0, 1], got '",
+                             allocation, "'"));
+      } else {
+        strategy.set_allocation(fraction);
+      }
     }
     const YAML::Node params = node["params"];
     if (!params || params.IsNull()) return;
     if (!params.IsMap()) {
-      Problem("strategy.params", "must be a mapping of parameter: value");
+      Problem(Path(path, "params"), "must be a mapping of parameter: value");
       return;
     }
     for (const auto& entry : params) {
       const std::string key = entry.first.Scalar();
       const YAML::Node& value = entry.second;
       if (!value.IsScalar()) {
-        Problem(absl::StrCat("strategy.params.", key),
+        Problem(absl::StrCat(path, ".params.", key),
                 "must be a single number, text or true/false");
         continue;
       }

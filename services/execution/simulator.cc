@@ -90,6 +90,7 @@ OrderEvent* AddEvent(const Order& order, OrderEvent::Kind kind, int64_t time,
   event->set_symbol(order.symbol());
   event->set_kind(kind);
   event->set_time(time);
+  event->set_strategy(order.strategy());
   return event;
 }
 
@@ -218,6 +219,31 @@ absl::Status Simulator::CheckRequest(const ExecuteStepsRequest& request) const {
              "start the call at step ", committed_through_ + 1,
              " or later; a step is committed once a call starts after it")});
   }
+  // Every order spends the budget of its strategy: it must have one.
+  const int budgets = std::max(request.strategy_available_cash_size(), 1);
+  const auto check_budget = [&](const Order& order, absl::string_view what) {
+    if (order.strategy() >= 0 && order.strategy() < budgets) {
+      return absl::OkStatus();
+    }
+    return StageFailure(
+        absl::StatusCode::kInvalidArgument, kStage, "INVALID_ORDER",
+        absl::StrCat(what, " ", order.id(), " is for strategy ",
+                     order.strategy(), " but the request has buying power for ",
+                     budgets, budgets == 1 ? " strategy" : " strategies"),
+        {.bar_time = FormatTime(first.time()),
+         .hint = "send one strategy_available_cash per strategy of the run"});
+  };
+  for (const Order& order : request.new_orders()) {
+    if (absl::Status status = check_budget(order, "new order"); !status.ok()) {
+      return status;
+    }
+  }
+  for (const WorkingOrder& working : state_.working) {
+    if (absl::Status status = check_budget(working.order, "working order");
+        !status.ok()) {
+      return status;
+    }
+  }
   return CheckOrderBook(request, first.index());
 }
 
@@ -272,7 +298,7 @@ void Simulator::Resolve(int64_t next_index) {
     committed_through_ = tentative_->last_index;
   } else {
     state_ = std::move(tentative_->before);
-    double cash = tentative_->available_cash;
+    std::vector<double> cash = tentative_->available_cash;
     ExecuteStepsResponse replayed;  // stays empty: those steps had no outcome
     for (const TimeStep& step : tentative_->replay) {
       if (step.index() >= next_index) break;
@@ -347,9 +373,11 @@ absl::Status Simulator::ExecuteSteps(const ExecuteStepsRequest& request,
   ApplyAmendments(request);
   for (const Order& order : request.new_orders()) Join(order, first_index);
 
-  TentativeSteps tentative{
-      first_index, first_index, state_, {}, request.available_cash()};
-  double cash = request.available_cash();
+  // One budget per strategy: a buy spends only its own strategy's.
+  std::vector<double> cash(request.strategy_available_cash().begin(),
+                           request.strategy_available_cash().end());
+  if (cash.empty()) cash.push_back(request.available_cash());
+  TentativeSteps tentative{first_index, first_index, state_, {}, cash};
   int steps_used = 0;
   for (const TimeStep& step : request.steps()) {
     ++steps_used;
@@ -364,7 +392,7 @@ absl::Status Simulator::ExecuteSteps(const ExecuteStepsRequest& request,
   return absl::OkStatus();
 }
 
-bool Simulator::SimulateStep(const TimeStep& step, double* cash,
+bool Simulator::SimulateStep(const TimeStep& step, std::vector<double>* cash,
                              ExecuteStepsResponse* response) {
   const int outcomes_before = response->fills_size() +
                               response->rejections_size() +
@@ -492,7 +520,7 @@ bool Simulator::YieldsToPartner(const WorkingOrder& working, const Touch& touch,
 }
 
 void Simulator::WorkOrder(size_t index, const Bar& bar, const TimeStep& step,
-                          double* cash, ExecuteStepsResponse* response) {
+                          std::vector<double>* cash, ExecuteStepsResponse* response) {
   WorkingOrder& working = state_.working[index];
   const Touch touch = Evaluate(working, bar);
   std::string resolution;
@@ -552,7 +580,7 @@ void Simulator::WorkOrder(size_t index, const Bar& bar, const TimeStep& step,
 
 bool Simulator::Fill(size_t index, double quantity, const Touch& touch,
                      const std::string& resolution, const Bar& bar,
-                     int64_t time, double* cash,
+                     int64_t time, std::vector<double>* cash,
                      ExecuteStepsResponse* response) {
   WorkingOrder& working = state_.working[index];
   Order& order = working.order;
@@ -573,13 +601,15 @@ bool Simulator::Fill(size_t index, double quantity, const Touch& touch,
   }
   const double commission =
       commission_->Commission(quantity, price, state_.month_shares);
-  // *cash is the buying power left for this step's entries: an entry buy
+  // The budget is the order's strategy's buying power left for this step's
+  // entries (see ExecuteStepsRequest.strategy_available_cash): an entry buy
   // spends it, a sale that reduces a long position returns its proceeds, and
   // exits (reduces_position) never need any. Short-sale proceeds are not
   // added: they are held against the short.
+  double& budget = (*cash)[order.strategy()];
   if (side == backtest::v1::BUY && !order.reduces_position()) {
     const double needed = quantity * price + commission;
-    if (needed > *cash) {
+    if (needed > budget) {
       backtest::v1::Rejection* rejection = response->add_rejections();
       rejection->set_order_id(order.id());
       rejection->set_symbol(order.symbol());
@@ -591,18 +621,19 @@ bool Simulator::Fill(size_t index, double quantity, const Touch& touch,
       rejection->set_message(absl::StrFormat(
           "buy %.10g of %s at %.10g needs %.2f with commission; cash "
           "available %.2f",
-          quantity, symbols_[order.symbol()], price, needed, *cash));
+          quantity, symbols_[order.symbol()], price, needed, budget));
       rejection->set_tag(order.tag());
+      rejection->set_strategy(order.strategy());
       working.finished = true;
       return false;
     }
-    *cash = *cash - quantity * price;
+    budget = budget - quantity * price;
   } else if (side == backtest::v1::SELL && order.reduces_position()) {
-    *cash = *cash + quantity * price;
+    budget = budget + quantity * price;
   }
   // A cover is paid from the short's held proceeds, and a short sale's
   // proceeds stay held: neither changes what buys may spend.
-  *cash = *cash - commission;
+  budget = budget - commission;
   state_.month_shares += quantity;
   const double remaining = order.quantity() - quantity;
   backtest::v1::Fill* fill = response->add_fills();
@@ -623,6 +654,7 @@ bool Simulator::Fill(size_t index, double quantity, const Touch& touch,
   fill->set_same_bar_resolution(resolution);
   fill->set_gap(touch.gap);
   fill->set_tag(order.tag());
+  fill->set_strategy(order.strategy());
   working.filled_quantity += quantity;
   working.filled_value += quantity * price;
   if (remaining > 0) {
@@ -682,6 +714,7 @@ void Simulator::AfterEntryFill(size_t index, double quantity, const Bar& bar,
     exit.set_reference_price(bar.close());
     exit.set_time_in_force(backtest::v1::GTC);
     exit.set_tag(entry.order.tag());
+    exit.set_strategy(entry.order.strategy());
     exit.set_reduces_position(true);
     if (!through_stop) {
       exit.set_oco_order_id(is_stop ? bracket.target_order_id()

@@ -59,10 +59,12 @@ class Simulator {
   // fill, a rejection or an order event. At one step the working orders whose
   // symbol has a bar are worked: all sells first, then all buys (each in
   // acceptance order), so a sale's proceeds pay for a buy at the same step. A
-  // buy costing more than the cash left of request.available_cash is
+  // buy costing more than the cash left of its strategy's buying power
+  // (request.strategy_available_cash, or available_cash in a run of one) is
   // rejected, not resized.
   // Fails with INVALID_ARGUMENT on a malformed request (no steps, steps not
-  // consecutive, a bad bar or order), FAILED_PRECONDITION STEP_OUT_OF_ORDER
+  // consecutive, a bad bar or order, an order of a strategy with no buying
+  // power in the request), FAILED_PRECONDITION STEP_OUT_OF_ORDER
   // when steps(0) is at or before a committed step and ORDER_BOOK_MISMATCH
   // when an amendment names an order that is not working or a new order
   // reuses the id of one that is; a failed call changes nothing.
@@ -126,7 +128,8 @@ class Simulator {
     int64_t last_index;
     State before;
     std::vector<backtest::v1::TimeStep> replay;  // all but the last
-    double available_cash;
+    // Each strategy's buying power at the first step (one in a run of one).
+    std::vector<double> available_cash;
   };
 
   // What the fill rules say an order does at a bar.
@@ -159,13 +162,13 @@ class Simulator {
   static void SetTrailStop(WorkingOrder& working);
 
   // Works every order at `step`; returns whether anything (fill, rejection,
-  // event) happened. *cash is what is left to pay for buys.
-  bool SimulateStep(const backtest::v1::TimeStep& step, double* cash,
+  // event) happened. (*cash)[k] is what strategy k has left to pay for buys.
+  bool SimulateStep(const backtest::v1::TimeStep& step, std::vector<double>* cash,
                     backtest::v1::ExecuteStepsResponse* response);
   void ExpirePastDays(const backtest::v1::TimeStep& step,
                       backtest::v1::ExecuteStepsResponse* response);
   void WorkOrder(size_t index, const backtest::v1::Bar& bar,
-                 const backtest::v1::TimeStep& step, double* cash,
+                 const backtest::v1::TimeStep& step, std::vector<double>* cash,
                  backtest::v1::ExecuteStepsResponse* response);
   Touch Evaluate(const WorkingOrder& working,
                  const backtest::v1::Bar& bar) const;
@@ -178,7 +181,7 @@ class Simulator {
   // rejected for cash instead.
   bool Fill(size_t index, double quantity, const Touch& touch,
             const std::string& resolution, const backtest::v1::Bar& bar,
-            int64_t time, double* cash,
+            int64_t time, std::vector<double>* cash,
             backtest::v1::ExecuteStepsResponse* response);
   void AfterEntryFill(size_t index, double quantity,
                       const backtest::v1::Bar& bar,

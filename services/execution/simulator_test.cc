@@ -235,6 +235,42 @@ TEST(SimulatorTest, EachBuySpendsTheCashTheNextOneSees) {
             "500.00");
 }
 
+TEST(SimulatorTest, EachStrategySpendsOnlyItsOwnBuyingPower) {
+  Simulator simulator = Frictionless();
+  // Strategy 0 has 500, strategy 1 has 5000; each buys 10 at 60 = 600.
+  Order first = Market(1, kOrcl, backtest::v1::BUY, 10);
+  Order second = Market(2, kOrcl, backtest::v1::BUY, 10);
+  second.set_strategy(1);
+  ExecuteStepsRequest request =
+      Step(0, "2001-01-03", {{kOrcl, 60.0}}, 5500, {first, second});
+  request.add_strategy_available_cash(500);
+  request.add_strategy_available_cash(5000);
+  ExecuteStepsResponse response;
+  ASSERT_TRUE(simulator.ExecuteSteps(request, &response).ok());
+  ASSERT_EQ(response.rejections_size(), 1);
+  EXPECT_EQ(response.rejections(0).order_id(), 1);
+  EXPECT_EQ(response.rejections(0).strategy(), 0);
+  EXPECT_EQ(response.rejections(0).message(),
+            "buy 10 of ORCL at 60 needs 600.00 with commission; cash available "
+            "500.00");
+  ASSERT_EQ(response.fills_size(), 1);
+  EXPECT_EQ(response.fills(0).order_id(), 2);
+  EXPECT_EQ(response.fills(0).strategy(), 1);
+}
+
+TEST(SimulatorTest, OrderOfAStrategyWithoutBuyingPowerIsInvalid) {
+  Simulator simulator = Frictionless();
+  Order order = Market(1, kOrcl, backtest::v1::BUY, 10);
+  order.set_strategy(1);
+  ExecuteStepsResponse response;
+  const absl::Status status = simulator.ExecuteSteps(
+      Step(0, "2001-01-03", {{kOrcl, 60.0}}, 5000, {order}), &response);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(),
+            "new order 1 is for strategy 1 but the request has buying power "
+            "for 1 strategy");
+}
+
 TEST(SimulatorTest, OrderWaitsForTheNextBarOfItsSymbol) {
   Simulator simulator = Frictionless();
   ExecuteStepsResponse first;

@@ -132,6 +132,9 @@ struct Portfolio::SizingState {
   SizeIntentsResponse* response;
   int64_t time;
   double equity;
+  // The caps' equity and positions: this portfolio's plus the rest of the
+  // account's (OtherSleeves).
+  const OtherSleeves* others;
   // Buying power less the estimated cost of the entries accepted so far.
   double available;
   // By symbol: the position plus its working orders (protective exits
@@ -143,7 +146,7 @@ struct Portfolio::SizingState {
 
 std::unique_ptr<Portfolio> Portfolio::Create(
     const backtest::v1::PortfolioSpec& spec, std::vector<std::string> symbols,
-    std::vector<FieldProblem>* problems) {
+    std::vector<FieldProblem>* problems, const Sleeve& sleeve) {
   const size_t before = problems->size();
   const double initial_cash = spec.initial_cash();
   if (!(std::isfinite(initial_cash) && initial_cash > 0)) {
@@ -218,13 +221,15 @@ std::unique_ptr<Portfolio> Portfolio::Create(
   if (problems->size() != before) return nullptr;
 
   std::unique_ptr<Portfolio> portfolio(
-      new Portfolio(spec, std::move(symbols), std::move(sizing), *limits));
+      new Portfolio(spec, std::move(symbols), std::move(sizing), *limits,
+                    sleeve));
   return portfolio;
 }
 
 Portfolio::Portfolio(const backtest::v1::PortfolioSpec& spec,
                      std::vector<std::string> symbols,
-                     std::unique_ptr<SizingRule> sizing, Limits limits)
+                     std::unique_ptr<SizingRule> sizing, Limits limits,
+                     const Sleeve& sleeve)
     : symbols_(std::move(symbols)),
       sizing_(std::move(sizing)),
       limits_(std::move(limits)),
@@ -238,8 +243,11 @@ Portfolio::Portfolio(const backtest::v1::PortfolioSpec& spec,
       closes_kept_(sizing_->VolatilityLookback() == 0
                        ? 0
                        : static_cast<size_t>(sizing_->VolatilityLookback()) +
-                             1) {
-  book_.cash = spec.initial_cash();
+                             1),
+      sleeve_(sleeve),
+      next_order_id_(sleeve.index + 1) {
+  book_.cash = sleeve.count == 1 ? spec.initial_cash()
+                                 : sleeve.allocation * spec.initial_cash();
   book_.holdings.resize(symbols_.size());
 }
 absl::Status Portfolio::CheckSteps(const ApplyStepsRequest& request) const {
@@ -725,6 +733,7 @@ void Portfolio::FillTrade(int32_t symbol, double gross_pnl,
   const Holding& holding = book_.holdings[symbol];
   const OpenTrade& open = holding.trade;
   trade->set_symbol(symbols_[symbol]);
+  trade->set_strategy(sleeve_.id);
   trade->set_side(DirectionSide(open.direction));
   trade->set_entry_time(open.entry_time);
   trade->set_entry_price(holding.average_price);
@@ -800,8 +809,28 @@ double Portfolio::PendingExits(int32_t symbol) const {
   return pending;
 }
 
+int64_t Portfolio::NextOrderId() {
+  const int64_t id = next_order_id_;
+  next_order_id_ += sleeve_.count;
+  return id;
+}
+
+std::vector<double> Portfolio::EffectiveQuantities() const {
+  std::vector<double> effective(symbols_.size());
+  for (const int32_t symbol : book_.held) {
+    effective[symbol] = book_.holdings[symbol].quantity;
+  }
+  for (const auto& [id, order] : book_.working) {
+    if (IsProtectiveExit(order)) continue;
+    effective[order.symbol()] +=
+        SideDirection(order.side()) * order.quantity();
+  }
+  return effective;
+}
+
 absl::Status Portfolio::SizeIntents(const SizeIntentsRequest& request,
-                                    SizeIntentsResponse* response) {
+                                    SizeIntentsResponse* response,
+                                    const OtherSleeves& others) {
   response->Clear();
   if (absl::Status status = Resolve(request.step_index(), "SizeIntents at",
                                     request.step_index(), request.time());
@@ -826,16 +855,9 @@ absl::Status Portfolio::SizeIntents(const SizeIntentsRequest& request,
   SizingState state{.response = response,
                     .time = request.time(),
                     .equity = Equity(),
+                    .others = &others,
                     .available = BuyingPower(),
-                    .effective = std::vector<double>(symbols_.size())};
-  for (const int32_t symbol : book_.held) {
-    state.effective[symbol] = book_.holdings[symbol].quantity;
-  }
-  for (const auto& [id, order] : book_.working) {
-    if (IsProtectiveExit(order)) continue;
-    state.effective[order.symbol()] +=
-        SideDirection(order.side()) * order.quantity();
-  }
+                    .effective = EffectiveQuantities()};
   if (!book_.margin_call.empty()) Liquidate(state);
   for (const Intent& intent : request.intents()) {
     if (absl::Status status = SizeIntent(intent, state); !status.ok()) {
@@ -855,7 +877,7 @@ void Portfolio::Liquidate(SizingState& state) {
   for (const int32_t symbol : book_.held) {
     const Holding& holding = book_.holdings[symbol];
     Order* order = state.response->add_orders();
-    order->set_id(next_order_id_++);
+    order->set_id(NextOrderId());
     order->set_symbol(symbol);
     order->set_side(holding.quantity > 0 ? backtest::v1::SELL
                                          : backtest::v1::BUY);
@@ -865,6 +887,7 @@ void Portfolio::Liquidate(SizingState& state) {
     order->set_reference_price(holding.last_price);
     order->set_reason(book_.margin_call);
     order->set_role(backtest::v1::LIQUIDATION);
+    order->set_strategy(sleeve_.index);
     order->set_original_quantity(order->quantity());
     order->set_reduces_position(true);
     book_.working[order->id()] = *order;
@@ -890,6 +913,7 @@ absl::Status Portfolio::Amend(const Intent& intent, SizingState& state) {
         ": no such working order (filled, cancelled, expired or never "
         "placed for this symbol)"));
     rejection->set_tag(intent.tag());
+    rejection->set_strategy(sleeve_.index);
     return absl::OkStatus();
   }
   Order& order = it->second;
@@ -943,6 +967,7 @@ absl::Status Portfolio::SizeIntent(const Intent& intent, SizingState& state) {
     rejection->set_code(std::string(code));
     rejection->set_message(std::move(message));
     rejection->set_tag(intent.tag());
+    rejection->set_strategy(sleeve_.index);
     return absl::OkStatus();
   };
 
@@ -1089,14 +1114,21 @@ absl::Status Portfolio::SizeIntent(const Intent& intent, SizingState& state) {
     }
   }
 
-  Exposure exposure{.equity = state.equity,
+  // The caps see the whole account: the other sleeves' positions and
+  // working orders (none in a run of one strategy) are added.
+  const std::vector<double>& others = state.others->effective;
+  const auto account_quantity = [&](size_t s) {
+    return others.empty() ? state.effective[s] : state.effective[s] + others[s];
+  };
+  Exposure exposure{.equity = state.equity + state.others->equity,
                     .close = close,
-                    .symbol_quantity = current};
+                    .symbol_quantity = account_quantity(symbol)};
   for (size_t s = 0; s < symbols_.size(); ++s) {
-    const double value = state.effective[s] * book_.holdings[s].last_price;
+    const double quantity = account_quantity(s);
+    const double value = quantity * book_.holdings[s].last_price;
     exposure.gross_value += std::fabs(value);
     exposure.net_value += value;
-    if (state.effective[s] != 0) ++exposure.open_symbols;
+    if (quantity != 0) ++exposure.open_symbols;
   }
   std::string sizing_note;
   if (const CapOutcome cap = limits_.Allow(exposure, direction, quantity);
@@ -1150,7 +1182,7 @@ absl::Status Portfolio::PlaceOrder(const Intent& intent, SizingState& state,
                                    std::string sizing_note) {
   const int32_t symbol = intent.symbol();
   Order* order = state.response->add_orders();
-  order->set_id(next_order_id_++);
+  order->set_id(NextOrderId());
   order->set_symbol(symbol);
   order->set_side(DirectionSide(direction));
   order->set_quantity(quantity);
@@ -1168,13 +1200,14 @@ absl::Status Portfolio::PlaceOrder(const Intent& intent, SizingState& state,
   if (intent.has_bracket()) {
     backtest::v1::Bracket* bracket = order->mutable_bracket();
     *bracket = intent.bracket();
-    bracket->set_stop_order_id(next_order_id_++);
+    bracket->set_stop_order_id(NextOrderId());
     if (bracket->target_case() != backtest::v1::Bracket::TARGET_NOT_SET) {
-      bracket->set_target_order_id(next_order_id_++);
+      bracket->set_target_order_id(NextOrderId());
     }
   }
   order->set_tag(intent.tag());
   order->set_role(intent.role());
+  order->set_strategy(sleeve_.index);
   order->set_initial_stop(intent.has_bracket() ? intent.bracket().stop_loss()
                                                : intent.initial_stop());
   order->set_original_quantity(quantity);

@@ -27,14 +27,36 @@
 
 namespace seed::portfolio {
 
+// Which strategy's sleeve a Portfolio is in a run of several (Account):
+// its index, how many there are, its id and share of initial_cash. The
+// default is the whole account of a run of one strategy.
+struct Sleeve {
+  int32_t index = 0;
+  int32_t count = 1;
+  std::string id;  // set on trades; empty in a run of one
+  double allocation = 1;
+};
+
+// The other sleeves of the account around the one being sized, so that the
+// caps apply to the account as a whole: their effective quantity per symbol
+// (EffectiveQuantities) and their equity. Empty in a run of one.
+struct OtherSleeves {
+  std::vector<double> effective;
+  double equity = 0;
+};
+
 class Portfolio {
  public:
   // The portfolio `spec` describes over the run's symbol table `symbols`
   // (indexes in bars, fills and intents), or nullptr after appending every
-  // problem with the spec, each with its field path, to *problems.
+  // problem with the spec, each with its field path, to *problems. As a
+  // sleeve it starts with allocation * initial_cash, gives its orders the
+  // ids index + 1, index + 1 + count, ... and names its strategy on orders,
+  // rejections and trades.
   static std::unique_ptr<Portfolio> Create(
       const backtest::v1::PortfolioSpec& spec,
-      std::vector<std::string> symbols, std::vector<FieldProblem>* problems);
+      std::vector<std::string> symbols, std::vector<FieldProblem>* problems,
+      const Sleeve& sleeve = {});
 
   // First resolves the previous call's tentative steps against
   // request.steps(0).index(): those before it are committed, the others are
@@ -68,8 +90,25 @@ class Portfolio {
   // (role LIQUIDATION). Exits never exceed the position less the exits
   // already working. With limits.on_breach "fail", an order breaking a cap
   // fails the call (FAILED_PRECONDITION, reason = the cap).
+  // `others` makes the caps count the rest of the account too.
   absl::Status SizeIntents(const backtest::v1::SizeIntentsRequest& request,
-                           backtest::v1::SizeIntentsResponse* response);
+                           backtest::v1::SizeIntentsResponse* response,
+                           const OtherSleeves& others = {});
+
+  const std::string& strategy_id() const { return sleeve_.id; }
+  size_t symbol_count() const { return symbols_.size(); }
+
+  // Commits the tentative steps through `step_index` (at `time`) and
+  // discards the later ones, as SizeIntents at that step does first.
+  absl::Status CommitThrough(int64_t step_index, int64_t time) {
+    return Resolve(step_index, "SizeIntents at", step_index, time);
+  }
+
+  // By symbol: the position plus its working orders (protective exits
+  // aside), as the caps and TARGET_* see it.
+  std::vector<double> EffectiveQuantities() const;
+  // Cash plus the positions at their latest closes.
+  double Equity() const;
 
   // Commits every tentative step. With close_at_end, closes every position
   // at its last close without costs into response->closed_at_end (exit
@@ -163,7 +202,10 @@ class Portfolio {
 
   Portfolio(const backtest::v1::PortfolioSpec& spec,
             std::vector<std::string> symbols,
-            std::unique_ptr<SizingRule> sizing, Limits limits);
+            std::unique_ptr<SizingRule> sizing, Limits limits,
+            const Sleeve& sleeve);
+
+  int64_t NextOrderId();
 
   absl::Status CheckSteps(const backtest::v1::ApplyStepsRequest& request) const;
   absl::Status CheckFills(const backtest::v1::ApplyStepsRequest& request) const;
@@ -200,7 +242,6 @@ class Portfolio {
   // The margin call at the current close, or "" when none is due.
   std::string MarginCall() const;
 
-  double Equity() const;
   double GrossValue() const;
   double ShortValue() const;  // sum of |market value| of the shorts
   double BuyingPower() const;
@@ -237,7 +278,8 @@ class Portfolio {
   const bool close_at_end_;
   // Closes kept per symbol: the sizing rule's lookback + 1 (0: none kept).
   const size_t closes_kept_;
-  int64_t next_order_id_ = 1;
+  const Sleeve sleeve_;
+  int64_t next_order_id_;
   Book book_;
   // The index of the last committed step (-1: none); tentative_.steps follow
   // it. Step indexes start at 0, so the first call starts at step 0.

@@ -28,20 +28,16 @@ absl::Status PortfolioEngine::StartRun(
   if (request.symbols().empty()) {
     problems.push_back({"symbols", "must list the run's symbols, got none"});
   }
-  std::unique_ptr<Portfolio> portfolio = Portfolio::Create(
-      request.portfolio(),
-      std::vector<std::string>(request.symbols().begin(),
-                               request.symbols().end()),
-      &problems);
+  std::unique_ptr<Account> account = Account::Create(request, &problems);
   if (!problems.empty()) return InvalidFields(kStage, "INVALID_SPEC", problems);
-  return runs_.Add(request.run_id(), std::move(portfolio));
+  return runs_.Add(request.run_id(), std::move(account));
 }
 
 absl::Status PortfolioEngine::ApplySteps(
     const backtest::v1::ApplyStepsRequest& request,
     backtest::v1::ApplyStepsResponse* response) {
-  return runs_.With(request.run_id(), [&](Portfolio& portfolio) {
-    return WithContext(portfolio.ApplySteps(request, response), kStage,
+  return runs_.With(request.run_id(), [&](Account& account) {
+    return WithContext(account.ApplySteps(request, response), kStage,
                        {.run_id = request.run_id()});
   });
 }
@@ -49,8 +45,8 @@ absl::Status PortfolioEngine::ApplySteps(
 absl::Status PortfolioEngine::SizeIntents(
     const backtest::v1::SizeIntentsRequest& request,
     backtest::v1::SizeIntentsResponse* response) {
-  return runs_.With(request.run_id(), [&](Portfolio& portfolio) {
-    return WithContext(portfolio.SizeIntents(request, response), kStage,
+  return runs_.With(request.run_id(), [&](Account& account) {
+    return WithContext(account.SizeIntents(request, response), kStage,
                        {.run_id = request.run_id()});
   });
 }
@@ -58,8 +54,8 @@ absl::Status PortfolioEngine::SizeIntents(
 absl::Status PortfolioEngine::EndRun(
     const backtest::v1::PortfolioEndRequest& request,
     backtest::v1::PortfolioEndResponse* response) {
-  return runs_.Remove(request.run_id(), [&](Portfolio& portfolio) {
-    portfolio.End(response);
+  return runs_.Remove(request.run_id(), [&](Account& account) {
+    account.End(response);
     return absl::OkStatus();
   });
 }

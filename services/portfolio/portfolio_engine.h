@@ -1,4 +1,4 @@
-// The portfolio stage's library: one Portfolio per run, addressed by run_id.
+// The portfolio stage's library: one Account per run, addressed by run_id.
 // The coordinator calls it directly in embedded mode and through
 // PortfolioServiceImpl in distributed mode. Thread-safe: runs proceed in
 // parallel; calls for one run are serialized (see RunRegistry).
@@ -8,7 +8,7 @@
 #include "absl/status/status.h"
 #include "backtest/v1/portfolio.pb.h"
 #include "common/run_registry.h"
-#include "services/portfolio/portfolio.h"
+#include "services/portfolio/account.h"
 
 namespace seed::portfolio {
 
@@ -22,11 +22,11 @@ class PortfolioEngine {
   absl::Status StartRun(const backtest::v1::PortfolioStartRequest& request,
                         backtest::v1::PortfolioStartResponse* response);
 
-  // See Portfolio::ApplySteps.
+  // See Account::ApplySteps.
   absl::Status ApplySteps(const backtest::v1::ApplyStepsRequest& request,
                           backtest::v1::ApplyStepsResponse* response);
 
-  // See Portfolio::SizeIntents.
+  // See Account::SizeIntents.
   absl::Status SizeIntents(const backtest::v1::SizeIntentsRequest& request,
                            backtest::v1::SizeIntentsResponse* response);
 
@@ -36,7 +36,7 @@ class PortfolioEngine {
                       backtest::v1::PortfolioEndResponse* response);
 
  private:
-  RunRegistry<Portfolio> runs_;
+  RunRegistry<Account> runs_;
 };
 
 }  // namespace seed::portfolio

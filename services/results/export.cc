@@ -8,6 +8,7 @@
 #include <fstream>
 #include <system_error>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -16,6 +17,7 @@
 #include "common/time.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
+#include "services/results/spec_strategies.h"
 
 namespace seed::results {
 namespace {
@@ -79,20 +81,110 @@ std::string TradeRow(const Trade& trade) {
       ",");
 }
 
-std::string TradesCsv(const GetRunResponse& run) {
-  std::string csv = absl::StrCat(kTradesCsvHeader, "\n");
+// A run of several strategies: their ids by strategy index. Empty for a run
+// of one, whose files have no strategy column.
+using StrategyIds = std::vector<std::string>;
+
+// ",strategy" in a run of several strategies; nothing in a run of one.
+std::string StrategyHeader(const StrategyIds& ids) {
+  return ids.empty() ? "" : ",strategy";
+}
+
+// The strategy column of a record whose strategy is `index`: its id (the
+// index itself if the spec has no such strategy).
+std::string StrategyColumn(const StrategyIds& ids, int index) {
+  if (ids.empty()) return "";
+  const bool known = index >= 0 && index < static_cast<int>(ids.size());
+  return absl::StrCat(",", known ? CsvField(ids[index]) : absl::StrCat(index));
+}
+
+// The run's ticker at `index` (the index itself if there is none).
+std::string Ticker(const GetRunResponse& run, int index) {
+  const auto& symbols = run.run().symbols();
+  if (index < 0 || index >= symbols.size()) return absl::StrCat(index);
+  return CsvField(symbols[index]);
+}
+
+// An enum value's name in lower case ("take_profit"); empty for 0
+// (unspecified), the number for one this build does not know.
+std::string EnumText(const google::protobuf::EnumDescriptor* type, int number) {
+  if (number == 0) return "";
+  const google::protobuf::EnumValueDescriptor* value =
+      type->FindValueByNumber(number);
+  return value == nullptr ? absl::StrCat(number)
+                          : absl::AsciiStrToLower(value->name());
+}
+
+std::string TradesCsv(const GetRunResponse& run, const StrategyIds& ids) {
+  std::string csv = absl::StrCat(kTradesCsvHeader, StrategyHeader(ids), "\n");
   for (const Trade& trade : run.trades()) {
-    absl::StrAppend(&csv, TradeRow(trade), "\n");
+    absl::StrAppend(
+        &csv, TradeRow(trade),
+        ids.empty() ? "" : absl::StrCat(",", CsvField(trade.strategy())), "\n");
   }
   return csv;
 }
 
-std::string EquityCsv(const GetRunResponse& run) {
-  std::string csv = absl::StrCat(kEquityCsvHeader, "\n");
+std::string FillsCsv(const GetRunResponse& run, const StrategyIds& ids) {
+  std::string csv = absl::StrCat(kFillsCsvHeader, StrategyHeader(ids), "\n");
+  for (const backtest::v1::Fill& fill : run.fills()) {
+    absl::StrAppend(
+        &csv,
+        absl::StrJoin(
+            {FormatTime(fill.time()), Ticker(run, fill.symbol()),
+             EnumText(backtest::v1::Side_descriptor(), fill.side()),
+             FormatNumber(fill.quantity()), FormatNumber(fill.price()),
+             FormatNumber(fill.raw_price()), FormatNumber(fill.commission()),
+             FormatNumber(fill.slippage()), absl::StrCat(fill.order_id()),
+             EnumText(backtest::v1::OrderType_descriptor(), fill.type()),
+             EnumText(backtest::v1::OrderRole_descriptor(), fill.role()),
+             std::string(fill.partial() ? "1" : "0"),
+             FormatNumber(fill.remaining_quantity()),
+             std::string(fill.gap() ? "1" : "0"),
+             CsvField(fill.same_bar_resolution()), CsvField(fill.reason()),
+             CsvField(fill.tag())},
+            ","),
+        StrategyColumn(ids, fill.strategy()), "\n");
+  }
+  return csv;
+}
+
+std::string RejectionsCsv(const GetRunResponse& run, const StrategyIds& ids) {
+  std::string csv =
+      absl::StrCat(kRejectionsCsvHeader, StrategyHeader(ids), "\n");
+  for (const backtest::v1::Rejection& rejection : run.rejections()) {
+    absl::StrAppend(
+        &csv,
+        absl::StrJoin(
+            {FormatTime(rejection.time()), Ticker(run, rejection.symbol()),
+             EnumText(backtest::v1::Side_descriptor(), rejection.side()),
+             FormatNumber(rejection.quantity()),
+             absl::StrCat(rejection.order_id()), CsvField(rejection.stage()),
+             CsvField(rejection.code()), CsvField(rejection.message()),
+             CsvField(rejection.tag())},
+            ","),
+        StrategyColumn(ids, rejection.strategy()), "\n");
+  }
+  return csv;
+}
+
+std::string EquityCsv(const GetRunResponse& run, const StrategyIds& ids) {
+  std::string csv = kEquityCsvHeader;
+  for (const std::string& id : ids) {
+    absl::StrAppend(&csv, ",", CsvField(absl::StrCat("equity_", id)));
+  }
+  absl::StrAppend(&csv, "\n");
   for (const backtest::v1::EquityPoint& point : run.equity()) {
     absl::StrAppend(&csv, FormatTime(point.time()), ",",
                     FormatNumber(point.cash()), ",",
-                    FormatNumber(point.equity()), "\n");
+                    FormatNumber(point.equity()));
+    for (size_t i = 0; i < ids.size(); ++i) {
+      absl::StrAppend(&csv, ",",
+                      static_cast<int>(i) < point.strategy_equity_size()
+                          ? FormatNumber(point.strategy_equity(i))
+                          : "");
+    }
+    absl::StrAppend(&csv, "\n");
   }
   return csv;
 }
@@ -210,6 +302,41 @@ std::string FieldJson(const google::protobuf::Message& message,
       "]");
 }
 
+// One field of a message as a CSV value: a string as itself, anything else
+// as in metrics.json; empty when the field has presence and is unset.
+std::string CsvValue(const google::protobuf::Message& message,
+                     const google::protobuf::FieldDescriptor* field) {
+  const google::protobuf::Reflection* reflection = message.GetReflection();
+  if (field->has_presence() && !reflection->HasField(message, field)) {
+    return "";
+  }
+  if (field->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_STRING) {
+    return CsvField(reflection->GetString(message, field));
+  }
+  return CsvField(ValueJson(message, field, -1, /*depth=*/0));
+}
+
+// strategies.csv: every StrategyAttribution field by its proto name, read
+// through reflection so a field added to run.proto is exported as well.
+std::string StrategiesCsv(const GetRunResponse& run) {
+  const google::protobuf::Descriptor* descriptor =
+      backtest::v1::StrategyAttribution::descriptor();
+  std::vector<std::string> header;
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    header.push_back(descriptor->field(i)->name());
+  }
+  std::string csv = absl::StrCat(absl::StrJoin(header, ","), "\n");
+  for (const backtest::v1::StrategyAttribution& strategy :
+       run.run().metrics().strategies()) {
+    std::vector<std::string> row;
+    for (int i = 0; i < descriptor->field_count(); ++i) {
+      row.push_back(CsvValue(strategy, descriptor->field(i)));
+    }
+    absl::StrAppend(&csv, absl::StrJoin(row, ","), "\n");
+  }
+  return csv;
+}
+
 // Every Metrics field by its proto name, read through reflection so a field
 // added to run.proto is exported without touching this file. Unset optionals
 // and messages (and every metric of a run that has none yet) are null;
@@ -272,6 +399,21 @@ absl::Status WriteFile(const std::filesystem::path& path,
 
 absl::Status ExportRun(const GetRunResponse& run,
                        const std::string& directory) {
+  absl::StatusOr<std::vector<backtest::v1::StrategySpec>> strategies =
+      SpecStrategies(run.canonical_spec());
+  if (!strategies.ok()) {
+    return StageFailure(
+        absl::StatusCode::kDataLoss, kStage, "EXPORT_FAILED",
+        absl::StrCat("cannot export run ", run.run().run_id(),
+                     ": its stored spec ", strategies.status().message()),
+        {.run_id = run.run().run_id(),
+         .hint = "the results database was changed by something else; run "
+                 "the backtest again"});
+  }
+  StrategyIds ids;
+  for (const backtest::v1::StrategySpec& strategy : *strategies) {
+    ids.push_back(strategy.id());
+  }
   const std::filesystem::path root(directory);
   std::error_code error;
   std::filesystem::create_directories(root, error);
@@ -282,8 +424,17 @@ absl::Status ExportRun(const GetRunResponse& run,
                      error.message()),
         {.run_id = run.run().run_id(), .hint = "choose a writable directory"});
   }
-  absl::Status status = WriteFile(root / "trades.csv", TradesCsv(run));
-  if (status.ok()) status = WriteFile(root / "equity.csv", EquityCsv(run));
+  absl::Status status = WriteFile(root / "trades.csv", TradesCsv(run, ids));
+  if (status.ok()) status = WriteFile(root / "fills.csv", FillsCsv(run, ids));
+  if (status.ok()) {
+    status = WriteFile(root / "rejections.csv", RejectionsCsv(run, ids));
+  }
+  if (status.ok()) {
+    status = WriteFile(root / "equity.csv", EquityCsv(run, ids));
+  }
+  if (status.ok() && !ids.empty()) {
+    status = WriteFile(root / "strategies.csv", StrategiesCsv(run));
+  }
   if (status.ok()) status = WriteFile(root / "metrics.json", MetricsJson(run));
   return WithContext(status, kStage, {.run_id = run.run().run_id()});
 }

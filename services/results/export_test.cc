@@ -5,6 +5,8 @@
 #include <sstream>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -77,6 +79,43 @@ GetRunResponse SampleRun() {
   open->set_net_pnl(25);
   open->set_exit_reason("whatever the portfolio said");
 
+  backtest::v1::Fill* entry = run.add_fills();
+  entry->set_time(1420070400);
+  entry->set_symbol(0);
+  entry->set_side(backtest::v1::BUY);
+  entry->set_quantity(100);
+  entry->set_price(40.1);
+  entry->set_raw_price(40.05);
+  entry->set_commission(0.1);
+  entry->set_slippage(5);
+  entry->set_order_id(7);
+  entry->set_type(backtest::v1::MARKET);
+  entry->set_reason("sma 10 crossed above sma 30, up");
+  backtest::v1::Fill* exit = run.add_fills();
+  exit->set_time(1420243200);
+  exit->set_symbol(0);
+  exit->set_side(backtest::v1::SELL);
+  exit->set_quantity(50);
+  exit->set_price(42.35);
+  exit->set_raw_price(42.35);
+  exit->set_order_id(8);
+  exit->set_type(backtest::v1::STOP);
+  exit->set_role(backtest::v1::STOP_LOSS);
+  exit->set_partial(true);
+  exit->set_remaining_quantity(50);
+  exit->set_gap(true);
+  exit->set_same_bar_resolution("stop first (pessimistic)");
+  exit->set_tag("exit");
+  backtest::v1::Rejection* rejection = run.add_rejections();
+  rejection->set_time(1420156800);
+  rejection->set_symbol(0);
+  rejection->set_side(backtest::v1::SELL);
+  rejection->set_quantity(50);
+  rejection->set_stage("portfolio");
+  rejection->set_code("NOT_SHORTABLE");
+  rejection->set_message("ORCL is not shortable");
+  rejection->set_tag("t1");
+
   backtest::v1::EquityPoint* point = run.add_equity();
   point->set_time(1420070400);
   point->set_cash(100000);
@@ -110,6 +149,116 @@ TEST(ExportRunTest, WritesTradesWithAnOpenTradeRow) {
   EXPECT_EQ(lines[2],
             "ORCL,short,2015-01-05T09:30:00,43,,42.5,50,25,0,25,open,,0,0,0,0,"
             "0");
+}
+
+TEST(ExportRunTest, WritesFillsAndRejectionsWithTickersAndNames) {
+  const std::filesystem::path dir = FreshDir("fills");
+  ASSERT_TRUE(ExportRun(SampleRun(), dir.string()).ok());
+  EXPECT_EQ(Read(dir / "fills.csv"),
+            "time,symbol,side,quantity,price,raw_price,commission,slippage,"
+            "order_id,type,role,partial,remaining_quantity,gap,"
+            "same_bar_resolution,reason,tag\n"
+            "2015-01-01,ORCL,buy,100,40.1,40.05,0.1,5,7,market,,0,0,0,,"
+            "\"sma 10 crossed above sma 30, up\",\n"
+            "2015-01-03,ORCL,sell,50,42.35,42.35,0,0,8,stop,stop_loss,1,50,1,"
+            "stop first (pessimistic),,exit\n");
+  EXPECT_EQ(Read(dir / "rejections.csv"),
+            "time,symbol,side,quantity,order_id,stage,code,message,tag\n"
+            "2015-01-02,ORCL,sell,50,0,portfolio,NOT_SHORTABLE,ORCL is not "
+            "shortable,t1\n");
+  // A run of one strategy has no attribution file.
+  EXPECT_FALSE(std::filesystem::exists(dir / "strategies.csv"));
+}
+
+// A run of two strategies: the spec names them, the records say whose they
+// are.
+GetRunResponse TwoStrategyRun() {
+  GetRunResponse run = SampleRun();
+  run.set_canonical_spec(R"({"strategies": [
+      {"name": "sma_cross", "id": "fast", "allocation": 0.75},
+      {"name": "momentum", "id": "slow, careful", "allocation": 0.25}]})");
+  run.mutable_trades(0)->set_strategy("fast");
+  run.mutable_trades(1)->set_strategy("slow, careful");
+  run.mutable_fills(1)->set_strategy(1);
+  run.mutable_rejections(0)->set_strategy(1);
+  run.mutable_equity(0)->add_strategy_equity(7500000);
+  run.mutable_equity(0)->add_strategy_equity(2500000);
+  backtest::v1::Metrics& metrics = *run.mutable_run()->mutable_metrics();
+  backtest::v1::StrategyAttribution& fast = *metrics.add_strategies();
+  fast.set_id("fast");
+  fast.set_name("sma_cross");
+  fast.set_allocation(0.75);
+  fast.set_initial_equity(75000);
+  fast.set_final_equity(7500000);
+  fast.set_net_pnl(7425000);
+  fast.set_total_return(99);
+  fast.set_max_drawdown(0.125);
+  fast.set_trades(1);
+  fast.set_win_rate(1);
+  fast.set_total_commission(0.1);
+  fast.set_exposure(0.5);
+  backtest::v1::StrategyAttribution& slow = *metrics.add_strategies();
+  slow.set_id("slow, careful");
+  slow.set_name("momentum");
+  slow.set_allocation(0.25);
+  slow.set_open_trades(1);
+  return run;
+}
+
+TEST(ExportRunTest, ARunOfSeveralStrategiesNamesEachRecordsStrategy) {
+  const std::filesystem::path dir = FreshDir("strategies");
+  ASSERT_TRUE(ExportRun(TwoStrategyRun(), dir.string()).ok());
+  const std::vector<std::string> trades = Lines(Read(dir / "trades.csv"));
+  ASSERT_EQ(trades.size(), 3);
+  EXPECT_EQ(trades[0], absl::StrCat(kTradesCsvHeader, ",strategy"));
+  EXPECT_EQ(trades[1],
+            "ORCL,long,2015-01-01,40.1,2015-01-03,42.35,100,225,0.1,224.9,"
+            "\"stop, gapped\",1.5,0.25,1.5,-0.75,2.5,38.6,fast");
+  EXPECT_EQ(trades[2],
+            "ORCL,short,2015-01-05T09:30:00,43,,42.5,50,25,0,25,open,,0,0,0,0,"
+            "0,\"slow, careful\"");
+  const std::vector<std::string> fills = Lines(Read(dir / "fills.csv"));
+  ASSERT_EQ(fills.size(), 3);
+  EXPECT_EQ(fills[0], absl::StrCat(kFillsCsvHeader, ",strategy"));
+  EXPECT_TRUE(absl::EndsWith(fills[1], ",fast")) << fills[1];
+  EXPECT_TRUE(absl::EndsWith(fills[2], ",exit,\"slow, careful\"")) << fills[2];
+  EXPECT_EQ(Read(dir / "rejections.csv"),
+            absl::StrCat(kRejectionsCsvHeader,
+                         ",strategy\n2015-01-02,ORCL,sell,50,0,portfolio,"
+                         "NOT_SHORTABLE,ORCL is not shortable,t1,"
+                         "\"slow, careful\"\n"));
+  // Each sleeve's equity; the second point has none recorded.
+  EXPECT_EQ(Read(dir / "equity.csv"),
+            "time,cash,equity,equity_fast,\"equity_slow, careful\"\n"
+            "2015-01-01,100000,10000000,7500000,2500000\n"
+            "2015-01-02,0.1,123456.789,,\n");
+  // Every StrategyAttribution field, unset ones empty.
+  EXPECT_EQ(Read(dir / "strategies.csv"),
+            "id,name,allocation,initial_equity,final_equity,net_pnl,"
+            "total_return,max_drawdown,trades,open_trades,win_rate,"
+            "total_commission,total_borrow_fees,exposure\n"
+            "fast,sma_cross,0.75,75000,7500000,7425000,99,0.125,1,0,1,0.1,0,"
+            "0.5\n"
+            "\"slow, careful\",momentum,0.25,0,0,0,0,0,0,1,,0,0,\n");
+  EXPECT_NE(Read(dir / "metrics.json")
+                .find("\"strategies\": [\n    {\"id\": "
+                      "\"fast\", \"name\": "
+                      "\"sma_cross\", \"allocation\": "
+                      "0.75,"),
+            std::string::npos);
+}
+
+TEST(ExportRunTest, AStoredSpecThatDoesNotReadFailsBeforeWriting) {
+  GetRunResponse run = SampleRun();
+  run.set_canonical_spec("strategies: [a, b]");
+  const std::filesystem::path dir = FreshDir("bad_spec");
+  const absl::Status status = ExportRun(run, dir.string());
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(status.message().find("cannot export run run-1: its stored spec "
+                                  "is not a backtest.v1.BacktestSpec in JSON"),
+            std::string::npos)
+      << status;
+  EXPECT_FALSE(std::filesystem::exists(dir));
 }
 
 TEST(ExportRunTest, WritesEquityInPlainDecimals) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/functional/function_ref.h"
@@ -20,6 +21,7 @@ namespace {
 using ::backtest::v1::ConfidenceInterval;
 using ::backtest::v1::EquityPoint;
 using ::backtest::v1::Metrics;
+using ::backtest::v1::StrategyAttribution;
 using ::backtest::v1::Trade;
 
 int64_t CalendarDay(int64_t time) {
@@ -140,6 +142,8 @@ class Drawdown {
       deepest_open_ = true;
     }
   }
+
+  double max_drawdown() const { return max_drawdown_; }
 
   // `last_time`: of the curve's last point.
   void Set(int64_t last_time, Metrics& metrics) const {
@@ -493,6 +497,93 @@ void SetBenchmarkComparison(const MetricsInput& input, double periods_per_year,
   }
 }
 
+// The fraction of `equity`'s points at whose time one of `held` was open,
+// each [entry, exit) (metrics.h, attribution exposure); unset with no points.
+std::optional<double> HeldFraction(
+    absl::Span<const EquityPoint> equity,
+    std::vector<std::pair<int64_t, int64_t>> held) {
+  if (equity.empty()) return std::nullopt;
+  std::sort(held.begin(), held.end());
+  // Overlapping spans (several symbols at once) merge into one.
+  std::vector<std::pair<int64_t, int64_t>> merged;
+  for (const auto& [entry, exit] : held) {
+    if (merged.empty() || entry > merged.back().second) {
+      merged.emplace_back(entry, exit);
+    } else {
+      merged.back().second = std::max(merged.back().second, exit);
+    }
+  }
+  // Both in time order: `next` is the first span that has not ended.
+  size_t next = 0;
+  int64_t held_points = 0;
+  for (const EquityPoint& point : equity) {
+    while (next < merged.size() && merged[next].second <= point.time()) ++next;
+    if (next < merged.size() && merged[next].first <= point.time()) {
+      ++held_points;
+    }
+  }
+  return static_cast<double>(held_points) / equity.size();
+}
+
+// Strategy `index`'s part of the run, as metrics.h defines it.
+StrategyAttribution Attribution(const MetricsInput& input, int index) {
+  const backtest::v1::StrategySpec& spec = input.strategies[index];
+  StrategyAttribution part;
+  part.set_id(spec.id());
+  part.set_name(spec.name());
+  part.set_allocation(spec.allocation());
+  const double initial = spec.allocation() * input.initial_cash;
+  part.set_initial_equity(initial);
+
+  double final_equity = initial;
+  Drawdown drawdown;
+  for (const EquityPoint& point : input.equity) {
+    if (point.strategy_equity_size() <= index) continue;
+    final_equity = point.strategy_equity(index);
+    drawdown.Add(point.time(), final_equity);
+  }
+  part.set_final_equity(final_equity);
+  part.set_net_pnl(final_equity - initial);
+  if (initial > 0) part.set_total_return(part.net_pnl() / initial);
+  part.set_max_drawdown(drawdown.max_drawdown());
+
+  // An open trade is held from its entry to the end.
+  constexpr int64_t kStillOpen = std::numeric_limits<int64_t>::max();
+  std::vector<std::pair<int64_t, int64_t>> held;
+  int64_t closed = 0;
+  int64_t winners = 0;
+  double borrow_fees = 0;
+  for (const Trade& trade : input.closed_trades) {
+    if (trade.strategy() != part.id()) continue;
+    ++closed;
+    if (trade.net_pnl() > 0) ++winners;
+    borrow_fees += trade.borrow_fees();
+    held.emplace_back(trade.entry_time(), trade.exit_time());
+  }
+  int64_t open = 0;
+  for (const Trade& trade : input.open_trades) {
+    if (trade.strategy() != part.id()) continue;
+    ++open;
+    borrow_fees += trade.borrow_fees();
+    held.emplace_back(trade.entry_time(), kStillOpen);
+  }
+  part.set_trades(closed);
+  part.set_open_trades(open);
+  if (closed > 0) part.set_win_rate(static_cast<double>(winners) / closed);
+  part.set_total_borrow_fees(borrow_fees);
+
+  double commission = 0;
+  for (const backtest::v1::Fill& fill : input.fills) {
+    if (fill.strategy() == index) commission += fill.commission();
+  }
+  part.set_total_commission(commission);
+  if (std::optional<double> exposure =
+          HeldFraction(input.equity, std::move(held))) {
+    part.set_exposure(*exposure);
+  }
+  return part;
+}
+
 }  // namespace
 
 Metrics ComputeMetrics(const MetricsInput& input) {
@@ -576,6 +667,9 @@ Metrics ComputeMetrics(const MetricsInput& input) {
                     years, metrics);
   if (!input.equity.empty()) {
     metrics.set_exposure(static_cast<double>(invested) / input.equity.size());
+  }
+  for (int i = 0; i < static_cast<int>(input.strategies.size()); ++i) {
+    *metrics.add_strategies() = Attribution(input, i);
   }
   return metrics;
 }

@@ -1,6 +1,7 @@
 // Performance metrics of one run, computed from what the results stage stored
 // (the equity curve, the trades and the fills) and, for the benchmark
-// comparison, the benchmark's bars, measured as the run's MetricsSpec asks.
+// comparison, the benchmark's bars, measured as the run's MetricsSpec asks;
+// in a run of several strategies, each strategy's part as well.
 // Each metric has exactly one definition, written here beside the code and in
 // docs/metrics.md. Thread-safe: a pure function.
 #ifndef SEED_SERVICES_RESULTS_METRICS_H_
@@ -64,6 +65,11 @@ struct MetricsInput {
   // ResultsEngine::FinishRun refuses others. Empty without a benchmark.
   absl::Span<const int64_t> benchmark_time;
   absl::Span<const double> benchmark_close;
+  // A run of several strategies: its spec's `strategies` with the defaults
+  // filled in (id, name, allocation), by strategy index, which is what the
+  // fills' strategy and the points' strategy_equity count by; the trades
+  // name theirs by id. Empty for a run of one.
+  absl::Span<const backtest::v1::StrategySpec> strategies;
 };
 
 // Definitions (E_i = equity of point i, i = 0..n-1, T_i its time; "day" is a
@@ -161,6 +167,28 @@ struct MetricsInput {
 //   none. A series has no variance when its squared deviations from its mean
 //   sum to at most 1e-12 of the sum of its squares (all equal but for
 //   rounding, or all 0).
+// Attribution, in a run of several strategies (input.strategies not empty):
+// one StrategyAttribution per strategy, in index order. For strategy i with
+// spec s, its curve S_t is strategy_equity[i] of each point (a point with
+// fewer values is left out), its fills those whose strategy is i, its trades
+// (closed and open) those whose strategy is its id:
+// - id = s.id; name = s.name; allocation = s.allocation.
+// - initial_equity = allocation * initial cash; final_equity = the last S
+//   (initial_equity when no point has one); net_pnl = final - initial;
+//   total_return = net_pnl / initial_equity (0 when initial <= 0). The
+//   strategies' net_pnl sum to the account's final - initial equity when
+//   the allocations sum to 1 (the account's equity is then the sum of the
+//   sleeves').
+// - max_drawdown = the account's definition above, over S.
+// - trades, open_trades and win_rate as the account's, over its trades.
+// - total_commission = sum of its fills' commission; total_borrow_fees = sum
+//   of its closed and open trades' borrow_fees.
+// - exposure = fraction of the run's points (all n) at whose time T one of
+//   its trades was open: entry_time <= T < exit_time for a closed trade,
+//   entry_time <= T for an open one (held at T's close: entered at or
+//   before T, not yet exited). The sleeves' cash per point is not recorded,
+//   so the account's definition (equity minus cash) cannot be used. Unset
+//   with no points.
 backtest::v1::Metrics ComputeMetrics(const MetricsInput& input);
 
 }  // namespace seed::results

@@ -879,5 +879,178 @@ TEST(BenchmarkComparisonTest, AFlatStrategyHasBetaButNoCorrelation) {
   EXPECT_FALSE(metrics.has_correlation());
 }
 
+// Attribution in a run of two strategies.
+
+backtest::v1::StrategySpec Sleeve(const std::string& id,
+                                  const std::string& name, double allocation) {
+  backtest::v1::StrategySpec spec;
+  spec.set_id(id);
+  spec.set_name(name);
+  spec.set_allocation(allocation);
+  return spec;
+}
+
+Trade SleeveTrade(const std::string& strategy, int64_t entry_day,
+                  int64_t exit_day, double net_pnl, double borrow_fees = 0) {
+  Trade trade = ClosedTrade(net_pnl);
+  trade.set_strategy(strategy);
+  trade.set_entry_time(kStart + entry_day * kDay);
+  trade.set_exit_time(exit_day < 0 ? 0 : kStart + exit_day * kDay);
+  trade.set_borrow_fees(borrow_fees);
+  return trade;
+}
+
+Fill SleeveFill(int strategy, double commission) {
+  Fill fill = MakeFill(10, 50, commission, 0);
+  fill.set_strategy(strategy);
+  return fill;
+}
+
+// Two sleeves of an account of 1000 (allocations 0.6 and 0.4, nothing left
+// unallocated) over four daily points, days 0..3:
+//   fast: equity 600, 660, 630, 690; trades ORCL days 1..3 (+95, borrow
+//         0.5), NVDA days 1..2 (0, overlapping it), ORCL open from day 3
+//         (borrow 0.25); fills' commission 1.5 + 2.
+//   slow: equity 400, 380, 420, 410; trades days 0..1 (-5) and 2..3 (-2,
+//         borrow 0.125); fills' commission 0.75 + 0.25 + 1.
+// The account's equity is their sum: 1000, 1040, 1050, 1100.
+struct TwoSleeves {
+  std::vector<EquityPoint> equity =
+      Curve({1000, 1040, 1050, 1100}, kDay, {1000, 500, 500, 700});
+  std::vector<Trade> closed = {
+      SleeveTrade("slow", 0, 1, -5), SleeveTrade("fast", 1, 2, 0),
+      SleeveTrade("fast", 1, 3, 95, 0.5), SleeveTrade("slow", 2, 3, -2, 0.125)};
+  std::vector<Trade> open = {SleeveTrade("fast", 3, -1, 4, 0.25)};
+  std::vector<Fill> fills = {SleeveFill(0, 1.5), SleeveFill(1, 0.75),
+                             SleeveFill(1, 0.25), SleeveFill(0, 2),
+                             SleeveFill(1, 1)};
+  std::vector<backtest::v1::StrategySpec> strategies = {
+      Sleeve("fast", "sma_cross", 0.6), Sleeve("slow", "momentum", 0.4)};
+
+  TwoSleeves() {
+    const std::vector<std::vector<double>> sleeves = {{600, 660, 630, 690},
+                                                      {400, 380, 420, 410}};
+    for (size_t i = 0; i < equity.size(); ++i) {
+      for (const std::vector<double>& sleeve : sleeves) {
+        equity[i].add_strategy_equity(sleeve[i]);
+      }
+    }
+  }
+
+  backtest::v1::Metrics Compute() const {
+    return ComputeMetrics({.equity = equity,
+                           .closed_trades = closed,
+                           .open_trades = open,
+                           .fills = fills,
+                           .initial_cash = 1000,
+                           .interval_seconds = kDay,
+                           .strategies = strategies});
+  }
+};
+
+TEST(StrategyAttributionTest, HandCheckedTwoSleeves) {
+  const backtest::v1::Metrics metrics = TwoSleeves().Compute();
+  ASSERT_EQ(metrics.strategies_size(), 2);
+
+  const backtest::v1::StrategyAttribution& fast = metrics.strategies(0);
+  EXPECT_EQ(fast.id(), "fast");
+  EXPECT_EQ(fast.name(), "sma_cross");
+  EXPECT_DOUBLE_EQ(fast.allocation(), 0.6);
+  EXPECT_DOUBLE_EQ(fast.initial_equity(), 600);  // 0.6 * 1000
+  EXPECT_DOUBLE_EQ(fast.final_equity(), 690);
+  EXPECT_DOUBLE_EQ(fast.net_pnl(), 90);         // 690 - 600
+  EXPECT_DOUBLE_EQ(fast.total_return(), 0.15);  // 90 / 600
+  // 1 - 630 / 660 = 1/22.
+  EXPECT_NEAR(fast.max_drawdown(), 1.0 / 22, 1e-15);
+  EXPECT_EQ(fast.trades(), 2);
+  EXPECT_EQ(fast.open_trades(), 1);
+  // +95 wins, a break-even trade does not: 1 / 2.
+  ASSERT_TRUE(fast.has_win_rate());
+  EXPECT_DOUBLE_EQ(fast.win_rate(), 0.5);
+  EXPECT_DOUBLE_EQ(fast.total_commission(), 3.5);    // 1.5 + 2
+  EXPECT_DOUBLE_EQ(fast.total_borrow_fees(), 0.75);  // 0.5 + 0.25
+  // Held at days 1 and 2 (two overlapping trades count once) and day 3 (the
+  // open trade entered then; the closed one exited then): 3 / 4.
+  ASSERT_TRUE(fast.has_exposure());
+  EXPECT_DOUBLE_EQ(fast.exposure(), 0.75);
+
+  const backtest::v1::StrategyAttribution& slow = metrics.strategies(1);
+  EXPECT_EQ(slow.id(), "slow");
+  EXPECT_EQ(slow.name(), "momentum");
+  EXPECT_DOUBLE_EQ(slow.initial_equity(), 400);  // 0.4 * 1000
+  EXPECT_DOUBLE_EQ(slow.final_equity(), 410);
+  EXPECT_DOUBLE_EQ(slow.net_pnl(), 10);
+  EXPECT_DOUBLE_EQ(slow.total_return(), 0.025);  // 10 / 400
+  // 1 - 380 / 400 = 0.05, deeper than 1 - 410 / 420 later.
+  EXPECT_NEAR(slow.max_drawdown(), 0.05, 1e-15);
+  EXPECT_EQ(slow.trades(), 2);
+  EXPECT_EQ(slow.open_trades(), 0);
+  EXPECT_DOUBLE_EQ(slow.win_rate(), 0);
+  EXPECT_DOUBLE_EQ(slow.total_commission(), 2);  // 0.75 + 0.25 + 1
+  EXPECT_DOUBLE_EQ(slow.total_borrow_fees(), 0.125);
+  // Held at days 0 and 2 only: 2 / 4.
+  EXPECT_DOUBLE_EQ(slow.exposure(), 0.5);
+
+  // Everything allocated: the sleeves' net P&L sum to the account's,
+  // 90 + 10 = 1100 - 1000.
+  EXPECT_DOUBLE_EQ(fast.net_pnl() + slow.net_pnl(),
+                   metrics.final_equity() - metrics.initial_equity());
+  // The account's own metrics are those of the whole run.
+  EXPECT_EQ(metrics.trades(), 4);
+  EXPECT_EQ(metrics.open_trades(), 1);
+  EXPECT_DOUBLE_EQ(metrics.total_commission(), 5.5);
+}
+
+TEST(StrategyAttributionTest, ARunOfOneHasNone) {
+  TwoSleeves run;
+  run.strategies.clear();
+  EXPECT_EQ(run.Compute().strategies_size(), 0);
+}
+
+// What no sleeve was allocated stays in the account as cash and earns
+// nothing here: the sleeves' net P&L still sum to the account's.
+TEST(StrategyAttributionTest, UnallocatedCashIsNobodysPart) {
+  TwoSleeves run;
+  // Each point also holds 100 of cash no sleeve owns; the sleeves start with
+  // 0.5 and 0.4 of 1000 = 500 and 400 (their curves minus 100 and 0).
+  run.strategies[0].set_allocation(0.5);
+  for (EquityPoint& point : run.equity) {
+    point.set_strategy_equity(0, point.strategy_equity(0) - 100);
+  }
+  const backtest::v1::Metrics metrics = run.Compute();
+  ASSERT_EQ(metrics.strategies_size(), 2);
+  EXPECT_DOUBLE_EQ(metrics.strategies(0).initial_equity(), 500);
+  EXPECT_DOUBLE_EQ(metrics.strategies(0).final_equity(), 590);
+  EXPECT_DOUBLE_EQ(metrics.strategies(0).total_return(), 0.18);  // 90 / 500
+  // 90 + 10 = 100 = 1100 - 1000: the 100 unallocated did not move.
+  EXPECT_DOUBLE_EQ(
+      metrics.strategies(0).net_pnl() + metrics.strategies(1).net_pnl(),
+      metrics.final_equity() - metrics.initial_equity());
+}
+
+// Records stored before the strategies' equity, or a run that failed before
+// its first point: no curve, so nothing gained and no drawdown.
+TEST(StrategyAttributionTest, WithoutItsCurveASleeveStaysAtItsAllocation) {
+  TwoSleeves run;
+  for (EquityPoint& point : run.equity) point.clear_strategy_equity();
+  const backtest::v1::Metrics metrics = run.Compute();
+  ASSERT_EQ(metrics.strategies_size(), 2);
+  const backtest::v1::StrategyAttribution& fast = metrics.strategies(0);
+  EXPECT_EQ(fast.id(), "fast");
+  EXPECT_DOUBLE_EQ(fast.final_equity(), 600);
+  EXPECT_EQ(fast.net_pnl(), 0);
+  EXPECT_EQ(fast.total_return(), 0);
+  EXPECT_EQ(fast.max_drawdown(), 0);
+  // Its trades still count, and say when it held something.
+  EXPECT_EQ(fast.trades(), 2);
+  EXPECT_DOUBLE_EQ(fast.exposure(), 0.75);
+
+  run.equity.clear();
+  const backtest::v1::StrategyAttribution none = run.Compute().strategies(1);
+  EXPECT_DOUBLE_EQ(none.final_equity(), 400);
+  EXPECT_FALSE(none.has_exposure());
+  EXPECT_EQ(none.trades(), 2);
+}
+
 }  // namespace
 }  // namespace seed::results

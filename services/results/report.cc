@@ -342,6 +342,46 @@ std::string SummarySection(const v1::RunSummary& run) {
          "repository.</p></section>\n";
 }
 
+// A run of several strategies: each one's sleeve (Metrics.strategies), one
+// row each; nothing for a run of one.
+std::string StrategiesSection(const v1::RunSummary& run) {
+  if (run.metrics().strategies().empty()) return "";
+  std::string out =
+      "<section id=\"strategies\"><h2>Strategies</h2>\n<table "
+      "id=\"strategy-table\">\n<tr>";
+  for (const char* name :
+       {"Id", "Strategy", "Allocation", "Final equity", "Net P&L", "Return",
+        "Max drawdown", "Trades", "Win rate", "Exposure", "Commission"}) {
+    absl::StrAppend(&out, "<th>", Html(name), "</th>");
+  }
+  absl::StrAppend(&out, "</tr>\n");
+  for (const v1::StrategyAttribution& part : run.metrics().strategies()) {
+    const std::string numbers[] = {
+        Percent(part.allocation()),
+        Money(part.final_equity()),
+        Money(part.net_pnl()),
+        Percent(part.total_return()),
+        part.max_drawdown() > 0 ? Percent(-part.max_drawdown()) : Percent(0),
+        part.open_trades() > 0
+            ? absl::StrCat(part.trades(), " (+", part.open_trades(), " open)")
+            : absl::StrCat(part.trades()),
+        Optional(part.has_win_rate(), part.win_rate(), Percent),
+        Optional(part.has_exposure(), part.exposure(), Percent),
+        Money(part.total_commission())};
+    absl::StrAppend(&out, "<tr><td>", Html(part.id()), "</td><td>",
+                    Html(part.name()), "</td>");
+    for (const std::string& number : numbers) {
+      absl::StrAppend(&out, "<td class=\"num\">", Html(number), "</td>");
+    }
+    absl::StrAppend(&out, "</tr>\n");
+  }
+  return out +
+         "</table>\n<p class=\"note\">Each strategy's sleeve of the "
+         "account: its allocation of the initial cash, its own equity, "
+         "trades and fills. Definitions: docs/metrics.md in the "
+         "repository.</p></section>\n";
+}
+
 std::string EquitySection(const v1::GetRunResponse& run) {
   std::string out = "<section id=\"equity\"><h2>Equity and drawdown</h2>\n";
   if (run.equity().empty()) {
@@ -805,9 +845,10 @@ std::string RenderHtmlReport(const v1::GetRunResponse& run,
       "</title>\n<script>", kErrorRecorder, "</script>\n<style>", kStyle,
       "</style>\n</head>\n<body data-render=\"pending\">\n");
   absl::StrAppend(&page, HeaderSection(summary), FailureSection(summary),
-                  SummarySection(summary), EquitySection(run),
-                  PriceSection(run, prices), MonthlySection(summary),
-                  TradesSection(run), FingerprintSection(run));
+                  SummarySection(summary), StrategiesSection(summary),
+                  EquitySection(run), PriceSection(run, prices),
+                  MonthlySection(summary), TradesSection(run),
+                  FingerprintSection(run));
   absl::StrAppend(
       &page,
       "<ul id=\"render-errors\"></ul>\n<noscript><p class=\"note\">The charts "

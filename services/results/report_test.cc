@@ -171,6 +171,39 @@ TEST(ReportTest, SummaryTradesAndFingerprint) {
   EXPECT_THAT(html, Not(HasSubstr("<th>Beta</th>")));
 }
 
+TEST(ReportTest, ARunOfSeveralStrategiesListsEachOne) {
+  v1::GetRunResponse run = SucceededRun();
+  EXPECT_THAT(RenderHtmlReport(run, SynBars(), kLibrary),
+              Not(HasSubstr("id=\"strategies\"")));
+  v1::StrategyAttribution& fast =
+      *run.mutable_run()->mutable_metrics()->add_strategies();
+  fast.set_id("fast <1>");
+  fast.set_name("sma_cross");
+  fast.set_allocation(0.6);
+  fast.set_final_equity(66000);
+  fast.set_net_pnl(6000);
+  fast.set_total_return(0.1);
+  fast.set_max_drawdown(0.05);
+  fast.set_trades(3);
+  fast.set_open_trades(1);
+  fast.set_win_rate(2.0 / 3);
+  fast.set_exposure(0.25);
+  fast.set_total_commission(12.5);
+  const std::string html = RenderHtmlReport(run, SynBars(), kLibrary);
+  EXPECT_THAT(html, HasSubstr("<tr><td>fast &lt;1&gt;</td><td>sma_cross</td>"
+                              "<td class=\"num\">60.00%</td>"
+                              "<td class=\"num\">66,000.00</td>"
+                              "<td class=\"num\">6,000.00</td>"
+                              "<td class=\"num\">10.00%</td>"
+                              "<td class=\"num\">-5.00%</td>"
+                              "<td class=\"num\">3 (+1 open)</td>"
+                              "<td class=\"num\">66.67%</td>"
+                              "<td class=\"num\">25.00%</td>"
+                              "<td class=\"num\">12.50</td></tr>"));
+  // After the account's summary.
+  EXPECT_LT(html.find("id=\"summary\""), html.find("id=\"strategies\""));
+}
+
 TEST(ReportTest, SummaryComparesWithTheBenchmark) {
   v1::GetRunResponse run = SucceededRun();
   v1::Metrics& metrics = *run.mutable_run()->mutable_metrics();

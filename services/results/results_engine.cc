@@ -13,6 +13,7 @@
 #include "common/stage_error.h"
 #include "common/time.h"
 #include "services/results/metrics.h"
+#include "services/results/spec_strategies.h"
 
 namespace seed::results {
 namespace {
@@ -27,10 +28,22 @@ bool IsTerminal(RunState state) {
 }
 
 // The single path from stored records (and the benchmark's bars, which are
-// not stored) to metrics.
-backtest::v1::Metrics MetricsOfStoredRun(const StoredRun& run,
-                                         const RunRecords& records,
-                                         const backtest::v1::BarSeries& bars) {
+// not stored) to metrics. The run's strategies come from its stored spec,
+// which BeginRun checked; one that cannot be read now was changed since.
+absl::StatusOr<backtest::v1::Metrics> MetricsOfStoredRun(
+    const StoredRun& run, const RunRecords& records,
+    const backtest::v1::BarSeries& bars) {
+  absl::StatusOr<std::vector<backtest::v1::StrategySpec>> strategies =
+      SpecStrategies(run.canonical_spec);
+  if (!strategies.ok()) {
+    return StageFailure(
+        absl::StatusCode::kDataLoss, kStage, "DATABASE_CORRUPT",
+        absl::StrCat("cannot compute the metrics of run ", run.summary.run_id(),
+                     ": its stored spec ", strategies.status().message()),
+        {.run_id = run.summary.run_id(),
+         .hint = "the file was changed by something else; restore it from a "
+                 "copy or run the backtest again"});
+  }
   return ComputeMetrics({.equity = records.equity,
                          .closed_trades = records.closed_trades,
                          .open_trades = records.open_trades,
@@ -39,7 +52,8 @@ backtest::v1::Metrics MetricsOfStoredRun(const StoredRun& run,
                          .interval_seconds = run.interval_seconds,
                          .spec = run.metrics_spec,
                          .benchmark_time = bars.time(),
-                         .benchmark_close = bars.close()});
+                         .benchmark_close = bars.close(),
+                         .strategies = *strategies});
 }
 
 // Appends what breaks ComputeMetrics' contract for the benchmark's bars: one
@@ -154,6 +168,11 @@ absl::Status ResultsEngine::BeginRun(
                         absl::StrCat("must be in [0, ", kMaxBootstrapResamples,
                                      "] (0: no confidence intervals); got ",
                                      metrics.bootstrap_resamples())});
+  }
+  // Metrics and exports read the run's strategies from it.
+  if (absl::Status spec = SpecStrategies(request.canonical_spec()).status();
+      !spec.ok()) {
+    problems.push_back({"canonical_spec", std::string(spec.message())});
   }
   if (!problems.empty()) {
     return InvalidFields(kStage, "INVALID_BEGIN_RUN", problems);

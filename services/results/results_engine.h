@@ -33,15 +33,18 @@ class ResultsEngine {
 
   // Stores a new run; state defaults to RUNNING and created_at to now.
   // Response: location = the database path. An existing run id fails
-  // RUN_ALREADY_EXISTS (ALREADY_EXISTS).
+  // RUN_ALREADY_EXISTS (ALREADY_EXISTS); a canonical_spec that is neither
+  // empty nor a BacktestSpec in JSON (the run's strategies are read from
+  // it) fails INVALID_BEGIN_RUN with the other problems of the request.
   absl::Status BeginRun(const backtest::v1::BeginRunRequest& request,
                         backtest::v1::BeginRunResponse* response);
   // Stores one batch atomically.
   absl::Status AppendRecords(const backtest::v1::AppendRecordsRequest& request,
                              backtest::v1::AppendRecordsResponse* response);
   // Stores the open trades and how the run ended, then the metrics computed
-  // from the stored records and the request's benchmark bars (metrics.h; the
-  // bars themselves are not stored); returns the summary with them. Bars
+  // from the stored records, the strategies of the stored spec and the
+  // request's benchmark bars (metrics.h; the bars themselves are not
+  // stored); returns the summary with them. Bars
   // whose times are not strictly increasing, whose closes are not finite and
   // positive or not one per time fail INVALID_FINISH_RUN, listing each.
   absl::Status FinishRun(const backtest::v1::FinishRunRequest& request,

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <filesystem>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -10,6 +11,7 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "services/results/metrics.h"
+#include "sqlite3.h"
 
 namespace seed::results {
 namespace {
@@ -57,8 +59,10 @@ class ResultsEngineTest : public testing::Test {
   absl::Status Begin(const std::string& run_id,
                      const std::string& strategy = "sma_cross",
                      const std::string& created_at = "",
-                     const backtest::v1::MetricsSpec& metrics = MetricsSpec()) {
+                     const backtest::v1::MetricsSpec& metrics = MetricsSpec(),
+                     const std::string& canonical_spec = "") {
     BeginRunRequest request;
+    request.set_canonical_spec(canonical_spec);
     request.mutable_run()->set_run_id(run_id);
     request.mutable_run()->set_created_at(created_at);
     request.mutable_run()->set_name("demo");
@@ -292,6 +296,97 @@ TEST_F(ResultsEngineTest, FinishRunListsEveryProblemOfTheBenchmarkBars) {
   EXPECT_TRUE(engine_->FinishRun(finish, &finished).ok());
 }
 
+// A run of two strategies: the stored spec names them, the records carry
+// them, and the metrics attribute the run to each (metrics_test checks the
+// numbers; here, that the stored spec and records reach them).
+TEST_F(ResultsEngineTest, AttributesARunOfSeveralStrategiesToEach) {
+  ASSERT_TRUE(Begin("two", "fast+slow", "", MetricsSpec(),
+                    R"({"strategies": [
+                      {"name": "sma_cross", "id": "fast", "allocation": 0.75},
+                      {"name": "momentum", "id": "slow", "allocation": 0.25}]})")
+                  .ok());
+  AppendRecordsRequest batch;
+  batch.set_run_id("two");
+  for (const auto& [step, fast, slow] :
+       std::vector<std::tuple<int64_t, double, double>>{
+           {0, 750, 250}, {1, 800, 240}, {2, 780, 260}}) {
+    EquityPoint& point = *batch.add_equity() = Point(step, 0, fast + slow);
+    point.add_strategy_equity(fast);
+    point.add_strategy_equity(slow);
+  }
+  backtest::v1::Fill& fill = *batch.add_fills();
+  fill.set_strategy(1);
+  fill.set_commission(0.5);
+  *batch.add_trades() = ClosedTrade(1, 12);
+  batch.mutable_trades(0)->set_strategy("slow");
+  backtest::v1::Rejection& rejection = *batch.add_rejections();
+  rejection.set_strategy(1);
+  rejection.set_code("INSUFFICIENT_CASH");
+  AppendRecordsResponse appended;
+  ASSERT_TRUE(engine_->AppendRecords(batch, &appended).ok());
+  FinishRunRequest finish;
+  finish.set_run_id("two");
+  finish.set_state(backtest::v1::SUCCEEDED);
+  FinishRunResponse finished;
+  ASSERT_TRUE(engine_->FinishRun(finish, &finished).ok());
+
+  const backtest::v1::Metrics& metrics = finished.run().metrics();
+  ASSERT_EQ(metrics.strategies_size(), 2);
+  EXPECT_EQ(metrics.strategies(0).id(), "fast");
+  EXPECT_EQ(metrics.strategies(0).name(), "sma_cross");
+  // fast: 0.75 * 1000 = 750 to 780; slow: 0.25 * 1000 = 250 to 260.
+  EXPECT_DOUBLE_EQ(metrics.strategies(0).initial_equity(), 750);
+  EXPECT_DOUBLE_EQ(metrics.strategies(0).net_pnl(), 30);
+  EXPECT_EQ(metrics.strategies(0).trades(), 0);
+  EXPECT_EQ(metrics.strategies(1).id(), "slow");
+  EXPECT_DOUBLE_EQ(metrics.strategies(1).net_pnl(), 10);
+  EXPECT_EQ(metrics.strategies(1).trades(), 1);
+  EXPECT_DOUBLE_EQ(metrics.strategies(1).total_commission(), 0.5);
+
+  GetRunRequest get;
+  get.set_run_id("two");
+  get.set_include_records(true);
+  GetRunResponse run;
+  ASSERT_TRUE(engine_->GetRun(get, &run).ok());
+  ASSERT_EQ(run.equity_size(), 3);
+  EXPECT_EQ(run.equity(2).strategy_equity_size(), 2);
+  EXPECT_DOUBLE_EQ(run.equity(2).strategy_equity(1), 260);
+  EXPECT_EQ(run.fills(0).strategy(), 1);
+  EXPECT_EQ(run.rejections(0).strategy(), 1);
+  EXPECT_EQ(run.trades(0).strategy(), "slow");
+  EXPECT_TRUE(MessageDifferencer::Equals(run.run(), finished.run()));
+}
+
+// A stored spec changed behind the engine's back cannot say which
+// strategies ran: the run is not finished with metrics that leave them out.
+TEST_F(ResultsEngineTest, FinishRunRefusesAStoredSpecItCannotRead) {
+  ASSERT_TRUE(Begin("run-1").ok());
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE runs SET canonical_spec = 'garbled'",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  FinishRunRequest finish;
+  finish.set_run_id("run-1");
+  finish.set_state(backtest::v1::SUCCEEDED);
+  FinishRunResponse finished;
+  const absl::Status status = engine_->FinishRun(finish, &finished);
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(Reason(status), "DATABASE_CORRUPT") << status;
+  EXPECT_NE(status.message().find("cannot compute the metrics of run run-1: "
+                                  "its stored spec is not a "
+                                  "backtest.v1.BacktestSpec in JSON"),
+            std::string::npos)
+      << status;
+  // Nothing was stored: the run is still running.
+  GetRunRequest get;
+  get.set_run_id("run-1");
+  GetRunResponse run;
+  ASSERT_TRUE(engine_->GetRun(get, &run).ok());
+  EXPECT_EQ(run.run().state(), backtest::v1::RUNNING);
+}
+
 TEST_F(ResultsEngineTest, GetRunByUniquePrefix) {
   ASSERT_TRUE(Begin("20240501-abc").ok());
   ASSERT_TRUE(Begin("20240501-abd").ok());
@@ -457,10 +552,13 @@ TEST_F(ResultsEngineTest, RejectsInvalidRequestsListingEveryProblem) {
   begin.set_interval_seconds(-1);
   begin.mutable_metrics()->set_risk_free_rate(-1);
   begin.mutable_metrics()->set_bootstrap_resamples(kMaxBootstrapResamples + 1);
+  begin.set_canonical_spec("name: a spec in YAML");
   BeginRunResponse begun;
   absl::Status status = engine_->BeginRun(begin, &begun);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(FieldProblems(status).size(), 5) << status;
+  const std::vector<FieldProblem> problems = FieldProblems(status);
+  ASSERT_EQ(problems.size(), 6) << status;
+  EXPECT_EQ(problems.back().field, "canonical_spec");
 
   ASSERT_TRUE(Begin("run-1").ok());
   EXPECT_EQ(Begin("run-1").code(), absl::StatusCode::kAlreadyExists);

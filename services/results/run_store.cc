@@ -156,6 +156,26 @@ CREATE TABLE IF NOT EXISTS traces (
 );
 )sql";
 
+// Version 5, applied after version 4 the same way: the records' strategy (in a
+// run of several, spec strategies) and the rejections' tag. Runs stored
+// before it read back with an empty strategy, index 0, no tag, and no
+// strategy equity. equity_chunks.strategy_equity holds each point's sleeve
+// equities (EquityPoint.strategy_equity) beside the points blob, in the same
+// column-wise layout: `strategies` values per point (0: none, a run of one),
+// all count values of strategy 0, then all of strategy 1, ... (IEEE 754
+// binary64, 8 bytes little-endian each, no header): 8 * strategies * count
+// bytes. Every point of a chunk carries the same number.
+constexpr char kSchemaVersion5[] = R"sql(
+ALTER TABLE equity_chunks ADD COLUMN strategies INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE equity_chunks ADD COLUMN strategy_equity BLOB NOT NULL DEFAULT x'';
+-- Fills and rejections: the strategy's index in spec strategies; trades: its
+-- id (spec strategies[i].id). 0 and '' in a run of one.
+ALTER TABLE fills ADD COLUMN strategy INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE rejections ADD COLUMN strategy INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE rejections ADD COLUMN tag TEXT NOT NULL DEFAULT '';
+ALTER TABLE trades ADD COLUMN strategy TEXT NOT NULL DEFAULT '';
+)sql";
+
 constexpr char kRunState[] = "SELECT state FROM runs WHERE run_id = ?1";
 constexpr char kInsertRun[] =
     "INSERT INTO runs (run_id, name, state, strategy, symbols, created_at, "
@@ -175,24 +195,25 @@ constexpr char kNextTradeSeq[] =
     "SELECT COALESCE(MAX(seq) + 1, 0) FROM trades WHERE run_id = ?1";
 constexpr char kInsertEquityChunk[] =
     "INSERT INTO equity_chunks (run_id, seq, first_time, last_time, count, "
-    "points) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    "points, strategies, strategy_equity) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 constexpr char kInsertFill[] =
     "INSERT INTO fills (run_id, seq, order_id, symbol, side, time, quantity, "
     "price, commission, slippage, reason, raw_price, role, type, partial, "
-    "remaining_quantity, same_bar_resolution, gap, tag) "
+    "remaining_quantity, same_bar_resolution, gap, tag, strategy) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-    "?15, ?16, ?17, ?18, ?19)";
+    "?15, ?16, ?17, ?18, ?19, ?20)";
 constexpr char kInsertRejection[] =
     "INSERT INTO rejections (run_id, seq, order_id, symbol, side, quantity, "
-    "time, stage, code, message) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+    "time, stage, code, message, tag, strategy) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
 constexpr char kInsertTrade[] =
     "INSERT INTO trades (run_id, seq, open, symbol, side, entry_time, "
     "entry_price, exit_time, exit_price, quantity, gross_pnl, commission, "
     "net_pnl, exit_reason, r_multiple, borrow_fees, slippage, mae, mfe, "
-    "initial_stop) "
+    "initial_stop, strategy) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-    "?16, ?17, ?18, ?19, ?20)";
+    "?16, ?17, ?18, ?19, ?20, ?21)";
 constexpr char kFinishRun[] =
     "UPDATE runs SET state = ?2, finished_at = ?3, error = ?4 "
     "WHERE run_id = ?1";
@@ -221,19 +242,20 @@ constexpr char kEquityBytes[] =
     "SELECT COALESCE(SUM(length(points)), 0) FROM equity_chunks "
     "WHERE run_id = ?1";
 constexpr char kSelectEquityChunks[] =
-    "SELECT seq, count, points FROM equity_chunks WHERE run_id = ?1 "
-    "ORDER BY seq";
+    "SELECT seq, count, points, strategies, strategy_equity FROM equity_chunks "
+    "WHERE run_id = ?1 ORDER BY seq";
 constexpr char kSelectFills[] =
     "SELECT order_id, symbol, side, time, quantity, price, commission, "
     "slippage, reason, raw_price, role, type, partial, remaining_quantity, "
-    "same_bar_resolution, gap, tag FROM fills WHERE run_id = ?1 ORDER BY seq";
+    "same_bar_resolution, gap, tag, strategy FROM fills WHERE run_id = ?1 "
+    "ORDER BY seq";
 constexpr char kSelectRejections[] =
-    "SELECT order_id, symbol, side, quantity, time, stage, code, message "
-    "FROM rejections WHERE run_id = ?1 ORDER BY seq";
+    "SELECT order_id, symbol, side, quantity, time, stage, code, message, "
+    "tag, strategy FROM rejections WHERE run_id = ?1 ORDER BY seq";
 constexpr char kSelectTrades[] =
     "SELECT open, symbol, side, entry_time, entry_price, exit_time, "
     "exit_price, quantity, gross_pnl, commission, net_pnl, exit_reason, "
-    "r_multiple, borrow_fees, slippage, mae, mfe, initial_stop "
+    "r_multiple, borrow_fees, slippage, mae, mfe, initial_stop, strategy "
     "FROM trades WHERE run_id = ?1 "
     "ORDER BY open, exit_time, entry_time, seq";
 
@@ -330,8 +352,21 @@ uint64_t GetLittleEndian(const char* in) {
   return value;
 }
 
+// The name of `point`'s first NaN value ("cash", "equity",
+// "strategy_equity[1]"); empty when it has none.
+std::string FirstNaN(const EquityPoint& point) {
+  if (std::isnan(point.cash())) return "cash";
+  if (std::isnan(point.equity())) return "equity";
+  for (int i = 0; i < point.strategy_equity_size(); ++i) {
+    if (std::isnan(point.strategy_equity(i))) {
+      return absl::StrCat("strategy_equity[", i, "]");
+    }
+  }
+  return "";
+}
+
 // The points blob of `points` [begin, end).
-std::string EncodeEquityChunk(
+std::string EncodePoints(
     const google::protobuf::RepeatedPtrField<EquityPoint>& points,
     int64_t begin, int64_t end) {
   const size_t count = end - begin;
@@ -350,24 +385,65 @@ std::string EncodeEquityChunk(
   return blob;
 }
 
-// Appends the `count` points of a points blob to `equity`; false when the
-// blob does not hold exactly `count` points.
-bool DecodeEquityChunk(absl::string_view blob, int64_t count,
+// The strategy_equity blob of `points` [begin, end), each carrying
+// `strategies` values: strategy by strategy, point by point.
+std::string EncodeStrategyEquity(
+    const google::protobuf::RepeatedPtrField<EquityPoint>& points,
+    int64_t begin, int64_t end, int strategies) {
+  const size_t count = end - begin;
+  std::string blob(count * strategies * kBytesPerValue, '\0');
+  char* out = blob.data();
+  for (int strategy = 0; strategy < strategies; ++strategy) {
+    for (size_t i = 0; i < count; ++i, out += kBytesPerValue) {
+      PutLittleEndian(
+          absl::bit_cast<uint64_t>(points[begin + i].strategy_equity(strategy)),
+          out);
+    }
+  }
+  return blob;
+}
+
+// Whether `total` is exactly `count` times `unit` (> 0). Division, not
+// multiplication: a corrupt count must not overflow.
+bool IsCountOf(uint64_t total, int64_t count, uint64_t unit) {
+  return count >= 0 && total % unit == 0 &&
+         total / unit == static_cast<uint64_t>(count);
+}
+
+// Appends the `count` points of a chunk to `equity`: `points` is its points
+// blob and `strategy_equity` its blob of `strategies` values per point.
+// False when the blobs do not hold exactly that many points and values.
+bool DecodeEquityChunk(absl::string_view points, int64_t count,
+                       int64_t strategies, absl::string_view strategy_equity,
                        std::vector<EquityPoint>& equity) {
-  // Division, not multiplication: a corrupt count must not overflow.
-  if (count < 0 || blob.size() % kBytesPerPoint != 0 ||
-      blob.size() / kBytesPerPoint != static_cast<size_t>(count)) {
+  const bool strategy_equity_fits =
+      strategies == 0
+          ? strategy_equity.empty()
+          : strategies > 0 && strategy_equity.size() % kBytesPerValue == 0 &&
+                IsCountOf(strategy_equity.size() / kBytesPerValue, count,
+                          static_cast<uint64_t>(strategies));
+  if (!IsCountOf(points.size(), count, kBytesPerPoint) ||
+      !strategy_equity_fits) {
     return false;
   }
   const size_t column_bytes = static_cast<size_t>(count) * kBytesPerValue;
-  const char* const times = blob.data();
+  const char* const times = points.data();
   const char* const cash = times + column_bytes;
   const char* const values = cash + column_bytes;
+  const size_t first = equity.size();
   for (size_t offset = 0; offset < column_bytes; offset += kBytesPerValue) {
     EquityPoint& point = equity.emplace_back();
     point.set_time(static_cast<int64_t>(GetLittleEndian(times + offset)));
     point.set_cash(absl::bit_cast<double>(GetLittleEndian(cash + offset)));
     point.set_equity(absl::bit_cast<double>(GetLittleEndian(values + offset)));
+    point.mutable_strategy_equity()->Reserve(static_cast<int>(strategies));
+  }
+  const char* in = strategy_equity.data();
+  for (int64_t strategy = 0; strategy < strategies; ++strategy) {
+    for (int64_t i = 0; i < count; ++i, in += kBytesPerValue) {
+      equity[first + i].add_strategy_equity(
+          absl::bit_cast<double>(GetLittleEndian(in)));
+    }
   }
   return true;
 }
@@ -566,7 +642,13 @@ absl::Status RunStore::CreateSchema(int64_t from_version) {
       const int rc = sqlite3_exec(db_, kSchema, nullptr, nullptr, nullptr);
       if (rc != SQLITE_OK) return Failure(rc, what, "");
     }
-    const int rc = sqlite3_exec(db_, kSchemaVersion4, nullptr, nullptr, nullptr);
+    if (from_version < 4) {
+      const int rc =
+          sqlite3_exec(db_, kSchemaVersion4, nullptr, nullptr, nullptr);
+      if (rc != SQLITE_OK) return Failure(rc, what, "");
+    }
+    const int rc =
+        sqlite3_exec(db_, kSchemaVersion5, nullptr, nullptr, nullptr);
     if (rc != SQLITE_OK) return Failure(rc, what, "");
     return Execute(
         absl::StrCat("PRAGMA user_version = ", kSchemaVersion).c_str(),
@@ -790,6 +872,7 @@ absl::Status RunStore::InsertTrades(
                       row.BindReal(18, trade.mae());
                       row.BindReal(19, trade.mfe());
                       row.BindReal(20, trade.initial_stop());
+                      row.BindText(21, trade.strategy());
                     });
 }
 
@@ -801,14 +884,24 @@ absl::Status RunStore::InsertEquity(
   // Refused like NaN in any other record column (SQLite stores NaN as NULL,
   // which NOT NULL rejects): it is a bug upstream and would make every
   // metric NaN.
+  const int strategies = points[0].strategy_equity_size();
   for (int i = 0; i < points.size(); ++i) {
     const EquityPoint& point = points[i];
-    if (std::isnan(point.cash()) || std::isnan(point.equity())) {
+    // A chunk stores the same number of strategy values for every point.
+    if (point.strategy_equity_size() != strategies) {
+      return InvalidFields(
+          kStage, "INVALID_APPEND_RECORDS",
+          {{absl::StrCat("equity[", i, "].strategy_equity"),
+            absl::StrCat("has ", point.strategy_equity_size(),
+                         " values but equity[0] has ", strategies,
+                         ": every point carries one per strategy of the run "
+                         "(none in a run of one)")}});
+    }
+    if (const std::string value = FirstNaN(point); !value.empty()) {
       return StageFailure(
           absl::StatusCode::kInternal, kStage, "STORAGE_FAILED",
           absl::StrCat("cannot ", what, " in results database ", path_,
-                       ": point ", i, " of the batch has ",
-                       std::isnan(point.cash()) ? "cash" : "equity",
+                       ": point ", i, " of the batch has ", value,
                        " NaN (not a number)"),
           {.run_id = run_id,
            .bar_time = FormatTime(point.time()),
@@ -830,7 +923,9 @@ absl::Status RunStore::InsertEquity(
     statement.BindInt(3, points[begin].time());
     statement.BindInt(4, points[end - 1].time());
     statement.BindInt(5, end - begin);
-    statement.BindBlob(6, EncodeEquityChunk(points, begin, end));
+    statement.BindBlob(6, EncodePoints(points, begin, end));
+    statement.BindInt(7, strategies);
+    statement.BindBlob(8, EncodeStrategyEquity(points, begin, end, strategies));
     if (const int rc = statement.Step(); rc != SQLITE_DONE) {
       return Failure(rc, what, run_id);
     }
@@ -867,6 +962,7 @@ absl::Status RunStore::AppendRecords(const AppendRecordsRequest& request) {
                      row.BindText(17, fill.same_bar_resolution());
                      row.BindInt(18, fill.gap() ? 1 : 0);
                      row.BindText(19, fill.tag());
+                     row.BindInt(20, fill.strategy());
                    });
     if (!status.ok()) return status;
     status = InsertRows(
@@ -881,6 +977,8 @@ absl::Status RunStore::AppendRecords(const AppendRecordsRequest& request) {
           row.BindText(8, rejection.stage());
           row.BindText(9, rejection.code());
           row.BindText(10, rejection.message());
+          row.BindText(11, rejection.tag());
+          row.BindInt(12, rejection.strategy());
         });
     if (!status.ok()) return status;
     return InsertTrades(run_id, request.trades(), /*open=*/false);
@@ -922,8 +1020,11 @@ absl::StatusOr<RunSummary> RunStore::FinishRun(
         if (!run.ok()) return run.status();
         absl::StatusOr<RunRecords> records = ReadRecords(run_id);
         if (!records.ok()) return records.status();
+        absl::StatusOr<backtest::v1::Metrics> metrics =
+            compute_metrics(*run, *records);
+        if (!metrics.ok()) return metrics.status();
         summary = std::move(run->summary);
-        *summary.mutable_metrics() = compute_metrics(*run, *records);
+        *summary.mutable_metrics() = *std::move(metrics);
 
         absl::StatusOr<sqlite3_stmt*> set = Prepare(kSetMetrics, what, run_id);
         if (!set.ok()) return set.status();
@@ -1071,15 +1172,21 @@ absl::StatusOr<RunRecords> RunStore::ReadRecords(const std::string& run_id) {
       for_each_row(kSelectEquityChunks, [&](Statement& row) -> absl::Status {
         const int64_t count = row.Int(1);
         const absl::string_view points = row.View(2);
-        if (DecodeEquityChunk(points, count, records.equity)) {
+        const int64_t strategies = row.Int(3);
+        const absl::string_view strategy_equity = row.View(4);
+        if (DecodeEquityChunk(points, count, strategies, strategy_equity,
+                              records.equity)) {
           return absl::OkStatus();
         }
         return StageFailure(
             absl::StatusCode::kDataLoss, kStage, "DATABASE_CORRUPT",
             absl::StrCat("equity chunk ", row.Int(0), " of run ", run_id,
-                         " in ", path_, " has ", points.size(),
-                         " bytes, which is not ", count, " points of ",
-                         kBytesPerPoint, " bytes"),
+                         " in ", path_, " does not hold the ", count,
+                         " points it counts: its points are ", points.size(),
+                         " bytes (", kBytesPerPoint,
+                         " per point), its strategy equity ",
+                         strategy_equity.size(), " bytes (", kBytesPerValue,
+                         " per point for each of ", strategies, " strategies)"),
             {.run_id = run_id, .hint = std::string(kChangedFileHint)});
       });
   if (!status.ok()) return status;
@@ -1102,6 +1209,7 @@ absl::StatusOr<RunRecords> RunStore::ReadRecords(const std::string& run_id) {
     fill.set_same_bar_resolution(row.Text(14));
     fill.set_gap(row.Int(15) != 0);
     fill.set_tag(row.Text(16));
+    fill.set_strategy(static_cast<int32_t>(row.Int(17)));
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -1115,6 +1223,8 @@ absl::StatusOr<RunRecords> RunStore::ReadRecords(const std::string& run_id) {
     rejection.set_stage(row.Text(5));
     rejection.set_code(row.Text(6));
     rejection.set_message(row.Text(7));
+    rejection.set_tag(row.Text(8));
+    rejection.set_strategy(static_cast<int32_t>(row.Int(9)));
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -1139,6 +1249,7 @@ absl::StatusOr<RunRecords> RunStore::ReadRecords(const std::string& run_id) {
     trade.set_mae(row.Real(15));
     trade.set_mfe(row.Real(16));
     trade.set_initial_stop(row.Real(17));
+    trade.set_strategy(row.Text(18));
     return absl::OkStatus();
   });
   if (!status.ok()) return status;

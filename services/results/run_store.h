@@ -77,12 +77,19 @@ class RunStore {
   // Version 2 stored the equity curve in chunks (equity_chunks); version 3
   // adds each run's MetricsSpec (runs.metrics_spec); version 4 the fills'
   // and trades' order-type columns (raw price, role, MAE/MFE, ...) and the
-  // runs' traces. A version 3 file is upgraded in place when opened for
-  // writing, keeping its runs; older files are refused (DATABASE_TOO_OLD).
-  static constexpr int kSchemaVersion = 4;
+  // runs' traces; version 5 the records' strategy (a run of several: fills,
+  // rejections and trades name theirs, equity chunks carry each point's
+  // strategy equity in a blob of their own) and the rejections' tag. A
+  // version 3 or 4 file is upgraded in place when opened for writing,
+  // keeping its runs (read back with the newer fields empty); older files
+  // are refused (DATABASE_TOO_OLD). The tables and blob layouts are
+  // documented in run_store.cc (kSchema and the versions after it).
+  static constexpr int kSchemaVersion = 5;
+  // The oldest version upgraded in place.
   static constexpr int kLastMigratableVersion = 3;
-  // Most points one equity chunk row holds: about 24 MiB, far below SQLite's
-  // 1 GB blob limit. A larger batch is stored as several chunks.
+  // Most points one equity chunk row holds: about 24 MiB (and 8 MiB per
+  // strategy of the run), far below SQLite's 1 GB blob limit. A larger batch
+  // is stored as several chunks.
   static constexpr int64_t kMaxPointsPerChunk = int64_t{1} << 20;
 
   // Opens (creating when kReadWrite) the database at `path`. Example:
@@ -104,17 +111,21 @@ class RunStore {
 
   // Appends one batch in a single transaction: all of it is stored or none.
   // Its equity points become one chunk row (see kMaxPointsPerChunk). Fails
-  // UNKNOWN_RUN, RUN_ALREADY_FINISHED once the run has ended, or
-  // STORAGE_FAILED for a NaN cash or equity.
+  // UNKNOWN_RUN, RUN_ALREADY_FINISHED once the run has ended,
+  // STORAGE_FAILED for a NaN cash, equity or strategy equity, or
+  // INVALID_APPEND_RECORDS when the batch's points do not all carry the same
+  // number of strategy equities.
   absl::Status AppendRecords(const backtest::v1::AppendRecordsRequest& request);
 
-  // Computes a run's metrics from the run and its records as stored.
-  using MetricsFunction = std::function<backtest::v1::Metrics(
+  // Computes a run's metrics from the run and its records as stored, or
+  // says why it cannot.
+  using MetricsFunction = std::function<absl::StatusOr<backtest::v1::Metrics>(
       const StoredRun& run, const RunRecords& records)>;
 
   // Ends a run in a single transaction: stores the open trades, the state,
   // the error and finished_at, then the metrics `compute_metrics` derives from
-  // the stored records. Returns the finished run's summary.
+  // the stored records. Returns the finished run's summary. When
+  // `compute_metrics` fails, nothing is stored and its failure returned.
   absl::StatusOr<backtest::v1::RunSummary> FinishRun(
       const backtest::v1::FinishRunRequest& request,
       const std::string& finished_at, const MetricsFunction& compute_metrics);

@@ -62,7 +62,8 @@ BeginRunRequest Begin(const std::string& run_id,
   return request;
 }
 
-// One of each record kind, times starting at `time`.
+// One of each record kind with every field set, as in a run of two
+// strategies, times starting at `time`.
 AppendRecordsRequest Batch(const std::string& run_id, int64_t time) {
   AppendRecordsRequest request;
   request.set_run_id(run_id);
@@ -71,6 +72,8 @@ AppendRecordsRequest Batch(const std::string& run_id, int64_t time) {
     point->set_time(time + i * 86400);
     point->set_cash(1000.25 + i);
     point->set_equity(1000.5 + 0.1 * i);
+    point->add_strategy_equity(600.125 + i);
+    point->add_strategy_equity(400.375 - 0.1 * i);
   }
   backtest::v1::Fill* fill = request.add_fills();
   fill->set_order_id(7);
@@ -90,6 +93,7 @@ AppendRecordsRequest Batch(const std::string& run_id, int64_t time) {
   fill->set_same_bar_resolution("stop first (pessimistic)");
   fill->set_gap(true);
   fill->set_tag("exit-1");
+  fill->set_strategy(1);
   backtest::v1::Rejection* rejection = request.add_rejections();
   rejection->set_order_id(8);
   rejection->set_symbol(0);
@@ -99,6 +103,8 @@ AppendRecordsRequest Batch(const std::string& run_id, int64_t time) {
   rejection->set_stage("portfolio");
   rejection->set_code("INSUFFICIENT_CASH");
   rejection->set_message("needs 3300, has 10");
+  rejection->set_tag("entry-2");
+  rejection->set_strategy(1);
   backtest::v1::Trade* trade = request.add_trades();
   trade->set_symbol("NVDA");
   trade->set_side(backtest::v1::BUY);
@@ -117,6 +123,7 @@ AppendRecordsRequest Batch(const std::string& run_id, int64_t time) {
   trade->set_mae(-1.25);
   trade->set_mfe(3.5);
   trade->set_initial_stop(29);
+  trade->set_strategy("slow");
   return request;
 }
 
@@ -132,6 +139,7 @@ backtest::v1::Trade OpenTrade() {
   trade.set_net_pnl(4);
   trade.set_commission(1);
   trade.set_exit_reason("open");
+  trade.set_strategy("fast");
   return trade;
 }
 
@@ -255,8 +263,10 @@ TEST(RunStoreTest, EveryRecordKindRoundTripsAndSurvivesReopening) {
 
 // Equity points whose values cover what a double can hold (signed zeros,
 // subnormals, infinities, extremes, random bit patterns; NaN is refused) and
-// times from before 1970 to far ahead.
-AppendRecordsRequest ExtremeEquity(const std::string& run_id, int64_t count) {
+// times from before 1970 to far ahead, each with `strategies` strategy
+// equities.
+AppendRecordsRequest ExtremeEquity(const std::string& run_id, int64_t count,
+                                   int strategies = 0) {
   AppendRecordsRequest request;
   request.set_run_id(run_id);
   std::mt19937_64 random(count);
@@ -286,6 +296,9 @@ AppendRecordsRequest ExtremeEquity(const std::string& run_id, int64_t count) {
                                : -86400 + 60 * i);
     point->set_cash(value(i));
     point->set_equity(value(i + 3));
+    for (int strategy = 0; strategy < strategies; ++strategy) {
+      point->add_strategy_equity(value(i + 5 + strategy));
+    }
   }
   return request;
 }
@@ -297,12 +310,17 @@ void ExpectIdenticalEquity(
         expected) {
   ASSERT_EQ(actual.size(), expected.size());
   int64_t different = 0;
+  auto bits = [](double value) { return absl::bit_cast<uint64_t>(value); };
   for (int i = 0; i < expected.size(); ++i) {
-    const bool same = actual[i].time() == expected[i].time() &&
-                      absl::bit_cast<uint64_t>(actual[i].cash()) ==
-                          absl::bit_cast<uint64_t>(expected[i].cash()) &&
-                      absl::bit_cast<uint64_t>(actual[i].equity()) ==
-                          absl::bit_cast<uint64_t>(expected[i].equity());
+    bool same =
+        actual[i].time() == expected[i].time() &&
+        bits(actual[i].cash()) == bits(expected[i].cash()) &&
+        bits(actual[i].equity()) == bits(expected[i].equity()) &&
+        actual[i].strategy_equity_size() == expected[i].strategy_equity_size();
+    for (int k = 0; same && k < expected[i].strategy_equity_size(); ++k) {
+      same = bits(actual[i].strategy_equity(k)) ==
+             bits(expected[i].strategy_equity(k));
+    }
     if (!same && different++ == 0) {
       ADD_FAILURE() << "first different point " << i << ":\n"
                     << actual[i].DebugString() << "expected:\n"
@@ -312,8 +330,8 @@ void ExpectIdenticalEquity(
   EXPECT_EQ(different, 0);
 }
 
-// The chunk rows of `run_id` as "seq:count:first_time:last_time", read with
-// SQLite directly since they are the file's public layout.
+// The chunk rows of `run_id` as "seq:count:first_time:last_time:strategies",
+// read with SQLite directly since they are the file's public layout.
 std::vector<std::string> ChunkRows(const std::string& path,
                                    const std::string& run_id) {
   sqlite3* db = nullptr;
@@ -322,7 +340,8 @@ std::vector<std::string> ChunkRows(const std::string& path,
   sqlite3_stmt* stmt = nullptr;
   EXPECT_EQ(sqlite3_prepare_v2(db,
                                "SELECT seq, count, first_time, last_time, "
-                               "length(points) FROM equity_chunks "
+                               "length(points), strategies, "
+                               "length(strategy_equity) FROM equity_chunks "
                                "WHERE run_id = ?1 ORDER BY seq",
                                -1, &stmt, nullptr),
             SQLITE_OK);
@@ -330,20 +349,25 @@ std::vector<std::string> ChunkRows(const std::string& path,
   std::vector<std::string> rows;
   while (sqlite3_step(stmt) == SQLITE_ROW) {
     const int64_t count = sqlite3_column_int64(stmt, 1);
+    const int64_t strategies = sqlite3_column_int64(stmt, 5);
     EXPECT_EQ(sqlite3_column_int64(stmt, 4), 24 * count);
+    EXPECT_EQ(sqlite3_column_int64(stmt, 6), 8 * strategies * count);
     rows.push_back(absl::StrCat(sqlite3_column_int64(stmt, 0), ":", count, ":",
                                 sqlite3_column_int64(stmt, 2), ":",
-                                sqlite3_column_int64(stmt, 3)));
+                                sqlite3_column_int64(stmt, 3), ":",
+                                strategies));
   }
   sqlite3_finalize(stmt);
   sqlite3_close(db);
   return rows;
 }
 
+// Each chunk says how many strategy equities its points carry: none in the
+// first, three in the second.
 TEST(RunStoreTest, AMillionPointBatchIsOneChunkAndRoundTripsBitForBit) {
   const std::string path = FreshPath("million");
   const AppendRecordsRequest big = ExtremeEquity("run-1", 1000000);
-  const AppendRecordsRequest small = ExtremeEquity("run-1", 5);
+  const AppendRecordsRequest small = ExtremeEquity("run-1", 5, 3);
   {
     std::unique_ptr<RunStore> store = OpenOrDie(path);
     ASSERT_NE(store, nullptr);
@@ -351,12 +375,12 @@ TEST(RunStoreTest, AMillionPointBatchIsOneChunkAndRoundTripsBitForBit) {
     ASSERT_TRUE(store->AppendRecords(big).ok());
     ASSERT_TRUE(store->AppendRecords(small).ok());
   }
-  EXPECT_EQ(
-      ChunkRows(path, "run-1"),
-      (std::vector<std::string>{absl::StrCat("0:1000000:", big.equity(0).time(),
-                                             ":", big.equity(999999).time()),
-                                absl::StrCat("1:5:", small.equity(0).time(),
-                                             ":", small.equity(4).time())}));
+  EXPECT_EQ(ChunkRows(path, "run-1"),
+            (std::vector<std::string>{
+                absl::StrCat("0:1000000:", big.equity(0).time(), ":",
+                             big.equity(999999).time(), ":0"),
+                absl::StrCat("1:5:", small.equity(0).time(), ":",
+                             small.equity(4).time(), ":3")}));
   std::unique_ptr<RunStore> store = OpenOrDie(path, OpenMode::kReadOnly);
   ASSERT_NE(store, nullptr);
   absl::StatusOr<RunRecords> records = store->ReadRecords("run-1");
@@ -366,50 +390,57 @@ TEST(RunStoreTest, AMillionPointBatchIsOneChunkAndRoundTripsBitForBit) {
   ExpectIdenticalEquity(records->equity, both.equity());
 }
 
+// With strategy equities: the second chunk's values start at the split.
 TEST(RunStoreTest, ABatchOverTheChunkLimitTakesSeveralChunks) {
   const std::string path = FreshPath("split");
   const AppendRecordsRequest batch =
-      ExtremeEquity("run-1", RunStore::kMaxPointsPerChunk + 1);
+      ExtremeEquity("run-1", RunStore::kMaxPointsPerChunk + 1, 2);
   std::unique_ptr<RunStore> store = OpenOrDie(path);
   ASSERT_NE(store, nullptr);
   ASSERT_TRUE(store->BeginRun(Begin("run-1")).ok());
   ASSERT_TRUE(store->AppendRecords(batch).ok());
   const int last = batch.equity_size() - 1;
-  EXPECT_EQ(
-      ChunkRows(path, "run-1"),
-      (std::vector<std::string>{absl::StrCat("0:", RunStore::kMaxPointsPerChunk,
-                                             ":", batch.equity(0).time(), ":",
-                                             batch.equity(last - 1).time()),
-                                absl::StrCat("1:1:", batch.equity(last).time(),
-                                             ":", batch.equity(last).time())}));
+  EXPECT_EQ(ChunkRows(path, "run-1"),
+            (std::vector<std::string>{
+                absl::StrCat("0:", RunStore::kMaxPointsPerChunk, ":",
+                             batch.equity(0).time(), ":",
+                             batch.equity(last - 1).time(), ":2"),
+                absl::StrCat("1:1:", batch.equity(last).time(), ":",
+                             batch.equity(last).time(), ":2")}));
   absl::StatusOr<RunRecords> records = store->ReadRecords("run-1");
   ASSERT_TRUE(records.ok()) << records.status();
   ExpectIdenticalEquity(records->equity, batch.equity());
 }
 
+// Either blob of a chunk may disagree with the counts stored beside it.
 TEST(RunStoreTest, AChunkOfTheWrongSizeIsReportedCorrupt) {
-  const std::string path = FreshPath("corrupt_chunk");
-  {
+  for (const char* corruption : {"UPDATE equity_chunks SET count = count + 1",
+                                 "UPDATE equity_chunks SET strategies = 3",
+                                 "UPDATE equity_chunks SET strategies = 0",
+                                 "UPDATE equity_chunks SET strategies = -2"}) {
+    SCOPED_TRACE(corruption);
+    const std::string path = FreshPath("corrupt_chunk");
+    {
+      std::unique_ptr<RunStore> store = OpenOrDie(path);
+      ASSERT_NE(store, nullptr);
+      ASSERT_TRUE(store->BeginRun(Begin("run-1")).ok());
+      ASSERT_TRUE(store->AppendRecords(Batch("run-1", 1420070400)).ok());
+    }
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, corruption, nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
     std::unique_ptr<RunStore> store = OpenOrDie(path);
     ASSERT_NE(store, nullptr);
-    ASSERT_TRUE(store->BeginRun(Begin("run-1")).ok());
-    ASSERT_TRUE(store->AppendRecords(Batch("run-1", 1420070400)).ok());
+    const absl::Status status = store->ReadRecords("run-1").status();
+    EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+    EXPECT_EQ(Reason(status), "DATABASE_CORRUPT") << status;
+    EXPECT_NE(status.message().find("equity chunk 0 of run run-1 in " +
+                                    store->path()),
+              std::string::npos)
+        << status;
   }
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "UPDATE equity_chunks SET count = count + 1",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(db);
-  std::unique_ptr<RunStore> store = OpenOrDie(path);
-  ASSERT_NE(store, nullptr);
-  const absl::Status status = store->ReadRecords("run-1").status();
-  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
-  EXPECT_EQ(Reason(status), "DATABASE_CORRUPT") << status;
-  EXPECT_NE(
-      status.message().find("equity chunk 0 of run run-1 in " + store->path()),
-      std::string::npos)
-      << status;
 }
 
 TEST(RunStoreTest, BeginningAnExistingRunChangesNothing) {
@@ -465,9 +496,11 @@ TEST(RunStoreTest, AFailedBatchLeavesNothingHalfWritten) {
   // the batch's equity chunk was inserted.
   AppendRecordsRequest nan_equity = Batch("run-1", 1420329600);
   nan_equity.mutable_equity(2)->set_equity(kNaN);
+  AppendRecordsRequest nan_strategy = Batch("run-1", 1420329600);
+  nan_strategy.mutable_equity(1)->set_strategy_equity(1, kNaN);
   AppendRecordsRequest nan_fill = Batch("run-1", 1420329600);
   nan_fill.mutable_fills(0)->set_quantity(kNaN);
-  for (const AppendRecordsRequest& bad : {nan_equity, nan_fill}) {
+  for (const AppendRecordsRequest& bad : {nan_equity, nan_strategy, nan_fill}) {
     const absl::Status status = store->AppendRecords(bad);
     EXPECT_EQ(Reason(status), "STORAGE_FAILED") << status;
     EXPECT_NE(status.message().find(store->path()), std::string::npos);
@@ -476,6 +509,10 @@ TEST(RunStoreTest, AFailedBatchLeavesNothingHalfWritten) {
     EXPECT_EQ(records->equity.size(), 3);
     EXPECT_EQ(records->fills.size(), 1);
   }
+  EXPECT_NE(store->AppendRecords(nan_strategy)
+                .message()
+                .find("point 1 of the batch has strategy_equity[1] NaN"),
+            std::string::npos);
   // And the store still works.
   EXPECT_TRUE(store->AppendRecords(Batch("run-1", 1420329600)).ok());
   absl::StatusOr<RunRecords> records = store->ReadRecords("run-1");
@@ -523,6 +560,28 @@ TEST(RunStoreTest, AWriteTheFileSystemRefusesIsAFullDisk) {
   absl::StatusOr<RunRecords> records = store->ReadRecords("run-1");
   ASSERT_TRUE(records.ok()) << records.status();
   EXPECT_EQ(records->equity.size(), 3);
+}
+
+// A chunk keeps one count of strategy equities for all its points.
+TEST(RunStoreTest, PointsOfABatchMustCarryTheSameNumberOfStrategyEquities) {
+  std::unique_ptr<RunStore> store = OpenOrDie(FreshPath("uneven"));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->BeginRun(Begin("run-1")).ok());
+  AppendRecordsRequest uneven = Batch("run-1", 1420070400);
+  uneven.mutable_equity(2)->clear_strategy_equity();
+  const absl::Status status = store->AppendRecords(uneven);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Reason(status), "INVALID_APPEND_RECORDS") << status;
+  const std::vector<FieldProblem> problems = FieldProblems(status);
+  ASSERT_EQ(problems.size(), 1) << status;
+  EXPECT_EQ(problems[0].field, "equity[2].strategy_equity");
+  EXPECT_NE(problems[0].description.find("has 0 values but equity[0] has 2"),
+            std::string::npos)
+      << problems[0].description;
+  absl::StatusOr<RunRecords> records = store->ReadRecords("run-1");
+  ASSERT_TRUE(records.ok());
+  EXPECT_TRUE(records->equity.empty());
+  EXPECT_TRUE(records->fills.empty());
 }
 
 // Tests run as root, which ignores file permissions, so a read-only file
@@ -691,26 +750,71 @@ INSERT INTO trades VALUES ('old', 0, 0, 'ORCL', 1, 800000000, 12.5,
 PRAGMA user_version = 3;
 )sql";
 
-// A version 3 file opened for writing is upgraded in place: its runs read
-// back with the new fields at their defaults, and new runs store them all.
-TEST(RunStoreTest, Version3FileIsUpgradedKeepingItsRuns) {
-  const std::string path = FreshPath("version_3");
+// Writes `schema` (an older version's tables with run 'old' stored) into a
+// new file at `path`.
+void WriteOldDatabase(const std::string& path, const char* schema) {
   std::filesystem::create_directories(
       std::filesystem::path(path).parent_path());
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, kVersion3Schema, nullptr, nullptr, nullptr),
-            SQLITE_OK)
+  EXPECT_EQ(sqlite3_exec(db, schema, nullptr, nullptr, nullptr), SQLITE_OK)
       << sqlite3_errmsg(db);
   sqlite3_close(db);
+}
 
-  // Read-only cannot upgrade: refused, with the way out in the hint.
+// The schema version the file at `path` says it has.
+int64_t UserVersion(const std::string& path) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
+            SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, nullptr),
+            SQLITE_OK);
+  EXPECT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  const int64_t version = sqlite3_column_int64(stmt, 0);
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return version;
+}
+
+// Opens the older file at `path` as an upgrade must: refused read-only (it
+// cannot be upgraded then), upgraded in place for writing.
+std::unique_ptr<RunStore> OpenForUpgrade(const std::string& path) {
   const absl::StatusOr<std::unique_ptr<RunStore>> read_only =
       RunStore::Open(path, OpenMode::kReadOnly);
-  ASSERT_FALSE(read_only.ok());
+  EXPECT_FALSE(read_only.ok());
   EXPECT_EQ(Reason(read_only.status()), "DATABASE_TOO_OLD");
-
   std::unique_ptr<RunStore> store = OpenOrDie(path);
+  EXPECT_EQ(UserVersion(path), RunStore::kSchemaVersion);
+  return store;
+}
+
+// After an upgrade, a new run stores every field and reads it back.
+void ExpectANewRunKeepsEveryField(std::unique_ptr<RunStore> store,
+                                  const std::string& path) {
+  ASSERT_TRUE(store->BeginRun(Begin("new")).ok());
+  const AppendRecordsRequest batch = Batch("new", 1420070400);
+  ASSERT_TRUE(store->AppendRecords(batch).ok());
+  ASSERT_TRUE(store->FinishRun(Finish("new"), "t", CountingMetrics).ok());
+  store.reset();
+  std::unique_ptr<RunStore> reopened = OpenOrDie(path);
+  ASSERT_NE(reopened, nullptr);
+  const absl::StatusOr<RunRecords> records = reopened->ReadRecords("new");
+  ASSERT_TRUE(records.ok()) << records.status();
+  ExpectSameMessages(records->equity, batch.equity());
+  ExpectSameMessages(records->fills, batch.fills());
+  ExpectSameMessages(records->rejections, batch.rejections());
+  ExpectSameMessages(records->closed_trades, batch.trades());
+  ExpectSameMessages(records->open_trades, Finish("new").open_trades());
+}
+
+// A version 3 file opened for writing is upgraded in place: its runs read
+// back with the fields of versions 4 and 5 at their defaults, and new runs
+// store them all.
+TEST(RunStoreTest, Version3FileIsUpgradedKeepingItsRuns) {
+  const std::string path = FreshPath("version_3");
+  WriteOldDatabase(path, kVersion3Schema);
+  std::unique_ptr<RunStore> store = OpenForUpgrade(path);
   ASSERT_NE(store, nullptr);
   const absl::StatusOr<StoredRun> run = store->ReadRun("old");
   ASSERT_TRUE(run.ok()) << run.status();
@@ -722,21 +826,100 @@ TEST(RunStoreTest, Version3FileIsUpgradedKeepingItsRuns) {
   EXPECT_EQ(records->fills[0].raw_price(), 0);
   EXPECT_EQ(records->fills[0].role(), backtest::v1::ORDER_ROLE_UNSPECIFIED);
   EXPECT_FALSE(records->fills[0].partial());
+  EXPECT_EQ(records->fills[0].strategy(), 0);
   ASSERT_EQ(records->closed_trades.size(), 1);
   EXPECT_EQ(records->closed_trades[0].net_pnl(), 13);
   EXPECT_EQ(records->closed_trades[0].mae(), 0);
   EXPECT_FALSE(records->closed_trades[0].has_r_multiple());
+  EXPECT_EQ(records->closed_trades[0].strategy(), "");
+  ExpectANewRunKeepsEveryField(std::move(store), path);
+}
 
-  ASSERT_TRUE(store->BeginRun(Begin("new")).ok());
-  const AppendRecordsRequest batch = Batch("new", 1420070400);
-  ASSERT_TRUE(store->AppendRecords(batch).ok());
-  store.reset();
-  std::unique_ptr<RunStore> reopened = OpenOrDie(path);
-  ASSERT_NE(reopened, nullptr);
-  const absl::StatusOr<RunRecords> new_records = reopened->ReadRecords("new");
-  ASSERT_TRUE(new_records.ok()) << new_records.status();
-  ExpectSameMessages(new_records->fills, batch.fills());
-  ExpectSameMessages(new_records->closed_trades, batch.trades());
+// The tables of schema version 4 (the release before the records'
+// strategies), without their comments, with run 'old': one equity chunk of
+// one point (time 800000000, cash 1000, equity 1013: little-endian int64 and
+// binary64), a fill, a rejection and a trade.
+constexpr char kVersion4Schema[] = R"sql(
+CREATE TABLE runs (run_id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL,
+  state INTEGER NOT NULL, strategy TEXT NOT NULL, symbols TEXT NOT NULL,
+  created_at TEXT NOT NULL, finished_at TEXT NOT NULL, spec_hash TEXT NOT NULL,
+  data_hash TEXT NOT NULL, engine_version TEXT NOT NULL,
+  first_time TEXT NOT NULL, last_time TEXT NOT NULL,
+  canonical_spec TEXT NOT NULL, initial_cash REAL NOT NULL,
+  interval_seconds INTEGER NOT NULL, error BLOB, metrics BLOB,
+  metrics_spec BLOB NOT NULL);
+CREATE INDEX runs_by_created_at ON runs (created_at);
+CREATE TABLE symbol_hashes (run_id TEXT NOT NULL, symbol TEXT NOT NULL,
+  hash TEXT NOT NULL, PRIMARY KEY (run_id, symbol)) WITHOUT ROWID;
+CREATE TABLE equity_chunks (run_id TEXT NOT NULL, seq INTEGER NOT NULL,
+  first_time INTEGER NOT NULL, last_time INTEGER NOT NULL,
+  count INTEGER NOT NULL, points BLOB NOT NULL, PRIMARY KEY (run_id, seq));
+CREATE TABLE fills (run_id TEXT NOT NULL, seq INTEGER NOT NULL,
+  order_id INTEGER NOT NULL, symbol INTEGER NOT NULL, side INTEGER NOT NULL,
+  time INTEGER NOT NULL, quantity REAL NOT NULL, price REAL NOT NULL,
+  commission REAL NOT NULL, slippage REAL NOT NULL, reason TEXT NOT NULL,
+  raw_price REAL NOT NULL DEFAULT 0, role INTEGER NOT NULL DEFAULT 0,
+  type INTEGER NOT NULL DEFAULT 0, partial INTEGER NOT NULL DEFAULT 0,
+  remaining_quantity REAL NOT NULL DEFAULT 0,
+  same_bar_resolution TEXT NOT NULL DEFAULT '', gap INTEGER NOT NULL DEFAULT 0,
+  tag TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (run_id, seq)) WITHOUT ROWID;
+CREATE TABLE rejections (run_id TEXT NOT NULL, seq INTEGER NOT NULL,
+  order_id INTEGER NOT NULL, symbol INTEGER NOT NULL, side INTEGER NOT NULL,
+  quantity REAL NOT NULL, time INTEGER NOT NULL, stage TEXT NOT NULL,
+  code TEXT NOT NULL, message TEXT NOT NULL,
+  PRIMARY KEY (run_id, seq)) WITHOUT ROWID;
+CREATE TABLE trades (run_id TEXT NOT NULL, seq INTEGER NOT NULL,
+  open INTEGER NOT NULL, symbol TEXT NOT NULL, side INTEGER NOT NULL,
+  entry_time INTEGER NOT NULL, entry_price REAL NOT NULL,
+  exit_time INTEGER NOT NULL, exit_price REAL NOT NULL,
+  quantity REAL NOT NULL, gross_pnl REAL NOT NULL, commission REAL NOT NULL,
+  net_pnl REAL NOT NULL, exit_reason TEXT NOT NULL, r_multiple REAL,
+  borrow_fees REAL NOT NULL DEFAULT 0, slippage REAL NOT NULL DEFAULT 0,
+  mae REAL NOT NULL DEFAULT 0, mfe REAL NOT NULL DEFAULT 0,
+  initial_stop REAL NOT NULL DEFAULT 0,
+  PRIMARY KEY (run_id, seq)) WITHOUT ROWID;
+CREATE TABLE traces (run_id TEXT PRIMARY KEY NOT NULL, spans BLOB NOT NULL);
+INSERT INTO runs VALUES ('old', 'old run', 3, 'sma_cross', 'ORCL',
+  '2024-01-01T00:00:00Z', '2024-01-01T00:01:00Z', 'h', 'd', '0.1.0',
+  '1995-01-03', '2014-12-31', '{}', 1000, 86400, NULL, NULL, x'');
+INSERT INTO equity_chunks VALUES ('old', 0, 800000000, 800000000, 1,
+  x'0008af2f000000000000000000408f400000000000a88f40');
+INSERT INTO fills VALUES ('old', 0, 3, 0, 1, 800000000, 10, 12.5, 1, 0.25,
+  'signal', 12.4, 0, 1, 0, 0, '', 0, 'entry');
+INSERT INTO rejections VALUES ('old', 0, 4, 0, 1, 5, 800086400, 'portfolio',
+  'INSUFFICIENT_CASH', 'needs 70, has 13');
+INSERT INTO trades VALUES ('old', 0, 0, 'ORCL', 1, 800000000, 12.5,
+  801000000, 14, 10, 15, 2, 13, 'signal', NULL, 0, 0.5, -1, 2, 0);
+PRAGMA user_version = 4;
+)sql";
+
+// A version 4 file is upgraded the same way: its runs read back without
+// strategies (none in a run of one) and without rejection tags.
+TEST(RunStoreTest, Version4FileIsUpgradedKeepingItsRuns) {
+  const std::string path = FreshPath("version_4");
+  WriteOldDatabase(path, kVersion4Schema);
+  std::unique_ptr<RunStore> store = OpenForUpgrade(path);
+  ASSERT_NE(store, nullptr);
+  const absl::StatusOr<RunRecords> records = store->ReadRecords("old");
+  ASSERT_TRUE(records.ok()) << records.status();
+  ASSERT_EQ(records->equity.size(), 1);
+  EXPECT_EQ(records->equity[0].time(), 800000000);
+  EXPECT_EQ(records->equity[0].cash(), 1000);
+  EXPECT_EQ(records->equity[0].equity(), 1013);
+  EXPECT_EQ(records->equity[0].strategy_equity_size(), 0);
+  ASSERT_EQ(records->fills.size(), 1);
+  EXPECT_EQ(records->fills[0].raw_price(), 12.4);
+  EXPECT_EQ(records->fills[0].tag(), "entry");
+  EXPECT_EQ(records->fills[0].strategy(), 0);
+  ASSERT_EQ(records->rejections.size(), 1);
+  EXPECT_EQ(records->rejections[0].code(), "INSUFFICIENT_CASH");
+  EXPECT_EQ(records->rejections[0].tag(), "");
+  EXPECT_EQ(records->rejections[0].strategy(), 0);
+  ASSERT_EQ(records->closed_trades.size(), 1);
+  EXPECT_EQ(records->closed_trades[0].mfe(), 2);
+  EXPECT_EQ(records->closed_trades[0].strategy(), "");
+  ExpectANewRunKeepsEveryField(std::move(store), path);
 }
 
 TEST(RunStoreTest, ListsNewestFirstWithFilters) {

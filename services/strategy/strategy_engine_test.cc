@@ -328,6 +328,30 @@ TEST(StrategyEngineTest, EndRunForgetsTheRun) {
   EXPECT_TRUE(StartRun(engine, SmaCrossRun("run-1")).ok());
 }
 
+TEST(StrategyEngineTest, StrategiesOfOneRunAreSeparateInstances) {
+  StrategyEngine engine;
+  backtest::v1::StrategyStartRequest fast = SmaCrossRun("run-1");
+  fast.set_strategy_id("fast");
+  backtest::v1::StrategyStartRequest slow = SmaCrossRun("run-1");
+  slow.set_strategy_id("slow");
+  ASSERT_TRUE(StartRun(engine, fast).ok());
+  ASSERT_TRUE(StartRun(engine, slow).ok());
+  EXPECT_EQ(StartRun(engine, slow).code(), absl::StatusCode::kAlreadyExists);
+  backtest::v1::StrategyEndRequest end;
+  end.set_run_id("run-1");
+  end.set_strategy_id("fast");
+  backtest::v1::StrategyEndResponse ended;
+  ASSERT_TRUE(engine.EndRun(end, &ended).ok());
+  // "slow" still runs; "fast" is gone.
+  backtest::v1::StrategyStepsRequest steps = Step("run-1", 0, 10);
+  steps.set_strategy_id("slow");
+  backtest::v1::StrategyStepsResponse response;
+  EXPECT_TRUE(engine.OnSteps(steps, &response).ok());
+  steps.set_strategy_id("fast");
+  EXPECT_EQ(engine.OnSteps(steps, &response).code(),
+            absl::StatusCode::kNotFound);
+}
+
 TEST(StrategyEngineTest, StartRunRejectsADuplicateRunAndMissingFields) {
   StrategyEngine engine;
   ASSERT_TRUE(StartRun(engine, SmaCrossRun("run-1")).ok());
