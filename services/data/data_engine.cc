@@ -18,6 +18,7 @@
 #include "common/sha256.h"
 #include "common/stage_error.h"
 #include "common/time.h"
+#include "services/data/resample.h"
 #include "services/data/symbol_metadata.h"
 
 namespace seed::data {
@@ -324,29 +325,52 @@ absl::Status DataEngine::ReadBars(const backtest::v1::ReadBarsRequest& request,
   if (!problems.empty()) return InvalidFields(kStage, "INVALID_READ", problems);
 
   const SymbolSlice& slice = dataset->symbols[request.symbol()];
+  // The bars served: the file's bars in the range, or their resampled series.
+  const BarColumns* bars = &slice.file->bars;
+  size_t begin = slice.begin;
+  size_t end = slice.end;
+  std::shared_ptr<const ResampledBars> resampled;
+  if (request.timeframe_seconds() != 0) {
+    absl::Status status =
+        CheckTimeframe(request.timeframe_seconds(),
+                       slice.file->report.interval_seconds(), slice.symbol);
+    if (!status.ok()) return status;
+    resampled = dataset->resampled->Get(
+        request.symbol(), request.timeframe_seconds(), [&] {
+          return Resample(slice.file->bars, slice.begin, slice.end,
+                          request.timeframe_seconds());
+        });
+    bars = &resampled->bars;
+    begin = 0;
+    end = bars->size();
+  }
   const size_t offset =
-      std::min(static_cast<size_t>(request.offset()), slice.size());
+      std::min(static_cast<size_t>(request.offset()), end - begin);
   const size_t count =
       std::min({static_cast<size_t>(request.limit()),
-                static_cast<size_t>(kMaxBarsPerRead), slice.size() - offset});
-  const size_t first = slice.begin + offset;
+                static_cast<size_t>(kMaxBarsPerRead), end - begin - offset});
+  const size_t first = begin + offset;
   const size_t last = first + count;
-  const BarColumns& bars = slice.file->bars;
   response->Clear();
   backtest::v1::BarSeries* series = response->mutable_series();
   series->set_symbol(slice.symbol);
-  series->mutable_time()->Add(bars.time.begin() + first,
-                              bars.time.begin() + last);
-  series->mutable_open()->Add(bars.open.begin() + first,
-                              bars.open.begin() + last);
-  series->mutable_high()->Add(bars.high.begin() + first,
-                              bars.high.begin() + last);
-  series->mutable_low()->Add(bars.low.begin() + first, bars.low.begin() + last);
-  series->mutable_close()->Add(bars.close.begin() + first,
-                               bars.close.begin() + last);
-  series->mutable_volume()->Add(bars.volume.begin() + first,
-                                bars.volume.begin() + last);
-  response->set_end(last == slice.end);
+  series->mutable_time()->Add(bars->time.begin() + first,
+                              bars->time.begin() + last);
+  series->mutable_open()->Add(bars->open.begin() + first,
+                              bars->open.begin() + last);
+  series->mutable_high()->Add(bars->high.begin() + first,
+                              bars->high.begin() + last);
+  series->mutable_low()->Add(bars->low.begin() + first,
+                             bars->low.begin() + last);
+  series->mutable_close()->Add(bars->close.begin() + first,
+                               bars->close.begin() + last);
+  series->mutable_volume()->Add(bars->volume.begin() + first,
+                                bars->volume.begin() + last);
+  if (resampled != nullptr) {
+    series->mutable_close_time()->Add(resampled->close_time.begin() + first,
+                                      resampled->close_time.begin() + last);
+  }
+  response->set_end(last == end);
   return absl::OkStatus();
 }
 

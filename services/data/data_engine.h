@@ -43,6 +43,9 @@ class DataEngine {
   absl::Status OpenDataset(const backtest::v1::OpenDatasetRequest& request,
                            backtest::v1::OpenDatasetResponse* response);
 
+  // A slice of one symbol's bars, or with timeframe_seconds of its bars
+  // resampled into that timeframe (resample.h; made once per dataset and
+  // timeframe, then served in slices like the file's bars).
   absl::Status ReadBars(const backtest::v1::ReadBarsRequest& request,
                         backtest::v1::ReadBarsResponse* response);
 

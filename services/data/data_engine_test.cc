@@ -22,6 +22,7 @@ using ::backtest::v1::ReadBarsRequest;
 using ::backtest::v1::ReadBarsResponse;
 using ::backtest::v1::StageError;
 using ::testing::ElementsAre;
+using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
 
 constexpr char kHeader[] = "date,open,high,low,close,volume\n";
@@ -86,12 +87,14 @@ class DataEngineTest : public ::testing::Test {
   }
 
   absl::Status Read(const std::string& dataset, int symbol, int64_t offset,
-                    int limit, ReadBarsResponse* response) {
+                    int limit, ReadBarsResponse* response,
+                    int64_t timeframe_seconds = 0) {
     ReadBarsRequest request;
     request.set_dataset_id(dataset);
     request.set_symbol(symbol);
     request.set_offset(offset);
     request.set_limit(limit);
+    request.set_timeframe_seconds(timeframe_seconds);
     return engine_.ReadBars(request, response);
   }
 
@@ -311,6 +314,67 @@ TEST_F(DataEngineTest, ReadBarsSlicesTheRangeAndFlagsTheEnd) {
   ASSERT_TRUE(Read(id, 0, 4, 10, &response).ok());
   EXPECT_EQ(response.series().time_size(), 0);
   EXPECT_TRUE(response.end());
+}
+
+TEST_F(DataEngineTest, ReadBarsResamplesTheRangeIntoAHigherTimeframe) {
+  WriteFile(Path("MINI"),
+            absl::StrCat(kHeader,
+                         "2006-01-02T09:01:00,1,2,1,2,10\n"  // before start
+                         "2006-01-02T09:59:00,3,5,2,4,10\n"
+                         "2006-01-02T10:00:00,4,6,3,5,20\n"
+                         "2006-01-02T10:01:00,5,5,1,2,30\n"
+                         "2006-01-03T09:01:00,7,8,6,7,40\n"
+                         "2006-01-03T09:02:00,7,9,7,8,50\n"));
+  const std::string id =
+      Open(Request({"MINI"}, "2006-01-02T09:30", "")).dataset_id();
+  constexpr int64_t kHour = 3600;
+  ReadBarsResponse response;
+  // Three hourly bars, (09:00, 10:00] without the 09:01 bar before start,
+  // (10:00, 11:00] and Jan 3 (09:00, 10:00]; read one at a time.
+  ASSERT_TRUE(Read(id, 0, 0, 2, &response, kHour).ok());
+  EXPECT_THAT(response.series().time(),
+              ElementsAre(*ParseTime("2006-01-02T10:00"),
+                          *ParseTime("2006-01-02T11:00")));
+  EXPECT_THAT(response.series().close_time(),
+              ElementsAreArray(response.series().time()));
+  EXPECT_THAT(response.series().open(), ElementsAre(3, 5));
+  EXPECT_THAT(response.series().high(), ElementsAre(6, 5));
+  EXPECT_THAT(response.series().low(), ElementsAre(2, 1));
+  EXPECT_THAT(response.series().close(), ElementsAre(5, 2));
+  EXPECT_THAT(response.series().volume(), ElementsAre(30, 30));
+  EXPECT_FALSE(response.end());
+  ASSERT_TRUE(Read(id, 0, 2, 2, &response, kHour).ok());
+  EXPECT_THAT(response.series().close_time(),
+              ElementsAre(*ParseTime("2006-01-03T10:00")));
+  EXPECT_THAT(response.series().volume(), ElementsAre(90));  // 40 + 50
+  EXPECT_TRUE(response.end());
+
+  // A day: labelled with the session date, closing at the next midnight.
+  ASSERT_TRUE(Read(id, 0, 0, 10, &response, kSecondsPerDay).ok());
+  EXPECT_THAT(response.series().time(),
+              ElementsAre(*ParseTime("2006-01-02"), *ParseTime("2006-01-03")));
+  EXPECT_THAT(response.series().close_time(),
+              ElementsAre(*ParseTime("2006-01-03"), *ParseTime("2006-01-04")));
+  EXPECT_TRUE(response.end());
+
+  // The file's own bars carry no close times.
+  ASSERT_TRUE(Read(id, 0, 0, 10, &response).ok());
+  EXPECT_EQ(response.series().time_size(), 5);
+  EXPECT_EQ(response.series().close_time_size(), 0);
+}
+
+TEST_F(DataEngineTest, ReadBarsRefusesATimeframeTheBarsCannotMake) {
+  const std::string id = Open(Request({"ORCL"})).dataset_id();
+  ReadBarsResponse response;
+  const absl::Status status = Read(id, 0, 0, 10, &response, 3600);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  const StageError error = ToStageError(status, "");
+  EXPECT_EQ(error.stage(), "data");
+  EXPECT_EQ(error.reason(), "INVALID_TIMEFRAME");
+  EXPECT_EQ(error.symbol(), "ORCL");
+  EXPECT_THAT(error.message(),
+              HasSubstr("timeframe_seconds 3600 for ORCL is not larger than "
+                        "ORCL's bar interval, 86400 s (1d)"));
 }
 
 TEST_F(DataEngineTest, ReadBarsRejectsBadArgumentsAndUnknownDatasets) {

@@ -178,6 +178,18 @@ absl::StatusOr<std::string> FindSymbolFile(const std::string& dir,
        .hint = absl::StrCat("check the symbol's spelling or ", kDataPathHint)});
 }
 
+std::shared_ptr<const ResampledBars> ResampledCache::Get(
+    int symbol, int64_t timeframe_seconds,
+    const std::function<ResampledBars()>& resample) {
+  absl::MutexLock lock(&mutex_);
+  std::shared_ptr<const ResampledBars>& series =
+      series_[{symbol, timeframe_seconds}];
+  if (series == nullptr) {
+    series = std::make_shared<const ResampledBars>(resample());
+  }
+  return series;
+}
+
 DatasetStore::DatasetStore() : id_prefix_(RandomIdPrefix()) {}
 
 absl::StatusOr<std::shared_ptr<const ParsedFile>> DatasetStore::LoadFile(

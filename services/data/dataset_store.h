@@ -7,9 +7,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -18,6 +20,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "services/data/csv_reader.h"
+#include "services/data/resample.h"
 
 namespace seed::data {
 
@@ -31,9 +34,30 @@ struct SymbolSlice {
   size_t size() const { return end - begin; }
 };
 
+// The higher-timeframe series of one open dataset's symbols, each made on
+// its first request and kept until the dataset closes (a run reads them in
+// slices). Thread-safe.
+class ResampledCache {
+ public:
+  // The series of `symbol` (its index in the dataset) at `timeframe_seconds`,
+  // made with `resample` the first time.
+  std::shared_ptr<const ResampledBars> Get(
+      int symbol, int64_t timeframe_seconds,
+      const std::function<ResampledBars()>& resample);
+
+ private:
+  absl::Mutex mutex_;
+  absl::flat_hash_map<std::pair<int, int64_t>,
+                      std::shared_ptr<const ResampledBars>>
+      series_ ABSL_GUARDED_BY(mutex_);
+};
+
 // One open dataset, in the order of the spec's data.symbols.
 struct Dataset {
   std::vector<SymbolSlice> symbols;
+  // Shared by every reader of the (otherwise immutable) dataset.
+  std::unique_ptr<ResampledCache> resampled =
+      std::make_unique<ResampledCache>();
 };
 
 // Parsed files stay cached while their bars total at most this many (about
