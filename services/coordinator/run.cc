@@ -16,6 +16,7 @@
 #include "services/coordinator/series_reader.h"
 #include "services/coordinator/spec.h"
 #include "services/coordinator/step_merger.h"
+#include "services/coordinator/timeframe.h"
 
 namespace seed::coordinator {
 namespace {
@@ -158,6 +159,8 @@ absl::StatusOr<std::unique_ptr<Run>> Run::Prepare(
     Collect(run->strategies_[i].stage->StartRun(strategy_request,
                                                 &strategy_responses[i]),
             problems, other_error, strategy_path(i));
+    AddTimeframes(strategy_responses[i].timeframes(), strategy_path(i),
+                  run->timeframes_, problems);
   }
 
   v1::PortfolioStartRequest portfolio_request;
@@ -408,7 +411,8 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
     first_time = first_time == 0 ? first : std::min(first_time, first);
     last_time = std::max(last_time, last);
   }
-  StepMerger merger(*stages_.data, dataset_id_, spec_.data().symbols_size());
+  StepMerger merger(*stages_.data, dataset_id_, spec_.data().symbols_size(),
+                    timeframes_);
 
   v1::ExecuteStepsRequest execute_request;
   v1::ExecuteStepsResponse execute_response;

@@ -21,6 +21,7 @@
 #include "backtest/v1/spec.pb.h"
 #include "common/tracing.h"
 #include "services/coordinator/stages.h"
+#include "services/coordinator/timeframe.h"
 
 namespace seed::coordinator {
 
@@ -116,6 +117,9 @@ class Run {
   bool stages_started_ = false;
   // The execution stage asked to see every step (its models follow bars).
   bool execution_every_step_ = false;
+  // The higher timeframes the strategies asked for: every step carries their
+  // bars that closed by then.
+  std::vector<Timeframe> timeframes_;
   bool run_recorded_ = false;  // results.BeginRun succeeded
   std::string dataset_id_;
   v1::RunProgress progress_;
