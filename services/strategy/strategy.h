@@ -1,9 +1,9 @@
 // Strategy: the event-driven interface every strategy implements. Per run the
-// engine calls OnStart once, then per time step OnFill, OnRejection and
-// OnOrderEvent for what happened to its orders (in time order),
-// OnSymbolStart for each symbol that has its first bar, and OnBar with the
-// whole cross-section; then OnEnd. A strategy keeps its own state between
-// calls. Not thread-safe: the engine never calls one instance from two
+// engine calls OnStart once (then Timeframes), then per time step OnFill,
+// OnRejection and OnOrderEvent for what happened to its orders (in time
+// order), OnSymbolStart for each symbol that has its first bar, and OnBar
+// with the whole cross-section; then OnEnd. A strategy keeps its own state
+// between calls. Not thread-safe: the engine never calls one instance from two
 // threads at once.
 #ifndef SEED_SERVICES_STRATEGY_STRATEGY_H_
 #define SEED_SERVICES_STRATEGY_STRATEGY_H_
@@ -58,6 +58,14 @@ class Strategy {
     return absl::OkStatus();
   }
 
+  // The higher timeframes the strategy wants to see, asked once right after
+  // OnStart (so they may come from its params): "<n>m" or "<n>h" dividing a
+  // day, or "1d" (docs/semantics.md, "Higher timeframes"). The data stage
+  // resamples every symbol's bars into them, and each step's closed_bars
+  // carries the bars whose period closed at or before the step. Default:
+  // none.
+  virtual std::vector<std::string> Timeframes() const { return {}; }
+
   // An order of the strategy filled at the open of this step.
   virtual absl::Status OnFill(const backtest::v1::Fill& fill) {
     return absl::OkStatus();
@@ -84,9 +92,10 @@ class Strategy {
     return absl::OkStatus();
   }
 
-  // The bars of every symbol that has one at this step, and the portfolio as
-  // of this step's close (cash, equity, positions, working orders, buying
-  // power, exposures). Intents placed here fill no earlier than each symbol's
+  // The bars of every symbol that has one at this step (step.bars), the
+  // higher-timeframe bars that closed since the previous step
+  // (step.closed_bars, see Timeframes), and the portfolio as of this step's
+  // close (cash, equity, positions, working orders, buying power, exposures). Intents placed here fill no earlier than each symbol's
   // next bar; they may use every Intent action and order field
   // (orders.proto; services/strategy/intents.h builds the common ones).
   virtual absl::Status OnBar(const backtest::v1::TimeStep& step,

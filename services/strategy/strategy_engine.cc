@@ -71,12 +71,18 @@ class StrategyEngine::StrategyRun {
         strategy_(std::move(strategy)),
         started_(symbols_.size(), false) {}
 
+  // Starts the strategy; the higher timeframes it asks for go into
+  // *timeframes.
   absl::Status Start(ResolvedParams params,
-                     std::vector<backtest::v1::SymbolMetadata> metadata) {
-    return WithContext(
-        strategy_->OnStart(StartContext{run_id_, symbols_, std::move(params),
-                                        std::move(metadata)}),
-        kStage, {.run_id = run_id_});
+                     std::vector<backtest::v1::SymbolMetadata> metadata,
+                     RepeatedPtrField<std::string>* timeframes) {
+    absl::Status status = strategy_->OnStart(
+        StartContext{run_id_, symbols_, std::move(params), std::move(metadata)});
+    if (!status.ok()) return WithContext(status, kStage, {.run_id = run_id_});
+    for (std::string& timeframe : strategy_->Timeframes()) {
+      *timeframes->Add() = std::move(timeframe);
+    }
+    return absl::OkStatus();
   }
 
   absl::Status Steps(const backtest::v1::StrategyStepsRequest& request,
@@ -280,6 +286,13 @@ class StrategyEngine::StrategyRun {
         return UnknownSymbol("a bar", bar.symbol(), step.time());
       }
     }
+    for (const auto& closed : step.closed_bars()) {
+      if (!Known(closed.bar().symbol())) {
+        return UnknownSymbol(absl::StrCat("a closed ", closed.timeframe(),
+                                          " bar"),
+                             closed.bar().symbol(), step.time());
+      }
+    }
     for (const auto& position : view.positions()) {
       if (!Known(position.symbol())) {
         return UnknownSymbol("a position", position.symbol(), step.time());
@@ -389,7 +402,8 @@ absl::Status StrategyEngine::StartRun(
   absl::Status status =
       run->Start(std::move(resolved->params),
                  std::vector<backtest::v1::SymbolMetadata>(
-                     request.metadata().begin(), request.metadata().end()));
+                     request.metadata().begin(), request.metadata().end()),
+                 response->mutable_timeframes());
   if (!status.ok()) return status;
   return runs_.Add(InstanceKey(request.run_id(), request.strategy_id()),
                    std::move(run));

@@ -33,6 +33,8 @@ class StrategyEngine {
 
   // Fails with every problem of the strategy spec at once (see
   // StrategyRegistry::Resolve), or with the strategy's start hook's error.
+  // The response has the resolved spec and the timeframes the strategy asks
+  // for (Strategy::Timeframes).
   absl::Status StartRun(const backtest::v1::StrategyStartRequest& request,
                         backtest::v1::StrategyStartResponse* response);
 

@@ -28,6 +28,10 @@ absl::Status SignalStrategy::OnStart(const StartContext& context) {
   return absl::OkStatus();
 }
 
+std::vector<std::string> SignalStrategy::Timeframes() const {
+  return rules_.timeframes;
+}
+
 void SignalStrategy::Settle(int32_t symbol) {
   int& in_flight = states_[symbol].orders_in_flight;
   in_flight = std::max(0, in_flight - 1);
@@ -94,6 +98,13 @@ absl::Status SignalStrategy::OnBar(const backtest::v1::TimeStep& step,
   std::fill(held_.begin(), held_.end(), 0.0);
   for (const auto& position : portfolio.positions()) {
     held_[position.symbol()] = position.quantity();
+  }
+  for (const backtest::v1::ClosedBar& closed : step.closed_bars()) {
+    const int32_t symbol = closed.bar().symbol();
+    const absl::Status status =
+        CheckFiniteClose(closed.bar(), symbols_[symbol], step.time());
+    if (!status.ok()) return status;
+    states_[symbol].signal->AddClosed(closed);
   }
   for (const backtest::v1::Bar& bar : step.bars()) {
     SymbolState& state = states_[bar.symbol()];

@@ -33,6 +33,10 @@ class SymbolSignal {
   // the close is finite.
   virtual void Add(const backtest::v1::Bar& bar) = 0;
 
+  // Every higher-timeframe bar of the symbol (SignalRules.timeframes), once
+  // it has closed, before the step's own bar; the close is finite.
+  virtual void AddClosed(const backtest::v1::ClosedBar& bar) {}
+
   // The long side's rules ("the buy signal", "the sell signal").
   virtual bool ShouldEnterLong() const = 0;
   virtual bool ShouldExitLong() const = 0;
@@ -52,6 +56,8 @@ struct SignalRules {
   // entry_reason (right when the short rules are the default mirror).
   std::string short_entry_reason;
   std::string short_exit_reason;
+  // Higher timeframes the signals read (Strategy::Timeframes); empty: none.
+  std::vector<std::string> timeframes;
 };
 
 // Flat means no position in the view; long a positive one, short a negative
@@ -67,11 +73,14 @@ struct SignalRules {
 // the whole position. After emitting for a symbol it emits nothing more for
 // it until every order it emitted is settled: filled completely, rejected,
 // expired or cancelled. A rejected entry leaves it flat, free to enter again.
-// A non-finite close fails the run (NON_FINITE_CLOSE). Each strategy's
-// schema must declare the `direction` parameter.
+// At each step the closed higher-timeframe bars go to their symbols' signals
+// first, then the step's bars. A non-finite close fails the run
+// (NON_FINITE_CLOSE). Each strategy's schema must declare the `direction`
+// parameter.
 class SignalStrategy : public Strategy {
  public:
   absl::Status OnStart(const StartContext& context) final;
+  std::vector<std::string> Timeframes() const final;
   absl::Status OnFill(const backtest::v1::Fill& fill) final;
   absl::Status OnRejection(const backtest::v1::Rejection& rejection) final;
   absl::Status OnOrderEvent(const backtest::v1::OrderEvent& event) final;

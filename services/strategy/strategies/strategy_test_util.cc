@@ -48,9 +48,9 @@ std::string EventOf(const Intent& intent, size_t index) {
 
 }  // namespace
 
-std::vector<std::string> RunCloses(const StrategyDefinition& definition,
-                                   const TestParams& params,
-                                   const std::vector<double>& closes) {
+std::vector<std::string> RunSteps(
+    const StrategyDefinition& definition, const TestParams& params,
+    const std::vector<backtest::v1::TimeStep>& steps) {
   const backtest::v1::StrategySpec spec =
       SpecOf(definition.info.name(), params);
   absl::StatusOr<ResolvedParams> resolved =
@@ -63,7 +63,7 @@ std::vector<std::string> RunCloses(const StrategyDefinition& definition,
           .ok());
   std::vector<std::string> events;
   double held = 0;
-  for (size_t t = 0; t < closes.size(); ++t) {
+  for (size_t t = 0; t < steps.size(); ++t) {
     backtest::v1::PortfolioView view;
     if (held != 0) {
       backtest::v1::Position* position = view.add_positions();
@@ -72,8 +72,7 @@ std::vector<std::string> RunCloses(const StrategyDefinition& definition,
     }
     backtest::v1::StrategyStepsResponse response;
     IntentSink sink(response.mutable_intents());
-    const absl::Status status =
-        strategy->OnBar(StepOf(t, closes[t]), view, sink);
+    const absl::Status status = strategy->OnBar(steps[t], view, sink);
     EXPECT_TRUE(status.ok()) << status;
     for (const Intent& intent : response.intents()) {
       events.push_back(EventOf(intent, t));
@@ -89,6 +88,16 @@ std::vector<std::string> RunCloses(const StrategyDefinition& definition,
     }
   }
   return events;
+}
+
+std::vector<std::string> RunCloses(const StrategyDefinition& definition,
+                                   const TestParams& params,
+                                   const std::vector<double>& closes) {
+  std::vector<backtest::v1::TimeStep> steps;
+  for (size_t t = 0; t < closes.size(); ++t) {
+    steps.push_back(StepOf(t, closes[t]));
+  }
+  return RunSteps(definition, params, steps);
 }
 
 std::string FirstIntentThroughEngine(const std::string& name,

@@ -13,6 +13,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "backtest/v1/market.pb.h"
 #include "backtest/v1/spec.pb.h"
 #include "backtest/v1/strategy.pb.h"
 #include "services/strategy/registry.h"
@@ -51,6 +52,13 @@ using TestParams = std::map<std::string, TestParam>;
 std::vector<std::string> RunCloses(const StrategyDefinition& definition,
                                    const TestParams& params,
                                    const std::vector<double>& closes);
+
+// RunCloses over whole steps of symbol "AAA" (their bars and closed
+// higher-timeframe bars as given), e.g. for strategies that read
+// step.closed_bars; events are "BUY@4" with the index in `steps`.
+std::vector<std::string> RunSteps(
+    const StrategyDefinition& definition, const TestParams& params,
+    const std::vector<backtest::v1::TimeStep>& steps);
 
 // The builtin strategy `name` through StrategyEngine over the same closes,
 // one step per OnSteps call with flat views: the first intent as
