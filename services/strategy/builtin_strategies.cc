@@ -11,6 +11,7 @@
 #include "services/strategy/strategies/donchian_breakout.h"
 #include "services/strategy/strategies/ema_cross.h"
 #include "services/strategy/strategies/momentum.h"
+#include "services/strategy/strategies/mtf_trend.h"
 #include "services/strategy/strategies/rsi_reversion.h"
 #include "services/strategy/strategies/sma_cross.h"
 #include "services/strategy/strategies/trend_pullback.h"
@@ -32,6 +33,8 @@ std::vector<StrategyDefinition> Definitions() {
   definitions.push_back(ZScoreReversion::Definition());
   definitions.push_back(RsiReversion::Definition());
   definitions.push_back(BollingerReversion::Definition());
+  // On intraday bars, with a higher timeframe's closed bars.
+  definitions.push_back(MtfTrend::Definition());
   // Order-type strategies.
   definitions.push_back(DonchianBreakout::Definition());
   definitions.push_back(AtrTrailingStop::Definition());
