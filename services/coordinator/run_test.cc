@@ -12,6 +12,7 @@
 #include "absl/synchronization/notification.h"
 #include "common/server.h"
 #include "common/stage_error.h"
+#include "common/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/coordinator/embedded_stages.h"
@@ -294,6 +295,93 @@ TEST_F(RunTest, RunsOfStepsMatchOneStepAtATime) {
     ASSERT_EQ(actual.equity(i).SerializeAsString(),
               expected.equity(i).SerializeAsString()) << "equity " << i;
   }
+}
+
+// The steps the strategy went through (on_bar), as it saw them.
+class StepRecordingStrategy final : public ForwardingStrategyStage {
+ public:
+  StepRecordingStrategy(std::unique_ptr<StrategyStage> inner,
+                        std::vector<v1::TimeStep>& steps)
+      : ForwardingStrategyStage(std::move(inner)), steps_(steps) {}
+
+  absl::Status OnSteps(const v1::StrategyStepsRequest& request,
+                       v1::StrategyStepsResponse* response) override {
+    const absl::Status status = inner().OnSteps(request, response);
+    for (int i = 0; status.ok() && i < response->steps_used(); ++i) {
+      steps_.push_back(request.steps(i));
+    }
+    return status;
+  }
+
+ private:
+  std::vector<v1::TimeStep>& steps_;
+};
+
+TEST_F(RunTest, ADayBarArrivesOnTheNextDaysFirstStepAndNeverEarlier) {
+  // One-minute bars over three days; Jan 2 ends with a 22:00 bar.
+  std::ofstream(directory_ / "data" / "MIN.csv")
+      << "timestamp,open,high,low,close,volume\n"
+         "2006-01-02T09:01:00,10,11,9,10.5,100\n"
+         "2006-01-02T09:02:00,10.5,13,10,12,200\n"
+         "2006-01-02T22:00:00,12,12.5,8,9,300\n"
+         "2006-01-03T09:01:00,20,21,19,20,400\n"
+         "2006-01-03T09:02:00,20,22,20,21,500\n"
+         "2006-01-04T09:01:00,30,31,29,30,600\n";
+  absl::StatusOr<Stages> stages =
+      MakeEmbeddedStages((directory_ / "mtf.db").string());
+  ASSERT_TRUE(stages.ok()) << stages.status();
+  std::vector<v1::TimeStep> seen;
+  stages->strategy = std::make_unique<StepRecordingStrategy>(
+      std::move(stages->strategy), seen);
+  RunManager runs(*std::move(stages));
+  const absl::StatusOr<std::string> run_id = runs.Submit(
+      "data: {path: data, symbols: [MIN]}\n"
+      "strategy: {name: mtf_trend, params: {timeframe: 1d}}\n",
+      directory_.string());
+  ASSERT_TRUE(run_id.ok()) << run_id.status();
+  const v1::RunProgress progress = *runs.Wait(*run_id);
+  ASSERT_EQ(progress.state(), v1::SUCCEEDED) << progress.DebugString();
+
+  ASSERT_EQ(seen.size(), 6u);
+  for (const int i : {0, 1, 2, 4}) {
+    EXPECT_EQ(seen[i].closed_bars_size(), 0)
+        << FormatTime(seen[i].time()) << ": " << seen[i].ShortDebugString();
+  }
+  // Jan 2 closed at midnight: its bar rides on Jan 3 09:01, the first step
+  // after it (not on Jan 2 22:00, its own last bar); it aggregates Jan 2's
+  // three bars. Jan 3's rides on Jan 4 09:01; Jan 4's never closes inside
+  // the data (no step on Jan 5) and is never delivered.
+  const v1::TimeStep& next_day = seen[3];
+  EXPECT_EQ(FormatTime(next_day.time()), "2006-01-03T09:01:00");
+  ASSERT_EQ(next_day.closed_bars_size(), 1);
+  const v1::ClosedBar& day = next_day.closed_bars(0);
+  EXPECT_EQ(day.timeframe(), "1d");
+  EXPECT_EQ(FormatTime(day.time()), "2006-01-02");
+  EXPECT_EQ(FormatTime(day.close_time()), "2006-01-03");
+  EXPECT_EQ(day.bar().symbol(), 0);
+  EXPECT_EQ(day.bar().open(), 10);
+  EXPECT_EQ(day.bar().high(), 13);     // max(11, 13, 12.5)
+  EXPECT_EQ(day.bar().low(), 8);       // min(9, 10, 8)
+  EXPECT_EQ(day.bar().close(), 9);     // the 22:00 close
+  EXPECT_EQ(day.bar().volume(), 600);  // 100 + 200 + 300
+  ASSERT_EQ(seen[5].closed_bars_size(), 1);
+  EXPECT_EQ(FormatTime(seen[5].closed_bars(0).time()), "2006-01-03");
+  EXPECT_EQ(seen[5].closed_bars(0).bar().close(), 21);
+}
+
+TEST_F(RunTest, ATimeframeTheBarsCannotMakeFailsInTheDataStage) {
+  WriteBars("AAA", kRoundTrip);  // daily bars: a day is no higher timeframe
+  const v1::RunProgress progress = RunToEnd(
+      "data: {path: data, symbols: [AAA]}\n"
+      "strategy: {name: mtf_trend, params: {timeframe: 1d}}\n");
+  ASSERT_EQ(progress.state(), v1::FAILED);
+  const v1::StageError& error = progress.summary().error();
+  EXPECT_EQ(error.stage(), "data");
+  EXPECT_EQ(error.reason(), "INVALID_TIMEFRAME");
+  EXPECT_EQ(error.symbol(), "AAA");
+  EXPECT_THAT(error.message(),
+              HasSubstr("timeframe_seconds 86400 for AAA is not larger than "
+                        "AAA's bar interval, 86400 s (1d)"));
 }
 
 TEST_F(RunTest, BenchmarkThatIsNotTradedIsComparedWith) {
