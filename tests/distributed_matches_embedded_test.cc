@@ -117,6 +117,16 @@ class DistributedMatchesEmbeddedTest : public ::testing::Test {
     return directory;
   }
 
+  // The shared intraday file's directory, or "" when absent.
+  static std::string SharedIntradayData() {
+    const char* directory = std::getenv("SHARED_DATA_DIR");
+    if (directory == nullptr) return "";
+    const std::filesystem::path intraday =
+        std::filesystem::path(directory) / "intraday";
+    return std::filesystem::exists(intraday / "MIN001.csv") ? intraday.string()
+                                                            : "";
+  }
+
   static inline testing::ChildProcess* serve_ = nullptr;
   static inline coordinator::ServiceAddresses addresses_;
 };
@@ -185,6 +195,29 @@ TEST_F(DistributedMatchesEmbeddedTest, ThreeRealSymbolsWithSlippage) {
           "execution: {commission: {model: percent, bps: 5}, slippage: "
           "{model: fixed_bps, bps: 10}}\n"),
       20);
+}
+
+TEST_F(DistributedMatchesEmbeddedTest, MtfTrendOnIntradayMin001) {
+  // Daily and hourly bars resampled by the data service ride on the steps
+  // as they close, the same way in one process and across six.
+  const std::string intraday = SharedIntradayData();
+  if (intraday.empty()) {
+    GTEST_SKIP() << "SHARED_DATA_DIR with intraday/MIN001.csv not set";
+  }
+  for (const char* timeframe : {"1d", "1h"}) {
+    SCOPED_TRACE(timeframe);
+    ExpectIdentical(
+        absl::StrCat(
+            "name: mtf\n"
+            "data: {path: ", intraday, ", symbols: [MIN001]}\n"
+            "strategy: {name: mtf_trend, params: {timeframe: ", timeframe,
+            ", direction: both}}\n"
+            "portfolio: {initial_cash: 100000, sizing: {rule: "
+            "percent_of_equity, percent: 0.3}, shorting: {enabled: true}}\n"
+            "execution: {commission: {model: percent, bps: 1}, slippage: "
+            "{model: fixed_bps, bps: 1}}\n"),
+        500);
+  }
 }
 
 }  // namespace

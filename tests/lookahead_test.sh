@@ -5,7 +5,9 @@
 # bar, the symbol and the intent, which the CSV confirms was made with
 # tomorrow's close; every built-in strategy (bt strategies, default params)
 # passes (with data.metadata or a benchmark where one needs it), on the shared
-# daily files when SHARED_DATA_DIR has them, else on a synthetic market;
+# daily files when SHARED_DATA_DIR has them, else on a synthetic market (and
+# mtf_trend, which resamples intraday bars into days, on intraday/MIN001.csv,
+# else on a synthetic one-minute series);
 # nothing is stored; bad usage exits 2.
 set -euo pipefail
 python=/usr/bin/python3
@@ -113,6 +115,38 @@ else
   echo "built-in strategies on a synthetic market: SHARED_DATA_DIR with the" \
     "shared daily files is not set"
 fi
+# Intraday bars for the strategies that resample them into a higher
+# timeframe (mtf_trend): the shared one-minute file, else a random walk of
+# one-minute bars over 30 weekdays.
+if [ -n "${SHARED_DATA_DIR:-}" ] && [ -f "$SHARED_DATA_DIR/intraday/MIN001.csv" ]; then
+  intraday="$SHARED_DATA_DIR/intraday"
+  intraday_symbol="MIN001"
+  echo "intraday strategies on the shared intraday/MIN001.csv"
+else
+  intraday="$work/intraday"
+  intraday_symbol="SYNM"
+  mkdir -p "$intraday"
+  "$python" - "$intraday/SYNM.csv" <<'PY'
+import datetime, random, sys
+random.seed(5)
+price, day = 100.0, datetime.datetime(2015, 1, 5)
+with open(sys.argv[1], "w") as out:
+    out.write("timestamp,open,high,low,close,volume\n")
+    for _ in range(30):
+        while day.weekday() >= 5:
+            day += datetime.timedelta(days=1)
+        for minute in range(1, 391):
+            open_ = price
+            price = max(1.0, price * (1 + random.gauss(0.0001, 0.001)))
+            time = day + datetime.timedelta(hours=9, minutes=30 + minute)
+            out.write(f"{time:%Y-%m-%dT%H:%M:%S},{open_:.4f},"
+                      f"{max(open_, price) + 0.01:.4f},"
+                      f"{min(open_, price) - 0.01:.4f},{price:.4f},1000\n")
+        day += datetime.timedelta(days=1)
+PY
+  echo "intraday strategies on a synthetic one-minute series: SHARED_DATA_DIR" \
+    "with intraday/MIN001.csv is not set"
+fi
 # Sectors for the strategies that group symbols (data.metadata).
 cat >universe.csv <<CSV
 symbol,sector
@@ -129,15 +163,19 @@ rm -f "$BT_RESULTS_DB"  # bt strategies opens the results file; the check must n
 passed=0
 for strategy in $strategies; do
   # What some strategies need besides their defaults.
+  data_path="$path"
+  data_symbols="$symbols"
   metadata=""
   params=""
   case "$strategy" in
     sector_rotation) metadata=", metadata: $work/universe.csv" ;;
     beta_target) params=", params: {benchmark: ${symbols%%,*}}" ;;
+    # Daily bars of intraday bars: a day is no higher timeframe of a day.
+    mtf_trend) data_path="$intraday" data_symbols="$intraday_symbol" ;;
   esac
   cat >"$strategy.yaml" <<SPEC
 name: $strategy
-data: {path: $path, symbols: [$symbols]$metadata}
+data: {path: $data_path, symbols: [$data_symbols]$metadata}
 strategy: {name: $strategy$params}
 portfolio: {initial_cash: 100000, sizing: {rule: percent_of_equity, percent: 0.3}}
 execution: {commission: {model: percent, bps: 10}, slippage: {model: fixed_bps, bps: 5}}
