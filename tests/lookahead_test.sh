@@ -55,6 +55,9 @@ expect_usage check lookahead invalid.yaml --cuts 0
 
 # --- The cheating strategy is caught -----------------------------------------
 "$root/examples/python_strategy/generate_stubs.sh" stubs "$root/protos"
+# Made before the server starts: the loop below may read it before the
+# background shell has opened it.
+: >server.out
 "$python" "$root/tests/fixtures/peeking_strategy.py" --listen 127.0.0.1:0 \
   --stubs stubs --protos "$root/protos" >server.out 2>server.err &
 server=$!

@@ -25,6 +25,9 @@ fail() {
 }
 
 "$root/examples/python_strategy/generate_stubs.sh" stubs "$root/protos"
+# Made before the server starts: the loop below may read it before the
+# background shell has opened it.
+: >server.out
 "$python" "$root/examples/python_strategy/sma_cross_server.py" \
   --listen 127.0.0.1:0 --stubs stubs >server.out 2>server.err &
 server=$!
