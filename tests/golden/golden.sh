@@ -26,7 +26,8 @@ fi
 mkdir -p "$work"
 
 # name | symbols | strategy | sizing | more portfolio settings | more data
-# settings ($examples is the repository's examples/ directory)
+# settings ($examples is the repository's examples/ directory) | directory
+# under SHARED_DATA_DIR (empty: SHARED_DATA_DIR itself)
 cases=(
   "sma_cross-ORCL|ORCL|{name: sma_cross, params: {fast: 10, slow: 30}}|{rule: all_in, cash_buffer: 0.01}||"
   "sma_cross-NVDA|NVDA|{name: sma_cross, params: {fast: 10, slow: 30}}|{rule: all_in, cash_buffer: 0.01}||"
@@ -44,18 +45,27 @@ cases=(
   "sector_rotation-three|ORCL, NVDA, YHOO|{name: sector_rotation}|{rule: percent_of_equity, percent: 0.3}||, metadata: $examples/universe.csv"
   "cross_sectional_momentum-three|ORCL, NVDA, YHOO|{name: cross_sectional_momentum, params: {top_n: 1}}|{rule: percent_of_equity, percent: 0.3}||"
   "beta_target-three|ORCL, NVDA, YHOO|{name: beta_target, params: {benchmark: ORCL}}|{rule: percent_of_equity, percent: 0.3}||"
+  "mtf_trend-MIN001|MIN001|{name: mtf_trend}|{rule: percent_of_equity, percent: 0.3}|||intraday"
 )
 failed=0
 passed=0
 for entry in "${cases[@]}"; do
-  IFS='|' read -r name symbols strategy sizing portfolio data <<<"$entry"
+  IFS='|' read -r name symbols strategy sizing portfolio data dir <<<"$entry"
+  path="$SHARED_DATA_DIR${dir:+/$dir}"
+  if [ ! -f "$path/${symbols%%,*}.csv" ]; then
+    echo "SKIPPED: $name: no ${symbols%%,*}.csv in $path"
+    continue
+  fi
+  # The benchmark is a daily file of SHARED_DATA_DIR itself.
+  benchmark=""
+  [ -z "$dir" ] && benchmark=", benchmark: ORCL"
   cat >"$work/$name.yaml" <<SPEC
 name: golden-$name
-data: {path: $SHARED_DATA_DIR, symbols: [$symbols]$data}
+data: {path: $path, symbols: [$symbols]$data}
 strategy: $strategy
 portfolio: {initial_cash: 100000, sizing: $sizing$portfolio}
 execution: {commission: {model: percent, bps: 10}, slippage: {model: fixed_bps, bps: 2}}
-metrics: {bootstrap_resamples: 200, bootstrap_seed: 7, benchmark: ORCL}
+metrics: {bootstrap_resamples: 200, bootstrap_seed: 7$benchmark}
 SPEC
   "$bt" run "$work/$name.yaml" --db "$work/results.db" --export "$work/$name" >/dev/null
   # Metrics without what identifies one run (ids, wall-clock times, paths).
