@@ -104,6 +104,22 @@ TEST(MtfTrendTest, SeeingTheDaysBarBeforeItClosesWouldTradeDifferently) {
               ElementsAre("BUY@5", "CLOSE@8", "BUY@15"));
 }
 
+TEST(MtfTrendTest, IgnoresTimeframesItDidNotAskFor) {
+  // In a run of several strategies a step carries every strategy's
+  // timeframes. A 4h bar closing at 1000 at every step would, if it counted,
+  // fill the SMA(2) with 1000s: a last close equal to its SMA is no trend,
+  // so there would be no trade at all.
+  std::vector<backtest::v1::TimeStep> steps = Steps(Delivery::kClosed);
+  for (backtest::v1::TimeStep& step : steps) {
+    backtest::v1::ClosedBar* other = step.add_closed_bars();
+    other->set_timeframe("4h");
+    other->mutable_bar()->set_symbol(0);
+    other->mutable_bar()->set_close(1000);
+  }
+  EXPECT_THAT(RunSteps(MtfTrend::Definition(), kShort, steps),
+              ElementsAre("BUY@10", "CLOSE@12"));
+}
+
 TEST(MtfTrendTest, AsksTheEngineForItsTimeframe) {
   StrategyEngine engine;
   backtest::v1::StrategyStartRequest start;

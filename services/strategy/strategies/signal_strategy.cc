@@ -100,6 +100,11 @@ absl::Status SignalStrategy::OnBar(const backtest::v1::TimeStep& step,
     held_[position.symbol()] = position.quantity();
   }
   for (const backtest::v1::ClosedBar& closed : step.closed_bars()) {
+    // In a run of several strategies, those another one asked for too.
+    if (std::find(rules_.timeframes.begin(), rules_.timeframes.end(),
+                  closed.timeframe()) == rules_.timeframes.end()) {
+      continue;
+    }
     const int32_t symbol = closed.bar().symbol();
     const absl::Status status =
         CheckFiniteClose(closed.bar(), symbols_[symbol], step.time());

@@ -73,8 +73,9 @@ struct SignalRules {
 // the whole position. After emitting for a symbol it emits nothing more for
 // it until every order it emitted is settled: filled completely, rejected,
 // expired or cancelled. A rejected entry leaves it flat, free to enter again.
-// At each step the closed higher-timeframe bars go to their symbols' signals
-// first, then the step's bars. A non-finite close fails the run
+// At each step the closed higher-timeframe bars of SignalRules.timeframes go
+// to their symbols' signals first (others, which another strategy of the run
+// asked for, are ignored), then the step's bars. A non-finite close fails the run
 // (NON_FINITE_CLOSE). Each strategy's schema must declare the `direction`
 // parameter.
 class SignalStrategy : public Strategy {
