@@ -805,6 +805,69 @@ TEST_F(RunTest, SeveralStrategiesTradeLikeEachAloneWithItsAllocation) {
   }
 }
 
+// Each strategy of a run reads only the higher timeframe it asked for, though
+// every step carries both: together they trade as each alone.
+TEST_F(RunTest, SeveralStrategiesEachReadTheirOwnTimeframe) {
+  // Ten weekdays of 240 one-minute bars from 09:01: two waves on a drift
+  // that turns with the days, so both the day's and the hour's trend flip.
+  std::ofstream file(directory_ / "data" / "MIN.csv");
+  file << "timestamp,open,high,low,close,volume\n";
+  double close = 100;
+  for (int day = 0; day < 10; ++day) {
+    const int64_t date = ParseTime("2006-01-02").value() +
+                         (day + day / 5 * 2) * kSecondsPerDay;  // weekdays
+    for (int minute = 1; minute <= 240; ++minute) {
+      const int i = day * 240 + minute;
+      const double open = close;
+      close = 100 + 4 * std::sin(i / 23.0) + 6 * std::sin(i / 310.0) +
+              (day % 4 < 2 ? 0.5 : -0.5) * day;
+      file << FormatTime(date + 9 * 3600 + minute * 60) << "," << open << ","
+           << std::max(open, close) + 0.05 << ","
+           << std::min(open, close) - 0.05 << "," << close << ",1000\n";
+    }
+  }
+  file.close();
+  const std::string common =
+      "data: {path: data, symbols: [MIN]}\n"
+      "execution: {commission: {model: percent, bps: 10}}\n";
+  const std::string sizing = "sizing: {rule: percent_of_equity, percent: 0.5}";
+  const std::string daily =
+      "{name: mtf_trend, params: {timeframe: 1d, trend_length: 2, "
+      "ema_length: 10}";
+  const std::string hourly =
+      "{name: mtf_trend, params: {timeframe: 1h, trend_length: 3, "
+      "ema_length: 10}";
+  const v1::RunProgress together = RunToEnd(
+      common + "strategies: [" + daily + ", id: daily}, " + hourly +
+      ", id: hourly}]\nportfolio: {initial_cash: 100000, " + sizing + "}\n");
+  ASSERT_EQ(together.state(), v1::SUCCEEDED) << together.DebugString();
+  std::map<std::string, std::vector<std::string>> trades;
+  const v1::GetRunResponse run = Stored(together.run_id());
+  for (const v1::Trade& trade : run.trades()) {
+    trades[trade.strategy()].push_back(trade.ShortDebugString());
+  }
+  const v1::Metrics& metrics = together.summary().metrics();
+  ASSERT_EQ(metrics.strategies_size(), 2);
+  for (const auto& [index, id, strategy] :
+       {std::tuple{0, "daily", daily}, {1, "hourly", hourly}}) {
+    SCOPED_TRACE(id);
+    const v1::RunProgress alone =
+        RunToEnd(common + "strategy: " + strategy +
+                 "}\nportfolio: {initial_cash: 50000, " + sizing + "}\n");
+    ASSERT_EQ(alone.state(), v1::SUCCEEDED) << alone.DebugString();
+    std::vector<std::string> expected;
+    const v1::GetRunResponse alone_run = Stored(alone.run_id());
+    for (v1::Trade trade : alone_run.trades()) {
+      trade.set_strategy(id);
+      expected.push_back(trade.ShortDebugString());
+    }
+    EXPECT_GT(expected.size(), 3u);
+    EXPECT_EQ(trades[id], expected);
+    EXPECT_NEAR(metrics.strategies(index).final_equity(),
+                alone.summary().metrics().final_equity(), 1e-6);
+  }
+}
+
 TEST_F(RunTest, ProblemsOfSeveralStrategiesNameTheirEntry) {
   WriteBars("AAA", kRoundTrip);
   const absl::StatusOr<std::string> run_id = runs_->Submit(
