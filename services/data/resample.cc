@@ -60,6 +60,10 @@ std::vector<int64_t> AllowedTimeframes(int64_t interval) {
 
 std::string DescribeAllowed(int64_t interval) {
   const std::vector<int64_t> allowed = AllowedTimeframes(interval);
+  if (interval >= kSecondsPerDay) {
+    return absl::StrCat("none: bars ", Describe(interval),
+                        " apart have no higher timeframe within a day");
+  }
   if (allowed.empty()) {
     return absl::StrCat("none: the bar interval ", Describe(interval),
                         " does not divide a day");
@@ -106,7 +110,9 @@ absl::Status CheckTimeframe(int64_t timeframe_seconds, int64_t interval_seconds,
       absl::StrCat("timeframe_seconds ", timeframe_seconds, " for ", symbol,
                    " ", problem, "; ", allowed),
       {.symbol = std::string(symbol),
-       .hint = "ask for a timeframe the symbol's bars can be resampled into"});
+       .hint = "choose a timeframe (the strategy's timeframe param) the "
+               "bars can be resampled into, or bars with a shorter interval "
+               "(e.g. intraday files for 1d)"});
 }
 
 ResampledBars Resample(const BarColumns& bars, size_t begin, size_t end,

@@ -164,7 +164,8 @@ void ExpectRefused(int64_t timeframe, int64_t interval,
 TEST(CheckTimeframeTest, RefusesATimeframeNotLargerThanTheBars) {
   ExpectRefused(kSecondsPerDay, kSecondsPerDay,
                 "is not larger than MIN001's bar interval, 86400 s (1d)",
-                "none");
+                "allowed for MIN001: none: bars 86400 s (1d) apart have no "
+                "higher timeframe within a day");
   ExpectRefused(kMinute, kMinute,
                 "is not larger than MIN001's bar interval, 60 s (1m)",
                 "allowed for MIN001: 2m, 3m, 4m, 5m, 6m, 8m, 9m, 10m, 12m, "
