@@ -40,6 +40,7 @@ namespace {
 constexpr int kSymbols = 4;
 constexpr int kTradingDays = 160;
 constexpr int kRuns = 24;
+constexpr int kSeveralRuns = 8;
 constexpr double kInitialCash = 100000;
 
 // A deterministic number in [0, 1) from (seed, step, draw): the strategy's
@@ -63,8 +64,8 @@ class RandomStrategy : public testing::ScriptedStrategy {
  protected:
   void OnStep(const v1::TimeStep& step, const v1::PortfolioView& view,
               google::protobuf::RepeatedPtrField<v1::Intent>* intents) override {
-    if (step.bars_size() == 0 || Uniform(seed_, step.index(), 0) > 0.2) return;
-    const int count = 1 + static_cast<int>(Uniform(seed_, step.index(), 1) * 3);
+    if (step.bars_size() == 0 || Uniform(Seed(), step.index(), 0) > 0.2) return;
+    const int count = 1 + static_cast<int>(Uniform(Seed(), step.index(), 1) * 3);
     for (int k = 0; k < count; ++k) {
       AddIntent(step, view, 10 + 10 * k, intents);
     }
@@ -75,7 +76,7 @@ class RandomStrategy : public testing::ScriptedStrategy {
                  uint64_t draw,
                  google::protobuf::RepeatedPtrField<v1::Intent>* intents) const {
     const auto u = [&](uint64_t offset) {
-      return Uniform(seed_, step.index(), draw + offset);
+      return Uniform(Seed(), step.index(), draw + offset);
     };
     const v1::Bar& bar =
         step.bars(static_cast<int>(u(0) * step.bars_size()));
@@ -170,13 +171,22 @@ class RandomStrategy : public testing::ScriptedStrategy {
     *intents->Add() = std::move(intent);
   }
 
+  // Each strategy of a run of several draws its own intents.
+  uint64_t Seed() const {
+    return strategy_id().empty()
+               ? seed_
+               : seed_ * 1000003 + std::hash<std::string>{}(strategy_id());
+  }
+
   uint64_t seed_;
 };
 
 // The spec of run `seed`: settings drawn from the seed so the runs cover cash
 // and margin accounts, every slippage model and commission model, and
 // volume participation with partial fills.
-std::string RandomSpec(uint64_t seed, const std::string& symbols) {
+// With `several`, two random strategies share the account 60/40.
+std::string RandomSpec(uint64_t seed, const std::string& symbols,
+                       bool several = false) {
   const auto u = [seed](uint64_t draw) { return Uniform(seed, -1, draw); };
   const char* slippage[] = {
       "{model: none}", "{model: fixed_bps, bps: 5}",
@@ -191,7 +201,9 @@ std::string RandomSpec(uint64_t seed, const std::string& symbols) {
   return absl::StrCat(
       "name: invariants-", seed, "\n",
       "data: {path: data, symbols: [", symbols, "]}\n",
-      "strategy: {name: random}\n",
+      several ? "strategies: [{name: random, id: s1, allocation: 0.6}, "
+                "{name: random, id: s2}]\n"
+              : "strategy: {name: random}\n",
       "portfolio:\n",
       "  initial_cash: ", kInitialCash, "\n",
       "  sizing: {rule: percent_of_equity, percent: 0.15}\n",
@@ -229,16 +241,20 @@ class InvariantsTest : public ::testing::Test {
     }
   }
 
+  using Views = std::map<int64_t, v1::PortfolioView>;
+
   struct Outcome {
     testing::StoredRun run;
-    std::map<int64_t, v1::PortfolioView> views;
+    Views views;                          // a run of one strategy
+    std::map<std::string, Views> sleeves;  // several: by strategy id
   };
 
-  Outcome RunSeed(uint64_t seed, int max_steps_per_call) {
+  Outcome RunSeed(uint64_t seed, int max_steps_per_call,
+                  bool several = false) {
     Outcome outcome;
     absl::StatusOr<Stages> stages = MakeEmbeddedStages(
         (directory_ / absl::StrCat("results-", seed, "-", max_steps_per_call,
-                                   ".db"))
+                                   several ? "-several" : "", ".db"))
             .string());
     EXPECT_TRUE(stages.ok()) << stages.status();
     if (!stages.ok()) return outcome;
@@ -248,20 +264,27 @@ class InvariantsTest : public ::testing::Test {
     RunManager runs(*std::move(stages),
                     RunOptions{.max_steps_per_call = max_steps_per_call});
     outcome.run = testing::RunToEnd(
-        runs, RandomSpec(seed, absl::StrJoin(symbols_, ", ")),
+        runs, RandomSpec(seed, absl::StrJoin(symbols_, ", "), several),
         directory_.string());
     outcome.views = random->views();
+    for (const std::string id : {"s1", "s2"}) {
+      outcome.sleeves[id] = random->views(id);
+    }
     return outcome;
   }
 
-  void CheckInvariants(uint64_t seed, const Outcome& outcome) {
-    SCOPED_TRACE(absl::StrCat("seed ", seed, "\n", RandomSpec(seed, "...")));
+  using FillsByTime = std::map<int64_t, std::vector<const v1::Fill*>>;
+
+  void CheckInvariants(uint64_t seed, const Outcome& outcome,
+                       bool several = false) {
+    SCOPED_TRACE(
+        absl::StrCat("seed ", seed, "\n", RandomSpec(seed, "...", several)));
     ASSERT_EQ(outcome.run.progress.state(), v1::SUCCEEDED)
         << outcome.run.progress.DebugString();
     const v1::GetRunResponse& run = outcome.run.stored;
 
     // Fills: inside their bar, costs never negative.
-    std::map<int64_t, std::vector<const v1::Fill*>> fills_by_time;
+    std::map<int, FillsByTime> fills_by_strategy;
     for (const v1::Fill& fill : run.fills()) {
       const data::BarColumns& bars = bars_[fill.symbol()]->bars;
       const size_t bar =
@@ -274,15 +297,47 @@ class InvariantsTest : public ::testing::Test {
       EXPECT_GE(fill.commission(), 0) << fill.DebugString();
       EXPECT_GE(fill.slippage(), -1e-9) << fill.DebugString();
       EXPECT_GT(fill.quantity(), 0) << fill.DebugString();
-      fills_by_time[fill.time()].push_back(&fill);
+      fills_by_strategy[fill.strategy()][fill.time()].push_back(&fill);
     }
+    ASSERT_GT(run.equity_size(), 0);
+    const v1::EquityPoint& last = run.equity(run.equity_size() - 1);
+    if (!several) {
+      CheckBook(outcome.views, fills_by_strategy[0], run.trades(), "",
+                kInitialCash, last.equity());
+      return;
+    }
+    // Each sleeve is a book of its own, with its own fills, views and
+    // trades; the account is their sum at every point.
+    const std::pair<std::string, double> sleeves[] = {{"s1", 0.6},
+                                                      {"s2", 0.4}};
+    for (int k = 0; k < 2; ++k) {
+      SCOPED_TRACE(absl::StrCat("strategy ", sleeves[k].first));
+      const Views& views = outcome.sleeves.at(sleeves[k].first);
+      EXPECT_EQ(views.size(), outcome.run.progress.steps_done());
+      ASSERT_EQ(last.strategy_equity_size(), 2);
+      CheckBook(views, fills_by_strategy[k], run.trades(), sleeves[k].first,
+                sleeves[k].second * kInitialCash, last.strategy_equity(k));
+    }
+    for (const v1::EquityPoint& point : run.equity()) {
+      ASSERT_EQ(point.strategy_equity_size(), 2);
+      EXPECT_NEAR(point.equity(),
+                  point.strategy_equity(0) + point.strategy_equity(1),
+                  1e-9 * std::abs(point.equity()) + 1e-6);
+    }
+  }
 
-    // Step by step: positions rebuilt from fills equal the view's; cash
-    // moves by the fills' value less commission, less non-negative fees;
-    // equity is cash plus market value.
+  // One book (the run of one strategy, or a sleeve of a run of several):
+  // step by step, positions rebuilt from its fills equal the view's; cash
+  // moves by the fills' value less commission, less non-negative fees;
+  // equity is cash plus market value. Its trades' P&L adds up to its equity
+  // change.
+  void CheckBook(const Views& views, FillsByTime& fills_by_time,
+                 const google::protobuf::RepeatedPtrField<v1::Trade>& trades,
+                 const std::string& strategy_id, double initial_cash,
+                 double final_equity) {
     std::vector<double> position(symbols_.size(), 0);
-    double previous_cash = kInitialCash;
-    for (const auto& [index, view] : outcome.views) {
+    double previous_cash = initial_cash;
+    for (const auto& [index, view] : views) {
       double flows = 0, commission = 0;
       for (const v1::Fill* fill : fills_by_time[view.time()]) {
         const double sign = fill->side() == v1::BUY ? 1 : -1;
@@ -314,17 +369,15 @@ class InvariantsTest : public ::testing::Test {
 
     // Trades: costs never negative; their P&L adds up to the equity change.
     double total_pnl = 0;
-    for (const v1::Trade& trade : run.trades()) {
+    for (const v1::Trade& trade : trades) {
+      if (trade.strategy() != strategy_id) continue;
       EXPECT_GE(trade.commission(), 0);
       EXPECT_GE(trade.borrow_fees(), 0);
       EXPECT_LE(trade.mae(), 1e-9);
       EXPECT_GE(trade.mfe(), -1e-9);
       total_pnl += trade.net_pnl();
     }
-    ASSERT_GT(run.equity_size(), 0);
-    const double final_equity = run.equity(run.equity_size() - 1).equity();
-    EXPECT_NEAR(total_pnl, final_equity - kInitialCash,
-                1e-7 * kInitialCash);
+    EXPECT_NEAR(total_pnl, final_equity - initial_cash, 1e-7 * kInitialCash);
   }
 
   std::filesystem::path directory_;
@@ -355,6 +408,26 @@ TEST_F(InvariantsTest, HoldOnRandomRuns) {
   std::cout << kRuns << " runs: " << fills << " fills, " << trades
             << " trades (" << shorts << " short), " << partials
             << " partial fills\n";
+}
+
+// Two random strategies in one account: every invariant holds in each
+// sleeve, and the account's equity is theirs summed at every point.
+TEST_F(InvariantsTest, HoldInEverySleeveOfRandomRunsOfSeveralStrategies) {
+  int fills[2] = {0, 0};
+  for (uint64_t seed = 1; seed <= kSeveralRuns; ++seed) {
+    const Outcome outcome =
+        RunSeed(seed, RunOptions{}.max_steps_per_call, /*several=*/true);
+    CheckInvariants(seed, outcome, /*several=*/true);
+    for (const v1::Fill& fill : outcome.run.stored.fills()) {
+      ASSERT_TRUE(fill.strategy() == 0 || fill.strategy() == 1);
+      ++fills[fill.strategy()];
+    }
+  }
+  // Both sleeves really traded.
+  EXPECT_GT(fills[0], 10 * kSeveralRuns);
+  EXPECT_GT(fills[1], 10 * kSeveralRuns);
+  std::cout << kSeveralRuns << " runs of two strategies: " << fills[0]
+            << " + " << fills[1] << " fills\n";
 }
 
 TEST_F(InvariantsTest, OneStepPerCallGivesTheSameRecords) {
