@@ -368,6 +368,15 @@ absl::StatusOr<int> Run::CallStrategies(
     return response.steps_used();
   }
   // Several strategies, one step: each gets its own records and sleeve.
+  for (const v1::PortfolioView& view : applied.views()) {
+    if (view.strategies_size() != static_cast<int>(strategies_.size())) {
+      return StageFailure(
+          absl::StatusCode::kInternal, "portfolio", "PROTOCOL_ERROR",
+          absl::StrCat("the portfolio stage returned a view with ",
+                       view.strategies_size(), " strategy sleeves for a run "
+                       "of ", strategies_.size(), " strategies"));
+    }
+  }
   *request.mutable_steps() = window;
   for (size_t i = 0; i < strategies_.size(); ++i) {
     const int strategy = static_cast<int>(i);
