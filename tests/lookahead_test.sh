@@ -10,13 +10,8 @@
 # else on a synthetic one-minute series);
 # nothing is stored; bad usage exits 2.
 set -euo pipefail
-python=/usr/bin/python3
-if ! "$python" -c "import grpc, google.protobuf" 2>/dev/null; then
-  echo "FAILED: $python lacks grpc or protobuf; scripts/setup.sh installs" \
-    "python3-grpcio and python3-protobuf" >&2
-  exit 1
-fi
 root="$PWD"
+source "$root/tests/python_service.sh"
 bt="$root/cli/bt"
 work="$TEST_TMPDIR/lookahead"
 rm -rf "$work"
@@ -24,11 +19,6 @@ mkdir -p "$work"
 cd "$work"
 # The check must store nothing: this file must never appear.
 export BT_RESULTS_DB="$work/results.db"
-
-fail() {
-  echo "FAILED: $*" >&2
-  exit 1
-}
 
 "$bt" data synth --out "$work/synth" --symbols 3 --seed 5 --days 200 >/dev/null
 
@@ -54,22 +44,8 @@ grep -q "strategy.params.fast" usage.err ||
 expect_usage check lookahead invalid.yaml --cuts 0
 
 # --- The cheating strategy is caught -----------------------------------------
-"$root/examples/python_strategy/generate_stubs.sh" stubs "$root/protos"
-# Made before the server starts: the loop below may read it before the
-# background shell has opened it.
-: >server.out
-"$python" "$root/tests/fixtures/peeking_strategy.py" --listen 127.0.0.1:0 \
-  --stubs stubs --protos "$root/protos" >server.out 2>server.err &
-server=$!
-trap 'kill "$server" 2>/dev/null || true' EXIT
-address=""
-for _ in $(seq 300); do
-  address="$(sed -n 's/^strategy service listening on //p' server.out)"
-  [ -n "$address" ] && break
-  kill -0 "$server" 2>/dev/null || fail "the server exited: $(cat server.err)"
-  sleep 0.1
-done
-[ -n "$address" ] || fail "the server printed no address in 30 s"
+start_strategy_service "$root/tests/fixtures/peeking_strategy.py" \
+  --protos "$root/protos"
 
 cat >peeking.yaml <<SPEC
 name: peeking

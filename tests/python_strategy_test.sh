@@ -6,40 +6,15 @@
 # trades.csv, equity.csv, fills, rejections and metrics, and identical errors
 # for invalid params. Synthetic data always; ORCL when SHARED_DATA_DIR is set.
 set -euo pipefail
-python=/usr/bin/python3
-if ! "$python" -c "import grpc, google.protobuf" 2>/dev/null; then
-  echo "FAILED: $python lacks grpc or protobuf; scripts/setup.sh installs" \
-    "python3-grpcio and python3-protobuf" >&2
-  exit 1
-fi
 root="$PWD"
+source "$root/tests/python_service.sh"
 bt="$root/cli/bt"
 work="$TEST_TMPDIR/python_strategy"
 rm -rf "$work"
 mkdir -p "$work"
 cd "$work"
 
-fail() {
-  echo "FAILED: $*" >&2
-  exit 1
-}
-
-"$root/examples/python_strategy/generate_stubs.sh" stubs "$root/protos"
-# Made before the server starts: the loop below may read it before the
-# background shell has opened it.
-: >server.out
-"$python" "$root/examples/python_strategy/sma_cross_server.py" \
-  --listen 127.0.0.1:0 --stubs stubs >server.out 2>server.err &
-server=$!
-trap 'kill "$server" 2>/dev/null || true' EXIT
-address=""
-for _ in $(seq 300); do
-  address="$(sed -n 's/^strategy service listening on //p' server.out)"
-  [ -n "$address" ] && break
-  kill -0 "$server" 2>/dev/null || fail "the server exited: $(cat server.err)"
-  sleep 0.1
-done
-[ -n "$address" ] || fail "the server printed no address in 30 s"
+start_strategy_service "$root/examples/python_strategy/sma_cross_server.py"
 
 "$bt" data synth --out synth --symbols 4 --seed 3 --days 600 >/dev/null
 
