@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/time.h"
 
 namespace seed::portfolio {
 namespace {
@@ -22,16 +23,17 @@ using ::backtest::v1::SizeIntentsRequest;
 using ::backtest::v1::SizeIntentsResponse;
 
 // The sleeve an item of a request belongs to, or an INVALID_ARGUMENT naming
-// it when it names none of the run's strategies.
+// it and its time when it names none of the run's strategies.
 absl::Status CheckSleeve(int32_t strategy, size_t sleeves,
-                         absl::string_view what, int index) {
+                         absl::string_view what, int index, int64_t time) {
   if (strategy >= 0 && static_cast<size_t>(strategy) < sleeves) {
     return absl::OkStatus();
   }
   return StageFailure(absl::StatusCode::kInvalidArgument, kStage,
                       "UNKNOWN_STRATEGY",
                       absl::StrCat(what, " ", index, " names strategy ",
-                                   strategy, "; the run has ", sleeves));
+                                   strategy, "; the run has ", sleeves),
+                      {.bar_time = FormatTime(time)});
 }
 
 // Adds each item of `items` to the request of its sleeve via `target`.
@@ -42,7 +44,8 @@ absl::Status Route(const google::protobuf::RepeatedPtrField<Item>& items,
   for (int i = 0; i < items.size(); ++i) {
     const Item& item = items.Get(i);
     if (absl::Status status =
-            CheckSleeve(item.strategy(), requests.size(), what, i);
+            CheckSleeve(item.strategy(), requests.size(), what, i,
+                        item.time());
         !status.ok()) {
       return status;
     }
@@ -233,7 +236,8 @@ absl::Status Account::SizeIntents(const SizeIntentsRequest& request,
   for (int i = 0; i < request.intents_size(); ++i) {
     const backtest::v1::Intent& intent = request.intents(i);
     if (absl::Status status =
-            CheckSleeve(intent.strategy(), sleeves_.size(), "intent", i);
+            CheckSleeve(intent.strategy(), sleeves_.size(), "intent", i,
+                        request.time());
         !status.ok()) {
       return status;
     }

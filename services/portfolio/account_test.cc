@@ -224,11 +224,12 @@ TEST(AccountTest, CapsUseTheAccountsEquity) {
       << sized.orders(1).sizing_note();
 }
 
-TEST(AccountTest, ARecordOfNoSleeveIsRefused) {
+TEST(AccountTest, AnIntentOfNoSleeveIsRefused) {
   std::unique_ptr<Account> account = Make(Start({{"a", 0.5}, {"b", 0.5}}));
   Apply(*account, Step(0, "2020-01-02", 100, 50));
   SizeIntentsRequest request;
   request.set_run_id("r");
+  request.set_time(Day("2020-01-02"));
   *request.add_intents() = Buy(2, kOrcl);
   SizeIntentsResponse response;
   const absl::Status status = account->SizeIntents(request, &response);
@@ -236,6 +237,7 @@ TEST(AccountTest, ARecordOfNoSleeveIsRefused) {
   EXPECT_NE(status.message().find("names strategy 2; the run has 2"),
             std::string::npos)
       << status;
+  EXPECT_EQ(ToStageError(status, "").bar_time(), "2020-01-02");
 }
 
 TEST(AccountTest, SleevesAreChecked) {
