@@ -246,8 +246,8 @@ Portfolio::Portfolio(const backtest::v1::PortfolioSpec& spec,
                              1),
       sleeve_(sleeve),
       next_order_id_(sleeve.index + 1) {
-  book_.cash = sleeve.count == 1 ? spec.initial_cash()
-                                 : sleeve.allocation * spec.initial_cash();
+  // A run of one strategy has allocation 1: all of initial_cash, exactly.
+  book_.cash = sleeve.allocation * spec.initial_cash();
   book_.holdings.resize(symbols_.size());
 }
 absl::Status Portfolio::CheckSteps(const ApplyStepsRequest& request) const {
