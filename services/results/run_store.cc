@@ -889,13 +889,15 @@ absl::Status RunStore::InsertEquity(
     const EquityPoint& point = points[i];
     // A chunk stores the same number of strategy values for every point.
     if (point.strategy_equity_size() != strategies) {
-      return InvalidFields(
-          kStage, "INVALID_APPEND_RECORDS",
-          {{absl::StrCat("equity[", i, "].strategy_equity"),
-            absl::StrCat("has ", point.strategy_equity_size(),
-                         " values but equity[0] has ", strategies,
-                         ": every point carries one per strategy of the run "
-                         "(none in a run of one)")}});
+      return WithContext(
+          InvalidFields(
+              kStage, "INVALID_APPEND_RECORDS",
+              {{absl::StrCat("equity[", i, "].strategy_equity"),
+                absl::StrCat("has ", point.strategy_equity_size(),
+                             " values but equity[0] has ", strategies,
+                             ": every point carries one per strategy of the "
+                             "run (none in a run of one)")}}),
+          kStage, {.run_id = run_id, .bar_time = FormatTime(point.time())});
     }
     if (const std::string value = FirstNaN(point); !value.empty()) {
       return StageFailure(

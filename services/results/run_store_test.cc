@@ -578,6 +578,8 @@ TEST(RunStoreTest, PointsOfABatchMustCarryTheSameNumberOfStrategyEquities) {
   EXPECT_NE(problems[0].description.find("has 0 values but equity[0] has 2"),
             std::string::npos)
       << problems[0].description;
+  // Which bar: point 2 is at 1420070400 + 2 * 86400 = 1420243200.
+  EXPECT_EQ(ToStageError(status, "").bar_time(), "2015-01-03") << status;
   absl::StatusOr<RunRecords> records = store->ReadRecords("run-1");
   ASSERT_TRUE(records.ok());
   EXPECT_TRUE(records->equity.empty());
