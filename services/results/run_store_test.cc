@@ -709,7 +709,11 @@ TEST(RunStoreTest, OlderSchemaVersionsAreRefused) {
 }
 
 // The tables of schema version 3 (the release before the order-type record
-// columns), without their comments.
+// columns), without their comments. Each old version's fixture is written
+// out whole, not built from a part shared with the next: it is the frozen
+// image of files a release wrote (run_store.cc's kSchema plus the steps up
+// to that version), checked by reading it alone, and correcting one must not
+// change the other.
 constexpr char kVersion3Schema[] = R"sql(
 CREATE TABLE runs (run_id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL,
   state INTEGER NOT NULL, strategy TEXT NOT NULL, symbols TEXT NOT NULL,
