@@ -67,16 +67,19 @@ std::string FormatSummary(const v1::RunSummary& run) {
   if (run.has_error() && !run.error().stage().empty()) {
     // A cancel is what somebody asked for, not a stage's failure.
     absl::StrAppend(&out,
-                    cancelled ? absl::StrCat("CANCELLED: ", run.error().message())
-                              : DescribeStageError(run.error()),
+                    cancelled
+                        ? absl::StrCat("CANCELLED: ", run.error().message())
+                        : DescribeStageError(run.error()),
                     "\n");
   }
   // A run that failed before reading any data has nothing to measure.
   if (!run.has_metrics() || run.first_time().empty()) return out;
   const v1::Metrics& m = run.metrics();
-  absl::StrAppend(&out, run.state() == v1::SUCCEEDED ? "\n"
-                        : cancelled ? "\npartial results, up to the cancel:\n"
-                                    : "\npartial results, up to the failure:\n");
+  absl::StrAppend(&out,
+                  run.state() == v1::SUCCEEDED
+                      ? "\n"
+                      : absl::StrCat("\npartial results, up to the ",
+                                     cancelled ? "cancel" : "failure", ":\n"));
   Row(out, "total return", Percent(m.total_return()));
   Row(out, "CAGR", OrDash(m.has_cagr(), m.cagr(), Percent));
   Row(out, "Sharpe", OrDash(m.has_sharpe(), m.sharpe(), Ratio));

@@ -52,6 +52,20 @@ TEST(ReportTest, FailedRunNamesStageSymbolAndBar) {
   EXPECT_THAT(text, Not(HasSubstr("total return")));
 }
 
+TEST(ReportTest, RunThatFailedAfterReadingDataShowsPartialResults) {
+  v1::RunSummary run;
+  run.set_state(v1::FAILED);
+  run.set_first_time("2020-01-02");
+  run.mutable_metrics()->set_total_return(0.01);
+  v1::StageError& error = *run.mutable_error();
+  error.set_stage("strategy");
+  error.set_reason("STRATEGY_FAILED");
+  error.set_message("division by zero");
+  const std::string text = FormatSummary(run);
+  EXPECT_THAT(text, HasSubstr("\npartial results, up to the failure:\n"));
+  EXPECT_THAT(text, HasSubstr("total return"));
+}
+
 TEST(ReportTest, CancelledRunSaysCancelledNotFailed) {
   v1::RunSummary run;
   run.set_state(v1::CANCELLED);

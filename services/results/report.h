@@ -1,7 +1,8 @@
 // The HTML report of one stored run: a single self-contained page (summary,
-// each strategy's part in a run of several, equity with drawdown, price charts with trades, monthly returns, sortable
-// trade list, fingerprint, failure) that works opened from disk with no
-// network, its chart library inlined. Thread-safe: pure functions.
+// each strategy's part in a run of several, equity with drawdown, price
+// charts with trades, monthly returns, sortable trade list, fingerprint,
+// failure) that works opened from disk with no network, its chart library
+// inlined. Thread-safe: pure functions.
 #ifndef SEED_SERVICES_RESULTS_REPORT_H_
 #define SEED_SERVICES_RESULTS_REPORT_H_
 
