@@ -993,6 +993,7 @@ TEST(StrategyAttributionTest, HandCheckedTwoSleeves) {
 
   // Everything allocated: the sleeves' net P&L sum to the account's,
   // 90 + 10 = 1100 - 1000.
+  EXPECT_DOUBLE_EQ(metrics.final_equity() - metrics.initial_equity(), 100);
   EXPECT_DOUBLE_EQ(fast.net_pnl() + slow.net_pnl(),
                    metrics.final_equity() - metrics.initial_equity());
   // The account's own metrics are those of the whole run.
@@ -1023,6 +1024,9 @@ TEST(StrategyAttributionTest, UnallocatedCashIsNobodysPart) {
   EXPECT_DOUBLE_EQ(metrics.strategies(0).final_equity(), 590);
   EXPECT_DOUBLE_EQ(metrics.strategies(0).total_return(), 0.18);  // 90 / 500
   // 90 + 10 = 100 = 1100 - 1000: the 100 unallocated did not move.
+  EXPECT_DOUBLE_EQ(metrics.strategies(0).net_pnl(), 90);  // 590 - 500
+  EXPECT_DOUBLE_EQ(metrics.strategies(1).net_pnl(), 10);  // 410 - 400
+  EXPECT_DOUBLE_EQ(metrics.final_equity() - metrics.initial_equity(), 100);
   EXPECT_DOUBLE_EQ(
       metrics.strategies(0).net_pnl() + metrics.strategies(1).net_pnl(),
       metrics.final_equity() - metrics.initial_equity());
