@@ -31,6 +31,11 @@ std::string Ratio(double value) { return absl::StrFormat("%.2f", value); }
 
 std::string Money(double value) { return absl::StrFormat("%.2f", value); }
 
+// A maximum drawdown shown as the loss it was: "-5.00%", "0.00%" with none.
+std::string DrawdownPercent(double max_drawdown) {
+  return max_drawdown > 0 ? Percent(-max_drawdown) : Percent(0);
+}
+
 std::string StateName(v1::RunState state) {
   switch (state) {
     case v1::QUEUED:
@@ -83,8 +88,7 @@ std::string FormatSummary(const v1::RunSummary& run) {
   Row(out, "total return", Percent(m.total_return()));
   Row(out, "CAGR", OrDash(m.has_cagr(), m.cagr(), Percent));
   Row(out, "Sharpe", OrDash(m.has_sharpe(), m.sharpe(), Ratio));
-  Row(out, "max drawdown",
-      m.max_drawdown() > 0 ? Percent(-m.max_drawdown()) : Percent(0));
+  Row(out, "max drawdown", DrawdownPercent(m.max_drawdown()));
   Row(out, "trades",
       m.open_trades() > 0
           ? absl::StrCat(m.trades(), " (+", m.open_trades(), " open)")
@@ -179,8 +183,7 @@ std::string FormatStrategies(const v1::Metrics& m) {
         &out, absl::StrFormat(
                   kRow, part.id(), part.name(), Percent(part.allocation()),
                   Money(part.final_equity()), Percent(part.total_return()),
-                  part.max_drawdown() > 0 ? Percent(-part.max_drawdown())
-                                          : Percent(0),
+                  DrawdownPercent(part.max_drawdown()),
                   part.open_trades() > 0 ? absl::StrCat(part.trades(), " (+",
                                                         part.open_trades(), ")")
                                          : absl::StrCat(part.trades()),

@@ -88,6 +88,17 @@ std::string Optional(bool has, double value, std::string (*format)(double)) {
   return has ? format(value) : "-";
 }
 
+// A maximum drawdown shown as the loss it was: "-5.00%", "0.00%" with none.
+std::string DrawdownPercent(double max_drawdown) {
+  return max_drawdown > 0 ? Percent(-max_drawdown) : Percent(0);
+}
+
+// Closed trades, and those still open when there are any: "3 (+1 open)".
+std::string TradeCount(int64_t trades, int64_t open_trades) {
+  return open_trades > 0 ? absl::StrCat(trades, " (+", open_trades, " open)")
+                         : absl::StrCat(trades);
+}
+
 // Daily bars are stamped at midnight on the data's own clock; any other time
 // means intraday bars, whose charts need the time of day on their axis.
 bool HasTimeOfDay(int64_t time) { return time % kSecondsPerDay != 0; }
@@ -291,17 +302,14 @@ std::string SummarySection(const v1::RunSummary& run) {
       {"Sortino", Optional(m.has_sortino(), m.sortino(), Ratio)},
       {"Calmar", Optional(m.has_calmar(), m.calmar(), Ratio)},
       {"Exposure", Optional(m.has_exposure(), m.exposure(), Percent)},
-      {"Max drawdown",
-       m.max_drawdown() > 0 ? Percent(-m.max_drawdown()) : Percent(0)},
+      {"Max drawdown", DrawdownPercent(m.max_drawdown())},
       {"Drawdown peak", deepest ? drawdown.peak_time() : "-"},
       {"Drawdown trough", deepest ? drawdown.trough_time() : "-"},
       {"Recovered", !deepest ? "-"
                     : drawdown.recovery_time().empty()
                         ? "not yet"
                         : drawdown.recovery_time()},
-      {"Trades", m.open_trades() > 0 ? absl::StrCat(m.trades(), " (+",
-                                                    m.open_trades(), " open)")
-                                     : absl::StrCat(m.trades())},
+      {"Trades", TradeCount(m.trades(), m.open_trades())},
       {"Win rate", Optional(m.has_win_rate(), m.win_rate(), Percent)},
       {"Profit factor",
        Optional(m.has_profit_factor(), m.profit_factor(), Ratio)},
@@ -361,10 +369,8 @@ std::string StrategiesSection(const v1::RunSummary& run) {
         Money(part.final_equity()),
         Money(part.net_pnl()),
         Percent(part.total_return()),
-        part.max_drawdown() > 0 ? Percent(-part.max_drawdown()) : Percent(0),
-        part.open_trades() > 0
-            ? absl::StrCat(part.trades(), " (+", part.open_trades(), " open)")
-            : absl::StrCat(part.trades()),
+        DrawdownPercent(part.max_drawdown()),
+        TradeCount(part.trades(), part.open_trades()),
         Optional(part.has_win_rate(), part.win_rate(), Percent),
         Optional(part.has_exposure(), part.exposure(), Percent),
         Money(part.total_commission())};
