@@ -42,17 +42,16 @@ template <typename Call, typename Describe>
 absl::Status Traced(absl::string_view stage, absl::string_view name,
                     const Call& call, const Describe& describe) {
   tracing::Span span(name, backtest::v1::SPAN_KIND_CLIENT);
-  const bool recording = span.recording();
-  if (recording) span.SetAttribute("stage", stage);
   absl::Status status;
   {
     // Not recording: an empty context, so no traceparent goes out.
     tracing::ContextScope scope(span.ChildContext());
     status = call();
   }
-  if (recording) describe(span);
+  // A deferred span starts recording here when the call failed, so one
+  // check below covers it and a span recording from the start alike.
   span.SetError(status, stage);
-  if (!recording && span.recording()) {
+  if (span.recording()) {
     span.SetAttribute("stage", stage);
     describe(span);
   }

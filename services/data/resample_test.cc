@@ -124,7 +124,7 @@ TEST(ResampleTest, OnlyTheBarsInsideTheRangeCount) {
   EXPECT_EQ(out.bars.low[0], 2);
   EXPECT_EQ(out.bars.close[0], 3);
   EXPECT_EQ(out.bars.volume[0], 5);  // 2 + 3
-  EXPECT_TRUE(Resample(bars, 2, 2, kHour).bars.size() == 0);
+  EXPECT_EQ(Resample(bars, 2, 2, kHour).bars.size(), 0u);  // an empty range
 }
 
 TEST(ResampleTest, BarsBefore1970FallIntoTheirOwnBuckets) {

@@ -95,9 +95,10 @@ class Strategy {
   // The bars of every symbol that has one at this step (step.bars), the
   // higher-timeframe bars that closed since the previous step
   // (step.closed_bars, see Timeframes), and the portfolio as of this step's
-  // close (cash, equity, positions, working orders, buying power, exposures). Intents placed here fill no earlier than each symbol's
-  // next bar; they may use every Intent action and order field
-  // (orders.proto; services/strategy/intents.h builds the common ones).
+  // close (cash, equity, positions, working orders, buying power,
+  // exposures). Intents placed here fill no earlier than each symbol's next
+  // bar; they may use every Intent action and order field (orders.proto;
+  // services/strategy/intents.h builds the common ones).
   virtual absl::Status OnBar(const backtest::v1::TimeStep& step,
                              const backtest::v1::PortfolioView& portfolio,
                              IntentSink& out) = 0;

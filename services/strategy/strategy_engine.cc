@@ -76,8 +76,8 @@ class StrategyEngine::StrategyRun {
   absl::Status Start(ResolvedParams params,
                      std::vector<backtest::v1::SymbolMetadata> metadata,
                      RepeatedPtrField<std::string>* timeframes) {
-    absl::Status status = strategy_->OnStart(
-        StartContext{run_id_, symbols_, std::move(params), std::move(metadata)});
+    absl::Status status = strategy_->OnStart(StartContext{
+        run_id_, symbols_, std::move(params), std::move(metadata)});
     if (!status.ok()) return WithContext(status, kStage, {.run_id = run_id_});
     for (std::string& timeframe : strategy_->Timeframes()) {
       *timeframes->Add() = std::move(timeframe);
@@ -288,9 +288,9 @@ class StrategyEngine::StrategyRun {
     }
     for (const auto& closed : step.closed_bars()) {
       if (!Known(closed.bar().symbol())) {
-        return UnknownSymbol(absl::StrCat("a closed ", closed.timeframe(),
-                                          " bar"),
-                             closed.bar().symbol(), step.time());
+        return UnknownSymbol(
+            absl::StrCat("a closed ", closed.timeframe(), " bar"),
+            closed.bar().symbol(), step.time());
       }
     }
     for (const auto& position : view.positions()) {
@@ -412,10 +412,9 @@ absl::Status StrategyEngine::StartRun(
 absl::Status StrategyEngine::OnSteps(
     const backtest::v1::StrategyStepsRequest& request,
     backtest::v1::StrategyStepsResponse* response) {
-  return runs_.With(InstanceKey(request.run_id(), request.strategy_id()),
-                    [&](StrategyRun& run) {
-                      return run.Steps(request, response);
-                    });
+  return runs_.With(
+      InstanceKey(request.run_id(), request.strategy_id()),
+      [&](StrategyRun& run) { return run.Steps(request, response); });
 }
 
 absl::Status StrategyEngine::EndRun(

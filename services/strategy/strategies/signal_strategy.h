@@ -75,9 +75,9 @@ struct SignalRules {
 // expired or cancelled. A rejected entry leaves it flat, free to enter again.
 // At each step the closed higher-timeframe bars of SignalRules.timeframes go
 // to their symbols' signals first (others, which another strategy of the run
-// asked for, are ignored), then the step's bars. A non-finite close fails the run
-// (NON_FINITE_CLOSE). Each strategy's schema must declare the `direction`
-// parameter.
+// asked for, are ignored), then the step's bars. A non-finite close fails
+// the run (NON_FINITE_CLOSE). Each strategy's schema must declare the
+// `direction` parameter.
 class SignalStrategy : public Strategy {
  public:
   absl::Status OnStart(const StartContext& context) final;
