@@ -196,11 +196,14 @@ absl::StatusOr<std::unique_ptr<Run>> Run::Prepare(
     }
     return WithContext(other_error, kStage, {.run_id = run->run_id_});
   }
+  // The fingerprint stores the params as each strategy resolved them; its
+  // name, address, id and allocation stay the spec's (a plug-in need not
+  // echo them).
   for (size_t i = 0; i < strategies.size(); ++i) {
     if (!strategy_responses[i].has_resolved()) continue;
     *(several ? run->spec_.mutable_strategies(i)
-              : run->spec_.mutable_strategy()) =
-        strategy_responses[i].resolved();
+              : run->spec_.mutable_strategy())
+         ->mutable_params() = strategy_responses[i].resolved().params();
   }
   absl::StatusOr<std::string> canonical = CanonicalSpecJson(run->spec_);
   if (!canonical.ok()) return canonical.status();

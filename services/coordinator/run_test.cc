@@ -898,5 +898,48 @@ TEST_F(RunTest, ProblemsOfSeveralStrategiesNameTheirEntry) {
       << bad_param.status();
 }
 
+// A strategy service that answers StartRun with only its name and resolved
+// params, which is all the contract asks of a plug-in.
+class TerseStrategy final : public ForwardingStrategyStage {
+ public:
+  using ForwardingStrategyStage::ForwardingStrategyStage;
+  absl::Status StartRun(const v1::StrategyStartRequest& request,
+                        v1::StrategyStartResponse* response) override {
+    const absl::Status status =
+        ForwardingStrategyStage::StartRun(request, response);
+    v1::StrategySpec terse;
+    terse.set_name(response->resolved().name());
+    *terse.mutable_params() = response->resolved().params();
+    *response->mutable_resolved() = std::move(terse);
+    return status;
+  }
+};
+
+TEST_F(RunTest, AStrategyThatResolvesOnlyItsParamsKeepsItsIdAndAllocation) {
+  WriteBars("AAA", kRoundTrip);
+  absl::StatusOr<Stages> stages =
+      MakeEmbeddedStages((directory_ / "terse.db").string());
+  ASSERT_TRUE(stages.ok()) << stages.status();
+  stages->strategy =
+      std::make_unique<TerseStrategy>(std::move(stages->strategy));
+  RunManager runs(*std::move(stages));
+  const absl::StatusOr<std::string> run_id = runs.Submit(
+      "data: {path: data, symbols: [AAA]}\n"
+      "strategies: [{name: sma_cross, id: a, allocation: 0.6,"
+      " params: {fast: 2, slow: 3}}, {name: sma_cross, id: b}]\n"
+      "portfolio: {initial_cash: 10000}\n",
+      directory_.string());
+  ASSERT_TRUE(run_id.ok()) << run_id.status();
+  const v1::RunProgress progress = *runs.Wait(*run_id);
+  ASSERT_EQ(progress.state(), v1::SUCCEEDED) << progress.DebugString();
+  // 0.6 and the 0.4 left of 10000; b's params are its schema's defaults.
+  const v1::Metrics& metrics = progress.summary().metrics();
+  ASSERT_EQ(metrics.strategies_size(), 2);
+  EXPECT_EQ(metrics.strategies(0).id(), "a");
+  EXPECT_DOUBLE_EQ(metrics.strategies(0).initial_equity(), 6000);
+  EXPECT_EQ(metrics.strategies(1).id(), "b");
+  EXPECT_DOUBLE_EQ(metrics.strategies(1).initial_equity(), 4000);
+}
+
 }  // namespace
 }  // namespace seed::coordinator
