@@ -22,13 +22,6 @@ using ::google::protobuf::RepeatedPtrField;
 
 constexpr absl::string_view kStage = "strategy";
 
-// The instance a request is for: its run's strategy, or in a run of several
-// strategies the one named by strategy_id ("RUN/ID").
-std::string InstanceKey(const std::string& run_id,
-                        const std::string& strategy_id) {
-  return strategy_id.empty() ? run_id : absl::StrCat(run_id, "/", strategy_id);
-}
-
 // Metadata is optional, but when given it must describe the run's symbols one
 // for one, in order, so strategies can index it like the symbol table.
 absl::Status CheckMetadata(const backtest::v1::StrategyStartRequest& request) {
@@ -405,23 +398,25 @@ absl::Status StrategyEngine::StartRun(
                      request.metadata().begin(), request.metadata().end()),
                  response->mutable_timeframes());
   if (!status.ok()) return status;
-  return runs_.Add(InstanceKey(request.run_id(), request.strategy_id()),
-                   std::move(run));
+  // A run of several strategies keeps one instance per strategy_id.
+  return runs_.Add(request.run_id(), std::move(run), request.strategy_id());
 }
 
 absl::Status StrategyEngine::OnSteps(
     const backtest::v1::StrategyStepsRequest& request,
     backtest::v1::StrategyStepsResponse* response) {
   return runs_.With(
-      InstanceKey(request.run_id(), request.strategy_id()),
-      [&](StrategyRun& run) { return run.Steps(request, response); });
+      request.run_id(),
+      [&](StrategyRun& run) { return run.Steps(request, response); },
+      request.strategy_id());
 }
 
 absl::Status StrategyEngine::EndRun(
     const backtest::v1::StrategyEndRequest& request,
     backtest::v1::StrategyEndResponse* response) {
-  return runs_.Remove(InstanceKey(request.run_id(), request.strategy_id()),
-                      [](StrategyRun& run) { return run.End(); });
+  return runs_.Remove(
+      request.run_id(), [](StrategyRun& run) { return run.End(); },
+      request.strategy_id());
 }
 
 absl::StatusOr<backtest::v1::StrategySpec> StrategyEngine::ResolveSpec(

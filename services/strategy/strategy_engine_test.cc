@@ -348,8 +348,12 @@ TEST(StrategyEngineTest, StrategiesOfOneRunAreSeparateInstances) {
   backtest::v1::StrategyStepsResponse response;
   EXPECT_TRUE(engine.OnSteps(steps, &response).ok());
   steps.set_strategy_id("fast");
-  EXPECT_EQ(engine.OnSteps(steps, &response).code(),
-            absl::StatusCode::kNotFound);
+  const absl::Status gone = engine.OnSteps(steps, &response);
+  EXPECT_EQ(gone.code(), absl::StatusCode::kNotFound);
+  // The failure names the run by its own id, and the strategy apart.
+  EXPECT_EQ(RunIdOf(gone), "run-1");
+  EXPECT_THAT(std::string(gone.message()),
+              ::testing::HasSubstr("no run run-1 strategy fast in strategy"));
 }
 
 TEST(StrategyEngineTest, StartRunRejectsADuplicateRunAndMissingFields) {
