@@ -903,8 +903,8 @@ TEST_F(DrillsTest, ResultsDiskFullWhileTheRunWrites) {
 
 // --- 6. cancel and the client leaving ---------------------------------------
 
-// `bt run --remote` killed while it watches: the coordinator sees its only
-// watcher leave and cancels the run, keeping what was recorded. The faulty
+// `bt run --remote` killed while it watches: watching never changes a run,
+// so it goes on to the end, identical to the embedded run. The faulty
 // strategy slows down from step 100 so the run is still going when the
 // client dies.
 TEST_F(DrillsTest, ClientDisconnectsWhileWatching) {
@@ -940,12 +940,30 @@ TEST_F(DrillsTest, ClientDisconnectsWhileWatching) {
   (*client)->Signal(SIGKILL);
   (*client)->Wait();
   const Outcome gone = PollEnded(run_id);
-  CheckEnd(
-      gone,
-      {.state = v1::CANCELLED, .stage = "coordinator", .reason = "CANCELLED"});
-  ExpectRecordsKept(gone, reference, kSlowStep - 10);
-  EXPECT_LT(gone.stored.equity_size(), reference.stored.equity_size());
+  CheckEnd(gone, {.state = v1::SUCCEEDED});
+  EXPECT_EQ(gone.stored.equity_size(), reference.stored.equity_size());
+  ExpectRecordsKept(gone, reference, reference.stored.equity_size());
   ExpectCoordinatorServes();
+}
+
+// A watcher whose deadline passes leaves the run going too: only CancelRun
+// stops a run.
+TEST_F(DrillsTest, AWatchDeadlineDoesNotCancel) {
+  const std::string run_id = Submit(LongSpec("watch-deadline"));
+  {
+    grpc::ClientContext context;
+    context.set_deadline(
+        absl::ToChronoTime(absl::Now() + absl::Milliseconds(50)));
+    v1::WatchRunRequest watch;
+    watch.set_run_id(run_id);
+    auto reader = Coordinator()->WatchRun(&context, watch);
+    v1::RunProgress progress;
+    while (reader->Read(&progress)) {
+    }
+    EXPECT_EQ(reader->Finish().error_code(),
+              grpc::StatusCode::DEADLINE_EXCEEDED);
+  }
+  CheckEnd(PollEnded(run_id), {.state = v1::SUCCEEDED});
 }
 
 // A run submitted without a watcher is detached: it runs to the end.
@@ -964,6 +982,9 @@ TEST_F(DrillsTest, CancelInTheMiddleOfARun) {
         v1::CancelRunResponse response;
         grpc::ClientContext context;
         EXPECT_TRUE(Coordinator()->CancelRun(&context, cancel, &response).ok());
+        // The run ends within the coordinator's wait: the final state.
+        EXPECT_EQ(response.state(), v1::CANCELLED);
+        EXPECT_FALSE(response.pending());
       }));
   CheckEnd(
       cancelled,
