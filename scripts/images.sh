@@ -9,8 +9,9 @@
 #      layer. Tagged by a hash of its recipe, built once per recipe;
 #   3. the image: deploy/image/Containerfile on that base, labelled with the
 #      source revision, created at the commit time (podman build --timestamp),
-#      and tagged inputs-<hash of binaries, Containerfile, base>: with that
-#      tag already present nothing is built.
+#      and tagged inputs-<hash of binaries, Containerfile, base, labels>: with
+#      that tag already present nothing is built. podman's own layer cache is
+#      off (--no-cache): it reuses a LABEL step whose build arguments changed.
 # Usage: scripts/images.sh [--binaries DIR] [--save DIR] [--mirror URL]
 #                          [--source URL]
 #   --binaries DIR  take data_server ... coordinator_server and bt from DIR
@@ -151,7 +152,7 @@ SOURCES
     --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime \
     -C "$rootfs" -cf "$work/base/rootfs.tar" .
   printf 'FROM scratch\nADD rootfs.tar /\n' >"$work/base/Containerfile"
-  podman build --isolation chroot --network host --timestamp "$archive_date" \
+  podman build --no-cache --isolation chroot --network host --timestamp "$archive_date" \
     --label "io.seed.base.archive-date=$(date -u -d "@$archive_date" +%F)" \
     --label "io.seed.base.recipe=$base_key" \
     --tag "$base" "$work/base" >"$work/base-build.log" 2>&1 ||
@@ -187,7 +188,7 @@ if podman image exists "$tag"; then
   log "$tag is up to date: its inputs are unchanged"
 else
   log "building $tag (revision $revision)"
-  podman build --isolation chroot --network host --timestamp "$created_epoch" \
+  podman build --no-cache --isolation chroot --network host --timestamp "$created_epoch" \
     --build-arg "BASE=$base" --build-arg "REVISION=$revision" \
     --build-arg "SOURCE=$source_url" --build-arg "CREATED=$created" \
     --build-arg "INPUTS=$inputs" --tag "$tag" "$work/context" \
