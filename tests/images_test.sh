@@ -6,8 +6,9 @@
 # gives the same trades, fills, rejections, equity and metrics as the
 # embedded run of the same spec. Synthetic data always; ORCL too when
 # SHARED_DATA_DIR is set. Prints the build time, image size, each container's
-# start-to-SERVING time and its resident memory idle and at its peak during
-# the runs (docs/deploy.md's resource figures come from here).
+# start-to-SERVING time, its resident memory idle and at its peak during the
+# runs, and the CPU time the runs cost it (docs/deploy.md's resource figures
+# come from here).
 # Needs root, podman, buildah, debootstrap and runc (scripts/setup.sh); fails
 # with the reason where they cannot run.
 set -euo pipefail
@@ -145,9 +146,15 @@ done
 memory_mib() {
   awk -v field="$2:" '$1 == field {printf "%.1f", $2 / 1024}' "/proc/$1/status"
 }
-declare -A idle_mib
+# CPU seconds (user + system) a container's server process has used.
+ticks=$(getconf CLK_TCK)
+cpu_seconds() {
+  awk -v ticks="$ticks" '{printf "%.2f", ($14 + $15) / ticks}' "/proc/$1/stat"
+}
+declare -A idle_mib idle_cpu
 for service in "${services[@]}"; do
   idle_mib[$service]=$(memory_mib "${pid[$service]}" VmRSS)
+  idle_cpu[$service]=$(cpu_seconds "${pid[$service]}")
 done
 
 # --- the runs: remote through the containers, then embedded ------------------
@@ -207,9 +214,12 @@ echo "image $image (revision $revision): ${size_mb} MB, images.sh took ${build_s
 for spec in "${specs[@]}"; do
   echo "$spec: bt run --remote took ${remote_seconds[$spec]} s"
 done
-printf '%-12s %10s %12s %12s\n' service "SERVING s" "idle MiB" "peak MiB"
+printf '%-12s %10s %10s %10s %12s\n' service "SERVING s" "idle MiB" "peak MiB" \
+  "run CPU s"
 for service in "${services[@]}"; do
-  printf '%-12s %10s %12s %12s\n' "$service" "${serving_seconds[$service]}" \
-    "${idle_mib[$service]}" "$(memory_mib "${pid[$service]}" VmHWM)"
+  printf '%-12s %10s %10s %10s %12s\n' "$service" "${serving_seconds[$service]}" \
+    "${idle_mib[$service]}" "$(memory_mib "${pid[$service]}" VmHWM)" \
+    "$(awk -v now="$(cpu_seconds "${pid[$service]}")" -v idle="${idle_cpu[$service]}" \
+      'BEGIN {printf "%.2f", now - idle}')"
 done
 echo "${#specs[@]} passed, 0 failed"
