@@ -34,6 +34,8 @@ targets=(//services/data:data_server //services/strategy:strategy_server
   //services/results:results_server //services/coordinator:coordinator_server
   //cli:bt)
 export CONTAINERS_CONF="$image_dir/containers.conf"
+# debootstrap and chroot live in sbin, which a test's PATH may lack.
+export PATH="$PATH:/usr/sbin:/sbin"
 
 die() {
   echo "images.sh: $*" >&2
