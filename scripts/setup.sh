@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, only what is missing. Offline
 # apart from Debian's archive and the npm registry: Bazel, gRPC, protobuf,
-# Abseil, SQLite, yaml-cpp, GoogleTest, Google Benchmark and Chromium (the
-# report's browser test) come from Debian 12; the chart library that
-# `bt report` inlines comes from npm, at the exact versions of
-# report/package-lock.json.
+# Abseil, SQLite, yaml-cpp, GoogleTest, Google Benchmark, Chromium (the
+# report's browser test) and podman, buildah, debootstrap and runc (the
+# container image, scripts/images.sh) come from Debian 12; the chart library that
+# `bt report` inlines and the Kubernetes manifests' checkers come from npm,
+# at the exact versions of report/package-lock.json and
+# deploy/k8s/tools/package-lock.json.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -13,6 +15,7 @@ packages=(
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libssl-dev libsqlite3-dev libyaml-cpp-dev libgtest-dev libgmock-dev
   libbenchmark-dev chromium python3-grpcio python3-protobuf
+  podman buildah debootstrap runc
 )
 # A Node.js already on the machine will do; otherwise Debian's.
 command -v npm >/dev/null || packages+=(nodejs npm)
@@ -40,9 +43,13 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # npm writes node_modules/.package-lock.json on every install: missing or
-# older than the lockfile means report/ needs (re)installing.
-installed="$repo/report/node_modules/.package-lock.json"
-if [ ! -f "$installed" ] || [ "$repo/report/package-lock.json" -nt "$installed" ]; then
-  echo "setup: installing the report's chart library (npm ci in report/)" >&2
-  npm ci --prefix "$repo/report" --no-audit --no-fund --loglevel=error >/dev/null
-fi
+# older than the lockfile means the folder needs (re)installing. report/: the
+# chart library bt report inlines; deploy/k8s/tools/: the Kubernetes
+# manifests' renderer and schema checkers.
+for folder in report deploy/k8s/tools; do
+  installed="$repo/$folder/node_modules/.package-lock.json"
+  if [ ! -f "$installed" ] || [ "$repo/$folder/package-lock.json" -nt "$installed" ]; then
+    echo "setup: installing the npm packages of $folder (npm ci)" >&2
+    npm ci --prefix "$repo/$folder" --no-audit --no-fund --loglevel=error >/dev/null
+  fi
+done
