@@ -7,11 +7,17 @@
 # left behind.
 #
 #   source tests/slurm/lib/cluster.sh
-#   cluster_up                         # or fail with what did not come up
-#   results_up 7105 CMD...             # CMD on host results; sets results_address
-#   slurm_cmd sbatch ...               # Slurm's clients, on the controller
-#   kill_host node2                    # a compute host dies
-#   slurmd_up node2                    # ... and comes back
+#   cluster_up                  # or fail, saying what did not come up
+#   results_up 7105 CMD...      # CMD on host results; sets results_address
+#   slurm_cmd sbatch ...        # Slurm's clients, run on the controller
+#   run_in node1 CMD...         # anything on any host
+#   kill_host node2             # a compute host dies
+#   slurmd_up node2             # ... and comes back
+#   cluster_down                # (else the EXIT trap does it)
+#
+# The run's directory ($cluster_dir) stands for the disks: shared/ is the
+# shared disk every host sees (spec, data, job output), log/ has every
+# daemon's log and Slurm's job completion log.
 #
 # Needs root, iproute2, util-linux, munge and slurm-wlm (scripts/setup.sh).
 
@@ -23,7 +29,23 @@ source "$cluster_lib/slurm.sh"
 # Not under TEST_TMPDIR: munged runs as the munge user and must reach its key
 # through every parent folder (/root is closed to it).
 cluster_tmp_parent=/tmp
-cluster_lock_file="/run/lock/$cluster_prefix.lock"
+# Not under $cluster_tmp_parent, whose $cluster_prefix.* leftovers are removed.
+cluster_lock_file="/run/$cluster_prefix.lock"
+
+# wait_for SECONDS WHAT CMD...: polls CMD every 0.2 s until it succeeds;
+# after SECONDS, says WHAT did not happen and returns 1.
+wait_for() {
+  local seconds="$1" what="$2"
+  shift 2
+  local deadline=$((SECONDS + seconds))
+  until "$@"; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      echo "timed out after ${seconds}s waiting for: $what" >&2
+      return 1
+    fi
+    sleep 0.2
+  done
+}
 
 cluster_fail() {
   echo "FAILED: $*" >&2

@@ -15,7 +15,8 @@
 #   its namespace's address (both listen on SlurmdPort, each in its own
 #   namespace), and SlurmdSpoolDir, SlurmdPidFile and SlurmdLogFile carry %n.
 #
-# Needs netns.sh (run_in, host_addr) and munge.sh (munge_socket).
+# Needs netns.sh (run_in, host_addr), munge.sh (munge_socket) and
+# cluster.sh (wait_for).
 
 slurm_port_ctld=6817
 slurm_port_slurmd=6818
@@ -125,20 +126,5 @@ slurm_logs_tail() {
     [ -s "$file" ] || continue
     echo "--- tail of $file"
     tail -n 15 "$file"
-  done
-}
-
-# wait_for SECONDS WHAT CMD...: polls CMD every 0.2 s until it succeeds;
-# after SECONDS, says WHAT did not happen and returns 1.
-wait_for() {
-  local seconds="$1" what="$2"
-  shift 2
-  local deadline=$((SECONDS + seconds))
-  until "$@"; do
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      echo "timed out after ${seconds}s waiting for: $what" >&2
-      return 1
-    fi
-    sleep 0.2
   done
 }
