@@ -54,18 +54,25 @@ phase_done() {
   echo "=== $phase_name: done in $((SECONDS - phase_started)) s"
 }
 
+# fail_unfinished ARRAY: fails, with what is left of ARRAY and the logs.
+fail_unfinished() {
+  slurm_cmd squeue -j "$1" -o '%i %T %N %r' >&2 || true
+  cluster_fail_with_logs "array $1 did not finish"
+}
+
 # kill_node2_mid_array ARRAY GATE: waits until node2 runs two tasks of ARRAY,
 # kills the host, opens the gate, and waits until slurmctld sets node2 DOWN.
 # Sets victims (the tasks node2 was running).
 kill_node2_mid_array() {
   local array="$1" gate="$2"
-  wait_running 60 "$array" 2 || cluster_fail_with_logs "the tasks of array $array did not start"
+  wait_for 60 "2 tasks running on each node" running_on_both "$array" 2 ||
+    cluster_fail_with_logs "the tasks of array $array did not start"
   victims="$(tasks_begun "$array" node2 | tr '\n' ' ')"
   local killed="$SECONDS"
   kill_host node2
   touch "$gate"
   echo "killed node2 while it ran tasks [$victims]"
-  wait_for 120 "node2 DOWN after its death" eval '[ "$(node_state node2)" = "down*" ]' ||
+  wait_for 120 "node2 DOWN after its death" node_is node2 "down*" ||
     cluster_fail_with_logs "node2 is '$(node_state node2)', not down*"
   timings+=("  node2 dead -> DOWN in slurmctld: $((SECONDS - killed)) s")
 }
@@ -81,9 +88,10 @@ phase "24-task array"
 gate="$cluster_dir/shared/gate-1"
 array="$(GATE_OPEN="$gate" submit_sweep)"
 # Two tasks running on each node before any may finish.
-wait_running 60 "$array" 2 || cluster_fail_with_logs "the first tasks did not start"
+wait_for 60 "2 tasks running on each node" running_on_both "$array" 2 ||
+  cluster_fail_with_logs "the first tasks did not start"
 touch "$gate"
-wait_array_done 120 "$array" || cluster_fail_with_logs "array $array did not finish"
+wait_for 120 "array $array finished" array_done "$array" || fail_unfinished "$array"
 check_exactly_once "sweep-$array"
 [ "$(task_ends "$array" | grep -c ' COMPLETED$')" = "$sweep_children" ] ||
   cluster_fail "Slurm logged these ends for $array: $(task_ends "$array" | tr '\n' ';')"
@@ -104,7 +112,7 @@ gate="$cluster_dir/shared/gate-2"
 array="$(GATE_OPEN="$gate" submit_sweep --requeue)"
 kill_node2_mid_array "$array" "$gate"
 down_at="$SECONDS"
-wait_array_done 180 "$array" || cluster_fail_with_logs "array $array did not finish"
+wait_for 180 "array $array finished" array_done "$array" || fail_unfinished "$array"
 timings+=("  DOWN -> requeued tasks done: $((SECONDS - down_at)) s")
 check_exactly_once "sweep-$array"
 for task in $victims; do
@@ -130,7 +138,7 @@ gate="$cluster_dir/shared/gate-4"
 array="$(GATE_OPEN="$gate" submit_sweep --no-requeue)"
 job="sweep-$array"
 kill_node2_mid_array "$array" "$gate"
-wait_array_done 120 "$array" || cluster_fail_with_logs "array $array did not finish"
+wait_for 120 "array $array finished" array_done "$array" || fail_unfinished "$array"
 missing="$(comm -13 <(stored_children "$job" | sort) <(seq 0 $((sweep_children - 1)) | sort) |
   sort -n | tr '\n' ' ')"
 [ "$missing" = "$victims" ] ||
@@ -141,7 +149,7 @@ for task in $victims; do
 done
 # The operator's re-run: the whole array again, for the same parent job.
 rerun="$(BT_JOB="$job" submit_sweep)"
-wait_array_done 120 "$rerun" || cluster_fail_with_logs "array $rerun did not finish"
+wait_for 120 "array $rerun finished" array_done "$rerun" || fail_unfinished "$rerun"
 check_exactly_once "$job"
 skipped="$(cat "$cluster_dir/shared/out/bt-sweep-${rerun}"_*.out | grep -c "$skipped_pattern" || true)"
 [ "$skipped" = $((sweep_children - $(wc -w <<<"$victims"))) ] ||

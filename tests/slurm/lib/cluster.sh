@@ -52,7 +52,8 @@ cluster_fail() {
   exit 1
 }
 
-# Fails with the reason when this machine cannot run the cluster.
+# Fails with the reason when this machine lacks what the cluster needs
+# (changes nothing; netns_probe, under the lock, tries a namespace).
 cluster_check() {
   local reason missing
   reason="$(netns_check)" || cluster_fail "no network namespaces here: $reason"
@@ -83,6 +84,8 @@ cluster_up() {
   cluster_check
   cluster_lock
   cluster_clean_leftovers
+  local reason
+  reason="$(netns_probe)" || cluster_fail "no network namespaces here: $reason"
   trap cluster_on_exit EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM

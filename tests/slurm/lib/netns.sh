@@ -31,7 +31,8 @@ run_in() {
   nsenter --net="/run/netns/$(ns_of "$host")" -- "$@"
 }
 
-# Fails with the reason when this machine cannot make network namespaces.
+# Says why this machine cannot make our namespaces (returns 1), without
+# touching anything.
 netns_check() {
   [ "$(id -u)" -eq 0 ] || { echo "network namespaces need root (running as $(id -un))"; return 1; }
   local tool
@@ -39,6 +40,11 @@ netns_check() {
     command -v "$tool" >/dev/null ||
       { echo "'$tool' is missing: scripts/setup.sh installs iproute2 and util-linux"; return 1; }
   done
+}
+
+# Says why a network namespace cannot be made here (returns 1), by making
+# one and deleting it.
+netns_probe() {
   local probe err
   probe="$(ns_of probe)"
   err="$(ip netns add "$probe" 2>&1)" ||

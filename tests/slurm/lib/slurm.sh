@@ -94,9 +94,10 @@ slurm_cmd() { SLURM_CONF="$slurm_conf" run_in slurmctl "$@"; }
 slurmctld_up() {
   run_in slurmctl slurmctld -D -f "$slurm_conf" \
     >"$slurm_dir/log/slurmctld.out" 2>&1 9>&- &
-  wait_for 20 "slurmctld answering scontrol ping" \
-    eval 'slurm_cmd scontrol ping 2>/dev/null | grep -q "is UP"'
+  wait_for 20 "slurmctld answering scontrol ping" slurmctld_answers
 }
+
+slurmctld_answers() { slurm_cmd scontrol ping 2>/dev/null | grep -q "is UP"; }
 
 # slurmd_up NODE: starts NODE's slurmd on the host of the same name.
 slurmd_up() {
@@ -105,8 +106,11 @@ slurmd_up() {
     >"$slurm_dir/log/slurmd-$node.out" 2>&1 9>&- &
 }
 
-# The state sinfo gives NODE (idle, alloc, mix, down*, ...).
+# The state sinfo gives NODE (idle, allocated, mixed, down*, ...).
 node_state() { slurm_cmd sinfo -h -N -n "$1" -o %T 2>/dev/null | head -n 1; }
+
+# node_is NODE STATE: whether sinfo gives NODE that state.
+node_is() { [ "$(node_state "$1")" = "$2" ]; }
 
 # slurm_wait_idle SECONDS NODE...: waits until every NODE is idle.
 slurm_wait_idle() {
@@ -114,8 +118,7 @@ slurm_wait_idle() {
   shift
   local node
   for node in "$@"; do
-    wait_for "$seconds" "node $node idle" \
-      eval '[ "$(node_state '"$node"')" = idle ]' || return 1
+    wait_for "$seconds" "node $node idle" node_is "$node" idle || return 1
   done
 }
 

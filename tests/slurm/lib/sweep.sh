@@ -33,23 +33,18 @@ tasks_begun() {
     "$(gate_log)" | sort -n
 }
 
-# wait_running SECONDS ARRAY N: waits until N tasks of ARRAY have begun on
-# each compute node (held at the gate, they stay running).
-wait_running() {
-  local seconds="$1" array="$2" n="$3"
-  wait_for "$seconds" "$n tasks of array $array running on each node" eval \
-    '[ "$(tasks_begun '"$array"' node1 | wc -l)" -ge '"$n"' ] &&
-     [ "$(tasks_begun '"$array"' node2 | wc -l)" -ge '"$n"' ]'
+# running_on_both ARRAY N: whether N tasks of ARRAY have begun on each
+# compute node (held at the gate, they stay running).
+running_on_both() {
+  [ "$(tasks_begun "$1" node1 | wc -l)" -ge "$2" ] && [ "$(tasks_begun "$1" node2 | wc -l)" -ge "$2" ]
 }
 
-# wait_array_done SECONDS ARRAY: waits until no task of ARRAY is pending or
-# running.
-wait_array_done() {
-  wait_for "$1" "array $2 finished" eval \
-    '[ -z "$(slurm_cmd squeue -h -j '"$2"' -o %i)" ]' || {
-    slurm_cmd squeue -j "$2" -o '%i %T %N %r' >&2 || true
-    return 1
-  }
+# array_done ARRAY: whether no task of ARRAY is pending or running (false
+# while slurmctld does not answer).
+array_done() {
+  local left
+  left="$(slurm_cmd squeue -h -j "$1" -o %i)" || return 1
+  [ -z "$left" ]
 }
 
 # The ends Slurm logged for ARRAY, one "TASK STATE NODE" line each, in the
