@@ -96,7 +96,6 @@ cluster_up() {
   munge_dir="$cluster_dir/munge"
   munge_up "$munge_dir" || cluster_fail "munged did not come up"
   slurm_write_conf "$cluster_dir"
-  mkdir -p "$cluster_dir/spool/node1" "$cluster_dir/spool/node2"
   slurmctld_up || cluster_fail_with_logs "slurmctld did not come up"
   slurmd_up node1
   slurmd_up node2

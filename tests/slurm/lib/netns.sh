@@ -11,7 +11,7 @@
 cluster_prefix="${cluster_prefix:-btslurm}"
 # 10.x only inside our namespaces; no route leads out of them.
 cluster_subnet="10.62.237"
-declare -A host_octet=([slurmctl]=1 [node1]=11 [node2]=12 [results]=20)
+declare -gA host_octet=([slurmctl]=1 [node1]=11 [node2]=12 [results]=20)
 
 # The namespace name of HOST (or "switch").
 ns_of() { echo "$cluster_prefix-$1"; }

@@ -5,9 +5,11 @@
 # they would on a login node: `slurm_cmd sbatch ...`.
 #
 # Facts this configuration rests on (checked on Debian 12, Slurm 22.05):
-# - slurmd starts under `nsenter --net` (see run_in); `ip netns exec` remounts
-#   /sys and its cgroup plugin then fails. ProctrackType=proctrack/linuxproc
-#   and TaskPlugin=task/none keep cgroups out entirely.
+# - slurmd starts under `nsenter --net` (see run_in). It loads its cgroup
+#   plugin whatever the configuration says, and under `ip netns exec`, which
+#   mounts a fresh /sys, it stops: "No filesystem mounted on /sys/fs/cgroup
+#   ... slurmd initialization failed". ProctrackType=proctrack/linuxproc and
+#   TaskPlugin=task/none keep the jobs out of cgroups.
 # - SlurmctldHost names the machine's real hostname (slurmctld compares it
 #   with gethostname() to know it is the controller) with the controller's
 #   namespace address in parentheses.
@@ -21,7 +23,7 @@
 slurm_port_ctld=6817
 slurm_port_slurmd=6818
 # Each "host" claims 2 CPUs whatever the machine has (config_overrides):
-# 4 array tasks run at once. The stand-in tasks sleep; they do not load it.
+# 4 array tasks run at once.
 slurm_cpus_per_node=2
 # Seconds without an answer after which slurmctld sets a node DOWN and
 # requeues its batch jobs (Slurm's default: 300).
@@ -41,7 +43,7 @@ slurm_missing() {
 # /etc/slurm is picked up) in DIR/etc; state, spool and log folders in DIR.
 slurm_write_conf() {
   local dir="$1"
-  mkdir -p "$dir/etc" "$dir/state" "$dir/spool" "$dir/log" "$dir/run"
+  mkdir -p "$dir/etc" "$dir/state" "$dir/spool/node1" "$dir/spool/node2" "$dir/log" "$dir/run"
   slurm_conf="$dir/etc/slurm.conf"
   cat >"$slurm_conf" <<CONF
 ClusterName=$cluster_prefix
