@@ -2,11 +2,12 @@
 # Installs what the build and the tests need, only what is missing. Offline
 # apart from Debian's archive and the npm registry: Bazel, gRPC, protobuf,
 # Abseil, SQLite, yaml-cpp, GoogleTest, Google Benchmark, Chromium (the
-# report's browser test) and podman, buildah, debootstrap and runc (the
-# container image, scripts/images.sh) come from Debian 12; the chart library that
-# `bt report` inlines and the Kubernetes manifests' checkers come from npm,
-# at the exact versions of report/package-lock.json and
-# deploy/k8s/tools/package-lock.json.
+# report's browser test), podman, buildah, debootstrap and runc (the
+# container image, scripts/images.sh) and Slurm with MUNGE, iproute2 and
+# util-linux (the multi-host Slurm test, tests/slurm) come from Debian 12;
+# the chart library that `bt report` inlines and the Kubernetes manifests'
+# checkers come from npm, at the exact versions of report/package-lock.json
+# and deploy/k8s/tools/package-lock.json.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -16,6 +17,7 @@ packages=(
   libssl-dev libsqlite3-dev libyaml-cpp-dev libgtest-dev libgmock-dev
   libbenchmark-dev chromium python3-grpcio python3-protobuf
   podman buildah debootstrap runc
+  slurm-wlm munge iproute2 util-linux
 )
 # A Node.js already on the machine will do; otherwise Debian's.
 command -v npm >/dev/null || packages+=(nodejs npm)
