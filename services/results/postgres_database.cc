@@ -358,8 +358,12 @@ class PostgresDatabase : public SqlDatabase {
   }
 
   absl::StatusOr<int64_t> SchemaVersion() override {
-    absl::StatusOr<Statement> exists =
-        Prepare("SELECT to_regclass('schema_version') IS NOT NULL");
+    // The catalog table, not to_regclass: its cached answer can miss a
+    // table another connection created since this one last looked.
+    absl::StatusOr<Statement> exists = Prepare(
+        "SELECT count(*) FROM pg_catalog.pg_tables WHERE "
+        "schemaname = current_schema() AND tablename = "
+        "'schema_version'");
     if (!exists.ok()) return exists.status();
     absl::StatusOr<bool> row = (*exists)->Step();
     if (!row.ok()) return row.status();
@@ -384,7 +388,9 @@ class PostgresDatabase : public SqlDatabase {
   absl::Status EnsureConnected() {
     if (PQstatus(conn_) == CONNECTION_OK) return absl::OkStatus();
     PQreset(conn_);
-    if (PQstatus(conn_) != CONNECTION_OK) return ConnectionFailure();
+    if (PQstatus(conn_) != CONNECTION_OK) {
+      return ConnectionFailure(/*at_login=*/true);
+    }
     return StartSession();
   }
 
@@ -406,13 +412,15 @@ class PostgresDatabase : public SqlDatabase {
     return absl::StrCat("seed_", ++statement_count_);
   }
 
-  // A failure to reach or keep the server, naming it.
-  absl::Status ConnectionFailure() {
+  // A failure to reach or keep the server, naming it. At a login, a server
+  // that answers with a fatal error refused it (a wrong password, no such
+  // database); any other time, the server went away.
+  absl::Status ConnectionFailure(bool at_login) {
     const std::string server = Server();
-    const bool answered =
-        absl::StrContains(PQerrorMessage(conn_), "FATAL:") &&
+    const bool refused =
+        at_login && absl::StrContains(PQerrorMessage(conn_), "FATAL:") &&
         !absl::StrContains(PQerrorMessage(conn_), "the database system is");
-    if (answered) {
+    if (refused) {
       return StageFailure(
           absl::StatusCode::kFailedPrecondition, kStage, "DATABASE_CANNOT_OPEN",
           absl::StrCat(server, " refused the connection: ", ErrorText()),
@@ -441,7 +449,9 @@ class PostgresDatabase : public SqlDatabase {
   std::string ErrorText() { return Scrub(PQerrorMessage(conn_), passwords_); }
 
   absl::Status ResultFailure(PGresult* result) {
-    if (PQstatus(conn_) != CONNECTION_OK) return ConnectionFailure();
+    if (PQstatus(conn_) != CONNECTION_OK) {
+      return ConnectionFailure(/*at_login=*/false);
+    }
     const char* state = result == nullptr
                             ? nullptr
                             : PQresultErrorField(result, PG_DIAG_SQLSTATE);
@@ -639,7 +649,7 @@ absl::StatusOr<std::unique_ptr<SqlDatabase>> OpenPostgresDatabase(
       std::make_unique<PostgresDatabase>(conn, location, passwords, mode);
   absl::Status status = PQstatus(conn) == CONNECTION_OK
                             ? database->StartSession()
-                            : database->ConnectionFailure();
+                            : database->ConnectionFailure(/*at_login=*/true);
   if (!status.ok()) {
     return DescribeFailure(status, "open the database", location, "");
   }
