@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, only what is missing. Offline
 # apart from Debian's archive and the npm registry: Bazel, gRPC, protobuf,
-# Abseil, SQLite, yaml-cpp, GoogleTest, Google Benchmark and Chromium (the
-# report's browser test) come from Debian 12; the chart library that
+# Abseil, SQLite, libpq, yaml-cpp, GoogleTest, Google Benchmark, Chromium
+# (the report's browser test) and the PostgreSQL server (the results store's
+# PostgreSQL tests start their own) come from Debian 12; the chart library that
 # `bt report` inlines comes from npm, at the exact versions of
 # report/package-lock.json.
 set -euo pipefail
@@ -13,6 +14,7 @@ packages=(
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libssl-dev libsqlite3-dev libyaml-cpp-dev libgtest-dev libgmock-dev
   libbenchmark-dev chromium python3-grpcio python3-protobuf
+  libpq-dev postgresql-15
 )
 # A Node.js already on the machine will do; otherwise Debian's.
 command -v npm >/dev/null || packages+=(nodejs npm)

@@ -161,7 +161,7 @@ absl::Status DescribeFailure(const absl::Status& failure,
                              const std::string& run_id);
 
 // `sql` with each {TOKEN} of the common dialect replaced by its value in
-// `tokens` (drivers use it; every token must be given).
+// `tokens` (drivers use it); a brace that opens no known token is kept.
 std::string ExpandDialect(absl::string_view sql,
                           const std::map<std::string, std::string>& tokens);
 
