@@ -330,8 +330,14 @@ class PostgresDatabase : public SqlDatabase {
     return ExecuteExpanded(DollarPlaceholders(ExpandDialect(sql, Tokens())));
   }
 
-  absl::Status BeginWrite() override { return Execute("BEGIN"); }
+  absl::Status BeginWrite() override {
+    transaction_ = false;
+    absl::Status status = Execute("BEGIN");
+    transaction_ = status.ok();
+    return status;
+  }
   absl::Status Commit() override {
+    transaction_ = false;
     absl::StatusOr<PGresult*> result = Run(PQexec(conn_, "COMMIT"));
     if (!result.ok()) return result.status();
     // COMMIT of a failed transaction answers ROLLBACK, not an error.
@@ -343,11 +349,17 @@ class PostgresDatabase : public SqlDatabase {
                         {.hint = "records stored before this failure are "
                                  "intact; try again"});
   }
-  absl::Status Rollback() override { return Execute("ROLLBACK"); }
+  absl::Status Rollback() override {
+    transaction_ = false;
+    return Execute("ROLLBACK");
+  }
+  // A transaction the connection lost is over too.
   bool InTransaction() override {
     const PGTransactionStatusType status = PQtransactionStatus(conn_);
-    return status == PQTRANS_INTRANS || status == PQTRANS_INERROR ||
-           status == PQTRANS_ACTIVE;
+    const bool open = status == PQTRANS_INTRANS || status == PQTRANS_INERROR ||
+                      status == PQTRANS_ACTIVE;
+    if (!open) transaction_ = false;
+    return open;
   }
   // A transaction-scoped advisory lock: concurrent first opens of an empty
   // database create the tables once.
@@ -384,9 +396,12 @@ class PostgresDatabase : public SqlDatabase {
   }
   absl::Status PrepareForWrites() override { return absl::OkStatus(); }
 
-  // Re-establishes a connection the server dropped; fails when it cannot.
+  // Re-establishes a connection the server dropped; fails when it cannot,
+  // and inside a transaction, which the drop ended: the rest of it must not
+  // run outside one.
   absl::Status EnsureConnected() {
     if (PQstatus(conn_) == CONNECTION_OK) return absl::OkStatus();
+    if (transaction_) return ConnectionFailure(/*at_login=*/false);
     PQreset(conn_);
     if (PQstatus(conn_) != CONNECTION_OK) {
       return ConnectionFailure(/*at_login=*/true);
@@ -536,6 +551,8 @@ class PostgresDatabase : public SqlDatabase {
   const std::string location_;
   const std::vector<std::string> passwords_;
   const OpenMode mode_;
+  // Between BeginWrite and Commit or Rollback.
+  bool transaction_ = false;
   int64_t generation_ = 0;
   int64_t statement_count_ = 0;
   std::map<std::string, std::unique_ptr<PostgresStatement>, std::less<>>

@@ -170,6 +170,7 @@ TEST_F(PostgresRunStoreTest, AStoreCarriesOnAfterTheServerRestarts) {
       << down;
   ExpectNoPassword(down);
 
+  EXPECT_TRUE(store->ReadRun("run-1").ok());
   ASSERT_TRUE(store->AppendRecords(Batch("run-1", 1420588800)).ok());
   absl::StatusOr<RunRecords> records = store->ReadRecords("run-1");
   ASSERT_TRUE(records.ok()) << records.status();
