@@ -447,17 +447,20 @@ class PostgresDatabase : public SqlDatabase {
         absl::StatusCode::kUnavailable, kStage, "DATABASE_UNREACHABLE",
         absl::StrCat(server, " cannot be reached: ", ErrorText()),
         {.hint = absl::StrCat(
-             "check that the PostgreSQL server ", Server(),
+             "check that the PostgreSQL server at ", HostPort(),
              " is running and reachable from here, or choose another database "
              "with --db or BT_RESULTS_DB; records stored before this failure "
              "are intact")});
   }
 
  private:
-  // "database D at HOST:PORT" as the connection sees them.
+  // "HOST:PORT" as the connection sees them.
+  std::string HostPort() {
+    return absl::StrCat(PQhost(conn_), ":", PQport(conn_));
+  }
+  // "database D at HOST:PORT".
   std::string Server() {
-    return absl::StrCat("database ", PQdb(conn_), " at ", PQhost(conn_), ":",
-                        PQport(conn_));
+    return absl::StrCat("database ", PQdb(conn_), " at ", HostPort());
   }
 
   // The connection's last error on one line, without any password.
@@ -487,17 +490,18 @@ class PostgresDatabase : public SqlDatabase {
     if (absl::StartsWith(sqlstate, "08") || sqlstate == "57P01" ||
         sqlstate == "57P02" || sqlstate == "57P03") {
       return {absl::StatusCode::kUnavailable, "DATABASE_UNREACHABLE",
-              absl::StrCat("the PostgreSQL server ", Server(),
+              absl::StrCat("the PostgreSQL server at ", HostPort(),
                            " went away; check that it is running, then "
                            "retry: records stored before this failure are "
                            "intact")};
     }
     if (sqlstate == "53100") {
-      return {absl::StatusCode::kResourceExhausted, "DISK_FULL",
-              absl::StrCat("free space on the disk of the PostgreSQL server ",
-                           Server(),
-                           ", or choose another database with --db or "
-                           "BT_RESULTS_DB")};
+      return {
+          absl::StatusCode::kResourceExhausted, "DISK_FULL",
+          absl::StrCat("free space on the disk of the PostgreSQL server at ",
+                       HostPort(),
+                       ", or choose another database with --db or "
+                       "BT_RESULTS_DB")};
     }
     if (sqlstate == "25006" || sqlstate == "42501") {
       return {absl::StatusCode::kFailedPrecondition, "DATABASE_READ_ONLY",
