@@ -209,32 +209,57 @@ std::string PostgresServer::Uri(absl::string_view database) const {
                       "@127.0.0.1:", port_, "/", database);
 }
 
-absl::StatusOr<std::string> PostgresServer::CreateDatabase(
-    absl::string_view name) {
+namespace {
+
+absl::Status CheckName(absl::string_view name) {
   for (const char c : name) {
     if (!absl::ascii_isalnum(c) && c != '_') {
       return absl::InvalidArgumentError(
-          absl::StrCat("database name '", name, "' is not [A-Za-z0-9_]+"));
+          absl::StrCat("name '", name, "' is not [A-Za-z0-9_]+"));
     }
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> PostgresServer::CreateDatabase(
+    absl::string_view name) {
+  absl::Status status = CheckName(name);
+  if (status.ok()) {
+    status = Execute(absl::StrCat("CREATE DATABASE \"", name, "\""));
+  }
+  if (!status.ok()) return status;
+  return Uri(name);
+}
+
+absl::StatusOr<std::string> PostgresServer::CreateSchema(
+    absl::string_view name) {
+  absl::Status status = CheckName(name);
+  if (status.ok()) {
+    status = Execute(absl::StrCat("CREATE SCHEMA \"", name, "\""));
+  }
+  if (!status.ok()) return status;
+  // options=-c search_path=NAME, percent-encoded.
+  return absl::StrCat(Uri("postgres"), "?options=-csearch_path%3D", name);
+}
+
+absl::Status PostgresServer::Execute(const std::string& sql) const {
   PGconn* conn = PQconnectdb(Uri("postgres").c_str());
   std::string error;
   if (PQstatus(conn) != CONNECTION_OK) {
     error = PQerrorMessage(conn);
   } else {
-    PGresult* result =
-        PQexec(conn, absl::StrCat("CREATE DATABASE \"", name, "\"").c_str());
+    PGresult* result = PQexec(conn, sql.c_str());
     if (PQresultStatus(result) != PGRES_COMMAND_OK) {
       error = PQresultErrorMessage(result);
     }
     PQclear(result);
   }
   PQfinish(conn);
-  if (!error.empty()) {
-    return absl::InternalError(absl::StrCat("cannot create database ", name,
-                                            " on the test server: ", error));
-  }
-  return Uri(name);
+  if (error.empty()) return absl::OkStatus();
+  return absl::InternalError(
+      absl::StrCat("the test's PostgreSQL server: ", sql, ": ", error));
 }
 
 absl::Status PostgresServer::Stop() {

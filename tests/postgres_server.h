@@ -53,6 +53,10 @@ class PostgresServer {
 
   // Creates an empty database named `name` (letters, digits and _); its URI.
   absl::StatusOr<std::string> CreateDatabase(absl::string_view name);
+  // Creates an empty schema named `name` (letters, digits and _) in the
+  // database "postgres"; a URI whose connections use it (their search_path).
+  // Much faster than a database: for a fresh namespace per test.
+  absl::StatusOr<std::string> CreateSchema(absl::string_view name);
 
   // Stops the server (a fast shutdown: connections are dropped), keeping its
   // data, and starts it again on the same port: for tests of a server that
@@ -71,6 +75,8 @@ class PostgresServer {
         guard_fd_(guard_fd),
         guardian_(guardian) {}
 
+  // Runs `sql` on the database "postgres"; fails with the server's error.
+  absl::Status Execute(const std::string& sql) const;
   // Runs a server program (initdb, pg_ctl) as the server's user in the
   // server's directory; fails with its output unless it exits 0.
   absl::Status RunProgram(const std::string& arguments) const;

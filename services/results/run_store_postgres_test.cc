@@ -107,7 +107,8 @@ TEST_F(PostgresRunStoreTest, ANewDatabaseGetsTheTablesOfASqliteFile) {
     EXPECT_EQ(
         columns(**postgres,
                 "SELECT column_name::text FROM information_schema.columns "
-                "WHERE table_name = ?1 ORDER BY ordinal_position",
+                "WHERE table_schema = current_schema() AND table_name = ?1 "
+                "ORDER BY ordinal_position",
                 table),
         in_file);
   }

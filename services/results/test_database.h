@@ -1,8 +1,9 @@
 // Databases for tests that run against both drivers of the SQL layer
 // (sql_database.h): a parameterized GoogleTest fixture takes a Driver and
-// asks for a fresh, empty database per test. PostgreSQL databases live on
-// one server per test binary (tests/postgres_server.h); when it cannot
-// start, every PostgreSQL test fails saying why. Not thread-safe.
+// asks for a fresh, empty database per test. A PostgreSQL "database" is a
+// schema of its own (the URI sets its search_path) on one server per test
+// binary (tests/postgres_server.h); when the server cannot start, every
+// PostgreSQL test fails saying why. Not thread-safe.
 #ifndef SEED_SERVICES_RESULTS_TEST_DATABASE_H_
 #define SEED_SERVICES_RESULTS_TEST_DATABASE_H_
 
