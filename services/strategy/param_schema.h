@@ -82,6 +82,13 @@ class ResolvedParams {
 absl::StatusOr<ResolvedParams> ResolveParams(const ParamSchemas& schemas,
                                              const ParamValues& given);
 
+// Why `value` is not acceptable for `schema` (wrong type, out of range, not
+// one of the choices), e.g. "must be an integer in [1, 1000], got 0", or
+// nothing when it is: the descriptions ResolveParams reports, for callers
+// that check values written elsewhere (a sweep's axes).
+std::optional<std::string> ValueProblem(const backtest::v1::ParamSchema& schema,
+                                        const backtest::v1::ParamValue& value);
+
 // A schema a strategy declares must be usable: known types, unique names,
 // defaults that satisfy their own constraints. A failure is a bug in that
 // strategy (INTERNAL, reason INVALID_SCHEMA).
