@@ -14,6 +14,31 @@ double PercentileOfSorted(absl::Span<const double> sorted, double p) {
          (h - static_cast<double>(low)) * (sorted[low + 1] - sorted[low]);
 }
 
+std::vector<double> Percentiles(absl::Span<double> values,
+                                absl::Span<const double> ps) {
+  // The order statistics each percentile reads, ascending and once each;
+  // selecting them in order leaves every earlier one in place.
+  std::vector<size_t> needed;
+  for (double p : ps) {
+    const double h = (static_cast<double>(values.size()) - 1) * p / 100;
+    const size_t low = static_cast<size_t>(std::floor(h));
+    needed.push_back(low);
+    if (low + 1 < values.size()) needed.push_back(low + 1);
+  }
+  std::sort(needed.begin(), needed.end());
+  needed.erase(std::unique(needed.begin(), needed.end()), needed.end());
+  auto from = values.begin();
+  for (size_t index : needed) {
+    std::nth_element(from, values.begin() + index, values.end());
+    from = values.begin() + index + 1;
+  }
+  // Positions not selected hold other values; PercentileOfSorted reads only
+  // selected ones.
+  std::vector<double> result;
+  for (double p : ps) result.push_back(PercentileOfSorted(values, p));
+  return result;
+}
+
 Histogram MakeHistogram(absl::Span<const double> values, int bins) {
   Histogram histogram;
   if (values.empty()) return histogram;

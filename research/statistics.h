@@ -20,6 +20,12 @@ namespace seed::research {
 // sorted[floor(h)]). Example: the 25th percentile of {1, 2, 3, 4} is 1.75.
 double PercentileOfSorted(absl::Span<const double> sorted, double p);
 
+// The same percentiles of `values` (not empty, in any order; reordered
+// here), one per entry of `ps`, without sorting them all: a few partial
+// selections (std::nth_element), O(n) each, where a sort is O(n log n).
+std::vector<double> Percentiles(absl::Span<double> values,
+                                absl::Span<const double> ps);
+
 // `bins` equal-width bins from the smallest to the largest value: edges
 // e_0 = min < e_1 < ... < e_bins = max, e_i = min + i * (max - min) / bins
 // (the last exactly max); bin i counts values in [e_i, e_{i+1}), the last bin

@@ -1,5 +1,6 @@
 #include "research/statistics.h"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -19,6 +20,21 @@ TEST(StatisticsTest, PercentilesInterpolateLikeNumpy) {
   EXPECT_DOUBLE_EQ(PercentileOfSorted(five, 100), 50);
   EXPECT_DOUBLE_EQ(PercentileOfSorted(five, 95), 48);  // h = 3.8
   EXPECT_DOUBLE_EQ(PercentileOfSorted(std::vector<double>{7}, 5), 7);
+}
+
+TEST(StatisticsTest, SelectedPercentilesEqualSortedOnes) {
+  std::vector<double> values;
+  for (int i = 0; i < 1001; ++i) values.push_back((i * 7919) % 1009 * 0.5);
+  std::vector<double> sorted = values;
+  std::sort(sorted.begin(), sorted.end());
+  const std::vector<double> ps = {0, 1, 5, 25, 33.3, 50, 75, 95, 99.9, 100};
+  const std::vector<double> selected = Percentiles(absl::MakeSpan(values), ps);
+  ASSERT_EQ(selected.size(), ps.size());
+  for (size_t i = 0; i < ps.size(); ++i) {
+    EXPECT_EQ(selected[i], PercentileOfSorted(sorted, ps[i])) << ps[i];
+  }
+  std::vector<double> one = {4};
+  EXPECT_EQ(Percentiles(absl::MakeSpan(one), ps), std::vector<double>(10, 4));
 }
 
 TEST(StatisticsTest, HistogramsHaveEqualBinsWithTheLastClosed) {
