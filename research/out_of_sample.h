@@ -18,7 +18,7 @@
 // initial cash.
 //
 // Walk-forward efficiency (Pardo, "The Evaluation and Optimization of
-// Trading Strategies", 2008, ch. 11): annualized out-of-sample return /
+// Trading Strategies", 2nd ed., Wiley 2008): annualized out-of-sample return /
 // annualized in-sample return. Annualized return of a total return r over
 // y years: (1 + r)^(1 / y) - 1, as metrics' CAGR; undefined when y <= 0 or
 // 1 + r < 0. Per window: the chosen parameters' in-sample run against the
