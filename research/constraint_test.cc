@@ -4,29 +4,15 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "services/strategy/param_schema.h"
 
 namespace seed::research {
 namespace {
 
 using ::backtest::v1::ParamValue;
-
-ParamValue Number(double number) {
-  ParamValue value;
-  value.set_number(number);
-  return value;
-}
-
-ParamValue Text(const std::string& text) {
-  ParamValue value;
-  value.set_text(text);
-  return value;
-}
-
-ParamValue Flag(bool flag) {
-  ParamValue value;
-  value.set_flag(flag);
-  return value;
-}
+using ::seed::strategy::FlagValue;
+using ::seed::strategy::NumberValue;
+using ::seed::strategy::TextValue;
 
 const absl::flat_hash_map<std::string, ValueType> kTypes = {
     {"fast", ValueType::kNumber},
@@ -67,8 +53,8 @@ std::string CheckError(const std::string& text) {
 }
 
 TEST(ConstraintTest, ComparesParameters) {
-  const std::map<std::string, ParamValue> point = {{"fast", Number(10)},
-                                                   {"slow", Number(30)}};
+  const std::map<std::string, ParamValue> point = {{"fast", NumberValue(10)},
+                                                   {"slow", NumberValue(30)}};
   EXPECT_TRUE(Holds("fast < slow", point));
   EXPECT_FALSE(Holds("fast > slow", point));
   EXPECT_TRUE(Holds("slow >= 2 * fast", point));
@@ -82,8 +68,8 @@ TEST(ConstraintTest, ComparesParameters) {
 }
 
 TEST(ConstraintTest, FollowsPrecedenceAndParentheses) {
-  const std::map<std::string, ParamValue> point = {{"fast", Number(2)},
-                                                   {"slow", Number(8)}};
+  const std::map<std::string, ParamValue> point = {{"fast", NumberValue(2)},
+                                                   {"slow", NumberValue(8)}};
   // * before +: 2 + 3 * 2 = 8, not 10.
   EXPECT_TRUE(Holds("fast + 3 * fast == slow", point));
   EXPECT_TRUE(Holds("(fast + 2) * fast == slow", point));
@@ -101,8 +87,9 @@ TEST(ConstraintTest, FollowsPrecedenceAndParentheses) {
 }
 
 TEST(ConstraintTest, ComparesTextsAndTruthValues) {
-  const std::map<std::string, ParamValue> point = {
-      {"mode", Text("both")}, {"short", Flag(true)}, {"fast", Number(1)}};
+  const std::map<std::string, ParamValue> point = {{"mode", TextValue("both")},
+                                                   {"short", FlagValue(true)},
+                                                   {"fast", NumberValue(1)}};
   EXPECT_FALSE(Holds("mode != 'both'", point));
   EXPECT_TRUE(Holds("mode == \"both\"", point));
   EXPECT_TRUE(Holds("mode != 'long' and short", point));
@@ -120,8 +107,8 @@ TEST(ConstraintTest, NamesAreSortedOnce) {
 }
 
 TEST(ConstraintTest, ArithmeticIsIeee) {
-  const std::map<std::string, ParamValue> point = {{"fast", Number(0)},
-                                                   {"slow", Number(5)}};
+  const std::map<std::string, ParamValue> point = {{"fast", NumberValue(0)},
+                                                   {"slow", NumberValue(5)}};
   // 5 / 0 is +infinity; 0 / 0 is NaN, which compares unequal to itself.
   EXPECT_TRUE(Holds("slow / fast > 1e308", point));
   EXPECT_FALSE(Holds("fast / fast == fast / fast", point));
@@ -132,7 +119,7 @@ TEST(ConstraintTest, ArithmeticIsIeee) {
 TEST(ConstraintTest, AndOrShortCircuit) {
   // The right side reads a parameter the point lacks: evaluating it would be
   // an error, so it must not be evaluated.
-  const std::map<std::string, ParamValue> point = {{"fast", Number(1)}};
+  const std::map<std::string, ParamValue> point = {{"fast", NumberValue(1)}};
   absl::StatusOr<Constraint> either =
       Constraint::Parse("fast == 1 or slow > 0");
   ASSERT_TRUE(either.ok());
@@ -204,8 +191,8 @@ TEST(ConstraintTest, CheckNamesUnknownParametersAndTypeErrors) {
 TEST(ConstraintTest, EvaluateRefusesValuesOfAnotherType) {
   absl::StatusOr<Constraint> constraint = Constraint::Parse("fast < slow");
   ASSERT_TRUE(constraint.ok());
-  absl::StatusOr<bool> holds =
-      constraint->Evaluate({{"fast", Text("x")}, {"slow", Number(1)}});
+  absl::StatusOr<bool> holds = constraint->Evaluate(
+      {{"fast", TextValue("x")}, {"slow", NumberValue(1)}});
   EXPECT_EQ(holds.status().code(), absl::StatusCode::kFailedPrecondition);
 }
 

@@ -1,7 +1,6 @@
 #include "research/parameter_space.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <random>
 #include <set>
@@ -20,6 +19,8 @@ namespace {
 
 using ::backtest::v1::ParamSchema;
 using ::backtest::v1::ParamValue;
+using ::seed::strategy::FormatNumber;
+using ::seed::strategy::NumberValue;
 
 // How close to `to` a computed range value snaps to it, relative to |to|
 // (absolute below 1): far above the rounding of from + i * step, far below
@@ -32,24 +33,11 @@ double Tolerance(double to) {
   return kRangeTolerance * std::max(1.0, std::abs(to));
 }
 
-ParamValue NumberValue(double number) {
-  ParamValue value;
-  value.set_number(number);
-  return value;
-}
-
-// Shortest text that reads back as the same double; -0 prints as 0.
-std::string FormatNumber(double number) {
-  if (number == 0) number = 0;  // -0 == 0
-  char buffer[32];
-  const auto result = std::to_chars(buffer, buffer + sizeof(buffer), number);
-  return std::string(buffer, result.ptr);
-}
-
 std::string ValueText(const ParamValue& value) {
   switch (value.kind_case()) {
     case ParamValue::kNumber:
-      return FormatNumber(value.number());
+      // -0 == 0: one point, one text.
+      return FormatNumber(value.number() == 0 ? 0 : value.number());
     case ParamValue::kText:
       return JsonQuote(value.text());
     case ParamValue::kFlag:

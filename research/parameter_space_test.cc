@@ -15,28 +15,13 @@ namespace seed::research {
 namespace {
 
 using ::backtest::v1::ParamValue;
-
-ParamValue Number(double number) {
-  ParamValue value;
-  value.set_number(number);
-  return value;
-}
-
-ParamValue Text(const std::string& text) {
-  ParamValue value;
-  value.set_text(text);
-  return value;
-}
-
-ParamValue Flag(bool flag) {
-  ParamValue value;
-  value.set_flag(flag);
-  return value;
-}
+using ::seed::strategy::FlagValue;
+using ::seed::strategy::NumberValue;
+using ::seed::strategy::TextValue;
 
 std::vector<ParamValue> Numbers(const std::vector<double>& numbers) {
   std::vector<ParamValue> values;
-  for (double number : numbers) values.push_back(Number(number));
+  for (double number : numbers) values.push_back(NumberValue(number));
   return values;
 }
 
@@ -88,9 +73,10 @@ TEST(ParameterSpaceTest, GridIsTheProductWithTheLastAxisFastest) {
 
 TEST(ParameterSpaceTest, GridAxesInTheirOrderWhateverTheNames) {
   SweepSpec spec;
-  spec.axes = {{"slow", Numbers({50, 30})},
-               {"mode", std::vector<ParamValue>{Text("long"), Text("both")}},
-               {"flag", std::vector<ParamValue>{Flag(true)}}};
+  spec.axes = {
+      {"slow", Numbers({50, 30})},
+      {"mode", std::vector<ParamValue>{TextValue("long"), TextValue("both")}},
+      {"flag", std::vector<ParamValue>{FlagValue(true)}}};
   absl::StatusOr<ParameterSpace> space = ParameterSpace::Create(Schema(), spec);
   ASSERT_TRUE(space.ok()) << space.status();
   EXPECT_EQ(space->size(), 4);
@@ -163,12 +149,12 @@ TEST(ParameterSpaceTest, ConstraintsSeeFixedValuesAndDefaults) {
             (std::vector<std::string>{R"({"fast":10})"}));
 
   // slow fixed at 60 in strategy.params: now 10 and 20 pass.
-  spec.fixed["slow"] = Number(60);
+  spec.fixed["slow"] = NumberValue(60);
   EXPECT_EQ(Texts(PointsOf(spec).points),
             (std::vector<std::string>{R"({"fast":10})", R"({"fast":20})"}));
 
   // mode fixed to both: the second constraint excludes every point.
-  spec.fixed["mode"] = Text("both");
+  spec.fixed["mode"] = TextValue("both");
   absl::StatusOr<ParameterSpace> space = ParameterSpace::Create(Schema(), spec);
   ASSERT_TRUE(space.ok()) << space.status();
   absl::StatusOr<SweepPoints> points = space->Points();
@@ -176,7 +162,7 @@ TEST(ParameterSpaceTest, ConstraintsSeeFixedValuesAndDefaults) {
             (std::vector<std::string>{
                 "sweep.constraints: exclude all 3 points of the grid; loosen "
                 "them or change the axes"}));
-  Point point = {{"fast", Number(10)}};
+  Point point = {{"fast", NumberValue(10)}};
   EXPECT_FALSE(*space->Satisfies(point));
 }
 
@@ -185,13 +171,14 @@ TEST(ParameterSpaceTest, EveryProblemIsReportedAtOnceWithItsPath) {
   spec.axes = {
       {"fast", Numbers({5, 10, 0.5, 2000, 10})},
       {"fats", Numbers({1})},
-      {"mode", std::vector<ParamValue>{Text("long"), Text("sideways")}},
+      {"mode",
+       std::vector<ParamValue>{TextValue("long"), TextValue("sideways")}},
       {"threshold", ValueRange{0, 1, 0}},
       {"flag", ValueRange{0, 1, 1}},
       {"slow", std::vector<ParamValue>{}},
   };
   spec.constraints = {"fast < < slow", "fast < slow", "speed > 1"};
-  spec.fixed["window"] = Number(3);
+  spec.fixed["window"] = NumberValue(3);
   absl::StatusOr<ParameterSpace> space = ParameterSpace::Create(Schema(), spec);
   EXPECT_EQ(space.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(
@@ -226,7 +213,7 @@ TEST(ParameterSpaceTest, RangeProblems) {
   spec.axes = {{"fast", ValueRange{0, 20, 5}},
                {"slow", ValueRange{10, 5, 1.5}},
                {"threshold", ValueRange{0.5, 2, 0.5}}};
-  spec.fixed["threshold"] = Number(0.2);
+  spec.fixed["threshold"] = NumberValue(0.2);
   absl::StatusOr<ParameterSpace> space = ParameterSpace::Create(Schema(), spec);
   EXPECT_EQ(Problems(space.status()),
             (std::vector<std::string>{
@@ -313,10 +300,11 @@ TEST(ParameterSpaceTest, SmallRandomSpacesArePickedFromTheListedPoints) {
 TEST(ParameterSpaceTest, RandomSamplesAreSeededDistinctAndWithinTheirAxes) {
   // fast 1..1000 x slow 100..1e6 by 100 is too large to list: drawn.
   SweepSpec spec = RandomSpec(300, 7);
-  spec.axes = {{"fast", ValueRange{1, 1000, 0}},
-               {"slow", ValueRange{100, 1'000'000, 100}},
-               {"threshold", ValueRange{0.25, 0.75, 0}},
-               {"mode", std::vector<ParamValue>{Text("long"), Text("short")}}};
+  spec.axes = {
+      {"fast", ValueRange{1, 1000, 0}},
+      {"slow", ValueRange{100, 1'000'000, 100}},
+      {"threshold", ValueRange{0.25, 0.75, 0}},
+      {"mode", std::vector<ParamValue>{TextValue("long"), TextValue("short")}}};
   spec.constraints = {"fast < slow / 100"};
   absl::StatusOr<ParameterSpace> space = ParameterSpace::Create(Schema(), spec);
   ASSERT_TRUE(space.ok()) << space.status();
@@ -400,9 +388,10 @@ TEST(ParameterSpaceTest, RandomSweepsRefuseWhatCannotBeDrawn) {
 }
 
 TEST(ParameterSpaceTest, CanonicalTextIsSortedExactAndEscaped) {
-  const Point point = {{"slow", Number(0.1 + 0.2)}, {"fast", Number(10)},
-                       {"mode", Text("a \"b\"")},   {"flag", Flag(false)},
-                       {"zero", Number(-0.0)},      {"big", Number(1e21)}};
+  const Point point = {
+      {"slow", NumberValue(0.1 + 0.2)}, {"fast", NumberValue(10)},
+      {"mode", TextValue("a \"b\"")},   {"flag", FlagValue(false)},
+      {"zero", NumberValue(-0.0)},      {"big", NumberValue(1e21)}};
   EXPECT_EQ(CanonicalText(point),
             R"({"big":1e+21,"fast":10,"flag":false,"mode":"a \"b\"",)"
             R"("slow":0.30000000000000004,"zero":0})");

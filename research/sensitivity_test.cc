@@ -12,18 +12,8 @@ namespace seed::research {
 namespace {
 
 using ::backtest::v1::ParamValue;
-
-ParamValue Number(double number) {
-  ParamValue value;
-  value.set_number(number);
-  return value;
-}
-
-ParamValue Text(const std::string& text) {
-  ParamValue value;
-  value.set_text(text);
-  return value;
-}
+using ::seed::strategy::NumberValue;
+using ::seed::strategy::TextValue;
 
 // A 3 x 3 grid over fast (listed out of order) and slow, and each point's
 // objective by (fast, slow); a missing entry is a point without one.
@@ -39,9 +29,9 @@ Fixture Grid(const std::map<std::pair<int, int>, double>& objectives,
   *schemas.Add() = strategy::IntParam("fast", 10, 1, 100, "");
   *schemas.Add() = strategy::IntParam("slow", 30, 1, 100, "");
   SweepSpec spec;
-  spec.axes = {
-      {"fast", std::vector<ParamValue>{Number(20), Number(5), Number(10)}},
-      {"slow", ValueRange{30, 70, 20}}};
+  spec.axes = {{"fast", std::vector<ParamValue>{NumberValue(20), NumberValue(5),
+                                                NumberValue(10)}},
+               {"slow", ValueRange{30, 70, 20}}};
   absl::StatusOr<ParameterSpace> space = ParameterSpace::Create(schemas, spec);
   EXPECT_TRUE(space.ok()) << space.status();
   Fixture fixture;
@@ -127,10 +117,11 @@ TEST(SensitivityTest, EdgesMissingPointsAndZeroOptimum) {
 
 TEST(SensitivityTest, TextAxesKeepTheirListedOrder) {
   const std::vector<AxisValues> axes = {
-      {"mode", {Text("short"), Text("long"), Text("both")}}};
-  const std::vector<ScoredPoint> points = {{{{"mode", Text("short")}}, 1.0},
-                                           {{{"mode", Text("long")}}, 4.0},
-                                           {{{"mode", Text("both")}}, 3.0}};
+      {"mode", {TextValue("short"), TextValue("long"), TextValue("both")}}};
+  const std::vector<ScoredPoint> points = {
+      {{{"mode", TextValue("short")}}, 1.0},
+      {{{"mode", TextValue("long")}}, 4.0},
+      {{{"mode", TextValue("both")}}, 3.0}};
   absl::StatusOr<std::vector<AxisSensitivity>> view =
       Sensitivity(axes, points, 1);
   ASSERT_TRUE(view.ok()) << view.status();
@@ -141,12 +132,13 @@ TEST(SensitivityTest, TextAxesKeepTheirListedOrder) {
 }
 
 TEST(SensitivityTest, RefusesInconsistentInput) {
-  const std::vector<AxisValues> axes = {{"fast", {Number(1), Number(2)}}};
-  const std::vector<ScoredPoint> twice = {{{{"fast", Number(1)}}, 1.0},
-                                          {{{"fast", Number(1)}}, 2.0}};
+  const std::vector<AxisValues> axes = {
+      {"fast", {NumberValue(1), NumberValue(2)}}};
+  const std::vector<ScoredPoint> twice = {{{{"fast", NumberValue(1)}}, 1.0},
+                                          {{{"fast", NumberValue(1)}}, 2.0}};
   EXPECT_EQ(Sensitivity(axes, twice, 0).status().message(),
             "the point {\"fast\":1} appears twice");
-  const std::vector<ScoredPoint> other = {{{{"slow", Number(1)}}, 1.0}};
+  const std::vector<ScoredPoint> other = {{{{"slow", NumberValue(1)}}, 1.0}};
   EXPECT_EQ(Sensitivity(axes, other, 0).status().message(),
             "the optimum {\"slow\":1} has no value for axis fast");
   EXPECT_EQ(Sensitivity(axes, other, 3).status().message(),

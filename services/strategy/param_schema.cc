@@ -21,12 +21,33 @@ using ::backtest::v1::ParamValue;
 // int parameter converts to int64_t without loss.
 constexpr double kMaxExactInteger = 9007199254740992.0;  // 2^53
 
-// Shortest text that reads back as the same double ("10.5", "1e+16").
-std::string FormatNumber(double value) {
+}  // namespace
+
+std::string FormatNumber(double number) {
   char buffer[32];
-  const auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
+  const auto result = std::to_chars(buffer, buffer + sizeof(buffer), number);
   return std::string(buffer, result.ptr);
 }
+
+ParamValue NumberValue(double number) {
+  ParamValue value;
+  value.set_number(number);
+  return value;
+}
+
+ParamValue TextValue(absl::string_view text) {
+  ParamValue value;
+  value.set_text(std::string(text));
+  return value;
+}
+
+ParamValue FlagValue(bool flag) {
+  ParamValue value;
+  value.set_flag(flag);
+  return value;
+}
+
+namespace {
 
 std::string Describe(const ParamValue& value) {
   switch (value.kind_case()) {

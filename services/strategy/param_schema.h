@@ -53,6 +53,15 @@ backtest::v1::ParamSchema StringParam(absl::string_view name,
 backtest::v1::ParamSchema BoolParam(absl::string_view name, bool default_value,
                                     absl::string_view description);
 
+// Values, e.g. params["fast"] = NumberValue(10).
+backtest::v1::ParamValue NumberValue(double number);
+backtest::v1::ParamValue TextValue(absl::string_view text);
+backtest::v1::ParamValue FlagValue(bool flag);
+
+// The shortest text that reads back as the same double ("10", "10.5",
+// "1e+16"): how parameter numbers are written in problems and point ids.
+std::string FormatNumber(double number);
+
 // Every declared parameter with its value (given or default). The typed
 // accessors may only be called with a name the strategy declared with that
 // type; anything else is a bug in the strategy and aborts with a message.
