@@ -139,9 +139,9 @@ class RealizedVolatility : public FactorState {
   std::optional<double> previous_;
 };
 
-std::unique_ptr<FactorState> RocState(int64_t length, double sign) {
-  // The sign is the only difference between roc and reversal_1m.
-  if (sign > 0) {
+// roc, or its negation (reversal_1m).
+std::unique_ptr<FactorState> RocState(int64_t length, bool negate) {
+  if (!negate) {
     return State(strategy::RateOfChange(length),
                  FeedClose<strategy::RateOfChange>,
                  Value<strategy::RateOfChange>);
@@ -202,7 +202,9 @@ const std::vector<Kind>& Kinds() {
        "-(close / close 21 bars ago - 1)",
        {},
        [](const ResolvedParams&) { return kMonthBars + 1; },
-       [](const ResolvedParams&) { return RocState(kMonthBars, -1); }},
+       [](const ResolvedParams&) {
+         return RocState(kMonthBars, /*negate=*/true);
+       }},
       {"price_vs_sma200",
        "close / SMA(200) - 1",
        {},
@@ -244,7 +246,9 @@ const std::vector<Kind>& Kinds() {
        }},
       {"roc", "close / close `length` bars ago - 1", Length(kMonthBars, 1),
        [](const ResolvedParams& p) { return LengthOf(p) + 1; },
-       [](const ResolvedParams& p) { return RocState(LengthOf(p), 1); }},
+       [](const ResolvedParams& p) {
+         return RocState(LengthOf(p), /*negate=*/false);
+       }},
       {"sma_gap", "close / SMA(length) - 1", Length(50, 1), LengthOf,
        [](const ResolvedParams& p) { return SmaGap(LengthOf(p)); }},
       {"ema_gap", "close / EMA(length) - 1", Length(20, 1), LengthOf,
