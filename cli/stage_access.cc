@@ -21,6 +21,8 @@ absl::StatusOr<StageOptions> ReadStageOptions(
     if (!loaded.ok()) return loaded.status();
     options.addresses = *loaded;
     options.remote = true;
+    options.remote_services.insert(std::begin(coordinator::kServiceNames),
+                                   std::end(coordinator::kServiceNames));
   }
   if (const auto deadline = flags.Get("step-deadline")) {
     absl::Duration parsed;
@@ -40,18 +42,39 @@ absl::StatusOr<StageOptions> ReadStageOptions(
     if (address != nullptr && flags.Has(name) && own_flags.count(name) == 0) {
       *address = *flags.Get(name);
       options.remote = true;
+      options.remote_services.insert(name);
     }
   }
   return options;
 }
 
 absl::StatusOr<coordinator::Stages> OpenStages(const StageOptions& options) {
-  if (options.remote) {
+  const auto remote = [&options](const char* name) {
+    return options.remote_services.count(name) > 0;
+  };
+  if (remote("data") && remote("strategy") && remote("portfolio") &&
+      remote("execution") && remote("results")) {
     return coordinator::MakeRemoteStages(options.addresses,
                                          options.remote_options);
   }
-  return coordinator::MakeEmbeddedStages(options.database,
-                                         options.remote_options);
+  // Embedded, with the services given an address swapped for clients of
+  // them. The embedded results database is opened only when it is used.
+  coordinator::Stages remote_stages = coordinator::MakeRemoteStages(
+      options.addresses, options.remote_options);
+  absl::StatusOr<coordinator::Stages> stages =
+      coordinator::MakeEmbeddedStages(
+          remote("results") ? "" : options.database, options.remote_options);
+  if (!stages.ok()) return stages.status();
+  if (remote("data")) stages->data = std::move(remote_stages.data);
+  if (remote("strategy")) stages->strategy = std::move(remote_stages.strategy);
+  if (remote("portfolio")) {
+    stages->portfolio = std::move(remote_stages.portfolio);
+  }
+  if (remote("execution")) {
+    stages->execution = std::move(remote_stages.execution);
+  }
+  if (remote("results")) stages->results = std::move(remote_stages.results);
+  return stages;
 }
 
 void PrintError(const absl::Status& status) {

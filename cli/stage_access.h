@@ -28,6 +28,11 @@ struct StageOptions {
   std::string database;  // --db, else the results library's default path
   bool remote = false;   // true when any service address was given
   coordinator::ServiceAddresses addresses;
+  // The services whose address was given (--config gives them all): those
+  // are reached over gRPC, the others run in this process. So `--results
+  // ADDR` alone runs backtests here and stores them in a shared results
+  // service (what a research shard does).
+  std::set<std::string> remote_services;
   // --step-deadline: how long a stage may take over one call of the step
   // loop (a strategy service that never answers fails the run after it).
   coordinator::RemoteOptions remote_options;
@@ -40,6 +45,8 @@ struct StageOptions {
 absl::StatusOr<StageOptions> ReadStageOptions(
     const Flags& flags, const std::set<std::string>& own_flags = {});
 
+// The stages: embedded, remote, or each as StageOptions.remote_services
+// says.
 absl::StatusOr<coordinator::Stages> OpenStages(const StageOptions& options);
 
 // One stored run, by id or unique prefix, with its records (trades,

@@ -61,11 +61,16 @@ class SpecReader {
     }
     CheckKeys(root, "",
               {"name", "data", "strategy", "strategies", "portfolio",
-               "execution", "metrics"});
+               "execution", "metrics", "sweep", "walk_forward", "factors"});
     spec.set_name(OptionalText(root, "name", std::string(kDefaultSpecName)));
     ReadData(Required(root, "data", ""), *spec.mutable_data());
+    ReadResearch(root, spec);
     const YAML::Node strategies = root["strategies"];
-    if (strategies && !strategies.IsNull()) {
+    const bool factor_study =
+        spec.has_factors() && (!root["strategy"] || root["strategy"].IsNull());
+    if (factor_study) {
+      // A factor study runs no strategy (bt factors).
+    } else if (strategies && !strategies.IsNull()) {
       if (root["strategy"] && !root["strategy"].IsNull()) {
         Problem("strategies",
                 "give either strategy (one) or strategies (several), not "
@@ -297,32 +302,41 @@ class SpecReader {
         strategy.set_allocation(fraction);
       }
     }
-    const YAML::Node params = node["params"];
+    ReadParams(node["params"], Path(path, "params"),
+               *strategy.mutable_params());
+  }
+
+  // A mapping of parameter: value (a strategy's or a factor's params).
+  void ReadParams(const YAML::Node& params, const std::string& path,
+                  google::protobuf::Map<std::string, backtest::v1::ParamValue>&
+                      values) {
     if (!params || params.IsNull()) return;
     if (!params.IsMap()) {
-      Problem(Path(path, "params"), "must be a mapping of parameter: value");
+      Problem(path, "must be a mapping of parameter: value");
       return;
     }
     for (const auto& entry : params) {
       const std::string key = entry.first.Scalar();
-      const YAML::Node& value = entry.second;
-      if (!value.IsScalar()) {
-        Problem(absl::StrCat(path, ".params.", key),
-                "must be a single number, text or true/false");
-        continue;
-      }
-      backtest::v1::ParamValue param;
-      double number = 0;
-      const bool quoted = value.Tag() == "!";
-      const std::string lower = absl::AsciiStrToLower(value.Scalar());
-      if (!quoted && absl::SimpleAtod(value.Scalar(), &number)) {
-        param.set_number(number);
-      } else if (!quoted && (lower == "true" || lower == "false")) {
-        param.set_flag(lower == "true");
-      } else {
-        param.set_text(value.Scalar());
-      }
-      (*strategy.mutable_params())[key] = param;
+      ReadParamValue(entry.second, Path(path, key), values[key]);
+    }
+  }
+
+  // One parameter value: a number, true/false, or text (quoted: always text).
+  void ReadParamValue(const YAML::Node& value, const std::string& path,
+                      backtest::v1::ParamValue& param) {
+    if (!value.IsScalar()) {
+      Problem(path, "must be a single number, text or true/false");
+      return;
+    }
+    double number = 0;
+    const bool quoted = value.Tag() == "!";
+    const std::string lower = absl::AsciiStrToLower(value.Scalar());
+    if (!quoted && absl::SimpleAtod(value.Scalar(), &number)) {
+      param.set_number(number);
+    } else if (!quoted && (lower == "true" || lower == "false")) {
+      param.set_flag(lower == "true");
+    } else {
+      param.set_text(value.Scalar());
     }
   }
 
@@ -557,6 +571,154 @@ class SpecReader {
       default:
         add ? reflection.AddInt64(&message, &field, number)
             : reflection.SetInt64(&message, &field, number);
+    }
+  }
+
+  // The research blocks (docs/research.md): sweep, walk_forward, factors.
+  // Their meaning is checked where the strategy's schema and the data are
+  // known (research/); here only their shape.
+  void ReadResearch(const YAML::Node& root, BacktestSpec& spec) {
+    if (const YAML::Node sweep = root["sweep"]; sweep && !sweep.IsNull()) {
+      ReadSweep(sweep, *spec.mutable_sweep());
+    }
+    if (const YAML::Node walk = root["walk_forward"]; walk && !walk.IsNull()) {
+      ReadSection(walk, "walk_forward", *spec.mutable_walk_forward());
+      if (!spec.has_sweep()) {
+        Problem("walk_forward",
+                "needs a sweep block: the sweep's points are the parameters "
+                "each in-sample window chooses from");
+      }
+    }
+    if (const YAML::Node factors = root["factors"];
+        factors && !factors.IsNull()) {
+      ReadFactorStudy(factors, *spec.mutable_factors());
+    }
+  }
+
+  void ReadSweep(const YAML::Node& node, backtest::v1::SweepSpec& sweep) {
+    if (!node.IsMap()) {
+      Problem("sweep", "must be a mapping with grid or random, and objective");
+      return;
+    }
+    CheckKeys(node, "sweep",
+              {"grid", "random", "constraints", "objective", "goal",
+               "min_trades", "strategy"});
+    const YAML::Node grid = node["grid"];
+    const YAML::Node random = node["random"];
+    const bool has_grid = grid && !grid.IsNull();
+    const bool has_random = random && !random.IsNull();
+    if (has_grid == has_random) {
+      Problem("sweep", "give exactly one of grid (every combination) and "
+                       "random (seeded samples)");
+    }
+    if (has_grid) ReadAxes(grid, "sweep.grid", *sweep.mutable_grid());
+    if (has_random) {
+      if (!random.IsMap()) {
+        Problem("sweep.random", "must be a mapping with samples, seed and "
+                                "params");
+      } else {
+        CheckKeys(random, "sweep.random", {"samples", "seed", "params"});
+        YAML::Node scalars = YAML::Clone(random);
+        scalars.remove("params");
+        ReadSection(scalars, "sweep.random", *sweep.mutable_random());
+        ReadAxes(Required(random, "params", "sweep.random"),
+                 "sweep.random.params",
+                 *sweep.mutable_random()->mutable_params());
+      }
+    }
+    YAML::Node rest = YAML::Clone(node);
+    rest.remove("grid");
+    rest.remove("random");
+    ReadSection(rest, "sweep", sweep);
+    if (sweep.objective().empty()) {
+      sweep.set_objective(std::string(kDefaultObjective));
+    }
+    if (sweep.goal().empty()) sweep.set_goal(std::string(kDefaultGoal));
+    if (sweep.goal() != "maximize" && sweep.goal() != "minimize") {
+      Problem("sweep.goal", absl::StrCat("must be maximize or minimize, got '",
+                                         sweep.goal(), "'"));
+    }
+    if (sweep.min_trades() < 0) {
+      Problem("sweep.min_trades", "must be 0 or more");
+    }
+  }
+
+  // A mapping of param: axis, where an axis is a list of values or a
+  // mapping {from, to, step} / {min, max, step} / {values}.
+  void ReadAxes(const YAML::Node& node, const std::string& path,
+                google::protobuf::Map<std::string, backtest::v1::SweepAxis>&
+                    axes) {
+    if (!node) return;
+    if (!node.IsMap() || node.size() == 0) {
+      Problem(path, "must map each swept parameter to its values, e.g. "
+                    "{fast: [5, 10], slow: {from: 30, to: 50, step: 10}}");
+      return;
+    }
+    for (const auto& entry : node) {
+      const std::string name = entry.first.Scalar();
+      const std::string axis_path = Path(path, name);
+      backtest::v1::SweepAxis& axis = axes[name];
+      const YAML::Node& value = entry.second;
+      if (value.IsSequence()) {
+        for (size_t i = 0; i < value.size(); ++i) {
+          ReadParamValue(value[i], absl::StrCat(axis_path, "[", i, "]"),
+                         *axis.add_values());
+        }
+      } else if (value.IsMap()) {
+        YAML::Node bounds = YAML::Clone(value);
+        const YAML::Node values = value["values"];
+        bounds.remove("values");
+        ReadSection(bounds, axis_path, axis);
+        if (values && values.IsSequence()) {
+          for (size_t i = 0; i < values.size(); ++i) {
+            ReadParamValue(values[i],
+                           absl::StrCat(axis_path, ".values[", i, "]"),
+                           *axis.add_values());
+          }
+        } else if (values && !values.IsNull()) {
+          Problem(Path(axis_path, "values"), "must be a list");
+        }
+      } else {
+        Problem(axis_path, "must be a list of values or a range {from, to, "
+                           "step}");
+      }
+    }
+  }
+
+  void ReadFactorStudy(const YAML::Node& node,
+                       backtest::v1::FactorStudySpec& study) {
+    if (!node.IsMap()) {
+      Problem("factors", "must be a mapping with evaluate (the factors) and "
+                         "horizon");
+      return;
+    }
+    YAML::Node rest = YAML::Clone(node);
+    rest.remove("evaluate");
+    ReadSection(rest, "factors", study);
+    const YAML::Node evaluate = Required(node, "evaluate", "factors");
+    if (!evaluate) return;
+    if (!evaluate.IsSequence() || evaluate.size() == 0) {
+      Problem("factors.evaluate",
+              "must list factors, e.g. [momentum_12_1, {name: rsi, params: "
+              "{length: 14}}]");
+      return;
+    }
+    for (size_t i = 0; i < evaluate.size(); ++i) {
+      const std::string path = absl::StrCat("factors.evaluate[", i, "]");
+      backtest::v1::FactorSpec& factor = *study.add_evaluate();
+      if (evaluate[i].IsScalar()) {
+        factor.set_name(evaluate[i].Scalar());
+        continue;
+      }
+      if (!evaluate[i].IsMap()) {
+        Problem(path, "must be a factor name or {name, params}");
+        continue;
+      }
+      CheckKeys(evaluate[i], path, {"name", "params"});
+      const YAML::Node name = Required(evaluate[i], "name", path);
+      if (name && name.IsScalar()) factor.set_name(name.Scalar());
+      ReadParams(evaluate[i]["params"], Path(path, "params"),
+                 *factor.mutable_params());
     }
   }
 

@@ -34,6 +34,9 @@ inline constexpr double kDefaultMaintenanceMargin = 0.25;
 inline constexpr int kDefaultBootstrapResamples = 1000;
 inline constexpr int kMaxBootstrapResamples = 100000;
 inline constexpr uint64_t kDefaultBootstrapSeed = 42;
+// A sweep ranks its points by Sharpe ratio, highest first, unless told.
+inline constexpr absl::string_view kDefaultObjective = "sharpe";
+inline constexpr absl::string_view kDefaultGoal = "maximize";
 
 // Parses and checks `text`. Relative data paths are resolved against
 // `base_dir` (empty: the current directory). On failure the status is

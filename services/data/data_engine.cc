@@ -137,7 +137,7 @@ absl::StatusOr<SymbolSlice> OpenSymbol(DatasetStore& store,
                                        const std::string& dir,
                                        const std::string& symbol,
                                        BadRowPolicy policy, const Bound& start,
-                                       const Bound& end,
+                                       const Bound& end, int warmup_bars,
                                        OpenDatasetResponse* response) {
   absl::StatusOr<std::string> path = FindSymbolFile(dir, symbol);
   if (!path.ok()) return path.status();
@@ -174,6 +174,18 @@ absl::StatusOr<SymbolSlice> OpenSymbol(DatasetStore& store,
         {.symbol = symbol,
          .hint = "choose data.start and data.end inside the available range"});
   }
+  // Warm-up bars before the range: the strategy sees them, nothing trades.
+  const size_t warmup = std::min<size_t>(slice.begin, warmup_bars);
+  if (warmup_bars > 0) {
+    response->add_notices(absl::StrCat(
+        symbol, ": ", warmup, " warm-up bar", warmup == 1 ? "" : "s",
+        warmup == 0 ? "" : absl::StrCat(" from ", FormatTime(bars.time[slice.begin - warmup])),
+        warmup < static_cast<size_t>(warmup_bars)
+            ? absl::StrCat(" (of ", warmup_bars, " asked: the file starts ",
+                           "there)")
+            : ""));
+  }
+  slice.begin -= warmup;
   backtest::v1::SymbolSummary* summary = response->add_symbols();
   summary->set_symbol(symbol);
   summary->set_path(*path);
@@ -295,6 +307,16 @@ absl::Status DataEngine::OpenDataset(
         {"data.end",
          absl::StrCat(end.text, " is before data.start ", start.text)});
   }
+  if (data.warmup_bars() < 0) {
+    problems.push_back({"data.warmup_bars",
+                        absl::StrCat("must be 0 or more, got ",
+                                     data.warmup_bars())});
+  }
+  if (data.warmup_bars() > 0 && data.start().empty()) {
+    problems.push_back({"data.warmup_bars",
+                        "needs data.start: warm-up bars are the bars before "
+                        "it"});
+  }
   if (!backtest::v1::BadRowPolicy_IsValid(data.on_bad_rows())) {
     problems.push_back(
         {"data.on_bad_rows", absl::StrCat("unknown policy ", data.on_bad_rows(),
@@ -317,8 +339,9 @@ absl::Status DataEngine::OpenDataset(
   }
   Dataset dataset;
   for (const std::string& symbol : data.symbols()) {
-    absl::StatusOr<SymbolSlice> slice = OpenSymbol(
-        store_, *dir, symbol, data.on_bad_rows(), start, end, response);
+    absl::StatusOr<SymbolSlice> slice =
+        OpenSymbol(store_, *dir, symbol, data.on_bad_rows(), start, end,
+                   data.warmup_bars(), response);
     if (!slice.ok()) {
       response->Clear();
       return WithContext(slice.status(), kStage, context);
