@@ -47,18 +47,16 @@ std::optional<size_t> FirstInvalidUtf8(absl::string_view text) {
   return std::nullopt;
 }
 
-std::string EscapeForTerminal(absl::string_view text) {
+std::string EscapeForTerminal(absl::string_view text, bool keep_newlines) {
   std::string out;
   out.reserve(text.size());
   for (size_t i = 0; i < text.size();) {
     const size_t length = SequenceLength(text, i);
     const uint8_t lead = static_cast<uint8_t>(text[i]);
-    if (length == 1 && lead == '\\') {
-      out += "\\\\";
-    } else if (length == 1 && lead == '\t') {
+    if (length == 1 && lead == '\t') {
       out += "\\t";
     } else if (length == 1 && lead == '\n') {
-      out += "\\n";
+      out += keep_newlines ? "\n" : "\\n";
     } else if (length == 0 || (length == 1 && (lead < 0x20 || lead == 0x7F)) ||
                // C1 controls (U+0080..U+009F) are C2 80..C2 9F.
                (length == 2 && lead == 0xC2 &&

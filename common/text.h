@@ -19,11 +19,13 @@ namespace seed {
 //   FirstInvalidUtf8("caf\xe9")  // 3: Latin-1 "é"
 std::optional<size_t> FirstInvalidUtf8(absl::string_view text);
 
-// `text` with control characters (C0 but for none, DEL, C1) and bytes that
-// are not valid UTF-8 written as \xNN (a tab as \t, a newline as \n,
-// a backslash doubled), everything else as it is. Example:
-//   EscapeForTerminal("a\x1b[31mb")  // "a\x1b[31mb" with a literal backslash
-std::string EscapeForTerminal(absl::string_view text);
+// `text` with control characters (C0, DEL, C1) and bytes that are not valid
+// UTF-8 written as \xNN (a tab as \t, a newline as \n unless
+// `keep_newlines`), everything else as it is, so escaping twice changes
+// nothing more. Example:
+//   EscapeForTerminal("a\x1b[31mb")  // "a\x1B[31mb" with a literal backslash
+std::string EscapeForTerminal(absl::string_view text,
+                              bool keep_newlines = false);
 
 // "byte 0xE9 at byte offset 3": what a message about invalid UTF-8 says.
 std::string DescribeInvalidByte(absl::string_view text, size_t offset);

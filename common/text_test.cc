@@ -11,7 +11,9 @@ TEST(TextTest, FirstInvalidUtf8FindsTheFirstBadByte) {
             std::nullopt);
   EXPECT_EQ(FirstInvalidUtf8("caf\xE9"), 3u);       // Latin-1
   EXPECT_EQ(FirstInvalidUtf8("\x1F\x8B\x08"), 1u);  // gzip magic
-  EXPECT_EQ(FirstInvalidUtf8(absl::string_view("\xFF\xFE" "d\0", 4)),
+  EXPECT_EQ(FirstInvalidUtf8(absl::string_view("\xFF\xFE"
+                                               "d\0",
+                                               4)),
             0u);  // UTF-16 with its byte-order mark
   EXPECT_EQ(FirstInvalidUtf8("ab\xC0\xAF"), 2u);          // overlong '/'
   EXPECT_EQ(FirstInvalidUtf8("ab\xED\xA0\x80"), 2u);      // surrogate
@@ -23,8 +25,11 @@ TEST(TextTest, EscapeForTerminalWritesControlsAndBadBytesAsHex) {
   EXPECT_EQ(EscapeForTerminal("sma-cross \xC3\xA9t\xC3\xA9"),
             "sma-cross \xC3\xA9t\xC3\xA9");
   EXPECT_EQ(EscapeForTerminal("a\x1b[31mred\x07"), "a\\x1B[31mred\\x07");
-  EXPECT_EQ(EscapeForTerminal("two\nlines\tand \\"), "two\\nlines\\tand \\\\");
+  EXPECT_EQ(EscapeForTerminal("two\nlines\tand \\"), "two\\nlines\\tand \\");
   EXPECT_EQ(EscapeForTerminal("caf\xE9"), "caf\\xE9");
+  EXPECT_EQ(EscapeForTerminal(EscapeForTerminal("a\x1b[31m")), "a\\x1B[31m");
+  EXPECT_EQ(EscapeForTerminal("two\nlines\r", /*keep_newlines=*/true),
+            "two\nlines\\x0D");
   EXPECT_EQ(EscapeForTerminal("c1 \xC2\x9B"), "c1 \\xC2\\x9B");
 }
 
