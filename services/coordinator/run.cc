@@ -224,7 +224,16 @@ absl::Status Run::LoadBenchmark() {
   v1::OpenDatasetResponse dataset;
   absl::Status status = stages_.data->OpenDataset(request, &dataset);
   if (!status.ok()) {
-    return WithContext(status, kStage, {.symbol = spec_.metrics().benchmark()});
+    // Say which field asked for it: the symbol is no traded one.
+    absl::Status named(status.code(),
+                       absl::StrCat("metrics.benchmark ",
+                                    spec_.metrics().benchmark(), ": ",
+                                    status.message()));
+    status.ForEachPayload(
+        [&](absl::string_view url, const absl::Cord& payload) {
+          named.SetPayload(url, payload);
+        });
+    return WithContext(named, kStage, {.symbol = spec_.metrics().benchmark()});
   }
   benchmark_.set_symbol(spec_.metrics().benchmark());
   status =

@@ -746,10 +746,12 @@ class SpecReader {
 
 bool IsHostPort(absl::string_view address) {
   const size_t colon = address.rfind(':');
-  return colon != absl::string_view::npos && colon > 0 &&
-         colon + 1 < address.size() &&
-         address.find_first_not_of("0123456789", colon + 1) ==
-             absl::string_view::npos;
+  if (colon == absl::string_view::npos || colon == 0) return false;
+  const absl::string_view port = address.substr(colon + 1);
+  int number = 0;
+  return !port.empty() &&
+         port.find_first_not_of("0123456789") == absl::string_view::npos &&
+         absl::SimpleAtoi(port, &number) && number >= 1 && number <= 65535;
 }
 
 absl::StatusOr<BacktestSpec> ParseSpec(absl::string_view text,

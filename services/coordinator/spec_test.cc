@@ -324,5 +324,15 @@ TEST(SpecTest, TextMustBeUtf8AndANameOneLine) {
   EXPECT_TRUE(ParseSpec(base + "name: caf\xC3\xA9 \xE2\x82\xAC\n", "").ok());
 }
 
+TEST(SpecTest, AnAddressHasAPortInRange) {
+  EXPECT_TRUE(IsHostPort("127.0.0.1:7101"));
+  EXPECT_TRUE(IsHostPort("localhost:65535"));
+  EXPECT_FALSE(IsHostPort("127.0.0.1:99999"));
+  EXPECT_FALSE(IsHostPort("127.0.0.1:0"));
+  EXPECT_FALSE(IsHostPort("127.0.0.1:"));
+  EXPECT_FALSE(IsHostPort(":7101"));
+  EXPECT_FALSE(IsHostPort("127.0.0.1:71a"));
+}
+
 }  // namespace
 }  // namespace seed::coordinator

@@ -20,6 +20,7 @@
 #include "common/limits.h"
 #include "common/sha256.h"
 #include "common/stage_error.h"
+#include "common/text.h"
 #include "common/time.h"
 #include "services/data/resample.h"
 #include "services/data/symbol_metadata.h"
@@ -456,6 +457,13 @@ absl::Status DataEngine::ValidateFiles(
         kStage, "INVALID_VALIDATE_REQUEST",
         {{"path", "required: a CSV file or a directory of SYMBOL.csv files"}});
   }
+  // Paths end up in protobuf strings: they must be UTF-8.
+  if (FirstInvalidUtf8(request.path()).has_value()) {
+    return InvalidFields(
+        kStage, "INVALID_VALIDATE_REQUEST",
+        {{"path", absl::StrCat("'", EscapeForTerminal(request.path()),
+                               "' is not UTF-8 text; rename it")}});
+  }
   absl::StatusOr<std::vector<std::string>> paths = ListCsvFiles(request.path());
   if (!paths.ok()) return paths.status();
   if (paths->empty()) {
@@ -467,9 +475,16 @@ absl::Status DataEngine::ValidateFiles(
   response->Clear();
   for (const std::string& path : *paths) {
     const std::string symbol = std::filesystem::path(path).stem().string();
+    FileReport* report = response->mutable_quality()->add_files();
+    if (FirstInvalidUtf8(path).has_value()) {
+      report->set_symbol(EscapeForTerminal(symbol));
+      report->set_path(EscapeForTerminal(path));
+      AddFileIssue("invalid_encoding",
+                   "the file's name is not UTF-8 text; rename it", report);
+      continue;
+    }
     absl::StatusOr<std::shared_ptr<const ParsedFile>> file =
         store_.LoadFile(path, symbol);
-    FileReport* report = response->mutable_quality()->add_files();
     if (file.ok()) {
       *report = (*file)->report;
       report->set_symbol(symbol);

@@ -17,6 +17,7 @@
 #include "common/limits.h"
 #include "common/regular_file.h"
 #include "common/stage_error.h"
+#include "common/text.h"
 
 namespace seed::data {
 namespace {
@@ -159,7 +160,11 @@ absl::Status NoDataFiles(const std::string& dir,
   std::string present = "none";
   if (!stems->empty()) {
     const size_t listed = std::min(stems->size(), kMaxListedFiles);
-    present = absl::StrJoin(stems->begin(), stems->begin() + listed, ", ");
+    // File names need not be UTF-8; messages must be.
+    present = absl::StrJoin(stems->begin(), stems->begin() + listed, ", ",
+                            [](std::string* out, const std::string& stem) {
+                              absl::StrAppend(out, EscapeForTerminal(stem));
+                            });
     if (listed < stems->size()) {
       absl::StrAppend(&present, " and ", stems->size() - listed, " more");
     }
