@@ -36,9 +36,9 @@ inline constexpr int64_t kMaxCsvBytes = int64_t{128} << 20;
 inline constexpr int64_t kMaxCsvRows = 4'000'000;
 // One CSV line (a row of OHLCV is under 100 bytes).
 inline constexpr int64_t kMaxCsvLineBytes = 4096;
-// Bars of one run's dataset, all symbols together (48 bytes each in memory:
-// about 1 GB); 500 symbols x 10 years of daily bars are 1.25 million.
-inline constexpr int64_t kMaxDatasetBars = 20'000'000;
+// The CSV files of one run's data.symbols together: 160 MiB (about 1 GB of
+// bars in memory at most); 500 symbols x 10 years of daily bars are 75 MB.
+inline constexpr int64_t kMaxDatasetBytes = int64_t{160} << 20;
 // A symbol metadata file (data.metadata): 16 MiB, ~200,000 rows.
 inline constexpr int64_t kMaxMetadataBytes = 16 << 20;
 

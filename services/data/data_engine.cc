@@ -1,5 +1,7 @@
 #include "services/data/data_engine.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -309,10 +311,14 @@ absl::Status DataEngine::OpenDataset(
       return WithContext(status, kStage, context);
     }
   }
-  // Every symbol without a file is named at once, not only the first.
+  // Every symbol without a file is named at once, not only the first; the
+  // files' sizes together are bounded before any is read.
   std::vector<std::string> missing;
+  int64_t bytes = 0;
   for (const std::string& symbol : data.symbols()) {
     const absl::StatusOr<std::string> path = FindSymbolFile(*dir, symbol);
+    struct stat info;
+    if (path.ok() && stat(path->c_str(), &info) == 0) bytes += info.st_size;
     if (!path.ok() &&
         ToStageError(path.status(), kStage).reason() == "NO_DATA_FILE") {
       missing.push_back(symbol);
@@ -322,8 +328,18 @@ absl::Status DataEngine::OpenDataset(
     response->Clear();
     return WithContext(NoDataFiles(*dir, missing), kStage, context);
   }
+  if (bytes > limits::kMaxDatasetBytes) {
+    response->Clear();
+    return StageFailure(
+        absl::StatusCode::kInvalidArgument, kStage, "DATASET_TOO_LARGE",
+        absl::StrCat("the files of data.symbols are ", bytes,
+                     " bytes together; the limit is ", limits::kMaxDatasetBytes,
+                     " a run"),
+        {.run_id = request.run_id(),
+         .hint = "trade fewer symbols or split the runs (docs/spec.md, "
+                 "Limits)"});
+  }
   Dataset dataset;
-  int64_t bars = 0;
   for (const std::string& symbol : data.symbols()) {
     absl::StatusOr<SymbolSlice> slice = OpenSymbol(
         store_, *dir, symbol, data.on_bad_rows(), start, end, response);
@@ -331,20 +347,7 @@ absl::Status DataEngine::OpenDataset(
       response->Clear();
       return WithContext(slice.status(), kStage, context);
     }
-    bars += slice->size();
     dataset.symbols.push_back(*std::move(slice));
-    if (bars > limits::kMaxDatasetBars) {
-      response->Clear();
-      return StageFailure(
-          absl::StatusCode::kInvalidArgument, kStage, "DATASET_TOO_LARGE",
-          absl::StrCat("the run's data has more than ", limits::kMaxDatasetBars,
-                       " bars (", bars, " in its first ",
-                       dataset.symbols.size(), " of ", data.symbols_size(),
-                       " symbols)"),
-          {.run_id = request.run_id(),
-           .hint = "trade fewer symbols or a shorter range (data.start, "
-                   "data.end); docs/spec.md, Limits"});
-    }
   }
   response->set_dataset_id(store_.Add(std::move(dataset)));
   return absl::OkStatus();
