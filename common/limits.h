@@ -26,6 +26,9 @@ inline constexpr int64_t kMaxListItems = 10000;
 inline constexpr int64_t kMaxParams = 256;
 // spec.strategies.
 inline constexpr int64_t kMaxStrategies = 64;
+// Values (scalars, lists and mappings, aliases counted each time they are
+// used) in one spec: a spec of 10,000 symbols has about 10,050.
+inline constexpr int64_t kMaxSpecValues = 100000;
 // YAML nesting: a spec is four levels deep at most.
 inline constexpr int kMaxSpecDepth = 16;
 

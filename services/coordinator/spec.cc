@@ -100,6 +100,16 @@ class ShapeChecker {
 
   void Check(const YAML::Node& node, const std::string& path, int depth) {
     const std::string shown = path.empty() ? "(spec)" : path;
+    // Aliases let a small text name a huge tree (a "billion laughs" spec):
+    // the values are counted as read.
+    if (++values_ > limits::kMaxSpecValues) {
+      if (values_ == limits::kMaxSpecValues + 1) {
+        problems_.push_back(
+            {"(spec)", absl::StrCat("has more than ", limits::kMaxSpecValues,
+                                    " values (aliases included)")});
+      }
+      return;
+    }
     if (depth > limits::kMaxSpecDepth) {
       problems_.push_back(
           {shown, absl::StrCat("is nested more than ", limits::kMaxSpecDepth,
@@ -164,6 +174,7 @@ class ShapeChecker {
 
  private:
   std::vector<FieldProblem>& problems_;
+  int64_t values_ = 0;
 };
 
 // Walks the YAML tree, filling the spec and collecting every problem.

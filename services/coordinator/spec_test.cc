@@ -308,6 +308,17 @@ TEST(SpecTest, BoundsTheSpecAndEveryTextListAndMap) {
       std::string(
           ParseSpec(deep + std::string(40, ']') + "\n", "").status().message()),
       HasSubstr("levels deep"));
+  // A billion laughs: nine levels of ten aliases each name 10^9 values.
+  std::string laughs = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int level = 1; level <= 9; ++level) {
+    absl::StrAppend(&laughs, "a", level, ": &a", level, " [");
+    for (int i = 0; i < 10; ++i) {
+      absl::StrAppend(&laughs, i == 0 ? "" : ", ", "*a", level - 1);
+    }
+    absl::StrAppend(&laughs, "]\n");
+  }
+  EXPECT_THAT(std::string(ParseSpec(laughs, "").status().message()),
+              HasSubstr("(spec): has more than 100000 values"));
 }
 
 TEST(SpecTest, TextMustBeUtf8AndANameOneLine) {
