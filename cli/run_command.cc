@@ -25,13 +25,20 @@ namespace {
 // How often the waiting client looks at progress and at Ctrl-C.
 constexpr absl::Duration kPollInterval = absl::Milliseconds(100);
 
-// The first Ctrl-C or SIGTERM asks the run to cancel (it ends CANCELLED,
-// with what it recorded); a second one ends bt at once, whatever the run is
-// doing.
+// Once the run exists, the first Ctrl-C or SIGTERM asks it to cancel (it
+// ends CANCELLED, with what it recorded) and a second one ends bt at once,
+// whatever the run is doing. Before it exists (the spec is being checked and
+// the stages started, which may wait on a strategy service that never
+// answers) there is nothing to cancel: the signal ends bt at once.
 volatile std::sig_atomic_t g_interrupted = 0;
+volatile std::sig_atomic_t g_run_submitted = 0;
 void OnInterrupt(int signal_number) {
-  g_interrupted = 1;
   std::signal(signal_number, SIG_DFL);
+  if (!g_run_submitted) {
+    std::raise(signal_number);
+    return;
+  }
+  g_interrupted = 1;
 }
 
 // --export DIR exists as a writable directory (made when missing).
@@ -87,6 +94,7 @@ int RunEmbedded(const std::string& spec_text, const Flags& flags) {
   coordinator::RunManager runs(*std::move(stages));
   absl::StatusOr<std::string> run_id =
       runs.Submit(spec_text, std::filesystem::current_path().string());
+  g_run_submitted = 1;
   if (!run_id.ok()) {
     PrintError(run_id.status());
     return absl::IsInvalidArgument(run_id.status()) ? kExitUsage : kExitFailed;

@@ -267,6 +267,25 @@ class SpecReader {
     return node.Scalar();
   }
 
+  // `text` made absolute against the base directory when relative. The
+  // result goes into protobuf strings, so a base directory whose name is
+  // not UTF-8 is a problem for `field`.
+  std::string Resolve(const std::string& text, const std::string& field) {
+    std::filesystem::path resolved(text);
+    if (resolved.is_relative() && !base_dir_.empty()) {
+      resolved = std::filesystem::path(base_dir_) / resolved;
+    }
+    std::string absolute = resolved.lexically_normal().string();
+    if (FirstInvalidUtf8(absolute).has_value()) {
+      Problem(field, absl::StrCat("'", text, "' is relative to the directory '",
+                                  EscapeForTerminal(base_dir_),
+                                  "', whose name is not UTF-8 text; give an "
+                                  "absolute path"));
+      return "";
+    }
+    return absolute;
+  }
+
   void ReadData(const YAML::Node& node, backtest::v1::DataSpec& data) {
     if (!node) return;
     if (!node.IsMap()) {
@@ -282,11 +301,7 @@ class SpecReader {
               "is empty; give the directory holding the SYMBOL.csv files "
               "('.' for the current one)");
     } else if (path && path.IsScalar()) {
-      std::filesystem::path resolved(path.Scalar());
-      if (resolved.is_relative() && !base_dir_.empty()) {
-        resolved = std::filesystem::path(base_dir_) / resolved;
-      }
-      data.set_path(resolved.lexically_normal().string());
+      data.set_path(Resolve(path.Scalar(), "data.path"));
     } else if (path) {
       Problem("data.path", "must be a directory path");
     }
@@ -295,11 +310,7 @@ class SpecReader {
     // read it relative to data.path).
     const std::string metadata = OptionalText(node, "metadata", "", "data");
     if (!metadata.empty()) {
-      std::filesystem::path resolved(metadata);
-      if (resolved.is_relative() && !base_dir_.empty()) {
-        resolved = std::filesystem::path(base_dir_) / resolved;
-      }
-      data.set_metadata(resolved.lexically_normal().string());
+      data.set_metadata(Resolve(metadata, "data.metadata"));
     }
     data.set_start(OptionalText(node, "start", "", "data"));
     data.set_end(OptionalText(node, "end", "", "data"));

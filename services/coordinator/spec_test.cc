@@ -333,6 +333,14 @@ TEST(SpecTest, TextMustBeUtf8AndANameOneLine) {
       HasSubstr("name: must be one line of text without control "
                 "characters, got \"a\\x1B[31mred\""));
   EXPECT_TRUE(ParseSpec(base + "name: caf\xC3\xA9 \xE2\x82\xAC\n", "").ok());
+  // A relative path would carry the base directory's bytes into the results.
+  EXPECT_THAT(std::string(ParseSpec("data: {path: data, symbols: [A]}\n"
+                                    "strategy: {name: sma_cross}\n",
+                                    "/home/caf\xE9")
+                              .status()
+                              .message()),
+              HasSubstr("data.path: 'data' is relative to the directory "
+                        "'/home/caf\\xE9', whose name is not UTF-8 text"));
 }
 
 TEST(SpecTest, AnAddressHasAPortInRange) {

@@ -26,7 +26,8 @@ import sys
 import tempfile
 import time
 
-TIMEOUT_SECONDS = 30
+# Generous for a loaded 2-core machine; a hang is a case that never ends.
+TIMEOUT_SECONDS = 60
 
 PRELUDE = r"""
 set -u
