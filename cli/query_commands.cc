@@ -35,7 +35,8 @@ Session Open(const Args& args, std::set<std::string> valued,
   if (!session.flags.ok()) return session;
   absl::StatusOr<StageOptions> options = ReadStageOptions(*session.flags, own);
   if (!options.ok()) {
-    session.stages = options.status();
+    // A bad --step-deadline, address or --config is bad usage (exit 2).
+    session.flags = options.status();
     return session;
   }
   session.stages = OpenStages(*options);

@@ -11,6 +11,7 @@
 #include "common/text.h"
 #include "services/coordinator/embedded_stages.h"
 #include "services/coordinator/services_config.h"
+#include "services/coordinator/spec.h"
 #include "services/results/run_store.h"
 
 namespace seed::cli {
@@ -47,6 +48,13 @@ absl::StatusOr<StageOptions> ReadStageOptions(
       value = flags.Get(name);
     }
     if (address != nullptr && value.has_value()) {
+      if (!coordinator::IsHostPort(*value)) {
+        return InvalidFields(
+            "bt", "INVALID_FLAG",
+            {{absl::StrCat("--", AddressFlag(name)),
+              absl::StrCat("must be host:port with a port in 1..65535, got \"",
+                           EscapeForTerminal(*value), "\"")}});
+      }
       *address = *value;
       options.remote = true;
     }
