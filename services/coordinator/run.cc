@@ -222,7 +222,16 @@ absl::Status Run::LoadBenchmark() {
   v1::OpenDatasetResponse dataset;
   absl::Status status = stages_.data->OpenDataset(request, &dataset);
   if (!status.ok()) {
-    return WithContext(status, kStage, {.symbol = spec_.metrics().benchmark()});
+    // Say which field asked for it: the symbol is no traded one.
+    absl::Status named(status.code(),
+                       absl::StrCat("metrics.benchmark ",
+                                    spec_.metrics().benchmark(), ": ",
+                                    status.message()));
+    status.ForEachPayload(
+        [&](absl::string_view url, const absl::Cord& payload) {
+          named.SetPayload(url, payload);
+        });
+    return WithContext(named, kStage, {.symbol = spec_.metrics().benchmark()});
   }
   benchmark_.set_symbol(spec_.metrics().benchmark());
   status =
@@ -522,6 +531,10 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
     sleeve_buying_power.push_back(strategy.allocation() *
                                   spec_.portfolio().initial_cash());
   }
+  // A cash account's buying power holds back each short's value at these
+  // closes; execution frees it when a cover fills (ExecuteStepsRequest.marks).
+  const bool cash_account = spec_.portfolio().account().type() != "margin";
+  google::protobuf::Map<int32_t, double> marks;
 
   for (;;) {
     if (cancel_requested_) {
@@ -577,6 +590,7 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
       execute_request.set_available_cash(buying_power);
       *execute_request.mutable_strategy_available_cash() = {
           sleeve_buying_power.begin(), sleeve_buying_power.end()};
+      *execute_request.mutable_marks() = marks;
       execute_request.mutable_steps()->Swap(&window);
       absl::Status status =
           stages_.execution->ExecuteSteps(execute_request, &execute_response);
@@ -668,6 +682,18 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
     buying_power = last_view_.buying_power();
     for (int i = 0; i < last_view_.strategies_size(); ++i) {
       sleeve_buying_power[i] = last_view_.strategies(i).buying_power();
+    }
+    if (cash_account) {
+      // The sleeves' positions too: the account's nets them by symbol.
+      marks.clear();
+      for (const v1::Position& position : last_view.positions()) {
+        marks[position.symbol()] = position.last_price();
+      }
+      for (const v1::PortfolioView& sleeve : last_view.strategies()) {
+        for (const v1::Position& position : sleeve.positions()) {
+          marks[position.symbol()] = position.last_price();
+        }
+      }
     }
     if (executed) {
       execution_busy = execution_every_step_ || !fill_step_consumed ||

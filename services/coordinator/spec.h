@@ -46,7 +46,8 @@ inline constexpr absl::string_view kDefaultGoal = "maximize";
 absl::StatusOr<backtest::v1::BacktestSpec> ParseSpec(absl::string_view text,
                                                      absl::string_view base_dir);
 
-// "host:port" with a numeric port (a service address in a spec or config).
+// "host:port" with a port in 1..65535 (a service address in a spec or
+// config).
 bool IsHostPort(absl::string_view address);
 
 // Canonical JSON of a spec (field names as in the YAML, map keys sorted,

@@ -1,6 +1,9 @@
 #include "services/data/data_engine.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <limits>
@@ -10,14 +13,17 @@
 #include <utility>
 #include <vector>
 
+#include "absl/algorithm/container.h"
 #include "absl/base/casts.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/limits.h"
 #include "common/sha256.h"
 #include "common/stage_error.h"
+#include "common/text.h"
 #include "common/time.h"
 #include "services/data/resample.h"
 #include "services/data/symbol_metadata.h"
@@ -224,6 +230,23 @@ void PutLittleEndian(uint64_t value, char* out) {
   }
 }
 
+// The reasons LoadFile fails with for what is wrong with one file (its kind,
+// size or content): ValidateFiles reports them per file.
+constexpr std::array<absl::string_view, 7> kFileProblemReasons = {
+    kUnknownFormatReason,  "INVALID_ENCODING",   "LINE_TOO_LONG",
+    "TOO_MANY_ROWS",       "NOT_A_REGULAR_FILE", "FILE_TOO_LARGE",
+    "DATA_FILE_UNREADABLE"};
+
+// One issue of `kind` for the whole file, at line 1.
+void AddFileIssue(const std::string& kind, std::string message,
+                  FileReport* report) {
+  (*report->mutable_issue_counts())[kind] = 1;
+  backtest::v1::DataIssue* issue = report->add_issues();
+  issue->set_kind(kind);
+  issue->set_line(1);
+  issue->set_message(std::move(message));
+}
+
 absl::Status UnknownDataset(const std::string& id) {
   return StageFailure(
       absl::StatusCode::kNotFound, kStage, "UNKNOWN_DATASET",
@@ -336,6 +359,34 @@ absl::Status DataEngine::OpenDataset(
       response->Clear();
       return WithContext(status, kStage, context);
     }
+  }
+  // Every symbol without a file is named at once, not only the first; the
+  // files' sizes together are bounded before any is read.
+  std::vector<std::string> missing;
+  int64_t bytes = 0;
+  for (const std::string& symbol : data.symbols()) {
+    const absl::StatusOr<std::string> path = FindSymbolFile(*dir, symbol);
+    struct stat info;
+    if (path.ok() && stat(path->c_str(), &info) == 0) bytes += info.st_size;
+    if (!path.ok() &&
+        ToStageError(path.status(), kStage).reason() == "NO_DATA_FILE") {
+      missing.push_back(symbol);
+    }
+  }
+  if (!missing.empty()) {
+    response->Clear();
+    return WithContext(NoDataFiles(*dir, missing), kStage, context);
+  }
+  if (bytes > limits::kMaxDatasetBytes) {
+    response->Clear();
+    return StageFailure(
+        absl::StatusCode::kInvalidArgument, kStage, "DATASET_TOO_LARGE",
+        absl::StrCat("the files of data.symbols are ", bytes,
+                     " bytes together; the limit is ", limits::kMaxDatasetBytes,
+                     " a run"),
+        {.run_id = request.run_id(),
+         .hint = "trade fewer symbols or split the runs (docs/spec.md, "
+                 "Limits)"});
   }
   Dataset dataset;
   for (const std::string& symbol : data.symbols()) {
@@ -460,30 +511,61 @@ absl::Status DataEngine::ValidateFiles(
         kStage, "INVALID_VALIDATE_REQUEST",
         {{"path", "required: a CSV file or a directory of SYMBOL.csv files"}});
   }
+  // Paths end up in protobuf strings: they must be UTF-8.
+  if (FirstInvalidUtf8(request.path()).has_value()) {
+    return InvalidFields(
+        kStage, "INVALID_VALIDATE_REQUEST",
+        {{"path", absl::StrCat("'", EscapeForTerminal(request.path()),
+                               "' is not UTF-8 text; rename it")}});
+  }
   absl::StatusOr<std::vector<std::string>> paths = ListCsvFiles(request.path());
   if (!paths.ok()) return paths.status();
+  if (paths->empty()) {
+    return StageFailure(
+        absl::StatusCode::kNotFound, kStage, "NO_CSV_FILES",
+        absl::StrCat("no *.csv files in ", AbsolutePath(request.path())),
+        {.hint = "pass a CSV file or a directory of SYMBOL.csv files"});
+  }
   response->Clear();
   for (const std::string& path : *paths) {
     const std::string symbol = std::filesystem::path(path).stem().string();
+    FileReport* report = response->mutable_quality()->add_files();
+    if (FirstInvalidUtf8(path).has_value()) {
+      report->set_symbol(EscapeForTerminal(symbol));
+      report->set_path(EscapeForTerminal(path));
+      AddFileIssue("invalid_encoding",
+                   "the file's name is not UTF-8 text; rename it", report);
+      continue;
+    }
     absl::StatusOr<std::shared_ptr<const ParsedFile>> file =
         store_.LoadFile(path, symbol);
-    FileReport* report = response->mutable_quality()->add_files();
     if (file.ok()) {
       *report = (*file)->report;
       report->set_symbol(symbol);
+      if (report->rows_kept() == 0) {
+        // A run of this symbol would fail NO_BARS_IN_RANGE: say so here.
+        AddFileIssue(std::string(kNoBars),
+                     absl::StrCat("no usable rows (", report->rows_read(),
+                                  " read): a run of ", symbol,
+                                  " fails with NO_BARS_IN_RANGE"),
+                     report);
+      }
       continue;
     }
-    if (ToStageError(file.status(), kStage).reason() != kUnknownFormatReason) {
+    // A file that cannot be a data file (unknown header, not UTF-8, not a
+    // regular file, too large) is reported as one issue of its own; the
+    // other files are still checked.
+    const std::string reason = ToStageError(file.status(), kStage).reason();
+    if (absl::c_find(kFileProblemReasons, reason) ==
+        kFileProblemReasons.end()) {
       response->Clear();
       return file.status();
     }
     report->set_symbol(symbol);
     report->set_path(path);
-    (*report->mutable_issue_counts())[std::string(kUnknownFormat)] = 1;
-    backtest::v1::DataIssue* issue = report->add_issues();
-    issue->set_kind(std::string(kUnknownFormat));
-    issue->set_line(1);
-    issue->set_message(std::string(file.status().message()));
+    AddFileIssue(reason == kUnknownFormatReason ? std::string(kUnknownFormat)
+                                                : absl::AsciiStrToLower(reason),
+                 std::string(file.status().message()), report);
   }
   return absl::OkStatus();
 }

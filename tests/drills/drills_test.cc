@@ -81,10 +81,10 @@ TEST_F(DrillsTest, DataFileUnreadable) {
       Spec("unreadable-file", MarketData(broken), "{name: sma_cross}");
   const ExpectedEnd expected{
       .stage = "data",
-      .reason = "DATA_FILE_UNREADABLE",
+      .reason = "NOT_A_REGULAR_FILE",
       .symbol = "SYNA",
-      .message_has =
-          absl::StrCat((broken / "SYNA.csv").string(), ": Is a directory")};
+      .message_has = absl::StrCat((broken / "SYNA.csv").string(),
+                                  " is a directory, not a regular file")};
   CheckEnd(RunEmbedded(spec), expected);
   CheckEnd(RunDistributed(spec), expected);
   ExpectCoordinatorServes();
