@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "common/bounded_text.h"
 #include "common/stage_error.h"
 
 namespace seed::data {
@@ -269,8 +270,10 @@ class RowParser {
     DataIssue& issue = issues_.emplace_back();
     issue.set_kind(std::string(kind));
     issue.set_line(line);
-    issue.set_time(std::string(time));
-    issue.set_message(std::move(message));
+    // Values from the file are quoted bounded: they reach errors, logs, the
+    // results database and traces.
+    issue.set_time(Bounded(time));
+    issue.set_message(Bounded(message));
   }
 
   const Layout& layout_;
@@ -314,7 +317,7 @@ absl::StatusOr<ParsedFile> ParseCsv(absl::string_view text,
     const std::string found =
         absl::StripAsciiWhitespace(text).empty()
             ? "the file is empty"
-            : absl::StrCat("its header is '", header, "'");
+            : absl::StrCat("its header is '", Bounded(header), "'");
     return StageFailure(
         absl::StatusCode::kFailedPrecondition, kStage, kUnknownFormatReason,
         absl::StrCat(path, " is not an OHLCV CSV file: ", found, "; expected '",

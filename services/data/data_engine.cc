@@ -132,13 +132,14 @@ void AddNotices(const std::string& symbol, const FileReport& report,
 
 // Loads one symbol, applies the policy and the range, and records its summary,
 // report and notices in the response.
-absl::StatusOr<SymbolSlice> OpenSymbol(DatasetStore& store,
-                                       const std::string& dir,
-                                       const std::string& symbol,
-                                       BadRowPolicy policy, const Bound& start,
-                                       const Bound& end,
-                                       OpenDatasetResponse* response) {
-  absl::StatusOr<std::string> path = FindSymbolFile(dir, symbol);
+absl::StatusOr<SymbolSlice> OpenSymbol(
+    DatasetStore& store, const DataRoots& roots, const std::string& dir,
+    const std::string& symbol, BadRowPolicy policy, const Bound& start,
+    const Bound& end, OpenDatasetResponse* response) {
+  absl::StatusOr<std::string> found = FindSymbolFile(dir, symbol);
+  if (!found.ok()) return found.status();
+  // The file itself may be a link out of the roots.
+  absl::StatusOr<std::string> path = roots.Resolve("data.path", *found);
   if (!path.ok()) return path.status();
   absl::StatusOr<std::shared_ptr<const ParsedFile>> file =
       store.LoadFile(*path, symbol);
@@ -191,9 +192,18 @@ absl::StatusOr<SymbolSlice> OpenSymbol(DatasetStore& store,
 // Loads data.metadata and records the rows of data.symbols in the response
 // (an OpenDatasetResponse or a ReadMetadataResponse).
 template <typename Response>
-absl::Status AddMetadata(const std::string& dir, const DataSpec& data,
-                         Response* response) {
-  absl::StatusOr<MetadataFile> file = LoadSymbolMetadata(dir, data.metadata());
+absl::Status AddMetadata(const DataRoots& roots, const std::string& dir,
+                         const DataSpec& data, Response* response) {
+  std::string metadata = data.metadata();
+  if (roots.confined()) {
+    std::filesystem::path full(metadata);
+    if (full.is_relative()) full = std::filesystem::path(dir) / full;
+    absl::StatusOr<std::string> resolved =
+        roots.Resolve("data.metadata", full.string());
+    if (!resolved.ok()) return resolved.status();
+    metadata = *std::move(resolved);
+  }
+  absl::StatusOr<MetadataFile> file = LoadSymbolMetadata(dir, metadata);
   if (!file.ok()) return file.status();
   absl::StatusOr<std::vector<backtest::v1::SymbolMetadata>> rows =
       MetadataFor(*file, data.symbols());
@@ -209,6 +219,20 @@ void PutLittleEndian(uint64_t value, char* out) {
   for (int byte = 0; byte < 8; ++byte) {
     out[byte] = static_cast<char>(value >> (8 * byte));
   }
+}
+
+// A file of ValidateFiles that is reported with one issue instead of its
+// rows: `why` says what is wrong with it (never quoting its contents).
+void AddFileIssue(const std::string& path, const std::string& symbol,
+                  absl::string_view kind, const absl::Status& why,
+                  FileReport* report) {
+  report->set_symbol(symbol);
+  report->set_path(path);
+  (*report->mutable_issue_counts())[std::string(kind)] = 1;
+  backtest::v1::DataIssue* issue = report->add_issues();
+  issue->set_kind(std::string(kind));
+  issue->set_line(1);
+  issue->set_message(std::string(why.message()));
 }
 
 absl::Status UnknownDataset(const std::string& id) {
@@ -279,10 +303,10 @@ absl::Status DataEngine::OpenDataset(
 
   const ErrorContext context = {.run_id = request.run_id()};
   response->Clear();
-  absl::StatusOr<std::string> dir = ResolveDataDir(data.path());
+  absl::StatusOr<std::string> dir = ConfinedDataDir(data.path());
   if (!dir.ok()) return WithContext(dir.status(), kStage, context);
   if (!data.metadata().empty()) {
-    absl::Status status = AddMetadata(*dir, data, response);
+    absl::Status status = AddMetadata(roots_, *dir, data, response);
     if (!status.ok()) {
       response->Clear();
       return WithContext(status, kStage, context);
@@ -291,7 +315,7 @@ absl::Status DataEngine::OpenDataset(
   Dataset dataset;
   for (const std::string& symbol : data.symbols()) {
     absl::StatusOr<SymbolSlice> slice = OpenSymbol(
-        store_, *dir, symbol, data.on_bad_rows(), start, end, response);
+        store_, roots_, *dir, symbol, data.on_bad_rows(), start, end, response);
     if (!slice.ok()) {
       response->Clear();
       return WithContext(slice.status(), kStage, context);
@@ -391,9 +415,9 @@ absl::Status DataEngine::ReadMetadata(
   const DataSpec& data = request.data();
   if (data.metadata().empty()) return absl::OkStatus();
   const ErrorContext context = {.run_id = request.run_id()};
-  absl::StatusOr<std::string> dir = ResolveDataDir(data.path());
+  absl::StatusOr<std::string> dir = ConfinedDataDir(data.path());
   if (!dir.ok()) return WithContext(dir.status(), kStage, context);
-  absl::Status status = AddMetadata(*dir, data, response);
+  absl::Status status = AddMetadata(roots_, *dir, data, response);
   if (!status.ok()) {
     response->Clear();
     return WithContext(status, kStage, context);
@@ -409,14 +433,22 @@ absl::Status DataEngine::ValidateFiles(
         kStage, "INVALID_VALIDATE_REQUEST",
         {{"path", "required: a CSV file or a directory of SYMBOL.csv files"}});
   }
-  absl::StatusOr<std::vector<std::string>> paths = ListCsvFiles(request.path());
+  absl::StatusOr<std::string> confined = roots_.Resolve("path", request.path());
+  if (!confined.ok()) return confined.status();
+  absl::StatusOr<std::vector<std::string>> paths = ListCsvFiles(*confined);
   if (!paths.ok()) return paths.status();
   response->Clear();
-  for (const std::string& path : *paths) {
-    const std::string symbol = std::filesystem::path(path).stem().string();
-    absl::StatusOr<std::shared_ptr<const ParsedFile>> file =
-        store_.LoadFile(path, symbol);
+  for (const std::string& listed : *paths) {
+    const std::string symbol = std::filesystem::path(listed).stem().string();
     FileReport* report = response->mutable_quality()->add_files();
+    // A file of the directory may link out of the roots: reported, unread.
+    absl::StatusOr<std::string> path = roots_.Resolve("path", listed);
+    if (!path.ok()) {
+      AddFileIssue(listed, symbol, kOutsideRootsIssue, path.status(), report);
+      continue;
+    }
+    absl::StatusOr<std::shared_ptr<const ParsedFile>> file =
+        store_.LoadFile(*path, symbol);
     if (file.ok()) {
       *report = (*file)->report;
       report->set_symbol(symbol);
@@ -426,15 +458,16 @@ absl::Status DataEngine::ValidateFiles(
       response->Clear();
       return file.status();
     }
-    report->set_symbol(symbol);
-    report->set_path(path);
-    (*report->mutable_issue_counts())[std::string(kUnknownFormat)] = 1;
-    backtest::v1::DataIssue* issue = report->add_issues();
-    issue->set_kind(std::string(kUnknownFormat));
-    issue->set_line(1);
-    issue->set_message(std::string(file.status().message()));
+    AddFileIssue(*path, symbol, kUnknownFormat, file.status(), report);
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> DataEngine::ConfinedDataDir(
+    const std::string& path) const {
+  absl::StatusOr<std::string> confined = roots_.Resolve("data.path", path);
+  if (!confined.ok()) return confined.status();
+  return ResolveDataDir(*confined);
 }
 
 }  // namespace seed::data
