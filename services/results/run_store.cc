@@ -176,13 +176,20 @@ ALTER TABLE rejections ADD COLUMN tag TEXT NOT NULL DEFAULT '';
 ALTER TABLE trades ADD COLUMN strategy TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Version 6: the principal that submitted each run (RunSummary.owner;
+// docs/security.md). Runs stored before it have no owner: only admins and
+// writers see them when authentication is on.
+constexpr char kSchemaVersion6[] = R"sql(
+ALTER TABLE runs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+)sql";
+
 constexpr char kRunState[] = "SELECT state FROM runs WHERE run_id = ?1";
 constexpr char kInsertRun[] =
     "INSERT INTO runs (run_id, name, state, strategy, symbols, created_at, "
     "finished_at, spec_hash, data_hash, engine_version, first_time, "
     "last_time, canonical_spec, initial_cash, interval_seconds, error, "
-    "metrics, metrics_spec) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-    "?11, ?12, ?13, ?14, ?15, NULL, NULL, ?16)";
+    "metrics, metrics_spec, owner) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+    "?9, ?10, ?11, ?12, ?13, ?14, ?15, NULL, NULL, ?16, ?17)";
 constexpr char kInsertSymbolHash[] =
     "INSERT INTO symbol_hashes (run_id, symbol, hash) VALUES (?1, ?2, ?3)";
 constexpr char kNextEquityChunkSeq[] =
@@ -223,12 +230,13 @@ constexpr char kSetMetrics[] = "UPDATE runs SET metrics = ?2 WHERE run_id = ?1";
   "SELECT run_id, name, state, strategy, symbols, created_at, finished_at, " \
   "spec_hash, data_hash, engine_version, first_time, last_time, "            \
   "canonical_spec, initial_cash, interval_seconds, error, metrics, "         \
-  "metrics_spec FROM runs "
+  "metrics_spec, owner FROM runs "
 constexpr char kSelectRun[] = SEED_RUN_COLUMNS "WHERE run_id = ?1";
 constexpr char kListRuns[] = SEED_RUN_COLUMNS
     "WHERE (?1 = '' OR strategy = ?1) AND (?2 < 0 OR state = ?2) "
     "AND (?4 = '' OR instr(',' || symbols || ',', ',' || ?4 || ',') > 0) "
     "AND (?5 = '' OR created_at >= ?5) AND (?6 = '' OR created_at < ?6) "
+    "AND (?7 = '' OR owner = ?7) "
     "ORDER BY created_at DESC, rowid DESC LIMIT ?3";
 #undef SEED_RUN_COLUMNS
 constexpr char kSelectSymbolHashes[] =
@@ -647,8 +655,13 @@ absl::Status RunStore::CreateSchema(int64_t from_version) {
           sqlite3_exec(db_, kSchemaVersion4, nullptr, nullptr, nullptr);
       if (rc != SQLITE_OK) return Failure(rc, what, "");
     }
+    if (from_version < 5) {
+      const int rc =
+          sqlite3_exec(db_, kSchemaVersion5, nullptr, nullptr, nullptr);
+      if (rc != SQLITE_OK) return Failure(rc, what, "");
+    }
     const int rc =
-        sqlite3_exec(db_, kSchemaVersion5, nullptr, nullptr, nullptr);
+        sqlite3_exec(db_, kSchemaVersion6, nullptr, nullptr, nullptr);
     if (rc != SQLITE_OK) return Failure(rc, what, "");
     return Execute(
         absl::StrCat("PRAGMA user_version = ", kSchemaVersion).c_str(),
@@ -783,6 +796,7 @@ absl::Status RunStore::BeginRun(const backtest::v1::BeginRunRequest& request) {
     statement.BindReal(14, request.initial_cash());
     statement.BindInt(15, request.interval_seconds());
     statement.BindBlob(16, request.metrics().SerializeAsString());
+    statement.BindText(17, run.owner());
     if (const int rc = statement.Step(); rc != SQLITE_DONE) {
       return Failure(rc, what, run.run_id());
     }
@@ -1069,6 +1083,7 @@ absl::StatusOr<StoredRun> RunStore::ReadRunRow(Statement& row) const {
       row.IsNull(16) ||
       summary.mutable_metrics()->ParseFromString(row.Text(16));
   const bool metrics_spec_ok = run.metrics_spec.ParseFromString(row.Text(17));
+  summary.set_owner(row.Text(18));
   if (!error_ok || !metrics_ok || !metrics_spec_ok) {
     const char* column = !error_ok     ? "error"
                          : !metrics_ok ? "metrics"
@@ -1094,6 +1109,7 @@ absl::StatusOr<std::vector<RunSummary>> RunStore::ListRuns(
   statement.BindText(4, filter.symbol);
   statement.BindText(5, filter.created_from);
   statement.BindText(6, filter.created_before);
+  statement.BindText(7, filter.owner);
   std::vector<RunSummary> runs;
   int rc;
   while ((rc = statement.Step()) == SQLITE_ROW) {
