@@ -36,6 +36,8 @@ struct RunOptions {
   // When set, every finished run's trace is also posted there as OTLP/HTTP
   // JSON (http://HOST:PORT[/PATH]); a failed export becomes a notice.
   std::string otlp_endpoint;
+  // The principal that submitted the run, stored as RunSummary.owner.
+  std::string owner;
 };
 
 class Run {

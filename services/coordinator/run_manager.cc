@@ -66,13 +66,15 @@ absl::StatusOr<std::string> RunManager::Validate(absl::string_view spec_text,
 
 absl::StatusOr<std::string> RunManager::Submit(
     absl::string_view spec_text, absl::string_view base_dir,
-    const tracing::SpanContext& trace_parent) {
+    const tracing::SpanContext& trace_parent, const std::string& owner) {
   absl::StatusOr<backtest::v1::BacktestSpec> spec =
       ParseSpec(spec_text, base_dir);
   if (!spec.ok()) return spec.status();
   const std::string run_id = NewRunId();
+  RunOptions options = options_;
+  options.owner = owner;
   absl::StatusOr<std::unique_ptr<Run>> run =
-      Run::Prepare(stages_, *spec, run_id, options_, trace_parent);
+      Run::Prepare(stages_, *spec, run_id, options, trace_parent);
   if (!run.ok()) return run.status();
 
   absl::MutexLock lock(&mutex_);
@@ -80,6 +82,7 @@ absl::StatusOr<std::string> RunManager::Submit(
   job->run = *std::move(run);
   job->progress.set_run_id(run_id);
   job->progress.set_state(v1::QUEUED);
+  job->owner = owner;
   Job* raw = job.get();
   jobs_[run_id] = std::move(job);
   raw->thread = std::thread([this, raw] {
@@ -108,6 +111,13 @@ absl::StatusOr<RunManager::Job*> RunManager::FindJob(absl::string_view run_id) {
                  "database: bt show RUN"});
   }
   return it->second.get();
+}
+
+absl::StatusOr<std::string> RunManager::OwnerOf(absl::string_view run_id) {
+  absl::MutexLock lock(&mutex_);
+  absl::StatusOr<Job*> job = FindJob(run_id);
+  if (!job.ok()) return job.status();
+  return (*job)->owner;
 }
 
 absl::StatusOr<v1::RunProgress> RunManager::WaitForUpdate(

@@ -34,9 +34,14 @@ class RunManager {
   // Parses and validates the spec (every problem at once, nothing runs when
   // there is one), then starts the run. Returns its id. The run's trace is a
   // child of `trace_parent` when valid (the submitting client's span).
+  // `owner` is the principal that submits it (RunSummary.owner).
   absl::StatusOr<std::string> Submit(
       absl::string_view spec_text, absl::string_view base_dir,
-      const tracing::SpanContext& trace_parent = {});
+      const tracing::SpanContext& trace_parent = {},
+      const std::string& owner = "");
+
+  // The principal that submitted the run (NOT_FOUND for an unknown run).
+  absl::StatusOr<std::string> OwnerOf(absl::string_view run_id);
 
   // The spec as it would run (canonical JSON with defaults), or its problems.
   absl::StatusOr<std::string> Validate(absl::string_view spec_text,
@@ -69,6 +74,7 @@ class RunManager {
     int64_t version = 1;
     bool ended = false;
     int watchers = 0;
+    std::string owner;
     std::thread thread;
   };
 
