@@ -100,7 +100,8 @@ int RunRemote(const std::string& spec_text, const Flags& flags) {
     return kExitUsage;
   }
   const std::string address = *flags.Get("remote");
-  auto stub = v1::CoordinatorService::NewStub(MakeChannel(address));
+  auto stub = v1::CoordinatorService::NewStub(
+      MakeChannel(address, options->remote_options.security));
   v1::SubmitRunRequest submit;
   submit.set_spec_yaml(spec_text);
   submit.set_base_dir(std::filesystem::current_path().string());

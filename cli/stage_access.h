@@ -17,7 +17,9 @@ namespace seed::cli {
 
 // Options every command that touches stages accepts.
 inline const std::set<std::string> kStageFlags = [] {
-  std::set<std::string> flags = {"db", "config", "step-deadline"};
+  std::set<std::string> flags = {"db",        "config",   "step-deadline",
+                                 "tls-ca",    "tls-cert", "tls-key",
+                                 "token-file"};
   for (const absl::string_view name : coordinator::kServiceNames) {
     flags.emplace(name);
   }
@@ -30,11 +32,15 @@ struct StageOptions {
   coordinator::ServiceAddresses addresses;
   // --step-deadline: how long a stage may take over one call of the step
   // loop (a strategy service that never answers fails the run after it).
+  // The credentials of --tls-ca, --tls-cert, --tls-key and --token-file (or
+  // $BT_TOKEN_FILE) are its `security`.
   coordinator::RemoteOptions remote_options;
 };
 
-// Reads --db, --config=FILE, --step-deadline=DURATION ("30s", "500ms") and
-// --<service>=ADDR from the flag values.
+// Reads --db, --config=FILE, --step-deadline=DURATION ("30s", "500ms"),
+// --<service>=ADDR and the credential flags from the flag values. A bearer
+// token without --tls-ca is refused unless every address it would go to
+// (the services' and --remote's) is loopback.
 // `own_flags` are the command's own meanings of those names (bt runs
 // --strategy NAME filters by strategy), never addresses.
 absl::StatusOr<StageOptions> ReadStageOptions(
