@@ -70,6 +70,8 @@ constexpr absl::string_view kOpenPrefixes[] = {
 
 uint8_t RoleBitOf(Role role) {
   switch (role) {
+    case Role::kNone:
+      return 0;
     case Role::kUser:
       return kUserBit;
     case Role::kWriter:
@@ -115,6 +117,25 @@ grpc::Status ToGrpc(const absl::Status& status) {
                       std::string(status.message()));
 }
 
+// What a verified peer certificate says about its holder.
+struct PeerCertificate {
+  std::vector<std::string> uris;
+  std::string subject;  // empty: no certificate
+};
+
+PeerCertificate PeerOf(const grpc::AuthContext& context) {
+  PeerCertificate peer;
+  for (const grpc::string_ref& uri :
+       context.FindPropertyValues(GRPC_PEER_URI_PROPERTY_NAME)) {
+    peer.uris.push_back(ValueOf(uri));
+  }
+  for (const grpc::string_ref& subject :
+       context.FindPropertyValues(GRPC_X509_SUBJECT_PROPERTY_NAME)) {
+    peer.subject = ValueOf(subject);
+  }
+  return peer;
+}
+
 class Processor final : public grpc::AuthMetadataProcessor {
  public:
   explicit Processor(std::shared_ptr<const Access> access)
@@ -134,12 +155,9 @@ class Processor final : public grpc::AuthMetadataProcessor {
       if (name == kAuthorizationKey) authorization = ValueOf(value);
     }
     if (Access::IsOpenMethod(method)) return grpc::Status::OK;
-    std::vector<std::string> uris;
-    for (const grpc::string_ref& uri :
-         context->FindPropertyValues(GRPC_PEER_URI_PROPERTY_NAME)) {
-      uris.push_back(ValueOf(uri));
-    }
-    absl::StatusOr<Caller> caller = access_->Identify(authorization, uris);
+    const PeerCertificate peer = PeerOf(*context);
+    absl::StatusOr<Caller> caller =
+        access_->Identify(authorization, peer.uris, peer.subject);
     absl::Status status = caller.status();
     if (status.ok()) status = Access::Authorize(*caller, method);
     if (status.ok()) status = access_->TakeRateToken(*caller);
@@ -160,6 +178,8 @@ class Processor final : public grpc::AuthMetadataProcessor {
 
 absl::string_view RoleName(Role role) {
   switch (role) {
+    case Role::kNone:
+      return "none";
     case Role::kUser:
       return "user";
     case Role::kWriter:
@@ -259,8 +279,8 @@ absl::StatusOr<std::shared_ptr<const Access>> Access::EnforcingFromFile(
 }
 
 absl::StatusOr<Caller> Access::Identify(
-    absl::string_view authorization,
-    const std::vector<std::string>& peer_uris) const {
+    absl::string_view authorization, const std::vector<std::string>& peer_uris,
+    absl::string_view peer_subject) const {
   if (!enforcing_) return Caller{std::string(kLocalPrincipal), Role::kAdmin};
   if (!authorization.empty()) {
     std::string scheme(authorization.substr(
@@ -288,6 +308,11 @@ absl::StatusOr<Caller> Access::Identify(
       peer_uris.end()) {
     return Caller{std::string(kCoordinatorPrincipal), Role::kWriter, true};
   }
+  if (!peer_subject.empty()) {
+    // Signed by our CA, but not the coordinator: known, and allowed nothing.
+    return Caller{absl::StrCat("certificate '", Bounded(peer_subject), "'"),
+                  Role::kNone};
+  }
   return absl::UnauthenticatedError(absl::StrCat(
       "no credentials: this service takes a bearer token or, for its "
       "internal methods, the coordinator's client certificate (URI SAN ",
@@ -303,16 +328,13 @@ absl::StatusOr<Caller> Access::CallerOf(
       it != metadata.end()) {
     authorization = ValueOf(it->second);
   }
-  std::vector<std::string> uris;
+  PeerCertificate peer;
   if (const std::shared_ptr<const grpc::AuthContext> auth =
           context.auth_context();
       auth != nullptr) {
-    for (const grpc::string_ref& uri :
-         auth->FindPropertyValues(GRPC_PEER_URI_PROPERTY_NAME)) {
-      uris.push_back(ValueOf(uri));
-    }
+    peer = PeerOf(*auth);
   }
-  return Identify(authorization, uris);
+  return Identify(authorization, peer.uris, peer.subject);
 }
 
 bool Access::IsOpenMethod(absl::string_view method) {

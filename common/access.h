@@ -27,7 +27,9 @@ namespace seed {
 // user: submit runs, read and cancel its own. writer: results writes (the
 // coordinator's certificate, or research shards with a writer token) and
 // reads. admin: everything, everyone's runs.
-enum class Role { kUser, kWriter, kAdmin };
+// kNone: a peer whose certificate is valid but is not the coordinator's;
+// it may call nothing but health checks and reflection.
+enum class Role { kNone, kUser, kWriter, kAdmin };
 
 absl::string_view RoleName(Role role);
 
@@ -46,10 +48,13 @@ struct Caller {
   // Presented the coordinator's client certificate.
   bool coordinator = false;
 
-  // May read or cancel runs owned by `owner` (admins and writers may read
-  // every run; a user only its own).
+  // Admins and writers read every run; a user only its own.
+  bool SeesEveryRun() const {
+    return role == Role::kAdmin || role == Role::kWriter;
+  }
+  // May read or cancel runs owned by `owner`.
   bool MayAccessRunOf(absl::string_view owner) const {
-    return role != Role::kUser || owner == principal;
+    return SeesEveryRun() || (role == Role::kUser && owner == principal);
   }
 };
 
@@ -88,11 +93,12 @@ class Access : public std::enable_shared_from_this<Access> {
   bool has_tokens() const { return !tokens_.empty(); }
 
   // Who makes a call with this `authorization` metadata value (empty when
-  // absent) over a connection whose peer certificate has `peer_uris` (URI
-  // SANs). UNAUTHENTICATED when enforcing and neither identifies a caller.
-  absl::StatusOr<Caller> Identify(
-      absl::string_view authorization,
-      const std::vector<std::string>& peer_uris) const;
+  // absent) over a connection whose verified peer certificate has
+  // `peer_uris` (URI SANs) and `peer_subject` (empty: no certificate).
+  // UNAUTHENTICATED when enforcing and neither identifies a caller.
+  absl::StatusOr<Caller> Identify(absl::string_view authorization,
+                                  const std::vector<std::string>& peer_uris,
+                                  absl::string_view peer_subject = "") const;
 
   // The caller of a call in progress (for ownership checks in handlers): the
   // same answer the processor acted on.

@@ -64,6 +64,21 @@ TEST(AccessTest, TheCoordinatorCertificateIsAWriter) {
   EXPECT_EQ(caller->principal, kCoordinatorPrincipal);
 }
 
+TEST(AccessTest, OtherCertificatesAreKnownButAllowedNothing) {
+  absl::StatusOr<Caller> caller =
+      Tokens()->Identify("", {"seed:mallory"}, "CN=mallory");
+  ASSERT_TRUE(caller.ok());
+  EXPECT_EQ(caller->role, Role::kNone);
+  EXPECT_FALSE(caller->coordinator);
+  EXPECT_FALSE(caller->MayAccessRunOf("bob"));
+  EXPECT_EQ(
+      Access::Authorize(*caller, "/backtest.v1.DataService/ReadBars").code(),
+      absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(
+      Access::Authorize(*caller, "/backtest.v1.ResultsService/GetRun").code(),
+      absl::StatusCode::kPermissionDenied);
+}
+
 TEST(AccessTest, TheTableGivesEachRoleItsMethods) {
   const Caller user{"alice", Role::kUser};
   const Caller writer{"shard-7", Role::kWriter};

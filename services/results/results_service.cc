@@ -10,7 +10,7 @@ absl::Status ResultsServiceImpl::CheckOwner(const grpc::ServerContext& context,
                                             const std::string& run_id) {
   absl::StatusOr<Caller> caller = access_->CallerOf(context);
   if (!caller.ok()) return caller.status();
-  if (caller->role != Role::kUser) return absl::OkStatus();
+  if (caller->SeesEveryRun()) return absl::OkStatus();
   backtest::v1::GetRunRequest request;
   request.set_run_id(run_id);
   backtest::v1::GetRunResponse run;
@@ -53,7 +53,7 @@ grpc::Status ResultsServiceImpl::ListRuns(
     backtest::v1::ListRunsResponse* response) {
   absl::StatusOr<Caller> caller = access_->CallerOf(*context);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
-  if (caller->role != Role::kUser) {
+  if (caller->SeesEveryRun()) {
     return ToGrpcStatus(engine_.ListRuns(*request, response));
   }
   backtest::v1::ListRunsRequest own = *request;
