@@ -4,7 +4,8 @@
 # Abseil, SQLite, yaml-cpp, GoogleTest, Google Benchmark and Chromium (the
 # report's browser test) come from Debian 12; the chart library that
 # `bt report` inlines comes from npm, at the exact versions of
-# report/package-lock.json.
+# report/package-lock.json. openssl makes the TLS certificates
+# (scripts/certs.sh, tests/security_test.sh).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -12,7 +13,7 @@ packages=(
   bazel-bootstrap bazel-rules-java default-jdk-headless g++ pkg-config
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libssl-dev libsqlite3-dev libyaml-cpp-dev libgtest-dev libgmock-dev
-  libbenchmark-dev chromium python3-grpcio python3-protobuf
+  libbenchmark-dev chromium python3-grpcio python3-protobuf openssl
 )
 # A Node.js already on the machine will do; otherwise Debian's.
 command -v npm >/dev/null || packages+=(nodejs npm)
