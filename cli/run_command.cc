@@ -12,6 +12,7 @@
 #include "cli/spec_file.h"
 #include "cli/stage_access.h"
 #include "common/grpc_status.h"
+#include "common/run_state.h"
 #include "common/server.h"
 #include "common/stage_error.h"
 #include "services/coordinator/run_manager.h"
@@ -83,9 +84,7 @@ int RunEmbedded(const std::string& spec_text, const Flags& flags) {
       runs.Cancel(*run_id).IgnoreError();  // the final state reports it
       cancel_sent = true;
     }
-    const v1::RunState state = progress->state();
-    if (state == v1::SUCCEEDED || state == v1::FAILED ||
-        state == v1::CANCELLED) {
+    if (IsFinalRunState(progress->state())) {
       bar.Finish();
       return Conclude(*progress, flags, *runs.stages().results);
     }
@@ -148,8 +147,8 @@ int RunRemote(const std::string& spec_text, const Flags& flags) {
               << " --results=ADDR\n";
     return kExitFailed;
   }
-  coordinator::Stages stages =
-      coordinator::MakeRemoteStages(options->addresses);
+  coordinator::Stages stages = coordinator::MakeRemoteStages(
+      options->addresses, options->remote_options);
   return Conclude(last, flags, *stages.results);
 }
 

@@ -72,11 +72,25 @@ class TreePrinter {
     for (auto& [parent, spans] : children_) {
       std::sort(spans.begin(), spans.end(), by_start);
     }
+    run_failed_ = RunFailed();
+    if (run_failed_) failure_ = FirstFailure(trace);
   }
 
   std::string Print() {
     std::string out;
     for (const Span* root : roots_) PrintSpan(*root, "", "", out);
+    if (!run_failed_ && !failed_spans_.empty()) {
+      // The run's outcome is the verdict: a span that failed without
+      // failing the run (a dataset that could not be closed) is a note.
+      std::vector<std::string> names;
+      for (const Span* span : failed_spans_) {
+        names.push_back(absl::StrCat(span->name(), " (", span->service(),
+                                     "): ", span->status_message()));
+      }
+      absl::StrAppend(&out, "\nthe run did not fail; ", names.size(),
+                      " span(s) failed without failing it:\n  ",
+                      absl::StrJoin(names, "\n  "), "\n");
+    }
     if (failure_ != nullptr) {
       // The failing span's own facts, else the nearest ancestor's: the
       // coordinator adds the bar time it was processing to the run span.
@@ -117,6 +131,36 @@ class TreePrinter {
     return span.status_code() == backtest::v1::SPAN_STATUS_ERROR;
   }
 
+  // The run's outcome: the root run span's run.state when the trace has
+  // it; a trace without one failed when any root failed.
+  bool RunFailed() const {
+    bool any_root_failed = false;
+    for (const Span* root : roots_) {
+      if (const auto* state = Find(*root, "run.state")) {
+        return ValueText(*state) == "FAILED";
+      }
+      any_root_failed = any_root_failed || Failed(*root);
+    }
+    return any_root_failed;
+  }
+
+  // The failure that caused the others: of the failed spans with no failed
+  // child, the one that ended first (a stage that died fails its step call
+  // first, then the calls that end the run).
+  const Span* FirstFailure(const backtest::v1::Trace& trace) const {
+    const Span* first = nullptr;
+    for (const Span& span : trace.spans()) {
+      if (!Failed(span) || HasFailingChild(span)) continue;
+      if (first == nullptr ||
+          std::make_pair(span.end_unix_nanos(), span.start_unix_nanos()) <
+              std::make_pair(first->end_unix_nanos(),
+                             first->start_unix_nanos())) {
+        first = &span;
+      }
+    }
+    return first;
+  }
+
   bool HasFailingChild(const Span& span) const {
     const auto it = children_.find(span.span_id());
     if (it == children_.end()) return false;
@@ -155,12 +199,13 @@ class TreePrinter {
         absl::StrCat(lead, span.name(), "  ",
                      Duration(span.end_unix_nanos() - span.start_unix_nanos()),
                      "  [", span.service(), "]");
-    // The failure itself, not an ancestor it made fail too.
-    const bool failed_here = Failed(span) && !HasFailingChild(span);
+    // The failure that failed the run, not an ancestor it made fail too,
+    // nor a later call that failed because of it.
+    const bool failed_here = &span == failure_;
     if (Failed(span)) absl::StrAppend(&line, "  ERROR");
-    if (failed_here) {
-      absl::StrAppend(&line, "  <== FAILED HERE");
-      failure_ = &span;
+    if (failed_here) absl::StrAppend(&line, "  <== FAILED HERE");
+    if (!run_failed_ && Failed(span) && !HasFailingChild(span)) {
+      failed_spans_.push_back(&span);
     }
     const std::string details = Details(span);
     if (!details.empty()) absl::StrAppend(&line, "  ", details);
@@ -250,7 +295,11 @@ class TreePrinter {
   std::map<std::string, const Span*> by_id_;
   std::vector<const Span*> roots_;
   std::map<std::string, std::vector<const Span*>> children_;
+  bool run_failed_ = false;
+  // The span that failed the run; unset when it did not fail.
   const Span* failure_ = nullptr;
+  // A run that did not fail: spans that failed all the same, as printed.
+  std::vector<const Span*> failed_spans_;
 };
 
 }  // namespace

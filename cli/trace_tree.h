@@ -29,9 +29,12 @@ struct TraceTreeOptions {
 //
 //   FAILED in strategy at ORCL 1998-11-02: strategy STRATEGY_FAILED: ...
 //     failing span: strategy.on_steps (coordinator, span ...)
-// A span that failed with no failing child is the failure; its ancestors
-// show "ERROR" too. Spans whose parent is not in the trace (the run span
-// under a client's span) are roots.
+// The verdict is the run's outcome (the run span's run.state). In a failed
+// run, the failure is the failed span with no failing child that ended
+// first: later calls that failed because of it (ending the run on a stage
+// that died) show "ERROR" only, like the failure's ancestors. A run that did
+// not fail lists the spans that failed without failing it. Spans whose
+// parent is not in the trace (the run span under a client's span) are roots.
 std::string FormatTraceTree(const backtest::v1::Trace& trace,
                             const TraceTreeOptions& options = {});
 

@@ -120,5 +120,54 @@ TEST(TraceTreeTest, ASucceededRunHasNoFailureLine) {
   EXPECT_EQ(FormatTraceTree({}), "the trace has no spans\n");
 }
 
+// A killed execution service: its step call fails first, then the call that
+// ends the run on it. The first is the failure.
+TEST(TraceTreeTest, MarksTheFirstFailureNotTheCallsThatFollowedIt) {
+  backtest::v1::Trace trace;
+  backtest::v1::Span* run =
+      AddSpan(trace, "r000000000000001", "", "run", "coordinator", 0, 100);
+  Fail(run, "execution STAGE_UNAVAILABLE: Connection refused");
+  SetText(run, "run.state", "FAILED");
+  backtest::v1::Span* step = AddSpan(trace, "e000000000000001",
+                                     "r000000000000001",
+                                     "execution.execute_steps", "coordinator",
+                                     10, 20);
+  Fail(step, "execution STAGE_UNAVAILABLE: Socket closed");
+  SetText(step, "error.stage", "execution");
+  backtest::v1::Span* end = AddSpan(trace, "e000000000000002",
+                                    "r000000000000001", "execution.end_run",
+                                    "coordinator", 30, 40);
+  Fail(end, "execution STAGE_UNAVAILABLE: Connection refused");
+  SetText(end, "error.stage", "execution");
+  const std::string tree = FormatTraceTree(trace);
+  EXPECT_THAT(tree, HasSubstr("execution.execute_steps  10.0 ms  "
+                              "[coordinator]  ERROR  <== FAILED HERE\n"));
+  EXPECT_THAT(tree, HasSubstr("execution.end_run  10.0 ms  [coordinator]  "
+                              "ERROR\n"));
+  EXPECT_THAT(tree, HasSubstr("FAILED in execution: execution "
+                              "STAGE_UNAVAILABLE: Socket closed\n"));
+}
+
+// A run that succeeded although the data service died after loading: the
+// verdict is the run's, and the failed call is a note.
+TEST(TraceTreeTest, ARunThatSucceededIsNotBlamedOnAFailedSpan) {
+  backtest::v1::Trace trace;
+  backtest::v1::Span* run =
+      AddSpan(trace, "r000000000000001", "", "run", "coordinator", 0, 100);
+  SetText(run, "run.state", "SUCCEEDED");
+  backtest::v1::Span* close =
+      AddSpan(trace, "d000000000000001", "r000000000000001",
+              "data.close_dataset", "coordinator", 90, 95);
+  Fail(close, "data STAGE_UNAVAILABLE: Connection refused");
+  const std::string tree = FormatTraceTree(trace);
+  EXPECT_THAT(tree, Not(HasSubstr("FAILED")));
+  EXPECT_THAT(tree, HasSubstr("data.close_dataset  5.0 ms  [coordinator]  "
+                              "ERROR\n"));
+  EXPECT_THAT(tree, HasSubstr("the run did not fail; 1 span(s) failed without "
+                              "failing it:\n  data.close_dataset "
+                              "(coordinator): data STAGE_UNAVAILABLE: "
+                              "Connection refused\n"));
+}
+
 }  // namespace
 }  // namespace seed::cli

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, only what is missing. Offline
 # apart from Debian's archive and the npm registry: Bazel, gRPC, protobuf,
-# Abseil, SQLite, yaml-cpp, GoogleTest, Google Benchmark and Chromium (the
-# report's browser test) come from Debian 12; the chart library that
-# `bt report` inlines comes from npm, at the exact versions of
-# report/package-lock.json. openssl makes the TLS certificates
-# (scripts/certs.sh, tests/security_test.sh).
+# Abseil, SQLite, libpq, yaml-cpp, GoogleTest and Google Benchmark (the
+# build); Chromium (the report's browser test); the PostgreSQL server (the
+# results store's PostgreSQL tests start their own); podman, buildah,
+# debootstrap and runc (the container image, scripts/images.sh); Slurm with
+# MUNGE, iproute2 and util-linux (the multi-host Slurm test, tests/slurm).
+# All come from Debian 12. From npm, at the exact versions of their
+# package-lock.json: the chart library `bt report` inlines (report/) and the
+# Kubernetes manifests' checkers (deploy/k8s/tools/). openssl makes the TLS
+# certificates (scripts/certs.sh, tests/security_test.sh).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -13,7 +17,10 @@ packages=(
   bazel-bootstrap bazel-rules-java default-jdk-headless g++ pkg-config
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libssl-dev libsqlite3-dev libyaml-cpp-dev libgtest-dev libgmock-dev
-  libbenchmark-dev chromium python3-grpcio python3-protobuf openssl
+  libbenchmark-dev chromium python3-grpcio python3-protobuf
+  libpq-dev postgresql-15
+  podman buildah debootstrap runc
+  slurm-wlm munge iproute2 util-linux openssl
 )
 # A Node.js already on the machine will do; otherwise Debian's.
 command -v npm >/dev/null || packages+=(nodejs npm)
@@ -41,9 +48,13 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # npm writes node_modules/.package-lock.json on every install: missing or
-# older than the lockfile means report/ needs (re)installing.
-installed="$repo/report/node_modules/.package-lock.json"
-if [ ! -f "$installed" ] || [ "$repo/report/package-lock.json" -nt "$installed" ]; then
-  echo "setup: installing the report's chart library (npm ci in report/)" >&2
-  npm ci --prefix "$repo/report" --no-audit --no-fund --loglevel=error >/dev/null
-fi
+# older than the lockfile means the folder needs (re)installing. report/: the
+# chart library bt report inlines; deploy/k8s/tools/: the Kubernetes
+# manifests' renderer and schema checkers.
+for folder in report deploy/k8s/tools; do
+  installed="$repo/$folder/node_modules/.package-lock.json"
+  if [ ! -f "$installed" ] || [ "$repo/$folder/package-lock.json" -nt "$installed" ]; then
+    echo "setup: installing the npm packages of $folder (npm ci)" >&2
+    npm ci --prefix "$repo/$folder" --no-audit --no-fund --loglevel=error >/dev/null
+  fi
+done

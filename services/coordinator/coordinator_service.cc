@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
+#include "common/run_state.h"
 #include "common/stage_error.h"
 #include "common/tracing.h"
 #include "services/coordinator/spec.h"
@@ -13,10 +14,6 @@ namespace {
 // How long a watcher waits for news before checking whether its client left.
 constexpr absl::Duration kWatchPoll = absl::Milliseconds(250);
 
-bool IsFinal(v1::RunState state) {
-  return state == v1::SUCCEEDED || state == v1::FAILED ||
-         state == v1::CANCELLED;
-}
 }  // namespace
 
 absl::Status CoordinatorServiceImpl::CheckDataRoots(
@@ -110,30 +107,20 @@ grpc::Status CoordinatorServiceImpl::WatchRun(
       !owner.ok()) {
     return ToGrpcStatus(owner);
   }
-  const absl::Status watching = runs_.StartWatching(request->run_id());
-  if (!watching.ok()) return ToGrpcStatus(watching);
   int64_t version = 0;
   while (!context->IsCancelled()) {
     const int64_t seen = version;
     absl::StatusOr<v1::RunProgress> progress =
         runs_.WaitForUpdate(request->run_id(), &version, kWatchPoll);
-    if (!progress.ok()) {
-      runs_.StopWatching(request->run_id(), /*client_left=*/false);
-      return ToGrpcStatus(progress.status());
-    }
+    if (!progress.ok()) return ToGrpcStatus(progress.status());
     if (version == seen) continue;
     if (!writer->Write(*progress)) break;  // the client went away
-    if (IsFinal(progress->state())) {
-      runs_.StopWatching(request->run_id(), /*client_left=*/false);
-      return grpc::Status::OK;
-    }
+    if (IsFinalRunState(progress->state())) return grpc::Status::OK;
   }
-  // The client left before the run ended: when it was the last watcher, the
-  // run is cancelled (docs/failures.md).
-  runs_.StopWatching(request->run_id(), /*client_left=*/true);
+  // The client left (or its deadline passed) before the run ended: the run
+  // goes on; only CancelRun stops it.
   return grpc::Status(grpc::StatusCode::CANCELLED,
-                      "the client stopped watching; the run is cancelled "
-                      "unless another client watches it");
+                      "the client stopped watching; the run goes on");
 }
 
 grpc::Status CoordinatorServiceImpl::CancelRun(
@@ -143,9 +130,10 @@ grpc::Status CoordinatorServiceImpl::CancelRun(
       !owner.ok()) {
     return ToGrpcStatus(owner);
   }
-  absl::StatusOr<v1::RunState> state = runs_.Cancel(request->run_id());
-  if (!state.ok()) return ToGrpcStatus(state.status());
-  response->set_state(*state);
+  absl::StatusOr<CancelOutcome> outcome = runs_.Cancel(request->run_id());
+  if (!outcome.ok()) return ToGrpcStatus(outcome.status());
+  response->set_state(outcome->state);
+  response->set_pending(outcome->pending);
   return grpc::Status::OK;
 }
 

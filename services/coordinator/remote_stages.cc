@@ -3,7 +3,9 @@
 #include <memory>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
 #include "backtest/v1/data.grpc.pb.h"
 #include "backtest/v1/execution.grpc.pb.h"
 #include "backtest/v1/portfolio.grpc.pb.h"
@@ -12,10 +14,15 @@
 #include "common/grpc_status.h"
 #include "common/grpc_tracing.h"
 #include "common/server.h"
+#include "services/coordinator/call_watchdog.h"
 #include "services/coordinator/strategy_allow_list.h"
 
 namespace seed::coordinator {
 namespace {
+
+// How far past its deadline a call may go in wall-clock time, for a
+// coordinator that was frozen that long.
+constexpr absl::Duration kWallClockBackstop = absl::Hours(1);
 
 // One remote service: its stub, address and deadlines. Call() is the only
 // place a stage RPC is made, so every call gets a deadline and error mapping.
@@ -34,12 +41,27 @@ class Remote {
                                                           Response*),
                     const Request& request, Response* response,
                     bool bulk = false) {
+    const absl::Duration deadline =
+        bulk ? options_.bulk_deadline : options_.step_deadline;
     grpc::ClientContext context;
-    context.set_deadline(absl::ToChronoTime(
-        absl::Now() +
-        (bulk ? options_.bulk_deadline : options_.step_deadline)));
+    // The deadline is kept by the watchdog on this process's awake time; the
+    // wall-clock one is only a backstop, far out, so that a coordinator that
+    // was frozen does not blame the stage for its own absence.
+    context.set_deadline(
+        absl::ToChronoTime(absl::Now() + deadline + kWallClockBackstop));
     tracing::InjectTraceparent(context);
-    const grpc::Status status = ((*stub_).*method)(&context, request, response);
+    grpc::Status status;
+    {
+      const std::unique_ptr<CallWatchdog::Watch> watch =
+          CallWatchdog::Get().Start(&context, deadline);
+      status = ((*stub_).*method)(&context, request, response);
+      if (watch->expired()) {
+        status = grpc::Status(
+            grpc::StatusCode::DEADLINE_EXCEEDED,
+            absl::StrCat("no answer within the ", absl::FormatDuration(deadline),
+                         " deadline"));
+      }
+    }
     tracing::CollectServerSpans(context);
     return FromGrpcStatus(status, stage_, address_);
   }

@@ -1,6 +1,7 @@
 #include "services/coordinator/run.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <utility>
 
@@ -22,10 +23,6 @@ namespace seed::coordinator {
 namespace {
 
 constexpr absl::string_view kStage = "coordinator";
-// Steps between progress reports and between writes to the results stage:
-// often enough for a live progress bar, rare enough to cost nothing per step.
-constexpr int64_t kProgressEverySteps = 4096;
-constexpr int kFlushEveryEquityPoints = 16384;
 // Steps offered in the first call; later runs adapt (see StepLoop).
 constexpr int kFirstChunkSteps = 16;
 
@@ -76,8 +73,8 @@ Run::Run(Stages& stages, backtest::v1::BacktestSpec spec, std::string run_id,
     : stages_(stages),
       options_(options),
       spec_(std::move(spec)),
-      run_id_(std::move(run_id)) {
-  pending_records_.set_run_id(run_id_);
+      run_id_(std::move(run_id)),
+      records_(run_id_, options.record_batches) {
   progress_.set_run_id(run_id_);
   progress_.set_state(v1::QUEUED);
 }
@@ -252,39 +249,106 @@ absl::Status Run::EndStages(v1::FinishRunRequest* finish) {
       first_failure = status;
     }
   };
-  v1::ExecutionEndRequest execution_request;
-  execution_request.set_run_id(run_id_);
-  v1::ExecutionEndResponse execution_response;
-  absl::Status status =
-      stages_.execution->EndRun(execution_request, &execution_response);
-  keep(status);
-  if (status.ok() && finish != nullptr &&
-      execution_response.unfilled_orders_size() > 0) {
-    Notice(absl::StrCat(execution_response.unfilled_orders_size(),
-                        " order(s) were still working when the data ended; "
-                        "they were not filled"));
+  const auto answers = [this](absl::string_view stage) {
+    if (std::find(unresponsive_stages_.begin(), unresponsive_stages_.end(),
+                  stage) == unresponsive_stages_.end()) {
+      return true;
+    }
+    Notice(absl::StrCat("the ", stage, " stage was not asked to end the run: "
+                        "it did not answer during it"));
+    return false;
+  };
+  if (answers("execution")) {
+    v1::ExecutionEndRequest execution_request;
+    execution_request.set_run_id(run_id_);
+    v1::ExecutionEndResponse execution_response;
+    const absl::Status status =
+        stages_.execution->EndRun(execution_request, &execution_response);
+    keep(status);
+    if (status.ok() && finish != nullptr &&
+        execution_response.unfilled_orders_size() > 0) {
+      Notice(absl::StrCat(execution_response.unfilled_orders_size(),
+                          " order(s) were still working when the data ended; "
+                          "they were not filled"));
+    }
   }
-  v1::PortfolioEndRequest portfolio_request;
-  portfolio_request.set_run_id(run_id_);
-  v1::PortfolioEndResponse portfolio_response;
-  status = stages_.portfolio->EndRun(portfolio_request, &portfolio_response);
-  keep(status);
-  if (status.ok() && finish != nullptr) {
-    finish->mutable_open_trades()->Swap(
-        portfolio_response.mutable_open_trades());
-    // Closed at the last close (portfolio.close_at_end): ordinary closed
-    // trades, stored by the flush that follows.
-    pending_records_.mutable_trades()->MergeFrom(
-        portfolio_response.closed_at_end());
+  absl::Status portfolio_status =
+      StageFailure(absl::StatusCode::kUnavailable, "portfolio",
+                   "STAGE_UNAVAILABLE", "the portfolio stage did not answer");
+  if (answers("portfolio")) {
+    v1::PortfolioEndRequest portfolio_request;
+    portfolio_request.set_run_id(run_id_);
+    v1::PortfolioEndResponse portfolio_response;
+    portfolio_status =
+        stages_.portfolio->EndRun(portfolio_request, &portfolio_response);
+    keep(portfolio_status);
+    if (portfolio_status.ok() && finish != nullptr) {
+      finish->mutable_open_trades()->Swap(
+          portfolio_response.mutable_open_trades());
+      // Closed at the last close (portfolio.close_at_end): ordinary closed
+      // trades, stored by the flush that follows.
+      records_.AddTrades(portfolio_response.closed_at_end());
+    }
   }
-  v1::StrategyEndRequest strategy_request;
-  strategy_request.set_run_id(run_id_);
-  v1::StrategyEndResponse strategy_response;
-  for (const StrategySlot& strategy : strategies_) {
-    strategy_request.set_strategy_id(strategy.id);
-    keep(strategy.stage->EndRun(strategy_request, &strategy_response));
+  if (!portfolio_status.ok() && finish != nullptr) {
+    OpenTradesFromLastView(finish);
+  }
+  if (answers("strategy")) {
+    v1::StrategyEndRequest strategy_request;
+    strategy_request.set_run_id(run_id_);
+    v1::StrategyEndResponse strategy_response;
+    for (const StrategySlot& strategy : strategies_) {
+      strategy_request.set_strategy_id(strategy.id);
+      keep(strategy.stage->EndRun(strategy_request, &strategy_response));
+    }
   }
   return first_failure;
+}
+
+void Run::NoteUnresponsiveStage(const absl::Status& status) {
+  if (!absl::IsDeadlineExceeded(status) && !absl::IsUnavailable(status)) {
+    return;
+  }
+  const std::string stage = ToStageError(status, kStage).stage();
+  if (stage == "execution" || stage == "portfolio" || stage == "strategy") {
+    unresponsive_stages_.push_back(stage);
+  }
+}
+
+void Run::OpenTradesFromLastView(v1::FinishRunRequest* finish) {
+  const auto add = [this, finish](const v1::PortfolioView& view,
+                                  const std::string& strategy) {
+    for (const v1::Position& position : view.positions()) {
+      if (position.quantity() == 0) continue;
+      v1::Trade* trade = finish->add_open_trades();
+      trade->set_symbol(spec_.data().symbols(position.symbol()));
+      trade->set_side(position.quantity() > 0 ? v1::BUY : v1::SELL);
+      trade->set_entry_time(position.entry_time());
+      trade->set_entry_price(position.average_price());
+      trade->set_exit_price(position.last_price());
+      trade->set_quantity(std::abs(position.quantity()));
+      const double pnl = (position.last_price() - position.average_price()) *
+                         position.quantity();
+      trade->set_gross_pnl(pnl);
+      trade->set_net_pnl(pnl);
+      trade->set_exit_reason("open");
+      trade->set_strategy(strategy);
+    }
+  };
+  if (last_view_.strategies().empty()) {
+    add(last_view_, "");
+  } else {
+    for (int i = 0; i < last_view_.strategies_size(); ++i) {
+      add(last_view_.strategies(i), spec_.strategies(i).id());
+    }
+  }
+  if (finish->open_trades_size() > 0) {
+    Notice(absl::StrCat(
+        "the portfolio stage could not end the run: its ",
+        finish->open_trades_size(),
+        " open trade(s) are stored from its last view (quantity held, average "
+        "entry, last close); their costs and MAE/MFE are not known"));
+  }
 }
 
 void Run::EndStagesOfDiscardedRun() {
@@ -292,21 +356,6 @@ void Run::EndStagesOfDiscardedRun() {
   if (!status.ok()) {
     Notice(absl::StrCat("a stage could not end the run: ", status.message()));
   }
-}
-
-absl::Status Run::FlushRecords() {
-  if (pending_records_.equity_size() == 0 &&
-      pending_records_.fills_size() == 0 &&
-      pending_records_.rejections_size() == 0 &&
-      pending_records_.trades_size() == 0) {
-    return absl::OkStatus();
-  }
-  v1::AppendRecordsResponse response;
-  absl::Status status =
-      stages_.results->AppendRecords(pending_records_, &response);
-  pending_records_.Clear();
-  pending_records_.set_run_id(run_id_);
-  return status;
 }
 
 namespace {
@@ -423,6 +472,8 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
     first_time = first_time == 0 ? first : std::min(first_time, first);
     last_time = std::max(last_time, last);
   }
+  progress_.set_steps_total(dataset.steps());
+  absl::Time next_progress = absl::Now() + options_.progress_interval;
   StepMerger merger(*stages_.data, dataset_id_, spec_.data().symbols_size(),
                     timeframes_);
 
@@ -568,8 +619,7 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
       new_orders.Swap(size_response.mutable_orders());
       new_amendments.Swap(size_response.mutable_amendments());
       untold_rejections.MergeFrom(size_response.rejections());
-      pending_records_.mutable_rejections()->MergeFrom(
-          size_response.rejections());
+      records_.AddRejections(size_response.rejections());
     }
 
     // 6. Results record what the consumed steps did. Fills and rejections
@@ -577,28 +627,19 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
     //    otherwise execution simulates that step again next time.
     const bool fill_step_consumed = used == executed_steps;
     if (fill_step_consumed) {
-      pending_records_.mutable_fills()->MergeFrom(execute_response.fills());
-      pending_records_.mutable_rejections()->MergeFrom(
-          execute_response.rejections());
+      records_.AddFills(execute_response.fills());
+      records_.AddRejections(execute_response.rejections());
     }
     for (const v1::Trade& trade : apply_response.closed_trades()) {
-      if (trade.exit_time() <= last.time())
-        *pending_records_.add_trades() = trade;
+      if (trade.exit_time() <= last.time()) records_.AddTrade(trade);
     }
-    for (int i = 0; i < used; ++i) {
-      const v1::PortfolioView& view = apply_response.views(i);
-      v1::EquityPoint* point = pending_records_.add_equity();
-      point->set_time(view.time());
-      point->set_cash(view.cash());
-      point->set_equity(view.equity());
-      for (const v1::PortfolioView& sleeve : view.strategies()) {
-        point->add_strategy_equity(sleeve.equity());
-      }
-    }
-    const v1::PortfolioView& last_view = apply_response.views(used - 1);
-    buying_power = last_view.buying_power();
-    for (int i = 0; i < last_view.strategies_size(); ++i) {
-      sleeve_buying_power[i] = last_view.strategies(i).buying_power();
+    for (int i = 0; i < used; ++i) records_.AddEquity(apply_response.views(i));
+    // The last view is kept (by a swap: this response is not read again) in
+    // case the portfolio stage cannot end the run.
+    last_view_.Swap(apply_response.mutable_views(used - 1));
+    buying_power = last_view_.buying_power();
+    for (int i = 0; i < last_view_.strategies_size(); ++i) {
+      sleeve_buying_power[i] = last_view_.strategies(i).buying_power();
     }
     if (executed) {
       execution_busy = execution_every_step_ || !fill_step_consumed ||
@@ -621,14 +662,14 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
       chunk_steps = std::min(chunk_steps * 2, max_steps_per_call);
     }
 
-    if (pending_records_.equity_size() >= kFlushEveryEquityPoints) {
-      status = FlushRecords();
+    progress_.set_steps_done(progress_.steps_done() + used);
+    const absl::Time now = absl::Now();
+    if (records_.Due(now)) {
+      status = records_.Flush(*stages_.results);
       if (!status.ok()) return status;
     }
-    const int64_t before = progress_.steps_done();
-    progress_.set_steps_done(before + used);
-    if (before / kProgressEverySteps !=
-        progress_.steps_done() / kProgressEverySteps) {
+    if (now >= next_progress) {
+      next_progress = now + options_.progress_interval;
       progress_.set_current_time(FormatTime(last.time()));
       progress_.set_fraction_done(
           last_time > first_time
@@ -716,6 +757,7 @@ v1::RunProgress Run::Execute(const ProgressCallback& on_progress) {
     status = LoadBenchmark();
   }
   if (status.ok()) status = StepLoop(dataset, on_progress);
+  NoteUnresponsiveStage(status);
 
   // Wrap up the stages; on success their problems fail the run.
   v1::FinishRunRequest finish;
@@ -733,7 +775,7 @@ v1::RunProgress Run::Execute(const ProgressCallback& on_progress) {
     }
   }
   if (run_recorded_) {
-    const absl::Status flush_status = FlushRecords();
+    const absl::Status flush_status = records_.Flush(*stages_.results);
     if (!flush_status.ok()) {
       if (status.ok()) {
         status = flush_status;

@@ -15,11 +15,13 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "backtest/v1/coordinator.pb.h"
 #include "backtest/v1/execution.pb.h"
 #include "backtest/v1/portfolio.pb.h"
 #include "backtest/v1/spec.pb.h"
 #include "common/tracing.h"
+#include "services/coordinator/record_buffer.h"
 #include "services/coordinator/stages.h"
 #include "services/coordinator/timeframe.h"
 
@@ -36,6 +38,10 @@ struct RunOptions {
   // When set, every finished run's trace is also posted there as OTLP/HTTP
   // JSON (http://HOST:PORT[/PATH]); a failed export becomes a notice.
   std::string otlp_endpoint;
+  // How often progress is published while the run goes.
+  absl::Duration progress_interval = absl::Milliseconds(200);
+  // When records go to the results stage.
+  RecordBufferLimits record_batches;
   // The principal that submitted the run, stored as RunSummary.owner.
   std::string owner;
 };
@@ -62,7 +68,7 @@ class Run {
 
   // Runs to the end and returns the final progress (SUCCEEDED, FAILED or
   // CANCELLED, with the summary). on_progress is called from this thread
-  // every few thousand steps and at the end.
+  // every RunOptions.progress_interval and at the end.
   v1::RunProgress Execute(const ProgressCallback& on_progress);
 
   void Cancel() { cancel_requested_ = true; }
@@ -73,14 +79,21 @@ class Run {
 
   absl::Status StepLoop(const v1::OpenDatasetResponse& dataset,
                         const ProgressCallback& on_progress);
-  absl::Status FlushRecords();
   // Reads metrics.benchmark's bars over the run's range into benchmark_.
   absl::Status LoadBenchmark();
   absl::Status Finish(v1::RunState state, const v1::StageError* error);
   // Ends the per-run state of the stages started by Prepare; the first
   // failure. With `finish`, the open trades go into it and unfilled orders
-  // become a notice.
+  // become a notice. A stage that did not answer during the run (its
+  // deadline passed, or it was unreachable) is not asked: the run ends at
+  // once rather than wait for it again.
   absl::Status EndStages(v1::FinishRunRequest* finish);
+  // The step loop failed with `status`: remembers a stage that did not
+  // answer, so that ending the run does not wait for it.
+  void NoteUnresponsiveStage(const absl::Status& status);
+  // The portfolio could not end the run: the positions of the last view it
+  // gave, as open trades marked to their last close.
+  void OpenTradesFromLastView(v1::FinishRunRequest* finish);
   // For a run that will not execute (invalid spec, destroyed unrun).
   void EndStagesOfDiscardedRun();
   void Notice(std::string text);
@@ -125,7 +138,11 @@ class Run {
   bool run_recorded_ = false;  // results.BeginRun succeeded
   std::string dataset_id_;
   v1::RunProgress progress_;
-  v1::AppendRecordsRequest pending_records_;
+  RecordBuffer records_;
+  // The portfolio as of the last consumed step's close.
+  v1::PortfolioView last_view_;
+  // Stages that did not answer during the run: "execution", ...
+  std::vector<std::string> unresponsive_stages_;
   v1::BarSeries benchmark_;
   // Times of the first and last step being processed, for error context.
   static constexpr int64_t kNoTime = std::numeric_limits<int64_t>::min();

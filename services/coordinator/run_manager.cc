@@ -1,5 +1,7 @@
 #include "services/coordinator/run_manager.h"
 
+#include <malloc.h>
+
 #include <random>
 #include <utility>
 #include <vector>
@@ -7,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "common/run_state.h"
 #include "common/stage_error.h"
 #include "services/coordinator/run.h"
 #include "services/coordinator/spec.h"
@@ -25,19 +28,25 @@ Stages ForRuns(Stages stages) {
 
 }  // namespace
 
-RunManager::RunManager(Stages stages, RunOptions options)
-    : stages_(ForRuns(std::move(stages))), options_(options) {}
+RunManager::RunManager(Stages stages, RunOptions options,
+                       RunManagerOptions manager_options)
+    : stages_(ForRuns(std::move(stages))),
+      options_(options),
+      manager_options_(manager_options) {}
 
 RunManager::~RunManager() {
-  std::vector<std::thread> threads;
+  std::vector<std::thread> workers;
   {
     absl::MutexLock lock(&mutex_);
+    stopping_ = true;
+    // Queued runs are cancelled too; the workers still take them, so each
+    // records that it was cancelled.
     for (auto& [id, job] : jobs_) {
       if (!job->ended) job->run->Cancel();
-      if (job->thread.joinable()) threads.push_back(std::move(job->thread));
     }
+    workers.swap(workers_);
   }
-  for (std::thread& thread : threads) thread.join();
+  for (std::thread& worker : workers) worker.join();
 }
 
 std::string RunManager::NewRunId() {
@@ -67,6 +76,17 @@ absl::StatusOr<std::string> RunManager::Validate(absl::string_view spec_text,
 absl::StatusOr<std::string> RunManager::Submit(
     absl::string_view spec_text, absl::string_view base_dir,
     const tracing::SpanContext& trace_parent, const std::string& owner) {
+  {
+    absl::MutexLock lock(&mutex_);
+    if (static_cast<int>(queue_.size()) >= manager_options_.max_queued_runs) {
+      return StageFailure(
+          absl::StatusCode::kResourceExhausted, "coordinator", "QUEUE_FULL",
+          absl::StrCat("this coordinator has ", queue_.size(),
+                       " runs waiting, its limit; none was added"),
+          {.hint = "submit again once some have ended, or to another "
+                   "coordinator"});
+    }
+  }
   absl::StatusOr<backtest::v1::BacktestSpec> spec =
       ParseSpec(spec_text, base_dir);
   if (!spec.ok()) return spec.status();
@@ -77,30 +97,76 @@ absl::StatusOr<std::string> RunManager::Submit(
       Run::Prepare(stages_, *spec, run_id, options, trace_parent);
   if (!run.ok()) return run.status();
 
-  absl::MutexLock lock(&mutex_);
-  auto job = std::make_unique<Job>();
+  auto job = std::make_shared<Job>();
   job->run = *std::move(run);
   job->progress.set_run_id(run_id);
   job->progress.set_state(v1::QUEUED);
   job->owner = owner;
-  Job* raw = job.get();
+  absl::MutexLock lock(&mutex_);
   jobs_[run_id] = std::move(job);
-  raw->thread = std::thread([this, raw] {
-    const v1::RunProgress final_progress =
-        raw->run->Execute([this, raw](const v1::RunProgress& progress) {
-          absl::MutexLock lock(&mutex_);
-          raw->progress = progress;
-          ++raw->version;
-        });
-    absl::MutexLock lock(&mutex_);
-    raw->progress = final_progress;
-    ++raw->version;
-    raw->ended = true;
-  });
+  queue_.push_back(run_id);
+  if (static_cast<int>(workers_.size()) <
+          manager_options_.max_concurrent_runs &&
+      idle_workers_ < static_cast<int>(queue_.size())) {
+    workers_.emplace_back([this] { Work(); });
+  }
   return run_id;
 }
 
-absl::StatusOr<RunManager::Job*> RunManager::FindJob(absl::string_view run_id) {
+void RunManager::Work() {
+  for (;;) {
+    std::string run_id;
+    std::shared_ptr<Job> job;
+    {
+      absl::MutexLock lock(&mutex_);
+      ++idle_workers_;
+      const auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+        return !queue_.empty() || stopping_;
+      };
+      mutex_.Await(absl::Condition(&has_work));
+      --idle_workers_;
+      if (queue_.empty()) return;  // stopping, and nothing left to record
+      run_id = queue_.front();
+      queue_.pop_front();
+      job = jobs_.at(run_id);
+      ++running_;
+    }
+    RunJob(run_id, job);
+  }
+}
+
+void RunManager::RunJob(const std::string& run_id,
+                        const std::shared_ptr<Job>& job) {
+  const v1::RunProgress final_progress =
+      job->run->Execute([this, &job](const v1::RunProgress& progress) {
+        absl::MutexLock lock(&mutex_);
+        job->progress = progress;
+        ++job->version;
+      });
+  std::unique_ptr<Run> ended_run;
+  bool idle = false;
+  {
+    absl::MutexLock lock(&mutex_);
+    job->progress = final_progress;
+    ++job->version;
+    job->ended = true;
+    ended_run = std::move(job->run);
+    ended_.push_back(run_id);
+    while (static_cast<int>(ended_.size()) > manager_options_.kept_ended_runs) {
+      jobs_.erase(ended_.front());  // waiters hold their own reference
+      ended_.pop_front();
+    }
+    --running_;
+    idle = running_ == 0 && queue_.empty();
+  }
+  ended_run.reset();
+  // After a burst of runs, give the freed memory back to the system: the
+  // allocator otherwise keeps every thread arena's peak.
+  if (idle) malloc_trim(0);
+}
+
+absl::StatusOr<std::shared_ptr<RunManager::Job>> RunManager::FindJob(
+    absl::string_view run_id) {
   const auto it = jobs_.find(run_id);
   if (it == jobs_.end()) {
     return StageFailure(
@@ -110,64 +176,109 @@ absl::StatusOr<RunManager::Job*> RunManager::FindJob(absl::string_view run_id) {
          .hint = "runs of earlier coordinator processes are in the results "
                  "database: bt show RUN"});
   }
-  return it->second.get();
+  return it->second;
+}
+
+absl::StatusOr<v1::RunProgress> RunManager::StoredProgress(
+    absl::string_view run_id) {
+  v1::GetRunRequest request;
+  request.set_run_id(std::string(run_id));
+  v1::GetRunResponse stored;
+  const absl::Status status = stages_.results->GetRun(request, &stored);
+  if (absl::IsNotFound(status)) {
+    absl::MutexLock lock(&mutex_);
+    return FindJob(run_id).status();  // UNKNOWN_RUN, with the hint
+  }
+  if (!status.ok()) return status;
+  if (!IsFinalRunState(stored.run().state())) {
+    return StageFailure(absl::StatusCode::kNotFound, "coordinator",
+                        "UNKNOWN_RUN",
+                        absl::StrCat("this coordinator has no run ", run_id,
+                                     "; the results stage has it as ",
+                                     v1::RunState_Name(stored.run().state()),
+                                     ", run by another coordinator"),
+                        {.run_id = std::string(run_id)});
+  }
+  v1::RunProgress progress;
+  progress.set_run_id(stored.run().run_id());
+  progress.set_state(stored.run().state());
+  *progress.mutable_summary() = stored.run();
+  progress.set_results_location(stored.location());
+  if (stored.run().state() == v1::SUCCEEDED) progress.set_fraction_done(1.0);
+  return progress;
 }
 
 absl::StatusOr<std::string> RunManager::OwnerOf(absl::string_view run_id) {
-  absl::MutexLock lock(&mutex_);
-  absl::StatusOr<Job*> job = FindJob(run_id);
-  if (!job.ok()) return job.status();
-  return (*job)->owner;
+  {
+    absl::MutexLock lock(&mutex_);
+    absl::StatusOr<std::shared_ptr<Job>> job = FindJob(run_id);
+    if (job.ok()) return (*job)->owner;
+  }
+  absl::StatusOr<v1::RunProgress> stored = StoredProgress(run_id);
+  if (!stored.ok()) return stored.status();
+  return stored->summary().owner();
 }
 
 absl::StatusOr<v1::RunProgress> RunManager::WaitForUpdate(
     absl::string_view run_id, int64_t* version, absl::Duration timeout) {
-  absl::MutexLock lock(&mutex_);
-  absl::StatusOr<Job*> job = FindJob(run_id);
-  if (!job.ok()) return job.status();
-  Job* found = *job;
-  const int64_t seen = *version;
-  const auto changed = [found, seen] {
-    return found->ended || found->version != seen;
-  };
-  mutex_.AwaitWithTimeout(absl::Condition(&changed), timeout);
-  *version = found->version;
-  return found->progress;
+  std::shared_ptr<Job> job;
+  {
+    absl::MutexLock lock(&mutex_);
+    absl::StatusOr<std::shared_ptr<Job>> found = FindJob(run_id);
+    if (found.ok()) {
+      job = *std::move(found);
+      const int64_t seen = *version;
+      const auto changed = [&job, seen] {
+        return job->ended || job->version != seen;
+      };
+      mutex_.AwaitWithTimeout(absl::Condition(&changed), timeout);
+      *version = job->version;
+      return job->progress;
+    }
+  }
+  absl::StatusOr<v1::RunProgress> stored = StoredProgress(run_id);
+  if (stored.ok()) *version = 1;
+  return stored;
 }
 
 absl::StatusOr<v1::RunProgress> RunManager::Wait(absl::string_view run_id) {
-  absl::MutexLock lock(&mutex_);
-  absl::StatusOr<Job*> job = FindJob(run_id);
-  if (!job.ok()) return job.status();
-  mutex_.Await(absl::Condition(&Ended, *job));
-  return (*job)->progress;
-}
-
-absl::StatusOr<v1::RunState> RunManager::Cancel(absl::string_view run_id) {
-  absl::MutexLock lock(&mutex_);
-  absl::StatusOr<Job*> job = FindJob(run_id);
-  if (!job.ok()) return job.status();
-  if (!(*job)->ended) (*job)->run->Cancel();
-  return (*job)->progress.state();
-}
-
-absl::Status RunManager::StartWatching(absl::string_view run_id) {
-  absl::MutexLock lock(&mutex_);
-  absl::StatusOr<Job*> job = FindJob(run_id);
-  if (!job.ok()) return job.status();
-  ++(*job)->watchers;
-  return absl::OkStatus();
-}
-
-void RunManager::StopWatching(absl::string_view run_id, bool client_left) {
-  absl::MutexLock lock(&mutex_);
-  absl::StatusOr<Job*> job = FindJob(run_id);
-  if (!job.ok()) return;
-  Job* found = *job;
-  --found->watchers;
-  if (client_left && found->watchers == 0 && !found->ended) {
-    found->run->Cancel();
+  {
+    absl::MutexLock lock(&mutex_);
+    absl::StatusOr<std::shared_ptr<Job>> found = FindJob(run_id);
+    if (found.ok()) {
+      std::shared_ptr<Job> job = *std::move(found);
+      const auto ended = [&job] { return job->ended; };
+      mutex_.Await(absl::Condition(&ended));
+      return job->progress;
+    }
   }
+  return StoredProgress(run_id);
+}
+
+absl::StatusOr<CancelOutcome> RunManager::Cancel(absl::string_view run_id) {
+  {
+    absl::MutexLock lock(&mutex_);
+    absl::StatusOr<std::shared_ptr<Job>> found = FindJob(run_id);
+    if (found.ok()) {
+      std::shared_ptr<Job> job = *std::move(found);
+      if (!job->ended) {
+        job->run->Cancel();
+        // A queued run goes first, so that it ends (CANCELLED) at once.
+        const auto queued = std::find(queue_.begin(), queue_.end(), run_id);
+        if (queued != queue_.end()) {
+          queue_.erase(queued);
+          queue_.push_front(std::string(run_id));
+        }
+        const auto ended = [&job] { return job->ended; };
+        mutex_.AwaitWithTimeout(absl::Condition(&ended),
+                                manager_options_.cancel_wait);
+      }
+      return CancelOutcome{job->progress.state(), !job->ended};
+    }
+  }
+  absl::StatusOr<v1::RunProgress> stored = StoredProgress(run_id);
+  if (!stored.ok()) return stored.status();
+  return CancelOutcome{stored->state(), false};
 }
 
 }  // namespace seed::coordinator

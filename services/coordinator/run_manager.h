@@ -1,15 +1,19 @@
-// Runs as jobs: Submit validates a spec and starts its run on a thread of its
-// own, returning the run id at once; progress can be read or waited for, and
-// a run can be cancelled. A run that clients watch is cancelled when the last
-// of them leaves before it ends; a run nobody watches goes on (detached).
-// Finished runs' final progress stays available. Thread-safe.
+// Runs as jobs: Submit validates a spec and queues its run, returning the run
+// id at once; a bounded pool of worker threads runs the queue in order.
+// Progress can be read or waited for, and a run can be cancelled; watching a
+// run never changes it (only Cancel stops one). An ended run leaves memory
+// soon (its records are in the results stage): the last few ended runs'
+// final progress is kept, older ones are read back from results.
+// Thread-safe.
 #ifndef SEED_SERVICES_COORDINATOR_RUN_MANAGER_H_
 #define SEED_SERVICES_COORDINATOR_RUN_MANAGER_H_
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -22,17 +26,39 @@
 
 namespace seed::coordinator {
 
+struct RunManagerOptions {
+  // Runs executing at once; the rest wait in the queue (QUEUED). A run
+  // mostly waits on its stages, so this may exceed the cores.
+  int max_concurrent_runs = 64;
+  // Runs waiting beyond this are refused (RESOURCE_EXHAUSTED, QUEUE_FULL).
+  int max_queued_runs = 10000;
+  // Ended runs whose final progress stays in memory; older ones are read
+  // back from the results stage when asked for.
+  int kept_ended_runs = 64;
+  // How long Cancel waits for the run to end before saying it is pending.
+  absl::Duration cancel_wait = absl::Seconds(5);
+};
+
+// What Cancel found: the run's state, and whether the cancel is still
+// pending (the run had not ended within RunManagerOptions.cancel_wait).
+struct CancelOutcome {
+  v1::RunState state = v1::RUN_STATE_UNSPECIFIED;
+  bool pending = false;
+};
+
 class RunManager {
  public:
   // Every stage call of a run is traced (traced_stages.h), and a run's trace
   // the results stage cannot store yet is kept until it can
   // (trace_keeping_results.h).
-  explicit RunManager(Stages stages, RunOptions options = {});
-  // Cancels runs still going and waits for them to record their outcome.
+  explicit RunManager(Stages stages, RunOptions options = {},
+                      RunManagerOptions manager_options = {});
+  // Cancels runs still going or queued and waits for them to record their
+  // outcome.
   ~RunManager();
 
   // Parses and validates the spec (every problem at once, nothing runs when
-  // there is one), then starts the run. Returns its id. The run's trace is a
+  // there is one), then queues the run. Returns its id. The run's trace is a
   // child of `trace_parent` when valid (the submitting client's span).
   // `owner` is the principal that submits it (RunSummary.owner).
   absl::StatusOr<std::string> Submit(
@@ -40,7 +66,8 @@ class RunManager {
       const tracing::SpanContext& trace_parent = {},
       const std::string& owner = "");
 
-  // The principal that submitted the run (NOT_FOUND for an unknown run).
+  // The principal that submitted the run: a run no longer in memory as
+  // stored in the results stage (UNKNOWN_RUN for an unknown run).
   absl::StatusOr<std::string> OwnerOf(absl::string_view run_id);
 
   // The spec as it would run (canonical JSON with defaults), or its problems.
@@ -48,7 +75,8 @@ class RunManager {
                                        absl::string_view base_dir);
 
   // The latest progress once it differs from *version (start with 0), or
-  // after `timeout`; *version is updated. Ended runs return at once.
+  // after `timeout`; *version is updated. Ended runs return at once (a run
+  // no longer in memory: as stored in the results stage).
   absl::StatusOr<v1::RunProgress> WaitForUpdate(absl::string_view run_id,
                                                 int64_t* version,
                                                 absl::Duration timeout);
@@ -56,38 +84,46 @@ class RunManager {
   // Blocks until the run ends; its final progress.
   absl::StatusOr<v1::RunProgress> Wait(absl::string_view run_id);
 
-  absl::StatusOr<v1::RunState> Cancel(absl::string_view run_id);
-
-  // A client starts watching the run (NOT_FOUND for an unknown run).
-  absl::Status StartWatching(absl::string_view run_id);
-  // A watcher is done: it saw the run end, or `client_left` (its connection
-  // dropped or it stopped reading). The last watcher leaving a run that has
-  // not ended cancels it; its records so far are kept.
-  void StopWatching(absl::string_view run_id, bool client_left);
+  // Asks the run to stop and waits up to cancel_wait for it to end. An ended
+  // run is left as it is (its final state comes back).
+  absl::StatusOr<CancelOutcome> Cancel(absl::string_view run_id);
 
   Stages& stages() { return stages_; }
 
  private:
   struct Job {
-    std::unique_ptr<Run> run;
+    std::unique_ptr<Run> run;  // released as soon as the run ends
     v1::RunProgress progress;
     int64_t version = 1;
     bool ended = false;
-    int watchers = 0;
     std::string owner;
-    std::thread thread;
   };
 
   static std::string NewRunId();
-  absl::StatusOr<Job*> FindJob(absl::string_view run_id)
+  // A run of this coordinator, or UNKNOWN_RUN.
+  absl::StatusOr<std::shared_ptr<Job>> FindJob(absl::string_view run_id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
-  static bool Ended(Job* job) { return job->ended; }
+  // The final progress of a run this coordinator no longer holds, from the
+  // results stage; UNKNOWN_RUN when it is not stored either, or when it is
+  // stored as still running (another coordinator's run).
+  absl::StatusOr<v1::RunProgress> StoredProgress(absl::string_view run_id);
+  // A worker: runs queued jobs until the manager stops.
+  void Work();
+  void RunJob(const std::string& run_id, const std::shared_ptr<Job>& job);
 
   Stages stages_;
   const RunOptions options_;
+  const RunManagerOptions manager_options_;
   absl::Mutex mutex_;
-  std::map<std::string, std::unique_ptr<Job>, std::less<>> jobs_
+  bool stopping_ ABSL_GUARDED_BY(mutex_) = false;
+  // Runs in memory: queued, running, and the last few ended.
+  std::map<std::string, std::shared_ptr<Job>, std::less<>> jobs_
       ABSL_GUARDED_BY(mutex_);
+  std::deque<std::string> queue_ ABSL_GUARDED_BY(mutex_);
+  std::deque<std::string> ended_ ABSL_GUARDED_BY(mutex_);  // oldest first
+  int running_ ABSL_GUARDED_BY(mutex_) = 0;
+  int idle_workers_ ABSL_GUARDED_BY(mutex_) = 0;
+  std::vector<std::thread> workers_ ABSL_GUARDED_BY(mutex_);
 };
 
 }  // namespace seed::coordinator

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <limits>
 #include <memory>
+#include <queue>
 #include <string>
 #include <utility>
 #include <vector>
@@ -244,6 +245,32 @@ absl::Status UnknownDataset(const std::string& id) {
       {.hint = "open the dataset again"});
 }
 
+// The run's steps: the distinct bar times across the symbols' slices, by a
+// merge of their sorted time columns.
+int64_t CountSteps(const std::vector<SymbolSlice>& symbols) {
+  using Cursor = std::pair<int64_t, size_t>;  // (time, symbol)
+  std::priority_queue<Cursor, std::vector<Cursor>, std::greater<>> next;
+  std::vector<size_t> position(symbols.size());
+  for (size_t i = 0; i < symbols.size(); ++i) {
+    position[i] = symbols[i].begin;
+    if (position[i] < symbols[i].end) {
+      next.emplace(symbols[i].file->bars.time[position[i]], i);
+    }
+  }
+  int64_t steps = 0;
+  int64_t last = 0;
+  while (!next.empty()) {
+    const auto [time, symbol] = next.top();
+    next.pop();
+    if (steps == 0 || time != last) ++steps;
+    last = time;
+    if (++position[symbol] < symbols[symbol].end) {
+      next.emplace(symbols[symbol].file->bars.time[position[symbol]], symbol);
+    }
+  }
+  return steps;
+}
+
 }  // namespace
 
 std::string ContentHash(const BarColumns& bars, size_t begin, size_t end) {
@@ -322,6 +349,7 @@ absl::Status DataEngine::OpenDataset(
     }
     dataset.symbols.push_back(*std::move(slice));
   }
+  response->set_steps(CountSteps(dataset.symbols));
   response->set_dataset_id(store_.Add(std::move(dataset)));
   return absl::OkStatus();
 }

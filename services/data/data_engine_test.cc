@@ -139,6 +139,20 @@ TEST_F(DataEngineTest, SelectsTheInclusiveRangeAndKeepsSymbolOrder) {
   EXPECT_TRUE(response.notices().empty());
 }
 
+// The run's steps are the distinct times across symbols: two symbols on one
+// calendar count each day once, and a day only one of them has counts too.
+TEST_F(DataEngineTest, CountsTheDistinctTimesAcrossSymbolsAsSteps) {
+  WriteFile(Path("NVDA"),
+            "date,open,high,low,close,volume\n"
+            "1995-01-04,10,12,9,11,200\n"
+            "1995-01-05,11,13,10,12,300\n"
+            "1995-01-10,13,15,12,14,500\n");
+  EXPECT_EQ(Open(Request({"ORCL"})).steps(), 5);
+  EXPECT_EQ(Open(Request({"ORCL", "NVDA"})).steps(), 6);
+  EXPECT_EQ(Open(Request({"ORCL", "NVDA"}, "1995-01-05", "1995-01-06")).steps(),
+            2);
+}
+
 TEST_F(DataEngineTest, AnEndDateIncludesThatWholeDayOfIntradayBars) {
   WriteFile(Path("MIN"), absl::StrCat("timestamp,open,high,low,close,volume\n",
                                       "2006-01-02T09:01:00,1,1,1,1,1\n",

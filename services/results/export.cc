@@ -373,8 +373,7 @@ std::string MetricsJson(const GetRunResponse& run) {
       absl::StrCat("\"last_time\": ", JsonQuote(summary.last_time())),
       absl::StrCat("\"spec_hash\": ", JsonQuote(summary.spec_hash())),
       absl::StrCat("\"data_hash\": ", JsonQuote(summary.data_hash())),
-      absl::StrCat("\"engine_version\": ",
-                   JsonQuote(summary.engine_version())),
+      absl::StrCat("\"engine_version\": ", JsonQuote(summary.engine_version())),
       absl::StrCat("\"error\": ", ErrorJson(summary))};
   AppendMetricsFields(summary, fields);
   return absl::StrCat("{\n  ", absl::StrJoin(fields, ",\n  "), "\n}\n");

@@ -1,10 +1,13 @@
 // results_server: serves the results stage over gRPC.
-//   results_server [--listen=HOST:PORT] [--db=PATH]
+//   results_server [--listen=HOST:PORT] [--db=PATH|postgresql://...]
 //                  [--tls-cert=FILE --tls-key=FILE --tls-ca=FILE]
 //                  [--tokens=FILE] [--rate-limit=RATE[,BURST]] [--insecure]
-// --db defaults to $BT_RESULTS_DB, then $XDG_DATA_HOME/seed-backtester/...,
-// then ~/.local/share/seed-backtester/results.db. Writes are taken only from
-// the coordinator's certificate or a writer token (docs/security.md).
+// --db is a SQLite file's path or a PostgreSQL connection URI
+// (postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE; the password is better
+// given in PGPASSWORD or ~/.pgpass). It defaults to $BT_RESULTS_DB, then
+// $XDG_DATA_HOME/seed-backtester/..., then
+// ~/.local/share/seed-backtester/results.db. Writes are taken only from the
+// coordinator's certificate or a writer token (docs/security.md).
 #include <iostream>
 #include <string>
 #include <vector>
