@@ -28,8 +28,7 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
                       details.SerializeAsString());
 }
 
-absl::Status FromGrpcStatus(const grpc::Status& status,
-                            absl::string_view stage,
+absl::Status FromGrpcStatus(const grpc::Status& status, absl::string_view stage,
                             absl::string_view address) {
   if (status.ok()) return absl::OkStatus();
   const auto code = static_cast<absl::StatusCode>(status.error_code());
@@ -52,7 +51,17 @@ absl::Status FromGrpcStatus(const grpc::Status& status,
           absl::StrCat("the ", stage, " service at ", address,
                        " is not reachable: ", status.error_message()),
           {.hint = absl::StrCat("start it (./bt serve) or check the address "
-                                "in the services config")});
+                                "in the services config; a service with TLS "
+                                "needs --tls-ca (docs/security.md)")});
+    // Refused by the service's access checks (common/access.h), which
+    // carry no details: the code is the reason.
+    case grpc::StatusCode::UNAUTHENTICATED:
+    case grpc::StatusCode::PERMISSION_DENIED:
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return StageFailure(
+          code, stage, absl::StatusCodeToString(code),
+          absl::StrCat("the ", stage, " service at ", address,
+                       " refused the call: ", status.error_message()));
     case grpc::StatusCode::DEADLINE_EXCEEDED:
       return StageFailure(
           code, stage, "DEADLINE_EXCEEDED",
@@ -60,10 +69,10 @@ absl::Status FromGrpcStatus(const grpc::Status& status,
                        " did not answer in time: ", status.error_message()),
           {.hint = "the service may be overloaded or stuck; see its log"});
     default:
-      return StageFailure(code, stage, "RPC_FAILED",
-                          absl::StrCat("call to the ", stage, " service at ",
-                                       address, " failed: ",
-                                       status.error_message()));
+      return StageFailure(
+          code, stage, "RPC_FAILED",
+          absl::StrCat("call to the ", stage, " service at ", address,
+                       " failed: ", status.error_message()));
   }
 }
 

@@ -15,6 +15,7 @@
 #include "common/grpc_tracing.h"
 #include "common/server.h"
 #include "services/coordinator/call_watchdog.h"
+#include "services/coordinator/strategy_allow_list.h"
 
 namespace seed::coordinator {
 namespace {
@@ -32,7 +33,7 @@ class Remote {
       : stage_(stage),
         address_(std::move(address)),
         options_(options),
-        stub_(Service::NewStub(MakeChannel(address_))) {}
+        stub_(Service::NewStub(MakeChannel(address_, options_.security))) {}
 
   template <typename Request, typename Response>
   absl::Status Call(grpc::Status (Service::Stub::*method)(grpc::ClientContext*,
@@ -227,8 +228,15 @@ std::unique_ptr<StrategyStage> MakeRemoteStrategy(const std::string& address,
 Stages MakeRemoteStages(const ServiceAddresses& addresses,
                         const RemoteOptions& options) {
   Stages stages;
-  stages.connect_strategy = [options](const std::string& address) {
-    return MakeRemoteStrategy(address, options);
+  stages.connect_strategy =
+      [options](const std::string& address) -> std::unique_ptr<StrategyStage> {
+    if (!StrategyAllowed(address, options.strategy_allow)) {
+      return RefusedStrategy(address);
+    }
+    RemoteOptions plugin = options;
+    // A plug-in on this machine is the user's own process: plain loopback.
+    if (IsLoopbackAddress(address)) plugin.security = ChannelSecurity::Plain();
+    return MakeRemoteStrategy(address, plugin);
   };
   stages.data = std::make_unique<RemoteData>(addresses.data, options);
   stages.strategy =
