@@ -330,8 +330,9 @@ TEST_F(DrillsTest, ExecutionKilledMidRun) {
 // fails with EFBIG as on a full disk) big enough for the run to start but
 // not for its first batch of records. Then the limit goes away (the service
 // restarts on the same database) and a retry stores the whole run. The
-// failed run's trace cannot reach the full disk either: the coordinator
-// keeps it and stores it when the retry ends, so both runs have theirs.
+// failed run's trace cannot reach the full disk either, and it is not kept
+// (storing it later would fill the disk again): the run's notice says so,
+// and the retry stores only its own.
 TEST_F(DrillsTest, ResultsDiskFullWhileTheRunWrites) {
   const std::string spec = LongSpec("disk-full");
   const Outcome reference = RunEmbedded(spec);
@@ -359,14 +360,14 @@ TEST_F(DrillsTest, ResultsDiskFullWhileTheRunWrites) {
   EXPECT_EQ(error.reason(), expected.reason) << failed.progress.DebugString();
   EXPECT_TRUE(absl::StrContains(error.message(), expected.message_has))
       << failed.progress.DebugString();
-  // Its trace is not stored yet, and the run says where it is.
+  // Its trace is not stored, and the run says it is not kept.
   EXPECT_TRUE(absl::IsNotFound(failed.trace.status())) << failed.trace.status();
-  bool trace_kept = false;
+  bool trace_not_kept = false;
   for (const std::string& notice : failed.progress.notices()) {
-    trace_kept = trace_kept ||
-                 absl::StrContains(notice, "the coordinator keeps the trace");
+    trace_not_kept = trace_not_kept ||
+                     absl::StrContains(notice, "the trace is not kept");
   }
-  EXPECT_TRUE(trace_kept) << failed.progress.DebugString();
+  EXPECT_TRUE(trace_not_kept) << failed.progress.DebugString();
 
   StopService("results", SIGTERM);
   StartService("results", "", database);
@@ -384,9 +385,9 @@ TEST_F(DrillsTest, ResultsDiskFullWhileTheRunWrites) {
   EXPECT_EQ(retry.stored.fills_size(), reference.stored.fills_size());
   EXPECT_EQ(retry.stored.run().spec_hash(), reference.stored.run().spec_hash());
   EXPECT_EQ(retry.stored.run().data_hash(), reference.stored.run().data_hash());
-  // The retry stored the failed run's trace before its own.
-  kept.trace = FetchTrace(*remote.results, failed.run_id);
-  CheckEnd(kept, expected);
+  // The failed run's trace was given up, not stored by the retry.
+  EXPECT_TRUE(absl::IsNotFound(
+      FetchTrace(*remote.results, failed.run_id).status()));
 
   StopService("results", SIGTERM);
   StartService("results");
