@@ -13,7 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "common/bounded_text.h"
+#include "common/text.h"
 #include "common/logging.h"
 #include "common/sha256.h"
 

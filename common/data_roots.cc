@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "common/bounded_text.h"
+#include "common/text.h"
 #include "common/stage_error.h"
 
 namespace seed {

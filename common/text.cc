@@ -1,7 +1,9 @@
 #include "common/text.h"
 
+#include <algorithm>
 #include <cstdint>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
 namespace seed {
@@ -47,31 +49,58 @@ std::optional<size_t> FirstInvalidUtf8(absl::string_view text) {
   return std::nullopt;
 }
 
-std::string EscapeForTerminal(absl::string_view text, bool keep_newlines) {
+namespace {
+
+// EscapeForTerminal's output for the sequences of `text` that fit in
+// `max_bytes` (a sequence and its escape are never split); *used is how
+// many bytes of `text` that took.
+std::string EscapeUpTo(absl::string_view text, bool keep_newlines,
+                       size_t max_bytes, size_t* used) {
   std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size();) {
+  out.reserve(std::min(text.size(), max_bytes));
+  std::string piece;
+  size_t i = 0;
+  while (i < text.size()) {
     const size_t length = SequenceLength(text, i);
     const uint8_t lead = static_cast<uint8_t>(text[i]);
+    size_t bytes = length;
+    piece.clear();
     if (length == 1 && lead == '\t') {
-      out += "\\t";
+      piece = "\\t";
     } else if (length == 1 && lead == '\n') {
-      out += keep_newlines ? "\n" : "\\n";
+      piece = keep_newlines ? "\n" : "\\n";
     } else if (length == 0 || (length == 1 && (lead < 0x20 || lead == 0x7F)) ||
                // C1 controls (U+0080..U+009F) are C2 80..C2 9F.
                (length == 2 && lead == 0xC2 &&
                 static_cast<uint8_t>(text[i + 1]) < 0xA0)) {
-      const size_t bytes = length == 0 ? 1 : length;
+      bytes = length == 0 ? 1 : length;
       for (size_t k = 0; k < bytes; ++k) {
-        absl::StrAppendFormat(&out, "\\x%02X",
+        absl::StrAppendFormat(&piece, "\\x%02X",
                               static_cast<uint8_t>(text[i + k]));
       }
-      i += bytes;
-      continue;
     } else {
-      out.append(text.data() + i, length);
+      piece.assign(text.data() + i, length);
     }
-    i += length;
+    if (out.size() + piece.size() > max_bytes) break;
+    out += piece;
+    i += bytes;
+  }
+  *used = i;
+  return out;
+}
+
+}  // namespace
+
+std::string EscapeForTerminal(absl::string_view text, bool keep_newlines) {
+  size_t used = 0;
+  return EscapeUpTo(text, keep_newlines, std::string::npos, &used);
+}
+
+std::string Bounded(absl::string_view text, size_t max_bytes) {
+  size_t used = 0;
+  std::string out = EscapeUpTo(text, false, max_bytes, &used);
+  if (used < text.size()) {
+    absl::StrAppend(&out, " ...(", text.size() - used, " more bytes)");
   }
   return out;
 }

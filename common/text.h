@@ -1,7 +1,8 @@
 // Checks on text from outside (files, specs, requests) before it goes into a
-// protobuf string, which must be valid UTF-8, and escaping of text printed
-// on a terminal, where control characters and escape sequences would break a
-// table or act on the terminal. Thread-safe: pure functions.
+// protobuf string, which must be valid UTF-8; escaping of text printed on a
+// terminal, where control characters and escape sequences would break a
+// table or act on the terminal; and bounded quoting of untrusted values in
+// messages. Thread-safe: pure functions.
 #ifndef SEED_COMMON_TEXT_H_
 #define SEED_COMMON_TEXT_H_
 
@@ -26,6 +27,17 @@ std::optional<size_t> FirstInvalidUtf8(absl::string_view text);
 //   EscapeForTerminal("a\x1b[31mb")  // "a\x1B[31mb" with a literal backslash
 std::string EscapeForTerminal(absl::string_view text,
                               bool keep_newlines = false);
+
+// How much of an untrusted value (a CSV cell, a header line, a path or a
+// method name from a request) a message quotes: a CSV row or a path fits.
+inline constexpr size_t kMaxQuotedBytes = 200;
+
+// `text` quoted into an error, a log line, the results database or a trace
+// without letting it grow them or carry control characters: escaped as
+// EscapeForTerminal does, cut after `max_bytes` of output (never inside an
+// escape or a UTF-8 sequence) with " ...(N more bytes)" saying how much of
+// `text` was left. Example: Bounded("ab\ncd") == "ab\\ncd".
+std::string Bounded(absl::string_view text, size_t max_bytes = kMaxQuotedBytes);
 
 // "byte 0xE9 at byte offset 3": what a message about invalid UTF-8 says.
 std::string DescribeInvalidByte(absl::string_view text, size_t offset);

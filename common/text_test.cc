@@ -33,6 +33,22 @@ TEST(TextTest, EscapeForTerminalWritesControlsAndBadBytesAsHex) {
   EXPECT_EQ(EscapeForTerminal("c1 \xC2\x9B"), "c1 \\xC2\\x9B");
 }
 
+TEST(TextTest, BoundedKeepsShortTextAndEscapesWhatEscapeForTerminalDoes) {
+  EXPECT_EQ(Bounded("close 'abc' is not a number"),
+            "close 'abc' is not a number");
+  EXPECT_EQ(Bounded("a\nb\x1b[31m\xc3\xa9"), "a\\nb\\x1B[31m\xc3\xa9");
+}
+
+TEST(TextTest, BoundedCutsLongTextAndSaysHowMuchIsLeft) {
+  const std::string huge(25 * 1024 * 1024, 'x');
+  EXPECT_EQ(Bounded(huge, 10), "xxxxxxxxxx ...(26214390 more bytes)");
+}
+
+TEST(TextTest, BoundedNeverSplitsAnEscapeOrACharacter) {
+  EXPECT_EQ(Bounded("ab\x1b", 4), "ab ...(1 more bytes)");
+  EXPECT_EQ(Bounded("ab\xc3\xa9", 3), "ab ...(2 more bytes)");
+}
+
 TEST(TextTest, DescribeInvalidByteNamesTheByteAndItsOffset) {
   EXPECT_EQ(DescribeInvalidByte("caf\xE9", 3),
             "byte 0xE9 at byte offset 3 is not valid UTF-8");

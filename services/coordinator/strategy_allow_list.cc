@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "common/bounded_text.h"
+#include "common/text.h"
 #include "common/channel_security.h"
 #include "common/stage_error.h"
 #include "services/coordinator/spec.h"

@@ -14,7 +14,6 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "common/limits.h"
-#include "common/bounded_text.h"
 #include "common/stage_error.h"
 #include "common/text.h"
 

@@ -12,7 +12,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "common/bounded_text.h"
 #include "common/limits.h"
 #include "common/regular_file.h"
 #include "common/sha256.h"
