@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
+#include "common/run_state.h"
 #include "common/stage_error.h"
 #include "common/time.h"
 #include "services/results/metrics.h"
@@ -21,11 +22,6 @@ namespace {
 using ::backtest::v1::RunState;
 
 constexpr absl::string_view kStage = "results";
-
-bool IsTerminal(RunState state) {
-  return state == backtest::v1::SUCCEEDED || state == backtest::v1::FAILED ||
-         state == backtest::v1::CANCELLED;
-}
 
 // The single path from stored records (and the benchmark's bars, which are
 // not stored) to metrics. The run's strategies come from its stored spec,
@@ -140,7 +136,7 @@ absl::Status ResultsEngine::BeginRun(
   if (request.run().run_id().empty()) {
     problems.push_back({"run.run_id", "required"});
   }
-  if (IsTerminal(request.run().state())) {
+  if (IsFinalRunState(request.run().state())) {
     problems.push_back(
         {"run.state", absl::StrCat("a run begins QUEUED or RUNNING, got ",
                                    RunState_Name(request.run().state()))});
@@ -208,9 +204,10 @@ absl::Status ResultsEngine::FinishRun(
     backtest::v1::FinishRunResponse* response) {
   std::vector<FieldProblem> problems;
   if (request.run_id().empty()) problems.push_back({"run_id", "required"});
-  if (!IsTerminal(request.state())) {
+  if (!IsFinalRunState(request.state())) {
     problems.push_back(
-        {"state", absl::StrCat("must be SUCCEEDED, FAILED or CANCELLED, got ",
+        {"state", absl::StrCat("must be SUCCEEDED, FAILED, CANCELLED or "
+                               "ABANDONED, got ",
                                RunState_Name(request.state()))});
   }
   CheckBenchmark(request.benchmark(), problems);

@@ -5,7 +5,6 @@
 #define SEED_SERVICES_RESULTS_RUN_STORE_INTERNAL_H_
 
 #include "absl/strings/string_view.h"
-#include "backtest/v1/run.pb.h"
 
 namespace seed::results::internal {
 
@@ -14,11 +13,6 @@ inline constexpr absl::string_view kStage = "results";
 inline constexpr absl::string_view kChangedFileHint =
     "the file was changed by something else; restore it from a copy or run "
     "the backtest again";
-
-inline bool IsFinished(backtest::v1::RunState state) {
-  return state == backtest::v1::SUCCEEDED || state == backtest::v1::FAILED ||
-         state == backtest::v1::CANCELLED;
-}
 
 }  // namespace seed::results::internal
 

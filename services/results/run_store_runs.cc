@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/run_state.h"
 #include "common/stage_error.h"
 #include "services/results/run_store.h"
 #include "services/results/run_store_internal.h"
@@ -69,7 +70,7 @@ absl::Status RunStore::RequireUnfinished(const std::string& run_id,
   if (!row.ok()) return Failure(row.status(), what, run_id);
   if (!*row) return UnknownRun(run_id);
   const auto state = static_cast<RunState>((*statement)->Int(0));
-  if (internal::IsFinished(state)) {
+  if (IsFinalRunState(state)) {
     return StageFailure(
         absl::StatusCode::kFailedPrecondition, kStage, "RUN_ALREADY_FINISHED",
         absl::StrCat("cannot ", what, ": run ", run_id, " in ", path(),
