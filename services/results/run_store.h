@@ -377,12 +377,13 @@ class RunStore {
   // storing that takes is added to `found` (when not null).
   void NoteAbandoned(StoredRun& run, int64_t now,
                      std::vector<Abandoned>* found) const;
-  // Stores the runs a read found ABANDONED (kept QUEUED or RUNNING when
-  // their lease was renewed meanwhile, which cannot happen: a write to a
-  // run whose lease ran out fails). A store opened read-only stores
-  // nothing; a failure to store is logged, not returned: the read that
-  // found them succeeded, and the next read tries again.
-  void StoreAbandoned(const std::vector<Abandoned>& found);
+  // Stores the runs a read found ABANDONED, in run id order (kept QUEUED
+  // or RUNNING when their lease was renewed meanwhile, which cannot happen:
+  // a write to a run whose lease ran out fails). A store opened read-only,
+  // or inside a transaction, stores nothing; a failure to store is logged,
+  // not returned: the read that found them succeeded, and the next read
+  // tries again.
+  void StoreAbandoned(std::vector<Abandoned> found);
   // Fails unless the run is stored and has not ended (or been abandoned).
   // In a transaction, it locks the run's row until the transaction ends, so
   // the run's records are numbered by one connection at a time.

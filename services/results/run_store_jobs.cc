@@ -412,7 +412,7 @@ absl::StatusOr<std::vector<StoredChild>> RunStore::ReadChildren(
     }
     if (!row.ok()) return Failure(row.status(), what, "");
   }
-  StoreAbandoned(abandoned);
+  StoreAbandoned(std::move(abandoned));
   return children;
 }
 

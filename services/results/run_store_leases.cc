@@ -1,5 +1,6 @@
 // RunStore: leases (run_store.h): locking a run for a write and renewing its
 // lease, and runs that read as ABANDONED once their lease ran out.
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -140,8 +141,18 @@ void RunStore::NoteAbandoned(StoredRun& run, int64_t now,
   }
 }
 
-void RunStore::StoreAbandoned(const std::vector<Abandoned>& found) {
-  if (found.empty() || mode_ == OpenMode::kReadOnly) return;
+void RunStore::StoreAbandoned(std::vector<Abandoned> found) {
+  // Inside another transaction (which may yet roll back) the next read
+  // stores them.
+  if (found.empty() || mode_ == OpenMode::kReadOnly || db_->InTransaction()) {
+    return;
+  }
+  // In one order for every connection, so that two storing the same runs
+  // wait for each other rather than deadlock.
+  std::sort(found.begin(), found.end(),
+            [](const Abandoned& a, const Abandoned& b) {
+              return a.run_id < b.run_id;
+            });
   const std::string what = "store that runs were abandoned";
   const int64_t now = Now();
   const absl::Status status = InTransaction(what, "", [&]() -> absl::Status {

@@ -415,7 +415,7 @@ absl::StatusOr<RunPage> RunStore::ListRuns(const RunFilter& filter) {
     }
     if (!row.ok()) return Failure(row.status(), kWhat, "");
   }
-  StoreAbandoned(abandoned);
+  StoreAbandoned(std::move(abandoned));
   return page;
 }
 
@@ -461,7 +461,7 @@ absl::StatusOr<StoredRun> RunStore::ReadRun(const std::string& run_id) {
     }
     if (!row.ok()) return Failure(row.status(), what, run_id);
   }
-  StoreAbandoned(abandoned);
+  StoreAbandoned(std::move(abandoned));
   return run;
 }
 
