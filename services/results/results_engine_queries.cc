@@ -198,6 +198,10 @@ absl::Status ResultsEngine::GetRun(const backtest::v1::GetRunRequest& request,
   const int64_t bytes =
       static_cast<int64_t>(response->ByteSizeLong() - without_records);
   if (bytes > kMaxRecordsBytes) {
+    response->clear_trades();
+    response->clear_fills();
+    response->clear_rejections();
+    response->clear_equity();
     return RecordsTooLarge(*run_id, database_path_, bytes);
   }
   return absl::OkStatus();
