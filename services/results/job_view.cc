@@ -124,7 +124,7 @@ void DeriveJob(const ChildCounts& counts, const std::string& result_at,
   job.set_updated_at(std::max(counts.newest_finished_at, result_at));
 }
 
-ChildCounts CountChildren(const std::vector<StoredChild>& children) {
+ChildCounts ChildCountsOf(const std::vector<StoredChild>& children) {
   ChildCounts counts;
   for (const StoredChild& child : children) {
     ++counts.by_state[child.state];

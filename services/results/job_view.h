@@ -40,7 +40,7 @@ void DeriveJob(const ChildCounts& counts, const std::string& result_at,
                backtest::v1::Job& job);
 
 // The counts of `children` as DeriveJob takes them.
-ChildCounts CountChildren(const std::vector<StoredChild>& children);
+ChildCounts ChildCountsOf(const std::vector<StoredChild>& children);
 
 // A child's place in a listing's order: role, window, 0 for a ranked child
 // or 1, its rank (0 when unranked), its index. In index order all but the

@@ -156,7 +156,7 @@ TEST(JobViewTest, TheJobsStateComesFromItsChildren) {
   Job job = Sweep(3);
   auto state = [&](const std::vector<StoredChild>& children,
                    const std::string& result_at = "") {
-    DeriveJob(CountChildren(children), result_at, job);
+    DeriveJob(ChildCountsOf(children), result_at, job);
     return job.state();
   };
   const StoredChild done = Child(0, 10, backtest::v1::SUCCEEDED, 1);

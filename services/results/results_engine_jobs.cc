@@ -153,7 +153,7 @@ absl::Status ResultsEngine::GetJob(const backtest::v1::GetJobRequest& request,
   if (!children.ok()) return children.status();
   Job& job = *response->mutable_job();
   job = std::move(stored->job);
-  DeriveJob(CountChildren(*children), stored->result_at, job);
+  DeriveJob(ChildCountsOf(*children), stored->result_at, job);
 
   std::vector<ListedChild> listed =
       ListChildren(job, *children, request.order());
