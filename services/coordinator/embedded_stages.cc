@@ -145,6 +145,30 @@ class EmbeddedResults final : public ResultsStage {
                         v1::GetTraceResponse* response) override {
     return engine_->GetTrace(request, Fresh(response));
   }
+  absl::Status UpdateRun(const v1::UpdateRunRequest& request,
+                         v1::UpdateRunResponse* response) override {
+    return engine_->UpdateRun(request, Fresh(response));
+  }
+  absl::Status ListRunRecords(const v1::ListRunRecordsRequest& request,
+                              v1::ListRunRecordsResponse* response) override {
+    return engine_->ListRunRecords(request, Fresh(response));
+  }
+  absl::Status CreateJob(const v1::CreateJobRequest& request,
+                         v1::CreateJobResponse* response) override {
+    return engine_->CreateJob(request, Fresh(response));
+  }
+  absl::Status GetJob(const v1::GetJobRequest& request,
+                      v1::GetJobResponse* response) override {
+    return engine_->GetJob(request, Fresh(response));
+  }
+  absl::Status ListJobs(const v1::ListJobsRequest& request,
+                        v1::ListJobsResponse* response) override {
+    return engine_->ListJobs(request, Fresh(response));
+  }
+  absl::Status StoreJobResult(const v1::StoreJobResultRequest& request,
+                              v1::StoreJobResultResponse* response) override {
+    return engine_->StoreJobResult(request, Fresh(response));
+  }
 
  private:
   std::unique_ptr<results::ResultsEngine> engine_;

@@ -157,6 +157,30 @@ class ForwardingResultsStage : public ResultsStage {
                         v1::GetTraceResponse* response) override {
     return inner_->GetTrace(request, response);
   }
+  absl::Status UpdateRun(const v1::UpdateRunRequest& request,
+                         v1::UpdateRunResponse* response) override {
+    return inner_->UpdateRun(request, response);
+  }
+  absl::Status ListRunRecords(const v1::ListRunRecordsRequest& request,
+                              v1::ListRunRecordsResponse* response) override {
+    return inner_->ListRunRecords(request, response);
+  }
+  absl::Status CreateJob(const v1::CreateJobRequest& request,
+                         v1::CreateJobResponse* response) override {
+    return inner_->CreateJob(request, response);
+  }
+  absl::Status GetJob(const v1::GetJobRequest& request,
+                      v1::GetJobResponse* response) override {
+    return inner_->GetJob(request, response);
+  }
+  absl::Status ListJobs(const v1::ListJobsRequest& request,
+                        v1::ListJobsResponse* response) override {
+    return inner_->ListJobs(request, response);
+  }
+  absl::Status StoreJobResult(const v1::StoreJobResultRequest& request,
+                              v1::StoreJobResultResponse* response) override {
+    return inner_->StoreJobResult(request, response);
+  }
 
  protected:
   ResultsStage& inner() { return *inner_; }

@@ -188,6 +188,30 @@ class RecordingResults final : public ResultsStage {
                         v1::GetTraceResponse*) override {
     return NotStored();
   }
+  absl::Status UpdateRun(const v1::UpdateRunRequest&,
+                         v1::UpdateRunResponse* response) override {
+    response->Clear();  // nothing of the check's runs is kept
+    return absl::OkStatus();
+  }
+  absl::Status ListRunRecords(const v1::ListRunRecordsRequest&,
+                              v1::ListRunRecordsResponse*) override {
+    return NotStored();
+  }
+  absl::Status CreateJob(const v1::CreateJobRequest&,
+                         v1::CreateJobResponse*) override {
+    return NotStored();
+  }
+  absl::Status GetJob(const v1::GetJobRequest&, v1::GetJobResponse*) override {
+    return NotStored();
+  }
+  absl::Status ListJobs(const v1::ListJobsRequest&,
+                        v1::ListJobsResponse*) override {
+    return NotStored();
+  }
+  absl::Status StoreJobResult(const v1::StoreJobResultRequest&,
+                              v1::StoreJobResultResponse*) override {
+    return NotStored();
+  }
 
  private:
   static absl::Status NotStored() {

@@ -3,40 +3,18 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "services/coordinator/unimplemented_results.h"
 
 namespace seed::coordinator {
 namespace {
 
 // Takes every batch; says how many it took and what the last held.
-class CountingResults final : public ResultsStage {
+class CountingResults final : public UnimplementedResults {
  public:
-  absl::Status BeginRun(const v1::BeginRunRequest&,
-                        v1::BeginRunResponse*) override {
-    return absl::OkStatus();
-  }
   absl::Status AppendRecords(const v1::AppendRecordsRequest& request,
                              v1::AppendRecordsResponse*) override {
     batches.push_back(request);
     return status;
-  }
-  absl::Status FinishRun(const v1::FinishRunRequest&,
-                         v1::FinishRunResponse*) override {
-    return absl::OkStatus();
-  }
-  absl::Status ListRuns(const v1::ListRunsRequest&,
-                        v1::ListRunsResponse*) override {
-    return absl::OkStatus();
-  }
-  absl::Status GetRun(const v1::GetRunRequest&, v1::GetRunResponse*) override {
-    return absl::OkStatus();
-  }
-  absl::Status StoreTrace(const v1::StoreTraceRequest&,
-                          v1::StoreTraceResponse*) override {
-    return absl::OkStatus();
-  }
-  absl::Status GetTrace(const v1::GetTraceRequest&,
-                        v1::GetTraceResponse*) override {
-    return absl::OkStatus();
   }
 
   std::vector<v1::AppendRecordsRequest> batches;
@@ -52,8 +30,8 @@ v1::PortfolioView View(int64_t time) {
 }
 
 TEST(RecordBufferTest, IsDueAtTheEquityPointBound) {
-  RecordBuffer buffer("run-1", {.max_equity_points = 3,
-                                .max_delay = absl::Hours(1)});
+  RecordBuffer buffer("run-1",
+                      {.max_equity_points = 3, .max_delay = absl::Hours(1)});
   const absl::Time now = absl::Now();
   EXPECT_FALSE(buffer.Due(now));
   buffer.AddEquity(View(1));
@@ -66,8 +44,8 @@ TEST(RecordBufferTest, IsDueAtTheEquityPointBound) {
 // However many records a step makes, a batch stays near the byte bound: a
 // run of long trade lists cannot make one message past gRPC's limit.
 TEST(RecordBufferTest, IsDueAtTheByteBound) {
-  RecordBuffer buffer("run-1", {.max_bytes = 10000,
-                                .max_delay = absl::Hours(1)});
+  RecordBuffer buffer("run-1",
+                      {.max_bytes = 10000, .max_delay = absl::Hours(1)});
   v1::Trade trade;
   trade.set_symbol("ORCL");
   trade.set_exit_reason("signal");

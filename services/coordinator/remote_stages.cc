@@ -213,6 +213,35 @@ class RemoteResults final : public ResultsStage {
                         v1::GetTraceResponse* response) override {
     return remote_.Call(&ResultsRpc::Stub::GetTrace, request, response, true);
   }
+  // Small and part of the step loop (it renews the run's lease): the step
+  // deadline. Creating a job or listing jobs is small too; pages of records
+  // or children and a job's result are bulk.
+  absl::Status UpdateRun(const v1::UpdateRunRequest& request,
+                         v1::UpdateRunResponse* response) override {
+    return remote_.Call(&ResultsRpc::Stub::UpdateRun, request, response);
+  }
+  absl::Status ListRunRecords(const v1::ListRunRecordsRequest& request,
+                              v1::ListRunRecordsResponse* response) override {
+    return remote_.Call(&ResultsRpc::Stub::ListRunRecords, request, response,
+                        true);
+  }
+  absl::Status CreateJob(const v1::CreateJobRequest& request,
+                         v1::CreateJobResponse* response) override {
+    return remote_.Call(&ResultsRpc::Stub::CreateJob, request, response);
+  }
+  absl::Status GetJob(const v1::GetJobRequest& request,
+                      v1::GetJobResponse* response) override {
+    return remote_.Call(&ResultsRpc::Stub::GetJob, request, response, true);
+  }
+  absl::Status ListJobs(const v1::ListJobsRequest& request,
+                        v1::ListJobsResponse* response) override {
+    return remote_.Call(&ResultsRpc::Stub::ListJobs, request, response);
+  }
+  absl::Status StoreJobResult(const v1::StoreJobResultRequest& request,
+                              v1::StoreJobResultResponse* response) override {
+    return remote_.Call(&ResultsRpc::Stub::StoreJobResult, request, response,
+                        true);
+  }
 
  private:
   Remote<ResultsRpc> remote_;

@@ -90,6 +90,18 @@ class ResultsStage {
                                   v1::StoreTraceResponse* response) = 0;
   virtual absl::Status GetTrace(const v1::GetTraceRequest& request,
                                 v1::GetTraceResponse* response) = 0;
+  virtual absl::Status UpdateRun(const v1::UpdateRunRequest& request,
+                                 v1::UpdateRunResponse* response) = 0;
+  virtual absl::Status ListRunRecords(const v1::ListRunRecordsRequest& request,
+                                      v1::ListRunRecordsResponse* response) = 0;
+  virtual absl::Status CreateJob(const v1::CreateJobRequest& request,
+                                 v1::CreateJobResponse* response) = 0;
+  virtual absl::Status GetJob(const v1::GetJobRequest& request,
+                              v1::GetJobResponse* response) = 0;
+  virtual absl::Status ListJobs(const v1::ListJobsRequest& request,
+                                v1::ListJobsResponse* response) = 0;
+  virtual absl::Status StoreJobResult(const v1::StoreJobResultRequest& request,
+                                      v1::StoreJobResultResponse* response) = 0;
 };
 
 // The set of stages one coordinator uses; it owns them.

@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "common/stage_error.h"
 #include "gtest/gtest.h"
+#include "services/coordinator/unimplemented_results.h"
 
 namespace seed::coordinator {
 namespace {
@@ -40,36 +41,17 @@ struct StoreLog {
   }
 };
 
-class FakeResults final : public ResultsStage {
+class FakeResults final : public UnimplementedResults {
  public:
   explicit FakeResults(std::shared_ptr<StoreLog> store)
       : store_(std::move(store)) {}
-  absl::Status BeginRun(const v1::BeginRunRequest&,
-                        v1::BeginRunResponse*) override {
-    return absl::UnimplementedError("BeginRun");
-  }
-  absl::Status AppendRecords(const v1::AppendRecordsRequest&,
-                             v1::AppendRecordsResponse*) override {
-    return absl::UnimplementedError("AppendRecords");
-  }
   absl::Status FinishRun(const v1::FinishRunRequest& request,
                          v1::FinishRunResponse*) override {
     return store_->Store("outcome " + request.run_id());
   }
-  absl::Status ListRuns(const v1::ListRunsRequest&,
-                        v1::ListRunsResponse*) override {
-    return absl::UnimplementedError("ListRuns");
-  }
-  absl::Status GetRun(const v1::GetRunRequest&, v1::GetRunResponse*) override {
-    return absl::UnimplementedError("GetRun");
-  }
   absl::Status StoreTrace(const v1::StoreTraceRequest& request,
                           v1::StoreTraceResponse*) override {
     return store_->Store("trace " + request.run_id());
-  }
-  absl::Status GetTrace(const v1::GetTraceRequest&,
-                        v1::GetTraceResponse*) override {
-    return absl::UnimplementedError("GetTrace");
   }
 
  private:

@@ -272,8 +272,10 @@ class TracedExecution final : public ForwardingExecutionStage {
   }
 };
 
-// Queries (ListRuns, GetRun, StoreTrace, GetTrace) are not part of any run:
-// the base passes them through untraced.
+// A run's own calls are traced: BeginRun, AppendRecords, UpdateRun,
+// FinishRun. Queries (ListRuns, GetRun, ListRunRecords, StoreTrace, GetTrace)
+// and a job's calls (CreateJob, GetJob, ListJobs, StoreJobResult) are not
+// part of any run: the base passes them through untraced.
 class TracedResults final : public ForwardingResultsStage {
  public:
   using ForwardingResultsStage::ForwardingResultsStage;
@@ -302,6 +304,22 @@ class TracedResults final : public ForwardingResultsStage {
           span.SetAttribute("fills", request.fills_size());
           span.SetAttribute("rejections", request.rejections_size());
           span.SetAttribute("trades", request.trades_size());
+        });
+  }
+  absl::Status UpdateRun(const v1::UpdateRunRequest& request,
+                         v1::UpdateRunResponse* response) override {
+    return Traced(
+        "results", "results.update_run",
+        [&] { return inner().UpdateRun(request, response); },
+        [&](tracing::Span& span) {
+          span.SetAttribute("run.id", request.run_id());
+          span.SetAttribute("steps_done", request.steps_done());
+          if (!request.data_hash().empty()) {
+            span.SetAttribute("data_hash", request.data_hash());
+          }
+          if (request.state() != v1::RUN_STATE_UNSPECIFIED) {
+            span.SetAttribute("run.state", v1::RunState_Name(request.state()));
+          }
         });
   }
   absl::Status FinishRun(const v1::FinishRunRequest& request,

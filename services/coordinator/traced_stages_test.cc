@@ -8,6 +8,7 @@
 #include "common/stage_error.h"
 #include "common/tracing.h"
 #include "gtest/gtest.h"
+#include "services/coordinator/unimplemented_results.h"
 
 namespace seed::coordinator {
 namespace {
@@ -66,6 +67,21 @@ class MarginCallPortfolio final : public PortfolioStage {
   }
 };
 
+// Answers UpdateRun with `failure` and CreateJob with OK.
+class FakeResults final : public UnimplementedResults {
+ public:
+  absl::Status UpdateRun(const v1::UpdateRunRequest&,
+                         v1::UpdateRunResponse*) override {
+    return failure;
+  }
+  absl::Status CreateJob(const v1::CreateJobRequest&,
+                         v1::CreateJobResponse*) override {
+    return absl::OkStatus();
+  }
+
+  absl::Status failure;
+};
+
 // The span's attribute `key`, present once (an empty one, and a test
 // failure, when not).
 const v1::SpanAttribute& Attribute(const v1::Span& span,
@@ -91,6 +107,9 @@ class TracedStagesTest : public ::testing::Test {
     Stages stages;
     stages.execution = std::move(execution);
     stages.portfolio = std::make_unique<MarginCallPortfolio>();
+    auto results = std::make_unique<FakeResults>();
+    results_ = results.get();
+    stages.results = std::move(results);
     stages_ = TraceStages(std::move(stages));
   }
 
@@ -116,6 +135,7 @@ class TracedStagesTest : public ::testing::Test {
   const tracing::TraceContext run_{
       &recorder_, {kTraceId, kRunSpanId}, "coordinator"};
   FakeExecution* execution_ = nullptr;
+  FakeResults* results_ = nullptr;
   Stages stages_;
   v1::Trace trace_;
 };
@@ -175,6 +195,34 @@ TEST_F(TracedStagesTest, ACallPastTheCapCarriesNoTraceContext) {
   EXPECT_EQ(Attribute(failed, "steps").int_value(), 3);
   EXPECT_EQ(Attribute(failed, "error.bar_time").string_value(),
             "2020-01-06..2020-01-08");
+}
+
+// A run's progress updates are part of its trace (a refused one marks its
+// span); a job's calls are part of no run's.
+TEST_F(TracedStagesTest, UpdateRunIsARunsSpanAndJobCallsAreNot) {
+  results_->failure =
+      StageFailure(absl::StatusCode::kFailedPrecondition, "results",
+                   "RUN_ABANDONED", "its lease ran out");
+  v1::UpdateRunRequest update;
+  update.set_run_id("run-1");
+  update.set_steps_done(42);
+  update.set_state(v1::RUNNING);
+  v1::UpdateRunResponse updated;
+  v1::CreateJobResponse created;
+  {
+    tracing::ContextScope scope(run_);
+    EXPECT_EQ(stages_.results->UpdateRun(update, &updated).code(),
+              absl::StatusCode::kFailedPrecondition);
+    EXPECT_TRUE(stages_.results->CreateJob({}, &created).ok());
+  }
+  const v1::Span& span = OnlySpan();
+  EXPECT_EQ(span.name(), "results.update_run");
+  EXPECT_EQ(span.parent_span_id(), kRunSpanId);
+  EXPECT_EQ(span.status_code(), v1::SPAN_STATUS_ERROR);
+  EXPECT_EQ(Attribute(span, "run.id").string_value(), "run-1");
+  EXPECT_EQ(Attribute(span, "steps_done").int_value(), 42);
+  EXPECT_EQ(Attribute(span, "run.state").string_value(), "RUNNING");
+  EXPECT_EQ(Attribute(span, "error.reason").string_value(), "RUN_ABANDONED");
 }
 
 TEST_F(TracedStagesTest, AMarginCallAndItsLiquidationShowOnTheirSpans) {

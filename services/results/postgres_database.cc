@@ -395,6 +395,8 @@ class PostgresDatabase : public SqlDatabase {
         version, ")"));
   }
   absl::Status PrepareForWrites() override { return absl::OkStatus(); }
+  const SqlStats& stats() const override { return stats_; }
+  SqlStats& mutable_stats() { return stats_; }
 
   // Re-establishes a connection the server dropped; fails when it cannot,
   // and inside a transaction, which the drop ended: the rest of it must not
@@ -559,12 +561,18 @@ class PostgresDatabase : public SqlDatabase {
   bool transaction_ = false;
   int64_t generation_ = 0;
   int64_t statement_count_ = 0;
+  SqlStats stats_;
   std::map<std::string, std::unique_ptr<PostgresStatement>, std::less<>>
       statements_;
 };
 
 absl::StatusOr<bool> PostgresStatement::Step() {
-  if (result_ != nullptr) return ++row_ < PQntuples(result_);
+  if (result_ != nullptr) {
+    if (++row_ >= PQntuples(result_)) return false;
+    ++db_.mutable_stats().rows;
+    return true;
+  }
+  ++db_.mutable_stats().statements;
   if (!bind_error_.empty()) {
     return StageFailure(absl::StatusCode::kInternal, kStage, "STORAGE_FAILED",
                         bind_error_);
@@ -602,7 +610,9 @@ absl::StatusOr<bool> PostgresStatement::Step() {
   if (!result.ok()) return result.status();
   result_ = *result;
   row_ = 0;
-  return PQntuples(result_) > 0;
+  if (PQntuples(result_) == 0) return false;
+  ++db_.mutable_stats().rows;
+  return true;
 }
 
 }  // namespace

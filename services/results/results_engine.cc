@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
+#include "common/run_state.h"
 #include "common/stage_error.h"
 #include "common/time.h"
 #include "services/results/metrics.h"
@@ -21,11 +22,6 @@ namespace {
 using ::backtest::v1::RunState;
 
 constexpr absl::string_view kStage = "results";
-
-bool IsTerminal(RunState state) {
-  return state == backtest::v1::SUCCEEDED || state == backtest::v1::FAILED ||
-         state == backtest::v1::CANCELLED;
-}
 
 // The single path from stored records (and the benchmark's bars, which are
 // not stored) to metrics. The run's strategies come from its stored spec,
@@ -104,33 +100,42 @@ void CheckBenchmark(const backtest::v1::BarSeries& bars,
   }
 }
 
-// The RunFilter bound for a ListRunsRequest since/until value: the instant
-// it names, or for an until (`end`) the first instant after it, since
-// created_at has whole seconds and a date alone means the whole day.
-absl::StatusOr<std::string> CreatedAtBound(absl::string_view text, bool end) {
-  // created_at values end in Z (UTC); accept them as `bt runs` prints them.
-  absl::string_view local = absl::StripSuffix(text, "Z");
-  absl::StatusOr<int64_t> time = ParseTime(local);
-  if (!time.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "must be an ISO date or date-time in UTC, e.g. 2024-03-01 or "
-        "2024-03-01T09:30:00; got '",
-        text, "'"));
-  }
-  constexpr size_t kDateLength = 10;  // YYYY-MM-DD
-  if (end) *time += local.size() == kDateLength ? kSecondsPerDay : 1;
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%S", absl::FromUnixSeconds(*time),
-                          absl::UTCTimeZone());
+// The one of `ids` (ids that start with `prefix`, in id order, at most
+// kMaxListedMatches + 1, not empty) that `prefix` names: an exact id wins,
+// else it must be the only one.
+absl::StatusOr<std::string> PickId(const std::string& prefix,
+                                   std::vector<std::string> ids,
+                                   absl::string_view things,
+                                   absl::string_view reason,
+                                   absl::string_view location,
+                                   absl::string_view id) {
+  // An exact id sorts first among the ids it prefixes.
+  if (ids.size() == 1 || ids.front() == prefix) return ids.front();
+  const bool more = ids.size() > ResultsEngine::kMaxListedMatches;
+  if (more) ids.pop_back();
+  return StageFailure(
+      absl::StatusCode::kInvalidArgument, kStage, reason,
+      absl::StrCat(id, " prefix '", prefix, "' matches ",
+                   more ? "more than " : "", ids.size(), " ", things, " in ",
+                   location, ": ", absl::StrJoin(ids, ", "),
+                   more ? ", ..." : ""),
+      {.hint = absl::StrCat("give more characters of the ", id)});
 }
 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ResultsEngine>> ResultsEngine::Open(
-    const std::string& database_path, OpenMode mode) {
+    const std::string& database_path, OpenMode mode, Clock clock) {
   absl::StatusOr<std::unique_ptr<RunStore>> store =
-      RunStore::Open(database_path, mode);
+      RunStore::Open(database_path, mode, clock);
   if (!store.ok()) return store.status();
-  return std::unique_ptr<ResultsEngine>(new ResultsEngine(std::move(*store)));
+  return std::unique_ptr<ResultsEngine>(
+      new ResultsEngine(*std::move(store), std::move(clock)));
+}
+
+SqlStats ResultsEngine::database_stats() {
+  absl::MutexLock lock(&mu_);
+  return store_->stats();
 }
 
 absl::Status ResultsEngine::BeginRun(
@@ -140,7 +145,7 @@ absl::Status ResultsEngine::BeginRun(
   if (request.run().run_id().empty()) {
     problems.push_back({"run.run_id", "required"});
   }
-  if (IsTerminal(request.run().state())) {
+  if (IsFinalRunState(request.run().state())) {
     problems.push_back(
         {"run.state", absl::StrCat("a run begins QUEUED or RUNNING, got ",
                                    RunState_Name(request.run().state()))});
@@ -174,6 +179,25 @@ absl::Status ResultsEngine::BeginRun(
       !spec.ok()) {
     problems.push_back({"canonical_spec", std::string(spec.message())});
   }
+  if (request.lease_seconds() < 0 ||
+      request.lease_seconds() > kMaxLeaseSeconds) {
+    problems.push_back(
+        {"lease_seconds", absl::StrCat("must be in [0, ", kMaxLeaseSeconds,
+                                       "] (0: ", RunStore::kDefaultLeaseSeconds,
+                                       "); got ", request.lease_seconds())});
+  }
+  if (request.has_job()) {
+    const backtest::v1::JobMembership& job = request.job();
+    if (job.job_id().empty()) problems.push_back({"job.job_id", "required"});
+    if (job.index() < 0) {
+      problems.push_back(
+          {"job.index", absl::StrCat("must be >= 0, got ", job.index())});
+    }
+    if (job.window() < 0) {
+      problems.push_back(
+          {"job.window", absl::StrCat("must be >= 0, got ", job.window())});
+    }
+  }
   if (!problems.empty()) {
     return InvalidFields(kStage, "INVALID_BEGIN_RUN", problems);
   }
@@ -183,7 +207,7 @@ absl::Status ResultsEngine::BeginRun(
   if (run.state() == backtest::v1::RUN_STATE_UNSPECIFIED) {
     run.set_state(backtest::v1::RUNNING);
   }
-  if (run.created_at().empty()) run.set_created_at(NowUtcIso8601());
+  if (run.created_at().empty()) run.set_created_at(IsoUtc(clock_()));
   run.clear_finished_at();
   absl::MutexLock lock(&mu_);
   absl::Status status = store_->BeginRun(stored);
@@ -203,14 +227,43 @@ absl::Status ResultsEngine::AppendRecords(
   return store_->AppendRecords(request);
 }
 
+absl::Status ResultsEngine::UpdateRun(
+    const backtest::v1::UpdateRunRequest& request,
+    backtest::v1::UpdateRunResponse* /*response*/) {
+  std::vector<FieldProblem> problems;
+  if (request.run_id().empty()) problems.push_back({"run_id", "required"});
+  if (request.interval_seconds() < 0) {
+    problems.push_back(
+        {"interval_seconds", absl::StrCat("must be >= 0 (0 = not given), got ",
+                                          request.interval_seconds())});
+  }
+  if (request.steps_done() < 0) {
+    problems.push_back({"steps_done", absl::StrCat("must be >= 0, got ",
+                                                   request.steps_done())});
+  }
+  if (request.state() != backtest::v1::RUN_STATE_UNSPECIFIED &&
+      request.state() != backtest::v1::RUNNING) {
+    problems.push_back(
+        {"state", absl::StrCat("may only be RUNNING (a QUEUED run starts) or "
+                               "unset; a run ends with FinishRun; got ",
+                               RunState_Name(request.state()))});
+  }
+  if (!problems.empty()) {
+    return InvalidFields(kStage, "INVALID_UPDATE_RUN", problems);
+  }
+  absl::MutexLock lock(&mu_);
+  return store_->UpdateRun(request);
+}
+
 absl::Status ResultsEngine::FinishRun(
     const backtest::v1::FinishRunRequest& request,
     backtest::v1::FinishRunResponse* response) {
   std::vector<FieldProblem> problems;
   if (request.run_id().empty()) problems.push_back({"run_id", "required"});
-  if (!IsTerminal(request.state())) {
+  if (!IsFinalRunState(request.state())) {
     problems.push_back(
-        {"state", absl::StrCat("must be SUCCEEDED, FAILED or CANCELLED, got ",
+        {"state", absl::StrCat("must be SUCCEEDED, FAILED, CANCELLED or "
+                               "ABANDONED, got ",
                                RunState_Name(request.state()))});
   }
   CheckBenchmark(request.benchmark(), problems);
@@ -219,70 +272,12 @@ absl::Status ResultsEngine::FinishRun(
   }
   absl::MutexLock lock(&mu_);
   absl::StatusOr<backtest::v1::RunSummary> run = store_->FinishRun(
-      request, NowUtcIso8601(),
+      request, IsoUtc(clock_()),
       [&request](const StoredRun& stored, const RunRecords& records) {
         return MetricsOfStoredRun(stored, records, request.benchmark());
       });
   if (!run.ok()) return run.status();
   *response->mutable_run() = std::move(*run);
-  return absl::OkStatus();
-}
-
-absl::Status ResultsEngine::ListRuns(
-    const backtest::v1::ListRunsRequest& request,
-    backtest::v1::ListRunsResponse* response) {
-  RunFilter filter{
-      .strategy = request.strategy(),
-      .symbol = request.symbol(),
-      .owner = request.owner(),
-      .limit = request.limit() == 0 ? kDefaultListLimit : request.limit()};
-  std::vector<FieldProblem> problems;
-  if (request.limit() < 0) {
-    problems.push_back(
-        {"limit", absl::StrCat("must be >= 0 (0 = ", kDefaultListLimit,
-                               "), got ", request.limit())});
-  }
-  if (!request.state().empty()) {
-    RunState state;
-    if (RunState_Parse(absl::AsciiStrToUpper(request.state()), &state) &&
-        state != backtest::v1::RUN_STATE_UNSPECIFIED) {
-      filter.state = state;
-    } else {
-      problems.push_back(
-          {"state", absl::StrCat("unknown run state '", request.state(),
-                                 "'; use QUEUED, RUNNING, SUCCEEDED, FAILED "
-                                 "or CANCELLED")});
-    }
-  }
-  const auto read_bound = [&problems](const char* field,
-                                      const std::string& text, bool end,
-                                      std::string* bound) {
-    if (text.empty()) return;
-    absl::StatusOr<std::string> parsed = CreatedAtBound(text, end);
-    if (parsed.ok()) {
-      *bound = *std::move(parsed);
-    } else {
-      problems.push_back({field, std::string(parsed.status().message())});
-    }
-  };
-  // The store matches a symbol between the commas it stores symbols with.
-  if (absl::StrContains(request.symbol(), ',')) {
-    problems.push_back(
-        {"symbol", absl::StrCat("one ticker, without commas; got '",
-                                request.symbol(), "'")});
-  }
-  read_bound("since", request.since(), /*end=*/false, &filter.created_from);
-  read_bound("until", request.until(), /*end=*/true, &filter.created_before);
-  if (!problems.empty()) {
-    return InvalidFields(kStage, "INVALID_LIST_RUNS", problems);
-  }
-  absl::MutexLock lock(&mu_);
-  absl::StatusOr<std::vector<backtest::v1::RunSummary>> runs =
-      store_->ListRuns(filter);
-  if (!runs.ok()) return runs.status();
-  for (backtest::v1::RunSummary& run : *runs) {
-    *response->add_runs() = std::move(run);
-  }
   return absl::OkStatus();
 }
 
@@ -292,54 +287,19 @@ absl::StatusOr<std::string> ResultsEngine::ResolveRunId(
   absl::StatusOr<std::vector<std::string>> ids =
       store_->FindRunIds(prefix, kMaxListedMatches + 1);
   if (!ids.ok()) return ids.status();
-  // An exact id sorts first among the ids it prefixes.
   if (ids->empty()) return store_->UnknownRun(prefix);
-  if (ids->size() == 1 || ids->front() == prefix) return ids->front();
-  const bool more = ids->size() > kMaxListedMatches;
-  if (more) ids->pop_back();
-  return StageFailure(
-      absl::StatusCode::kInvalidArgument, kStage, "AMBIGUOUS_RUN_ID",
-      absl::StrCat("run id prefix '", prefix, "' matches ",
-                   more ? "more than " : "", ids->size(), " runs in ",
-                   database_path_, ": ", absl::StrJoin(*ids, ", "),
-                   more ? ", ..." : ""),
-      {.hint = "give more characters of the run id"});
+  return PickId(prefix, *std::move(ids), "runs", "AMBIGUOUS_RUN_ID",
+                database_path_, "run id");
 }
 
-absl::Status ResultsEngine::GetRun(const backtest::v1::GetRunRequest& request,
-                                   backtest::v1::GetRunResponse* response) {
-  if (request.run_id().empty()) {
-    return InvalidFields(kStage, "INVALID_GET_RUN", {{"run_id", "required"}});
-  }
-  absl::MutexLock lock(&mu_);
-  absl::StatusOr<std::string> run_id = ResolveRunId(request.run_id());
-  if (!run_id.ok()) return run_id.status();
-  absl::StatusOr<StoredRun> run = store_->ReadRun(*run_id);
-  if (!run.ok()) return run.status();
-  *response->mutable_run() = std::move(run->summary);
-  response->set_canonical_spec(std::move(run->canonical_spec));
-  response->mutable_symbol_hashes()->insert(run->symbol_hashes.begin(),
-                                            run->symbol_hashes.end());
-  response->set_location(database_path_);
-  if (!request.include_records()) return absl::OkStatus();
-
-  absl::StatusOr<RunRecords> records = store_->ReadRecords(*run_id);
-  if (!records.ok()) return records.status();
-  for (auto* trades : {&records->closed_trades, &records->open_trades}) {
-    for (backtest::v1::Trade& trade : *trades) {
-      *response->add_trades() = std::move(trade);
-    }
-  }
-  for (backtest::v1::Fill& fill : records->fills) {
-    *response->add_fills() = std::move(fill);
-  }
-  for (backtest::v1::Rejection& rejection : records->rejections) {
-    *response->add_rejections() = std::move(rejection);
-  }
-  for (backtest::v1::EquityPoint& point : records->equity) {
-    *response->add_equity() = std::move(point);
-  }
-  return absl::OkStatus();
+absl::StatusOr<std::string> ResultsEngine::ResolveJobId(
+    const std::string& prefix) {
+  absl::StatusOr<std::vector<std::string>> ids =
+      store_->FindJobIds(prefix, kMaxListedMatches + 1);
+  if (!ids.ok()) return ids.status();
+  if (ids->empty()) return store_->UnknownJob(prefix);
+  return PickId(prefix, *std::move(ids), "research jobs", "AMBIGUOUS_JOB_ID",
+                database_path_, "job id");
 }
 
 absl::Status ResultsEngine::StoreTrace(

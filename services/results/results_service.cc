@@ -88,4 +88,46 @@ grpc::Status ResultsServiceImpl::GetTrace(
   return ToGrpcStatus(engine_.GetTrace(*request, response));
 }
 
+grpc::Status ResultsServiceImpl::UpdateRun(
+    grpc::ServerContext* /*context*/,
+    const backtest::v1::UpdateRunRequest* request,
+    backtest::v1::UpdateRunResponse* response) {
+  return ToGrpcStatus(engine_.UpdateRun(*request, response));
+}
+
+grpc::Status ResultsServiceImpl::ListRunRecords(
+    grpc::ServerContext* /*context*/,
+    const backtest::v1::ListRunRecordsRequest* request,
+    backtest::v1::ListRunRecordsResponse* response) {
+  return ToGrpcStatus(engine_.ListRunRecords(*request, response));
+}
+
+grpc::Status ResultsServiceImpl::CreateJob(
+    grpc::ServerContext* /*context*/,
+    const backtest::v1::CreateJobRequest* request,
+    backtest::v1::CreateJobResponse* response) {
+  return ToGrpcStatus(engine_.CreateJob(*request, response));
+}
+
+grpc::Status ResultsServiceImpl::GetJob(
+    grpc::ServerContext* /*context*/,
+    const backtest::v1::GetJobRequest* request,
+    backtest::v1::GetJobResponse* response) {
+  return ToGrpcStatus(engine_.GetJob(*request, response));
+}
+
+grpc::Status ResultsServiceImpl::ListJobs(
+    grpc::ServerContext* /*context*/,
+    const backtest::v1::ListJobsRequest* request,
+    backtest::v1::ListJobsResponse* response) {
+  return ToGrpcStatus(engine_.ListJobs(*request, response));
+}
+
+grpc::Status ResultsServiceImpl::StoreJobResult(
+    grpc::ServerContext* /*context*/,
+    const backtest::v1::StoreJobResultRequest* request,
+    backtest::v1::StoreJobResultResponse* response) {
+  return ToGrpcStatus(engine_.StoreJobResult(*request, response));
+}
+
 }  // namespace seed::results

@@ -44,6 +44,26 @@ class ResultsServiceImpl final : public backtest::v1::ResultsService::Service {
   grpc::Status GetTrace(grpc::ServerContext* context,
                         const backtest::v1::GetTraceRequest* request,
                         backtest::v1::GetTraceResponse* response) override;
+  grpc::Status UpdateRun(grpc::ServerContext* context,
+                         const backtest::v1::UpdateRunRequest* request,
+                         backtest::v1::UpdateRunResponse* response) override;
+  grpc::Status ListRunRecords(
+      grpc::ServerContext* context,
+      const backtest::v1::ListRunRecordsRequest* request,
+      backtest::v1::ListRunRecordsResponse* response) override;
+  grpc::Status CreateJob(grpc::ServerContext* context,
+                         const backtest::v1::CreateJobRequest* request,
+                         backtest::v1::CreateJobResponse* response) override;
+  grpc::Status GetJob(grpc::ServerContext* context,
+                      const backtest::v1::GetJobRequest* request,
+                      backtest::v1::GetJobResponse* response) override;
+  grpc::Status ListJobs(grpc::ServerContext* context,
+                        const backtest::v1::ListJobsRequest* request,
+                        backtest::v1::ListJobsResponse* response) override;
+  grpc::Status StoreJobResult(
+      grpc::ServerContext* context,
+      const backtest::v1::StoreJobResultRequest* request,
+      backtest::v1::StoreJobResultResponse* response) override;
 
  private:
   // OK when the caller may read run `run_id` (an id or unique prefix).

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/stage_error.h"
 #include "services/results/run_store_internal.h"
 
@@ -154,12 +155,63 @@ ALTER TABLE rejections ADD COLUMN tag {TEXT} NOT NULL DEFAULT '';
 ALTER TABLE trades ADD COLUMN strategy {TEXT} NOT NULL DEFAULT '';
 )sql";
 
-// Version 6: the principal that submitted each run (RunSummary.owner;
-// docs/security.md). Runs stored before it have no owner: when
-// authentication is on, only admins and writers see them.
+// Version 6, applied after version 5 the same way: leases, progress,
+// research jobs and owners. Runs stored before it read back with no lease,
+// progress, job or owner; the upgrade gives those still QUEUED or RUNNING a
+// lease from the upgrade on (RunStore::kDefaultLeaseSeconds), so that a run
+// whose coordinator went away before leases existed is given up too. Runs
+// without an owner are seen, when authentication is on, by admins and
+// writers only (docs/security.md).
 constexpr char kSchemaVersion6[] = R"sql(
+-- The coordinator's lease on the run: its length, and when it runs out (UTC
+-- epoch seconds); a QUEUED or RUNNING run past it reads as ABANDONED.
+ALTER TABLE runs ADD COLUMN lease_seconds {INT} NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN lease_expires {INT} NOT NULL DEFAULT 0;
+-- Progress (UpdateRun): steps done and the last step's time.
+ALTER TABLE runs ADD COLUMN steps_done {INT} NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN step_time {TEXT} NOT NULL DEFAULT '';
+-- A child of a research job: the job, its index there, the serialized
+-- backtest.v1.JobMembership; once finished, its objective (the job's
+-- metric; NULL when undefined) and summary (a serialized backtest.v1.Metrics
+-- with only trades, total_return, sharpe, final_equity and the objective's
+-- field). All NULL for a run that is no child.
+ALTER TABLE runs ADD COLUMN job_id {TEXT};
+ALTER TABLE runs ADD COLUMN child_index {INT};
+ALTER TABLE runs ADD COLUMN membership {BLOB};
+ALTER TABLE runs ADD COLUMN objective {REAL};
+ALTER TABLE runs ADD COLUMN summary {BLOB};
+-- One run per child (NULLs are distinct: runs that are no child never
+-- clash); a job's children by index.
+CREATE UNIQUE INDEX IF NOT EXISTS runs_by_job ON runs (job_id, child_index);
+CREATE TABLE IF NOT EXISTS jobs ({ROWID}
+  -- A research job (backtest.v1.Job): the fields stored; its state and
+  -- counts are derived from its children when read.
+  job_id {TEXT} PRIMARY KEY NOT NULL,
+  kind {INT} NOT NULL,               -- backtest.v1.JobKind number
+  name {TEXT} NOT NULL,
+  created_at {TEXT} NOT NULL,        -- ISO 8601 UTC
+  canonical_spec {TEXT} NOT NULL,
+  spec_hash {TEXT} NOT NULL,
+  engine_version {TEXT} NOT NULL,
+  children_expected {INT} NOT NULL,
+  params {TEXT} NOT NULL,            -- swept params, comma-separated, in order
+  objective {TEXT} NOT NULL,
+  goal {TEXT} NOT NULL,              -- maximize or minimize
+  min_trades {INT} NOT NULL,
+  parent_run {TEXT} NOT NULL,
+  owner {TEXT} NOT NULL,
+  result {BLOB},                     -- serialized backtest.v1.JobResult
+  result_at {TEXT} NOT NULL          -- when it was stored; empty: none
+);
+CREATE INDEX IF NOT EXISTS jobs_by_created_at ON jobs (created_at);
+-- The principal that submitted the run (RunSummary.owner); empty: none.
 ALTER TABLE runs ADD COLUMN owner {TEXT} NOT NULL DEFAULT '';
 )sql";
+
+// The lease runs that were QUEUED or RUNNING before version 6 get.
+constexpr char kLeaseRunsOfOldVersions[] =
+    "UPDATE runs SET lease_seconds = ?1, lease_expires = ?2 "
+    "WHERE state IN (1, 2)";
 
 std::string EnvOrEmpty(const char* name) {
   const char* value = std::getenv(name);
@@ -182,12 +234,21 @@ std::string DefaultDatabasePath() {
   return kRelativePath;
 }
 
+Clock SystemClock() {
+  return [] { return absl::Now(); };
+}
+
+std::string IsoUtc(absl::Time time) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone());
+}
+
 absl::StatusOr<std::unique_ptr<RunStore>> RunStore::Open(
-    const std::string& path, OpenMode mode) {
+    const std::string& path, OpenMode mode, Clock clock) {
   absl::StatusOr<std::unique_ptr<SqlDatabase>> db = OpenSqlDatabase(path, mode);
   if (!db.ok()) return db.status();
-  std::unique_ptr<RunStore> store(new RunStore(*std::move(db)));
-  if (absl::Status status = store->Configure(mode); !status.ok()) {
+  std::unique_ptr<RunStore> store(
+      new RunStore(*std::move(db), mode, std::move(clock)));
+  if (absl::Status status = store->Configure(); !status.ok()) {
     return status;
   }
   return store;
@@ -195,7 +256,10 @@ absl::StatusOr<std::unique_ptr<RunStore>> RunStore::Open(
 
 RunStore::~RunStore() = default;
 
-absl::Status RunStore::Configure(OpenMode mode) {
+int64_t RunStore::Now() const { return absl::ToUnixSeconds(clock_()); }
+
+absl::Status RunStore::Configure() {
+  const OpenMode mode = mode_;
   // The version is checked before anything is written, so that a refused
   // database is left as it was.
   absl::StatusOr<int64_t> version = db_->SchemaVersion();
@@ -277,6 +341,15 @@ absl::Status RunStore::CreateSchema(int64_t from_version) {
     if (status.ok() && from_version < 4) status = db_->Execute(kSchemaVersion4);
     if (status.ok() && from_version < 5) status = db_->Execute(kSchemaVersion5);
     if (status.ok()) status = db_->Execute(kSchemaVersion6);
+    if (status.ok() && from_version > 0) {
+      absl::StatusOr<Statement> lease = db_->Prepare(kLeaseRunsOfOldVersions);
+      status = lease.status();
+      if (status.ok()) {
+        (*lease)->BindInt(1, kDefaultLeaseSeconds);
+        (*lease)->BindInt(2, Now() + kDefaultLeaseSeconds);
+        status = (*lease)->Execute();
+      }
+    }
     if (status.ok()) status = db_->SetSchemaVersion(kSchemaVersion);
     return status.ok() ? status : Failure(status, what, "");
   });

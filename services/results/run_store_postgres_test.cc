@@ -71,8 +71,9 @@ TEST_F(PostgresRunStoreTest, TheLocationIsTheUriWithoutItsPassword) {
       << unknown;
 }
 
-// Version 5 on first open, and the same columns in the same order as a
-// SQLite file's (PostgreSQL's runs table has its rowid as a column).
+// The current version on first open, and the same columns in the same
+// order as a SQLite file's (PostgreSQL's runs and jobs tables have their
+// rowid as a column).
 TEST_F(PostgresRunStoreTest, ANewDatabaseGetsTheTablesOfASqliteFile) {
   ASSERT_NE(OpenOrDie(uri_), nullptr);
   absl::StatusOr<std::string> file = FreshDatabase(Driver::kSqlite);
@@ -99,7 +100,7 @@ TEST_F(PostgresRunStoreTest, ANewDatabaseGetsTheTablesOfASqliteFile) {
     return names;
   };
   for (const char* table : {"runs", "symbol_hashes", "equity_chunks", "fills",
-                            "rejections", "trades", "traces"}) {
+                            "rejections", "trades", "traces", "jobs"}) {
     SCOPED_TRACE(table);
     const std::vector<std::string> in_file = columns(
         **sqlite, "SELECT name FROM pragma_table_info(?1) ORDER BY cid", table);

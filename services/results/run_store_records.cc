@@ -64,20 +64,76 @@ constexpr char kEquityBytes[] =
 constexpr char kSelectEquityChunks[] =
     "SELECT seq, count, points, strategies, strategy_equity FROM equity_chunks "
     "WHERE run_id = ?1 ORDER BY seq";
-constexpr char kSelectFills[] =
-    "SELECT order_id, symbol, side, time, quantity, price, commission, "
-    "slippage, reason, raw_price, role, type, partial, remaining_quantity, "
-    "same_bar_resolution, gap, tag, strategy FROM fills WHERE run_id = ?1 "
-    "ORDER BY seq";
-constexpr char kSelectRejections[] =
-    "SELECT order_id, symbol, side, quantity, time, stage, code, message, "
-    "tag, strategy FROM rejections WHERE run_id = ?1 ORDER BY seq";
+// The record columns each reader below expects, in order; the pages add
+// where each row sits in its order after them.
+#define SEED_FILL_COLUMNS                                                  \
+  "SELECT order_id, symbol, side, time, quantity, price, commission, "     \
+  "slippage, reason, raw_price, role, type, partial, remaining_quantity, " \
+  "same_bar_resolution, gap, tag, strategy, seq FROM fills WHERE run_id = ?1 "
+#define SEED_REJECTION_COLUMNS                                            \
+  "SELECT order_id, symbol, side, quantity, time, stage, code, message, " \
+  "tag, strategy, seq FROM rejections WHERE run_id = ?1 "
+#define SEED_TRADE_COLUMNS                                                    \
+  "SELECT open, symbol, side, entry_time, entry_price, exit_time, "           \
+  "exit_price, quantity, gross_pnl, commission, net_pnl, exit_reason, "       \
+  "r_multiple, borrow_fees, slippage, mae, mfe, initial_stop, strategy, seq " \
+  "FROM trades WHERE run_id = ?1 "
+constexpr int kFillSeqColumn = 18;
+constexpr int kRejectionSeqColumn = 10;
+constexpr int kTradeSeqColumn = 19;
+constexpr char kSelectFills[] = SEED_FILL_COLUMNS "ORDER BY seq";
+constexpr char kSelectRejections[] = SEED_REJECTION_COLUMNS "ORDER BY seq";
+// Closed trades by exit time, then open ones (exit_time 0) by entry time.
 constexpr char kSelectTrades[] =
-    "SELECT open, symbol, side, entry_time, entry_price, exit_time, "
-    "exit_price, quantity, gross_pnl, commission, net_pnl, exit_reason, "
-    "r_multiple, borrow_fees, slippage, mae, mfe, initial_stop, strategy "
-    "FROM trades WHERE run_id = ?1 "
-    "ORDER BY open, exit_time, entry_time, seq";
+    SEED_TRADE_COLUMNS "ORDER BY open, exit_time, entry_time, seq";
+// Pages: the rows after a position in the same order (row values compare
+// left to right in both dialects).
+constexpr char kSelectFillPage[] =
+    SEED_FILL_COLUMNS "AND seq > ?2 ORDER BY seq LIMIT ?3";
+constexpr char kSelectRejectionPage[] =
+    SEED_REJECTION_COLUMNS "AND seq > ?2 ORDER BY seq LIMIT ?3";
+constexpr char kSelectTradePage[] = SEED_TRADE_COLUMNS
+    "AND (open, exit_time, entry_time, seq) > (?2, ?3, ?4, ?5) "
+    "ORDER BY open, exit_time, entry_time, seq LIMIT ?6";
+#undef SEED_FILL_COLUMNS
+#undef SEED_REJECTION_COLUMNS
+#undef SEED_TRADE_COLUMNS
+// The first chunk at or after seq ?2, with the sizes that check it.
+constexpr char kSelectChunkAt[] =
+    "SELECT seq, count, strategies, length(points), length(strategy_equity) "
+    "FROM equity_chunks WHERE run_id = ?1 AND seq >= ?2 ORDER BY seq LIMIT 1";
+// Part of a chunk: the bytes ?3 long at ?2, ?4 and ?5 of its points (the
+// times, cash and equity of the points wanted), or at ?2 of its strategy
+// equity. Integers for PostgreSQL's substr; 1-based.
+constexpr char kSelectChunkPoints[] =
+    "SELECT substr(points, CAST(?2 AS INTEGER), CAST(?3 AS INTEGER)), "
+    "substr(points, CAST(?4 AS INTEGER), CAST(?3 AS INTEGER)), "
+    "substr(points, CAST(?5 AS INTEGER), CAST(?3 AS INTEGER)) "
+    "FROM equity_chunks WHERE run_id = ?1 AND seq = ?6";
+constexpr char kSelectChunkStrategyEquity[] =
+    "SELECT substr(strategy_equity, CAST(?2 AS INTEGER), CAST(?3 AS INTEGER)) "
+    "FROM equity_chunks WHERE run_id = ?1 AND seq = ?4";
+// What a GetRunResponse needs for the run's records: points and strategy
+// values, and per kind its rows and the characters of its texts.
+constexpr char kRecordCounts[] =
+    "SELECT (SELECT COALESCE(SUM(count), 0) FROM equity_chunks "
+    "WHERE run_id = ?1), (SELECT COALESCE(SUM(count * strategies), 0) FROM "
+    "equity_chunks WHERE run_id = ?1), (SELECT count(*) FROM fills WHERE "
+    "run_id = ?1), (SELECT COALESCE(SUM(length(reason) + "
+    "length(same_bar_resolution) + length(tag)), 0) FROM fills WHERE "
+    "run_id = ?1), (SELECT count(*) FROM rejections WHERE run_id = ?1), "
+    "(SELECT COALESCE(SUM(length(stage) + length(code) + length(message) + "
+    "length(tag)), 0) FROM rejections WHERE run_id = ?1), (SELECT count(*) "
+    "FROM trades WHERE run_id = ?1), (SELECT COALESCE(SUM(length(symbol) + "
+    "length(exit_reason) + length(strategy)), 0) FROM trades WHERE "
+    "run_id = ?1)";
+// The most bytes one record takes in a message, texts aside: each number
+// field's largest encoding (a varint 11 bytes with its tag, a double 9), a
+// tag and length per text, and the record's own tag and length (3).
+constexpr int64_t kPointBytes = 3 + 11 + 9 + 9 + 3;  // + 8 per strategy value
+constexpr int64_t kFillBytes = 3 + 7 * 11 + 7 * 9 + 2 * 2 + 3 * 3;
+constexpr int64_t kRejectionBytes = 3 + 5 * 11 + 9 + 4 * 3;
+constexpr int64_t kTradeBytes = 3 + 3 * 11 + 12 * 9 + 3 * 3;
 
 void PutLittleEndian(uint64_t value, char* out) {
   for (size_t i = 0; i < kBytesPerValue; ++i) {
@@ -151,20 +207,42 @@ bool IsCountOf(uint64_t total, int64_t count, uint64_t unit) {
          total / unit == static_cast<uint64_t>(count);
 }
 
+// Whether a chunk's blobs, `points_bytes` and `strategy_bytes` long, hold
+// exactly `count` points of `strategies` strategy values each.
+bool ChunkFits(uint64_t points_bytes, int64_t count, int64_t strategies,
+               uint64_t strategy_bytes) {
+  const bool strategy_equity_fits =
+      strategies == 0
+          ? strategy_bytes == 0
+          : strategies > 0 && strategy_bytes % kBytesPerValue == 0 &&
+                IsCountOf(strategy_bytes / kBytesPerValue, count,
+                          static_cast<uint64_t>(strategies));
+  return IsCountOf(points_bytes, count, kBytesPerPoint) && strategy_equity_fits;
+}
+
+// The failure for chunk `seq` of a run, whose blobs do not fit its counts.
+absl::Status CorruptChunk(absl::string_view location, const std::string& run_id,
+                          int64_t seq, int64_t count, uint64_t points_bytes,
+                          int64_t strategies, uint64_t strategy_bytes) {
+  return StageFailure(
+      absl::StatusCode::kDataLoss, kStage, "DATABASE_CORRUPT",
+      absl::StrCat("equity chunk ", seq, " of run ", run_id, " in ", location,
+                   " does not hold the ", count,
+                   " points it counts: its points are ", points_bytes,
+                   " bytes (", kBytesPerPoint,
+                   " per point), its strategy equity ", strategy_bytes,
+                   " bytes (", kBytesPerValue, " per point for each of ",
+                   strategies, " strategies)"),
+      {.run_id = run_id, .hint = std::string(kChangedFileHint)});
+}
+
 // Appends the `count` points of a chunk to `equity`: `points` is its points
 // blob and `strategy_equity` its blob of `strategies` values per point.
 // False when the blobs do not hold exactly that many points and values.
 bool DecodeEquityChunk(absl::string_view points, int64_t count,
                        int64_t strategies, absl::string_view strategy_equity,
                        std::vector<EquityPoint>& equity) {
-  const bool strategy_equity_fits =
-      strategies == 0
-          ? strategy_equity.empty()
-          : strategies > 0 && strategy_equity.size() % kBytesPerValue == 0 &&
-                IsCountOf(strategy_equity.size() / kBytesPerValue, count,
-                          static_cast<uint64_t>(strategies));
-  if (!IsCountOf(points.size(), count, kBytesPerPoint) ||
-      !strategy_equity_fits) {
+  if (!ChunkFits(points.size(), count, strategies, strategy_equity.size())) {
     return false;
   }
   const size_t column_bytes = static_cast<size_t>(count) * kBytesPerValue;
@@ -187,6 +265,62 @@ bool DecodeEquityChunk(absl::string_view points, int64_t count,
     }
   }
   return true;
+}
+
+void ReadFill(SqlStatement& row, backtest::v1::Fill& fill) {
+  fill.set_order_id(row.Int(0));
+  fill.set_symbol(static_cast<int32_t>(row.Int(1)));
+  fill.set_side(static_cast<backtest::v1::Side>(row.Int(2)));
+  fill.set_time(row.Int(3));
+  fill.set_quantity(row.Real(4));
+  fill.set_price(row.Real(5));
+  fill.set_commission(row.Real(6));
+  fill.set_slippage(row.Real(7));
+  fill.set_reason(row.Text(8));
+  fill.set_raw_price(row.Real(9));
+  fill.set_role(static_cast<backtest::v1::OrderRole>(row.Int(10)));
+  fill.set_type(static_cast<backtest::v1::OrderType>(row.Int(11)));
+  fill.set_partial(row.Int(12) != 0);
+  fill.set_remaining_quantity(row.Real(13));
+  fill.set_same_bar_resolution(row.Text(14));
+  fill.set_gap(row.Int(15) != 0);
+  fill.set_tag(row.Text(16));
+  fill.set_strategy(static_cast<int32_t>(row.Int(17)));
+}
+
+void ReadRejection(SqlStatement& row, backtest::v1::Rejection& rejection) {
+  rejection.set_order_id(row.Int(0));
+  rejection.set_symbol(static_cast<int32_t>(row.Int(1)));
+  rejection.set_side(static_cast<backtest::v1::Side>(row.Int(2)));
+  rejection.set_quantity(row.Real(3));
+  rejection.set_time(row.Int(4));
+  rejection.set_stage(row.Text(5));
+  rejection.set_code(row.Text(6));
+  rejection.set_message(row.Text(7));
+  rejection.set_tag(row.Text(8));
+  rejection.set_strategy(static_cast<int32_t>(row.Int(9)));
+}
+
+// Column 0 (open) says which list the trade belongs to; not read here.
+void ReadTrade(SqlStatement& row, backtest::v1::Trade& trade) {
+  trade.set_symbol(row.Text(1));
+  trade.set_side(static_cast<backtest::v1::Side>(row.Int(2)));
+  trade.set_entry_time(row.Int(3));
+  trade.set_entry_price(row.Real(4));
+  trade.set_exit_time(row.Int(5));
+  trade.set_exit_price(row.Real(6));
+  trade.set_quantity(row.Real(7));
+  trade.set_gross_pnl(row.Real(8));
+  trade.set_commission(row.Real(9));
+  trade.set_net_pnl(row.Real(10));
+  trade.set_exit_reason(row.Text(11));
+  if (!row.IsNull(12)) trade.set_r_multiple(row.Real(12));
+  trade.set_borrow_fees(row.Real(13));
+  trade.set_slippage(row.Real(14));
+  trade.set_mae(row.Real(15));
+  trade.set_mfe(row.Real(16));
+  trade.set_initial_stop(row.Real(17));
+  trade.set_strategy(row.Text(18));
 }
 
 }  // namespace
@@ -312,52 +446,51 @@ absl::Status RunStore::InsertEquity(
 absl::Status RunStore::AppendRecords(const AppendRecordsRequest& request) {
   const std::string& run_id = request.run_id();
   const std::string what = absl::StrCat("append records to run ", run_id);
-  return InTransaction(what, run_id, [&]() -> absl::Status {
-    absl::Status status = RequireUnfinished(run_id, what);
-    if (!status.ok()) return status;
-    status = InsertEquity(run_id, request.equity());
-    if (!status.ok()) return status;
-    status =
-        InsertRows(kNextFillSeq, kInsertFill, run_id, "fills", request.fills(),
-                   [](SqlStatement& row, const backtest::v1::Fill& fill) {
-                     row.BindInt(3, fill.order_id());
-                     row.BindInt(4, fill.symbol());
-                     row.BindInt(5, fill.side());
-                     row.BindInt(6, fill.time());
-                     row.BindReal(7, fill.quantity());
-                     row.BindReal(8, fill.price());
-                     row.BindReal(9, fill.commission());
-                     row.BindReal(10, fill.slippage());
-                     row.BindText(11, fill.reason());
-                     row.BindReal(12, fill.raw_price());
-                     row.BindInt(13, fill.role());
-                     row.BindInt(14, fill.type());
-                     row.BindInt(15, fill.partial() ? 1 : 0);
-                     row.BindReal(16, fill.remaining_quantity());
-                     row.BindText(17, fill.same_bar_resolution());
-                     row.BindInt(18, fill.gap() ? 1 : 0);
-                     row.BindText(19, fill.tag());
-                     row.BindInt(20, fill.strategy());
-                   });
-    if (!status.ok()) return status;
-    status = InsertRows(
-        kNextRejectionSeq, kInsertRejection, run_id, "rejections",
-        request.rejections(),
-        [](SqlStatement& row, const backtest::v1::Rejection& rejection) {
-          row.BindInt(3, rejection.order_id());
-          row.BindInt(4, rejection.symbol());
-          row.BindInt(5, rejection.side());
-          row.BindReal(6, rejection.quantity());
-          row.BindInt(7, rejection.time());
-          row.BindText(8, rejection.stage());
-          row.BindText(9, rejection.code());
-          row.BindText(10, rejection.message());
-          row.BindText(11, rejection.tag());
-          row.BindInt(12, rejection.strategy());
-        });
-    if (!status.ok()) return status;
-    return InsertTrades(run_id, request.trades(), /*open=*/false);
-  });
+  return WriteToRun(
+      run_id, what, /*renew=*/true, [&](const LockedRun&) -> absl::Status {
+        absl::Status status = InsertEquity(run_id, request.equity());
+        if (!status.ok()) return status;
+        status = InsertRows(
+            kNextFillSeq, kInsertFill, run_id, "fills", request.fills(),
+            [](SqlStatement& row, const backtest::v1::Fill& fill) {
+              row.BindInt(3, fill.order_id());
+              row.BindInt(4, fill.symbol());
+              row.BindInt(5, fill.side());
+              row.BindInt(6, fill.time());
+              row.BindReal(7, fill.quantity());
+              row.BindReal(8, fill.price());
+              row.BindReal(9, fill.commission());
+              row.BindReal(10, fill.slippage());
+              row.BindText(11, fill.reason());
+              row.BindReal(12, fill.raw_price());
+              row.BindInt(13, fill.role());
+              row.BindInt(14, fill.type());
+              row.BindInt(15, fill.partial() ? 1 : 0);
+              row.BindReal(16, fill.remaining_quantity());
+              row.BindText(17, fill.same_bar_resolution());
+              row.BindInt(18, fill.gap() ? 1 : 0);
+              row.BindText(19, fill.tag());
+              row.BindInt(20, fill.strategy());
+            });
+        if (!status.ok()) return status;
+        status = InsertRows(
+            kNextRejectionSeq, kInsertRejection, run_id, "rejections",
+            request.rejections(),
+            [](SqlStatement& row, const backtest::v1::Rejection& rejection) {
+              row.BindInt(3, rejection.order_id());
+              row.BindInt(4, rejection.symbol());
+              row.BindInt(5, rejection.side());
+              row.BindReal(6, rejection.quantity());
+              row.BindInt(7, rejection.time());
+              row.BindText(8, rejection.stage());
+              row.BindText(9, rejection.code());
+              row.BindText(10, rejection.message());
+              row.BindText(11, rejection.tag());
+              row.BindInt(12, rejection.strategy());
+            });
+        if (!status.ok()) return status;
+        return InsertTrades(run_id, request.trades(), /*open=*/false);
+      });
 }
 
 absl::StatusOr<RunRecords> RunStore::ReadRecords(const std::string& run_id) {
@@ -391,83 +524,186 @@ absl::StatusOr<RunRecords> RunStore::ReadRecords(const std::string& run_id) {
                               records.equity)) {
           return absl::OkStatus();
         }
-        return StageFailure(
-            absl::StatusCode::kDataLoss, kStage, "DATABASE_CORRUPT",
-            absl::StrCat("equity chunk ", row.Int(0), " of run ", run_id,
-                         " in ", path(), " does not hold the ", count,
-                         " points it counts: its points are ", points.size(),
-                         " bytes (", kBytesPerPoint,
-                         " per point), its strategy equity ",
-                         strategy_equity.size(), " bytes (", kBytesPerValue,
-                         " per point for each of ", strategies, " strategies)"),
-            {.run_id = run_id, .hint = std::string(kChangedFileHint)});
+        return CorruptChunk(path(), run_id, row.Int(0), count, points.size(),
+                            strategies, strategy_equity.size());
       });
   if (!status.ok()) return status;
   status = for_each_row(kSelectFills, [&](SqlStatement& row) -> absl::Status {
-    backtest::v1::Fill& fill = records.fills.emplace_back();
-    fill.set_order_id(row.Int(0));
-    fill.set_symbol(static_cast<int32_t>(row.Int(1)));
-    fill.set_side(static_cast<backtest::v1::Side>(row.Int(2)));
-    fill.set_time(row.Int(3));
-    fill.set_quantity(row.Real(4));
-    fill.set_price(row.Real(5));
-    fill.set_commission(row.Real(6));
-    fill.set_slippage(row.Real(7));
-    fill.set_reason(row.Text(8));
-    fill.set_raw_price(row.Real(9));
-    fill.set_role(static_cast<backtest::v1::OrderRole>(row.Int(10)));
-    fill.set_type(static_cast<backtest::v1::OrderType>(row.Int(11)));
-    fill.set_partial(row.Int(12) != 0);
-    fill.set_remaining_quantity(row.Real(13));
-    fill.set_same_bar_resolution(row.Text(14));
-    fill.set_gap(row.Int(15) != 0);
-    fill.set_tag(row.Text(16));
-    fill.set_strategy(static_cast<int32_t>(row.Int(17)));
+    ReadFill(row, records.fills.emplace_back());
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
   status =
       for_each_row(kSelectRejections, [&](SqlStatement& row) -> absl::Status {
-        backtest::v1::Rejection& rejection = records.rejections.emplace_back();
-        rejection.set_order_id(row.Int(0));
-        rejection.set_symbol(static_cast<int32_t>(row.Int(1)));
-        rejection.set_side(static_cast<backtest::v1::Side>(row.Int(2)));
-        rejection.set_quantity(row.Real(3));
-        rejection.set_time(row.Int(4));
-        rejection.set_stage(row.Text(5));
-        rejection.set_code(row.Text(6));
-        rejection.set_message(row.Text(7));
-        rejection.set_tag(row.Text(8));
-        rejection.set_strategy(static_cast<int32_t>(row.Int(9)));
+        ReadRejection(row, records.rejections.emplace_back());
         return absl::OkStatus();
       });
   if (!status.ok()) return status;
   status = for_each_row(kSelectTrades, [&](SqlStatement& row) -> absl::Status {
-    backtest::v1::Trade& trade = row.Int(0) != 0
-                                     ? records.open_trades.emplace_back()
-                                     : records.closed_trades.emplace_back();
-    trade.set_symbol(row.Text(1));
-    trade.set_side(static_cast<backtest::v1::Side>(row.Int(2)));
-    trade.set_entry_time(row.Int(3));
-    trade.set_entry_price(row.Real(4));
-    trade.set_exit_time(row.Int(5));
-    trade.set_exit_price(row.Real(6));
-    trade.set_quantity(row.Real(7));
-    trade.set_gross_pnl(row.Real(8));
-    trade.set_commission(row.Real(9));
-    trade.set_net_pnl(row.Real(10));
-    trade.set_exit_reason(row.Text(11));
-    if (!row.IsNull(12)) trade.set_r_multiple(row.Real(12));
-    trade.set_borrow_fees(row.Real(13));
-    trade.set_slippage(row.Real(14));
-    trade.set_mae(row.Real(15));
-    trade.set_mfe(row.Real(16));
-    trade.set_initial_stop(row.Real(17));
-    trade.set_strategy(row.Text(18));
+    ReadTrade(row, row.Int(0) != 0 ? records.open_trades.emplace_back()
+                                   : records.closed_trades.emplace_back());
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
   return records;
+}
+
+absl::StatusOr<RecordPage> RunStore::ReadRecordPage(
+    const std::string& run_id, backtest::v1::RecordKind kind,
+    const RecordPosition& after, int64_t limit) {
+  const std::string what =
+      absl::StrCat("read a page of the records of run ", run_id);
+  RecordPage page;
+  if (kind == backtest::v1::EQUITY) {
+    absl::Status status = ReadEquityPage(run_id, after, limit, page);
+    if (!status.ok()) return status;
+    return page;
+  }
+  const bool trades = kind == backtest::v1::TRADES;
+  const char* sql = trades                        ? kSelectTradePage
+                    : kind == backtest::v1::FILLS ? kSelectFillPage
+                                                  : kSelectRejectionPage;
+  absl::StatusOr<Statement> statement = Prepare(sql, what, run_id);
+  if (!statement.ok()) return statement.status();
+  SqlStatement& rows = **statement;
+  rows.BindText(1, run_id);
+  if (trades) {
+    // Before every trade: open is 0 or 1, seq at least 0.
+    const RecordPosition start =
+        after.empty() ? RecordPosition{-1, 0, 0, -1} : after;
+    for (int i = 0; i < 4; ++i) rows.BindInt(2 + i, start[i]);
+    rows.BindInt(6, limit + 1);
+  } else {
+    rows.BindInt(2, after.empty() ? -1 : after[0]);
+    rows.BindInt(3, limit + 1);
+  }
+  std::optional<RecordPosition> last;
+  absl::StatusOr<bool> row;
+  int64_t count = 0;
+  while ((row = rows.Step()).ok() && *row) {
+    if (count++ == limit) {
+      page.next = last;
+      break;
+    }
+    if (trades) {
+      ReadTrade(rows, page.trades.emplace_back());
+      // open, exit_time, entry_time, seq
+      last = RecordPosition{rows.Int(0), rows.Int(5), rows.Int(3),
+                            rows.Int(kTradeSeqColumn)};
+    } else if (kind == backtest::v1::FILLS) {
+      ReadFill(rows, page.fills.emplace_back());
+      last = RecordPosition{rows.Int(kFillSeqColumn)};
+    } else {
+      ReadRejection(rows, page.rejections.emplace_back());
+      last = RecordPosition{rows.Int(kRejectionSeqColumn)};
+    }
+  }
+  if (!row.ok()) return Failure(row.status(), what, run_id);
+  return page;
+}
+
+absl::Status RunStore::ReadEquityPage(const std::string& run_id,
+                                      const RecordPosition& after,
+                                      int64_t limit, RecordPage& page) {
+  const std::string what =
+      absl::StrCat("read a page of the equity of run ", run_id);
+  int64_t seq = after.empty() ? 0 : after[0];
+  int64_t done = after.empty() ? 0 : after[1];
+  // Each pass reads the rest of one chunk, or as much of it as the page
+  // still takes.
+  while (true) {
+    int64_t count = 0;
+    int64_t strategies = 0;
+    {
+      absl::StatusOr<Statement> chunk = Prepare(kSelectChunkAt, what, run_id);
+      if (!chunk.ok()) return chunk.status();
+      (*chunk)->BindText(1, run_id);
+      (*chunk)->BindInt(2, seq);
+      absl::StatusOr<bool> row = (*chunk)->Step();
+      if (!row.ok()) return Failure(row.status(), what, run_id);
+      if (!*row) {  // no more points
+        page.next.reset();
+        return absl::OkStatus();
+      }
+      if ((*chunk)->Int(0) != seq) done = 0;  // a chunk further on
+      seq = (*chunk)->Int(0);
+      count = (*chunk)->Int(1);
+      strategies = (*chunk)->Int(2);
+      const int64_t points_bytes = (*chunk)->Int(3);
+      const int64_t strategy_bytes = (*chunk)->Int(4);
+      if (!ChunkFits(points_bytes, count, strategies, strategy_bytes)) {
+        return CorruptChunk(path(), run_id, seq, count, points_bytes,
+                            strategies, strategy_bytes);
+      }
+    }
+    if (done >= count) {  // this chunk is done: the next one
+      ++seq;
+      done = 0;
+      continue;
+    }
+    if (static_cast<int64_t>(page.equity.size()) == limit) {
+      page.next = RecordPosition{seq, done};  // a point follows: this one
+      return absl::OkStatus();
+    }
+    const int64_t take = std::min(
+        limit - static_cast<int64_t>(page.equity.size()), count - done);
+    const int64_t column = static_cast<int64_t>(kBytesPerValue) * count;
+    const int64_t offset = static_cast<int64_t>(kBytesPerValue) * done;
+    const int64_t bytes = static_cast<int64_t>(kBytesPerValue) * take;
+    std::string points;
+    {
+      absl::StatusOr<Statement> select =
+          Prepare(kSelectChunkPoints, what, run_id);
+      if (!select.ok()) return select.status();
+      SqlStatement& row = **select;
+      row.BindText(1, run_id);
+      row.BindInt(2, 1 + offset);
+      row.BindInt(3, bytes);
+      row.BindInt(4, 1 + column + offset);
+      row.BindInt(5, 1 + 2 * column + offset);
+      row.BindInt(6, seq);
+      absl::StatusOr<bool> found = row.Step();
+      if (!found.ok()) return Failure(found.status(), what, run_id);
+      if (!*found) continue;  // removed meanwhile: look again from seq
+      points = absl::StrCat(row.Bytes(0), row.Bytes(1), row.Bytes(2));
+    }
+    std::string strategy_equity;
+    for (int64_t strategy = 0; strategy < strategies; ++strategy) {
+      absl::StatusOr<Statement> select =
+          Prepare(kSelectChunkStrategyEquity, what, run_id);
+      if (!select.ok()) return select.status();
+      SqlStatement& row = **select;
+      row.BindText(1, run_id);
+      row.BindInt(2, 1 + strategy * column + offset);
+      row.BindInt(3, bytes);
+      row.BindInt(4, seq);
+      absl::StatusOr<bool> found = row.Step();
+      if (!found.ok()) return Failure(found.status(), what, run_id);
+      if (*found) absl::StrAppend(&strategy_equity, row.Bytes(0));
+    }
+    if (!DecodeEquityChunk(points, take, strategies, strategy_equity,
+                           page.equity)) {
+      return CorruptChunk(path(), run_id, seq, count, points.size(), strategies,
+                          strategy_equity.size());
+    }
+    done += take;
+  }
+}
+
+absl::StatusOr<int64_t> RunStore::RecordsSizeEstimate(
+    const std::string& run_id) {
+  const std::string what = absl::StrCat("measure the records of run ", run_id);
+  absl::StatusOr<Statement> statement = Prepare(kRecordCounts, what, run_id);
+  if (!statement.ok()) return statement.status();
+  SqlStatement& row = **statement;
+  row.BindText(1, run_id);
+  absl::StatusOr<bool> found = row.Step();
+  if (!found.ok()) return Failure(found.status(), what, run_id);
+  if (!*found) return int64_t{0};
+  return row.Int(0) * kPointBytes +
+         row.Int(1) * static_cast<int64_t>(kBytesPerValue) +
+         row.Int(2) * kFillBytes + row.Int(3) + row.Int(4) * kRejectionBytes +
+         row.Int(5) + row.Int(6) * kTradeBytes + row.Int(7);
 }
 
 }  // namespace seed::results

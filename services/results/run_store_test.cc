@@ -401,10 +401,10 @@ TEST_P(RunStoreTest, ListsNewestFirstWithFilters) {
 
   auto ids = [&](const RunFilter& filter) {
     std::vector<std::string> out;
-    absl::StatusOr<std::vector<RunSummary>> runs = store->ListRuns(filter);
-    EXPECT_TRUE(runs.ok()) << runs.status();
-    if (runs.ok()) {
-      for (const RunSummary& run : *runs) out.push_back(run.run_id());
+    absl::StatusOr<RunPage> page = store->ListRuns(filter);
+    EXPECT_TRUE(page.ok()) << page.status();
+    if (page.ok()) {
+      for (const RunSummary& run : page->runs) out.push_back(run.run_id());
     }
     return out;
   };
@@ -438,11 +438,12 @@ TEST_P(RunStoreTest, ListsRunsWithASymbolAsAWholeTicker) {
   ASSERT_TRUE(store->BeginRun(one).ok());
   ASSERT_TRUE(store->BeginRun(two).ok());
   auto ids = [&](const std::string& symbol) {
-    absl::StatusOr<std::vector<RunSummary>> runs =
-        store->ListRuns({.symbol = symbol});
-    EXPECT_TRUE(runs.ok()) << runs.status();
+    absl::StatusOr<RunPage> page = store->ListRuns({.symbol = symbol});
+    EXPECT_TRUE(page.ok()) << page.status();
     std::vector<std::string> out;
-    for (const RunSummary& run : runs.value()) out.push_back(run.run_id());
+    for (const RunSummary& run : page.value().runs) {
+      out.push_back(run.run_id());
+    }
     return out;
   };
   EXPECT_EQ(ids("ORCL"), std::vector<std::string>{"one"});
@@ -544,9 +545,9 @@ TEST_P(RunStoreTest, ConcurrentFirstOpensCreateTheSchemaOnce) {
     ASSERT_NE(stores[i], nullptr);
     ASSERT_TRUE(stores[i]->BeginRun(Begin(absl::StrCat("run-", i))).ok());
   }
-  absl::StatusOr<std::vector<RunSummary>> runs = stores[0]->ListRuns({});
-  ASSERT_TRUE(runs.ok()) << runs.status();
-  EXPECT_EQ(runs->size(), kOpeners);
+  absl::StatusOr<RunPage> page = stores[0]->ListRuns({});
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->runs.size(), kOpeners);
 }
 
 }  // namespace

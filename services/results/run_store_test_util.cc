@@ -152,10 +152,42 @@ std::string Reason(const absl::Status& status) {
   return ToStageError(status, "").reason();
 }
 
-std::unique_ptr<RunStore> OpenOrDie(const std::string& path, OpenMode mode) {
-  absl::StatusOr<std::unique_ptr<RunStore>> store = RunStore::Open(path, mode);
+std::unique_ptr<RunStore> OpenOrDie(const std::string& path, OpenMode mode,
+                                    Clock clock) {
+  absl::StatusOr<std::unique_ptr<RunStore>> store =
+      RunStore::Open(path, mode, std::move(clock));
   EXPECT_TRUE(store.ok()) << store.status();
   return store.ok() ? std::move(*store) : nullptr;
+}
+
+backtest::v1::Job SweepJob(const std::string& job_id, int64_t children,
+                           int64_t min_trades) {
+  backtest::v1::Job job;
+  job.set_job_id(job_id);
+  job.set_kind(backtest::v1::SWEEP);
+  job.set_name("sweep " + job_id);
+  job.set_created_at("2024-05-01T09:00:00Z");
+  job.set_canonical_spec(R"({"strategy":{"name":"sma_cross"}})");
+  job.set_spec_hash("job-spec-hash");
+  job.set_engine_version("0.1.0");
+  job.set_children_expected(children);
+  job.add_params("fast");
+  job.set_objective("sharpe");
+  job.set_goal("maximize");
+  job.set_min_trades(min_trades);
+  return job;
+}
+
+BeginRunRequest BeginChild(const std::string& run_id, const std::string& job_id,
+                           int64_t index, const std::string& role, int window) {
+  BeginRunRequest request = Begin(run_id);
+  backtest::v1::JobMembership& job = *request.mutable_job();
+  job.set_job_id(job_id);
+  job.set_index(index);
+  (*job.mutable_params())["fast"].set_number(10 + index);
+  job.set_role(role);
+  job.set_window(window);
+  return request;
 }
 
 AppendRecordsRequest ExtremeEquity(const std::string& run_id, int64_t count,

@@ -5,11 +5,13 @@
 #ifndef SEED_SERVICES_RESULTS_RUN_STORE_TEST_UTIL_H_
 #define SEED_SERVICES_RESULTS_RUN_STORE_TEST_UTIL_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "backtest/v1/results.pb.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
@@ -39,7 +41,39 @@ std::string Reason(const absl::Status& status);
 
 // Opens the store at `location`; null (with a failure added) when it cannot.
 std::unique_ptr<RunStore> OpenOrDie(const std::string& location,
-                                    OpenMode mode = OpenMode::kReadWrite);
+                                    OpenMode mode = OpenMode::kReadWrite,
+                                    Clock clock = SystemClock());
+
+// A clock a test moves by hand, so that leases run out without sleeping.
+// Thread-safe.
+class FakeClock {
+ public:
+  // 2024-05-01T10:00:00Z.
+  static constexpr int64_t kStart = 1714557600;
+
+  // A Clock that reads this one, which must outlive it.
+  Clock clock() const {
+    return [this] { return absl::FromUnixSeconds(seconds_.load()); };
+  }
+  int64_t now() const { return seconds_.load(); }
+  void Advance(int64_t seconds) { seconds_ += seconds; }
+
+ private:
+  std::atomic<int64_t> seconds_ = kStart;
+};
+
+// A sweep job over "fast" with `children` children, ranked by sharpe
+// (maximize) with at least `min_trades` closed trades.
+backtest::v1::Job SweepJob(const std::string& job_id, int64_t children,
+                           int64_t min_trades = 0);
+
+// Begin(run_id) as child `index` of `job_id`, with fast = 10 + index (a
+// point of its own) in `role` and `window`.
+backtest::v1::BeginRunRequest BeginChild(const std::string& run_id,
+                                         const std::string& job_id,
+                                         int64_t index,
+                                         const std::string& role = "",
+                                         int window = 0);
 
 // Equity points whose values cover what a double can hold (signed zeros,
 // subnormals, infinities, extremes, random bit patterns; NaN is refused) and

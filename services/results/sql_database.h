@@ -103,6 +103,13 @@ class Statement {
   SqlStatement* statement_;
 };
 
+// What a connection was asked to do: how a test or a benchmark checks a
+// query's cost by its shape (statements, rows) rather than by its time.
+struct SqlStats {
+  int64_t statements = 0;  // prepared statements run (Prepare, then Step)
+  int64_t rows = 0;        // rows they returned to the caller
+};
+
 class SqlDatabase {
  public:
   virtual ~SqlDatabase() = default;
@@ -142,6 +149,9 @@ class SqlDatabase {
   // Called once the schema version is known to be usable, before a store
   // opened for writing writes (SQLite switches to WAL journaling).
   virtual absl::Status PrepareForWrites() = 0;
+
+  // Counted since the connection opened.
+  virtual const SqlStats& stats() const = 0;
 };
 
 // Whether `location` names a PostgreSQL database (a postgresql:// or

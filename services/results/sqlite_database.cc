@@ -116,7 +116,8 @@ absl::Status Failure(sqlite3* db, int rc) {
 
 class SqliteStatement : public SqlStatement {
  public:
-  SqliteStatement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  SqliteStatement(sqlite3* db, sqlite3_stmt* stmt, SqlStats& stats)
+      : db_(db), stmt_(stmt), stats_(stats) {}
   ~SqliteStatement() override { sqlite3_finalize(stmt_); }
 
   void BindInt(int index, int64_t value) override {
@@ -136,14 +137,25 @@ class SqliteStatement : public SqlStatement {
   void BindNull(int index) override { Keep(sqlite3_bind_null(stmt_, index)); }
 
   absl::StatusOr<bool> Step() override {
+    if (!started_) {
+      started_ = true;
+      ++stats_.statements;
+    }
     const int rc =
         bind_result_ != SQLITE_OK ? bind_result_ : sqlite3_step(stmt_);
-    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_ROW) {
+      ++stats_.rows;
+      return true;
+    }
     if (rc == SQLITE_DONE) return false;
     return Failure(db_, rc);
   }
-  void Reset() override { sqlite3_reset(stmt_); }
+  void Reset() override {
+    sqlite3_reset(stmt_);
+    started_ = false;
+  }
   void Clear() override {
+    started_ = false;
     sqlite3_reset(stmt_);
     sqlite3_clear_bindings(stmt_);
     bind_result_ = SQLITE_OK;
@@ -175,7 +187,9 @@ class SqliteStatement : public SqlStatement {
 
   sqlite3* const db_;
   sqlite3_stmt* const stmt_;
+  SqlStats& stats_;
   int bind_result_ = SQLITE_OK;
+  bool started_ = false;  // stepped since the last reset
 };
 
 class SqliteDatabase : public SqlDatabase {
@@ -200,7 +214,7 @@ class SqliteDatabase : public SqlDatabase {
       if (rc != SQLITE_OK) return Failure(db_, rc);
       it = statements_
                .emplace(std::string(sql),
-                        std::make_unique<SqliteStatement>(db_, stmt))
+                        std::make_unique<SqliteStatement>(db_, stmt, stats_))
                .first;
     }
     return Statement(it->second.get());
@@ -237,10 +251,12 @@ class SqliteDatabase : public SqlDatabase {
   absl::Status PrepareForWrites() override {
     return Execute("PRAGMA journal_mode = WAL");
   }
+  const SqlStats& stats() const override { return stats_; }
 
  private:
   const std::string path_;
   sqlite3* const db_;
+  SqlStats stats_;
   std::map<std::string, std::unique_ptr<SqliteStatement>, std::less<>>
       statements_;
 };
