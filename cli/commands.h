@@ -33,7 +33,9 @@ int DataCommand(const Args& args);        // bt data validate|synth
 int ServeCommand(const Args& args);       // bt serve
 int IndicatorsCommand(const Args& args);  // bt indicators --data FILE --out F
 int ReportCommand(const Args& args);      // bt report RUN [--out FILE.html]
-int CheckCommand(const Args& args);  // bt check lookahead SPEC (1: differs)
+int CheckCommand(const Args& args);       // bt check lookahead SPEC (1: differs)
+int SweepCommand(const Args& args);       // bt sweep SPEC | --resume JOB
+int WalkForwardCommand(const Args& args); // bt walkforward SPEC | --resume JOB
 
 }  // namespace seed::cli
 

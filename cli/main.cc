@@ -33,11 +33,14 @@ const Command kCommands[] = {
      R"(  bt runs [--limit N] [--strategy NAME]            list stored runs, newest first
           [--state S] [--symbol SYM]               (--strategy filters by strategy
           [--since DATE] [--until DATE]             name; the service address is
-                                                   --strategy-addr)
+          [--parent JOB]                            --strategy-addr; --parent: a
+                                                   research job's children)
 )"},
     {"show", seed::cli::ShowCommand,
      R"(  bt show RUN [--export DIR]                       one run (a unique id prefix works)
   bt show RUN --json [--records]                   the run as JSON, for programs
+  bt show JOB [--all] [--export DIR] | --json      a research job and its children,
+                                                   best first
 )"},
     {"trace", seed::cli::TraceCommand,
      R"(  bt trace RUN [--all]                             the run's trace as a tree,
@@ -74,6 +77,18 @@ const Command kCommands[] = {
     {"check", seed::cli::CheckCommand,
      R"(  bt check lookahead SPEC.yaml [--cuts N]          decisions must not change when
                                                    the data is cut (exit 1 if any)
+)"},
+    {"sweep", seed::cli::SweepCommand,
+     R"(  bt sweep SPEC.yaml [--workers N] [--shard I/N]   a parameter sweep: one child run
+           [--job ID] [--export DIR]               per point, ranked (docs/research.md)
+           [--results-addr HOST:PORT]              (a shared results service; the
+                                                   backtests run here)
+  bt sweep --resume JOB                            run only what a job is missing
+)"},
+    {"walkforward", seed::cli::WalkForwardCommand,
+     R"(  bt walkforward SPEC.yaml [--workers N] ...       walk-forward analysis: a sweep per
+  bt walkforward --resume JOB                      in-sample window, the best point
+                                                   run out of sample, stitched
 )"},
     {"serve", seed::cli::ServeCommand,
      R"(  bt serve [--config FILE] [--db FILE]             every service as its own process

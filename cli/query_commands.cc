@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "cli/commands.h"
+#include "cli/job_view.h"
 #include "cli/report.h"
 #include "cli/run_diff.h"
 #include "cli/stage_access.h"
@@ -58,7 +59,9 @@ int RunLookupExitCode(const absl::Status& status) {
 
 int RunsCommand(const Args& args) {
   Session session = Open(
-      args, {"limit", "strategy", "state", "symbol", "since", "until"}, {});
+      args, {"limit", "strategy", "state", "symbol", "since", "until",
+             "parent"},
+      {});
   if (!session.flags.ok()) return Fail(session.flags.status(), kExitUsage);
   if (!session.stages.ok()) return Fail(session.stages.status());
   v1::ListRunsRequest request;
@@ -76,6 +79,7 @@ int RunsCommand(const Args& args) {
   request.set_symbol(session.flags->GetOr("symbol", ""));
   request.set_since(session.flags->GetOr("since", ""));
   request.set_until(session.flags->GetOr("until", ""));
+  request.set_parent(session.flags->GetOr("parent", ""));
   v1::ListRunsResponse response;
   const absl::Status status =
       session.stages->results->ListRuns(request, &response);
@@ -87,25 +91,61 @@ int RunsCommand(const Args& args) {
   }
   const bool filtered = !request.strategy().empty() ||
                         !request.state().empty() || !request.symbol().empty() ||
-                        !request.since().empty() || !request.until().empty();
+                        !request.since().empty() || !request.until().empty() ||
+                        !request.parent().empty();
   std::cout << (filtered && response.runs().empty()
                     ? "no stored runs match these filters\n"
                     : FormatRunList(response));
   return kExitOk;
 }
 
+// bt show JOB: a research job with its children, best first.
+int ShowJob(Session& session, const std::string& job_id) {
+  const bool json = session.flags->Has("json");
+  const bool all = json || session.flags->Has("all") ||
+                   session.flags->Has("export");
+  absl::StatusOr<JobView> view =
+      FetchJob(*session.stages->results, job_id, all ? 0 : 20,
+               v1::CHILD_ORDER_UNSPECIFIED);
+  if (!view.ok()) return Fail(view.status());
+  const int exit_code =
+      view->job.state() == v1::SUCCEEDED ? kExitOk : kExitFailed;
+  if (json) {
+    absl::StatusOr<std::string> text = JobJson(*view);
+    if (!text.ok()) return Fail(text.status());
+    std::cout << *text << "\n";
+    return exit_code;
+  }
+  std::cout << FormatJob(*view, all ? view->children.size() : 20);
+  if (const auto directory = session.flags->Get("export")) {
+    const absl::Status status = ExportJob(*view, *directory);
+    if (!status.ok()) return Fail(status);
+    std::cout << "exported to " << *directory << "\n";
+  }
+  return exit_code;
+}
+
 int ShowCommand(const Args& args) {
-  Session session = Open(args, {"export"}, {"json", "records"});
+  Session session = Open(args, {"export"}, {"json", "records", "all"});
+  if (session.flags.ok() && session.flags->positional().size() == 1 &&
+      LooksLikeJobId(session.flags->positional()[0]) &&
+      !session.flags->Has("records")) {
+    if (!session.stages.ok()) return Fail(session.stages.status());
+    return ShowJob(session, session.flags->positional()[0]);
+  }
   const bool json = session.flags.ok() && session.flags->Has("json");
   if (!session.flags.ok() || session.flags->positional().size() != 1 ||
       (json && session.flags->Has("export")) ||
-      (!json && session.flags->Has("records"))) {
+      (!json && session.flags->Has("records")) ||
+      session.flags->Has("all")) {
     if (!session.flags.ok()) PrintError(session.flags.status());
     std::cerr
         << "usage: bt show RUN [--export DIR] [--db FILE | --results-addr "
            "HOST:PORT]\n"
            "       bt show RUN --json [--records]   the run as JSON "
-           "(GetRunResponse)\n";
+           "(GetRunResponse)\n"
+           "       bt show JOB [--all] [--export DIR] | --json   a research "
+           "job and its children\n";
     return kExitUsage;
   }
   if (!session.stages.ok()) return Fail(session.stages.status());

@@ -2,11 +2,11 @@
 # A sweep as a Slurm job array on a real multi-host Slurm cluster built on
 # this machine: slurmctld, two slurmd "hosts" (node1, node2) and a results
 # host, each its own network namespace on a private bridge (tests/slurm/lib).
-# The array runs deploy/slurm/sweep.sbatch unchanged. Its bt is, for now, a
-# stand-in with bt sweep's command line and contract, storing into a stand-in
-# results service on the results host (stand_in/); the backend line below
-# is where the real ones plug in. Runs as root; fails (never skips) with the
-# reason when namespaces, Slurm or MUNGE are missing.
+# The array runs deploy/slurm/sweep.sbatch unchanged: each task is `bt sweep`
+# of a 24-point spec, one shard of the job, storing its children in the
+# results service (results_server) on the results host (real/backend.sh).
+# Runs as root; fails (never skips) with the reason when namespaces, Slurm
+# or MUNGE are missing.
 #
 # 1. 24 array tasks over the two nodes store the 24 children, both nodes
 #    used.
@@ -37,8 +37,8 @@ set -euo pipefail
 root="$PWD"
 source "$root/tests/slurm/lib/cluster.sh"
 source "$root/tests/slurm/lib/sweep.sh"
-# What the array tasks run and store into: the stand-ins for now.
-source "$root/tests/slurm/stand_in/backend.sh"
+# What the array tasks run and store into.
+source "$root/tests/slurm/real/backend.sh"
 
 sweep_sbatch="$root/deploy/slurm/sweep.sbatch"
 sweep_children=24
