@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 #include <tuple>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -662,59 +663,90 @@ TEST_F(LongTraceTest, ARunCancelledBeyondTheCapKeepsItsRunSpan) {
   EXPECT_EQ(trace.errors, 0);
 }
 
-// A results stage whose disk is full for traces while `full` is set.
-class TraceDiskFull final : public ForwardingResultsStage {
+// A results stage that refuses traces with `*refusal` while it is not OK.
+class RefusesTraces final : public ForwardingResultsStage {
  public:
-  TraceDiskFull(std::unique_ptr<ResultsStage> inner, const bool* full)
-      : ForwardingResultsStage(std::move(inner)), full_(full) {}
+  RefusesTraces(std::unique_ptr<ResultsStage> inner,
+                const absl::Status* refusal)
+      : ForwardingResultsStage(std::move(inner)), refusal_(refusal) {}
   absl::Status StoreTrace(const v1::StoreTraceRequest& request,
                           v1::StoreTraceResponse* response) override {
-    if (*full_) {
-      return StageFailure(absl::StatusCode::kResourceExhausted, "results",
-                          "DISK_FULL", "database or disk is full");
-    }
+    if (!refusal_->ok()) return *refusal_;
     return inner().StoreTrace(request, response);
   }
 
  private:
-  const bool* full_;
+  const absl::Status* refusal_;
+};
+
+class TraceKeepingTest : public RunTest {
+ protected:
+  // Runs to the end while the results stage refuses traces with `refusal`,
+  // then once more with traces taken; returns both runs.
+  std::pair<v1::RunProgress, v1::RunProgress> RunRefusedThenTaken(
+      absl::Status refusal) {
+    absl::Status current = std::move(refusal);
+    absl::StatusOr<Stages> stages =
+        MakeEmbeddedStages((directory_ / "results.db").string());
+    EXPECT_TRUE(stages.ok()) << stages.status();
+    stages->results =
+        std::make_unique<RefusesTraces>(std::move(stages->results), &current);
+    runs_ = std::make_unique<RunManager>(*std::move(stages));
+    WriteBars("AAA", kRoundTrip);
+    v1::RunProgress first = RunToEnd(Spec("AAA"));
+    EXPECT_EQ(first.state(), v1::SUCCEEDED) << first.DebugString();
+    v1::GetTraceRequest request;
+    request.set_run_id(first.run_id());
+    v1::GetTraceResponse response;
+    EXPECT_TRUE(absl::IsNotFound(
+        runs_->stages().results->GetTrace(request, &response)));
+    current = absl::OkStatus();
+    v1::RunProgress second = RunToEnd(Spec("AAA"));
+    EXPECT_EQ(second.state(), v1::SUCCEEDED) << second.DebugString();
+    return {std::move(first), std::move(second)};
+  }
+
+  static bool HasNotice(const v1::RunProgress& run, absl::string_view a,
+                        absl::string_view b) {
+    for (const std::string& notice : run.notices()) {
+      if (absl::StrContains(notice, a) && absl::StrContains(notice, b)) {
+        return true;
+      }
+    }
+    return false;
+  }
 };
 
 // The trace of a run the results stage could not store is kept by the
 // coordinator and stored with its next run's.
-TEST_F(RunTest, ATraceTheResultsStageCannotTakeIsStoredWithTheNextRun) {
-  bool full = true;
-  absl::StatusOr<Stages> stages =
-      MakeEmbeddedStages((directory_ / "results.db").string());
-  ASSERT_TRUE(stages.ok()) << stages.status();
-  stages->results =
-      std::make_unique<TraceDiskFull>(std::move(stages->results), &full);
-  runs_ = std::make_unique<RunManager>(*std::move(stages));
-  WriteBars("AAA", kRoundTrip);
-
-  const v1::RunProgress first = RunToEnd(Spec("AAA"));
-  ASSERT_EQ(first.state(), v1::SUCCEEDED) << first.DebugString();
-  bool said_kept = false;
-  for (const std::string& notice : first.notices()) {
-    said_kept = said_kept ||
-                (absl::StrContains(notice, "disk is full") &&
-                 absl::StrContains(notice, "the coordinator keeps the trace"));
-  }
-  EXPECT_TRUE(said_kept) << first.DebugString();
-  v1::GetTraceRequest request;
-  request.set_run_id(first.run_id());
-  v1::GetTraceResponse response;
-  EXPECT_TRUE(
-      absl::IsNotFound(runs_->stages().results->GetTrace(request, &response)));
-
-  full = false;
-  const v1::RunProgress second = RunToEnd(Spec("AAA"));
-  ASSERT_EQ(second.state(), v1::SUCCEEDED) << second.DebugString();
+TEST_F(TraceKeepingTest, ATraceTheResultsStageCannotTakeIsStoredWithTheNextRun) {
+  const auto [first, second] = RunRefusedThenTaken(StageFailure(
+      absl::StatusCode::kUnavailable, "results", "RPC_FAILED",
+      "the results stage is restarting"));
+  EXPECT_TRUE(HasNotice(first, "restarting", "the coordinator keeps the trace"))
+      << first.DebugString();
   for (const v1::RunProgress* run : {&first, &second}) {
     const TraceIndex trace(StoredTrace(run->run_id()));
     ASSERT_NE(trace.run, nullptr) << run->run_id();
     EXPECT_EQ(trace.Attribute(*trace.run, "run.id"), run->run_id());
   }
+}
+
+// A trace refused because the results database's disk is full is not kept:
+// storing it later would fill the disk again.
+TEST_F(TraceKeepingTest, ATraceRefusedForAFullDiskIsNotKept) {
+  const auto [first, second] = RunRefusedThenTaken(
+      StageFailure(absl::StatusCode::kResourceExhausted, "results",
+                   "DISK_FULL", "database or disk is full"));
+  EXPECT_TRUE(HasNotice(first, "disk is full", "the trace is not kept"))
+      << first.DebugString();
+  v1::GetTraceRequest request;
+  request.set_run_id(first.run_id());
+  v1::GetTraceResponse response;
+  EXPECT_TRUE(absl::IsNotFound(
+      runs_->stages().results->GetTrace(request, &response)));
+  const TraceIndex trace(StoredTrace(second.run_id()));
+  ASSERT_NE(trace.run, nullptr);
 }
 
 // Two strategies in one run, each with its sleeve of the cash, trade as each
