@@ -1,5 +1,7 @@
 #include "services/coordinator/coordinator_server.h"
 
+#include <malloc.h>
+
 #include "absl/strings/str_cat.h"
 #include "common/server.h"
 #include "services/coordinator/coordinator_service.h"
@@ -8,6 +10,9 @@
 #include "services/coordinator/strategy_allow_list.h"
 
 namespace seed::coordinator {
+
+// Allocations at least this large are mapped on their own.
+constexpr int kMmapThresholdBytes = 256 * 1024;
 
 absl::StatusOr<CoordinatorServerOptions> ReadCoordinatorServerOptions(
     const std::vector<std::string>& args) {
@@ -48,6 +53,11 @@ absl::StatusOr<CoordinatorServerOptions> ReadCoordinatorServerOptions(
 }
 
 int ServeCoordinator(const CoordinatorServerOptions& options) {
+  // A fixed threshold: glibc otherwise raises it to the largest block freed
+  // (up to 32 MiB), after which a run's record batches and bars come from
+  // the heap and a burst of runs leaves it fragmented; mapped blocks go back
+  // to the system as soon as they are freed (tests/drills/load_drill_test).
+  mallopt(M_MMAP_THRESHOLD, kMmapThresholdBytes);
   RunManager runs(MakeRemoteStages(options.addresses, options.remote),
                   options.run);
   CoordinatorServiceImpl service(runs, options.server.access,

@@ -2,6 +2,8 @@
 
 #include <malloc.h>
 
+#include <algorithm>
+
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -124,6 +126,7 @@ absl::StatusOr<std::string> RunManager::SubmitSpec(
   }
   jobs_[run_id] = std::move(job);
   queue_.push_back(run_id);
+  JoinIdleExitedWorkers();
   if (static_cast<int>(workers_.size()) <
           manager_options_.max_concurrent_runs &&
       idle_workers_ < static_cast<int>(queue_.size())) {
@@ -136,19 +139,31 @@ void RunManager::Work() {
   for (;;) {
     std::string run_id;
     std::shared_ptr<Job> job;
+    bool last_to_leave = false;
     {
       absl::MutexLock lock(&mutex_);
       ++idle_workers_;
       const auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
         return !queue_.empty() || stopping_;
       };
-      mutex_.Await(absl::Condition(&has_work));
+      mutex_.AwaitWithTimeout(absl::Condition(&has_work),
+                              manager_options_.worker_idle_exit);
       --idle_workers_;
-      if (queue_.empty()) return;  // stopping, and nothing left to record
-      run_id = queue_.front();
-      queue_.pop_front();
-      job = jobs_.at(run_id);
-      ++running_;
+      if (queue_.empty()) {
+        // Stopping (the destructor joins every worker), or idle too long.
+        if (!stopping_) exited_workers_.push_back(std::this_thread::get_id());
+        last_to_leave = !stopping_ && running_ == 0 && idle_workers_ == 0;
+      } else {
+        run_id = queue_.front();
+        queue_.pop_front();
+        job = jobs_.at(run_id);
+        ++running_;
+      }
+    }
+    if (job == nullptr) {
+      // The burst is over: give back what the runs' threads freed.
+      if (last_to_leave) malloc_trim(0);
+      return;
     }
     RunJob(run_id, job);
   }
@@ -183,6 +198,20 @@ void RunManager::RunJob(const std::string& run_id,
   // After a burst of runs, give the freed memory back to the system: the
   // allocator otherwise keeps every thread arena's peak.
   if (idle) malloc_trim(0);
+}
+
+void RunManager::JoinIdleExitedWorkers() {
+  for (const std::thread::id id : exited_workers_) {
+    const auto it =
+        std::find_if(workers_.begin(), workers_.end(),
+                     [id](const std::thread& worker) {
+                       return worker.get_id() == id;
+                     });
+    if (it == workers_.end()) continue;
+    it->join();  // it has left Work(), so this waits only for its exit
+    workers_.erase(it);
+  }
+  exited_workers_.clear();
 }
 
 absl::StatusOr<std::shared_ptr<RunManager::Job>> RunManager::FindJob(

@@ -38,6 +38,9 @@ struct RunManagerOptions {
   // Ended runs whose final progress stays in memory; older ones are read
   // back from the results stage when asked for.
   int kept_ended_runs = 64;
+  // A worker idle this long exits, so that a burst's threads (and the
+  // stack memory they touched) do not outlive it.
+  absl::Duration worker_idle_exit = absl::Milliseconds(200);
   // How long Cancel waits for the run to end before saying it is pending.
   absl::Duration cancel_wait = absl::Seconds(5);
 };
@@ -132,8 +135,11 @@ class RunManager {
   // results stage; UNKNOWN_RUN when it is not stored either, or when it is
   // stored as still running (another coordinator's run).
   absl::StatusOr<v1::RunProgress> StoredProgress(absl::string_view run_id);
-  // A worker: runs queued jobs until the manager stops.
+  // A worker: runs queued jobs until the manager stops or it has been idle
+  // for RunManagerOptions.worker_idle_exit.
   void Work();
+  // Joins the workers that exited for being idle.
+  void JoinIdleExitedWorkers() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void RunJob(const std::string& run_id, const std::shared_ptr<Job>& job);
 
   Stages stages_;
@@ -149,6 +155,8 @@ class RunManager {
   int running_ ABSL_GUARDED_BY(mutex_) = 0;
   int idle_workers_ ABSL_GUARDED_BY(mutex_) = 0;
   std::vector<std::thread> workers_ ABSL_GUARDED_BY(mutex_);
+  // Workers that exited for being idle, not joined yet.
+  std::vector<std::thread::id> exited_workers_ ABSL_GUARDED_BY(mutex_);
 };
 
 }  // namespace seed::coordinator

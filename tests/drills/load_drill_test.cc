@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -17,19 +18,22 @@
 namespace seed::drills {
 namespace {
 
-// Resident memory of a process, in kB (VmRSS of /proc/PID/status).
-int64_t ResidentKb(pid_t pid) {
+// A number of /proc/PID/status: `field` "VmRSS:" is the resident memory in
+// kB, "Threads:" the thread count; -1 when absent.
+int64_t ProcStatus(pid_t pid, absl::string_view field) {
   std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
   std::string line;
   while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) != 0) continue;
+    if (!absl::StartsWith(line, field)) continue;
     const std::vector<std::string> parts =
-        absl::StrSplit(line, ' ', absl::SkipEmpty());
+        absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipEmpty());
     int64_t kb = 0;
     if (parts.size() >= 2 && absl::SimpleAtoi(parts[1], &kb)) return kb;
   }
   return -1;
 }
+
+int64_t ResidentKb(pid_t pid) { return ProcStatus(pid, "VmRSS:"); }
 
 TEST_F(DrillsTest, ManyConcurrentRunsAreIdenticalAndLeaveNoMemoryBehind) {
   constexpr int kRuns = 256;
@@ -43,10 +47,15 @@ TEST_F(DrillsTest, ManyConcurrentRunsAreIdenticalAndLeaveNoMemoryBehind) {
     references.push_back(RunEmbedded(specs.back()));
     ASSERT_EQ(references.back().progress.state(), v1::SUCCEEDED);
   }
-  // Idle, once a run has warmed the coordinator up.
+  // Idle, once a run has warmed the coordinator up (its channels to the
+  // stages open, its pools made).
   ExpectCoordinatorServes();
+  ASSERT_EQ(PollEnded(Submit(specs[0])).stored.run().state(), v1::SUCCEEDED);
+  absl::SleepFor(absl::Seconds(1));
   const pid_t coordinator = services_["coordinator"]->pid();
   const int64_t idle_kb = ResidentKb(coordinator);
+  const int64_t idle_threads = ProcStatus(coordinator, "Threads:");
+  const int64_t idle_anonymous_kb = ProcStatus(coordinator, "RssAnon:");
   ASSERT_GT(idle_kb, 0);
 
   std::vector<std::string> run_ids;
@@ -66,11 +75,15 @@ TEST_F(DrillsTest, ManyConcurrentRunsAreIdenticalAndLeaveNoMemoryBehind) {
                                            reference.stored.run().metrics()))
         << run_ids[i];
   }
+  // Measured as idle was: after one more run, once its worker has left.
+  ASSERT_EQ(PollEnded(Submit(specs[0])).stored.run().state(), v1::SUCCEEDED);
   absl::SleepFor(absl::Seconds(1));
   const int64_t after_kb = ResidentKb(coordinator);
   std::cout << "coordinator resident memory: idle " << idle_kb
             << " kB, during the burst up to " << peak_kb << " kB, after "
-            << after_kb << " kB\n";
+            << after_kb << " kB; threads idle " << idle_threads << ", after "
+            << ProcStatus(coordinator, "Threads:") << "; anonymous idle " << idle_anonymous_kb << " kB, after "
+            << ProcStatus(coordinator, "RssAnon:") << " kB\n";
   EXPECT_LE(after_kb, 2 * idle_kb)
       << "the coordinator kept " << after_kb - idle_kb
       << " kB after the burst";
