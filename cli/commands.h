@@ -36,6 +36,7 @@ int ReportCommand(const Args& args);      // bt report RUN [--out FILE.html]
 int CheckCommand(const Args& args);       // bt check lookahead SPEC (1: differs)
 int SweepCommand(const Args& args);       // bt sweep SPEC | --resume JOB
 int WalkForwardCommand(const Args& args); // bt walkforward SPEC | --resume JOB
+int MonteCarloCommand(const Args& args);  // bt montecarlo RUN
 
 }  // namespace seed::cli
 
