@@ -37,6 +37,7 @@ int CheckCommand(const Args& args);       // bt check lookahead SPEC (1: differs
 int SweepCommand(const Args& args);       // bt sweep SPEC | --resume JOB
 int WalkForwardCommand(const Args& args); // bt walkforward SPEC | --resume JOB
 int MonteCarloCommand(const Args& args);  // bt montecarlo RUN
+int FactorsCommand(const Args& args);     // bt factors SPEC
 
 }  // namespace seed::cli
 
