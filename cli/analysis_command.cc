@@ -66,11 +66,6 @@ constexpr char kFactorsUsage[] =
     "  --json         the study as JSON, with each factor's IC series\n"
     "  --export DIR   also write DIR/factors.csv and DIR/ic_series.csv\n";
 
-int Fail(const absl::Status& status, int code) {
-  PrintError(status);
-  return code;
-}
-
 }  // namespace
 
 int MonteCarloCommand(const Args& args) {

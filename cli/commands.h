@@ -17,6 +17,10 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailed = 1;
 inline constexpr int kExitUsage = 2;
 
+// Prints `status` for a person (PrintError) and returns `code`: how a
+// command ends on an error, e.g. `return Fail(status, kExitUsage);`.
+int Fail(const absl::Status& status, int code = kExitFailed);
+
 // The exit code for a run that could not be looked up: kExitUsage for an
 // unknown, ambiguous or malformed run id, kExitFailed for anything else (a
 // store that cannot be read). The same for every command that takes a RUN.

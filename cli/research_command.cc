@@ -52,11 +52,6 @@ constexpr char kJobUsage[] =
     "  --resume JOB  go on with a stored job: run only its missing children\n"
     "  --export DIR  write DIR/children.csv and DIR/job.json at the end\n";
 
-int Fail(const absl::Status& status, int code = kExitFailed) {
-  PrintError(status);
-  return code;
-}
-
 std::optional<std::string> Getenv(const char* name) {
   const char* value = std::getenv(name);
   if (value == nullptr) return std::nullopt;
