@@ -28,11 +28,6 @@ constexpr char kUsage[] =
     "  runs SPEC on its full data and cut at N step times (default 5); exit\n"
     "  1 when a decision at or before a cut differs\n";
 
-int Fail(const absl::Status& status, int code) {
-  PrintError(status);
-  return code;
-}
-
 // A private directory for the cut copies of the data, removed when done.
 class ScratchDir {
  public:

@@ -17,6 +17,10 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailed = 1;
 inline constexpr int kExitUsage = 2;
 
+// Prints `status` for a person (PrintError) and returns `code`: how a
+// command ends on an error, e.g. `return Fail(status, kExitUsage);`.
+int Fail(const absl::Status& status, int code = kExitFailed);
+
 // The exit code for a run that could not be looked up: kExitUsage for an
 // unknown, ambiguous or malformed run id, kExitFailed for anything else (a
 // store that cannot be read). The same for every command that takes a RUN.
@@ -36,6 +40,8 @@ int ReportCommand(const Args& args);      // bt report RUN [--out FILE.html]
 int CheckCommand(const Args& args);       // bt check lookahead SPEC (1: differs)
 int SweepCommand(const Args& args);       // bt sweep SPEC | --resume JOB
 int WalkForwardCommand(const Args& args); // bt walkforward SPEC | --resume JOB
+int MonteCarloCommand(const Args& args);  // bt montecarlo RUN
+int FactorsCommand(const Args& args);     // bt factors SPEC
 
 }  // namespace seed::cli
 

@@ -1,17 +1,14 @@
 #include "cli/job_view.h"
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <map>
-#include <system_error>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "cli/text_output.h"
 #include "common/csv_text.h"
-#include "common/stage_error.h"
 #include "google/protobuf/util/json_util.h"
 #include "services/strategy/param_schema.h"
 
@@ -54,41 +51,6 @@ absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message) {
         absl::StrCat("cannot print as JSON: ", status.ToString()));
   }
   return text;
-}
-
-// Columns padded to their widest cell, two spaces apart.
-std::string FormatTable(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> widths;
-  for (const auto& row : rows) {
-    widths.resize(std::max(widths.size(), row.size()), 0);
-    for (size_t c = 0; c < row.size(); ++c) {
-      widths[c] = std::max(widths[c], row[c].size());
-    }
-  }
-  std::string out;
-  for (const auto& row : rows) {
-    std::string line;
-    for (size_t c = 0; c < row.size(); ++c) {
-      absl::StrAppend(&line, c == 0 ? "" : "  ", row[c],
-                      std::string(c + 1 < row.size() ? widths[c] - row[c].size()
-                                                     : 0,
-                                  ' '));
-    }
-    out += line + "\n";
-  }
-  return out;
-}
-
-absl::Status WriteFile(const std::filesystem::path& path,
-                       const std::string& text) {
-  std::ofstream out(path, std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out.good()) {
-    return StageFailure(absl::StatusCode::kUnavailable, "bt", "EXPORT_FAILED",
-                        absl::StrCat("cannot write ", path.string()));
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace
@@ -296,19 +258,10 @@ absl::StatusOr<std::string> JobJson(const JobView& view) {
 }
 
 absl::Status ExportJob(const JobView& view, const std::string& directory) {
-  std::error_code error;
-  std::filesystem::create_directories(directory, error);
-  if (error) {
-    return StageFailure(absl::StatusCode::kUnavailable, "bt", "EXPORT_FAILED",
-                        absl::StrCat("cannot create ", directory, ": ",
-                                     error.message()));
-  }
-  const std::filesystem::path dir(directory);
-  absl::Status status = WriteFile(dir / "children.csv", ChildrenCsv(view));
-  if (!status.ok()) return status;
   absl::StatusOr<std::string> json = JobJson(view);
   if (!json.ok()) return json.status();
-  return WriteFile(dir / "job.json", *json + "\n");
+  return WriteExportFiles(directory, {{"children.csv", ChildrenCsv(view)},
+                                      {"job.json", *json + "\n"}});
 }
 
 }  // namespace seed::cli

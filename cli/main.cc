@@ -90,6 +90,17 @@ const Command kCommands[] = {
   bt walkforward --resume JOB                      in-sample window, the best point
                                                    run out of sample, stitched
 )"},
+    {"montecarlo", seed::cli::MonteCarloCommand,
+     R"(  bt montecarlo RUN [--paths N] [--seed S]         a run's trades reshuffled or
+         [--method reshuffle|bootstrap]            bootstrapped: percentiles of
+         [--basis pnl|return] [--json]             final equity and drawdowns,
+         [--percentiles 5,50,95] [--ruin F]        probability of ruin
+)"},
+    {"factors", seed::cli::FactorsCommand,
+     R"(  bt factors SPEC.yaml [--horizon H]               rank IC of factors across the
+         [--quantiles Q] [--json]                  spec's symbols (all built-ins
+         [--export DIR]                            without a factors block)
+)"},
     {"serve", seed::cli::ServeCommand,
      R"(  bt serve [--config FILE] [--db FILE]             every service as its own process
            [--only NAME] [--otlp-endpoint URL]     (--only: one service: data,

@@ -44,12 +44,12 @@ Session Open(const Args& args, std::set<std::string> valued,
   return session;
 }
 
-int Fail(const absl::Status& status, int code = kExitFailed) {
+}  // namespace
+
+int Fail(const absl::Status& status, int code) {
   PrintError(status);
   return code;
 }
-
-}  // namespace
 
 int RunLookupExitCode(const absl::Status& status) {
   return absl::IsNotFound(status) || absl::IsInvalidArgument(status)

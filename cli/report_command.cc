@@ -10,9 +10,9 @@
 #include "absl/strings/str_cat.h"
 #include "backtest/v1/spec.pb.h"
 #include "cli/commands.h"
+#include "cli/dataset_bars.h"
 #include "cli/stage_access.h"
 #include "google/protobuf/util/json_util.h"
-#include "services/coordinator/series_reader.h"
 #include "services/results/report.h"
 
 namespace seed::cli {
@@ -52,22 +52,14 @@ results::PriceData ReadPrices(coordinator::DataStage& data,
                      parsed.ToString(), "), so its data is unknown."));
     return prices;
   }
-  v1::OpenDatasetRequest open;
-  open.set_run_id(absl::StrCat("report-", run.run().run_id()));
-  *open.mutable_data() = spec.data();
-  v1::OpenDatasetResponse dataset;
-  absl::Status status = data.OpenDataset(open, &dataset);
-  if (!status.ok()) {
+  absl::StatusOr<DatasetBars> bars = ReadDatasetBars(
+      data, spec.data(), absl::StrCat("report-", run.run().run_id()));
+  if (!bars.ok()) {
     prices.notes.push_back(
-        absl::StrCat("The data cannot be read now: ", status.message()));
+        absl::StrCat("The data cannot be read now: ", bars.status().message()));
     return prices;
   }
-  for (int i = 0; i < dataset.symbols_size() && status.ok(); ++i) {
-    const v1::SymbolSummary& symbol = dataset.symbols(i);
-    v1::BarSeries& series = prices.series.emplace_back();
-    series.set_symbol(symbol.symbol());
-    status =
-        coordinator::AppendSymbolBars(data, dataset.dataset_id(), i, &series);
+  for (const v1::SymbolSummary& symbol : bars->dataset.symbols()) {
     const auto stored = run.symbol_hashes().find(symbol.symbol());
     if (stored != run.symbol_hashes().end() &&
         stored->second != symbol.content_hash()) {
@@ -77,17 +69,7 @@ results::PriceData ReadPrices(coordinator::DataStage& data,
           "); the chart shows the data as it is now."));
     }
   }
-  if (!status.ok()) {
-    prices.series.clear();
-    prices.notes.push_back(
-        absl::StrCat("The bars could not be read: ", status.message()));
-  }
-  v1::CloseDatasetRequest close;
-  close.set_dataset_id(dataset.dataset_id());
-  v1::CloseDatasetResponse closed;
-  // The bars are read; a dataset left open only holds memory of this process
-  // (or of a data service, which frees it with the run), so the report goes on.
-  data.CloseDataset(close, &closed).IgnoreError();
+  prices.series = std::move(bars->series);
   return prices;
 }
 

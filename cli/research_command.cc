@@ -19,6 +19,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "cli/commands.h"
+#include "cli/dataset_bars.h"
 #include "cli/job_view.h"
 #include "cli/spec_file.h"
 #include "cli/stage_access.h"
@@ -32,7 +33,6 @@
 #include "research/sweep_plan.h"
 #include "services/coordinator/data_identity.h"
 #include "services/coordinator/run_manager.h"
-#include "services/coordinator/series_reader.h"
 #include "services/coordinator/spec.h"
 
 namespace seed::cli {
@@ -51,11 +51,6 @@ constexpr char kJobUsage[] =
     "  --job ID      create the job under ID, or go on with it if it exists\n"
     "  --resume JOB  go on with a stored job: run only its missing children\n"
     "  --export DIR  write DIR/children.csv and DIR/job.json at the end\n";
-
-int Fail(const absl::Status& status, int code = kExitFailed) {
-  PrintError(status);
-  return code;
-}
 
 std::optional<std::string> Getenv(const char* name) {
   const char* value = std::getenv(name);
@@ -334,29 +329,17 @@ int ShowJobAtEnd(JobSetup& setup, int failed) {
 // range, and the bars' interval.
 absl::StatusOr<std::pair<std::vector<int64_t>, int64_t>> Clock(
     coordinator::DataStage& data, const v1::BacktestSpec& spec) {
-  v1::OpenDatasetRequest open;
-  open.set_run_id("walk-forward-clock");
-  *open.mutable_data() = spec.data();
-  v1::OpenDatasetResponse dataset;
-  absl::Status status = data.OpenDataset(open, &dataset);
-  if (!status.ok()) return status;
+  absl::StatusOr<DatasetBars> bars =
+      ReadDatasetBars(data, spec.data(), "walk-forward-clock");
+  if (!bars.ok()) return bars.status();
   std::vector<int64_t> times;
-  for (int i = 0; i < dataset.symbols_size() && status.ok(); ++i) {
-    v1::BarSeries series;
-    status = coordinator::AppendSymbolBars(data, dataset.dataset_id(), i,
-                                           &series);
+  for (const v1::BarSeries& series : bars->series) {
     times.insert(times.end(), series.time().begin(), series.time().end());
   }
-  v1::CloseDatasetRequest close;
-  close.set_dataset_id(dataset.dataset_id());
-  v1::CloseDatasetResponse closed;
-  const absl::Status close_status = data.CloseDataset(close, &closed);
-  if (!status.ok()) return status;
-  if (!close_status.ok()) return close_status;
   std::sort(times.begin(), times.end());
   times.erase(std::unique(times.begin(), times.end()), times.end());
   return std::make_pair(std::move(times),
-                        coordinator::IdentityOf(dataset).interval_seconds);
+                        coordinator::IdentityOf(bars->dataset).interval_seconds);
 }
 
 }  // namespace
