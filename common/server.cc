@@ -64,8 +64,13 @@ void WaitForShutdownSignal(const std::vector<grpc::Server*>& servers) {
            {.extra = {{"event", "service_stop"}}});
 }
 
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,
+                                          const std::string& service_config) {
   grpc::ChannelArguments args;
+  if (!service_config.empty()) {
+    args.SetServiceConfigJSON(service_config);
+    args.SetInt(GRPC_ARG_SERVICE_CONFIG_DISABLE_RESOLUTION, 1);
+  }
   args.SetMaxReceiveMessageSize(kMaxMessageBytes);
   args.SetMaxSendMessageSize(kMaxMessageBytes);
   // A call fails at once while the channel waits to reconnect, and gRPC's

@@ -34,7 +34,11 @@ void WaitForShutdownSignal(const std::vector<grpc::Server*>& servers);
 inline constexpr int kReconnectBackoffMs = 1000;
 
 // A channel to one of our services with the same message bounds.
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address);
+// `service_config`: a gRPC service config (JSON) the channel uses instead of
+// any the name resolver might find, e.g. to choose round_robin; empty: gRPC's
+// defaults (pick_first).
+std::shared_ptr<grpc::Channel> MakeChannel(
+    const std::string& address, const std::string& service_config = "");
 
 // Parses "--listen=ADDR" (or "--listen ADDR") from argv; `fallback` otherwise.
 std::string ListenAddressFlag(int argc, char** argv,
