@@ -74,8 +74,7 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
                       ToRpcStatus(status).SerializeAsString());
 }
 
-absl::Status FromGrpcStatus(const grpc::Status& status,
-                            absl::string_view stage,
+absl::Status FromGrpcStatus(const grpc::Status& status, absl::string_view stage,
                             absl::string_view address) {
   if (status.ok()) return absl::OkStatus();
   google::rpc::Status details;

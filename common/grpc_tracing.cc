@@ -46,8 +46,8 @@ class ServerTracingInterceptor final : public grpc::experimental::Interceptor {
       const auto& metadata = *methods->GetRecvInitialMetadata();
       const auto it = metadata.find(kTraceparentKey);
       if (it != metadata.end()) {
-        call_.emplace(method_, absl::string_view(it->second.data(),
-                                                 it->second.size()));
+        call_.emplace(method_,
+                      absl::string_view(it->second.data(), it->second.size()));
       }
     }
     if (call_.has_value() && call_->recording() && !run_id_read_ &&
@@ -65,8 +65,8 @@ class ServerTracingInterceptor final : public grpc::experimental::Interceptor {
       const grpc::Status status = methods->GetSendStatus();
       const std::string service = ServiceOfMethod(method_);
       methods->GetSendTrailingMetadata()->emplace(
-          kSpansTrailerKey,
-          call_->Finish(FromGrpcStatus(status, service, "")).SerializeAsString());
+          kSpansTrailerKey, call_->Finish(FromGrpcStatus(status, service, ""))
+                                .SerializeAsString());
       call_.reset();
     }
     methods->Proceed();

@@ -65,7 +65,7 @@ void WaitForShutdownSignal(const std::vector<grpc::Server*>& servers) {
 }
 
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,
-                                          const std::string& service_config) {
+                                           const std::string& service_config) {
   grpc::ChannelArguments args;
   if (!service_config.empty()) {
     args.SetServiceConfigJSON(service_config);

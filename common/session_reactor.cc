@@ -78,18 +78,18 @@ SessionProtocol::Call SessionProtocol::Read(
   const Message& inner = request.GetReflection()->GetMessage(request, field);
   call.run = {StringField(inner, "run_id"), StringField(inner, "strategy_id")};
   const auto refuse = [&](std::string message, std::string hint) {
-    call.allowed = StageFailure(absl::StatusCode::kFailedPrecondition, stage_,
-                                "SESSION_PROTOCOL", std::move(message),
-                                {.run_id = call.run.run_id,
-                                 .hint = std::move(hint)});
+    call.allowed =
+        StageFailure(absl::StatusCode::kFailedPrecondition, stage_,
+                     "SESSION_PROTOCOL", std::move(message),
+                     {.run_id = call.run.run_id, .hint = std::move(hint)});
   };
   if (call.start && held.has_value()) {
     refuse(absl::StrCat("the session already holds ", Describe(*held),
                         ": one run per session"),
            "open another session for another run");
   } else if (!call.start && !held.has_value()) {
-    refuse(absl::StrCat("the session holds no run: ", field->name(),
-                        " for ", Describe(call.run), " before its StartRun"),
+    refuse(absl::StrCat("the session holds no run: ", field->name(), " for ",
+                        Describe(call.run), " before its StartRun"),
            "send StartRun first on every session");
   } else if (!call.start && (held->run_id != call.run.run_id ||
                              held->instance != call.run.instance)) {
@@ -101,7 +101,8 @@ SessionProtocol::Call SessionProtocol::Read(
 }
 
 void LogSessionStart(absl::string_view stage, const SessionRun& run) {
-  LogEvent(LogLevel::kInfo, absl::StrCat(Describe(run), " started on a session"),
+  LogEvent(LogLevel::kInfo,
+           absl::StrCat(Describe(run), " started on a session"),
            {.run_id = run.run_id,
             .extra = {{"event", "session_start"},
                       {"stage", std::string(stage)},
@@ -113,10 +114,9 @@ void LogSessionDiscarded(absl::string_view stage, const SessionRun& run,
   LogEvent(discarded.ok() ? LogLevel::kWarning : LogLevel::kError,
            absl::StrCat("the session of ", Describe(run),
                         " ended before EndRun; the run was ended here",
-                        discarded.ok()
-                            ? ""
-                            : absl::StrCat(" with an error: ",
-                                           discarded.message())),
+                        discarded.ok() ? ""
+                                       : absl::StrCat(" with an error: ",
+                                                      discarded.message())),
            {.run_id = run.run_id,
             .extra = {{"event", "session_discarded"},
                       {"stage", std::string(stage)},

@@ -82,8 +82,7 @@ void LogSessionDiscarded(absl::string_view stage, const SessionRun& run,
                          const absl::Status& discarded);
 
 template <typename Request, typename Response>
-class SessionReactor final
-    : public grpc::ServerBidiReactor<Request, Response> {
+class SessionReactor final : public grpc::ServerBidiReactor<Request, Response> {
  public:
   // Serves one allowed call: the engine method of the call set in `request`,
   // its answer in the matching field of the response's `result`.

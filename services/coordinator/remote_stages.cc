@@ -64,8 +64,8 @@ class Remote {
       if (watch->expired()) {
         status = grpc::Status(
             grpc::StatusCode::DEADLINE_EXCEEDED,
-            absl::StrCat("no answer within the ", absl::FormatDuration(deadline),
-                         " deadline"));
+            absl::StrCat("no answer within the ",
+                         absl::FormatDuration(deadline), " deadline"));
       }
     }
     tracing::CollectServerSpans(context);
@@ -259,8 +259,7 @@ class RemoteResults final : public ResultsStage {
   }
   absl::Status StoreTrace(const v1::StoreTraceRequest& request,
                           v1::StoreTraceResponse* response) override {
-    return remote_.Call(&ResultsRpc::Stub::StoreTrace, request, response,
-                        true);
+    return remote_.Call(&ResultsRpc::Stub::StoreTrace, request, response, true);
   }
   absl::Status GetTrace(const v1::GetTraceRequest& request,
                         v1::GetTraceResponse* response) override {
@@ -273,8 +272,8 @@ class RemoteResults final : public ResultsStage {
 
 }  // namespace
 
-std::unique_ptr<StrategyStage> MakeRemoteStrategy(const std::string& address,
-                                                  const RemoteOptions& options) {
+std::unique_ptr<StrategyStage> MakeRemoteStrategy(
+    const std::string& address, const RemoteOptions& options) {
   return std::make_unique<RemoteStrategy>(address, options);
 }
 

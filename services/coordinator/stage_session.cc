@@ -1,7 +1,7 @@
 #include "services/coordinator/stage_session.h"
 
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/stage_error.h"
 
 namespace seed::coordinator::session_internal {

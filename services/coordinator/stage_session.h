@@ -87,12 +87,10 @@ class StageSession {
   template <typename CallRequest, typename CallResponse>
   absl::Status Call(const CallRequest& request, CallResponse* response) {
     using google::protobuf::FieldDescriptor;
-    static const FieldDescriptor* const kCall =
-        session_internal::FieldOfType(Request::descriptor(), "call",
-                                      CallRequest::descriptor());
-    static const FieldDescriptor* const kResult =
-        session_internal::FieldOfType(Response::descriptor(), "result",
-                                      CallResponse::descriptor());
+    static const FieldDescriptor* const kCall = session_internal::FieldOfType(
+        Request::descriptor(), "call", CallRequest::descriptor());
+    static const FieldDescriptor* const kResult = session_internal::FieldOfType(
+        Response::descriptor(), "result", CallResponse::descriptor());
     const google::protobuf::Reflection* request_reflection =
         request_.GetReflection();
     request_.set_traceparent(tracing::CurrentTraceparent());
@@ -127,8 +125,7 @@ class StageSession {
     const google::protobuf::Reflection* response_reflection =
         response_.GetReflection();
     if (!response_reflection->HasField(response_, kResult)) {
-      return session_internal::MissingResult(endpoint_, peer_,
-                                             kCall->name());
+      return session_internal::MissingResult(endpoint_, peer_, kCall->name());
     }
     static_cast<CallResponse*>(
         response_reflection->MutableMessage(&response_, kResult))
@@ -224,7 +221,8 @@ class StageSessions {
   void Drop(const std::string& run_id, absl::string_view instance) {
     // Only NOT_FOUND can come back, when the session is already gone.
     sessions_
-        .Remove(run_id, [](Session&) { return absl::OkStatus(); }, instance)
+        .Remove(
+            run_id, [](Session&) { return absl::OkStatus(); }, instance)
         .IgnoreError();
   }
 
