@@ -96,7 +96,6 @@ class StageSession {
     request_.set_traceparent(tracing::CurrentTraceparent());
     request_reflection->UnsafeArenaSetAllocatedMessage(
         &request_, const_cast<CallRequest*>(&request), kCall);
-    bool answered = false;
     {
       const std::unique_ptr<CallWatchdog::Watch> watch =
           CallWatchdog::Get().Start(&context_, endpoint_.deadline);
@@ -105,8 +104,10 @@ class StageSession {
       if (stream_ == nullptr) stream_ = stub_.Session(&context_);
       const bool written = stream_->Write(request_);
       request_reflection->UnsafeArenaReleaseMessage(&request_, kCall);
-      answered = written && stream_->Read(&response_);
-      if (!answered) {
+      const bool answered = written && stream_->Read(&response_);
+      // An answer that came as the deadline passed is late all the same,
+      // and the watchdog has cancelled the stream.
+      if (!answered || watch->expired()) {
         broken_ = true;
         const grpc::Status status = stream_->Finish();
         finished_ = true;
