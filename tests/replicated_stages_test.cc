@@ -16,6 +16,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -61,16 +62,16 @@ class ReplicatedStagesTest : public ::testing::Test {
   static void SetUpTestSuite() {
     fs::remove_all(Workspace());
     fs::create_directories(Workspace());
-    data::SyntheticMarketOptions market;
-    market.output_dir = Market().string();
-    market.symbols = 3;
-    market.seed = 5;
-    market.trading_days = 1500;
-    ASSERT_TRUE(data::WriteSyntheticMarket(market).ok());
-    market.output_dir = LongMarket().string();
-    market.symbols = 1;
-    market.trading_days = 20000;
-    ASSERT_TRUE(data::WriteSyntheticMarket(market).ok());
+    // Three symbols for the many runs, one long symbol for runs that are
+    // still going when a replica is killed.
+    for (const auto& [directory, symbols, days] :
+         {std::tuple{Market(), 3, 1500}, std::tuple{LongMarket(), 1, 20000}}) {
+      ASSERT_TRUE(data::WriteSyntheticMarket({.output_dir = directory.string(),
+                                              .symbols = symbols,
+                                              .seed = 5,
+                                              .trading_days = days})
+                      .ok());
+    }
 
     // Every process reads the same services file; a replica is told its
     // own address by --NAME=ADDR.
