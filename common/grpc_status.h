@@ -23,7 +23,8 @@ google::rpc::Status ToRpcStatus(const absl::Status& status);
 // A status from a remote stage. Transport failures (unavailable, deadline
 // exceeded) carry no details; they are attributed to `stage` with a reason
 // such as STAGE_UNAVAILABLE or DEADLINE_EXCEEDED and a hint naming `address`.
-absl::Status FromGrpcStatus(const grpc::Status& status, absl::string_view stage,
+absl::Status FromGrpcStatus(const grpc::Status& status,
+                            absl::string_view stage,
                             absl::string_view address);
 
 // The same for one call's status within a session (the stream itself was

@@ -64,8 +64,8 @@ class Remote {
       if (watch->expired()) {
         status = grpc::Status(
             grpc::StatusCode::DEADLINE_EXCEEDED,
-            absl::StrCat("no answer within the ",
-                         absl::FormatDuration(deadline), " deadline"));
+            absl::StrCat("no answer within the ", absl::FormatDuration(deadline),
+                         " deadline"));
       }
     }
     tracing::CollectServerSpans(context);

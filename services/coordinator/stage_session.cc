@@ -36,10 +36,14 @@ absl::Status StreamFailure(const grpc::Status& status, bool expired,
         grpc::StatusCode::DEADLINE_EXCEEDED,
         absl::StrCat("no answer within the ",
                      absl::FormatDuration(endpoint.deadline), " deadline"));
-  } else if (status.ok()) {
-    // The server closed the session without answering (it stopped).
-    failure = grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                           "the session ended without an answer");
+  } else if (status.ok() ||
+             status.error_code() == grpc::StatusCode::CANCELLED) {
+    // This side cancels a call only when its deadline passed: the server
+    // ended the session without answering (it is shutting down).
+    failure = grpc::Status(
+        grpc::StatusCode::UNAVAILABLE,
+        absl::StrCat("the service ended the session without answering",
+                     status.ok() ? "" : ": ", status.error_message()));
   }
   return FromGrpcStatus(failure, endpoint.stage,
                         DescribeAddress(endpoint.target, peer));

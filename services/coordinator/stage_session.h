@@ -60,7 +60,8 @@ const google::protobuf::FieldDescriptor* FieldOfType(
 std::string DescribeAddress(const std::string& target, const std::string& peer);
 
 // The failure of a stream that broke during a call: `status` is the stream's
-// final one; `expired`: the watchdog cancelled it.
+// final one; `expired`: the watchdog cancelled it. A stream the server ended
+// (closed or cancelled: it is shutting down) is UNAVAILABLE, as a dead one.
 absl::Status StreamFailure(const grpc::Status& status, bool expired,
                            const Endpoint& endpoint, const std::string& peer);
 
