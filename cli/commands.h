@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
+
 namespace seed::cli {
 
 using Args = std::vector<std::string>;
@@ -14,6 +16,11 @@ using Args = std::vector<std::string>;
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailed = 1;
 inline constexpr int kExitUsage = 2;
+
+// The exit code for a run that could not be looked up: kExitUsage for an
+// unknown, ambiguous or malformed run id, kExitFailed for anything else (a
+// store that cannot be read). The same for every command that takes a RUN.
+int RunLookupExitCode(const absl::Status& status);
 
 int RunCommand(const Args& args);         // bt run SPEC
 int RunsCommand(const Args& args);        // bt runs
@@ -26,7 +33,7 @@ int DataCommand(const Args& args);        // bt data validate|synth
 int ServeCommand(const Args& args);       // bt serve
 int IndicatorsCommand(const Args& args);  // bt indicators --data FILE --out F
 int ReportCommand(const Args& args);      // bt report RUN [--out FILE.html]
-int CheckCommand(const Args& args);       // bt check lookahead SPEC (1: differs)
+int CheckCommand(const Args& args);  // bt check lookahead SPEC (1: differs)
 
 }  // namespace seed::cli
 

@@ -35,7 +35,8 @@ Session Open(const Args& args, std::set<std::string> valued,
   if (!session.flags.ok()) return session;
   absl::StatusOr<StageOptions> options = ReadStageOptions(*session.flags, own);
   if (!options.ok()) {
-    session.stages = options.status();
+    // A bad --step-deadline, address or --config is bad usage (exit 2).
+    session.flags = options.status();
     return session;
   }
   session.stages = OpenStages(*options);
@@ -48,6 +49,12 @@ int Fail(const absl::Status& status, int code = kExitFailed) {
 }
 
 }  // namespace
+
+int RunLookupExitCode(const absl::Status& status) {
+  return absl::IsNotFound(status) || absl::IsInvalidArgument(status)
+             ? kExitUsage
+             : kExitFailed;
+}
 
 int RunsCommand(const Args& args) {
   Session session = Open(
@@ -94,17 +101,18 @@ int ShowCommand(const Args& args) {
       (json && session.flags->Has("export")) ||
       (!json && session.flags->Has("records"))) {
     if (!session.flags.ok()) PrintError(session.flags.status());
-    std::cerr << "usage: bt show RUN [--export DIR] [--db FILE | --results "
-                 "HOST:PORT]\n"
-                 "       bt show RUN --json [--records]   the run as JSON "
-                 "(GetRunResponse)\n";
+    std::cerr
+        << "usage: bt show RUN [--export DIR] [--db FILE | --results-addr "
+           "HOST:PORT]\n"
+           "       bt show RUN --json [--records]   the run as JSON "
+           "(GetRunResponse)\n";
     return kExitUsage;
   }
   if (!session.stages.ok()) return Fail(session.stages.status());
   absl::StatusOr<v1::GetRunResponse> run =
       FetchRun(*session.stages->results, session.flags->positional()[0],
                /*include_records=*/!json || session.flags->Has("records"));
-  if (!run.ok()) return Fail(run.status());
+  if (!run.ok()) return Fail(run.status(), RunLookupExitCode(run.status()));
   const int exit_code =
       run->run().state() == v1::SUCCEEDED ? kExitOk : kExitFailed;
   if (json) {
@@ -134,7 +142,7 @@ int TraceCommand(const Args& args) {
   if (!session.flags.ok() || session.flags->positional().size() != 1) {
     if (!session.flags.ok()) PrintError(session.flags.status());
     std::cerr << "usage: bt trace RUN [--all] [--otlp FILE] [--otlp-endpoint "
-                 "URL] [--db FILE | --results HOST:PORT]\n"
+                 "URL] [--db FILE | --results-addr HOST:PORT]\n"
                  "  --all             every span, no folding of repeated ones\n"
                  "  --otlp FILE       write the trace as OTLP JSON\n"
                  "  --otlp-endpoint URL  post it to an OpenTelemetry collector "
@@ -145,9 +153,10 @@ int TraceCommand(const Args& args) {
   v1::GetTraceRequest request;
   request.set_run_id(session.flags->positional()[0]);
   v1::GetTraceResponse response;
-  const absl::Status status =
-      session.stages->results->GetTrace(request, &response);
-  if (!status.ok()) return Fail(status);
+  absl::Status status = CheckRunId(request.run_id());
+  if (status.ok())
+    status = session.stages->results->GetTrace(request, &response);
+  if (!status.ok()) return Fail(status, RunLookupExitCode(status));
   const auto file = session.flags->Get("otlp");
   const auto endpoint = session.flags->Get("otlp-endpoint");
   if (!file && !endpoint) {
@@ -164,7 +173,8 @@ int TraceCommand(const Args& args) {
     out.close();
     if (out.fail()) {
       return Fail(absl::FailedPreconditionError(
-          absl::StrCat("cannot write ", *file, ": check the directory exists "
+          absl::StrCat("cannot write ", *file,
+                       ": check the directory exists "
                        "and is writable")));
     }
     std::cout << "wrote the trace of run " << response.run_id() << " ("
@@ -185,7 +195,7 @@ int CompareCommand(const Args& args) {
   Session session = Open(args, {}, {});
   if (!session.flags.ok() || session.flags->positional().size() < 2) {
     if (!session.flags.ok()) PrintError(session.flags.status());
-    std::cerr << "usage: bt compare RUN RUN... [--db FILE | --results "
+    std::cerr << "usage: bt compare RUN RUN... [--db FILE | --results-addr "
                  "HOST:PORT]\n";
     return kExitUsage;
   }
@@ -194,7 +204,7 @@ int CompareCommand(const Args& args) {
   for (const std::string& run_id : session.flags->positional()) {
     absl::StatusOr<v1::GetRunResponse> run =
         FetchRun(*session.stages->results, run_id, /*include_records=*/false);
-    if (!run.ok()) return Fail(run.status());
+    if (!run.ok()) return Fail(run.status(), RunLookupExitCode(run.status()));
     runs.push_back(run->run());
   }
   std::cout << FormatComparison(runs);
@@ -210,7 +220,7 @@ int DiffCommand(const Args& args) {
   Session session = Open(args, {}, {});
   if (!session.flags.ok() || session.flags->positional().size() != 2) {
     if (!session.flags.ok()) PrintError(session.flags.status());
-    std::cerr << "usage: bt diff RUN_A RUN_B [--db FILE | --results "
+    std::cerr << "usage: bt diff RUN_A RUN_B [--db FILE | --results-addr "
                  "HOST:PORT]\n";
     return kExitUsage;
   }
@@ -219,7 +229,7 @@ int DiffCommand(const Args& args) {
   for (const std::string& run_id : session.flags->positional()) {
     absl::StatusOr<v1::GetRunResponse> run =
         FetchRun(*session.stages->results, run_id, /*include_records=*/true);
-    if (!run.ok()) return Fail(run.status(), kExitTrouble);
+    if (!run.ok()) return Fail(run.status(), RunLookupExitCode(run.status()));
     runs.push_back(*std::move(run));
   }
   absl::StatusOr<RunDiff> diff = DiffRuns(runs[0], runs[1]);

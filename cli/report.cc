@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "common/stage_error.h"
+#include "common/text.h"
 #include "common/time.h"
 
 namespace seed::cli {
@@ -53,6 +54,23 @@ std::string StateName(v1::RunState state) {
   }
 }
 
+// Text from a run or a file (a name, a symbol, a message) as it may be shown
+// on a terminal: control characters and escape sequences written out, so a
+// name cannot break a table or act on the terminal.
+std::string Shown(absl::string_view text) { return EscapeForTerminal(text); }
+
+// Shown(text) cut to at most `width` bytes at a character boundary.
+std::string Cell(absl::string_view text, size_t width) {
+  std::string shown = Shown(text);
+  if (shown.size() <= width) return shown;
+  size_t cut = width;
+  while (cut > 0 && (static_cast<unsigned char>(shown[cut]) & 0xC0) == 0x80) {
+    --cut;
+  }
+  shown.resize(cut);
+  return shown;
+}
+
 void Row(std::string& out, absl::string_view name, absl::string_view value) {
   absl::StrAppend(&out, absl::StrFormat("  %-16s %14s\n", name, value));
 }
@@ -60,10 +78,11 @@ void Row(std::string& out, absl::string_view name, absl::string_view value) {
 }  // namespace
 
 std::string FormatSummary(const v1::RunSummary& run) {
-  std::string out = absl::StrCat("run ", run.run_id(), "  ", run.name(), "  ",
-                                 StateName(run.state()), "\n");
-  absl::StrAppend(&out, "strategy ", run.strategy(), " on ",
-                  absl::StrJoin(run.symbols(), ", "));
+  std::string out =
+      absl::StrCat("run ", Shown(run.run_id()), "  ", Shown(run.name()), "  ",
+                   StateName(run.state()), "\n");
+  absl::StrAppend(&out, "strategy ", Shown(run.strategy()), " on ",
+                  Shown(absl::StrJoin(run.symbols(), ", ")));
   if (!run.first_time().empty()) {
     absl::StrAppend(&out, ", ", run.first_time(), "..", run.last_time());
   }
@@ -71,11 +90,12 @@ std::string FormatSummary(const v1::RunSummary& run) {
   const bool cancelled = run.state() == v1::CANCELLED;
   if (run.has_error() && !run.error().stage().empty()) {
     // A cancel is what somebody asked for, not a stage's failure.
-    absl::StrAppend(&out,
-                    cancelled
-                        ? absl::StrCat("CANCELLED: ", run.error().message())
-                        : DescribeStageError(run.error()),
-                    "\n");
+    absl::StrAppend(
+        &out,
+        cancelled ? absl::StrCat("CANCELLED: ", Shown(run.error().message()))
+                  : EscapeForTerminal(DescribeStageError(run.error()),
+                                      /*keep_newlines=*/true),
+        "\n");
   }
   // A run that failed before reading any data has nothing to measure.
   if (!run.has_metrics() || run.first_time().empty()) return out;
@@ -110,9 +130,9 @@ std::string FormatRunList(const v1::ListRunsResponse& runs) {
     absl::StrAppend(
         &out,
         absl::StrFormat(
-            "%-24s %-10s %-20s %-14s %-20s %10s\n", run.run_id(),
-            StateName(run.state()), run.name().substr(0, 20), run.strategy(),
-            run.created_at(),
+            "%-24s %-10s %-20s %-14s %-20s %10s\n", Cell(run.run_id(), 24),
+            StateName(run.state()), Cell(run.name(), 20),
+            Cell(run.strategy(), 14), run.created_at(),
             run.has_metrics() ? Percent(run.metrics().total_return()) : "-"));
   }
   return out;
@@ -180,15 +200,16 @@ std::string FormatStrategies(const v1::Metrics& m) {
                       "MAX DD", "TRADES", "WIN RATE", "EXPOSURE"));
   for (const v1::StrategyAttribution& part : m.strategies()) {
     absl::StrAppend(
-        &out, absl::StrFormat(
-                  kRow, part.id(), part.name(), Percent(part.allocation()),
-                  Money(part.final_equity()), Percent(part.total_return()),
-                  DrawdownPercent(part.max_drawdown()),
-                  part.open_trades() > 0 ? absl::StrCat(part.trades(), " (+",
-                                                        part.open_trades(), ")")
-                                         : absl::StrCat(part.trades()),
-                  OrDash(part.has_win_rate(), part.win_rate(), Percent),
-                  OrDash(part.has_exposure(), part.exposure(), Percent)));
+        &out,
+        absl::StrFormat(
+            kRow, Cell(part.id(), 14), Cell(part.name(), 16),
+            Percent(part.allocation()), Money(part.final_equity()),
+            Percent(part.total_return()), DrawdownPercent(part.max_drawdown()),
+            part.open_trades() > 0
+                ? absl::StrCat(part.trades(), " (+", part.open_trades(), ")")
+                : absl::StrCat(part.trades()),
+            OrDash(part.has_win_rate(), part.win_rate(), Percent),
+            OrDash(part.has_exposure(), part.exposure(), Percent)));
   }
   return out;
 }
@@ -197,14 +218,15 @@ std::string FormatTrade(const v1::Trade& trade) {
   return absl::StrCat(
       absl::StrFormat(
           "%-8s %-5s %s @ %.4f -> %s @ %.4f  qty %.0f  net %.2f  %s",
-          trade.symbol(), trade.side() == v1::SELL ? "short" : "long",
+          Shown(trade.symbol()), trade.side() == v1::SELL ? "short" : "long",
           FormatTime(trade.entry_time()), trade.entry_price(),
           trade.exit_time() == 0 ? std::string("(open)")
                                  : FormatTime(trade.exit_time()),
           trade.exit_price(), trade.quantity(), trade.net_pnl(),
           trade.exit_reason()),
-      trade.strategy().empty() ? ""
-                               : absl::StrCat("  [", trade.strategy(), "]"));
+      trade.strategy().empty()
+          ? ""
+          : absl::StrCat("  [", Shown(trade.strategy()), "]"));
 }
 
 std::string FormatRunDetails(const v1::GetRunResponse& run) {
@@ -233,13 +255,13 @@ std::string FormatRunDetails(const v1::GetRunResponse& run) {
     const auto& strategies = run.run().metrics().strategies();
     for (const v1::Rejection& rejection : run.rejections()) {
       const int index = rejection.strategy();
-      absl::StrAppend(&out, "  ", FormatTime(rejection.time()), " ",
-                      rejection.stage(), " ", rejection.code(), ": ",
-                      rejection.message(),
-                      index >= 0 && index < strategies.size()
-                          ? absl::StrCat("  [", strategies[index].id(), "]")
-                          : "",
-                      "\n");
+      absl::StrAppend(
+          &out, "  ", FormatTime(rejection.time()), " ", rejection.stage(), " ",
+          rejection.code(), ": ", Shown(rejection.message()),
+          index >= 0 && index < strategies.size()
+              ? absl::StrCat("  [", Shown(strategies[index].id()), "]")
+              : "",
+          "\n");
     }
   }
   return out;
@@ -252,8 +274,8 @@ std::string FormatQualityReport(const v1::DataQualityReport& report) {
     for (const auto& [kind, count] : file.issue_counts()) {
       if (kind != "gap") bad += count;
     }
-    absl::StrAppend(&out, bad == 0 ? "ok    " : "BAD   ", file.symbol(), "  ",
-                    file.path(), "\n      ", file.format(), ", ",
+    absl::StrAppend(&out, bad == 0 ? "ok    " : "BAD   ", Shown(file.symbol()),
+                    "  ", Shown(file.path()), "\n      ", file.format(), ", ",
                     file.rows_read(), " rows, ", file.first_time(), "..",
                     file.last_time(), ", interval ", file.interval_seconds(),
                     " s\n");
@@ -262,8 +284,8 @@ std::string FormatQualityReport(const v1::DataQualityReport& report) {
                       kind == "gap" ? " (warning)" : "", "\n");
     }
     for (const v1::DataIssue& issue : file.issues()) {
-      absl::StrAppend(&out, "        line ", issue.line(), " ", issue.time(),
-                      ": ", issue.message(), "\n");
+      absl::StrAppend(&out, "        line ", issue.line(), " ",
+                      Shown(issue.time()), ": ", Shown(issue.message()), "\n");
     }
   }
   return out;

@@ -11,8 +11,8 @@
 #include "backtest/v1/spec.pb.h"
 #include "cli/commands.h"
 #include "cli/stage_access.h"
-#include "services/coordinator/series_reader.h"
 #include "google/protobuf/util/json_util.h"
+#include "services/coordinator/series_reader.h"
 #include "services/results/report.h"
 
 namespace seed::cli {
@@ -21,7 +21,7 @@ namespace {
 namespace v1 = ::backtest::v1;
 
 constexpr char kUsage[] =
-    "usage: bt report RUN [--out FILE.html] [--db FILE | --results "
+    "usage: bt report RUN [--out FILE.html] [--db FILE | --results-addr "
     "HOST:PORT ...]\n";
 
 // $BT_CHARTS_JS, else the installed file under $BT_HOME (which ./bt sets to
@@ -66,7 +66,8 @@ results::PriceData ReadPrices(coordinator::DataStage& data,
     const v1::SymbolSummary& symbol = dataset.symbols(i);
     v1::BarSeries& series = prices.series.emplace_back();
     series.set_symbol(symbol.symbol());
-    status = coordinator::AppendSymbolBars(data, dataset.dataset_id(), i, &series);
+    status =
+        coordinator::AppendSymbolBars(data, dataset.dataset_id(), i, &series);
     const auto stored = run.symbol_hashes().find(symbol.symbol());
     if (stored != run.symbol_hashes().end() &&
         stored->second != symbol.content_hash()) {
@@ -123,7 +124,7 @@ int ReportCommand(const Args& args) {
                /*include_records=*/true);
   if (!fetched.ok()) {
     PrintError(fetched.status());
-    return kExitFailed;
+    return RunLookupExitCode(fetched.status());
   }
   const v1::GetRunResponse& run = *fetched;
   const results::PriceData prices = ReadPrices(*stages->data, run);
@@ -141,7 +142,10 @@ int ReportCommand(const Args& args) {
   for (const std::string& note : prices.notes) {
     std::cerr << "note: " << note << "\n";
   }
-  std::cout << "wrote " << path << "\n";
+  // Without --out the report lands in the current directory: say where.
+  std::error_code error;
+  const std::filesystem::path absolute = std::filesystem::absolute(path, error);
+  std::cout << "wrote " << (error ? path : absolute.string()) << "\n";
   return kExitOk;
 }
 

@@ -1,5 +1,7 @@
 // bt run SPEC [--remote ADDR] [--export DIR]: runs a backtest in this process
 // (default) or on a running coordinator, with progress, a summary and exports.
+#include <unistd.h>
+
 #include <csignal>
 #include <filesystem>
 #include <iostream>
@@ -24,8 +26,35 @@ namespace {
 // How often the waiting client looks at progress and at Ctrl-C.
 constexpr absl::Duration kPollInterval = absl::Milliseconds(100);
 
+// Once the run exists, the first Ctrl-C or SIGTERM asks it to cancel (it
+// ends CANCELLED, with what it recorded) and a second one ends bt at once,
+// whatever the run is doing. Before it exists (the spec is being checked and
+// the stages started, which may wait on a strategy service that never
+// answers) there is nothing to cancel: the signal ends bt at once.
 volatile std::sig_atomic_t g_interrupted = 0;
-void OnInterrupt(int) { g_interrupted = 1; }
+volatile std::sig_atomic_t g_run_submitted = 0;
+void OnInterrupt(int signal_number) {
+  std::signal(signal_number, SIG_DFL);
+  if (!g_run_submitted) {
+    std::raise(signal_number);
+    return;
+  }
+  g_interrupted = 1;
+}
+
+// --export DIR exists as a writable directory (made when missing).
+absl::Status PrepareExportDir(const std::string& directory) {
+  std::error_code error;
+  std::filesystem::create_directories(directory, error);
+  if (error || !std::filesystem::is_directory(directory) ||
+      access(directory.c_str(), W_OK) != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("--export ", directory, " is not a writable directory",
+                     error ? absl::StrCat(" (", error.message(), ")") : "",
+                     ": choose a directory you can write before running"));
+  }
+  return absl::OkStatus();
+}
 
 // Exports, prints the outcome and returns the exit code.
 int Conclude(const v1::RunProgress& progress, const Flags& flags,
@@ -66,6 +95,7 @@ int RunEmbedded(const std::string& spec_text, const Flags& flags) {
   coordinator::RunManager runs(*std::move(stages));
   absl::StatusOr<std::string> run_id =
       runs.Submit(spec_text, std::filesystem::current_path().string());
+  g_run_submitted = 1;
   if (!run_id.ok()) {
     PrintError(run_id.status());
     return absl::IsInvalidArgument(run_id.status()) ? kExitUsage : kExitFailed;
@@ -143,7 +173,7 @@ int RunRemote(const std::string& spec_text, const Flags& flags) {
   if (!status.ok()) {
     PrintError(status);
     std::cerr << "the run may still be going: bt show " << submitted.run_id()
-              << " --results=ADDR\n";
+              << " --results-addr=ADDR\n";
     return kExitFailed;
   }
   coordinator::Stages stages =
@@ -161,7 +191,7 @@ int RunCommand(const Args& args) {
     if (!flags.ok()) PrintError(flags.status());
     std::cerr << "usage: bt run SPEC.yaml [--export DIR] [--db FILE] "
                  "[--step-deadline DURATION]\n"
-                 "       bt run SPEC.yaml --remote HOST:PORT [--results "
+                 "       bt run SPEC.yaml --remote HOST:PORT [--results-addr "
                  "HOST:PORT] [--export DIR]\n";
     return kExitUsage;
   }
@@ -169,6 +199,14 @@ int RunCommand(const Args& args) {
   if (!spec_text.ok()) {
     PrintError(spec_text.status());
     return kExitUsage;
+  }
+  // Before the run, not after it: a run whose export cannot be written is
+  // time lost.
+  if (const auto directory = flags->Get("export")) {
+    if (absl::Status status = PrepareExportDir(*directory); !status.ok()) {
+      PrintError(status);
+      return kExitUsage;
+    }
   }
   std::signal(SIGINT, OnInterrupt);
   std::signal(SIGTERM, OnInterrupt);

@@ -156,7 +156,7 @@ int ServeCommand(const Args& args) {
   if (!flags.ok() || !flags->positional().empty()) {
     if (!flags.ok()) PrintError(flags.status());
     std::cerr << "usage: bt serve [--config FILE] [--db FILE] "
-                 "[--data=ADDR ...] [--only NAME] [--otlp-endpoint URL] "
+                 "[--data-addr=ADDR ...] [--only NAME] [--otlp-endpoint URL] "
                  "[--step-deadline DURATION]\n"
                  "  --otlp-endpoint URL  the coordinator also posts every "
                  "finished run's trace there (OTLP/HTTP JSON)\n";
@@ -174,8 +174,7 @@ int ServeCommand(const Args& args) {
                 << absl::StrJoin(coordinator::kServiceNames, ", ") << "\n";
       return kExitUsage;
     }
-    return ServeOne(*only, *options,
-                    flags->Get("otlp-endpoint").value_or(""));
+    return ServeOne(*only, *options, flags->Get("otlp-endpoint").value_or(""));
   }
   return ServeAll(args, *options);
 }

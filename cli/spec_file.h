@@ -8,7 +8,11 @@
 
 namespace seed::cli {
 
-// The file's text; NOT_FOUND naming the path when it cannot be read.
+// The file's text. Fails naming the path when it does not exist (NOT_FOUND),
+// is not a regular file (a directory, a FIFO: FAILED_PRECONDITION, without
+// blocking), is larger than limits::kMaxSpecBytes (OUT_OF_RANGE) or is
+// empty (INVALID_ARGUMENT). A binary file is refused by ParseSpec (not
+// UTF-8).
 absl::StatusOr<std::string> ReadSpecFile(const std::string& path);
 
 }  // namespace seed::cli

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, only what is missing. Offline
 # apart from Debian's archive and the npm registry: Bazel, gRPC, protobuf,
-# Abseil, SQLite, yaml-cpp, GoogleTest, Google Benchmark, Chromium (the
-# report's browser test), podman, buildah, debootstrap and runc (the
-# container image, scripts/images.sh) and Slurm with MUNGE, iproute2 and
-# util-linux (the multi-host Slurm test, tests/slurm) come from Debian 12;
-# the chart library that `bt report` inlines and the Kubernetes manifests'
-# checkers come from npm, at the exact versions of report/package-lock.json
-# and deploy/k8s/tools/package-lock.json.
+# Abseil, SQLite, libpq, yaml-cpp, GoogleTest and Google Benchmark (the
+# build); Chromium (the report's browser test); the PostgreSQL server (the
+# results store's PostgreSQL tests start their own); podman, buildah,
+# debootstrap and runc (the container image, scripts/images.sh); Slurm with
+# MUNGE, iproute2 and util-linux (the multi-host Slurm test, tests/slurm).
+# All come from Debian 12. From npm, at the exact versions of their
+# package-lock.json: the chart library `bt report` inlines (report/) and the
+# Kubernetes manifests' checkers (deploy/k8s/tools/).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -16,6 +17,7 @@ packages=(
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libssl-dev libsqlite3-dev libyaml-cpp-dev libgtest-dev libgmock-dev
   libbenchmark-dev chromium python3-grpcio python3-protobuf
+  libpq-dev postgresql-15
   podman buildah debootstrap runc
   slurm-wlm munge iproute2 util-linux
 )

@@ -309,7 +309,8 @@ TEST_F(CliTest, TraceShowsTheRunsTreeAndWritesOtlp) {
       << json.substr(0, 300);
   EXPECT_THAT(json, HasSubstr(run_id));
 
-  EXPECT_EQ(Bt("trace no-such-run").exit_code, 1);
+  // An unknown run is bad usage, as for show, compare and diff.
+  EXPECT_EQ(Bt("trace no-such-run").exit_code, 2);
   EXPECT_EQ(Bt("trace").exit_code, 2);
 }
 

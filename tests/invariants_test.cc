@@ -11,6 +11,10 @@
 //     a step's fills move is exactly their trade value less their commission,
 //     less nothing but (non-negative) fees;
 //   - the sum of the trades' net P&L equals the change in equity;
+//   - in a cash account, cash is never below zero after a step at which a
+//     buy opened or added to a long (half the runs size entries at 99% of
+//     equity and reverse positions, a cover then an entry at one open, so a
+//     gap against the short is met often);
 //   - one step per stage call gives the same records as the default runs of
 //     steps (the stages' tentative steps roll back exactly).
 #include <algorithm>
@@ -39,16 +43,16 @@ namespace {
 
 constexpr int kSymbols = 4;
 constexpr int kTradingDays = 160;
-constexpr int kRuns = 24;
-constexpr int kSeveralRuns = 8;
+constexpr int kRuns = 60;
+constexpr int kSeveralRuns = 16;
 constexpr double kInitialCash = 100000;
 
 // A deterministic number in [0, 1) from (seed, step, draw): the strategy's
 // choices depend only on what step it is at, never on how the coordinator
 // chunked the steps before it.
 double Uniform(uint64_t seed, int64_t step, uint64_t draw) {
-  uint64_t x = seed * 0x9E3779B97F4A7C15ull ^ static_cast<uint64_t>(step) *
-                                                  0xBF58476D1CE4E5B9ull ^
+  uint64_t x = seed * 0x9E3779B97F4A7C15ull ^
+               static_cast<uint64_t>(step) * 0xBF58476D1CE4E5B9ull ^
                draw * 0x94D049BB133111EBull;
   x ^= x >> 31;
   x *= 0xD6E8FEB86659FD93ull;
@@ -62,29 +66,30 @@ class RandomStrategy : public testing::ScriptedStrategy {
   explicit RandomStrategy(uint64_t seed) : seed_(seed) {}
 
  protected:
-  void OnStep(const v1::TimeStep& step, const v1::PortfolioView& view,
-              google::protobuf::RepeatedPtrField<v1::Intent>* intents) override {
+  void OnStep(
+      const v1::TimeStep& step, const v1::PortfolioView& view,
+      google::protobuf::RepeatedPtrField<v1::Intent>* intents) override {
     if (step.bars_size() == 0 || Uniform(Seed(), step.index(), 0) > 0.2) return;
-    const int count = 1 + static_cast<int>(Uniform(Seed(), step.index(), 1) * 3);
+    const int count =
+        1 + static_cast<int>(Uniform(Seed(), step.index(), 1) * 3);
     for (int k = 0; k < count; ++k) {
       AddIntent(step, view, 10 + 10 * k, intents);
     }
   }
 
  private:
-  void AddIntent(const v1::TimeStep& step, const v1::PortfolioView& view,
-                 uint64_t draw,
-                 google::protobuf::RepeatedPtrField<v1::Intent>* intents) const {
+  void AddIntent(
+      const v1::TimeStep& step, const v1::PortfolioView& view, uint64_t draw,
+      google::protobuf::RepeatedPtrField<v1::Intent>* intents) const {
     const auto u = [&](uint64_t offset) {
       return Uniform(Seed(), step.index(), draw + offset);
     };
-    const v1::Bar& bar =
-        step.bars(static_cast<int>(u(0) * step.bars_size()));
+    const v1::Bar& bar = step.bars(static_cast<int>(u(0) * step.bars_size()));
     const double close = bar.close();
     v1::Intent intent;
     intent.set_symbol(bar.symbol());
     intent.set_reason("random");
-    switch (static_cast<int>(u(1) * 11)) {
+    switch (static_cast<int>(u(1) * 12)) {
       case 0:
         intent.set_action(v1::Intent::BUY);
         intent.set_type(v1::MARKET);
@@ -116,14 +121,17 @@ class RandomStrategy : public testing::ScriptedStrategy {
       case 6:
         intent.set_action(v1::Intent::BUY);
         intent.set_type(v1::MARKET);
-        intent.mutable_bracket()->set_stop_loss(close * (1 - 0.01 - 0.04 * u(2)));
+        intent.mutable_bracket()->set_stop_loss(close *
+                                                (1 - 0.01 - 0.04 * u(2)));
         intent.mutable_bracket()->set_take_profit_r(1 + 2 * u(3));
         break;
       case 7:
         intent.set_action(v1::Intent::SHORT);
         intent.set_type(v1::MARKET);
-        intent.mutable_bracket()->set_stop_loss(close * (1 + 0.01 + 0.04 * u(2)));
-        intent.mutable_bracket()->set_take_profit(close * (1 - 0.05 * u(3) - 0.005));
+        intent.mutable_bracket()->set_stop_loss(close *
+                                                (1 + 0.01 + 0.04 * u(2)));
+        intent.mutable_bracket()->set_take_profit(close *
+                                                  (1 - 0.05 * u(3) - 0.005));
         break;
       case 8:
         intent.set_action(v1::Intent::TARGET_WEIGHT);
@@ -140,6 +148,25 @@ class RandomStrategy : public testing::ScriptedStrategy {
           intent.mutable_trail()->set_percent(0.02 + 0.05 * u(2));
         }
         if (intent.action() == v1::Intent::ACTION_UNSPECIFIED) return;
+        break;
+      }
+      case 10: {
+        // A reversal: the position's exit, then an entry the other way, both
+        // at the next open (flat: an entry either way).
+        double held = 0;
+        for (const v1::Position& position : view.positions()) {
+          if (position.symbol() == bar.symbol()) held = position.quantity();
+        }
+        if (held != 0) {
+          v1::Intent* exit = intents->Add();
+          exit->set_symbol(bar.symbol());
+          exit->set_reason("random reversal");
+          exit->set_action(v1::Intent::CLOSE);
+          exit->set_type(v1::MARKET);
+        }
+        const bool up = held != 0 ? held < 0 : u(2) < 0.5;
+        intent.set_action(up ? v1::Intent::BUY : v1::Intent::SHORT);
+        intent.set_type(v1::MARKET);
         break;
       }
       default: {
@@ -181,35 +208,37 @@ class RandomStrategy : public testing::ScriptedStrategy {
   uint64_t seed_;
 };
 
+// Whether run `seed` (see RandomSpec) has a margin account.
+bool IsMarginAccount(uint64_t seed) { return Uniform(seed, -1, 1) < 0.5; }
+
 // The spec of run `seed`: settings drawn from the seed so the runs cover cash
 // and margin accounts, every slippage model and commission model, and
-// volume participation with partial fills.
+// volume participation with partial fills, and entries sized at 15% or 99% of
+// equity (with reversals, 99% spends at the open what a cover left).
 // With `several`, two random strategies share the account 60/40.
 std::string RandomSpec(uint64_t seed, const std::string& symbols,
                        bool several = false) {
   const auto u = [seed](uint64_t draw) { return Uniform(seed, -1, draw); };
-  const char* slippage[] = {
-      "{model: none}", "{model: fixed_bps, bps: 5}",
-      "{model: range_fraction, fraction: 0.1}",
-      "{model: atr_fraction, fraction: 0.05}"};
+  const char* slippage[] = {"{model: none}", "{model: fixed_bps, bps: 5}",
+                            "{model: range_fraction, fraction: 0.1}",
+                            "{model: atr_fraction, fraction: 0.05}"};
   const char* commission[] = {
       "{model: none}", "{model: percent, bps: 10}",
       "{model: per_share, per_share: 0.01, minimum: 1, maximum_percent: 0.01}",
       "{model: tiered, minimum: 0.5, tiers: [{up_to_monthly_shares: 5000, "
       "per_share: 0.02}, {per_share: 0.005}]}"};
-  const bool margin = u(1) < 0.5;
+  const bool margin = IsMarginAccount(seed);
   return absl::StrCat(
-      "name: invariants-", seed, "\n",
-      "data: {path: data, symbols: [", symbols, "]}\n",
+      "name: invariants-", seed, "\n", "data: {path: data, symbols: [", symbols,
+      "]}\n",
       several ? "strategies: [{name: random, id: s1, allocation: 0.6}, "
                 "{name: random, id: s2}]\n"
               : "strategy: {name: random}\n",
-      "portfolio:\n",
-      "  initial_cash: ", kInitialCash, "\n",
-      "  sizing: {rule: percent_of_equity, percent: 0.15}\n",
+      "portfolio:\n", "  initial_cash: ", kInitialCash, "\n",
+      "  sizing: {rule: percent_of_equity, percent: ",
+      u(6) < 0.5 ? "0.15" : "0.99", "}\n",
       "  account: {type: ", margin ? "margin" : "cash", "}\n",
-      "  shorting: {enabled: true, borrow_rate: 0.08}\n",
-      "execution:\n",
+      "  shorting: {enabled: true, borrow_rate: 0.08}\n", "execution:\n",
       "  slippage: ", slippage[static_cast<int>(u(2) * 4)], "\n",
       "  commission: ", commission[static_cast<int>(u(3) * 4)], "\n",
       "  same_bar_policy: ", u(4) < 0.5 ? "pessimistic" : "optimistic", "\n",
@@ -245,12 +274,11 @@ class InvariantsTest : public ::testing::Test {
 
   struct Outcome {
     testing::StoredRun run;
-    Views views;                          // a run of one strategy
+    Views views;                           // a run of one strategy
     std::map<std::string, Views> sleeves;  // several: by strategy id
   };
 
-  Outcome RunSeed(uint64_t seed, int max_steps_per_call,
-                  bool several = false) {
+  Outcome RunSeed(uint64_t seed, int max_steps_per_call, bool several = false) {
     Outcome outcome;
     absl::StatusOr<Stages> stages = MakeEmbeddedStages(
         (directory_ / absl::StrCat("results-", seed, "-", max_steps_per_call,
@@ -303,20 +331,20 @@ class InvariantsTest : public ::testing::Test {
     const v1::EquityPoint& last = run.equity(run.equity_size() - 1);
     if (!several) {
       CheckBook(outcome.views, fills_by_strategy[0], run.trades(), "",
-                kInitialCash, last.equity());
+                kInitialCash, last.equity(), !IsMarginAccount(seed));
       return;
     }
     // Each sleeve is a book of its own, with its own fills, views and
     // trades; the account is their sum at every point.
-    const std::pair<std::string, double> sleeves[] = {{"s1", 0.6},
-                                                      {"s2", 0.4}};
+    const std::pair<std::string, double> sleeves[] = {{"s1", 0.6}, {"s2", 0.4}};
     for (int k = 0; k < 2; ++k) {
       SCOPED_TRACE(absl::StrCat("strategy ", sleeves[k].first));
       const Views& views = outcome.sleeves.at(sleeves[k].first);
       EXPECT_EQ(views.size(), outcome.run.progress.steps_done());
       ASSERT_EQ(last.strategy_equity_size(), 2);
       CheckBook(views, fills_by_strategy[k], run.trades(), sleeves[k].first,
-                sleeves[k].second * kInitialCash, last.strategy_equity(k));
+                sleeves[k].second * kInitialCash, last.strategy_equity(k),
+                !IsMarginAccount(seed));
     }
     for (const v1::EquityPoint& point : run.equity()) {
       ASSERT_EQ(point.strategy_equity_size(), 2);
@@ -334,20 +362,40 @@ class InvariantsTest : public ::testing::Test {
   void CheckBook(const Views& views, FillsByTime& fills_by_time,
                  const google::protobuf::RepeatedPtrField<v1::Trade>& trades,
                  const std::string& strategy_id, double initial_cash,
-                 double final_equity) {
+                 double final_equity, bool cash_account) {
     std::vector<double> position(symbols_.size(), 0);
     double previous_cash = initial_cash;
     for (const auto& [index, view] : views) {
       double flows = 0, commission = 0;
+      bool entry_buy = false;  // a buy that opened or added to a long
       for (const v1::Fill* fill : fills_by_time[view.time()]) {
         const double sign = fill->side() == v1::BUY ? 1 : -1;
+        entry_buy =
+            entry_buy ||
+            (sign > 0 && position[fill->symbol()] + fill->quantity() > 1e-9);
         position[fill->symbol()] += sign * fill->quantity();
         flows -= sign * fill->quantity() * fill->price();
         commission += fill->commission();
       }
       const double fees = (previous_cash + flows - commission) - view.cash();
-      EXPECT_GE(fees, -1e-6) << "step " << index << ": cash rose by "
-                             << -fees << " beyond its fills";
+      EXPECT_GE(fees, -1e-6) << "step " << index << ": cash rose by " << -fees
+                             << " beyond its fills";
+      // A buy never spends cash a cash account does not have: exits fill
+      // before entries at an open and fees come before both, so after a
+      // step with an entry's buy the cash is the least it held since. (A
+      // cover is never refused: a short that lost more than the account's
+      // free cash takes cash below zero by itself, the account then being
+      // short more than it can pay; no entry may follow it.)
+      if (cash_account && entry_buy) {
+        std::string fills;
+        for (const v1::Fill* fill : fills_by_time[view.time()]) {
+          absl::StrAppend(&fills, "\n  ", fill->ShortDebugString());
+        }
+        EXPECT_GE(view.cash(), -1e-6)
+            << "step " << index << ": a cash account's fills left cash at "
+            << view.cash() << " (" << previous_cash
+            << " before them):" << fills;
+      }
       previous_cash = view.cash();
       double market_value = 0;
       std::vector<double> seen(symbols_.size(), 0);
@@ -387,7 +435,8 @@ class InvariantsTest : public ::testing::Test {
 };
 
 TEST_F(InvariantsTest, HoldOnRandomRuns) {
-  int fills = 0, trades = 0, shorts = 0, partials = 0;
+  int fills = 0, trades = 0, shorts = 0, partials = 0, short_to_long = 0,
+      cash_rejections = 0;
   for (uint64_t seed = 1; seed <= kRuns; ++seed) {
     const Outcome outcome = RunSeed(seed, RunOptions{}.max_steps_per_call);
     CheckInvariants(seed, outcome);
@@ -399,15 +448,35 @@ TEST_F(InvariantsTest, HoldOnRandomRuns) {
     for (const v1::Fill& fill : outcome.run.stored.fills()) {
       partials += fill.partial();
     }
+    // A short closed and a long bought (or refused for cash) at one open.
+    std::map<std::pair<int64_t, std::string>, int> short_closed;
+    for (const v1::Trade& trade : outcome.run.stored.trades()) {
+      if (trade.side() == v1::SELL && trade.exit_time() != 0) {
+        ++short_closed[{trade.exit_time(), trade.symbol()}];
+      }
+    }
+    for (const v1::Trade& trade : outcome.run.stored.trades()) {
+      short_to_long += trade.side() == v1::BUY &&
+                       short_closed.count({trade.entry_time(), trade.symbol()});
+    }
+    for (const v1::Rejection& rejection : outcome.run.stored.rejections()) {
+      cash_rejections +=
+          rejection.code() == "INSUFFICIENT_CASH" && !IsMarginAccount(seed) &&
+          short_closed.count({rejection.time(), symbols_[rejection.symbol()]});
+    }
   }
   // The runs really exercised what the checks are about.
   EXPECT_GT(fills, 20 * kRuns);
   EXPECT_GT(trades, 5 * kRuns);
   EXPECT_GT(shorts, kRuns);
   EXPECT_GT(partials, 0);
+  EXPECT_GT(short_to_long, kRuns);
+  EXPECT_GT(cash_rejections, 0);
   std::cout << kRuns << " runs: " << fills << " fills, " << trades
             << " trades (" << shorts << " short), " << partials
-            << " partial fills\n";
+            << " partial fills, " << short_to_long
+            << " reversals from short to long at one open, " << cash_rejections
+            << " buys after a cover refused for cash\n";
 }
 
 // Two random strategies in one account: every invariant holds in each
@@ -426,8 +495,8 @@ TEST_F(InvariantsTest, HoldInEverySleeveOfRandomRunsOfSeveralStrategies) {
   // Both sleeves really traded.
   EXPECT_GT(fills[0], 10 * kSeveralRuns);
   EXPECT_GT(fills[1], 10 * kSeveralRuns);
-  std::cout << kSeveralRuns << " runs of two strategies: " << fills[0]
-            << " + " << fills[1] << " fills\n";
+  std::cout << kSeveralRuns << " runs of two strategies: " << fills[0] << " + "
+            << fills[1] << " fills\n";
 }
 
 TEST_F(InvariantsTest, OneStepPerCallGivesTheSameRecords) {
@@ -438,11 +507,11 @@ TEST_F(InvariantsTest, OneStepPerCallGivesTheSameRecords) {
     ASSERT_EQ(single.run.progress.state(), v1::SUCCEEDED);
     const auto text = [](const auto& records) {
       std::string out;
-      for (const auto& record : records) out += record.ShortDebugString() + "\n";
+      for (const auto& record : records)
+        out += record.ShortDebugString() + "\n";
       return out;
     };
-    EXPECT_EQ(text(chunked.run.stored.fills()),
-              text(single.run.stored.fills()))
+    EXPECT_EQ(text(chunked.run.stored.fills()), text(single.run.stored.fills()))
         << "seed " << seed;
     EXPECT_EQ(text(chunked.run.stored.rejections()),
               text(single.run.stored.rejections()))

@@ -154,15 +154,17 @@ class EmbeddedResults final : public ResultsStage {
 
 absl::StatusOr<Stages> MakeEmbeddedStages(const std::string& results_database,
                                           const RemoteOptions& plugin_options) {
-  absl::StatusOr<std::unique_ptr<results::ResultsEngine>> results =
-      results::ResultsEngine::Open(results_database);
-  if (!results.ok()) return results.status();
   Stages stages;
+  if (!results_database.empty()) {
+    absl::StatusOr<std::unique_ptr<results::ResultsEngine>> results =
+        results::ResultsEngine::Open(results_database);
+    if (!results.ok()) return results.status();
+    stages.results = std::make_unique<EmbeddedResults>(*std::move(results));
+  }
   stages.data = std::make_unique<EmbeddedData>();
   stages.strategy = std::make_unique<EmbeddedStrategy>();
   stages.portfolio = std::make_unique<EmbeddedPortfolio>();
   stages.execution = std::make_unique<EmbeddedExecution>();
-  stages.results = std::make_unique<EmbeddedResults>(*std::move(results));
   stages.connect_strategy = [plugin_options](const std::string& address) {
     return MakeRemoteStrategy(address, plugin_options);
   };

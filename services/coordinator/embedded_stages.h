@@ -12,9 +12,10 @@
 
 namespace seed::coordinator {
 
-// Creates all five stages in-process; results go to the SQLite file at
-// results_database. A spec's own strategy service (strategy.address) is
-// called with plugin_options' deadlines.
+// Creates the five stages in-process; results go to the database at
+// results_database (a SQLite file or a postgresql:// URI; empty: no results
+// stage, for a caller that sets one of its own). A spec's own strategy
+// service (strategy.address) is called with plugin_options' deadlines.
 absl::StatusOr<Stages> MakeEmbeddedStages(
     const std::string& results_database,
     const RemoteOptions& plugin_options = {});

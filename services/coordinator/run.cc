@@ -14,6 +14,7 @@
 #include "common/stage_error.h"
 #include "common/time.h"
 #include "common/version.h"
+#include "services/coordinator/data_identity.h"
 #include "services/coordinator/series_reader.h"
 #include "services/coordinator/spec.h"
 #include "services/coordinator/step_merger.h"
@@ -221,7 +222,16 @@ absl::Status Run::LoadBenchmark() {
   v1::OpenDatasetResponse dataset;
   absl::Status status = stages_.data->OpenDataset(request, &dataset);
   if (!status.ok()) {
-    return WithContext(status, kStage, {.symbol = spec_.metrics().benchmark()});
+    // Say which field asked for it: the symbol is no traded one.
+    absl::Status named(status.code(),
+                       absl::StrCat("metrics.benchmark ",
+                                    spec_.metrics().benchmark(), ": ",
+                                    status.message()));
+    status.ForEachPayload(
+        [&](absl::string_view url, const absl::Cord& payload) {
+          named.SetPayload(url, payload);
+        });
+    return WithContext(named, kStage, {.symbol = spec_.metrics().benchmark()});
   }
   benchmark_.set_symbol(spec_.metrics().benchmark());
   status =
@@ -473,6 +483,12 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
     last_time = std::max(last_time, last);
   }
   progress_.set_steps_total(dataset.steps());
+  // The first step that trades: data.start with warm-up bars before it.
+  const int64_t trade_start =
+      spec_.data().warmup_bars() > 0
+          ? ParseTime(spec_.data().start()).value_or(kNoTime)
+          : kNoTime;
+  int64_t warmup_intents = 0;
   absl::Time next_progress = absl::Now() + options_.progress_interval;
   StepMerger merger(*stages_.data, dataset_id_, spec_.data().symbols_size(),
                     timeframes_);
@@ -495,6 +511,8 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
   // stage did not get to (lent out and taken back around each call).
   Steps window;
   Steps unused;
+  // The steps after the warm-up, held back while a window is warming.
+  Steps after_warmup;
   std::vector<std::unique_ptr<v1::TimeStep>> spare_steps;
   bool data_done = false;
   int chunk_steps = std::min(kFirstChunkSteps, max_steps_per_call);
@@ -513,6 +531,10 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
     sleeve_buying_power.push_back(strategy.allocation() *
                                   spec_.portfolio().initial_cash());
   }
+  // A cash account's buying power holds back each short's value at these
+  // closes; execution frees it when a cover fills (ExecuteStepsRequest.marks).
+  const bool cash_account = spec_.portfolio().account().type() != "margin";
+  google::protobuf::Map<int32_t, double> marks;
 
   for (;;) {
     if (cancel_requested_) {
@@ -539,6 +561,18 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
       }
     }
     if (window.empty()) break;
+    // Warm-up steps (before data.start, data.warmup_bars) go through the
+    // cycle on their own: the strategies see them, nothing trades or is
+    // recorded.
+    const bool warming = window.Get(0).time() < trade_start;
+    if (warming) {
+      int first_traded = 0;
+      while (first_traded < window.size() &&
+             window.Get(first_traded).time() < trade_start) {
+        ++first_traded;
+      }
+      MoveTail(window, first_traded, after_warmup);
+    }
     chunk_first_time_ = window.Get(0).time();
     chunk_last_time_ = window.Get(window.size() - 1).time();
     const int offered = window.size();
@@ -556,6 +590,7 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
       execute_request.set_available_cash(buying_power);
       *execute_request.mutable_strategy_available_cash() = {
           sleeve_buying_power.begin(), sleeve_buying_power.end()};
+      *execute_request.mutable_marks() = marks;
       execute_request.mutable_steps()->Swap(&window);
       absl::Status status =
           stages_.execution->ExecuteSteps(execute_request, &execute_response);
@@ -599,6 +634,11 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
     if (!strategies_used.ok()) return strategies_used.status();
     const int used = *strategies_used;
     const v1::TimeStep& last = window.Get(used - 1);
+    if (warming) {
+      // Intents before data.start are no orders (docs/semantics.md).
+      warmup_intents += intents.size();
+      intents.Clear();
+    }
 
     // 4-5. The portfolio sizes the intents (and, at a margin call, adds the
     //      liquidation); accepted orders work from the next step. This also
@@ -626,20 +666,34 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
     //    belong to the last executed step: kept only if it was consumed;
     //    otherwise execution simulates that step again next time.
     const bool fill_step_consumed = used == executed_steps;
-    if (fill_step_consumed) {
+    if (fill_step_consumed && !warming) {
       records_.AddFills(execute_response.fills());
       records_.AddRejections(execute_response.rejections());
     }
     for (const v1::Trade& trade : apply_response.closed_trades()) {
       if (trade.exit_time() <= last.time()) records_.AddTrade(trade);
     }
-    for (int i = 0; i < used; ++i) records_.AddEquity(apply_response.views(i));
+    for (int i = 0; i < used && !warming; ++i) {
+      records_.AddEquity(apply_response.views(i));
+    }
     // The last view is kept (by a swap: this response is not read again) in
     // case the portfolio stage cannot end the run.
     last_view_.Swap(apply_response.mutable_views(used - 1));
     buying_power = last_view_.buying_power();
     for (int i = 0; i < last_view_.strategies_size(); ++i) {
       sleeve_buying_power[i] = last_view_.strategies(i).buying_power();
+    }
+    if (cash_account) {
+      // The sleeves' positions too: the account's nets them by symbol.
+      marks.clear();
+      for (const v1::Position& position : last_view_.positions()) {
+        marks[position.symbol()] = position.last_price();
+      }
+      for (const v1::PortfolioView& sleeve : last_view_.strategies()) {
+        for (const v1::Position& position : sleeve.positions()) {
+          marks[position.symbol()] = position.last_price();
+        }
+      }
     }
     if (executed) {
       execution_busy = execution_every_step_ || !fill_step_consumed ||
@@ -653,6 +707,7 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
     window.ExtractSubrange(0, used, consumed.data());
     for (v1::TimeStep* step : consumed) spare_steps.emplace_back(step);
     MoveTail(unused, 0, window);
+    MoveTail(after_warmup, 0, window);
     // Size the next run after this one: a strategy that acted after `used`
     // steps will likely act as soon again (so little is simulated twice); a
     // run used up entirely doubles; a run cut by a fill says nothing.
@@ -680,6 +735,11 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
     }
   }
   chunk_first_time_ = chunk_last_time_ = kNoTime;
+  if (warmup_intents > 0) {
+    Notice(absl::StrCat(warmup_intents, " intent(s) the strategies made in "
+                        "the warm-up bars before data.start were not "
+                        "orders"));
+  }
   return absl::OkStatus();
 }
 
@@ -707,6 +767,7 @@ v1::RunProgress Run::Execute(const ProgressCallback& on_progress) {
 
   v1::BeginRunRequest begin;
   begin.set_canonical_spec(canonical_spec_);
+  if (!job_.job_id().empty()) *begin.mutable_job() = job_;
   begin.set_initial_cash(spec_.portfolio().initial_cash());
   *begin.mutable_metrics() = spec_.metrics();
 
@@ -719,26 +780,13 @@ v1::RunProgress Run::Execute(const ProgressCallback& on_progress) {
   if (status.ok()) {
     dataset_id_ = dataset.dataset_id();
     for (const std::string& notice : dataset.notices()) Notice(notice);
-    Sha256 data_hash;
-    int64_t interval = 0;
-    for (const auto& symbol : dataset.symbols()) {
-      (*begin.mutable_symbol_hashes())[symbol.symbol()] = symbol.content_hash();
-      data_hash.Update(
-          absl::StrCat(symbol.symbol(), "=", symbol.content_hash(), "\n"));
-      if (symbol.interval_seconds() > 0 &&
-          (interval == 0 || symbol.interval_seconds() < interval)) {
-        interval = symbol.interval_seconds();
-      }
-      if (summary.first_time().empty() ||
-          symbol.first_time() < summary.first_time()) {
-        summary.set_first_time(symbol.first_time());
-      }
-      if (symbol.last_time() > summary.last_time()) {
-        summary.set_last_time(symbol.last_time());
-      }
-    }
-    summary.set_data_hash(data_hash.HexDigest());
-    begin.set_interval_seconds(interval);
+    const DataIdentity identity = IdentityOf(dataset);
+    begin.mutable_symbol_hashes()->insert(identity.symbol_hashes.begin(),
+                                          identity.symbol_hashes.end());
+    summary.set_data_hash(identity.data_hash);
+    summary.set_first_time(identity.first_time);
+    summary.set_last_time(identity.last_time);
+    begin.set_interval_seconds(identity.interval_seconds);
   }
   *begin.mutable_run() = summary;
   v1::BeginRunResponse begun;

@@ -19,6 +19,7 @@
 #include "backtest/v1/coordinator.pb.h"
 #include "backtest/v1/execution.pb.h"
 #include "backtest/v1/portfolio.pb.h"
+#include "backtest/v1/research.pb.h"
 #include "backtest/v1/spec.pb.h"
 #include "common/tracing.h"
 #include "services/coordinator/record_buffer.h"
@@ -70,6 +71,9 @@ class Run {
   v1::RunProgress Execute(const ProgressCallback& on_progress);
 
   void Cancel() { cancel_requested_ = true; }
+
+  // Makes the run a research job's child (stored with it at BeginRun).
+  void set_job(backtest::v1::JobMembership job) { job_ = std::move(job); }
 
  private:
   Run(Stages& stages, backtest::v1::BacktestSpec spec, std::string run_id,
@@ -124,6 +128,7 @@ class Run {
   const RunOptions options_;
   backtest::v1::BacktestSpec spec_;
   std::string run_id_;
+  backtest::v1::JobMembership job_;
   std::string canonical_spec_;
   std::string spec_hash_;
   std::atomic<bool> cancel_requested_{false};

@@ -2,13 +2,13 @@
 
 #include <malloc.h>
 
-#include <random>
+#include <tuple>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "common/ids.h"
 #include "common/run_state.h"
 #include "common/stage_error.h"
 #include "services/coordinator/run.h"
@@ -49,16 +49,6 @@ RunManager::~RunManager() {
   for (std::thread& worker : workers) worker.join();
 }
 
-std::string RunManager::NewRunId() {
-  // Sortable by start time, unique across processes by its random tail.
-  static std::mt19937_64 random{std::random_device{}()};
-  static absl::Mutex random_mutex;
-  absl::MutexLock lock(&random_mutex);
-  return absl::StrCat(
-      absl::FormatTime("%Y%m%d-%H%M%S", absl::Now(), absl::UTCTimeZone()), "-",
-      absl::StrFormat("%06x", random() & 0xffffff));
-}
-
 absl::StatusOr<std::string> RunManager::Validate(absl::string_view spec_text,
                                                  absl::string_view base_dir) {
   absl::StatusOr<backtest::v1::BacktestSpec> spec =
@@ -68,7 +58,7 @@ absl::StatusOr<std::string> RunManager::Validate(absl::string_view spec_text,
   RunOptions options = options_;
   options.tracing = false;
   absl::StatusOr<std::unique_ptr<Run>> run = Run::Prepare(
-      stages_, *spec, absl::StrCat("validate-", NewRunId()), options);
+      stages_, *spec, absl::StrCat("validate-", NewTimeSortableId()), options);
   if (!run.ok()) return run.status();
   return (*run)->canonical_spec();
 }
@@ -76,6 +66,28 @@ absl::StatusOr<std::string> RunManager::Validate(absl::string_view spec_text,
 absl::StatusOr<std::string> RunManager::Submit(
     absl::string_view spec_text, absl::string_view base_dir,
     const tracing::SpanContext& trace_parent) {
+  absl::StatusOr<backtest::v1::BacktestSpec> spec =
+      ParseSpec(spec_text, base_dir);
+  if (!spec.ok()) return spec.status();
+  for (const auto& [block, present, command] :
+       {std::tuple{"sweep", spec->has_sweep() && !spec->has_walk_forward(),
+                   "bt sweep"},
+        std::tuple{"walk_forward", spec->has_walk_forward(), "bt walkforward"},
+        std::tuple{"factors", spec->has_factors(), "bt factors"}}) {
+    if (present) {
+      return InvalidFields(
+          "coordinator", "INVALID_SPEC",
+          {{block, absl::StrCat("a spec with a ", block,
+                                " block is a research job, not one run: run "
+                                "it with ",
+                                command, " SPEC")}});
+    }
+  }
+  return SubmitSpec(*spec, {.trace_parent = trace_parent});
+}
+
+absl::StatusOr<std::string> RunManager::SubmitSpec(
+    const backtest::v1::BacktestSpec& spec, SubmitOptions options) {
   {
     absl::MutexLock lock(&mutex_);
     if (static_cast<int>(queue_.size()) >= manager_options_.max_queued_runs) {
@@ -87,19 +99,26 @@ absl::StatusOr<std::string> RunManager::Submit(
                    "coordinator"});
     }
   }
-  absl::StatusOr<backtest::v1::BacktestSpec> spec =
-      ParseSpec(spec_text, base_dir);
-  if (!spec.ok()) return spec.status();
-  const std::string run_id = NewRunId();
+  const std::string run_id =
+      options.run_id.empty() ? NewTimeSortableId() : options.run_id;
   absl::StatusOr<std::unique_ptr<Run>> run =
-      Run::Prepare(stages_, *spec, run_id, options_, trace_parent);
+      Run::Prepare(stages_, spec, run_id, options_, options.trace_parent);
   if (!run.ok()) return run.status();
+  if (!options.job.job_id().empty()) (*run)->set_job(std::move(options.job));
 
   auto job = std::make_shared<Job>();
   job->run = *std::move(run);
   job->progress.set_run_id(run_id);
   job->progress.set_state(v1::QUEUED);
+  job->on_end = std::move(options.on_end);
   absl::MutexLock lock(&mutex_);
+  if (jobs_.count(run_id) > 0) {
+    return StageFailure(absl::StatusCode::kAlreadyExists, "coordinator",
+                        "RUN_ALREADY_EXISTS",
+                        absl::StrCat("run ", run_id, " is already queued or "
+                                     "running here"),
+                        {.run_id = run_id});
+  }
   jobs_[run_id] = std::move(job);
   queue_.push_back(run_id);
   if (static_cast<int>(workers_.size()) <
@@ -158,6 +177,7 @@ void RunManager::RunJob(const std::string& run_id,
     idle = running_ == 0 && queue_.empty();
   }
   ended_run.reset();
+  if (job->on_end) job->on_end(final_progress);
   // After a burst of runs, give the freed memory back to the system: the
   // allocator otherwise keeps every thread arena's peak.
   if (idle) malloc_trim(0);

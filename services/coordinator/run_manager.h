@@ -9,6 +9,7 @@
 #define SEED_SERVICES_COORDINATOR_RUN_MANAGER_H_
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -20,6 +21,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "backtest/v1/coordinator.pb.h"
+#include "backtest/v1/research.pb.h"
+#include "backtest/v1/spec.pb.h"
 #include "common/tracing.h"
 #include "services/coordinator/run.h"
 #include "services/coordinator/stages.h"
@@ -46,6 +49,20 @@ struct CancelOutcome {
   bool pending = false;
 };
 
+// How a run is submitted besides its spec.
+struct SubmitOptions {
+  // The run's id; empty: a new one (common/ids.h). A research job's child
+  // has the id its job gives it.
+  std::string run_id;
+  // A research job's child: its job, index and point (stored with the run).
+  backtest::v1::JobMembership job;
+  // The run's trace is a child of this span when valid (a client's).
+  tracing::SpanContext trace_parent;
+  // Called once the run has ended, with its final progress, on the thread
+  // that ran it.
+  std::function<void(const v1::RunProgress&)> on_end;
+};
+
 class RunManager {
  public:
   // Every stage call of a run is traced (traced_stages.h), and a run's trace
@@ -59,10 +76,16 @@ class RunManager {
 
   // Parses and validates the spec (every problem at once, nothing runs when
   // there is one), then queues the run. Returns its id. The run's trace is a
-  // child of `trace_parent` when valid (the submitting client's span).
+  // child of `trace_parent` when valid (the submitting client's span). A
+  // spec with a research block (sweep, walk_forward, factors) is refused:
+  // its runs are a job's children (research/).
   absl::StatusOr<std::string> Submit(
       absl::string_view spec_text, absl::string_view base_dir,
       const tracing::SpanContext& trace_parent = {});
+
+  // Validates a parsed spec with the stages and queues its run.
+  absl::StatusOr<std::string> SubmitSpec(const backtest::v1::BacktestSpec& spec,
+                                         SubmitOptions options);
 
   // The spec as it would run (canonical JSON with defaults), or its problems.
   absl::StatusOr<std::string> Validate(absl::string_view spec_text,
@@ -90,9 +113,9 @@ class RunManager {
     v1::RunProgress progress;
     int64_t version = 1;
     bool ended = false;
+    std::function<void(const v1::RunProgress&)> on_end;
   };
 
-  static std::string NewRunId();
   // A run of this coordinator, or UNKNOWN_RUN.
   absl::StatusOr<std::shared_ptr<Job>> FindJob(absl::string_view run_id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);

@@ -3,6 +3,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/limits.h"
+#include "common/regular_file.h"
 #include "common/stage_error.h"
 #include "services/coordinator/spec.h"
 #include "yaml-cpp/yaml.h"
@@ -19,13 +21,20 @@ std::string* AddressOf(ServiceAddresses& addresses, const std::string& name) {
 }
 
 absl::StatusOr<ServiceAddresses> LoadServiceAddresses(const std::string& path) {
+  // A FIFO or a huge file is refused before it is read (a config is a few
+  // lines).
+  const absl::StatusOr<std::string> text =
+      ReadRegularFile(path, limits::kMaxSpecBytes, "services config");
+  if (!text.ok()) {
+    return StageFailure(text.status().code(), "coordinator",
+                        "CONFIG_UNREADABLE",
+                        std::string(text.status().message()),
+                        {.hint = "pass --config a YAML file of service: "
+                                 "host:port lines (deploy/services.yaml)"});
+  }
   YAML::Node root;
   try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    return StageFailure(absl::StatusCode::kNotFound, "coordinator",
-                        "CONFIG_UNREADABLE",
-                        absl::StrCat("cannot read services config ", path));
+    root = YAML::Load(*text);
   } catch (const YAML::Exception& error) {
     return InvalidFields(
         "coordinator", "INVALID_CONFIG",
@@ -46,9 +55,19 @@ absl::StatusOr<ServiceAddresses> LoadServiceAddresses(const std::string& path) {
                                 absl::StrJoin(kServiceNames, ", "))});
       } else if (!entry.second.IsScalar() ||
                  !IsHostPort(entry.second.Scalar())) {
-        problems.push_back({name, "must be host:port, e.g. 127.0.0.1:7101"});
+        problems.push_back({name,
+                            "must be host:port with a port in 1..65535, e.g. "
+                            "127.0.0.1:7101"});
       } else {
         *address = entry.second.Scalar();
+      }
+    }
+    // A service left out would silently take its default address.
+    for (const absl::string_view name : kServiceNames) {
+      if (!root[std::string(name)]) {
+        problems.push_back({std::string(name),
+                            "is missing; the file gives every service's "
+                            "address (deploy/services.yaml lists them)"});
       }
     }
   }

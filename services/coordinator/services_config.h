@@ -19,7 +19,8 @@ inline constexpr absl::string_view kServiceNames[] = {
     "data", "strategy", "portfolio", "execution", "results", "coordinator"};
 
 // The file maps service names to host:port, e.g. "data: 127.0.0.1:7101".
-// Unknown names and malformed addresses are errors naming the line's key.
+// Unknown names, malformed addresses (a port outside 1..65535) and services
+// left out are errors naming the key.
 absl::StatusOr<ServiceAddresses> LoadServiceAddresses(const std::string& path);
 
 // Applies "--data=ADDR", "--strategy=ADDR", ... "--coordinator=ADDR" flags

@@ -1,10 +1,12 @@
 #include "services/coordinator/spec.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -13,8 +15,13 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+#include "common/limits.h"
 #include "common/stage_error.h"
+#include "common/text.h"
 #include "common/time.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/message.h"
@@ -32,9 +39,9 @@ constexpr absl::string_view kStage = "coordinator";
 // Symbols name files (SYMBOL.csv), so no path separators or leading dot.
 bool IsSymbolName(const std::string& symbol) {
   return !symbol.empty() && symbol[0] != '.' &&
-         symbol.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
-                                  "qrstuvwxyz0123456789._-^=") ==
-             std::string::npos;
+         symbol.find_first_not_of(
+             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+             "qrstuvwxyz0123456789._-^=") == std::string::npos;
 }
 
 std::string NotASymbol(const std::string& symbol) {
@@ -46,6 +53,130 @@ std::string NotASymbol(const std::string& symbol) {
 // Allocations may add up to 1 give or take rounding in the spec's decimals.
 constexpr double kAllocationSlack = 1e-9;
 
+// The fields whose values are fractions, which a spec may also write as a
+// percentage ("30%" for 0.3): by field name, and the borrow_rates map.
+bool IsFractionField(const google::protobuf::FieldDescriptor& field) {
+  static const auto* const kFractions =
+      new std::set<std::string>{"percent",
+                                "cash_buffer",
+                                "risk_fraction",
+                                "target_volatility",
+                                "max_position_percent",
+                                "max_gross_exposure",
+                                "max_net_exposure",
+                                "initial_margin",
+                                "maintenance_margin",
+                                "borrow_rate",
+                                "fraction",
+                                "maximum_percent",
+                                "max_fraction_of_volume",
+                                "risk_free_rate"};
+  if (field.containing_type()->options().map_entry()) {
+    return field.containing_type()->name() == "BorrowRatesEntry" &&
+           field.name() == "value";
+  }
+  return kFractions->count(field.name()) > 0;
+}
+
+// A number, or for a fraction field also a percentage: "30%" is 0.3.
+bool ParseNumber(const std::string& text, bool fraction, double* number) {
+  absl::string_view digits = text;
+  const bool percent = fraction && absl::ConsumeSuffix(&digits, "%");
+  if (!absl::SimpleAtod(digits, number) || !std::isfinite(*number)) {
+    return false;
+  }
+  if (percent) *number /= 100;
+  return true;
+}
+
+// Checks the YAML tree's shape before it is read, so a hostile or broken
+// spec costs little: nesting depth, list and map sizes, text lengths
+// (limits.h), and keys given twice in one mapping (YAML would silently keep
+// the first).
+class ShapeChecker {
+ public:
+  explicit ShapeChecker(std::vector<FieldProblem>& problems)
+      : problems_(problems) {}
+
+  void Check(const YAML::Node& node, const std::string& path, int depth) {
+    const std::string shown = path.empty() ? "(spec)" : path;
+    // Aliases let a small text name a huge tree (a "billion laughs" spec):
+    // the values are counted as read.
+    if (++values_ > limits::kMaxSpecValues) {
+      if (values_ == limits::kMaxSpecValues + 1) {
+        problems_.push_back(
+            {"(spec)", absl::StrCat("has more than ", limits::kMaxSpecValues,
+                                    " values (aliases included)")});
+      }
+      return;
+    }
+    if (depth > limits::kMaxSpecDepth) {
+      problems_.push_back(
+          {shown, absl::StrCat("is nested more than ", limits::kMaxSpecDepth,
+                               " levels deep")});
+      return;
+    }
+    if (node.IsScalar()) {
+      const int64_t bound =
+          path == "name" ? limits::kMaxNameBytes : limits::kMaxTextBytes;
+      if (static_cast<int64_t>(node.Scalar().size()) > bound) {
+        problems_.push_back(
+            {shown, absl::StrCat("is ", node.Scalar().size(),
+                                 " bytes long; the limit is ", bound)});
+      }
+      return;
+    }
+    if (node.IsSequence()) {
+      const int64_t bound = path == "data.symbols" ? limits::kMaxSymbols
+                            : path == "strategies" ? limits::kMaxStrategies
+                                                   : limits::kMaxListItems;
+      if (static_cast<int64_t>(node.size()) > bound) {
+        problems_.push_back(
+            {shown, absl::StrCat("lists ", node.size(), " items; the limit is ",
+                                 bound)});
+        return;
+      }
+      for (size_t i = 0; i < node.size(); ++i) {
+        Check(node[i], absl::StrCat(path, "[", i, "]"), depth + 1);
+      }
+      return;
+    }
+    if (!node.IsMap()) return;
+    if (static_cast<int64_t>(node.size()) > limits::kMaxParams) {
+      problems_.push_back(
+          {shown, absl::StrCat("has ", node.size(), " entries; the limit is ",
+                               limits::kMaxParams)});
+      return;
+    }
+    std::map<std::string, int> lines;
+    for (const auto& entry : node) {
+      if (!entry.first.IsScalar()) {
+        problems_.push_back({shown, absl::StrCat("has a key at line ",
+                                                 entry.first.Mark().line + 1,
+                                                 " that is not a name")});
+        continue;
+      }
+      const std::string key = entry.first.Scalar();
+      const std::string child =
+          path.empty() ? key : absl::StrCat(path, ".", key);
+      const int line = entry.first.Mark().line + 1;
+      const auto [it, first] = lines.emplace(key, line);
+      if (!first) {
+        problems_.push_back(
+            {child, absl::StrCat("is given twice, at lines ", it->second,
+                                 " and ", line, "; keep one")});
+        continue;
+      }
+      Check(entry.first, child, depth + 1);
+      Check(entry.second, child, depth + 1);
+    }
+  }
+
+ private:
+  std::vector<FieldProblem>& problems_;
+  int64_t values_ = 0;
+};
+
 // Walks the YAML tree, filling the spec and collecting every problem.
 class SpecReader {
  public:
@@ -55,17 +186,31 @@ class SpecReader {
 
   void Read(const YAML::Node& root, BacktestSpec& spec) {
     if (!root.IsMap()) {
-      Problem("(spec)", "must be a mapping with data, strategy, portfolio and "
-                        "execution sections");
+      Problem("(spec)",
+              "must be a mapping with data, strategy, portfolio and "
+              "execution sections");
       return;
     }
     CheckKeys(root, "",
               {"name", "data", "strategy", "strategies", "portfolio",
-               "execution", "metrics"});
+               "execution", "metrics", "sweep", "walk_forward", "factors"});
     spec.set_name(OptionalText(root, "name", std::string(kDefaultSpecName)));
+    // A name is one line shown in tables: no control characters.
+    if (std::any_of(spec.name().begin(), spec.name().end(), [](char c) {
+          return static_cast<unsigned char>(c) < 0x20 || c == 0x7F;
+        })) {
+      Problem("name", absl::StrCat("must be one line of text without control "
+                                   "characters, got \"",
+                                   EscapeForTerminal(spec.name()), "\""));
+    }
     ReadData(Required(root, "data", ""), *spec.mutable_data());
+    ReadResearch(root, spec);
     const YAML::Node strategies = root["strategies"];
-    if (strategies && !strategies.IsNull()) {
+    const bool factor_study =
+        spec.has_factors() && (!root["strategy"] || root["strategy"].IsNull());
+    if (factor_study) {
+      // A factor study runs no strategy (bt factors).
+    } else if (strategies && !strategies.IsNull()) {
       if (root["strategy"] && !root["strategy"].IsNull()) {
         Problem("strategies",
                 "give either strategy (one) or strategies (several), not "
@@ -97,10 +242,10 @@ class SpecReader {
     for (const auto& entry : section) {
       const std::string key = entry.first.Scalar();
       if (known.count(key) == 0) {
-        Problem(Path(path, key),
-                absl::StrCat("unknown field; ",
-                             path.empty() ? "top-level" : path,
-                             " has: ", absl::StrJoin(known, ", ")));
+        Problem(
+            Path(path, key),
+            absl::StrCat("unknown field; ", path.empty() ? "top-level" : path,
+                         " has: ", absl::StrJoin(known, ", ")));
       }
     }
   }
@@ -127,6 +272,25 @@ class SpecReader {
     return node.Scalar();
   }
 
+  // `text` made absolute against the base directory when relative. The
+  // result goes into protobuf strings, so a base directory whose name is
+  // not UTF-8 is a problem for `field`.
+  std::string Resolve(const std::string& text, const std::string& field) {
+    std::filesystem::path resolved(text);
+    if (resolved.is_relative() && !base_dir_.empty()) {
+      resolved = std::filesystem::path(base_dir_) / resolved;
+    }
+    std::string absolute = resolved.lexically_normal().string();
+    if (FirstInvalidUtf8(absolute).has_value()) {
+      Problem(field, absl::StrCat("'", text, "' is relative to the directory '",
+                                  EscapeForTerminal(base_dir_),
+                                  "', whose name is not UTF-8 text; give an "
+                                  "absolute path"));
+      return "";
+    }
+    return absolute;
+  }
+
   void ReadData(const YAML::Node& node, backtest::v1::DataSpec& data) {
     if (!node) return;
     if (!node.IsMap()) {
@@ -136,12 +300,13 @@ class SpecReader {
     CheckKeys(node, "data",
               {"path", "symbols", "start", "end", "on_bad_rows", "metadata"});
     const YAML::Node path = Required(node, "path", "data");
-    if (path && path.IsScalar()) {
-      std::filesystem::path resolved(path.Scalar());
-      if (resolved.is_relative() && !base_dir_.empty()) {
-        resolved = std::filesystem::path(base_dir_) / resolved;
-      }
-      data.set_path(resolved.lexically_normal().string());
+    if (path && path.IsScalar() &&
+        absl::StripAsciiWhitespace(path.Scalar()).empty()) {
+      Problem("data.path",
+              "is empty; give the directory holding the SYMBOL.csv files "
+              "('.' for the current one)");
+    } else if (path && path.IsScalar()) {
+      data.set_path(Resolve(path.Scalar(), "data.path"));
     } else if (path) {
       Problem("data.path", "must be a directory path");
     }
@@ -150,18 +315,15 @@ class SpecReader {
     // read it relative to data.path).
     const std::string metadata = OptionalText(node, "metadata", "", "data");
     if (!metadata.empty()) {
-      std::filesystem::path resolved(metadata);
-      if (resolved.is_relative() && !base_dir_.empty()) {
-        resolved = std::filesystem::path(base_dir_) / resolved;
-      }
-      data.set_metadata(resolved.lexically_normal().string());
+      data.set_metadata(Resolve(metadata, "data.metadata"));
     }
     data.set_start(OptionalText(node, "start", "", "data"));
     data.set_end(OptionalText(node, "end", "", "data"));
     absl::StatusOr<int64_t> start = int64_t{0}, end = int64_t{0};
     if (!data.start().empty()) {
       start = ParseTime(data.start());
-      if (!start.ok()) Problem("data.start", std::string(start.status().message()));
+      if (!start.ok())
+        Problem("data.start", std::string(start.status().message()));
     }
     if (!data.end().empty()) {
       end = ParseTime(data.end());
@@ -172,8 +334,8 @@ class SpecReader {
       Problem("data.end", absl::StrCat("must not be before data.start (",
                                        data.start(), " > ", data.end(), ")"));
     }
-    const std::string policy =
-        absl::AsciiStrToLower(OptionalText(node, "on_bad_rows", "reject", "data"));
+    const std::string policy = absl::AsciiStrToLower(
+        OptionalText(node, "on_bad_rows", "reject", "data"));
     if (policy == "reject") {
       data.set_on_bad_rows(backtest::v1::REJECT);
     } else if (policy == "drop") {
@@ -190,7 +352,8 @@ class SpecReader {
       Problem("data.symbols", "must be a list, e.g. [ORCL, NVDA]");
       return;
     }
-    if (node.size() == 0) Problem("data.symbols", "must list at least one symbol");
+    if (node.size() == 0)
+      Problem("data.symbols", "must list at least one symbol");
     std::set<std::string> seen;
     for (size_t i = 0; i < node.size(); ++i) {
       const std::string field = absl::StrCat("data.symbols[", i, "]");
@@ -233,8 +396,11 @@ class SpecReader {
       const auto [it, unique] = ids.emplace(strategy.id(), i);
       if (!unique) {
         Problem(absl::StrCat("strategies[", i, "].id"),
-                absl::StrCat("\"", strategy.id(), "\" is also the id of "
-                             "strategies[", it->second, "]; give each strategy "
+                absl::StrCat("\"", strategy.id(),
+                             "\" is also the id of "
+                             "strategies[",
+                             it->second,
+                             "]; give each strategy "
                              "a unique id (default: its name)"));
       }
       allocated += strategy.allocation();
@@ -250,11 +416,11 @@ class SpecReader {
     if (unallocated == 0) return;
     const double share = (1 - allocated) / unallocated;
     if (share <= kAllocationSlack) {
-      Problem("strategies",
-              absl::StrCat("the allocations given add up to ", allocated,
-                           " and leave nothing for the ", unallocated,
-                           " strateg", unallocated == 1 ? "y" : "ies",
-                           " without one"));
+      Problem(
+          "strategies",
+          absl::StrCat("the allocations given add up to ", allocated,
+                       " and leave nothing for the ", unallocated, " strateg",
+                       unallocated == 1 ? "y" : "ies", " without one"));
       return;
     }
     for (backtest::v1::StrategySpec& strategy : *spec.mutable_strategies()) {
@@ -287,8 +453,8 @@ class SpecReader {
       const std::string allocation = OptionalText(node, "allocation", "", path);
       double fraction = 0;
       if (!allocation.empty() &&
-          (!absl::SimpleAtod(allocation, &fraction) || !(fraction > 0) ||
-           fraction > 1)) {
+          (!ParseNumber(allocation, /*fraction=*/true, &fraction) ||
+           !(fraction > 0) || fraction > 1)) {
         Problem(Path(path, "allocation"),
                 absl::StrCat("must be a fraction of portfolio.initial_cash "
                              "in (0, 1], got '",
@@ -297,36 +463,46 @@ class SpecReader {
         strategy.set_allocation(fraction);
       }
     }
-    const YAML::Node params = node["params"];
+    ReadParams(node["params"], Path(path, "params"),
+               *strategy.mutable_params());
+  }
+
+  // A mapping of parameter: value (a strategy's or a factor's params).
+  void ReadParams(const YAML::Node& params, const std::string& path,
+                  google::protobuf::Map<std::string, backtest::v1::ParamValue>&
+                      values) {
     if (!params || params.IsNull()) return;
     if (!params.IsMap()) {
-      Problem(Path(path, "params"), "must be a mapping of parameter: value");
+      Problem(path, "must be a mapping of parameter: value");
       return;
     }
     for (const auto& entry : params) {
       const std::string key = entry.first.Scalar();
-      const YAML::Node& value = entry.second;
-      if (!value.IsScalar()) {
-        Problem(absl::StrCat(path, ".params.", key),
-                "must be a single number, text or true/false");
-        continue;
-      }
-      backtest::v1::ParamValue param;
-      double number = 0;
-      const bool quoted = value.Tag() == "!";
-      const std::string lower = absl::AsciiStrToLower(value.Scalar());
-      if (!quoted && absl::SimpleAtod(value.Scalar(), &number)) {
-        param.set_number(number);
-      } else if (!quoted && (lower == "true" || lower == "false")) {
-        param.set_flag(lower == "true");
-      } else {
-        param.set_text(value.Scalar());
-      }
-      (*strategy.mutable_params())[key] = param;
+      ReadParamValue(entry.second, Path(path, key), values[key]);
     }
   }
 
-  void ReadPortfolio(const YAML::Node& node, backtest::v1::PortfolioSpec& portfolio) {
+  // One parameter value: a number, true/false, or text (quoted: always text).
+  void ReadParamValue(const YAML::Node& value, const std::string& path,
+                      backtest::v1::ParamValue& param) {
+    if (!value.IsScalar()) {
+      Problem(path, "must be a single number, text or true/false");
+      return;
+    }
+    double number = 0;
+    const bool quoted = value.Tag() == "!";
+    const std::string lower = absl::AsciiStrToLower(value.Scalar());
+    if (!quoted && absl::SimpleAtod(value.Scalar(), &number)) {
+      param.set_number(number);
+    } else if (!quoted && (lower == "true" || lower == "false")) {
+      param.set_flag(lower == "true");
+    } else {
+      param.set_text(value.Scalar());
+    }
+  }
+
+  void ReadPortfolio(const YAML::Node& node,
+                     backtest::v1::PortfolioSpec& portfolio) {
     portfolio.set_initial_cash(kDefaultInitialCash);
     ReadSection(node, "portfolio", portfolio);
     auto& sizing = *portfolio.mutable_sizing();
@@ -419,7 +595,8 @@ class SpecReader {
   void AddValue(const YAML::Node& value, const std::string& path,
                 google::protobuf::Message& message,
                 const google::protobuf::FieldDescriptor& field) {
-    if (field.cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
+    if (field.cpp_type() ==
+        google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
       ReadSection(value, path,
                   *message.GetReflection()->AddMessage(&message, &field));
     } else {
@@ -442,7 +619,8 @@ class SpecReader {
     const google::protobuf::FieldDescriptor& value_field =
         *field.message_type()->map_value();
     for (const auto& entry : node) {
-      google::protobuf::Message& pair = *reflection.AddMessage(&message, &field);
+      google::protobuf::Message& pair =
+          *reflection.AddMessage(&message, &field);
       pair.GetReflection()->SetString(&pair, &key_field, entry.first.Scalar());
       SetScalar(entry.second, absl::StrCat(path, ".", entry.first.Scalar()),
                 pair, value_field, /*add=*/false);
@@ -468,7 +646,8 @@ class SpecReader {
       case FieldDescriptor::CPPTYPE_BOOL: {
         const std::string lower = absl::AsciiStrToLower(text);
         if (lower != "true" && lower != "false") {
-          Problem(path, absl::StrCat("must be true or false, got '", text, "'"));
+          Problem(path,
+                  absl::StrCat("must be true or false, got '", text, "'"));
           return;
         }
         add ? reflection.AddBool(&message, &field, lower == "true")
@@ -478,13 +657,18 @@ class SpecReader {
       case FieldDescriptor::CPPTYPE_DOUBLE:
       case FieldDescriptor::CPPTYPE_FLOAT: {
         double number = 0;
-        if (!absl::SimpleAtod(text, &number) || !std::isfinite(number)) {
-          Problem(path, absl::StrCat("must be a number, got '", text, "'"));
+        if (!ParseNumber(text, IsFractionField(field), &number)) {
+          Problem(path,
+                  absl::StrCat("must be a number",
+                               IsFractionField(field) ? " or a percentage" : "",
+                               ", got '", text, "'"));
           return;
         }
         if (field.cpp_type() == FieldDescriptor::CPPTYPE_FLOAT) {
-          add ? reflection.AddFloat(&message, &field, static_cast<float>(number))
-              : reflection.SetFloat(&message, &field, static_cast<float>(number));
+          add ? reflection.AddFloat(&message, &field,
+                                    static_cast<float>(number))
+              : reflection.SetFloat(&message, &field,
+                                    static_cast<float>(number));
         } else {
           add ? reflection.AddDouble(&message, &field, number)
               : reflection.SetDouble(&message, &field, number);
@@ -504,7 +688,7 @@ class SpecReader {
         if (!absl::SimpleAtoi(text, &number) || (is_unsigned && number < 0) ||
             (is_32 && (number > std::numeric_limits<int32_t>::max() ||
                        number < std::numeric_limits<int32_t>::min()))) {
-          Problem(path, absl::StrCat("must be a whole number", 
+          Problem(path, absl::StrCat("must be a whole number",
                                      is_unsigned ? " >= 0" : "", ", got '",
                                      text, "'"));
           return;
@@ -521,9 +705,9 @@ class SpecReader {
             choices.push_back(
                 absl::AsciiStrToLower(field.enum_type()->value(i)->name()));
           }
-          Problem(path, absl::StrCat("must be one of ",
-                                     absl::StrJoin(choices, ", "), "; got '",
-                                     text, "'"));
+          Problem(path,
+                  absl::StrCat("must be one of ", absl::StrJoin(choices, ", "),
+                               "; got '", text, "'"));
           return;
         }
         add ? reflection.AddEnum(&message, &field, enum_value)
@@ -543,20 +727,174 @@ class SpecReader {
     const google::protobuf::Reflection& reflection = *message.GetReflection();
     switch (field.cpp_type()) {
       case FieldDescriptor::CPPTYPE_INT32:
-        add ? reflection.AddInt32(&message, &field, static_cast<int32_t>(number))
-            : reflection.SetInt32(&message, &field, static_cast<int32_t>(number));
+        add ? reflection.AddInt32(&message, &field,
+                                  static_cast<int32_t>(number))
+            : reflection.SetInt32(&message, &field,
+                                  static_cast<int32_t>(number));
         return;
       case FieldDescriptor::CPPTYPE_UINT32:
-        add ? reflection.AddUInt32(&message, &field, static_cast<uint32_t>(number))
-            : reflection.SetUInt32(&message, &field, static_cast<uint32_t>(number));
+        add ? reflection.AddUInt32(&message, &field,
+                                   static_cast<uint32_t>(number))
+            : reflection.SetUInt32(&message, &field,
+                                   static_cast<uint32_t>(number));
         return;
       case FieldDescriptor::CPPTYPE_UINT64:
-        add ? reflection.AddUInt64(&message, &field, static_cast<uint64_t>(number))
-            : reflection.SetUInt64(&message, &field, static_cast<uint64_t>(number));
+        add ? reflection.AddUInt64(&message, &field,
+                                   static_cast<uint64_t>(number))
+            : reflection.SetUInt64(&message, &field,
+                                   static_cast<uint64_t>(number));
         return;
       default:
         add ? reflection.AddInt64(&message, &field, number)
             : reflection.SetInt64(&message, &field, number);
+    }
+  }
+
+  // The research blocks (docs/research.md): sweep, walk_forward, factors.
+  // Their meaning is checked where the strategy's schema and the data are
+  // known (research/); here only their shape.
+  void ReadResearch(const YAML::Node& root, BacktestSpec& spec) {
+    if (const YAML::Node sweep = root["sweep"]; sweep && !sweep.IsNull()) {
+      ReadSweep(sweep, *spec.mutable_sweep());
+    }
+    if (const YAML::Node walk = root["walk_forward"]; walk && !walk.IsNull()) {
+      ReadSection(walk, "walk_forward", *spec.mutable_walk_forward());
+      if (!spec.has_sweep()) {
+        Problem("walk_forward",
+                "needs a sweep block: the sweep's points are the parameters "
+                "each in-sample window chooses from");
+      }
+    }
+    if (const YAML::Node factors = root["factors"];
+        factors && !factors.IsNull()) {
+      ReadFactorStudy(factors, *spec.mutable_factors());
+    }
+  }
+
+  void ReadSweep(const YAML::Node& node, backtest::v1::SweepSpec& sweep) {
+    if (!node.IsMap()) {
+      Problem("sweep", "must be a mapping with grid or random, and objective");
+      return;
+    }
+    CheckKeys(node, "sweep",
+              {"grid", "random", "constraints", "objective", "goal",
+               "min_trades", "strategy"});
+    const YAML::Node grid = node["grid"];
+    const YAML::Node random = node["random"];
+    const bool has_grid = grid && !grid.IsNull();
+    const bool has_random = random && !random.IsNull();
+    if (has_grid == has_random) {
+      Problem("sweep", "give exactly one of grid (every combination) and "
+                       "random (seeded samples)");
+    }
+    if (has_grid) ReadAxes(grid, "sweep.grid", *sweep.mutable_grid());
+    if (has_random) {
+      if (!random.IsMap()) {
+        Problem("sweep.random", "must be a mapping with samples, seed and "
+                                "params");
+      } else {
+        CheckKeys(random, "sweep.random", {"samples", "seed", "params"});
+        YAML::Node scalars = YAML::Clone(random);
+        scalars.remove("params");
+        ReadSection(scalars, "sweep.random", *sweep.mutable_random());
+        ReadAxes(Required(random, "params", "sweep.random"),
+                 "sweep.random.params",
+                 *sweep.mutable_random()->mutable_params());
+      }
+    }
+    YAML::Node rest = YAML::Clone(node);
+    rest.remove("grid");
+    rest.remove("random");
+    ReadSection(rest, "sweep", sweep);
+    if (sweep.objective().empty()) {
+      sweep.set_objective(std::string(kDefaultObjective));
+    }
+    if (sweep.goal().empty()) sweep.set_goal(std::string(kDefaultGoal));
+    if (sweep.goal() != "maximize" && sweep.goal() != "minimize") {
+      Problem("sweep.goal", absl::StrCat("must be maximize or minimize, got '",
+                                         sweep.goal(), "'"));
+    }
+    if (sweep.min_trades() < 0) {
+      Problem("sweep.min_trades", "must be 0 or more");
+    }
+  }
+
+  // A mapping of param: axis, where an axis is a list of values or a
+  // mapping {from, to, step} / {min, max, step} / {values}.
+  void ReadAxes(const YAML::Node& node, const std::string& path,
+                google::protobuf::Map<std::string, backtest::v1::SweepAxis>&
+                    axes) {
+    if (!node) return;
+    if (!node.IsMap() || node.size() == 0) {
+      Problem(path, "must map each swept parameter to its values, e.g. "
+                    "{fast: [5, 10], slow: {from: 30, to: 50, step: 10}}");
+      return;
+    }
+    for (const auto& entry : node) {
+      const std::string name = entry.first.Scalar();
+      const std::string axis_path = Path(path, name);
+      backtest::v1::SweepAxis& axis = axes[name];
+      const YAML::Node& value = entry.second;
+      if (value.IsSequence()) {
+        for (size_t i = 0; i < value.size(); ++i) {
+          ReadParamValue(value[i], absl::StrCat(axis_path, "[", i, "]"),
+                         *axis.add_values());
+        }
+      } else if (value.IsMap()) {
+        YAML::Node bounds = YAML::Clone(value);
+        const YAML::Node values = value["values"];
+        bounds.remove("values");
+        ReadSection(bounds, axis_path, axis);
+        if (values && values.IsSequence()) {
+          for (size_t i = 0; i < values.size(); ++i) {
+            ReadParamValue(values[i],
+                           absl::StrCat(axis_path, ".values[", i, "]"),
+                           *axis.add_values());
+          }
+        } else if (values && !values.IsNull()) {
+          Problem(Path(axis_path, "values"), "must be a list");
+        }
+      } else {
+        Problem(axis_path, "must be a list of values or a range {from, to, "
+                           "step}");
+      }
+    }
+  }
+
+  void ReadFactorStudy(const YAML::Node& node,
+                       backtest::v1::FactorStudySpec& study) {
+    if (!node.IsMap()) {
+      Problem("factors", "must be a mapping with evaluate (the factors) and "
+                         "horizon");
+      return;
+    }
+    YAML::Node rest = YAML::Clone(node);
+    rest.remove("evaluate");
+    ReadSection(rest, "factors", study);
+    const YAML::Node evaluate = Required(node, "evaluate", "factors");
+    if (!evaluate) return;
+    if (!evaluate.IsSequence() || evaluate.size() == 0) {
+      Problem("factors.evaluate",
+              "must list factors, e.g. [momentum_12_1, {name: rsi, params: "
+              "{length: 14}}]");
+      return;
+    }
+    for (size_t i = 0; i < evaluate.size(); ++i) {
+      const std::string path = absl::StrCat("factors.evaluate[", i, "]");
+      backtest::v1::FactorSpec& factor = *study.add_evaluate();
+      if (evaluate[i].IsScalar()) {
+        factor.set_name(evaluate[i].Scalar());
+        continue;
+      }
+      if (!evaluate[i].IsMap()) {
+        Problem(path, "must be a factor name or {name, params}");
+        continue;
+      }
+      CheckKeys(evaluate[i], path, {"name", "params"});
+      const YAML::Node name = Required(evaluate[i], "name", path);
+      if (name && name.IsScalar()) factor.set_name(name.Scalar());
+      ReadParams(evaluate[i]["params"], Path(path, "params"),
+                 *factor.mutable_params());
     }
   }
 
@@ -577,10 +915,10 @@ class SpecReader {
     }
     const int resamples = metrics.bootstrap_resamples();
     if (resamples < 0 || resamples > kMaxBootstrapResamples) {
-      Problem("metrics.bootstrap_resamples",
-              absl::StrCat("must be a whole number in [0, ",
-                           kMaxBootstrapResamples, "] (0: no intervals); got ",
-                           resamples));
+      Problem(
+          "metrics.bootstrap_resamples",
+          absl::StrCat("must be a whole number in [0, ", kMaxBootstrapResamples,
+                       "] (0: no intervals); got ", resamples));
     }
   }
 
@@ -592,27 +930,56 @@ class SpecReader {
 
 bool IsHostPort(absl::string_view address) {
   const size_t colon = address.rfind(':');
-  return colon != absl::string_view::npos && colon > 0 &&
-         colon + 1 < address.size() &&
-         address.find_first_not_of("0123456789", colon + 1) ==
-             absl::string_view::npos;
+  if (colon == absl::string_view::npos || colon == 0) return false;
+  const absl::string_view port = address.substr(colon + 1);
+  int number = 0;
+  return !port.empty() &&
+         port.find_first_not_of("0123456789") == absl::string_view::npos &&
+         absl::SimpleAtoi(port, &number) && number >= 1 && number <= 65535;
 }
 
 absl::StatusOr<BacktestSpec> ParseSpec(absl::string_view text,
                                        absl::string_view base_dir) {
+  // Refused before parsing: too large, or not UTF-8 (every string of a spec
+  // ends up in protobuf strings and in the results).
+  if (static_cast<int64_t>(text.size()) > limits::kMaxSpecBytes) {
+    return InvalidFields(
+        kStage, "INVALID_SPEC",
+        {{"(spec)", absl::StrCat("is ", text.size(), " bytes; the limit is ",
+                                 limits::kMaxSpecBytes)}});
+  }
+  if (const std::optional<size_t> bad = FirstInvalidUtf8(text)) {
+    return InvalidFields(
+        kStage, "INVALID_SPEC",
+        {{"(spec)",
+          absl::StrCat("line ",
+                       1 + std::count(text.begin(), text.begin() + *bad, '\n'),
+                       ": ", DescribeInvalidByte(text, *bad),
+                       "; a spec is UTF-8 text")}});
+  }
+  if (text.find('\0') != absl::string_view::npos) {
+    return InvalidFields(
+        kStage, "INVALID_SPEC",
+        {{"(spec)", absl::StrCat("has a NUL byte at byte offset ",
+                                 text.find('\0'), "; a spec is YAML text")}});
+  }
   YAML::Node root;
   try {
     root = YAML::Load(std::string(text));
   } catch (const YAML::Exception& error) {
     return InvalidFields(
         kStage, "INVALID_SPEC",
-        {{"(spec)", absl::StrCat("not valid YAML at line ", error.mark.line + 1,
-                                 ", column ", error.mark.column + 1, ": ",
-                                 error.msg)}});
+        {{"(spec)",
+          absl::StrCat("not valid YAML at line ", error.mark.line + 1,
+                       ", column ", error.mark.column + 1, ": ", error.msg)}});
   }
   BacktestSpec spec;
   SpecReader reader{std::string(base_dir)};
   try {
+    ShapeChecker(reader.problems()).Check(root, "", 0);
+    if (!reader.problems().empty()) {
+      return InvalidFields(kStage, "INVALID_SPEC", reader.problems());
+    }
     reader.Read(root, spec);
   } catch (const YAML::Exception& error) {
     reader.problems().push_back(
@@ -648,7 +1015,8 @@ absl::StatusOr<std::string> CanonicalSpecJson(const BacktestSpec& spec) {
       absl::StrCat(kUrlPrefix, "/", BacktestSpec::descriptor()->full_name()),
       binary, &json, options);
   if (!status.ok()) {
-    return StageFailure(absl::StatusCode::kInternal, kStage, "SPEC_NOT_PRINTABLE",
+    return StageFailure(absl::StatusCode::kInternal, kStage,
+                        "SPEC_NOT_PRINTABLE",
                         absl::StrCat("could not print the canonical spec: ",
                                      status.ToString()));
   }

@@ -34,6 +34,9 @@ inline constexpr double kDefaultMaintenanceMargin = 0.25;
 inline constexpr int kDefaultBootstrapResamples = 1000;
 inline constexpr int kMaxBootstrapResamples = 100000;
 inline constexpr uint64_t kDefaultBootstrapSeed = 42;
+// A sweep ranks its points by Sharpe ratio, highest first, unless told.
+inline constexpr absl::string_view kDefaultObjective = "sharpe";
+inline constexpr absl::string_view kDefaultGoal = "maximize";
 
 // Parses and checks `text`. Relative data paths are resolved against
 // `base_dir` (empty: the current directory). On failure the status is
@@ -43,7 +46,8 @@ inline constexpr uint64_t kDefaultBootstrapSeed = 42;
 absl::StatusOr<backtest::v1::BacktestSpec> ParseSpec(absl::string_view text,
                                                      absl::string_view base_dir);
 
-// "host:port" with a numeric port (a service address in a spec or config).
+// "host:port" with a port in 1..65535 (a service address in a spec or
+// config).
 bool IsHostPort(absl::string_view address);
 
 // Canonical JSON of a spec (field names as in the YAML, map keys sorted,

@@ -3,15 +3,19 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <optional>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "common/limits.h"
 #include "common/stage_error.h"
+#include "common/text.h"
 
 namespace seed::data {
 namespace {
@@ -27,6 +31,8 @@ constexpr absl::string_view kYahooHeader =
     "Date,Open,High,Low,Close,Adj Close,Volume";
 // How many offending lines a BAD_ROWS message quotes; the report has more.
 constexpr int kLinesInBadRowsMessage = 5;
+// How much of an unknown header a message quotes.
+constexpr size_t kQuotedHeaderBytes = 80;
 
 // Where each value sits in a row of one format.
 struct Layout {
@@ -302,9 +308,46 @@ void BarColumns::Append(int64_t t, double o, double h, double l, double c,
   volume.push_back(v);
 }
 
+namespace {
+
+// The 1-based line holding text[offset].
+int64_t LineAt(absl::string_view text, size_t offset) {
+  return 1 + std::count(text.begin(), text.begin() + offset, '\n');
+}
+
+// INVALID_ENCODING naming the line and byte offset of the first byte that is
+// not UTF-8 (nothing of the bytes is quoted), with a hint for what the file
+// probably is.
+absl::Status InvalidEncoding(absl::string_view text, size_t offset,
+                             absl::string_view path, absl::string_view symbol) {
+  std::string hint =
+      "save the file as UTF-8 (a Latin-1 file: iconv -f LATIN1 -t UTF-8)";
+  if (absl::StartsWith(text, "\x1F\x8B")) {
+    hint = "it looks like a gzip file: decompress it (gunzip) first";
+  } else if (absl::StartsWith(text, "\xFF\xFE") ||
+             absl::StartsWith(text, "\xFE\xFF")) {
+    hint = "it looks like UTF-16: convert it (iconv -f UTF-16 -t UTF-8)";
+  }
+  const int64_t line = LineAt(text, offset);
+  const size_t line_start = line == 1 ? 0 : text.rfind('\n', offset) + 1;
+  const size_t column = offset - line_start;
+  return StageFailure(
+      absl::StatusCode::kInvalidArgument, kStage, "INVALID_ENCODING",
+      absl::StrCat(path, " line ", line, ": ",
+                   DescribeInvalidByte(text, offset), " (byte ", column + 1,
+                   " of the line); data files must be UTF-8 text"),
+      {.symbol = std::string(symbol), .hint = hint});
+}
+
+}  // namespace
+
 absl::StatusOr<ParsedFile> ParseCsv(absl::string_view text,
                                     absl::string_view path,
                                     absl::string_view symbol) {
+  // Text that reaches messages, reports and results must be UTF-8.
+  if (const std::optional<size_t> bad = FirstInvalidUtf8(text)) {
+    return InvalidEncoding(text, *bad, path, symbol);
+  }
   absl::ConsumePrefix(&text, kUtf8Bom);
   size_t line_end = text.find('\n');
   absl::string_view header = text.substr(0, line_end);
@@ -314,7 +357,10 @@ absl::StatusOr<ParsedFile> ParseCsv(absl::string_view text,
     const std::string found =
         absl::StripAsciiWhitespace(text).empty()
             ? "the file is empty"
-            : absl::StrCat("its header is '", header, "'");
+            : absl::StrCat(
+                  "its header is '",
+                  EscapeForTerminal(header.substr(0, kQuotedHeaderBytes)),
+                  header.size() > kQuotedHeaderBytes ? "...'" : "'");
     return StageFailure(
         absl::StatusCode::kFailedPrecondition, kStage, kUnknownFormatReason,
         absl::StrCat(path, " is not an OHLCV CSV file: ", found, "; expected '",
@@ -325,18 +371,44 @@ absl::StatusOr<ParsedFile> ParseCsv(absl::string_view text,
         {.symbol = std::string(symbol),
          .hint = "convert the file to one of these headers"});
   }
-  RowParser parser(*layout, std::count(text.begin(), text.end(), '\n'));
+  const int64_t lines = std::count(text.begin(), text.end(), '\n');
+  if (lines > limits::kMaxCsvRows) {
+    return StageFailure(
+        absl::StatusCode::kInvalidArgument, kStage, "TOO_MANY_ROWS",
+        absl::StrCat(path, " has ", lines, " lines; the limit is ",
+                     limits::kMaxCsvRows, " rows a file"),
+        {.symbol = std::string(symbol),
+         .hint = "split the file or use a longer bar interval (docs/spec.md, "
+                 "Limits)"});
+  }
+  RowParser parser(*layout, lines);
+  // Line 1 is the header; each line is measured before it is parsed.
   int64_t line_number = 1;
-  while (line_end != absl::string_view::npos) {
-    const size_t start = line_end + 1;
-    line_end = text.find('\n', start);
-    absl::string_view line = text.substr(
-        start,
-        line_end == absl::string_view::npos ? line_end : line_end - start);
+  size_t line_start = 0;
+  while (true) {
+    const size_t length =
+        (line_end == absl::string_view::npos ? text.size() : line_end) -
+        line_start;
+    if (length > static_cast<size_t>(limits::kMaxCsvLineBytes)) {
+      return StageFailure(
+          absl::StatusCode::kInvalidArgument, kStage, "LINE_TOO_LONG",
+          absl::StrCat(path, " line ", line_number, " is ", length,
+                       " bytes; the limit is ", limits::kMaxCsvLineBytes),
+          {.symbol = std::string(symbol),
+           .hint = "a row is date,open,high,low,close,volume: check that the "
+                   "file is an OHLCV CSV with one row per line"});
+    }
+    if (line_number > 1) {
+      absl::string_view line = text.substr(line_start, length);
+      absl::ConsumeSuffix(&line, "\r");
+      if (!absl::StripAsciiWhitespace(line).empty()) {
+        parser.Parse(line, line_number);
+      }
+    }
+    if (line_end == absl::string_view::npos) break;
+    line_start = line_end + 1;
+    line_end = text.find('\n', line_start);
     ++line_number;
-    absl::ConsumeSuffix(&line, "\r");
-    if (absl::StripAsciiWhitespace(line).empty()) continue;
-    parser.Parse(line, line_number);
   }
   return std::move(parser).Finish(std::string(path), std::string(symbol));
 }

@@ -1,6 +1,9 @@
 #include "services/data/data_engine.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <limits>
@@ -10,14 +13,17 @@
 #include <utility>
 #include <vector>
 
+#include "absl/algorithm/container.h"
 #include "absl/base/casts.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/limits.h"
 #include "common/sha256.h"
 #include "common/stage_error.h"
+#include "common/text.h"
 #include "common/time.h"
 #include "services/data/resample.h"
 #include "services/data/symbol_metadata.h"
@@ -137,7 +143,7 @@ absl::StatusOr<SymbolSlice> OpenSymbol(DatasetStore& store,
                                        const std::string& dir,
                                        const std::string& symbol,
                                        BadRowPolicy policy, const Bound& start,
-                                       const Bound& end,
+                                       const Bound& end, int warmup_bars,
                                        OpenDatasetResponse* response) {
   absl::StatusOr<std::string> path = FindSymbolFile(dir, symbol);
   if (!path.ok()) return path.status();
@@ -174,6 +180,18 @@ absl::StatusOr<SymbolSlice> OpenSymbol(DatasetStore& store,
         {.symbol = symbol,
          .hint = "choose data.start and data.end inside the available range"});
   }
+  // Warm-up bars before the range: the strategy sees them, nothing trades.
+  const size_t warmup = std::min<size_t>(slice.begin, warmup_bars);
+  if (warmup_bars > 0) {
+    response->add_notices(absl::StrCat(
+        symbol, ": ", warmup, " warm-up bar", warmup == 1 ? "" : "s",
+        warmup == 0 ? "" : absl::StrCat(" from ", FormatTime(bars.time[slice.begin - warmup])),
+        warmup < static_cast<size_t>(warmup_bars)
+            ? absl::StrCat(" (of ", warmup_bars, " asked: the file starts ",
+                           "there)")
+            : ""));
+  }
+  slice.begin -= warmup;
   backtest::v1::SymbolSummary* summary = response->add_symbols();
   summary->set_symbol(symbol);
   summary->set_path(*path);
@@ -210,6 +228,23 @@ void PutLittleEndian(uint64_t value, char* out) {
   for (int byte = 0; byte < 8; ++byte) {
     out[byte] = static_cast<char>(value >> (8 * byte));
   }
+}
+
+// The reasons LoadFile fails with for what is wrong with one file (its kind,
+// size or content): ValidateFiles reports them per file.
+constexpr std::array<absl::string_view, 7> kFileProblemReasons = {
+    kUnknownFormatReason,  "INVALID_ENCODING",   "LINE_TOO_LONG",
+    "TOO_MANY_ROWS",       "NOT_A_REGULAR_FILE", "FILE_TOO_LARGE",
+    "DATA_FILE_UNREADABLE"};
+
+// One issue of `kind` for the whole file, at line 1.
+void AddFileIssue(const std::string& kind, std::string message,
+                  FileReport* report) {
+  (*report->mutable_issue_counts())[kind] = 1;
+  backtest::v1::DataIssue* issue = report->add_issues();
+  issue->set_kind(kind);
+  issue->set_line(1);
+  issue->set_message(std::move(message));
 }
 
 absl::Status UnknownDataset(const std::string& id) {
@@ -295,6 +330,16 @@ absl::Status DataEngine::OpenDataset(
         {"data.end",
          absl::StrCat(end.text, " is before data.start ", start.text)});
   }
+  if (data.warmup_bars() < 0) {
+    problems.push_back({"data.warmup_bars",
+                        absl::StrCat("must be 0 or more, got ",
+                                     data.warmup_bars())});
+  }
+  if (data.warmup_bars() > 0 && data.start().empty()) {
+    problems.push_back({"data.warmup_bars",
+                        "needs data.start: warm-up bars are the bars before "
+                        "it"});
+  }
   if (!backtest::v1::BadRowPolicy_IsValid(data.on_bad_rows())) {
     problems.push_back(
         {"data.on_bad_rows", absl::StrCat("unknown policy ", data.on_bad_rows(),
@@ -315,10 +360,39 @@ absl::Status DataEngine::OpenDataset(
       return WithContext(status, kStage, context);
     }
   }
+  // Every symbol without a file is named at once, not only the first; the
+  // files' sizes together are bounded before any is read.
+  std::vector<std::string> missing;
+  int64_t bytes = 0;
+  for (const std::string& symbol : data.symbols()) {
+    const absl::StatusOr<std::string> path = FindSymbolFile(*dir, symbol);
+    struct stat info;
+    if (path.ok() && stat(path->c_str(), &info) == 0) bytes += info.st_size;
+    if (!path.ok() &&
+        ToStageError(path.status(), kStage).reason() == "NO_DATA_FILE") {
+      missing.push_back(symbol);
+    }
+  }
+  if (!missing.empty()) {
+    response->Clear();
+    return WithContext(NoDataFiles(*dir, missing), kStage, context);
+  }
+  if (bytes > limits::kMaxDatasetBytes) {
+    response->Clear();
+    return StageFailure(
+        absl::StatusCode::kInvalidArgument, kStage, "DATASET_TOO_LARGE",
+        absl::StrCat("the files of data.symbols are ", bytes,
+                     " bytes together; the limit is ", limits::kMaxDatasetBytes,
+                     " a run"),
+        {.run_id = request.run_id(),
+         .hint = "trade fewer symbols or split the runs (docs/spec.md, "
+                 "Limits)"});
+  }
   Dataset dataset;
   for (const std::string& symbol : data.symbols()) {
-    absl::StatusOr<SymbolSlice> slice = OpenSymbol(
-        store_, *dir, symbol, data.on_bad_rows(), start, end, response);
+    absl::StatusOr<SymbolSlice> slice =
+        OpenSymbol(store_, *dir, symbol, data.on_bad_rows(), start, end,
+                   data.warmup_bars(), response);
     if (!slice.ok()) {
       response->Clear();
       return WithContext(slice.status(), kStage, context);
@@ -437,30 +511,61 @@ absl::Status DataEngine::ValidateFiles(
         kStage, "INVALID_VALIDATE_REQUEST",
         {{"path", "required: a CSV file or a directory of SYMBOL.csv files"}});
   }
+  // Paths end up in protobuf strings: they must be UTF-8.
+  if (FirstInvalidUtf8(request.path()).has_value()) {
+    return InvalidFields(
+        kStage, "INVALID_VALIDATE_REQUEST",
+        {{"path", absl::StrCat("'", EscapeForTerminal(request.path()),
+                               "' is not UTF-8 text; rename it")}});
+  }
   absl::StatusOr<std::vector<std::string>> paths = ListCsvFiles(request.path());
   if (!paths.ok()) return paths.status();
+  if (paths->empty()) {
+    return StageFailure(
+        absl::StatusCode::kNotFound, kStage, "NO_CSV_FILES",
+        absl::StrCat("no *.csv files in ", AbsolutePath(request.path())),
+        {.hint = "pass a CSV file or a directory of SYMBOL.csv files"});
+  }
   response->Clear();
   for (const std::string& path : *paths) {
     const std::string symbol = std::filesystem::path(path).stem().string();
+    FileReport* report = response->mutable_quality()->add_files();
+    if (FirstInvalidUtf8(path).has_value()) {
+      report->set_symbol(EscapeForTerminal(symbol));
+      report->set_path(EscapeForTerminal(path));
+      AddFileIssue("invalid_encoding",
+                   "the file's name is not UTF-8 text; rename it", report);
+      continue;
+    }
     absl::StatusOr<std::shared_ptr<const ParsedFile>> file =
         store_.LoadFile(path, symbol);
-    FileReport* report = response->mutable_quality()->add_files();
     if (file.ok()) {
       *report = (*file)->report;
       report->set_symbol(symbol);
+      if (report->rows_kept() == 0) {
+        // A run of this symbol would fail NO_BARS_IN_RANGE: say so here.
+        AddFileIssue(std::string(kNoBars),
+                     absl::StrCat("no usable rows (", report->rows_read(),
+                                  " read): a run of ", symbol,
+                                  " fails with NO_BARS_IN_RANGE"),
+                     report);
+      }
       continue;
     }
-    if (ToStageError(file.status(), kStage).reason() != kUnknownFormatReason) {
+    // A file that cannot be a data file (unknown header, not UTF-8, not a
+    // regular file, too large) is reported as one issue of its own; the
+    // other files are still checked.
+    const std::string reason = ToStageError(file.status(), kStage).reason();
+    if (absl::c_find(kFileProblemReasons, reason) ==
+        kFileProblemReasons.end()) {
       response->Clear();
       return file.status();
     }
     report->set_symbol(symbol);
     report->set_path(path);
-    (*report->mutable_issue_counts())[std::string(kUnknownFormat)] = 1;
-    backtest::v1::DataIssue* issue = report->add_issues();
-    issue->set_kind(std::string(kUnknownFormat));
-    issue->set_line(1);
-    issue->set_message(std::string(file.status().message()));
+    AddFileIssue(reason == kUnknownFormatReason ? std::string(kUnknownFormat)
+                                                : absl::AsciiStrToLower(reason),
+                 std::string(file.status().message()), report);
   }
   return absl::OkStatus();
 }

@@ -21,8 +21,13 @@ namespace seed::data {
 inline constexpr int kMaxBarsPerRead = 500'000;
 
 // ValidateFiles reports a file that is not OHLCV CSV at all (unknown header)
-// with one issue of this kind instead of failing the whole directory.
+// with one issue of this kind instead of failing the whole directory; one
+// that cannot be read as a data file (not UTF-8, a line or the file too long,
+// not a regular file) with one issue named after its reason in lower case
+// ("invalid_encoding", "not_a_regular_file", ...); and one with no usable
+// rows (a header only), which a run could not use, with kNoBars.
 inline constexpr absl::string_view kUnknownFormat = "unknown_format";
+inline constexpr absl::string_view kNoBars = "no_bars";
 
 // sha256 over bars[begin, end): per bar 48 bytes, time as int64 then open,
 // high, low, close, volume as IEEE-754 doubles, each little-endian. The same
@@ -58,8 +63,9 @@ class DataEngine {
                             backtest::v1::ReadMetadataResponse* response);
 
   // request.path is a CSV file or a directory (its *.csv files, sorted by
-  // name; the symbol is the file stem). Bad rows are reported, never failed;
-  // fails only when the path cannot be read.
+  // name; the symbol is the file stem). Bad rows and unusable files are
+  // reported, never failed (see kUnknownFormat); fails only when the path
+  // cannot be read or holds no *.csv file (NO_CSV_FILES).
   absl::Status ValidateFiles(const backtest::v1::ValidateFilesRequest& request,
                              backtest::v1::ValidateFilesResponse* response);
 

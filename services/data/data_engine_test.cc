@@ -1,5 +1,7 @@
 #include "services/data/data_engine.h"
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -200,10 +202,58 @@ TEST_F(DataEngineTest, DirectoryInPlaceOfTheFileIsNamed) {
   std::filesystem::create_directory(Path("XYZ"));
   const StageError error = OpenFails(Request({"ORCL", "XYZ"}),
                                      absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(error.reason(), "DATA_FILE_UNREADABLE");
+  EXPECT_EQ(error.reason(), "NOT_A_REGULAR_FILE");
   EXPECT_EQ(error.symbol(), "XYZ");
-  EXPECT_EQ(error.message(), absl::StrCat("cannot read data file ", dir_,
-                                          "/XYZ.csv: Is a directory"));
+  EXPECT_EQ(error.message(), absl::StrCat("data file ", dir_,
+                                          "/XYZ.csv is a directory, not a "
+                                          "regular file"));
+}
+
+// A FIFO would block a reader until a writer came: it is refused for what it
+// is, at once.
+TEST_F(DataEngineTest, AFifoInPlaceOfTheFileIsRefusedWithoutBlocking) {
+  ASSERT_EQ(mkfifo(Path("XYZ").c_str(), 0600), 0);
+  const StageError error = OpenFails(Request({"ORCL", "XYZ"}),
+                                     absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(error.reason(), "NOT_A_REGULAR_FILE");
+  EXPECT_EQ(error.message(), absl::StrCat("data file ", dir_,
+                                          "/XYZ.csv is a FIFO (named pipe), "
+                                          "not a regular file"));
+}
+
+TEST_F(DataEngineTest, ADanglingLinkIsNamedWithItsTarget) {
+  std::filesystem::create_symlink("/nonexistent/XYZ.csv", Path("XYZ"));
+  const StageError error =
+      OpenFails(Request({"XYZ"}), absl::StatusCode::kNotFound);
+  EXPECT_EQ(error.reason(), "DATA_FILE_UNREADABLE");
+  EXPECT_EQ(error.message(),
+            absl::StrCat("data file ", dir_,
+                         "/XYZ.csv is a symbolic link to /nonexistent/XYZ.csv, "
+                         "which does not exist"));
+}
+
+TEST_F(DataEngineTest, EveryMissingSymbolIsNamed) {
+  const StageError error =
+      OpenFails(Request({"ABC", "ORCL", "XYZ"}), absl::StatusCode::kNotFound);
+  EXPECT_EQ(error.reason(), "NO_DATA_FILE");
+  EXPECT_EQ(error.symbol(), "ABC");
+  EXPECT_EQ(error.message(),
+            absl::StrCat("no data file for ABC, XYZ: looked for ", dir_,
+                         "/SYMBOL.csv; files there: ORCL"));
+}
+
+TEST_F(DataEngineTest, ANonUtf8ByteNamesTheFileLineAndOffset) {
+  WriteFile(Path("LAT"), absl::StrCat(kHeader, "1995-01-03,10,11,9,10,100\n",
+                                      "1995-01-04,10,11,9,10,100 caf\xE9\n"));
+  const StageError error =
+      OpenFails(Request({"LAT"}), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(error.reason(), "INVALID_ENCODING");
+  EXPECT_EQ(error.message(),
+            absl::StrCat(Path("LAT"), " line 3: byte 0xE9 at byte offset ",
+                         sizeof(kHeader) - 1 + 26 + 29,
+                         " is not valid UTF-8 (byte 30 of the line); data "
+                         "files must be UTF-8 text"));
+  EXPECT_THAT(error.hint(), HasSubstr("iconv"));
 }
 
 TEST_F(DataEngineTest, MissingFileListsAtMostTenFiles) {
@@ -490,6 +540,37 @@ TEST_F(DataEngineTest, ValidateFilesReportsEachFileWithoutFailing) {
   const absl::Status missing = engine_.ValidateFiles(request, &response);
   EXPECT_EQ(missing.code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(missing.message(), HasSubstr(dir_ + "/missing.csv"));
+}
+
+// What a run could not use is reported per file: a header-only file, a FIFO,
+// a file that is not UTF-8; the other files are still checked. A directory
+// without CSV files is an error, not an empty report.
+TEST_F(DataEngineTest, ValidateFilesReportsUnusableFilesAndEmptyDirectories) {
+  WriteFile(Path("EMPTY"), kHeader);
+  ASSERT_EQ(mkfifo(Path("FIFO").c_str(), 0600), 0);
+  WriteFile(Path("GZ"), "\x1F\x8B\x08\x00");
+  backtest::v1::ValidateFilesRequest request;
+  request.set_path(dir_);
+  backtest::v1::ValidateFilesResponse response;
+  ASSERT_TRUE(engine_.ValidateFiles(request, &response).ok());
+  const auto& files = response.quality().files();
+  ASSERT_EQ(files.size(), 4);
+  EXPECT_EQ(files[0].symbol(), "EMPTY");
+  EXPECT_EQ(files[0].issues(0).kind(), kNoBars);
+  EXPECT_EQ(files[1].issues(0).kind(), "not_a_regular_file");
+  EXPECT_THAT(files[1].issues(0).message(), HasSubstr("is a FIFO"));
+  EXPECT_EQ(files[2].issues(0).kind(), "invalid_encoding");
+  EXPECT_THAT(files[2].issues(0).message(),
+              HasSubstr("line 1: byte 0x8B at byte offset 1"));
+  EXPECT_EQ(files[3].symbol(), "ORCL");
+  EXPECT_EQ(files[3].issues_size(), 0);
+
+  const std::string empty = dir_ + "/empty";
+  std::filesystem::create_directory(empty);
+  request.set_path(empty);
+  const absl::Status missing = engine_.ValidateFiles(request, &response);
+  EXPECT_EQ(missing.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(missing.message(), "no *.csv files in " + empty);
 }
 
 // The real files in /work/shared/data, found through SHARED_DATA_DIR.

@@ -1,6 +1,5 @@
 #include "services/data/dataset_store.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,7 +14,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/limits.h"
+#include "common/regular_file.h"
 #include "common/stage_error.h"
+#include "common/text.h"
 
 namespace seed::data {
 namespace {
@@ -41,46 +43,29 @@ absl::Status DirFailure(int error, const std::string& dir) {
                       {.hint = std::string(kDataPathHint)});
 }
 
-absl::Status FileFailure(int error, const std::string& path,
-                         absl::string_view symbol) {
-  return StageFailure(
-      CodeForErrno(error), kStage, "DATA_FILE_UNREADABLE",
-      absl::StrCat("cannot read data file ", path, ": ", std::strerror(error)),
-      {.symbol = std::string(symbol),
-       .hint = "check that the file exists and is readable by the data "
-               "service"});
-}
-
-// Closes a file descriptor on every return path.
-class ScopedFd {
- public:
-  explicit ScopedFd(int fd) : fd_(fd) {}
-  ~ScopedFd() {
-    if (fd_ >= 0) close(fd_);
+// A data file RegularFile refused: NOT_A_REGULAR_FILE (a FIFO, a device, a
+// directory), FILE_TOO_LARGE, or DATA_FILE_UNREADABLE.
+absl::Status RefusedFile(const absl::Status& status, absl::string_view symbol) {
+  if (absl::IsFailedPrecondition(status)) {
+    return StageFailure(status.code(), kStage, "NOT_A_REGULAR_FILE",
+                        std::string(status.message()),
+                        {.symbol = std::string(symbol),
+                         .hint = "point data.path at a directory of regular "
+                                 "SYMBOL.csv files"});
   }
-  ScopedFd(const ScopedFd&) = delete;
-  ScopedFd& operator=(const ScopedFd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-// Reads exactly `size` bytes (the size the cache key was taken from).
-absl::StatusOr<std::string> ReadAll(int fd, size_t size,
-                                    const std::string& path,
-                                    absl::string_view symbol) {
-  std::string text(size, '\0');
-  size_t done = 0;
-  while (done < size) {
-    const ssize_t got = read(fd, text.data() + done, size - done);
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) return FileFailure(errno, path, symbol);
-    if (got == 0) break;  // The file shrank while being read.
-    done += static_cast<size_t>(got);
+  if (absl::IsOutOfRange(status)) {
+    return StageFailure(
+        absl::StatusCode::kInvalidArgument, kStage, "FILE_TOO_LARGE",
+        std::string(status.message()),
+        {.symbol = std::string(symbol),
+         .hint = "split the file or use a longer bar interval (docs/spec.md, "
+                 "Limits)"});
   }
-  text.resize(done);
-  return text;
+  return StageFailure(status.code(), kStage, "DATA_FILE_UNREADABLE",
+                      std::string(status.message()),
+                      {.symbol = std::string(symbol),
+                       .hint = "check that the file exists and is readable by "
+                               "the data service"});
 }
 
 std::string RandomIdPrefix() {
@@ -118,9 +103,11 @@ absl::StatusOr<std::vector<std::string>> ListCsvStems(const std::string& dir) {
   std::vector<std::string> stems;
   for (; it != std::filesystem::directory_iterator(); it.increment(error)) {
     const std::filesystem::path& path = it->path();
-    std::error_code ignored_type_error;  // Dangling links are just skipped.
+    // Every entry but directories: a FIFO or a dangling link named X.csv is
+    // reported for what it is when it is read, not skipped in silence.
+    std::error_code ignored_type_error;
     if (path.extension().string() == kCsvExtension &&
-        it->is_regular_file(ignored_type_error)) {
+        !it->is_directory(ignored_type_error)) {
       stems.push_back(path.stem().string());
     }
   }
@@ -155,26 +142,42 @@ absl::StatusOr<std::string> FindSymbolFile(const std::string& dir,
                                            absl::string_view symbol) {
   const std::string path = absl::StrCat(dir, "/", symbol, kCsvExtension);
   struct stat info;
-  if (stat(path.c_str(), &info) == 0) {
-    if (S_ISREG(info.st_mode)) return path;
-    // Something else has the file's name: say so rather than "no file".
-    if (S_ISDIR(info.st_mode)) return FileFailure(EISDIR, path, symbol);
+  if (lstat(path.c_str(), &info) != 0) {
+    return NoDataFiles(dir, {std::string(symbol)});
   }
+  // Something has the file's name: a FIFO, a directory or a dangling link
+  // is said to be one rather than "no file".
+  absl::StatusOr<RegularFile> file =
+      RegularFile::Open(path, limits::kMaxCsvBytes, "data file");
+  if (!file.ok()) return RefusedFile(file.status(), symbol);
+  return path;
+}
+
+absl::Status NoDataFiles(const std::string& dir,
+                         const std::vector<std::string>& symbols) {
   absl::StatusOr<std::vector<std::string>> stems = ListCsvStems(dir);
   if (!stems.ok()) return stems.status();
   std::string present = "none";
   if (!stems->empty()) {
     const size_t listed = std::min(stems->size(), kMaxListedFiles);
-    present = absl::StrJoin(stems->begin(), stems->begin() + listed, ", ");
+    // File names need not be UTF-8; messages must be.
+    present = absl::StrJoin(stems->begin(), stems->begin() + listed, ", ",
+                            [](std::string* out, const std::string& stem) {
+                              absl::StrAppend(out, EscapeForTerminal(stem));
+                            });
     if (listed < stems->size()) {
       absl::StrAppend(&present, " and ", stems->size() - listed, " more");
     }
   }
+  const std::string looked_for =
+      symbols.size() == 1
+          ? absl::StrCat(dir, "/", symbols.front(), kCsvExtension)
+          : absl::StrCat(dir, "/SYMBOL", kCsvExtension);
   return StageFailure(
       absl::StatusCode::kNotFound, kStage, "NO_DATA_FILE",
-      absl::StrCat("no data file for ", symbol, ": looked for ", path,
-                   "; files there: ", present),
-      {.symbol = std::string(symbol),
+      absl::StrCat("no data file for ", absl::StrJoin(symbols, ", "),
+                   ": looked for ", looked_for, "; files there: ", present),
+      {.symbol = symbols.front(),
        .hint = absl::StrCat("check the symbol's spelling or ", kDataPathHint)});
 }
 
@@ -194,14 +197,11 @@ DatasetStore::DatasetStore() : id_prefix_(RandomIdPrefix()) {}
 
 absl::StatusOr<std::shared_ptr<const ParsedFile>> DatasetStore::LoadFile(
     const std::string& path, absl::string_view symbol) {
-  const ScopedFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) return FileFailure(errno, path, symbol);
-  struct stat info;
-  if (fstat(fd.get(), &info) != 0) return FileFailure(errno, path, symbol);
-  const int64_t size = info.st_size;
-  const int64_t mtime_ns =
-      static_cast<int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 +
-      info.st_mtim.tv_nsec;
+  absl::StatusOr<RegularFile> opened =
+      RegularFile::Open(path, limits::kMaxCsvBytes, "data file");
+  if (!opened.ok()) return RefusedFile(opened.status(), symbol);
+  const int64_t size = opened->size();
+  const int64_t mtime_ns = opened->mtime_ns();
   {
     absl::MutexLock lock(&mutex_);
     auto it = files_.find(path);
@@ -213,8 +213,8 @@ absl::StatusOr<std::shared_ptr<const ParsedFile>> DatasetStore::LoadFile(
   }
   // Parsing happens outside the lock so other runs are not held up; two runs
   // loading the same new file at once both parse it, which is harmless.
-  absl::StatusOr<std::string> text = ReadAll(fd.get(), size, path, symbol);
-  if (!text.ok()) return text.status();
+  absl::StatusOr<std::string> text = opened->ReadAll();
+  if (!text.ok()) return RefusedFile(text.status(), symbol);
   absl::StatusOr<ParsedFile> parsed = ParseCsv(*text, path, symbol);
   if (!parsed.ok()) return parsed.status();
   auto file = std::make_shared<const ParsedFile>(*std::move(parsed));

@@ -82,10 +82,18 @@ absl::StatusOr<std::vector<std::string>> ListCsvStems(const std::string& dir);
 // exist or cannot be read.
 absl::StatusOr<std::vector<std::string>> ListCsvFiles(absl::string_view path);
 
-// dir/SYMBOL.csv when it exists; otherwise NO_DATA_FILE naming the path looked
-// for and the symbols that do have files there.
+// dir/SYMBOL.csv when it is a regular file within limits::kMaxCsvBytes;
+// NOT_A_REGULAR_FILE (a FIFO, a directory, a device: said which),
+// FILE_TOO_LARGE or DATA_FILE_UNREADABLE (a dangling link: named with its
+// target) when something else has that name; otherwise NO_DATA_FILE naming
+// the path looked for and the symbols that do have files there.
 absl::StatusOr<std::string> FindSymbolFile(const std::string& dir,
                                            absl::string_view symbol);
+
+// NO_DATA_FILE for `symbols` (one or more, none of them with a file in
+// `dir`), naming them all and the symbols that do have files there.
+absl::Status NoDataFiles(const std::string& dir,
+                         const std::vector<std::string>& symbols);
 
 class DatasetStore {
  public:
@@ -94,8 +102,10 @@ class DatasetStore {
   DatasetStore& operator=(const DatasetStore&) = delete;
 
   // The parsed content of the file at `path` (absolute), parsed again only
-  // when its size or modification time changed. Fails when the file cannot be
-  // read (DATA_FILE_UNREADABLE) or has an unknown header.
+  // when its size or modification time changed. Fails, before reading it,
+  // when it is not a regular file (NOT_A_REGULAR_FILE, without blocking on a
+  // FIFO) or is larger than limits::kMaxCsvBytes (FILE_TOO_LARGE); when it
+  // cannot be read (DATA_FILE_UNREADABLE); or as ParseCsv does.
   absl::StatusOr<std::shared_ptr<const ParsedFile>> LoadFile(
       const std::string& path, absl::string_view symbol);
 

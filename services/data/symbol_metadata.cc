@@ -1,11 +1,8 @@
 #include "services/data/symbol_metadata.h"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <optional>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -15,8 +12,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/limits.h"
+#include "common/regular_file.h"
 #include "common/sha256.h"
 #include "common/stage_error.h"
+#include "common/text.h"
 
 namespace seed::data {
 namespace {
@@ -180,19 +180,31 @@ absl::StatusOr<MetadataFile> LoadSymbolMetadata(const std::string& data_dir,
   std::filesystem::path path(metadata);
   if (path.is_relative()) path = std::filesystem::path(data_dir) / path;
   const std::string shown = path.lexically_normal().string();
-  std::ifstream in(shown, std::ios::binary);
-  std::ostringstream text;
-  if (in) text << in.rdbuf();
-  if (!in || std::filesystem::is_directory(shown)) {
-    const int error = errno != 0 ? errno : EISDIR;
+  absl::StatusOr<std::string> text =
+      ReadRegularFile(shown, limits::kMaxMetadataBytes, "metadata file");
+  if (!text.ok()) {
+    const absl::Status& status = text.status();
+    const absl::string_view reason =
+        absl::IsFailedPrecondition(status) ? "NOT_A_REGULAR_FILE"
+        : absl::IsOutOfRange(status)       ? "FILE_TOO_LARGE"
+                                           : "METADATA_UNREADABLE";
     return StageFailure(
-        absl::StatusCode::kNotFound, kStage, "METADATA_UNREADABLE",
-        absl::StrCat("cannot read metadata file ", shown, " (data.metadata '",
-                     metadata, "'): ", std::strerror(error)),
-        {.hint = "set data.metadata to a CSV file; a relative path is "
-                 "resolved against data.path"});
+        status.code(), kStage, reason,
+        absl::StrCat(status.message(), " (data.metadata '", metadata, "')"),
+        {.hint =
+             "set data.metadata to a CSV file of symbol,sector[,benchmarks]; "
+             "a relative path is resolved against data.path"});
   }
-  return ParseSymbolMetadata(text.str(), shown);
+  // Text that reaches messages and results must be UTF-8.
+  if (const std::optional<size_t> bad = FirstInvalidUtf8(*text)) {
+    return StageFailure(
+        absl::StatusCode::kInvalidArgument, kStage, "INVALID_ENCODING",
+        absl::StrCat("metadata file ", shown, " line ",
+                     1 + std::count(text->begin(), text->begin() + *bad, '\n'),
+                     ": ", DescribeInvalidByte(*text, *bad)),
+        {.hint = "save the file as UTF-8"});
+  }
+  return ParseSymbolMetadata(*text, shown);
 }
 
 absl::StatusOr<std::vector<backtest::v1::SymbolMetadata>> MetadataFor(

@@ -38,7 +38,9 @@ absl::StatusOr<MetadataFile> ParseSymbolMetadata(absl::string_view text,
                                                  absl::string_view path);
 
 // Reads and parses the metadata file `metadata` (a path relative to
-// `data_dir`, or absolute). METADATA_UNREADABLE when it cannot be read.
+// `data_dir`, or absolute). METADATA_UNREADABLE when it cannot be read;
+// NOT_A_REGULAR_FILE (a FIFO is refused without blocking), FILE_TOO_LARGE
+// (limits::kMaxMetadataBytes) or INVALID_ENCODING (not UTF-8) naming it.
 absl::StatusOr<MetadataFile> LoadSymbolMetadata(const std::string& data_dir,
                                                 const std::string& metadata);
 

@@ -1,5 +1,7 @@
 #include "services/data/symbol_metadata.h"
 
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -122,10 +124,29 @@ TEST(SymbolMetadataTest, LoadsRelativeToTheDataDirectory) {
       LoadSymbolMetadata(dir, "absent.csv");
   ASSERT_EQ(absent.status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(ToStageError(absent.status(), "").reason(), "METADATA_UNREADABLE");
-  EXPECT_THAT(absent.status().message(),
-              HasSubstr(absl::StrCat("cannot read metadata file ", dir,
-                                     "/absent.csv (data.metadata "
-                                     "'absent.csv')")));
+  EXPECT_EQ(
+      absent.status().message(),
+      absl::StrCat("cannot read metadata file ", dir,
+                   "/absent.csv: No such file or directory (data.metadata "
+                   "'absent.csv')"));
+
+  // A FIFO would block the data service's thread forever: refused at once.
+  ASSERT_EQ(mkfifo((dir + "/pipe.csv").c_str(), 0600), 0);
+  const absl::StatusOr<MetadataFile> fifo = LoadSymbolMetadata(dir, "pipe.csv");
+  EXPECT_EQ(ToStageError(fifo.status(), "").reason(), "NOT_A_REGULAR_FILE");
+  EXPECT_EQ(fifo.status().message(),
+            absl::StrCat("metadata file ", dir,
+                         "/pipe.csv is a FIFO (named pipe), not a regular file "
+                         "(data.metadata 'pipe.csv')"));
+
+  std::ofstream(dir + "/latin1.csv") << "symbol,sector\nORCL,T\xE9l\xE9com\n";
+  const absl::StatusOr<MetadataFile> latin1 =
+      LoadSymbolMetadata(dir, "latin1.csv");
+  EXPECT_EQ(ToStageError(latin1.status(), "").reason(), "INVALID_ENCODING");
+  EXPECT_EQ(latin1.status().message(),
+            absl::StrCat("metadata file ", dir,
+                         "/latin1.csv line 2: byte 0xE9 at byte offset 20 is "
+                         "not valid UTF-8"));
 }
 
 }  // namespace

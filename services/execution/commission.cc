@@ -4,6 +4,7 @@
 #include <limits>
 #include <utility>
 
+#include "common/limits.h"
 #include "services/execution/model_registry.h"
 
 namespace seed::execution {
@@ -13,6 +14,8 @@ using backtest::v1::CommissionSpec;
 using backtest::v1::CommissionTier;
 
 constexpr double kUnbounded = std::numeric_limits<double>::infinity();
+// 10000 basis points are the whole traded value.
+constexpr double kMaxBps = 10000;
 
 class NoCommission final : public CommissionModel {
  public:
@@ -78,8 +81,9 @@ class PerShareCommission final : public CommissionModel {
 
 void CheckMinimumAndCap(const CommissionSpec& spec, absl::string_view field,
                         std::vector<FieldProblem>* problems) {
-  CheckRange(spec.minimum(), 0, kUnbounded, absl::StrCat(field, ".minimum"),
-             "money per fill >= 0", problems);
+  CheckRange(spec.minimum(), 0, limits::kMaxAmount,
+             absl::StrCat(field, ".minimum"), "money per fill in [0, 1e12]",
+             problems);
   CheckRange(spec.maximum_percent(), 0, 1,
              absl::StrCat(field, ".maximum_percent"),
              "a fraction of the traded value in [0, 1] (0: no cap)", problems);
@@ -94,16 +98,17 @@ std::unique_ptr<CommissionModel> MakeNone(const CommissionSpec&,
 std::unique_ptr<CommissionModel> MakePercent(
     const CommissionSpec& spec, absl::string_view field,
     std::vector<FieldProblem>* problems) {
-  CheckRange(spec.bps(), 0, kUnbounded, absl::StrCat(field, ".bps"),
-             "a number of basis points >= 0", problems);
+  CheckRange(spec.bps(), 0, kMaxBps, absl::StrCat(field, ".bps"),
+             "a number of basis points in [0, 10000]", problems);
   return std::make_unique<PercentCommission>(spec.bps());
 }
 
 std::unique_ptr<CommissionModel> MakePerShare(
     const CommissionSpec& spec, absl::string_view field,
     std::vector<FieldProblem>* problems) {
-  CheckRange(spec.per_share(), 0, kUnbounded, absl::StrCat(field, ".per_share"),
-             "money per share >= 0", problems);
+  CheckRange(spec.per_share(), 0, limits::kMaxAmount,
+             absl::StrCat(field, ".per_share"), "money per share in [0, 1e12]",
+             problems);
   CheckMinimumAndCap(spec, field, problems);
   return std::make_unique<PerShareCommission>(
       std::vector<PerShareCommission::Tier>{{kUnbounded, spec.per_share()}},
@@ -122,9 +127,9 @@ std::unique_ptr<CommissionModel> MakeTiered(
   for (int i = 0; i < spec.tiers_size(); ++i) {
     const CommissionTier& tier = spec.tiers(i);
     const std::string tier_field = absl::StrCat(field, ".tiers[", i, "]");
-    CheckRange(tier.per_share(), 0, kUnbounded,
-               absl::StrCat(tier_field, ".per_share"), "money per share >= 0",
-               problems);
+    CheckRange(tier.per_share(), 0, limits::kMaxAmount,
+               absl::StrCat(tier_field, ".per_share"),
+               "money per share in [0, 1e12]", problems);
     const bool last = i + 1 == spec.tiers_size();
     double bound = tier.up_to_monthly_shares();
     if (last && bound == 0) {

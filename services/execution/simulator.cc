@@ -244,6 +244,19 @@ absl::Status Simulator::CheckRequest(const ExecuteStepsRequest& request) const {
       return status;
     }
   }
+  for (const auto& [symbol, mark] : request.marks()) {
+    if (symbol < 0 || symbol >= static_cast<int>(symbols_.size()) ||
+        !(std::isfinite(mark) && mark > 0)) {
+      return StageFailure(
+          absl::StatusCode::kInvalidArgument, kStage, "INVALID_REQUEST",
+          absl::StrCat("marks[", symbol, "] = ", mark,
+                       ": a mark is a positive finite price of one of the ",
+                       symbols_.size(), " symbols of the run"),
+          {.bar_time = FormatTime(first.time()),
+           .hint = "send the closes of the positions of the latest "
+                   "PortfolioView of a cash account"});
+    }
+  }
   return CheckOrderBook(request, first.index());
 }
 
@@ -377,6 +390,8 @@ absl::Status Simulator::ExecuteSteps(const ExecuteStepsRequest& request,
   std::vector<double> cash(request.strategy_available_cash().begin(),
                            request.strategy_available_cash().end());
   if (cash.empty()) cash.push_back(request.available_cash());
+  marks_.assign(symbols_.size(), 0);
+  for (const auto& [symbol, mark] : request.marks()) marks_[symbol] = mark;
   TentativeSteps tentative{first_index, first_index, state_, {}, cash};
   int steps_used = 0;
   for (const TimeStep& step : request.steps()) {
@@ -405,16 +420,23 @@ bool Simulator::SimulateStep(const TimeStep& step, std::vector<double>* cash,
     }
   }
   ExpirePastDays(step, response);
-  for (const Side side : {backtest::v1::SELL, backtest::v1::BUY}) {
-    // By index: a fill may resize or finish other orders of the book.
-    for (size_t i = 0; i < state_.working.size(); ++i) {
-      const WorkingOrder& working = state_.working[i];
-      const Bar* bar = bar_of_symbol_[working.order.symbol()];
-      if (working.finished || working.order.side() != side ||
-          working.active_from > step.index() || bar == nullptr) {
-        continue;
+  // Exits before entries, so every entry's budget knows what the exits freed
+  // or cost (a cover after a gap against its short costs more than was held
+  // for it); sells before buys within each, as a sale's proceeds pay for
+  // buys.
+  for (const bool exits : {true, false}) {
+    for (const Side side : {backtest::v1::SELL, backtest::v1::BUY}) {
+      // By index: a fill may resize or finish other orders of the book.
+      for (size_t i = 0; i < state_.working.size(); ++i) {
+        const WorkingOrder& working = state_.working[i];
+        const Bar* bar = bar_of_symbol_[working.order.symbol()];
+        if (working.finished || working.order.side() != side ||
+            working.order.reduces_position() != exits ||
+            working.active_from > step.index() || bar == nullptr) {
+          continue;
+        }
+        WorkOrder(i, *bar, step, cash, response);
       }
-      WorkOrder(i, *bar, step, cash, response);
     }
   }
   std::vector<WorkingOrder>& working = state_.working;
@@ -520,7 +542,8 @@ bool Simulator::YieldsToPartner(const WorkingOrder& working, const Touch& touch,
 }
 
 void Simulator::WorkOrder(size_t index, const Bar& bar, const TimeStep& step,
-                          std::vector<double>* cash, ExecuteStepsResponse* response) {
+                          std::vector<double>* cash,
+                          ExecuteStepsResponse* response) {
   WorkingOrder& working = state_.working[index];
   const Touch touch = Evaluate(working, bar);
   std::string resolution;
@@ -604,8 +627,11 @@ bool Simulator::Fill(size_t index, double quantity, const Touch& touch,
   // The budget is the order's strategy's buying power left for this step's
   // entries (see ExecuteStepsRequest.strategy_available_cash): an entry buy
   // spends it, a sale that reduces a long position returns its proceeds, and
-  // exits (reduces_position) never need any. Short-sale proceeds are not
-  // added: they are held against the short.
+  // exits (reduces_position) are never refused for it. Short-sale proceeds
+  // are not added: they are held against the short. In a cash account a
+  // cover frees what was held for its shares (at the mark) and pays its
+  // price, so after a gap against the short the buys that follow it see the
+  // cash it really left.
   double& budget = (*cash)[order.strategy()];
   if (side == backtest::v1::BUY && !order.reduces_position()) {
     const double needed = quantity * price + commission;
@@ -630,9 +656,10 @@ bool Simulator::Fill(size_t index, double quantity, const Touch& touch,
     budget = budget - quantity * price;
   } else if (side == backtest::v1::SELL && order.reduces_position()) {
     budget = budget + quantity * price;
+  } else if (side == backtest::v1::BUY && marks_[order.symbol()] > 0) {
+    budget = budget + quantity * marks_[order.symbol()] - quantity * price;
   }
-  // A cover is paid from the short's held proceeds, and a short sale's
-  // proceeds stay held: neither changes what buys may spend.
+  // A short sale's proceeds stay held: they never pay for buys.
   budget = budget - commission;
   state_.month_shares += quantity;
   const double remaining = order.quantity() - quantity;
@@ -736,11 +763,10 @@ void Simulator::AfterEntryFill(size_t index, double quantity, const Bar& bar,
     OrderEvent* event =
         AddEvent(exit, OrderEvent::ACTIVATED, step.time(), response);
     event->set_reason(
-        through_stop
-            ? absl::StrCat("entry ", entry.order.id(), " filled at ",
-                           average_price, ", through its stop-loss ",
-                           bracket.stop_loss(), ": no take-profit")
-            : absl::StrCat("entry ", entry.order.id(), " filled"));
+        through_stop ? absl::StrCat("entry ", entry.order.id(), " filled at ",
+                                    average_price, ", through its stop-loss ",
+                                    bracket.stop_loss(), ": no take-profit")
+                     : absl::StrCat("entry ", entry.order.id(), " filled"));
     *event->mutable_order() = exit;
     WorkingOrder working{std::move(exit)};
     working.active_from = step.index() + 1;

@@ -57,14 +57,20 @@ class Simulator {
   // or replace in place), adds request.new_orders to the working orders and
   // simulates request.steps in order, stopping after the first step with a
   // fill, a rejection or an order event. At one step the working orders whose
-  // symbol has a bar are worked: all sells first, then all buys (each in
-  // acceptance order), so a sale's proceeds pay for a buy at the same step. A
+  // symbol has a bar are worked: the exits (Order.reduces_position) first,
+  // then the entries, each group sells first, then buys (in acceptance
+  // order), so a sale's proceeds pay for a buy at the same step and no entry
+  // spends what a later cover must pay. A
   // buy costing more than the cash left of its strategy's buying power
   // (request.strategy_available_cash, or available_cash in a run of one) is
-  // rejected, not resized.
+  // rejected, not resized. What is left follows the real cash: a sale adds
+  // its proceeds, every fill takes its commission, and a cover in a cash
+  // account (request.marks) frees the short's held value at its mark and pays
+  // its own price.
   // Fails with INVALID_ARGUMENT on a malformed request (no steps, steps not
   // consecutive, a bad bar or order, an order of a strategy with no buying
-  // power in the request), FAILED_PRECONDITION STEP_OUT_OF_ORDER
+  // power in the request, a mark for no symbol or not a positive finite
+  // price), FAILED_PRECONDITION STEP_OUT_OF_ORDER
   // when steps(0) is at or before a committed step and ORDER_BOOK_MISMATCH
   // when an amendment names an order that is not working or a new order
   // reuses the id of one that is; a failed call changes nothing.
@@ -163,7 +169,8 @@ class Simulator {
 
   // Works every order at `step`; returns whether anything (fill, rejection,
   // event) happened. (*cash)[k] is what strategy k has left to pay for buys.
-  bool SimulateStep(const backtest::v1::TimeStep& step, std::vector<double>* cash,
+  bool SimulateStep(const backtest::v1::TimeStep& step,
+                    std::vector<double>* cash,
                     backtest::v1::ExecuteStepsResponse* response);
   void ExpirePastDays(const backtest::v1::TimeStep& step,
                       backtest::v1::ExecuteStepsResponse* response);
@@ -204,6 +211,9 @@ class Simulator {
   // The index of the last committed step; no call may start at or before it.
   int64_t committed_through_ = -1;
   std::optional<TentativeSteps> tentative_;
+  // The call's request.marks by symbol index (0: none, a cover then frees
+  // nothing).
+  std::vector<double> marks_;
   // Scratch for the step being simulated, sized once so that a step costs no
   // allocation: each symbol's bar (else null) and the shares its bar may
   // still fill under the participation cap.

@@ -515,7 +515,10 @@ TEST(SimulatorTest, RunsOfStepsMatchOneStepAtATime) {
 // With 100 of buying power: a short sale's 500 of proceeds do not pay for an
 // entry (held back against the short), a cover of 1000 is never refused for
 // cash, and an entry costing 150 is.
-TEST(SimulatorTest, ShortProceedsAndCoversDoNotMoveTheBuyBudget) {
+// Without marks (a margin account) a cover leaves the budget as it is, and a
+// short sale's proceeds never pay for buys. Exits fill first (the cover),
+// then the entries: the short sale, then the buy.
+TEST(SimulatorTest, ShortProceedsAndCoversWithoutAMarkDoNotMoveTheBuyBudget) {
   Simulator simulator = Frictionless();
   Order short_sale = Market(1, kOrcl, backtest::v1::SELL, 5);
   short_sale.set_reduces_position(false);
@@ -523,17 +526,76 @@ TEST(SimulatorTest, ShortProceedsAndCoversDoNotMoveTheBuyBudget) {
   cover.set_reduces_position(true);
   Order entry = Market(3, kOrcl, backtest::v1::BUY, 1.5);
   ExecuteStepsResponse response;
-  ASSERT_TRUE(simulator
-                  .ExecuteSteps(Step(0, "2001-01-03", {{kOrcl, 100}, {kNvda, 100}},
-                                     100, {short_sale, cover, entry}),
-                                &response)
-                  .ok());
-  ASSERT_EQ(response.fills_size(), 2);
-  EXPECT_EQ(response.fills(0).order_id(), 1);  // sells first
-  EXPECT_EQ(response.fills(1).order_id(), 2);  // the cover, 1000 > 100
+  ASSERT_TRUE(
+      simulator
+          .ExecuteSteps(Step(0, "2001-01-03", {{kOrcl, 100}, {kNvda, 100}}, 100,
+                             {short_sale, cover, entry}),
+                        &response)
+          .ok());
+  // The cover (1000 > 100: exits are never refused), then the short sale.
+  EXPECT_EQ(FillIds(response), (std::vector<int64_t>{2, 1}));
   ASSERT_EQ(response.rejections_size(), 1);
   EXPECT_EQ(response.rejections(0).order_id(), 3);
   EXPECT_EQ(response.rejections(0).code(), "INSUFFICIENT_CASH");
+}
+
+// Issue 15's reversal, figure by figure (cash account, commission 10 bps):
+// short 62117 with cash 198253.54; at the signal close 1.416667 the short is
+// worth 87999.10, so the buying power is 110254.44 and percent_of_equity 0.99
+// sizes the buy at floor(0.99 x 110254.44 / 1.416667) = 77048. The next open
+// gaps up to 1.427083: the cover pays 62117 x 1.427083 = 88646.11 + 88.65,
+// which frees only the 87999.10 held for it, leaving 110254.44 - 646.96 -
+// 88.65 = 109518.78 (the real cash: 198253.54 - 88646.11 - 88.65). The buy
+// needs 77048 x 1.427083 = 109953.89 + 109.95 = 110063.84: refused, where it
+// used to fill and leave cash at -545.06.
+TEST(SimulatorTest, ACoverAfterAGapLeavesLessForTheBuyAtTheSameOpen) {
+  Simulator simulator = MakeSimulator("percent", 10, "none", 0);
+  Order cover = Market(1, kOrcl, backtest::v1::BUY, 62117);
+  cover.set_reduces_position(true);
+  ExecuteStepsRequest request =
+      Step(0, "2001-01-03", {{kOrcl, 1.427083}}, 110254.440026039,
+           {cover, Market(2, kOrcl, backtest::v1::BUY, 77048)});
+  (*request.mutable_marks())[kOrcl] = 1.416667;
+  ExecuteStepsResponse response;
+  ASSERT_TRUE(simulator.ExecuteSteps(request, &response).ok());
+  ASSERT_EQ(FillIds(response), (std::vector<int64_t>{1}));
+  EXPECT_NEAR(response.fills(0).commission(), 88.65, 0.005);
+  ASSERT_EQ(response.rejections_size(), 1);
+  const Rejection& rejection = response.rejections(0);
+  EXPECT_EQ(rejection.order_id(), 2);
+  EXPECT_EQ(rejection.code(), "INSUFFICIENT_CASH");
+  EXPECT_EQ(rejection.message(),
+            "buy 77048 of ORCL at 1.427083 needs 110063.84 with commission; "
+            "cash available 109518.78");
+}
+
+// An exit accepted after an entry still fills before it, so the entry sees
+// what the exit cost; a cover at a gap down frees more than it pays.
+TEST(SimulatorTest, ExitsFillBeforeEntriesAcceptedBeforeThem) {
+  Simulator simulator = Frictionless();
+  Order cover = Market(2, kNvda, backtest::v1::BUY, 10);
+  cover.set_reduces_position(true);
+  ExecuteStepsRequest request =
+      Step(0, "2001-01-03", {{kOrcl, 100}, {kNvda, 90}}, 1000,
+           {Market(1, kOrcl, backtest::v1::BUY, 10.5), cover});
+  // 10 short NVDA held at 100 and covered at 90: 1000 + 100 frees room for
+  // 10.5 ORCL at 100 (1050), which 1000 alone would not.
+  (*request.mutable_marks())[kNvda] = 100;
+  ExecuteStepsResponse response;
+  ASSERT_TRUE(simulator.ExecuteSteps(request, &response).ok());
+  EXPECT_EQ(FillIds(response), (std::vector<int64_t>{2, 1}));
+  EXPECT_EQ(response.rejections_size(), 0);
+}
+
+TEST(SimulatorTest, AMarkForNoSymbolIsRefused) {
+  Simulator simulator = Frictionless();
+  ExecuteStepsRequest request = Step(0, "2001-01-03", {{kOrcl, 100}}, 1000, {});
+  (*request.mutable_marks())[7] = 100;
+  ExecuteStepsResponse response;
+  const absl::Status status = simulator.ExecuteSteps(request, &response);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("marks[7]"), absl::string_view::npos)
+      << status;
 }
 
 TEST(SimulatorTest, NextCallStartingAtTheFillStepDiscardsTheFill) {

@@ -11,6 +11,8 @@ using backtest::v1::Side;
 using backtest::v1::SlippageSpec;
 
 constexpr double kUnbounded = std::numeric_limits<double>::infinity();
+// 10000 basis points are the whole price.
+constexpr double kMaxBps = 10000;
 
 // The ATR length when the spec leaves it 0: Wilder's own choice, also TTR's
 // and TA-Lib's default.
@@ -87,8 +89,8 @@ std::unique_ptr<SlippageModel> MakeNone(const SlippageSpec&, absl::string_view,
 std::unique_ptr<SlippageModel> MakeFixedBps(
     const SlippageSpec& spec, absl::string_view field,
     std::vector<FieldProblem>* problems) {
-  CheckRange(spec.bps(), 0, kUnbounded, absl::StrCat(field, ".bps"),
-             "a number of basis points >= 0", problems);
+  CheckRange(spec.bps(), 0, kMaxBps, absl::StrCat(field, ".bps"),
+             "a number of basis points in [0, 10000]", problems);
   return std::make_unique<FixedBpsSlippage>(spec.bps());
 }
 

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/intent_check.h"
+#include "common/limits.h"
 #include "common/stage_error.h"
 #include "common/time.h"
 
@@ -87,8 +88,8 @@ Side DirectionSide(int direction) {
 // each at the time of one of the request's steps.
 template <typename Item>
 absl::Status CheckDated(const google::protobuf::RepeatedPtrField<Item>& items,
-                        const ApplyStepsRequest& request, absl::string_view what,
-                        absl::string_view reason) {
+                        const ApplyStepsRequest& request,
+                        absl::string_view what, absl::string_view reason) {
   int step = 0;
   for (int i = 0; i < items.size(); ++i) {
     const int64_t time = items.Get(i).time();
@@ -149,10 +150,10 @@ std::unique_ptr<Portfolio> Portfolio::Create(
     std::vector<FieldProblem>* problems, const Sleeve& sleeve) {
   const size_t before = problems->size();
   const double initial_cash = spec.initial_cash();
-  if (!(std::isfinite(initial_cash) && initial_cash > 0)) {
+  if (!(initial_cash > 0 && initial_cash <= limits::kMaxAmount)) {
     problems->push_back(
         {"portfolio.initial_cash",
-         absl::StrCat("must be an amount > 0, got ", initial_cash)});
+         absl::StrCat("must be an amount in (0, 1e12], got ", initial_cash)});
   }
   std::unique_ptr<SizingRule> sizing = MakeSizingRule(spec.sizing(), problems);
   std::optional<Limits> limits = Limits::Make(spec.limits(), problems);
@@ -166,10 +167,10 @@ std::unique_ptr<Portfolio> Portfolio::Create(
   }
   const double initial_margin =
       MarginOrDefault(account.initial_margin(), kDefaultInitialMargin);
-  const double maintenance_margin = MarginOrDefault(
-      account.maintenance_margin(), kDefaultMaintenanceMargin);
-  if (!margin && (account.initial_margin() != 0 ||
-                  account.maintenance_margin() != 0)) {
+  const double maintenance_margin =
+      MarginOrDefault(account.maintenance_margin(), kDefaultMaintenanceMargin);
+  if (!margin &&
+      (account.initial_margin() != 0 || account.maintenance_margin() != 0)) {
     problems->push_back(
         {"portfolio.account.type",
          "is a cash account but initial_margin or maintenance_margin is set; "
@@ -220,9 +221,8 @@ std::unique_ptr<Portfolio> Portfolio::Create(
   }
   if (problems->size() != before) return nullptr;
 
-  std::unique_ptr<Portfolio> portfolio(
-      new Portfolio(spec, std::move(symbols), std::move(sizing), *limits,
-                    sleeve));
+  std::unique_ptr<Portfolio> portfolio(new Portfolio(
+      spec, std::move(symbols), std::move(sizing), *limits, sleeve));
   return portfolio;
 }
 
@@ -326,8 +326,8 @@ absl::Status Portfolio::CheckEvents(const ApplyStepsRequest& request) const {
     std::string problem;
     if (event.kind() == OrderEvent::KIND_UNSPECIFIED ||
         !OrderEvent::Kind_IsValid(event.kind())) {
-      problem = absl::StrCat("has kind ", event.kind(),
-                             "; see OrderEvent.Kind");
+      problem =
+          absl::StrCat("has kind ", event.kind(), "; see OrderEvent.Kind");
     } else if (event.order_id() <= 0) {
       problem = "has no order_id";
     }
@@ -418,11 +418,11 @@ absl::Status Portfolio::ApplySteps(const ApplyStepsRequest& request,
       tentative_.marks.push_back(
           {bar.symbol(), bar.high(), bar.low(), bar.close()});
     }
-    recorded = {step.time(), tentative_.marks.size(),
-                EndOfTime(request.fills(), recorded.fills_end, step.time()),
-                EndOfTime(request.events(), recorded.events_end, step.time()),
-                EndOfTime(request.rejections(), recorded.rejections_end,
-                          step.time())};
+    recorded = {
+        step.time(), tentative_.marks.size(),
+        EndOfTime(request.fills(), recorded.fills_end, step.time()),
+        EndOfTime(request.events(), recorded.events_end, step.time()),
+        EndOfTime(request.rejections(), recorded.rejections_end, step.time())};
     tentative_.steps.push_back(recorded);
   }
 
@@ -638,9 +638,8 @@ void Portfolio::MarkToClose(const Mark& mark, int64_t time) {
   }
   if (holding.quantity == 0) return;
   OpenTrade& trade = holding.trade;
-  const double worst = trade.direction > 0
-                           ? mark.low - holding.average_price
-                           : holding.average_price - mark.high;
+  const double worst = trade.direction > 0 ? mark.low - holding.average_price
+                                           : holding.average_price - mark.high;
   const double best = trade.direction > 0 ? mark.high - holding.average_price
                                           : holding.average_price - mark.low;
   trade.mae = std::min(trade.mae, worst);
@@ -688,7 +687,8 @@ double Portfolio::ShortValue() const {
   double value = 0;
   for (const int32_t symbol : book_.held) {
     const Holding& holding = book_.holdings[symbol];
-    if (holding.quantity < 0) value = value - holding.quantity * holding.last_price;
+    if (holding.quantity < 0)
+      value = value - holding.quantity * holding.last_price;
   }
   return value;
 }
@@ -822,8 +822,7 @@ std::vector<double> Portfolio::EffectiveQuantities() const {
   }
   for (const auto& [id, order] : book_.working) {
     if (IsProtectiveExit(order)) continue;
-    effective[order.symbol()] +=
-        SideDirection(order.side()) * order.quantity();
+    effective[order.symbol()] += SideDirection(order.side()) * order.quantity();
   }
   return effective;
 }
@@ -841,7 +840,8 @@ absl::Status Portfolio::SizeIntents(const SizeIntentsRequest& request,
   // the call with no order placed.
   for (int i = 0; i < request.intents_size(); ++i) {
     const Intent& intent = request.intents(i);
-    const bool known = intent.symbol() >= 0 && intent.symbol() < symbols_.size();
+    const bool known =
+        intent.symbol() >= 0 && intent.symbol() < symbols_.size();
     const double close = known && book_.holdings[intent.symbol()].has_price
                              ? book_.holdings[intent.symbol()].last_price
                              : 0;
@@ -984,11 +984,11 @@ absl::Status Portfolio::SizeIntent(const Intent& intent, SizingState& state) {
     const char* done = long_exit ? "sold" : "covered";
     if (action == Intent::CLOSE || quantity == 0) {
       if (available <= 0) {
-        return reject(0, "NO_POSITION",
-                      absl::StrFormat("%s %s: no position left to %s (held "
-                                      "%.10g, %.10g already being %s)",
-                                      action_name, name, verb, position,
-                                      pending, done));
+        return reject(
+            0, "NO_POSITION",
+            absl::StrFormat("%s %s: no position left to %s (held "
+                            "%.10g, %.10g already being %s)",
+                            action_name, name, verb, position, pending, done));
       }
       quantity = available;
     } else if (quantity > available) {
@@ -1036,8 +1036,7 @@ absl::Status Portfolio::SizeIntent(const Intent& intent, SizingState& state) {
                                       action_name, name, desired, held,
                                       std::fabs(held) - free));
       }
-      return PlaceOrder(intent, state, direction, std::min(quantity, free),
-                        "");
+      return PlaceOrder(intent, state, direction, std::min(quantity, free), "");
     }
   } else {
     direction = action == Intent::BUY ? 1 : -1;
@@ -1108,9 +1107,10 @@ absl::Status Portfolio::SizeIntent(const Intent& intent, SizingState& state) {
     quantity = sizing_->Quantity(context);
     // A close of 0 would size to infinity: refused like a zero size.
     if (!(std::isfinite(quantity) && quantity > 0)) {
-      return reject(quantity, "SIZE_ZERO",
-                    absl::StrCat(action_name, " ", name, " sized to no shares: ",
-                                 sizing_->Explain(context)));
+      return reject(
+          quantity, "SIZE_ZERO",
+          absl::StrCat(action_name, " ", name,
+                       " sized to no shares: ", sizing_->Explain(context)));
     }
   }
 
@@ -1139,8 +1139,8 @@ absl::Status Portfolio::SizeIntent(const Intent& intent, SizingState& state) {
       case BreachPolicy::kFail:
         return StageFailure(
             absl::StatusCode::kFailedPrecondition, kStage, cap.code,
-            absl::StrCat(order_text, " at ", FormatTime(state.time),
-                         " breaks ", cap.explanation),
+            absl::StrCat(order_text, " at ", FormatTime(state.time), " breaks ",
+                         cap.explanation),
             {.symbol = name,
              .bar_time = FormatTime(state.time),
              .hint = "portfolio.limits.on_breach: fail; use reduce or reject "
@@ -1162,8 +1162,7 @@ absl::Status Portfolio::SizeIntent(const Intent& intent, SizingState& state) {
 
   // The shares that open (beyond those that take the symbol to flat) spend
   // buying power; a short must be covered by it.
-  const double opening =
-      quantity - std::max(-direction * current, 0.0);
+  const double opening = quantity - std::max(-direction * current, 0.0);
   const double opening_value = std::max(opening, 0.0) * close;
   if (direction < 0 && opening_value > state.available) {
     return reject(quantity, "INSUFFICIENT_BUYING_POWER",
@@ -1215,10 +1214,9 @@ absl::Status Portfolio::PlaceOrder(const Intent& intent, SizingState& state,
   // Only an exit intent reduces: a BUY or SHORT against the position is the
   // entry of a reversal, after the exits that flatten it.
   const double held = book_.holdings[symbol].quantity;
-  order->set_reduces_position(intent.action() != Intent::BUY &&
-                              intent.action() != Intent::SHORT &&
-                              direction * held < 0 &&
-                              quantity <= std::fabs(held));
+  order->set_reduces_position(
+      intent.action() != Intent::BUY && intent.action() != Intent::SHORT &&
+      direction * held < 0 && quantity <= std::fabs(held));
   // A long's sale pays for the entries sized after it at this step (they
   // fill after it at the same open), estimated at the close like entries.
   if (order->reduces_position() && direction < 0) {

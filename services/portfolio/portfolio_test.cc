@@ -1455,5 +1455,17 @@ TEST(PortfolioTest, CreateListsEveryProblemWithItsField) {
             "must be a fraction in (0, initial_margin 0.5], got 0.6");
 }
 
+// Issue 15: 1e308 made infinite equity; amounts are bounded.
+TEST(PortfolioTest, InitialCashIsBounded) {
+  backtest::v1::PortfolioSpec spec;
+  spec.set_initial_cash(1e308);
+  std::vector<FieldProblem> problems;
+  EXPECT_EQ(Portfolio::Create(spec, {"ORCL"}, &problems), nullptr);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].field, "portfolio.initial_cash");
+  EXPECT_EQ(problems[0].description,
+            "must be an amount in (0, 1e12], got 1e+308");
+}
+
 }  // namespace
 }  // namespace seed::portfolio

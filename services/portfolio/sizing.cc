@@ -6,6 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
+#include "common/limits.h"
 
 namespace seed::portfolio {
 namespace {
@@ -137,12 +138,18 @@ class VolatilityTarget final : public SizingRule {
   const int lookback_;
 };
 
-// Appends a problem unless lower < value <= upper.
+// Appends a problem unless lower < value <= upper. A fraction written as a
+// whole percentage (percent: 30) is asked about.
 bool InRange(double value, double lower, double upper, const char* field,
              const char* what, std::vector<FieldProblem>* problems) {
   if (value > lower && value <= upper) return true;
-  problems->push_back({absl::StrCat("portfolio.sizing.", field),
-                       absl::StrCat("must be ", what, ", got ", value)});
+  std::string problem = absl::StrCat("must be ", what, ", got ", value);
+  if (upper == 1 && value > 1 && value <= 100) {
+    absl::StrAppend(&problem, "; did you mean ", value, "% or ", value / 100,
+                    "?");
+  }
+  problems->push_back(
+      {absl::StrCat("portfolio.sizing.", field), std::move(problem)});
   return false;
 }
 
@@ -178,8 +185,8 @@ const RuleFactory kSizingRules[] = {
     {"fixed_quantity",
      [](const SizingSpec& spec,
         std::vector<FieldProblem>* problems) -> std::unique_ptr<SizingRule> {
-       if (!InRange(spec.quantity(), 0, HUGE_VAL, "quantity",
-                    "a number of shares > 0", problems)) {
+       if (!InRange(spec.quantity(), 0, limits::kMaxQuantity, "quantity",
+                    "a number of shares in (0, 1e12]", problems)) {
          return nullptr;
        }
        return std::make_unique<FixedQuantity>(spec.quantity());
@@ -187,8 +194,8 @@ const RuleFactory kSizingRules[] = {
     {"fixed_notional",
      [](const SizingSpec& spec,
         std::vector<FieldProblem>* problems) -> std::unique_ptr<SizingRule> {
-       if (!InRange(spec.notional(), 0, HUGE_VAL, "notional",
-                    "an amount > 0", problems)) {
+       if (!InRange(spec.notional(), 0, limits::kMaxAmount, "notional",
+                    "an amount in (0, 1e12]", problems)) {
          return nullptr;
        }
        return std::make_unique<FixedNotional>(spec.notional());

@@ -140,5 +140,16 @@ TEST(SizingTest, NewRulesCheckTheirFields) {
                         "portfolio.sizing.lookback"}));
 }
 
+// Issue 15: percent: 30 meant 30%; the problem asks.
+TEST(SizingTest, AWholePercentageIsAskedAbout) {
+  std::vector<FieldProblem> problems;
+  EXPECT_EQ(MakeSizingRule(Spec("percent_of_equity", 0, 30), &problems),
+            nullptr);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].description,
+            "must be a fraction of equity in (0, 1], got 30; did you mean 30% "
+            "or 0.3?");
+}
+
 }  // namespace
 }  // namespace seed::portfolio

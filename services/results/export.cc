@@ -1,17 +1,15 @@
 #include "services/results/export.h"
 
 #include <cerrno>
-#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <system_error>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/csv_text.h"
 #include "common/json_text.h"
 #include "common/stage_error.h"
 #include "common/time.h"
@@ -29,37 +27,9 @@ constexpr absl::string_view kStage = "results";
 // The exit reason written for a trade still open at the end of the run.
 constexpr absl::string_view kOpenExitReason = "open";
 
-// Plain decimal notation with the fewest digits that read back as the same
-// double (std::to_chars' shortest round trip), so prices never turn into
-// 1e+07 and 0.1 stays 0.1.
-std::string FormatNumber(double value) {
-  if (!std::isfinite(value)) return absl::StrFormat("%g", value);
-  // Longest fixed form of a double: 309 integer digits, or "0." and 324
-  // fraction digits for the smallest subnormal.
-  char buffer[400];
-  const std::to_chars_result result = std::to_chars(
-      buffer, buffer + sizeof(buffer), value, std::chars_format::fixed);
-  if (result.ec != std::errc()) return absl::StrFormat("%.17g", value);
-  return std::string(buffer, result.ptr);
-}
-
-// RFC 4180: a field with a comma, quote or line break is quoted, quotes
-// doubled.
-std::string CsvField(absl::string_view text) {
-  if (text.find_first_of(",\"\r\n") == absl::string_view::npos) {
-    return std::string(text);
-  }
-  std::string quoted = "\"";
-  for (char c : text) {
-    if (c == '"') quoted += '"';
-    quoted += c;
-  }
-  return quoted + "\"";
-}
-
 // JSON has no NaN or infinity: those become null.
 std::string JsonNumber(double value) {
-  return std::isfinite(value) ? FormatNumber(value) : "null";
+  return std::isfinite(value) ? PlainDecimal(value) : "null";
 }
 
 std::string TradeRow(const Trade& trade) {
@@ -67,17 +37,17 @@ std::string TradeRow(const Trade& trade) {
   return absl::StrJoin(
       {CsvField(trade.symbol()),
        std::string(trade.side() == backtest::v1::BUY ? "long" : "short"),
-       FormatTime(trade.entry_time()), FormatNumber(trade.entry_price()),
+       FormatTime(trade.entry_time()), PlainDecimal(trade.entry_price()),
        open ? std::string() : FormatTime(trade.exit_time()),
-       FormatNumber(trade.exit_price()), FormatNumber(trade.quantity()),
-       FormatNumber(trade.gross_pnl()), FormatNumber(trade.commission()),
-       FormatNumber(trade.net_pnl()),
+       PlainDecimal(trade.exit_price()), PlainDecimal(trade.quantity()),
+       PlainDecimal(trade.gross_pnl()), PlainDecimal(trade.commission()),
+       PlainDecimal(trade.net_pnl()),
        CsvField(open ? kOpenExitReason : trade.exit_reason()),
-       trade.has_r_multiple() ? FormatNumber(trade.r_multiple())
+       trade.has_r_multiple() ? PlainDecimal(trade.r_multiple())
                               : std::string(),
-       FormatNumber(trade.borrow_fees()), FormatNumber(trade.slippage()),
-       FormatNumber(trade.mae()), FormatNumber(trade.mfe()),
-       FormatNumber(trade.initial_stop())},
+       PlainDecimal(trade.borrow_fees()), PlainDecimal(trade.slippage()),
+       PlainDecimal(trade.mae()), PlainDecimal(trade.mfe()),
+       PlainDecimal(trade.initial_stop())},
       ",");
 }
 
@@ -133,13 +103,13 @@ std::string FillsCsv(const GetRunResponse& run, const StrategyIds& ids) {
         absl::StrJoin(
             {FormatTime(fill.time()), Ticker(run, fill.symbol()),
              EnumText(backtest::v1::Side_descriptor(), fill.side()),
-             FormatNumber(fill.quantity()), FormatNumber(fill.price()),
-             FormatNumber(fill.raw_price()), FormatNumber(fill.commission()),
-             FormatNumber(fill.slippage()), absl::StrCat(fill.order_id()),
+             PlainDecimal(fill.quantity()), PlainDecimal(fill.price()),
+             PlainDecimal(fill.raw_price()), PlainDecimal(fill.commission()),
+             PlainDecimal(fill.slippage()), absl::StrCat(fill.order_id()),
              EnumText(backtest::v1::OrderType_descriptor(), fill.type()),
              EnumText(backtest::v1::OrderRole_descriptor(), fill.role()),
              std::string(fill.partial() ? "1" : "0"),
-             FormatNumber(fill.remaining_quantity()),
+             PlainDecimal(fill.remaining_quantity()),
              std::string(fill.gap() ? "1" : "0"),
              CsvField(fill.same_bar_resolution()), CsvField(fill.reason()),
              CsvField(fill.tag())},
@@ -158,7 +128,7 @@ std::string RejectionsCsv(const GetRunResponse& run, const StrategyIds& ids) {
         absl::StrJoin(
             {FormatTime(rejection.time()), Ticker(run, rejection.symbol()),
              EnumText(backtest::v1::Side_descriptor(), rejection.side()),
-             FormatNumber(rejection.quantity()),
+             PlainDecimal(rejection.quantity()),
              absl::StrCat(rejection.order_id()), CsvField(rejection.stage()),
              CsvField(rejection.code()), CsvField(rejection.message()),
              CsvField(rejection.tag())},
@@ -176,12 +146,12 @@ std::string EquityCsv(const GetRunResponse& run, const StrategyIds& ids) {
   absl::StrAppend(&csv, "\n");
   for (const backtest::v1::EquityPoint& point : run.equity()) {
     absl::StrAppend(&csv, FormatTime(point.time()), ",",
-                    FormatNumber(point.cash()), ",",
-                    FormatNumber(point.equity()));
+                    PlainDecimal(point.cash()), ",",
+                    PlainDecimal(point.equity()));
     for (size_t i = 0; i < ids.size(); ++i) {
       absl::StrAppend(&csv, ",",
                       static_cast<int>(i) < point.strategy_equity_size()
-                          ? FormatNumber(point.strategy_equity(i))
+                          ? PlainDecimal(point.strategy_equity(i))
                           : "");
     }
     absl::StrAppend(&csv, "\n");
@@ -373,8 +343,7 @@ std::string MetricsJson(const GetRunResponse& run) {
       absl::StrCat("\"last_time\": ", JsonQuote(summary.last_time())),
       absl::StrCat("\"spec_hash\": ", JsonQuote(summary.spec_hash())),
       absl::StrCat("\"data_hash\": ", JsonQuote(summary.data_hash())),
-      absl::StrCat("\"engine_version\": ",
-                   JsonQuote(summary.engine_version())),
+      absl::StrCat("\"engine_version\": ", JsonQuote(summary.engine_version())),
       absl::StrCat("\"error\": ", ErrorJson(summary))};
   AppendMetricsFields(summary, fields);
   return absl::StrCat("{\n  ", absl::StrJoin(fields, ",\n  "), "\n}\n");

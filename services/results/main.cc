@@ -1,7 +1,10 @@
 // results_server: serves the results stage over gRPC.
-//   results_server [--listen=HOST:PORT] [--db=PATH]
-// --db defaults to $BT_RESULTS_DB, then $XDG_DATA_HOME/seed-backtester/...,
-// then ~/.local/share/seed-backtester/results.db.
+//   results_server [--listen=HOST:PORT] [--db=PATH|postgresql://...]
+// --db is a SQLite file's path or a PostgreSQL connection URI
+// (postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE; the password is better
+// given in PGPASSWORD or ~/.pgpass). It defaults to $BT_RESULTS_DB, then
+// $XDG_DATA_HOME/seed-backtester/..., then
+// ~/.local/share/seed-backtester/results.db.
 #include <iostream>
 #include <string>
 

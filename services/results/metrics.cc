@@ -13,6 +13,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
+#include "common/seeded_random.h"
 #include "common/time.h"
 
 namespace seed::results {
@@ -220,20 +221,6 @@ bool HoldsAPosition(const EquityPoint& point) {
   const double tolerance =
       kExposureTolerance * std::max(1.0, std::abs(point.equity()));
   return std::abs(point.equity() - point.cash()) > tolerance;
-}
-
-// A uniform integer in [0, n), n >= 1, the same on every platform (unlike
-// std::uniform_int_distribution, whose algorithm is left to the library).
-uint64_t UniformIndex(std::mt19937_64& random, uint64_t n) {
-  constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();
-  // Outputs at or above the largest multiple of n that fits are drawn again,
-  // so that every remainder is equally likely.
-  const uint64_t limit = kMax - kMax % n;
-  uint64_t draw;
-  do {
-    draw = random();
-  } while (draw >= limit);
-  return draw % n;
 }
 
 // The moving-block bootstrap interval of `statistic` (of a resample's mean

@@ -1,7 +1,8 @@
 // The results stage: records what a run produced (equity, fills, rejections,
 // trades), computes its metrics when it ends, and answers list/show queries,
-// all backed by one SQLite file (RunStore). Thread-safe: calls are serialized
-// on one database connection.
+// all backed by a RunStore: a SQLite file, or a PostgreSQL database that
+// other results services and coordinators may share. Thread-safe: calls are
+// serialized on one database connection.
 #ifndef SEED_SERVICES_RESULTS_RESULTS_ENGINE_H_
 #define SEED_SERVICES_RESULTS_RESULTS_ENGINE_H_
 
@@ -24,16 +25,20 @@ class ResultsEngine {
   // How many candidates an ambiguous run id prefix error names.
   static constexpr int kMaxListedMatches = 10;
 
-  // Example: ResultsEngine::Open(DefaultDatabasePath()).
+  // `database_path` is a SQLite file's path or a postgresql:// (or
+  // postgres://) connection URI (RunStore::Open). Example:
+  //   ResultsEngine::Open(DefaultDatabasePath());
+  //   ResultsEngine::Open("postgresql://seed@db.internal/results");
   static absl::StatusOr<std::unique_ptr<ResultsEngine>> Open(
       const std::string& database_path, OpenMode mode = OpenMode::kReadWrite);
 
-  // The absolute path of the database file.
+  // Where the database is: the absolute path of the SQLite file, or the
+  // PostgreSQL URI without its password.
   const std::string& database_path() const { return database_path_; }
 
   // Stores a new run; state defaults to RUNNING and created_at to now.
-  // Response: location = the database path. An existing run id fails
-  // RUN_ALREADY_EXISTS (ALREADY_EXISTS); a canonical_spec that is neither
+  // Response: location = database_path() (never a password). An existing run id
+  // fails RUN_ALREADY_EXISTS (ALREADY_EXISTS); a canonical_spec that is neither
   // empty nor a BacktestSpec in JSON (the run's strategies are read from
   // it) fails INVALID_BEGIN_RUN with the other problems of the request.
   absl::Status BeginRun(const backtest::v1::BeginRunRequest& request,

@@ -11,7 +11,8 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "services/results/metrics.h"
-#include "sqlite3.h"
+#include "services/results/postgres_database.h"
+#include "services/results/test_database.h"
 
 namespace seed::results {
 namespace {
@@ -42,14 +43,13 @@ backtest::v1::MetricsSpec MetricsSpec() {
   return spec;
 }
 
-class ResultsEngineTest : public testing::Test {
+// Every test runs on a SQLite file and on a PostgreSQL database.
+class ResultsEngineTest : public testing::TestWithParam<Driver> {
  protected:
   void SetUp() override {
-    const std::filesystem::path dir =
-        std::filesystem::path(testing::TempDir()) / "results_engine_test" /
-        testing::UnitTest::GetInstance()->current_test_info()->name();
-    std::filesystem::remove_all(dir);
-    path_ = (dir / "results.db").string();
+    absl::StatusOr<std::string> path = FreshDatabase(GetParam());
+    ASSERT_TRUE(path.ok()) << path.status();
+    path_ = *path;
     absl::StatusOr<std::unique_ptr<ResultsEngine>> engine =
         ResultsEngine::Open(path_);
     ASSERT_TRUE(engine.ok()) << engine.status();
@@ -83,6 +83,10 @@ class ResultsEngineTest : public testing::Test {
   std::unique_ptr<ResultsEngine> engine_;
 };
 
+INSTANTIATE_TEST_SUITE_P(Drivers, ResultsEngineTest,
+                         testing::Values(Driver::kSqlite, Driver::kPostgres),
+                         DriverName);
+
 EquityPoint Point(int64_t step, double cash, double equity) {
   EquityPoint point;
   point.set_time(kStart + step * kDay);
@@ -106,10 +110,13 @@ std::string Reason(const absl::Status& status) {
   return ToStageError(status, "").reason();
 }
 
-TEST_F(ResultsEngineTest, FullLifecycleComputesMetricsFromTheStoredRecords) {
+TEST_P(ResultsEngineTest, FullLifecycleComputesMetricsFromTheStoredRecords) {
   ASSERT_TRUE(Begin("run-1").ok());
+  // The file's absolute path, or the URI without its password.
   EXPECT_EQ(engine_->database_path(),
-            std::filesystem::absolute(path_).string());
+            GetParam() == Driver::kSqlite
+                ? std::filesystem::absolute(path_).string()
+                : RedactPassword(path_));
 
   AppendRecordsRequest first;
   first.set_run_id("run-1");
@@ -199,7 +206,7 @@ TEST_F(ResultsEngineTest, FullLifecycleComputesMetricsFromTheStoredRecords) {
   EXPECT_EQ(summary_only.equity_size(), 0);
 }
 
-TEST_F(ResultsEngineTest, FinishRunComparesWithTheBenchmarkItIsGiven) {
+TEST_P(ResultsEngineTest, FinishRunComparesWithTheBenchmarkItIsGiven) {
   backtest::v1::MetricsSpec spec = MetricsSpec();
   spec.set_benchmark("SPY");
   ASSERT_TRUE(Begin("run-1", "sma_cross", "", spec).ok());
@@ -253,7 +260,7 @@ TEST_F(ResultsEngineTest, FinishRunComparesWithTheBenchmarkItIsGiven) {
   EXPECT_TRUE(MessageDifferencer::Equals(run.run().metrics(), metrics));
 }
 
-TEST_F(ResultsEngineTest, FinishRunListsEveryProblemOfTheBenchmarkBars) {
+TEST_P(ResultsEngineTest, FinishRunListsEveryProblemOfTheBenchmarkBars) {
   ASSERT_TRUE(Begin("run-1").ok());
   FinishRunRequest finish;
   finish.set_run_id("run-1");
@@ -299,7 +306,7 @@ TEST_F(ResultsEngineTest, FinishRunListsEveryProblemOfTheBenchmarkBars) {
 // A run of two strategies: the stored spec names them, the records carry
 // them, and the metrics attribute the run to each (metrics_test checks the
 // numbers; here, that the stored spec and records reach them).
-TEST_F(ResultsEngineTest, AttributesARunOfSeveralStrategiesToEach) {
+TEST_P(ResultsEngineTest, AttributesARunOfSeveralStrategiesToEach) {
   ASSERT_TRUE(Begin("two", "fast+slow", "", MetricsSpec(),
                     R"({"strategies": [
                       {"name": "sma_cross", "id": "fast", "allocation": 0.75},
@@ -359,14 +366,10 @@ TEST_F(ResultsEngineTest, AttributesARunOfSeveralStrategiesToEach) {
 
 // A stored spec changed behind the engine's back cannot say which
 // strategies ran: the run is not finished with metrics that leave them out.
-TEST_F(ResultsEngineTest, FinishRunRefusesAStoredSpecItCannotRead) {
+TEST_P(ResultsEngineTest, FinishRunRefusesAStoredSpecItCannotRead) {
   ASSERT_TRUE(Begin("run-1").ok());
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "UPDATE runs SET canonical_spec = 'garbled'",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(db);
+  ASSERT_TRUE(
+      ExecuteSql(path_, "UPDATE runs SET canonical_spec = 'garbled'").ok());
   FinishRunRequest finish;
   finish.set_run_id("run-1");
   finish.set_state(backtest::v1::SUCCEEDED);
@@ -387,7 +390,7 @@ TEST_F(ResultsEngineTest, FinishRunRefusesAStoredSpecItCannotRead) {
   EXPECT_EQ(run.run().state(), backtest::v1::RUNNING);
 }
 
-TEST_F(ResultsEngineTest, GetRunByUniquePrefix) {
+TEST_P(ResultsEngineTest, GetRunByUniquePrefix) {
   ASSERT_TRUE(Begin("20240501-abc").ok());
   ASSERT_TRUE(Begin("20240501-abd").ok());
   ASSERT_TRUE(Begin("20240501-ab").ok());
@@ -412,7 +415,7 @@ TEST_F(ResultsEngineTest, GetRunByUniquePrefix) {
 
 // A trace is stored with its run, replaced when stored again, and read back
 // by a prefix of the run id; a run without one says so.
-TEST_F(ResultsEngineTest, StoresAndReturnsARunsTrace) {
+TEST_P(ResultsEngineTest, StoresAndReturnsARunsTrace) {
   ASSERT_TRUE(Begin("20240501-trace").ok());
   backtest::v1::GetTraceRequest get;
   get.set_run_id("20240501-tr");
@@ -440,7 +443,7 @@ TEST_F(ResultsEngineTest, StoresAndReturnsARunsTrace) {
   EXPECT_EQ(Reason(engine_->StoreTrace(store, &stored)), "UNKNOWN_RUN");
 }
 
-TEST_F(ResultsEngineTest, AmbiguousAndUnknownPrefixes) {
+TEST_P(ResultsEngineTest, AmbiguousAndUnknownPrefixes) {
   ASSERT_TRUE(Begin("abc1").ok());
   ASSERT_TRUE(Begin("abc2").ok());
   GetRunRequest request;
@@ -460,7 +463,7 @@ TEST_F(ResultsEngineTest, AmbiguousAndUnknownPrefixes) {
       << status;
 }
 
-TEST_F(ResultsEngineTest, AmbiguousPrefixNamesAtMostTenCandidates) {
+TEST_P(ResultsEngineTest, AmbiguousPrefixNamesAtMostTenCandidates) {
   for (int i = 0; i < 12; ++i) {
     ASSERT_TRUE(Begin(absl::StrCat("run-", 10 + i)).ok());
   }
@@ -474,7 +477,7 @@ TEST_F(ResultsEngineTest, AmbiguousPrefixNamesAtMostTenCandidates) {
   EXPECT_EQ(status.message().find("run-20"), std::string::npos) << status;
 }
 
-TEST_F(ResultsEngineTest, ListRunsNewestFirstWithFilters) {
+TEST_P(ResultsEngineTest, ListRunsNewestFirstWithFilters) {
   ASSERT_TRUE(Begin("a", "sma_cross").ok());
   ASSERT_TRUE(Begin("b", "breakout").ok());
   ASSERT_TRUE(Begin("c", "sma_cross").ok());
@@ -507,7 +510,7 @@ TEST_F(ResultsEngineTest, ListRunsNewestFirstWithFilters) {
   EXPECT_EQ(FieldProblems(status).size(), 2);
 }
 
-TEST_F(ResultsEngineTest, ListRunsBySymbolAndCreationTime) {
+TEST_P(ResultsEngineTest, ListRunsBySymbolAndCreationTime) {
   ASSERT_TRUE(Begin("a", "sma_cross", "2024-02-29T23:59:59Z").ok());
   ASSERT_TRUE(Begin("b", "sma_cross", "2024-03-01T00:00:00Z").ok());
   ASSERT_TRUE(Begin("c", "sma_cross", "2024-03-01T23:59:59Z").ok());
@@ -546,7 +549,7 @@ TEST_F(ResultsEngineTest, ListRunsBySymbolAndCreationTime) {
       << status;
 }
 
-TEST_F(ResultsEngineTest, RejectsInvalidRequestsListingEveryProblem) {
+TEST_P(ResultsEngineTest, RejectsInvalidRequestsListingEveryProblem) {
   BeginRunRequest begin;
   begin.set_initial_cash(-5);
   begin.set_interval_seconds(-1);
@@ -575,7 +578,7 @@ TEST_F(ResultsEngineTest, RejectsInvalidRequestsListingEveryProblem) {
   EXPECT_EQ(Reason(engine_->FinishRun(finish, &finished)), "UNKNOWN_RUN");
 }
 
-TEST_F(ResultsEngineTest, ConcurrentAppendsAreSerialized) {
+TEST_P(ResultsEngineTest, ConcurrentAppendsAreSerialized) {
   ASSERT_TRUE(Begin("run-1").ok());
   constexpr int kThreads = 4;
   constexpr int kBatches = 25;

@@ -1,7 +1,13 @@
 // Stores runs and everything they recorded (equity, fills, rejections, trades,
-// metrics) in one SQLite file, so results outlive the process and can be
-// listed, shown and exported later. Not thread-safe: one connection, used by
-// one thread at a time (ResultsEngine serializes its calls).
+// metrics, traces) in a SQL database, so results outlive the process and can
+// be listed, shown and exported later: a SQLite file (the embedded default)
+// or a PostgreSQL database that several results services and coordinators
+// share. The store is written once over the SQL layer (sql_database.h); its
+// code is split by concern: run_store.cc (opening, schema and versions,
+// transactions), run_store_runs.cc (run rows), run_store_records.cc (records)
+// and run_store_traces.cc (traces). Not thread-safe: one connection, used by
+// one thread at a time (ResultsEngine serializes its calls); any number of
+// stores, in any processes, may use one database at once.
 #ifndef SEED_SERVICES_RESULTS_RUN_STORE_H_
 #define SEED_SERVICES_RESULTS_RUN_STORE_H_
 
@@ -21,9 +27,7 @@
 #include "backtest/v1/run.pb.h"
 #include "backtest/v1/spec.pb.h"
 #include "backtest/v1/trace.pb.h"
-
-struct sqlite3;
-struct sqlite3_stmt;
+#include "services/results/sql_database.h"
 
 namespace seed::results {
 
@@ -33,11 +37,6 @@ namespace seed::results {
 // seed-backtester/results.db in the current directory. Empty variables count
 // as unset.
 std::string DefaultDatabasePath();
-
-enum class OpenMode {
-  kReadWrite,  // creates the file, its directories and the schema as needed
-  kReadOnly,   // the file must exist; every write fails DATABASE_READ_ONLY
-};
 
 // A run's row: what BeginRun stored plus how it ended.
 struct StoredRun {
@@ -73,7 +72,8 @@ struct RunFilter {
 
 class RunStore {
  public:
-  // Bumped whenever the schema changes; stored in PRAGMA user_version.
+  // Bumped whenever the schema changes; stored with the data (SQLite: PRAGMA
+  // user_version; PostgreSQL: the table schema_version).
   // Version 2 stored the equity curve in chunks (equity_chunks); version 3
   // adds each run's MetricsSpec (runs.metrics_spec); version 4 the fills'
   // and trades' order-type columns (raw price, role, MAE/MFE, ...) and the
@@ -82,8 +82,10 @@ class RunStore {
   // strategy equity in a blob of their own) and the rejections' tag. A
   // version 3 or 4 file is upgraded in place when opened for writing,
   // keeping its runs (read back with the newer fields empty); older files
-  // are refused (DATABASE_TOO_OLD). The tables and blob layouts are
-  // documented in run_store.cc (kSchema and the versions after it).
+  // are refused (DATABASE_TOO_OLD). A new PostgreSQL database gets the
+  // tables of this version when first opened for writing. The tables and
+  // blob layouts are documented in run_store.cc (kSchema and the versions
+  // after it).
   static constexpr int kSchemaVersion = 5;
   // The oldest version upgraded in place.
   static constexpr int kLastMigratableVersion = 3;
@@ -92,7 +94,9 @@ class RunStore {
   // is stored as several chunks.
   static constexpr int64_t kMaxPointsPerChunk = int64_t{1} << 20;
 
-  // Opens (creating when kReadWrite) the database at `path`. Example:
+  // Opens (creating when kReadWrite) the database at `path`: the path of a
+  // SQLite file, or a postgresql:// (or postgres://) connection URI.
+  // Example:
   //   absl::StatusOr<std::unique_ptr<RunStore>> store =
   //       RunStore::Open(DefaultDatabasePath());
   static absl::StatusOr<std::unique_ptr<RunStore>> Open(
@@ -102,8 +106,9 @@ class RunStore {
   RunStore(const RunStore&) = delete;
   RunStore& operator=(const RunStore&) = delete;
 
-  // The absolute path of the database file.
-  const std::string& path() const { return path_; }
+  // Where the database is: the absolute path of the SQLite file, or the
+  // PostgreSQL URI without its password.
+  const std::string& path() const { return db_->location(); }
 
   // Stores a new run (its state, identity and fingerprint). A run id that is
   // already stored fails with ALREADY_EXISTS and changes nothing.
@@ -150,31 +155,32 @@ class RunStore {
   // whose trace the coordinator still keeps: trace_keeping_results.h).
   absl::StatusOr<backtest::v1::Trace> ReadTrace(const std::string& run_id);
 
-  // The UNKNOWN_RUN failure: "no run <run_id> in <path>".
+  // The UNKNOWN_RUN failure: "no run <run_id> in <path()>".
   absl::Status UnknownRun(const std::string& run_id) const;
 
  private:
-  class Statement;
+  explicit RunStore(std::unique_ptr<SqlDatabase> db) : db_(std::move(db)) {}
 
-  RunStore(std::string path, sqlite3* db) : path_(std::move(path)), db_(db) {}
-
+  // Checks the stored schema version and creates or upgrades the schema.
   absl::Status Configure(OpenMode mode);
-  // Creates the schema in a new file (from_version 0) or upgrades it.
+  // Creates the schema in a new database (from_version 0) or upgrades it.
   absl::Status CreateSchema(int64_t from_version);
-  // A prepared statement for `sql`, compiled once and reused.
-  absl::StatusOr<sqlite3_stmt*> Prepare(const char* sql, absl::string_view what,
-                                        const std::string& run_id);
-  // Runs `body` between BEGIN IMMEDIATE and COMMIT; rolls back on failure.
+  // The statement for `sql` (the common dialect of sql_database.h).
+  absl::StatusOr<Statement> Prepare(absl::string_view sql,
+                                    absl::string_view what,
+                                    const std::string& run_id);
+  // Runs `body` in a write transaction and commits; rolls back on failure.
   absl::Status InTransaction(absl::string_view what, const std::string& run_id,
                              const std::function<absl::Status()>& body);
-  absl::Status Execute(const char* sql, absl::string_view what,
-                       const std::string& run_id);
-  // The failure for SQLite result code `rc` while doing `what`.
-  absl::Status Failure(int rc, absl::string_view what,
+  // A failure of the database while doing `what`, as the store reports it.
+  absl::Status Failure(const absl::Status& failure, absl::string_view what,
                        const std::string& run_id) const;
 
   // Reads a row selected with the run columns, in their order.
-  absl::StatusOr<StoredRun> ReadRunRow(Statement& row) const;
+  absl::StatusOr<StoredRun> ReadRunRow(SqlStatement& row) const;
+  // Fails unless the run is stored and has not ended. In a transaction, it
+  // locks the run's row until the transaction ends, so the run's records
+  // are numbered by one connection at a time.
   absl::Status RequireUnfinished(const std::string& run_id,
                                  absl::string_view what);
   // Inserts `records` as rows numbered on from the run's last seq:
@@ -182,7 +188,7 @@ class RunStore {
   // seq (2).
   template <typename Record, typename BindColumns>
   absl::Status InsertRows(
-      const char* next_seq_sql, const char* insert_sql,
+      absl::string_view next_seq_sql, absl::string_view insert_sql,
       const std::string& run_id, absl::string_view kind,
       const google::protobuf::RepeatedPtrField<Record>& records,
       const BindColumns& bind_columns);
@@ -196,12 +202,11 @@ class RunStore {
       const google::protobuf::RepeatedPtrField<backtest::v1::Trade>& trades,
       bool open);
   // The single integer `sql` selects for `run_id` (bound to ?1).
-  absl::StatusOr<int64_t> QueryInt(const char* sql, absl::string_view what,
+  absl::StatusOr<int64_t> QueryInt(absl::string_view sql,
+                                   absl::string_view what,
                                    const std::string& run_id);
 
-  const std::string path_;
-  sqlite3* const db_;
-  std::map<const char*, sqlite3_stmt*> statements_;
+  const std::unique_ptr<SqlDatabase> db_;
 };
 
 }  // namespace seed::results

@@ -19,8 +19,8 @@ absl::StatusOr<std::vector<backtest::v1::StrategySpec>> SpecStrategies(
     return absl::InvalidArgumentError(absl::StrCat(
         "is not a backtest.v1.BacktestSpec in JSON (", parsed.ToString(), ")"));
   }
-  std::vector<backtest::v1::StrategySpec> strategies(
-      spec.strategies().begin(), spec.strategies().end());
+  std::vector<backtest::v1::StrategySpec> strategies(spec.strategies().begin(),
+                                                     spec.strategies().end());
   for (backtest::v1::StrategySpec& strategy : strategies) {
     if (strategy.id().empty()) strategy.set_id(strategy.name());
   }

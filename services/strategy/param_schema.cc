@@ -21,12 +21,33 @@ using ::backtest::v1::ParamValue;
 // int parameter converts to int64_t without loss.
 constexpr double kMaxExactInteger = 9007199254740992.0;  // 2^53
 
-// Shortest text that reads back as the same double ("10.5", "1e+16").
-std::string FormatNumber(double value) {
+}  // namespace
+
+std::string FormatNumber(double number) {
   char buffer[32];
-  const auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
+  const auto result = std::to_chars(buffer, buffer + sizeof(buffer), number);
   return std::string(buffer, result.ptr);
 }
+
+ParamValue NumberValue(double number) {
+  ParamValue value;
+  value.set_number(number);
+  return value;
+}
+
+ParamValue TextValue(absl::string_view text) {
+  ParamValue value;
+  value.set_text(std::string(text));
+  return value;
+}
+
+ParamValue FlagValue(bool flag) {
+  ParamValue value;
+  value.set_flag(flag);
+  return value;
+}
+
+namespace {
 
 std::string Describe(const ParamValue& value) {
   switch (value.kind_case()) {
@@ -57,48 +78,6 @@ std::optional<std::string> RangeProblem(const ParamSchema& schema,
     allowed = absl::StrCat("<= ", FormatNumber(schema.max()));
   }
   return absl::StrCat("must be ", allowed, ", got ", FormatNumber(number));
-}
-
-// Why `value` is not acceptable for `schema`, or nothing when it is.
-std::optional<std::string> ValueProblem(const ParamSchema& schema,
-                                        const ParamValue& value) {
-  const std::string got = absl::StrCat(", got ", Describe(value));
-  const std::string& type = schema.type();
-  if (type == kIntType) {
-    const double number = value.number();
-    if (value.kind_case() != ParamValue::kNumber ||
-        std::trunc(number) != number || std::fabs(number) > kMaxExactInteger) {
-      return absl::StrCat("must be an integer", got);
-    }
-    return RangeProblem(schema, number);
-  }
-  if (type == kNumberType) {
-    if (value.kind_case() != ParamValue::kNumber ||
-        !std::isfinite(value.number())) {
-      return absl::StrCat("must be a finite number", got);
-    }
-    return RangeProblem(schema, value.number());
-  }
-  if (type == kStringType) {
-    if (value.kind_case() != ParamValue::kText) {
-      return absl::StrCat("must be text", got);
-    }
-    const auto& choices = schema.choices();
-    if (!choices.empty() && std::find(choices.begin(), choices.end(),
-                                      value.text()) == choices.end()) {
-      return absl::StrCat("must be one of [", absl::StrJoin(choices, ", "), "]",
-                          got);
-    }
-    return std::nullopt;
-  }
-  if (type == kBoolType) {
-    if (value.kind_case() != ParamValue::kFlag) {
-      return absl::StrCat("must be true or false", got);
-    }
-    return std::nullopt;
-  }
-  return absl::StrCat("has unknown type \"", type,
-                      "\" (expected int, number, string or bool)");
 }
 
 ParamSchema Declare(absl::string_view name, absl::string_view type,
@@ -147,6 +126,47 @@ ParamSchema BoolParam(absl::string_view name, bool default_value,
   ParamSchema schema = Declare(name, kBoolType, description);
   schema.mutable_default_value()->set_flag(default_value);
   return schema;
+}
+
+std::optional<std::string> ValueProblem(const ParamSchema& schema,
+                                        const ParamValue& value) {
+  const std::string got = absl::StrCat(", got ", Describe(value));
+  const std::string& type = schema.type();
+  if (type == kIntType) {
+    const double number = value.number();
+    if (value.kind_case() != ParamValue::kNumber ||
+        std::trunc(number) != number || std::fabs(number) > kMaxExactInteger) {
+      return absl::StrCat("must be an integer", got);
+    }
+    return RangeProblem(schema, number);
+  }
+  if (type == kNumberType) {
+    if (value.kind_case() != ParamValue::kNumber ||
+        !std::isfinite(value.number())) {
+      return absl::StrCat("must be a finite number", got);
+    }
+    return RangeProblem(schema, value.number());
+  }
+  if (type == kStringType) {
+    if (value.kind_case() != ParamValue::kText) {
+      return absl::StrCat("must be text", got);
+    }
+    const auto& choices = schema.choices();
+    if (!choices.empty() && std::find(choices.begin(), choices.end(),
+                                      value.text()) == choices.end()) {
+      return absl::StrCat("must be one of [", absl::StrJoin(choices, ", "), "]",
+                          got);
+    }
+    return std::nullopt;
+  }
+  if (type == kBoolType) {
+    if (value.kind_case() != ParamValue::kFlag) {
+      return absl::StrCat("must be true or false", got);
+    }
+    return std::nullopt;
+  }
+  return absl::StrCat("has unknown type \"", type,
+                      "\" (expected int, number, string or bool)");
 }
 
 const ParamValue& ResolvedParams::Get(absl::string_view name,

@@ -53,6 +53,15 @@ backtest::v1::ParamSchema StringParam(absl::string_view name,
 backtest::v1::ParamSchema BoolParam(absl::string_view name, bool default_value,
                                     absl::string_view description);
 
+// Values, e.g. params["fast"] = NumberValue(10).
+backtest::v1::ParamValue NumberValue(double number);
+backtest::v1::ParamValue TextValue(absl::string_view text);
+backtest::v1::ParamValue FlagValue(bool flag);
+
+// The shortest text that reads back as the same double ("10", "10.5",
+// "1e+16"): how parameter numbers are written in problems and point ids.
+std::string FormatNumber(double number);
+
 // Every declared parameter with its value (given or default). The typed
 // accessors may only be called with a name the strategy declared with that
 // type; anything else is a bug in the strategy and aborts with a message.
@@ -81,6 +90,13 @@ class ResolvedParams {
 // type, out of range, not one of the choices.
 absl::StatusOr<ResolvedParams> ResolveParams(const ParamSchemas& schemas,
                                              const ParamValues& given);
+
+// Why `value` is not acceptable for `schema` (wrong type, out of range, not
+// one of the choices), e.g. "must be an integer in [1, 1000], got 0", or
+// nothing when it is: the descriptions ResolveParams reports, for callers
+// that check values written elsewhere (a sweep's axes).
+std::optional<std::string> ValueProblem(const backtest::v1::ParamSchema& schema,
+                                        const backtest::v1::ParamValue& value);
 
 // A schema a strategy declares must be usable: known types, unique names,
 // defaults that satisfy their own constraints. A failure is a bug in that
