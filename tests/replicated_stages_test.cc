@@ -74,7 +74,7 @@ class ReplicatedStagesTest : public ::testing::Test {
     }
 
     // Every process reads the same services file; a replica is told its
-    // own address by --NAME=ADDR.
+    // own address by --NAME-addr=ADDR.
     std::ofstream config(Workspace() / "services.yaml");
     for (const char* name : {"data", "results", "coordinator"}) {
       *coordinator::AddressOf(addresses_, name) =
@@ -129,7 +129,7 @@ class ReplicatedStagesTest : public ::testing::Test {
     absl::StatusOr<std::unique_ptr<ChildProcess>> process = ChildProcess::Start(
         {"cli/bt", "serve", absl::StrCat("--only=", name),
          absl::StrCat("--config=", (Workspace() / "services.yaml").string()),
-         absl::StrCat("--", name, "=", address),
+         absl::StrCat("--", name, "-addr=", address),
          absl::StrCat("--db=", (Workspace() / "distributed.db").string())},
         LogOf(address).string());
     ASSERT_TRUE(process.ok()) << process.status();
