@@ -3,7 +3,10 @@
 // symbols x 2,500 daily bars. Prints bars/s, steps/s and peak resident memory.
 //
 //   bazel run -c opt //bench:pipeline_bench [-- --cases=a,b --modes=embedded,distributed]
-//       [--tracing=on,off]
+//       [--tracing=on,off] [--tls=DIR]
+//
+// --tls=DIR runs distributed mode with TLS everywhere and a bearer token, DIR
+// being scripts/certs.sh's output, to show what TLS costs.
 //
 // --tracing=on,off measures embedded runs both with the run's trace recorded
 // (the default, as every run does) and without, to show what tracing costs.
@@ -41,6 +44,15 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace v1 = ::backtest::v1;
+
+// The bench's admin token in DIR/bench.tokens (--tls): a local stand-in.
+const std::string kBenchToken(64, 'b');
+
+// The coordinator's clients' credentials: plain, or TLS with the token.
+ChannelSecurity BenchSecurity(const std::string& tls_dir) {
+  if (tls_dir.empty()) return ChannelSecurity::Plain();
+  return *MakeChannelSecurity({"", "", tls_dir + "/ca.crt"}, kBenchToken);
+}
 
 struct Case {
   std::string name;
@@ -112,7 +124,8 @@ std::string Spec(const Case& c, const fs::path& directory) {
 
 // Runs one case in this process and prints "steps seconds".
 int RunOne(const std::string& mode, const Case& c, const fs::path& directory,
-           const std::string& coordinator, bool tracing) {
+           const std::string& coordinator, bool tracing,
+           const std::string& tls_dir) {
   const std::string spec = Spec(c, directory);
   const absl::Time start = absl::Now();
   v1::RunProgress progress;
@@ -128,7 +141,8 @@ int RunOne(const std::string& mode, const Case& c, const fs::path& directory,
     }
     progress = *runs.Wait(*run_id);
   } else {
-    auto stub = v1::CoordinatorService::NewStub(MakeChannel(coordinator));
+    auto stub = v1::CoordinatorService::NewStub(
+        MakeChannel(coordinator, BenchSecurity(tls_dir)));
     v1::SubmitRunRequest submit;
     submit.set_spec_yaml(spec);
     v1::SubmitRunResponse submitted;
@@ -191,7 +205,8 @@ bool Measure(const std::vector<std::string>& argv, Measurement* m) {
 int main(int argc, char** argv) {
   using namespace seed::bench;
   std::string cases = "a,b", modes = "embedded,distributed", one_mode, one_case,
-              coordinator, bt = "cli/bt", tracing = "on", one_tracing = "on";
+              coordinator, bt = "cli/bt", tracing = "on", one_tracing = "on",
+              tls_dir;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (absl::StartsWith(arg, "--cases=")) cases = arg.substr(8);
@@ -201,13 +216,16 @@ int main(int argc, char** argv) {
     if (absl::StartsWith(arg, "--coordinator=")) coordinator = arg.substr(14);
     if (absl::StartsWith(arg, "--tracing=")) tracing = arg.substr(10);
     if (absl::StartsWith(arg, "--run-tracing=")) one_tracing = arg.substr(14);
+    if (absl::StartsWith(arg, "--tls=") && arg.size() > 6) {
+      tls_dir = fs::absolute(arg.substr(6)).string();
+    }
   }
   const fs::path root = fs::temp_directory_path() / "seed-bench";
   if (!one_mode.empty()) {
     for (const Case& c : kCases) {
       if (c.name == one_case) {
         return RunOne(one_mode, c, root / c.name, coordinator,
-                      one_tracing == "on");
+                      one_tracing == "on", tls_dir);
       }
     }
     return 2;
@@ -246,18 +264,31 @@ int main(int argc, char** argv) {
             if (std::string(name) == "coordinator") address = a;
           }
           config.close();
+          std::vector<std::string> serve_args = {
+              bt, "serve", "--config=" + (root / "services.yaml").string(),
+              "--db=" + (directory / "distributed.db").string()};
+          if (!tls_dir.empty()) {
+            std::ofstream(tls_dir + "/bench.tokens")
+                << kBenchToken << " admin bench\n";
+            serve_args.insert(
+                serve_args.end(),
+                {"--tls-cert=" + tls_dir + "/{service}.crt",
+                 "--tls-key=" + tls_dir + "/{service}.key",
+                 "--tls-ca=" + tls_dir + "/ca.crt",
+                 "--tokens=" + tls_dir + "/bench.tokens", "--rate-limit=0"});
+          }
           serve = *seed::testing::ChildProcess::Start(
-              {bt, "serve", "--config=" + (root / "services.yaml").string(),
-               "--db=" + (directory / "distributed.db").string()},
-              (root / "serve.log").string());
-          if (!seed::WaitUntilServing(address, absl::Seconds(60)).ok()) {
+              serve_args, (root / "serve.log").string());
+          if (!seed::WaitUntilServing(address, absl::Seconds(60),
+                                      BenchSecurity(tls_dir))
+                   .ok()) {
             std::cerr << serve->Log();
             return 1;
           }
         }
         const bool ok = Measure(
             {"pipeline_bench", "--run-mode=" + mode, "--run-case=" + c.name,
-             "--coordinator=" + address,
+             "--coordinator=" + address, "--tls=" + tls_dir,
              absl::StrCat("--run-tracing=", trace_setting)},
             &m);
         if (serve) {

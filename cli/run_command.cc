@@ -129,7 +129,8 @@ int RunRemote(const std::string& spec_text, const Flags& flags) {
     return kExitUsage;
   }
   const std::string address = *flags.Get("remote");
-  auto stub = v1::CoordinatorService::NewStub(MakeChannel(address));
+  auto stub = v1::CoordinatorService::NewStub(
+      MakeChannel(address, options->remote_options.security));
   v1::SubmitRunRequest submit;
   submit.set_spec_yaml(spec_text);
   submit.set_base_dir(std::filesystem::current_path().string());
@@ -176,8 +177,8 @@ int RunRemote(const std::string& spec_text, const Flags& flags) {
               << " --results-addr=ADDR\n";
     return kExitFailed;
   }
-  coordinator::Stages stages =
-      coordinator::MakeRemoteStages(options->addresses);
+  coordinator::Stages stages = coordinator::MakeRemoteStages(
+      options->addresses, options->remote_options);
   return Conclude(last, flags, *stages.results);
 }
 

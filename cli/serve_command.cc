@@ -11,15 +11,17 @@
 #include <map>
 #include <memory>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "cli/commands.h"
 #include "cli/stage_access.h"
+#include "common/data_roots.h"
 #include "common/health_client.h"
 #include "common/server.h"
-#include "services/coordinator/coordinator_service.h"
-#include "services/coordinator/run_manager.h"
+#include "services/coordinator/coordinator_server.h"
 #include "services/coordinator/services_config.h"
 #include "services/data/data_service.h"
 #include "services/execution/execution_service.h"
@@ -31,63 +33,110 @@
 namespace seed::cli {
 namespace {
 
+constexpr char kServeUsage[] =
+    R"(usage: bt serve [--config FILE] [--db FILE] [--data-addr=ADDR ...] [--only NAME]
+                [--otlp-endpoint URL] [--step-deadline DURATION]
+                [--tls-cert FILE --tls-key FILE --tls-ca FILE] [--tokens FILE]
+                [--rate-limit RATE[,BURST]] [--data-roots DIR[,DIR...]]
+                [--strategy-allow HOST:PORT[,...]] [--insecure]
+  --otlp-endpoint URL   the coordinator also posts every finished run's trace
+                        there (OTLP/HTTP JSON)
+  --tls-cert/--tls-key  each service's certificate; {service} in the path is
+                        replaced by the service's name (certs/{service}.crt)
+  --tls-ca FILE         the CA that verifies peers (scripts/certs.sh)
+  --tokens FILE         bearer tokens of the coordinator and results services:
+                        TOKEN ROLE PRINCIPAL per line (docs/security.md)
+  --data-roots DIRS     the only directories the data service reads
+  --strategy-allow L    the strategy services a spec may name (default:
+                        loopback addresses)
+)";
+
 constexpr absl::Duration kStartTimeout = absl::Seconds(30);
+// In a TLS file flag, replaced by each child's service name, so that one
+// flag names every service's own certificate: --tls-cert=certs/{service}.crt.
+constexpr absl::string_view kServicePlaceholder = "{service}";
+// Flags only the coordinator and results services take.
+constexpr absl::string_view kTokenFlags[] = {"tokens", "rate-limit"};
 
-int Serve(const std::string& address, grpc::Service* service) {
-  int port = 0;
-  absl::StatusOr<std::unique_ptr<grpc::Server>> server =
-      StartServer(address, {service}, &port);
-  if (!server.ok()) {
-    PrintError(server.status());
-    return kExitFailed;
+// One service in this process, with its own server flags from `args`
+// ({service} in them replaced by `name`).
+int ServeOne(const std::string& name, const Args& given_args,
+             const StageOptions& options) {
+  Args args;
+  for (const std::string& arg : given_args) {
+    args.push_back(absl::StrReplaceAll(arg, {{kServicePlaceholder, name}}));
   }
-  WaitForShutdownSignal({server->get()});
-  return kExitOk;
-}
-
-// `otlp_endpoint`: where the coordinator also exports each finished run's
-// trace (--otlp-endpoint URL); empty: nowhere.
-int ServeOne(const std::string& name, const StageOptions& options,
-             const std::string& otlp_endpoint) {
+  if (name == "coordinator") {
+    absl::StatusOr<coordinator::CoordinatorServerOptions> coordinator_options =
+        coordinator::ReadCoordinatorServerOptions(args);
+    if (!coordinator_options.ok()) {
+      return ServerUsageError(name, coordinator_options.status());
+    }
+    return coordinator::ServeCoordinator(*coordinator_options);
+  }
   coordinator::ServiceAddresses addresses = options.addresses;
-  const std::string address = *coordinator::AddressOf(addresses, name);
-  std::cout << name << " service listening on " << address << std::endl;
+  absl::StatusOr<ServerOptions> server =
+      ReadServerOptions(args, name, *coordinator::AddressOf(addresses, name));
+  if (!server.ok()) return ServerUsageError(name, server.status());
   if (name == "data") {
-    data::DataEngine engine;
+    DataRoots roots;
+    if (const auto list = FlagValue(args, "data-roots")) {
+      absl::StatusOr<DataRoots> parsed = DataRoots::Parse(*list);
+      if (!parsed.ok()) return ServerUsageError(name, parsed.status());
+      roots = *std::move(parsed);
+    }
+    data::DataEngine engine(std::move(roots));
     data::DataServiceImpl service(engine);
-    return Serve(address, &service);
+    return ServeUntilSignal(name, *server, {&service});
   }
   if (name == "strategy") {
     strategy::StrategyEngine engine;
     strategy::StrategyServiceImpl service(engine);
-    return Serve(address, &service);
+    return ServeUntilSignal(name, *server, {&service});
   }
   if (name == "portfolio") {
     portfolio::PortfolioEngine engine;
     portfolio::PortfolioServiceImpl service(engine);
-    return Serve(address, &service);
+    return ServeUntilSignal(name, *server, {&service});
   }
   if (name == "execution") {
     execution::ExecutionEngine engine;
     execution::ExecutionServiceImpl service(engine);
-    return Serve(address, &service);
+    return ServeUntilSignal(name, *server, {&service});
   }
-  if (name == "results") {
-    absl::StatusOr<std::unique_ptr<results::ResultsEngine>> engine =
-        results::ResultsEngine::Open(options.database);
-    if (!engine.ok()) {
-      PrintError(engine.status());
-      return kExitFailed;
+  absl::StatusOr<std::unique_ptr<results::ResultsEngine>> engine =
+      results::ResultsEngine::Open(options.database);
+  if (!engine.ok()) {
+    PrintError(engine.status());
+    return kExitFailed;
+  }
+  std::cout << "results database " << options.database << std::endl;
+  results::ResultsServiceImpl service(**engine, server->access);
+  return ServeUntilSignal(name, *server, {&service});
+}
+
+// The arguments of the child that runs `name`: the parent's, without the
+// token flags for the stage services (they accept only the coordinator's
+// certificate).
+std::vector<std::string> ChildArgs(absl::string_view name, const Args& args) {
+  std::vector<std::string> child = {"bt", "serve",
+                                    absl::StrCat("--only=", name)};
+  const bool takes_tokens = name == "coordinator" || name == "results";
+  for (size_t i = 0; i < args.size(); ++i) {
+    bool token_flag = false;
+    for (absl::string_view flag : kTokenFlags) {
+      const std::string bare = absl::StrCat("--", flag);
+      if (args[i] == bare && i + 1 < args.size()) {
+        token_flag = true;
+        if (!takes_tokens) ++i;  // its value goes too
+      } else if (absl::StartsWith(args[i], bare + "=")) {
+        token_flag = true;
+      }
     }
-    std::cout << "results database " << options.database << std::endl;
-    results::ResultsServiceImpl service(**engine);
-    return Serve(address, &service);
+    if (token_flag && !takes_tokens) continue;
+    child.push_back(args[i]);
   }
-  coordinator::RunManager runs(
-      coordinator::MakeRemoteStages(addresses, options.remote_options),
-      {.otlp_endpoint = otlp_endpoint});
-  coordinator::CoordinatorServiceImpl service(runs);
-  return Serve(address, &service);
+  return child;
 }
 
 volatile sig_atomic_t g_stop = 0;
@@ -102,10 +151,19 @@ int ServeAll(const Args& args, const StageOptions& options) {
   };
   signal(SIGINT, OnStop);
   signal(SIGTERM, OnStop);
+  // Health checks need only the CA: they are open to every caller.
+  ChannelSecurity health = ChannelSecurity::Plain();
+  if (const auto ca = FlagValue(args, "tls-ca")) {
+    absl::StatusOr<ChannelSecurity> tls =
+        MakeChannelSecurity({"", "", *ca}, "");
+    if (!tls.ok()) {
+      PrintError(tls.status());
+      return kExitUsage;
+    }
+    health = *std::move(tls);
+  }
   for (const absl::string_view name : coordinator::kServiceNames) {
-    std::vector<std::string> child_args = {"bt", "serve",
-                                           absl::StrCat("--only=", name)};
-    child_args.insert(child_args.end(), args.begin(), args.end());
+    std::vector<std::string> child_args = ChildArgs(name, args);
     const pid_t pid = fork();
     if (pid == 0) {
       std::vector<char*> argv;
@@ -117,8 +175,9 @@ int ServeAll(const Args& args, const StageOptions& options) {
     }
     children[pid] = std::string(name);
     coordinator::ServiceAddresses addresses = options.addresses;
-    const absl::Status ready = WaitUntilServing(
-        *coordinator::AddressOf(addresses, std::string(name)), kStartTimeout);
+    const absl::Status ready =
+        WaitUntilServing(*coordinator::AddressOf(addresses, std::string(name)),
+                         kStartTimeout, health);
     if (!ready.ok()) {
       std::cerr << "the " << name
                 << " service did not start: " << ready.message() << "\n";
@@ -150,19 +209,21 @@ int ServeAll(const Args& args, const StageOptions& options) {
 
 int ServeCommand(const Args& args) {
   std::set<std::string> valued = kStageFlags;
-  valued.insert("only");
-  valued.insert("otlp-endpoint");
-  absl::StatusOr<Flags> flags = Flags::Parse(args, valued, {});
+  valued.insert({"only", "otlp-endpoint", "data-roots", "strategy-allow"});
+  for (const absl::string_view flag : kServerValuedFlags) {
+    if (flag != "listen") valued.emplace(flag);
+  }
+  const std::set<std::string> switches(std::begin(kServerSwitches),
+                                       std::end(kServerSwitches));
+  absl::StatusOr<Flags> flags = Flags::Parse(args, valued, switches);
   if (!flags.ok() || !flags->positional().empty()) {
     if (!flags.ok()) PrintError(flags.status());
-    std::cerr << "usage: bt serve [--config FILE] [--db FILE] "
-                 "[--data-addr=ADDR ...] [--only NAME] [--otlp-endpoint URL] "
-                 "[--step-deadline DURATION]\n"
-                 "  --otlp-endpoint URL  the coordinator also posts every "
-                 "finished run's trace there (OTLP/HTTP JSON)\n";
+    std::cerr << kServeUsage;
     return kExitUsage;
   }
-  absl::StatusOr<StageOptions> options = ReadStageOptions(*flags);
+  // The TLS flags are the services' own files here, not a client's.
+  absl::StatusOr<StageOptions> options =
+      ReadStageOptions(*flags, {"tls-cert", "tls-key", "tls-ca", "token-file"});
   if (!options.ok()) {
     PrintError(options.status());
     return kExitUsage;
@@ -174,7 +235,7 @@ int ServeCommand(const Args& args) {
                 << absl::StrJoin(coordinator::kServiceNames, ", ") << "\n";
       return kExitUsage;
     }
-    return ServeOne(*only, *options, flags->Get("otlp-endpoint").value_or(""));
+    return ServeOne(*only, args, *options);
   }
   return ServeAll(args, *options);
 }

@@ -62,6 +62,23 @@ absl::StatusOr<StageOptions> ReadStageOptions(
       options.remote_services.insert(name);
     }
   }
+  absl::StatusOr<ChannelSecurity> security =
+      ReadClientSecurity([&](const std::string& name) {
+        return own_flags.count(name) == 0 ? flags.Get(name) : std::nullopt;
+      });
+  if (!security.ok()) return security.status();
+  options.remote_options.security = *std::move(security);
+  std::vector<std::string> destinations = {flags.GetOr("remote", "")};
+  for (const absl::string_view name : coordinator::kServiceNames) {
+    destinations.push_back(
+        *coordinator::AddressOf(options.addresses, std::string(name)));
+  }
+  for (const std::string& address : destinations) {
+    if (address.empty()) continue;
+    absl::Status status =
+        CheckChannelSecurity(address, options.remote_options.security);
+    if (!status.ok()) return status;
+  }
   return options;
 }
 

@@ -26,7 +26,9 @@ inline std::string AddressFlag(absl::string_view service) {
 
 // Options every command that touches stages accepts.
 inline const std::set<std::string> kStageFlags = [] {
-  std::set<std::string> flags = {"db", "config", "step-deadline"};
+  std::set<std::string> flags = {"db",        "config",   "step-deadline",
+                                 "tls-ca",    "tls-cert", "tls-key",
+                                 "token-file"};
   for (const absl::string_view name : coordinator::kServiceNames) {
     flags.emplace(name);
     flags.emplace(AddressFlag(name));
@@ -45,11 +47,16 @@ struct StageOptions {
   std::set<std::string> remote_services;
   // --step-deadline: how long a stage may take over one call of the step
   // loop (a strategy service that never answers fails the run after it).
+  // The credentials of --tls-ca, --tls-cert, --tls-key and --token-file (or
+  // $BT_TOKEN_FILE) are its `security`.
   coordinator::RemoteOptions remote_options;
 };
 
-// Reads --db, --config=FILE, --step-deadline=DURATION ("30s", "500ms") and
-// --<service>-addr=ADDR (or the older --<service>=ADDR) from the flag values.
+// Reads --db, --config=FILE, --step-deadline=DURATION ("30s", "500ms"),
+// --<service>-addr=ADDR (or the older --<service>=ADDR) and the credential
+// flags from the flag values. A bearer token without --tls-ca is refused
+// unless every address it would go to (the services' and --remote's) is
+// loopback.
 // `own_flags` are the command's own meanings of those names (bt runs
 // --strategy NAME filters by strategy), never addresses.
 absl::StatusOr<StageOptions> ReadStageOptions(

@@ -35,7 +35,16 @@ absl::Status FromParts(grpc::StatusCode grpc_code, const std::string& message,
           absl::StrCat("the ", stage, " service at ", address,
                        " is not reachable: ", message),
           {.hint = absl::StrCat("start it (./bt serve) or check the address "
-                                "in the services config")});
+                                "in the services config; a service with TLS "
+                                "needs --tls-ca (docs/security.md)")});
+    // Refused by the service's access checks (common/access.h), which
+    // carry no details: the code is the reason.
+    case grpc::StatusCode::UNAUTHENTICATED:
+    case grpc::StatusCode::PERMISSION_DENIED:
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return StageFailure(code, stage, absl::StatusCodeToString(code),
+                          absl::StrCat("the ", stage, " service at ", address,
+                                       " refused the call: ", message));
     case grpc::StatusCode::DEADLINE_EXCEEDED:
       return StageFailure(
           code, stage, "DEADLINE_EXCEEDED",

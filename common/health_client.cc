@@ -8,7 +8,8 @@
 namespace seed {
 
 absl::Status WaitUntilServing(const std::string& address,
-                              absl::Duration timeout) {
+                              absl::Duration timeout,
+                              const ChannelSecurity& security) {
   using grpc::health::v1::Health;
   using grpc::health::v1::HealthCheckRequest;
   using grpc::health::v1::HealthCheckResponse;
@@ -18,7 +19,7 @@ absl::Status WaitUntilServing(const std::string& address,
   while (absl::Now() < deadline) {
     // A fresh channel per attempt: a channel that failed to connect backs off
     // for up to minutes before it tries again.
-    auto stub = Health::NewStub(MakeChannel(address));
+    auto stub = Health::NewStub(MakeChannel(address, security));
     grpc::ClientContext context;
     context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
     HealthCheckRequest request;
@@ -27,9 +28,9 @@ absl::Status WaitUntilServing(const std::string& address,
     if (status.ok() && response.status() == HealthCheckResponse::SERVING) {
       return absl::OkStatus();
     }
-    last_answer = status.ok()
-                      ? HealthCheckResponse::ServingStatus_Name(response.status())
-                      : status.error_message();
+    last_answer =
+        status.ok() ? HealthCheckResponse::ServingStatus_Name(response.status())
+                    : status.error_message();
     absl::SleepFor(kRetryEvery);
   }
   return absl::UnavailableError(absl::StrCat(

@@ -8,13 +8,16 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "common/channel_security.h"
 
 namespace seed {
 
 // OK once the server at `address` answers SERVING; UNAVAILABLE naming the
-// address and the last answer when `timeout` passes first.
-absl::Status WaitUntilServing(const std::string& address,
-                              absl::Duration timeout);
+// address and the last answer when `timeout` passes first. `security`: the
+// channel's credentials (the CA, for a server with TLS).
+absl::Status WaitUntilServing(
+    const std::string& address, absl::Duration timeout,
+    const ChannelSecurity& security = ChannelSecurity::Plain());
 
 }  // namespace seed
 

@@ -1,24 +1,123 @@
 #include "common/server.h"
 
-#include <csignal>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
-#include "absl/strings/match.h"
+#include <cerrno>
+#include <csignal>
+#include <iostream>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "common/grpc_tracing.h"
 #include "common/logging.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 
 namespace seed {
+namespace {
+
+// Whether another socket holds the port of `address`: bind() says so with
+// EADDRINUSE, where gRPC only says it could not listen.
+bool PortInUse(const std::string& address) {
+  const size_t colon = address.rfind(':');
+  if (colon == std::string::npos) return false;
+  std::string host = address.substr(0, colon);
+  absl::string_view bare = host;
+  absl::ConsumePrefix(&bare, "[");
+  absl::ConsumeSuffix(&bare, "]");
+  host = std::string(bare);
+  const std::string port = address.substr(colon + 1);
+  addrinfo hints = {};
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(host.empty() ? nullptr : host.c_str(), port.c_str(), &hints,
+                  &found) != 0) {
+    return false;
+  }
+  bool in_use = false;
+  for (addrinfo* info = found; info != nullptr && !in_use;
+       info = info->ai_next) {
+    const int fd = socket(info->ai_family, info->ai_socktype, 0);
+    if (fd < 0) continue;
+    in_use =
+        bind(fd, info->ai_addr, info->ai_addrlen) != 0 && errno == EADDRINUSE;
+    close(fd);
+  }
+  freeaddrinfo(found);
+  return in_use;
+}
+
+// Methods retried on UNAVAILABLE (the call did not reach a server, or the
+// server was going away): only those that are safe to repeat.
+//   DataService.ReadBars, ReadMetadata, ValidateFiles: reads.
+//     Not OpenDataset (each call opens another dataset) nor CloseDataset (a
+//     repeat after a lost answer fails UNKNOWN_DATASET).
+//   StrategyService.ListStrategies: a read. Not StartRun, OnSteps, EndRun:
+//     per-run state that a repeat would advance twice.
+//   PortfolioService, ExecutionService: nothing; every call moves a run on.
+//   ResultsService.ListRuns, GetRun, GetTrace: reads. StoreTrace: storing
+//     replaces, so a repeat stores the same trace. Not BeginRun (a repeat
+//     fails "already stored"), AppendRecords (would store records twice),
+//     FinishRun (a repeat fails "already finished").
+//   CoordinatorService.ValidateSpec: pure. WatchRun: a read (retried only
+//     until its first message). CancelRun: cancelling twice is cancelling
+//     once. Not SubmitRun: a repeat would start a second run.
+//   grpc.health.v1.Health.Check: a read.
+constexpr char kRetriedMethods[] = R"json(
+  {"service": "backtest.v1.DataService", "method": "ReadBars"},
+  {"service": "backtest.v1.DataService", "method": "ReadMetadata"},
+  {"service": "backtest.v1.DataService", "method": "ValidateFiles"},
+  {"service": "backtest.v1.StrategyService", "method": "ListStrategies"},
+  {"service": "backtest.v1.ResultsService", "method": "ListRuns"},
+  {"service": "backtest.v1.ResultsService", "method": "GetRun"},
+  {"service": "backtest.v1.ResultsService", "method": "GetTrace"},
+  {"service": "backtest.v1.ResultsService", "method": "StoreTrace"},
+  {"service": "backtest.v1.CoordinatorService", "method": "ValidateSpec"},
+  {"service": "backtest.v1.CoordinatorService", "method": "WatchRun"},
+  {"service": "backtest.v1.CoordinatorService", "method": "CancelRun"},
+  {"service": "grpc.health.v1.Health", "method": "Check"}
+)json";
+
+// 5 attempts (gRPC's cap) 0.2, 0.4, 0.8, 1.6 s apart (+-20% jitter): a
+// service that restarts within about 3 s is not noticed by these calls.
+constexpr char kRetryPolicy[] = R"json(
+  "retryPolicy": {
+    "maxAttempts": 5,
+    "initialBackoff": "0.2s",
+    "maxBackoff": "2s",
+    "backoffMultiplier": 2,
+    "retryableStatusCodes": ["UNAVAILABLE"]
+  }
+)json";
+
+// The retry policy as a service config's methodConfig entry.
+std::string RetryMethodConfig() {
+  return absl::StrCat(R"json("methodConfig": [{"name": [)json", kRetriedMethods,
+                      "],", kRetryPolicy, "}]");
+}
+
+}  // namespace
+
+std::string RetryServiceConfig() {
+  return absl::StrCat("{", RetryMethodConfig(), "}");
+}
 
 absl::StatusOr<std::unique_ptr<grpc::Server>> StartServer(
-    const std::string& address, const std::vector<grpc::Service*>& services,
+    const ServerOptions& options, const std::vector<grpc::Service*>& services,
     int* bound_port) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(options.listen, ServerCredentialsFor(options),
+                           &port);
+  // gRPC shares ports by default (SO_REUSEPORT): a second server on a used
+  // port would start and take half the calls.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   builder.SetMaxSendMessageSize(kMaxMessageBytes);
   for (grpc::Service* service : services) builder.RegisterService(service);
@@ -29,17 +128,32 @@ absl::StatusOr<std::unique_ptr<grpc::Server>> StartServer(
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
+    if (PortInUse(options.listen)) {
+      return absl::UnavailableError(absl::StrCat(
+          "could not listen on ", options.listen,
+          ": port in use (another process listens there; stop it or choose "
+          "another --listen)"));
+    }
     return absl::UnavailableError(
-        absl::StrCat("could not listen on ", address,
-                     ": the port may be in use or the address invalid"));
+        absl::StrCat("could not listen on ", options.listen,
+                     ": the address is invalid or not this machine's"));
   }
   if (bound_port != nullptr) *bound_port = port;
   EnableJsonLogs(true);
   LogEvent(LogLevel::kInfo, "service started",
            {.extra = {{"event", "service_start"},
-                      {"address", address},
-                      {"port", absl::StrCat(port)}}});
+                      {"address", options.listen},
+                      {"port", absl::StrCat(port)},
+                      {"security", SecurityNotice(options)}}});
   return server;
+}
+
+absl::StatusOr<std::unique_ptr<grpc::Server>> StartServer(
+    const std::string& address, const std::vector<grpc::Service*>& services,
+    int* bound_port) {
+  ServerOptions options;
+  options.listen = address;
+  return StartServer(options, services, bound_port);
 }
 
 namespace {
@@ -64,13 +178,33 @@ void WaitForShutdownSignal(const std::vector<grpc::Server*>& servers) {
            {.extra = {{"event", "service_stop"}}});
 }
 
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,
-                                           const std::string& service_config) {
-  grpc::ChannelArguments args;
-  if (!service_config.empty()) {
-    args.SetServiceConfigJSON(service_config);
-    args.SetInt(GRPC_ARG_SERVICE_CONFIG_DISABLE_RESOLUTION, 1);
+int ServeUntilSignal(absl::string_view name, const ServerOptions& options,
+                     const std::vector<grpc::Service*>& services) {
+  int port = 0;
+  absl::StatusOr<std::unique_ptr<grpc::Server>> server =
+      StartServer(options, services, &port);
+  if (!server.ok()) {
+    std::cerr << name << " service: " << server.status().message() << std::endl;
+    return 1;
   }
+  // The bound port, so "--listen=127.0.0.1:0" reports the port it picked.
+  std::cout << name << " service listening on "
+            << options.listen.substr(0, options.listen.rfind(':')) << ":"
+            << port << "\n"
+            << name << " service: " << SecurityNotice(options) << std::endl;
+  WaitForShutdownSignal({server->get()});
+  return 0;
+}
+
+int ServerUsageError(absl::string_view name, const absl::Status& status) {
+  std::cerr << name << " service: " << status.message() << std::endl;
+  return 2;
+}
+
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,
+                                           const ChannelSecurity& security,
+                                           Balancing balancing) {
+  grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(kMaxMessageBytes);
   args.SetMaxSendMessageSize(kMaxMessageBytes);
   // A call fails at once while the channel waits to reconnect, and gRPC's
@@ -79,18 +213,16 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, kReconnectBackoffMs);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, kReconnectBackoffMs);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, kReconnectBackoffMs);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(),
-                                   args);
-}
-
-std::string ListenAddressFlag(int argc, char** argv,
-                              const std::string& fallback) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (absl::StartsWith(arg, "--listen=")) return arg.substr(9);
-    if (arg == "--listen" && i + 1 < argc) return argv[i + 1];
-  }
-  return fallback;
+  args.SetServiceConfigJSON(
+      balancing == Balancing::kRoundRobin
+          ? absl::StrCat(
+                R"json({"loadBalancingConfig": [{"round_robin": {}}],)json",
+                RetryMethodConfig(), "}")
+          : RetryServiceConfig());
+  // Ours holds even if a name's DNS records carried a service config.
+  args.SetInt(GRPC_ARG_SERVICE_CONFIG_DISABLE_RESOLUTION, 1);
+  return grpc::CreateCustomChannel(
+      address, ChannelCredentialsFor(address, security), args);
 }
 
 }  // namespace seed

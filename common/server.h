@@ -1,9 +1,12 @@
 // Starts a gRPC server the way every service of ours runs: standard health
 // checking (SERVING once the services are registered and the port is bound),
-// server reflection, bounded message sizes, a span for every traced call
-// (common/grpc_tracing.h), JSON log lines on stderr (common/logging.h), and a
-// clean stop on SIGINT or SIGTERM. Used by each service's main.cc and by
-// `bt serve`.
+// server reflection, bounded message sizes, no port sharing (a second server
+// on a used port fails to start), the security of its ServerOptions (TLS,
+// tokens and roles: common/server_security.h, common/access.h), a span for
+// every traced call (common/grpc_tracing.h), JSON log lines on stderr
+// (common/logging.h), and a clean stop on SIGINT or SIGTERM. Also makes the
+// channels our clients use, with retries of idempotent calls. Used by each
+// service's main.cc and by `bt serve`.
 #ifndef SEED_COMMON_SERVER_H_
 #define SEED_COMMON_SERVER_H_
 
@@ -12,6 +15,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "common/channel_security.h"
+#include "common/server_security.h"
 #include "grpcpp/grpcpp.h"
 
 namespace seed {
@@ -20,8 +26,14 @@ namespace seed {
 // smaller; this bounds memory when a peer misbehaves.
 inline constexpr int kMaxMessageBytes = 64 * 1024 * 1024;
 
-// Builds and starts a server listening on `address` (host:port; port 0 picks a
-// free one, reported through *bound_port when not null).
+// Builds and starts a server listening on options.listen (host:port; port 0
+// picks a free one, reported through *bound_port when not null).
+// UNAVAILABLE "port in use" naming the address when another process holds it.
+absl::StatusOr<std::unique_ptr<grpc::Server>> StartServer(
+    const ServerOptions& options, const std::vector<grpc::Service*>& services,
+    int* bound_port = nullptr);
+
+// Plain loopback, everyone allowed: for tests.
 absl::StatusOr<std::unique_ptr<grpc::Server>> StartServer(
     const std::string& address, const std::vector<grpc::Service*>& services,
     int* bound_port = nullptr);
@@ -29,20 +41,38 @@ absl::StatusOr<std::unique_ptr<grpc::Server>> StartServer(
 // Blocks until SIGINT or SIGTERM, then shuts the servers down gracefully.
 void WaitForShutdownSignal(const std::vector<grpc::Server*>& servers);
 
+// A service process's life: starts the server of `name` ("data", ...),
+// prints "NAME service listening on HOST:PORT" and how it is secured, and
+// serves until SIGINT or SIGTERM. Returns the process's exit code: 0, or 1
+// (with the reason on stderr) when the server cannot start.
+int ServeUntilSignal(absl::string_view name, const ServerOptions& options,
+                     const std::vector<grpc::Service*>& services);
+
+// Prints "NAME: MESSAGE" for options that cannot be used; returns exit code 2.
+int ServerUsageError(absl::string_view name, const absl::Status& status);
+
 // How often a channel retries a lost connection (a restarted service is
 // reachable again within this).
 inline constexpr int kReconnectBackoffMs = 1000;
 
-// A channel to one of our services with the same message bounds.
-// `service_config`: a gRPC service config (JSON) the channel uses instead of
-// any the name resolver might find, e.g. to choose round_robin; empty: gRPC's
-// defaults (pick_first).
-std::shared_ptr<grpc::Channel> MakeChannel(
-    const std::string& address, const std::string& service_config = "");
+// The retry policy of our channels (gRPC service config JSON): calls that
+// are safe to repeat are retried on UNAVAILABLE with exponential backoff;
+// the list of methods, and why each is or is not there, is in server.cc.
+std::string RetryServiceConfig();
 
-// Parses "--listen=ADDR" (or "--listen ADDR") from argv; `fallback` otherwise.
-std::string ListenAddressFlag(int argc, char** argv,
-                              const std::string& fallback);
+// How a channel spreads calls over the addresses its target resolves to
+// (a list target "ipv4:HOST:P1,HOST:P2", or a dns:/// name of several).
+enum class Balancing {
+  kPickFirst,   // gRPC's default: every call to one address while it is up
+  kRoundRobin,  // each new call or stream to the next ready address
+};
+
+// A channel to one of our services with the same message bounds, the retry
+// policy, `security`'s credentials and `balancing`.
+std::shared_ptr<grpc::Channel> MakeChannel(
+    const std::string& address,
+    const ChannelSecurity& security = ChannelSecurity::Plain(),
+    Balancing balancing = Balancing::kPickFirst);
 
 }  // namespace seed
 

@@ -8,7 +8,8 @@
 # MUNGE, iproute2 and util-linux (the multi-host Slurm test, tests/slurm).
 # All come from Debian 12. From npm, at the exact versions of their
 # package-lock.json: the chart library `bt report` inlines (report/) and the
-# Kubernetes manifests' checkers (deploy/k8s/tools/).
+# Kubernetes manifests' checkers (deploy/k8s/tools/). openssl makes the TLS
+# certificates (scripts/certs.sh, tests/security_test.sh).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -19,7 +20,7 @@ packages=(
   libbenchmark-dev chromium python3-grpcio python3-protobuf
   libpq-dev postgresql-15
   podman buildah debootstrap runc
-  slurm-wlm munge iproute2 util-linux
+  slurm-wlm munge iproute2 util-linux openssl
 )
 # A Node.js already on the machine will do; otherwise Debian's.
 command -v npm >/dev/null || packages+=(nodejs npm)

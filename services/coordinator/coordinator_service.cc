@@ -1,9 +1,13 @@
 #include "services/coordinator/coordinator_service.h"
 
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
 #include "common/run_state.h"
 #include "common/stage_error.h"
 #include "common/tracing.h"
+#include "services/coordinator/spec.h"
 
 namespace seed::coordinator {
 namespace {
@@ -12,9 +16,47 @@ constexpr absl::Duration kWatchPoll = absl::Milliseconds(250);
 
 }  // namespace
 
+absl::Status CoordinatorServiceImpl::CheckDataRoots(
+    const std::string& spec_text, const std::string& base_dir) const {
+  if (!data_roots_.confined()) return absl::OkStatus();
+  absl::StatusOr<backtest::v1::BacktestSpec> spec =
+      ParseSpec(spec_text, base_dir);
+  if (!spec.ok()) return absl::OkStatus();
+  const backtest::v1::DataSpec& data = spec->data();
+  if (absl::Status status =
+          data_roots_.CheckLexically("data.path", data.path());
+      !status.ok()) {
+    return status;
+  }
+  if (data.metadata().empty()) return absl::OkStatus();
+  std::filesystem::path metadata(data.metadata());
+  if (metadata.is_relative()) metadata = data.path() / metadata;
+  return data_roots_.CheckLexically("data.metadata", metadata.string());
+}
+
+absl::Status CoordinatorServiceImpl::CheckOwner(
+    const grpc::ServerContext& context, const std::string& run_id) {
+  absl::StatusOr<Caller> caller = access_->CallerOf(context);
+  if (!caller.ok()) return caller.status();
+  absl::StatusOr<std::string> owner = runs_.OwnerOf(run_id);
+  if (!owner.ok()) return owner.status();
+  if (caller->MayAccessRunOf(*owner)) return absl::OkStatus();
+  return StageFailure(
+      absl::StatusCode::kPermissionDenied, "coordinator", "NOT_YOUR_RUN",
+      absl::StrCat("run ", run_id, " belongs to another principal; ",
+                   caller->principal,
+                   " (role user) may watch and cancel only its own runs"),
+      {.run_id = run_id, .hint = "an admin token may act on every run"});
+}
+
 grpc::Status CoordinatorServiceImpl::ValidateSpec(
     grpc::ServerContext*, const v1::ValidateSpecRequest* request,
     v1::ValidateSpecResponse* response) {
+  if (absl::Status roots =
+          CheckDataRoots(request->spec_yaml(), request->base_dir());
+      !roots.ok()) {
+    return ToGrpcStatus(roots);
+  }
   absl::StatusOr<std::string> canonical =
       runs_.Validate(request->spec_yaml(), request->base_dir());
   if (canonical.ok()) {
@@ -44,8 +86,18 @@ grpc::Status CoordinatorServiceImpl::SubmitRun(
                  absl::string_view(it->second.data(), it->second.size()))
                  .value_or(tracing::SpanContext{});
   }
+  absl::StatusOr<Caller> caller = access_->CallerOf(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (absl::Status roots =
+          CheckDataRoots(request->spec_yaml(), request->base_dir());
+      !roots.ok()) {
+    return ToGrpcStatus(roots);
+  }
+  // Without authentication nobody is known: runs have no owner, as
+  // embedded runs do.
   absl::StatusOr<std::string> run_id =
-      runs_.Submit(request->spec_yaml(), request->base_dir(), parent);
+      runs_.Submit(request->spec_yaml(), request->base_dir(), parent,
+                   access_->enforcing() ? caller->principal : "");
   if (!run_id.ok()) return ToGrpcStatus(run_id.status());
   response->set_run_id(*run_id);
   return grpc::Status::OK;
@@ -54,6 +106,10 @@ grpc::Status CoordinatorServiceImpl::SubmitRun(
 grpc::Status CoordinatorServiceImpl::WatchRun(
     grpc::ServerContext* context, const v1::WatchRunRequest* request,
     grpc::ServerWriter<v1::RunProgress>* writer) {
+  if (absl::Status owner = CheckOwner(*context, request->run_id());
+      !owner.ok()) {
+    return ToGrpcStatus(owner);
+  }
   int64_t version = 0;
   while (!context->IsCancelled()) {
     const int64_t seen = version;
@@ -71,8 +127,12 @@ grpc::Status CoordinatorServiceImpl::WatchRun(
 }
 
 grpc::Status CoordinatorServiceImpl::CancelRun(
-    grpc::ServerContext*, const v1::CancelRunRequest* request,
+    grpc::ServerContext* context, const v1::CancelRunRequest* request,
     v1::CancelRunResponse* response) {
+  if (absl::Status owner = CheckOwner(*context, request->run_id());
+      !owner.ok()) {
+    return ToGrpcStatus(owner);
+  }
   absl::StatusOr<CancelOutcome> outcome = runs_.Cancel(request->run_id());
   if (!outcome.ok()) return ToGrpcStatus(outcome.status());
   response->set_state(outcome->state);

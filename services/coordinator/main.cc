@@ -1,60 +1,18 @@
-// The coordinator as its own process (distributed mode): accepts runs over
-// gRPC and drives the five stage services at the addresses of its config.
-//   coordinator_server [--listen=ADDR] [--config=FILE] [--data=ADDR ...]
-//                      [--otlp-endpoint=URL]  (also export every run's trace)
-//                      [--step-deadline=DURATION]
-#include <iostream>
+// coordinator_server: the coordinator as its own process (distributed mode):
+// accepts runs over gRPC and drives the five stage services at the addresses
+// of its config. Flags: coordinator_server.h.
 #include <string>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "common/server.h"
-#include "services/coordinator/coordinator_service.h"
-#include "services/coordinator/remote_stages.h"
-#include "services/coordinator/run_manager.h"
-#include "services/coordinator/services_config.h"
+#include "services/coordinator/coordinator_server.h"
 
 int main(int argc, char** argv) {
-  using namespace seed::coordinator;
-  ServiceAddresses addresses;
-  RunOptions run_options;
-  RemoteOptions remote_options;
-  std::vector<std::string> args(argv + 1, argv + argc);
-  for (const std::string& arg : args) {
-    if (absl::StartsWith(arg, "--otlp-endpoint=")) {
-      run_options.otlp_endpoint = arg.substr(16);
-    }
-    if (absl::StartsWith(arg, "--step-deadline=") &&
-        (!absl::ParseDuration(arg.substr(16), &remote_options.step_deadline) ||
-         remote_options.step_deadline <= absl::ZeroDuration())) {
-      std::cerr << "--step-deadline must be a positive duration like 30s or "
-                   "500ms, got \""
-                << arg.substr(16) << "\"\n";
-      return 2;
-    }
-    if (absl::StartsWith(arg, "--config=")) {
-      auto loaded = LoadServiceAddresses(arg.substr(9));
-      if (!loaded.ok()) {
-        std::cerr << loaded.status().message() << "\n";
-        return 2;
-      }
-      addresses = *loaded;
-    }
+  absl::StatusOr<seed::coordinator::CoordinatorServerOptions> options =
+      seed::coordinator::ReadCoordinatorServerOptions(
+          std::vector<std::string>(argv + 1, argv + argc));
+  if (!options.ok()) {
+    return seed::ServerUsageError("coordinator", options.status());
   }
-  ApplyAddressFlags(args, &addresses);
-  const std::string listen =
-      seed::ListenAddressFlag(argc, argv, addresses.coordinator);
-
-  RunManager runs(MakeRemoteStages(addresses, remote_options), run_options);
-  CoordinatorServiceImpl service(runs);
-  int port = 0;
-  auto server = seed::StartServer(listen, {&service}, &port);
-  if (!server.ok()) {
-    std::cerr << server.status().message() << "\n";
-    return 1;
-  }
-  std::cout << "coordinator service listening on "
-            << listen.substr(0, listen.rfind(':')) << ":" << port << std::endl;
-  seed::WaitForShutdownSignal({server->get()});
-  return 0;
+  return seed::coordinator::ServeCoordinator(*options);
 }

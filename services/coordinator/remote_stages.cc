@@ -16,6 +16,7 @@
 #include "common/server.h"
 #include "services/coordinator/call_watchdog.h"
 #include "services/coordinator/stage_session.h"
+#include "services/coordinator/strategy_allow_list.h"
 
 namespace seed::coordinator {
 namespace {
@@ -39,7 +40,8 @@ class Remote {
         stub_(Service::NewStub(channel)) {}
   Remote(absl::string_view stage, const std::string& address,
          RemoteOptions options)
-      : Remote(stage, address, options, MakeChannel(address)) {}
+      : Remote(stage, address, options,
+               MakeChannel(address, options.security)) {}
 
   template <typename Request, typename Response>
   absl::Status Call(grpc::Status (Service::Stub::*method)(grpc::ClientContext*,
@@ -147,7 +149,8 @@ class SessionStrategy final : public StrategyStage {
  public:
   SessionStrategy(const std::string& address, RemoteOptions options)
       : SessionStrategy(address, options,
-                        MakeChannel(address, kSessionServiceConfig)) {}
+                        MakeChannel(address, options.security,
+                                    Balancing::kRoundRobin)) {}
   absl::Status ListStrategies(const v1::ListStrategiesRequest& request,
                               v1::ListStrategiesResponse* response) override {
     return unary_.Call(&StrategyRpc::Stub::ListStrategies, request, response);
@@ -184,7 +187,8 @@ class SessionPortfolio final : public PortfolioStage {
  public:
   SessionPortfolio(const std::string& address, RemoteOptions options)
       : sessions_("portfolio", address, options.step_deadline,
-                  MakeChannel(address, kSessionServiceConfig)) {}
+                  MakeChannel(address, options.security,
+                              Balancing::kRoundRobin)) {}
   absl::Status StartRun(const v1::PortfolioStartRequest& request,
                         v1::PortfolioStartResponse* response) override {
     return sessions_.Start(request.run_id(), "", request, response);
@@ -212,7 +216,8 @@ class SessionExecution final : public ExecutionStage {
  public:
   SessionExecution(const std::string& address, RemoteOptions options)
       : sessions_("execution", address, options.step_deadline,
-                  MakeChannel(address, kSessionServiceConfig)) {}
+                  MakeChannel(address, options.security,
+                              Balancing::kRoundRobin)) {}
   absl::Status StartRun(const v1::ExecutionStartRequest& request,
                         v1::ExecutionStartResponse* response) override {
     return sessions_.Start(request.run_id(), "", request, response);
@@ -259,7 +264,8 @@ class RemoteResults final : public ResultsStage {
   }
   absl::Status StoreTrace(const v1::StoreTraceRequest& request,
                           v1::StoreTraceResponse* response) override {
-    return remote_.Call(&ResultsRpc::Stub::StoreTrace, request, response, true);
+    return remote_.Call(&ResultsRpc::Stub::StoreTrace, request, response,
+                        true);
   }
   absl::Status GetTrace(const v1::GetTraceRequest& request,
                         v1::GetTraceResponse* response) override {
@@ -272,16 +278,23 @@ class RemoteResults final : public ResultsStage {
 
 }  // namespace
 
-std::unique_ptr<StrategyStage> MakeRemoteStrategy(
-    const std::string& address, const RemoteOptions& options) {
+std::unique_ptr<StrategyStage> MakeRemoteStrategy(const std::string& address,
+                                                  const RemoteOptions& options) {
   return std::make_unique<RemoteStrategy>(address, options);
 }
 
 Stages MakeRemoteStages(const ServiceAddresses& addresses,
                         const RemoteOptions& options) {
   Stages stages;
-  stages.connect_strategy = [options](const std::string& address) {
-    return MakeRemoteStrategy(address, options);
+  stages.connect_strategy =
+      [options](const std::string& address) -> std::unique_ptr<StrategyStage> {
+    if (!StrategyAllowed(address, options.strategy_allow)) {
+      return RefusedStrategy(address);
+    }
+    RemoteOptions plugin = options;
+    // A plug-in on this machine is the user's own process: plain loopback.
+    if (IsLoopbackAddress(address)) plugin.security = ChannelSecurity::Plain();
+    return MakeRemoteStrategy(address, plugin);
   };
   stages.data = std::make_unique<RemoteData>(addresses.data, options);
   stages.strategy =

@@ -9,9 +9,12 @@
 #ifndef SEED_SERVICES_COORDINATOR_REMOTE_STAGES_H_
 #define SEED_SERVICES_COORDINATOR_REMOTE_STAGES_H_
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
+#include "common/channel_security.h"
 #include "services/coordinator/stages.h"
 
 namespace seed::coordinator {
@@ -31,12 +34,19 @@ struct RemoteOptions {
   absl::Duration step_deadline = absl::Seconds(30);
   // Loading and validating files, or writing a run's records, may take longer.
   absl::Duration bulk_deadline = absl::Seconds(300);
+  // Credentials of every channel: TLS and the coordinator's client
+  // certificate, or a client's bearer token (common/channel_security.h).
+  ChannelSecurity security;
+  // The strategy services a spec may name in strategy.address
+  // (strategy_allow_list.h): unset, any; empty, loopback only.
+  std::optional<std::vector<std::string>> strategy_allow;
 };
 
 Stages MakeRemoteStages(const ServiceAddresses& addresses,
                         const RemoteOptions& options = {});
 
-// A strategy service at `address` (a plug-in named by strategy.address).
+// A strategy service at `address` (a plug-in named by strategy.address),
+// not checked against options.strategy_allow.
 std::unique_ptr<StrategyStage> MakeRemoteStrategy(
     const std::string& address, const RemoteOptions& options = {});
 

@@ -764,6 +764,7 @@ v1::RunProgress Run::Execute(const ProgressCallback& on_progress) {
   summary.set_created_at(NowUtcIso8601());
   summary.set_spec_hash(spec_hash_);
   summary.set_engine_version(EngineVersion());
+  summary.set_owner(options_.owner);
 
   v1::BeginRunRequest begin;
   begin.set_canonical_spec(canonical_spec_);

@@ -43,6 +43,8 @@ struct RunOptions {
   absl::Duration progress_interval = absl::Milliseconds(200);
   // When records go to the results stage.
   RecordBufferLimits record_batches;
+  // The principal that submitted the run, stored as RunSummary.owner.
+  std::string owner;
 };
 
 class Run {

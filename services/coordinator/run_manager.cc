@@ -65,7 +65,7 @@ absl::StatusOr<std::string> RunManager::Validate(absl::string_view spec_text,
 
 absl::StatusOr<std::string> RunManager::Submit(
     absl::string_view spec_text, absl::string_view base_dir,
-    const tracing::SpanContext& trace_parent) {
+    const tracing::SpanContext& trace_parent, const std::string& owner) {
   absl::StatusOr<backtest::v1::BacktestSpec> spec =
       ParseSpec(spec_text, base_dir);
   if (!spec.ok()) return spec.status();
@@ -83,7 +83,7 @@ absl::StatusOr<std::string> RunManager::Submit(
                                 command, " SPEC")}});
     }
   }
-  return SubmitSpec(*spec, {.trace_parent = trace_parent});
+  return SubmitSpec(*spec, {.trace_parent = trace_parent, .owner = owner});
 }
 
 absl::StatusOr<std::string> RunManager::SubmitSpec(
@@ -101,8 +101,10 @@ absl::StatusOr<std::string> RunManager::SubmitSpec(
   }
   const std::string run_id =
       options.run_id.empty() ? NewTimeSortableId() : options.run_id;
-  absl::StatusOr<std::unique_ptr<Run>> run =
-      Run::Prepare(stages_, spec, run_id, options_, options.trace_parent);
+  RunOptions run_options = options_;
+  run_options.owner = options.owner;
+  absl::StatusOr<std::unique_ptr<Run>> run = Run::Prepare(
+      stages_, spec, run_id, run_options, options.trace_parent);
   if (!run.ok()) return run.status();
   if (!options.job.job_id().empty()) (*run)->set_job(std::move(options.job));
 
@@ -111,6 +113,7 @@ absl::StatusOr<std::string> RunManager::SubmitSpec(
   job->progress.set_run_id(run_id);
   job->progress.set_state(v1::QUEUED);
   job->on_end = std::move(options.on_end);
+  job->owner = options.owner;
   absl::MutexLock lock(&mutex_);
   if (jobs_.count(run_id) > 0) {
     return StageFailure(absl::StatusCode::kAlreadyExists, "coordinator",
@@ -168,8 +171,7 @@ void RunManager::RunJob(const std::string& run_id,
     job->ended = true;
     ended_run = std::move(job->run);
     ended_.push_back(run_id);
-    while (static_cast<int>(ended_.size()) >
-           manager_options_.kept_ended_runs) {
+    while (static_cast<int>(ended_.size()) > manager_options_.kept_ended_runs) {
       jobs_.erase(ended_.front());  // waiters hold their own reference
       ended_.pop_front();
     }
@@ -209,13 +211,13 @@ absl::StatusOr<v1::RunProgress> RunManager::StoredProgress(
   }
   if (!status.ok()) return status;
   if (!IsFinalRunState(stored.run().state())) {
-    return StageFailure(
-        absl::StatusCode::kNotFound, "coordinator", "UNKNOWN_RUN",
-        absl::StrCat("this coordinator has no run ", run_id,
-                     "; the results stage has it as ",
-                     v1::RunState_Name(stored.run().state()),
-                     ", run by another coordinator"),
-        {.run_id = std::string(run_id)});
+    return StageFailure(absl::StatusCode::kNotFound, "coordinator",
+                        "UNKNOWN_RUN",
+                        absl::StrCat("this coordinator has no run ", run_id,
+                                     "; the results stage has it as ",
+                                     v1::RunState_Name(stored.run().state()),
+                                     ", run by another coordinator"),
+                        {.run_id = std::string(run_id)});
   }
   v1::RunProgress progress;
   progress.set_run_id(stored.run().run_id());
@@ -224,6 +226,17 @@ absl::StatusOr<v1::RunProgress> RunManager::StoredProgress(
   progress.set_results_location(stored.location());
   if (stored.run().state() == v1::SUCCEEDED) progress.set_fraction_done(1.0);
   return progress;
+}
+
+absl::StatusOr<std::string> RunManager::OwnerOf(absl::string_view run_id) {
+  {
+    absl::MutexLock lock(&mutex_);
+    absl::StatusOr<std::shared_ptr<Job>> job = FindJob(run_id);
+    if (job.ok()) return (*job)->owner;
+  }
+  absl::StatusOr<v1::RunProgress> stored = StoredProgress(run_id);
+  if (!stored.ok()) return stored.status();
+  return stored->summary().owner();
 }
 
 absl::StatusOr<v1::RunProgress> RunManager::WaitForUpdate(

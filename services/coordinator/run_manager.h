@@ -61,6 +61,8 @@ struct SubmitOptions {
   // Called once the run has ended, with its final progress, on the thread
   // that ran it.
   std::function<void(const v1::RunProgress&)> on_end;
+  // The principal that submits it (RunSummary.owner); empty: none.
+  std::string owner;
 };
 
 class RunManager {
@@ -76,12 +78,18 @@ class RunManager {
 
   // Parses and validates the spec (every problem at once, nothing runs when
   // there is one), then queues the run. Returns its id. The run's trace is a
-  // child of `trace_parent` when valid (the submitting client's span). A
-  // spec with a research block (sweep, walk_forward, factors) is refused:
-  // its runs are a job's children (research/).
+  // child of `trace_parent` when valid (the submitting client's span), and
+  // `owner` is the principal that submits it (RunSummary.owner). A spec
+  // with a research block (sweep, walk_forward, factors) is refused: its
+  // runs are a job's children (research/).
   absl::StatusOr<std::string> Submit(
       absl::string_view spec_text, absl::string_view base_dir,
-      const tracing::SpanContext& trace_parent = {});
+      const tracing::SpanContext& trace_parent = {},
+      const std::string& owner = "");
+
+  // The principal that submitted the run: a run no longer in memory as
+  // stored in the results stage (UNKNOWN_RUN for an unknown run).
+  absl::StatusOr<std::string> OwnerOf(absl::string_view run_id);
 
   // Validates a parsed spec with the stages and queues its run.
   absl::StatusOr<std::string> SubmitSpec(const backtest::v1::BacktestSpec& spec,
@@ -114,6 +122,7 @@ class RunManager {
     int64_t version = 1;
     bool ended = false;
     std::function<void(const v1::RunProgress&)> on_end;
+    std::string owner;
   };
 
   // A run of this coordinator, or UNKNOWN_RUN.

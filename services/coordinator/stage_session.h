@@ -36,11 +36,6 @@
 
 namespace seed::coordinator {
 
-// The service config of a stateful stage's channel: round_robin, so each new
-// stream (a run's session) goes to the next ready replica.
-inline constexpr char kSessionServiceConfig[] =
-    R"json({"loadBalancingConfig": [{"round_robin": {}}]})json";
-
 namespace session_internal {
 
 // Where a stage lives, for the failures that name it.
@@ -162,12 +157,13 @@ class StageSession {
   bool finished_ = false;  // the stream's status was read
 };
 
-// A stage's open sessions, by run (and strategy instance): Start opens one
-// with the run's StartRun, Call sends the run's other calls, End sends its
-// EndRun and closes it. A run without a session (never started, ended, or
-// whose stream broke) fails NOT_FOUND with reason UNKNOWN_RUN, and a second
-// Start of a held run ALREADY_EXISTS with RUN_EXISTS, as the stage itself
-// would answer.
+// A stage's open sessions, by run (and strategy instance), over `channel`,
+// which should balance with round_robin (common/server.h, Balancing): Start
+// opens one with the run's StartRun, Call sends the run's other calls, End
+// sends its EndRun and closes it. A run without a session (never started,
+// ended, or whose stream broke) fails NOT_FOUND with reason UNKNOWN_RUN, and a
+// second Start of a held run ALREADY_EXISTS with RUN_EXISTS, as the stage
+// itself would answer.
 template <typename Service, typename Request, typename Response>
 class StageSessions {
  public:

@@ -28,7 +28,8 @@ class StageSessionTest : public ::testing::Test {
     address_ = absl::StrCat("127.0.0.1:", port);
     sessions_ = std::make_unique<ExecutionSessions>(
         "execution", address_, absl::Seconds(5),
-        MakeChannel(address_, kSessionServiceConfig));
+        MakeChannel(address_, ChannelSecurity::Plain(),
+                    Balancing::kRoundRobin));
   }
   void TearDown() override {
     sessions_.reset();

@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "common/limits.h"
+#include "common/bounded_text.h"
 #include "common/stage_error.h"
 #include "common/text.h"
 
@@ -31,8 +32,6 @@ constexpr absl::string_view kYahooHeader =
     "Date,Open,High,Low,Close,Adj Close,Volume";
 // How many offending lines a BAD_ROWS message quotes; the report has more.
 constexpr int kLinesInBadRowsMessage = 5;
-// How much of an unknown header a message quotes.
-constexpr size_t kQuotedHeaderBytes = 80;
 
 // Where each value sits in a row of one format.
 struct Layout {
@@ -275,8 +274,10 @@ class RowParser {
     DataIssue& issue = issues_.emplace_back();
     issue.set_kind(std::string(kind));
     issue.set_line(line);
-    issue.set_time(std::string(time));
-    issue.set_message(std::move(message));
+    // Values from the file are quoted bounded: they reach errors, logs, the
+    // results database and traces.
+    issue.set_time(Bounded(time));
+    issue.set_message(Bounded(message));
   }
 
   const Layout& layout_;
@@ -357,10 +358,7 @@ absl::StatusOr<ParsedFile> ParseCsv(absl::string_view text,
     const std::string found =
         absl::StripAsciiWhitespace(text).empty()
             ? "the file is empty"
-            : absl::StrCat(
-                  "its header is '",
-                  EscapeForTerminal(header.substr(0, kQuotedHeaderBytes)),
-                  header.size() > kQuotedHeaderBytes ? "...'" : "'");
+            : absl::StrCat("its header is '", Bounded(header), "'");
     return StageFailure(
         absl::StatusCode::kFailedPrecondition, kStage, kUnknownFormatReason,
         absl::StrCat(path, " is not an OHLCV CSV file: ", found, "; expected '",

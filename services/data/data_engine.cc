@@ -139,13 +139,14 @@ void AddNotices(const std::string& symbol, const FileReport& report,
 
 // Loads one symbol, applies the policy and the range, and records its summary,
 // report and notices in the response.
-absl::StatusOr<SymbolSlice> OpenSymbol(DatasetStore& store,
-                                       const std::string& dir,
-                                       const std::string& symbol,
-                                       BadRowPolicy policy, const Bound& start,
-                                       const Bound& end, int warmup_bars,
-                                       OpenDatasetResponse* response) {
-  absl::StatusOr<std::string> path = FindSymbolFile(dir, symbol);
+absl::StatusOr<SymbolSlice> OpenSymbol(
+    DatasetStore& store, const DataRoots& roots, const std::string& dir,
+    const std::string& symbol, BadRowPolicy policy, const Bound& start,
+    const Bound& end, int warmup_bars, OpenDatasetResponse* response) {
+  absl::StatusOr<std::string> found = FindSymbolFile(dir, symbol);
+  if (!found.ok()) return found.status();
+  // The file itself may be a link out of the roots.
+  absl::StatusOr<std::string> path = roots.Resolve("data.path", *found);
   if (!path.ok()) return path.status();
   absl::StatusOr<std::shared_ptr<const ParsedFile>> file =
       store.LoadFile(*path, symbol);
@@ -210,9 +211,18 @@ absl::StatusOr<SymbolSlice> OpenSymbol(DatasetStore& store,
 // Loads data.metadata and records the rows of data.symbols in the response
 // (an OpenDatasetResponse or a ReadMetadataResponse).
 template <typename Response>
-absl::Status AddMetadata(const std::string& dir, const DataSpec& data,
-                         Response* response) {
-  absl::StatusOr<MetadataFile> file = LoadSymbolMetadata(dir, data.metadata());
+absl::Status AddMetadata(const DataRoots& roots, const std::string& dir,
+                         const DataSpec& data, Response* response) {
+  std::string metadata = data.metadata();
+  if (roots.confined()) {
+    std::filesystem::path full(metadata);
+    if (full.is_relative()) full = std::filesystem::path(dir) / full;
+    absl::StatusOr<std::string> resolved =
+        roots.Resolve("data.metadata", full.string());
+    if (!resolved.ok()) return resolved.status();
+    metadata = *std::move(resolved);
+  }
+  absl::StatusOr<MetadataFile> file = LoadSymbolMetadata(dir, metadata);
   if (!file.ok()) return file.status();
   absl::StatusOr<std::vector<backtest::v1::SymbolMetadata>> rows =
       MetadataFor(*file, data.symbols());
@@ -237,12 +247,17 @@ constexpr std::array<absl::string_view, 7> kFileProblemReasons = {
     "TOO_MANY_ROWS",       "NOT_A_REGULAR_FILE", "FILE_TOO_LARGE",
     "DATA_FILE_UNREADABLE"};
 
-// One issue of `kind` for the whole file, at line 1.
-void AddFileIssue(const std::string& kind, std::string message,
+// A file of ValidateFiles reported with one issue of `kind` for the whole
+// file, at line 1, instead of its rows: `message` says what is wrong with it
+// (never quoting its contents).
+void AddFileIssue(const std::string& path, const std::string& symbol,
+                  absl::string_view kind, std::string message,
                   FileReport* report) {
-  (*report->mutable_issue_counts())[kind] = 1;
+  report->set_symbol(symbol);
+  report->set_path(path);
+  (*report->mutable_issue_counts())[std::string(kind)] = 1;
   backtest::v1::DataIssue* issue = report->add_issues();
-  issue->set_kind(kind);
+  issue->set_kind(std::string(kind));
   issue->set_line(1);
   issue->set_message(std::move(message));
 }
@@ -351,10 +366,10 @@ absl::Status DataEngine::OpenDataset(
 
   const ErrorContext context = {.run_id = request.run_id()};
   response->Clear();
-  absl::StatusOr<std::string> dir = ResolveDataDir(data.path());
+  absl::StatusOr<std::string> dir = ConfinedDataDir(data.path());
   if (!dir.ok()) return WithContext(dir.status(), kStage, context);
   if (!data.metadata().empty()) {
-    absl::Status status = AddMetadata(*dir, data, response);
+    absl::Status status = AddMetadata(roots_, *dir, data, response);
     if (!status.ok()) {
       response->Clear();
       return WithContext(status, kStage, context);
@@ -391,8 +406,8 @@ absl::Status DataEngine::OpenDataset(
   Dataset dataset;
   for (const std::string& symbol : data.symbols()) {
     absl::StatusOr<SymbolSlice> slice =
-        OpenSymbol(store_, *dir, symbol, data.on_bad_rows(), start, end,
-                   data.warmup_bars(), response);
+        OpenSymbol(store_, roots_, *dir, symbol, data.on_bad_rows(), start,
+                   end, data.warmup_bars(), response);
     if (!slice.ok()) {
       response->Clear();
       return WithContext(slice.status(), kStage, context);
@@ -493,9 +508,9 @@ absl::Status DataEngine::ReadMetadata(
   const DataSpec& data = request.data();
   if (data.metadata().empty()) return absl::OkStatus();
   const ErrorContext context = {.run_id = request.run_id()};
-  absl::StatusOr<std::string> dir = ResolveDataDir(data.path());
+  absl::StatusOr<std::string> dir = ConfinedDataDir(data.path());
   if (!dir.ok()) return WithContext(dir.status(), kStage, context);
-  absl::Status status = AddMetadata(*dir, data, response);
+  absl::Status status = AddMetadata(roots_, *dir, data, response);
   if (!status.ok()) {
     response->Clear();
     return WithContext(status, kStage, context);
@@ -518,7 +533,9 @@ absl::Status DataEngine::ValidateFiles(
         {{"path", absl::StrCat("'", EscapeForTerminal(request.path()),
                                "' is not UTF-8 text; rename it")}});
   }
-  absl::StatusOr<std::vector<std::string>> paths = ListCsvFiles(request.path());
+  absl::StatusOr<std::string> confined = roots_.Resolve("path", request.path());
+  if (!confined.ok()) return confined.status();
+  absl::StatusOr<std::vector<std::string>> paths = ListCsvFiles(*confined);
   if (!paths.ok()) return paths.status();
   if (paths->empty()) {
     return StageFailure(
@@ -527,24 +544,30 @@ absl::Status DataEngine::ValidateFiles(
         {.hint = "pass a CSV file or a directory of SYMBOL.csv files"});
   }
   response->Clear();
-  for (const std::string& path : *paths) {
-    const std::string symbol = std::filesystem::path(path).stem().string();
+  for (const std::string& listed : *paths) {
+    const std::string symbol = std::filesystem::path(listed).stem().string();
     FileReport* report = response->mutable_quality()->add_files();
-    if (FirstInvalidUtf8(path).has_value()) {
-      report->set_symbol(EscapeForTerminal(symbol));
-      report->set_path(EscapeForTerminal(path));
-      AddFileIssue("invalid_encoding",
+    if (FirstInvalidUtf8(listed).has_value()) {
+      AddFileIssue(EscapeForTerminal(listed), EscapeForTerminal(symbol),
+                   "invalid_encoding",
                    "the file's name is not UTF-8 text; rename it", report);
       continue;
     }
+    // A file of the directory may link out of the roots: reported, unread.
+    absl::StatusOr<std::string> path = roots_.Resolve("path", listed);
+    if (!path.ok()) {
+      AddFileIssue(listed, symbol, kOutsideRootsIssue,
+                   std::string(path.status().message()), report);
+      continue;
+    }
     absl::StatusOr<std::shared_ptr<const ParsedFile>> file =
-        store_.LoadFile(path, symbol);
+        store_.LoadFile(*path, symbol);
     if (file.ok()) {
       *report = (*file)->report;
       report->set_symbol(symbol);
       if (report->rows_kept() == 0) {
         // A run of this symbol would fail NO_BARS_IN_RANGE: say so here.
-        AddFileIssue(std::string(kNoBars),
+        AddFileIssue(report->path(), symbol, kNoBars,
                      absl::StrCat("no usable rows (", report->rows_read(),
                                   " read): a run of ", symbol,
                                   " fails with NO_BARS_IN_RANGE"),
@@ -561,13 +584,19 @@ absl::Status DataEngine::ValidateFiles(
       response->Clear();
       return file.status();
     }
-    report->set_symbol(symbol);
-    report->set_path(path);
-    AddFileIssue(reason == kUnknownFormatReason ? std::string(kUnknownFormat)
+    AddFileIssue(*path, symbol,
+                 reason == kUnknownFormatReason ? std::string(kUnknownFormat)
                                                 : absl::AsciiStrToLower(reason),
                  std::string(file.status().message()), report);
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> DataEngine::ConfinedDataDir(
+    const std::string& path) const {
+  absl::StatusOr<std::string> confined = roots_.Resolve("data.path", path);
+  if (!confined.ok()) return confined.status();
+  return ResolveDataDir(*confined);
 }
 
 }  // namespace seed::data

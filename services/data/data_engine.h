@@ -7,9 +7,11 @@
 
 #include <cstddef>
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "backtest/v1/data.pb.h"
+#include "common/data_roots.h"
 #include "services/data/csv_reader.h"
 #include "services/data/dataset_store.h"
 
@@ -34,9 +36,17 @@ inline constexpr absl::string_view kNoBars = "no_bars";
 // bars always give the same hash on every machine.
 std::string ContentHash(const BarColumns& bars, size_t begin, size_t end);
 
+// A file of a ValidateFiles directory that links outside the data roots:
+// reported with this issue kind and nothing of its contents.
+inline constexpr absl::string_view kOutsideRootsIssue = "outside_data_roots";
+
 class DataEngine {
  public:
-  DataEngine() = default;
+  // `roots`: the directories every path read must lie in (data.path,
+  // data.metadata, each symbol's file, ValidateFiles paths); a path outside
+  // fails PERMISSION_DENIED OUTSIDE_DATA_ROOTS (common/data_roots.h).
+  // Unconfined by default, as embedded runs are.
+  explicit DataEngine(DataRoots roots = {}) : roots_(std::move(roots)) {}
   DataEngine(const DataEngine&) = delete;
   DataEngine& operator=(const DataEngine&) = delete;
 
@@ -70,6 +80,10 @@ class DataEngine {
                              backtest::v1::ValidateFilesResponse* response);
 
  private:
+  // data.path confined to the roots, as a readable directory.
+  absl::StatusOr<std::string> ConfinedDataDir(const std::string& path) const;
+
+  const DataRoots roots_;
   DatasetStore store_;
 };
 

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/bounded_text.h"
 #include "common/limits.h"
 #include "common/regular_file.h"
 #include "common/sha256.h"
@@ -48,7 +49,7 @@ class Problems {
   void Add(int64_t line, absl::string_view column, absl::string_view what) {
     lines_.push_back(absl::StrCat(path_, " line ", line,
                                   column.empty() ? "" : ", column ", column,
-                                  ": ", what));
+                                  ": ", Bounded(what)));
   }
 
   absl::Status ToStatus() const {

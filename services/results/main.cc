@@ -1,54 +1,32 @@
 // results_server: serves the results stage over gRPC.
 //   results_server [--listen=HOST:PORT] [--db=PATH|postgresql://...]
+//                  [--tls-cert=FILE --tls-key=FILE --tls-ca=FILE]
+//                  [--tokens=FILE] [--rate-limit=RATE[,BURST]] [--insecure]
 // --db is a SQLite file's path or a PostgreSQL connection URI
 // (postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE; the password is better
 // given in PGPASSWORD or ~/.pgpass). It defaults to $BT_RESULTS_DB, then
 // $XDG_DATA_HOME/seed-backtester/..., then
-// ~/.local/share/seed-backtester/results.db.
+// ~/.local/share/seed-backtester/results.db. Writes are taken only from the
+// coordinator's certificate or a writer token (docs/security.md).
 #include <iostream>
 #include <string>
+#include <vector>
 
-#include "absl/strings/match.h"
 #include "common/server.h"
 #include "services/results/results_engine.h"
 #include "services/results/results_service.h"
 
-namespace {
-
-constexpr char kDefaultListenAddress[] = "127.0.0.1:7105";
-
-std::string DatabaseFlag(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (absl::StartsWith(arg, "--db=")) return arg.substr(5);
-    if (arg == "--db" && i + 1 < argc) return argv[i + 1];
-  }
-  return seed::results::DefaultDatabasePath();
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  absl::StatusOr<seed::ServerOptions> options =
+      seed::ReadServerOptions(args, "results", "127.0.0.1:7105");
+  if (!options.ok()) return seed::ServerUsageError("results", options.status());
   absl::StatusOr<std::unique_ptr<seed::results::ResultsEngine>> engine =
-      seed::results::ResultsEngine::Open(DatabaseFlag(argc, argv));
-  if (!engine.ok()) {
-    std::cerr << "results: " << engine.status().message() << std::endl;
-    return 1;
-  }
+      seed::results::ResultsEngine::Open(
+          seed::FlagValue(args, "db")
+              .value_or(seed::results::DefaultDatabasePath()));
+  if (!engine.ok()) return seed::ServerUsageError("results", engine.status());
   std::cout << "results database " << (*engine)->database_path() << std::endl;
-  seed::results::ResultsServiceImpl service(**engine);
-  const std::string address =
-      seed::ListenAddressFlag(argc, argv, kDefaultListenAddress);
-  int port = 0;
-  absl::StatusOr<std::unique_ptr<grpc::Server>> server =
-      seed::StartServer(address, {&service}, &port);
-  if (!server.ok()) {
-    std::cerr << "results: " << server.status().message() << std::endl;
-    return 1;
-  }
-  // Names the bound port, which differs from the flag's when it asked for 0.
-  std::cout << "results service listening on "
-            << address.substr(0, address.rfind(':') + 1) << port << std::endl;
-  seed::WaitForShutdownSignal({server->get()});
-  return 0;
+  seed::results::ResultsServiceImpl service(**engine, options->access);
+  return seed::ServeUntilSignal("results", *options, {&service});
 }

@@ -234,6 +234,7 @@ absl::Status ResultsEngine::ListRuns(
   RunFilter filter{
       .strategy = request.strategy(),
       .symbol = request.symbol(),
+      .owner = request.owner(),
       .limit = request.limit() == 0 ? kDefaultListLimit : request.limit()};
   std::vector<FieldProblem> problems;
   if (request.limit() < 0) {

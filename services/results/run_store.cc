@@ -154,6 +154,13 @@ ALTER TABLE rejections ADD COLUMN tag {TEXT} NOT NULL DEFAULT '';
 ALTER TABLE trades ADD COLUMN strategy {TEXT} NOT NULL DEFAULT '';
 )sql";
 
+// Version 6: the principal that submitted each run (RunSummary.owner;
+// docs/security.md). Runs stored before it have no owner: when
+// authentication is on, only admins and writers see them.
+constexpr char kSchemaVersion6[] = R"sql(
+ALTER TABLE runs ADD COLUMN owner {TEXT} NOT NULL DEFAULT '';
+)sql";
+
 std::string EnvOrEmpty(const char* name) {
   const char* value = std::getenv(name);
   return value == nullptr ? "" : value;
@@ -268,7 +275,8 @@ absl::Status RunStore::CreateSchema(int64_t from_version) {
     }
     if (from_version == 0) status = db_->Execute(kSchema);
     if (status.ok() && from_version < 4) status = db_->Execute(kSchemaVersion4);
-    if (status.ok()) status = db_->Execute(kSchemaVersion5);
+    if (status.ok() && from_version < 5) status = db_->Execute(kSchemaVersion5);
+    if (status.ok()) status = db_->Execute(kSchemaVersion6);
     if (status.ok()) status = db_->SetSchemaVersion(kSchemaVersion);
     return status.ok() ? status : Failure(status, what, "");
   });

@@ -67,6 +67,7 @@ struct RunFilter {
   // with the stored ISO 8601 values; empty: unbounded.
   std::string created_from;    // inclusive
   std::string created_before;  // exclusive
+  std::string owner;           // empty: any; else runs this principal owns
   int limit = 50;
 };
 
@@ -79,14 +80,15 @@ class RunStore {
   // and trades' order-type columns (raw price, role, MAE/MFE, ...) and the
   // runs' traces; version 5 the records' strategy (a run of several: fills,
   // rejections and trades name theirs, equity chunks carry each point's
-  // strategy equity in a blob of their own) and the rejections' tag. A
-  // version 3 or 4 file is upgraded in place when opened for writing,
+  // strategy equity in a blob of their own) and the rejections' tag;
+  // version 6 each run's owner (the principal that submitted it). A
+  // version 3, 4 or 5 file is upgraded in place when opened for writing,
   // keeping its runs (read back with the newer fields empty); older files
   // are refused (DATABASE_TOO_OLD). A new PostgreSQL database gets the
   // tables of this version when first opened for writing. The tables and
   // blob layouts are documented in run_store.cc (kSchema and the versions
   // after it).
-  static constexpr int kSchemaVersion = 5;
+  static constexpr int kSchemaVersion = 6;
   // The oldest version upgraded in place.
   static constexpr int kLastMigratableVersion = 3;
   // Most points one equity chunk row holds: about 24 MiB (and 8 MiB per

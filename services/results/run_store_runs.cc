@@ -29,8 +29,8 @@ constexpr char kInsertRun[] =
     "INSERT INTO runs (run_id, name, state, strategy, symbols, created_at, "
     "finished_at, spec_hash, data_hash, engine_version, first_time, "
     "last_time, canonical_spec, initial_cash, interval_seconds, error, "
-    "metrics, metrics_spec) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-    "?11, ?12, ?13, ?14, ?15, NULL, NULL, ?16) "
+    "metrics, metrics_spec, owner) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+    "?9, ?10, ?11, ?12, ?13, ?14, ?15, NULL, NULL, ?16, ?17) "
     "ON CONFLICT (run_id) DO NOTHING";
 constexpr char kInsertSymbolHash[] =
     "INSERT INTO symbol_hashes (run_id, symbol, hash) VALUES (?1, ?2, ?3)";
@@ -43,13 +43,14 @@ constexpr char kSetMetrics[] = "UPDATE runs SET metrics = ?2 WHERE run_id = ?1";
   "SELECT run_id, name, state, strategy, symbols, created_at, finished_at, " \
   "spec_hash, data_hash, engine_version, first_time, last_time, "            \
   "canonical_spec, initial_cash, interval_seconds, error, metrics, "         \
-  "metrics_spec FROM runs "
+  "metrics_spec, owner FROM runs "
 constexpr char kSelectRun[] = SEED_RUN_COLUMNS "WHERE run_id = ?1";
 // rowid: the order runs were begun in (sql_database.h, {ROWID}).
 constexpr char kListRuns[] = SEED_RUN_COLUMNS
     "WHERE (?1 = '' OR strategy = ?1) AND (?2 < 0 OR state = ?2) "
     "AND (?4 = '' OR {STRPOS}(',' || symbols || ',', ',' || ?4 || ',') > 0) "
     "AND (?5 = '' OR created_at >= ?5) AND (?6 = '' OR created_at < ?6) "
+    "AND (?7 = '' OR owner = ?7) "
     "ORDER BY created_at DESC, rowid DESC LIMIT ?3";
 #undef SEED_RUN_COLUMNS
 constexpr char kSelectSymbolHashes[] =
@@ -103,6 +104,7 @@ absl::Status RunStore::BeginRun(const backtest::v1::BeginRunRequest& request) {
     statement.BindReal(14, request.initial_cash());
     statement.BindInt(15, request.interval_seconds());
     statement.BindBlob(16, request.metrics().SerializeAsString());
+    statement.BindText(17, run.owner());
     if (absl::Status status = statement.Execute(); !status.ok()) {
       return Failure(status, what, run.run_id());
     }
@@ -207,6 +209,7 @@ absl::StatusOr<StoredRun> RunStore::ReadRunRow(SqlStatement& row) const {
       row.IsNull(16) ||
       summary.mutable_metrics()->ParseFromString(row.Text(16));
   const bool metrics_spec_ok = run.metrics_spec.ParseFromString(row.Text(17));
+  summary.set_owner(row.Text(18));
   if (!error_ok || !metrics_ok || !metrics_spec_ok) {
     const char* column = !error_ok     ? "error"
                          : !metrics_ok ? "metrics"
@@ -232,6 +235,7 @@ absl::StatusOr<std::vector<RunSummary>> RunStore::ListRuns(
   rows.BindText(4, filter.symbol);
   rows.BindText(5, filter.created_from);
   rows.BindText(6, filter.created_before);
+  rows.BindText(7, filter.owner);
   std::vector<RunSummary> runs;
   absl::StatusOr<bool> row;
   while ((row = rows.Step()).ok() && *row) {

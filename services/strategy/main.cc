@@ -1,33 +1,24 @@
-// strategy_server: the strategy stage as its own process.
+// strategy_server: the strategy stage as a gRPC process for distributed runs,
+// serving until SIGINT or SIGTERM.
 //   strategy_server [--listen=127.0.0.1:7102]
-#include <iostream>
-#include <memory>
+//                    [--tls-cert=FILE --tls-key=FILE --tls-ca=FILE]
+//                    [--insecure]
+// Each stage has its own default port so that all can run on one machine;
+// the TLS flags: common/server_security.h.
 #include <string>
+#include <vector>
 
 #include "common/server.h"
 #include "services/strategy/strategy_engine.h"
 #include "services/strategy/strategy_service.h"
 
-namespace {
-constexpr char kDefaultListen[] = "127.0.0.1:7102";
-}  // namespace
-
 int main(int argc, char** argv) {
-  const std::string address =
-      seed::ListenAddressFlag(argc, argv, kDefaultListen);
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  absl::StatusOr<seed::ServerOptions> options =
+      seed::ReadServerOptions(args, "strategy", "127.0.0.1:7102");
+  if (!options.ok())
+    return seed::ServerUsageError("strategy", options.status());
   seed::strategy::StrategyEngine engine;
   seed::strategy::StrategyServiceImpl service(engine);
-  int port = 0;
-  absl::StatusOr<std::unique_ptr<grpc::Server>> server =
-      seed::StartServer(address, {&service}, &port);
-  if (!server.ok()) {
-    std::cerr << "strategy service: " << server.status().message() << "\n";
-    return 1;
-  }
-  // Report the bound port so a caller that asked for port 0 can find us.
-  const std::string host = address.substr(0, address.rfind(':'));
-  std::cout << "strategy service listening on " << host << ":" << port
-            << std::endl;
-  seed::WaitForShutdownSignal({server->get()});
-  return 0;
+  return seed::ServeUntilSignal("strategy", *options, {&service});
 }

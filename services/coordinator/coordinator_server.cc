@@ -1,0 +1,58 @@
+#include "services/coordinator/coordinator_server.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/server.h"
+#include "services/coordinator/coordinator_service.h"
+#include "services/coordinator/run_manager.h"
+#include "services/coordinator/services_config.h"
+#include "services/coordinator/strategy_allow_list.h"
+
+namespace seed::coordinator {
+
+absl::StatusOr<CoordinatorServerOptions> ReadCoordinatorServerOptions(
+    const std::vector<std::string>& args) {
+  CoordinatorServerOptions options;
+  if (const auto config = FlagValue(args, "config")) {
+    absl::StatusOr<ServiceAddresses> loaded = LoadServiceAddresses(*config);
+    if (!loaded.ok()) return loaded.status();
+    options.addresses = *loaded;
+  }
+  ApplyAddressFlags(args, &options.addresses);
+  absl::StatusOr<ServerOptions> server =
+      ReadServerOptions(args, "coordinator", options.addresses.coordinator);
+  if (!server.ok()) return server.status();
+  options.server = *std::move(server);
+  absl::StatusOr<ChannelSecurity> outgoing = OutgoingSecurity(options.server);
+  if (!outgoing.ok()) return outgoing.status();
+  options.remote.security = *std::move(outgoing);
+  if (const auto deadline = FlagValue(args, "step-deadline")) {
+    if (!absl::ParseDuration(*deadline, &options.remote.step_deadline) ||
+        options.remote.step_deadline <= absl::ZeroDuration()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--step-deadline must be a positive duration like 30s "
+                       "or 500ms, got \"",
+                       *deadline, "\""));
+    }
+  }
+  options.run.otlp_endpoint = FlagValue(args, "otlp-endpoint").value_or("");
+  absl::StatusOr<std::vector<std::string>> allow =
+      ParseStrategyAllow(FlagValue(args, "strategy-allow").value_or(""));
+  if (!allow.ok()) return allow.status();
+  options.remote.strategy_allow = *std::move(allow);
+  if (const auto roots = FlagValue(args, "data-roots")) {
+    absl::StatusOr<DataRoots> parsed = DataRoots::Parse(*roots);
+    if (!parsed.ok()) return parsed.status();
+    options.data_roots = *std::move(parsed);
+  }
+  return options;
+}
+
+int ServeCoordinator(const CoordinatorServerOptions& options) {
+  RunManager runs(MakeRemoteStages(options.addresses, options.remote),
+                  options.run);
+  CoordinatorServiceImpl service(runs, options.server.access,
+                                 options.data_roots);
+  return ServeUntilSignal("coordinator", options.server, {&service});
+}
+
+}  // namespace seed::coordinator
