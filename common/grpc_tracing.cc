@@ -43,80 +43,51 @@ class ServerTracingInterceptor final : public grpc::experimental::Interceptor {
       grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
-      Start(*methods->GetRecvInitialMetadata());
+      const auto& metadata = *methods->GetRecvInitialMetadata();
+      const auto it = metadata.find(kTraceparentKey);
+      if (it != metadata.end()) {
+        call_.emplace(method_,
+                      absl::string_view(it->second.data(), it->second.size()));
+      }
     }
-    if (span_.has_value() && !run_id_read_ &&
+    if (call_.has_value() && call_->recording() && !run_id_read_ &&
         methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::POST_RECV_MESSAGE) &&
         absl::StartsWith(method_, kOwnPackagePrefix)) {
       run_id_read_ = true;
       const auto* request = static_cast<const google::protobuf::Message*>(
           methods->GetRecvMessage());
-      if (request != nullptr) {
-        run_id_ = RunIdOf(*request);
-        if (!run_id_.empty()) span_->SetAttribute("run.id", run_id_);
-      }
+      if (request != nullptr) call_->SetRunId(RunIdOf(*request));
     }
-    if (span_.has_value() && methods->QueryInterceptionHookPoint(
-                                 InterceptionHookPoints::PRE_SEND_STATUS)) {
-      Finish(methods->GetSendStatus(), *methods->GetSendTrailingMetadata());
+    if (call_.has_value() && call_->recording() &&
+        methods->QueryInterceptionHookPoint(
+            InterceptionHookPoints::PRE_SEND_STATUS)) {
+      const grpc::Status status = methods->GetSendStatus();
+      const std::string service = ServiceOfMethod(method_);
+      methods->GetSendTrailingMetadata()->emplace(
+          kSpansTrailerKey, call_->Finish(FromGrpcStatus(status, service, ""))
+                                .SerializeAsString());
+      call_.reset();
     }
     methods->Proceed();
   }
 
  private:
-  void Start(
-      const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) {
-    const auto it = metadata.find(kTraceparentKey);
-    if (it == metadata.end()) return;
-    absl::StatusOr<SpanContext> parent = ParseTraceparent(
-        absl::string_view(it->second.data(), it->second.size()));
-    // A malformed traceparent starts no trace (W3C: ignore it), and the call
-    // goes on untraced.
-    if (!parent.ok()) return;
-    service_ = ServiceOfMethod(method_);
-    span_.emplace(TraceContext{&recorder_, *parent, service_},
-                  absl::string_view(method_).substr(1),
-                  backtest::v1::SPAN_KIND_SERVER);
-    span_->SetAttribute("rpc.system", "grpc");
-    span_->SetAttribute("rpc.method", method_);
-  }
-
-  void Finish(const grpc::Status& status,
-              std::multimap<std::string, std::string>& trailers) {
-    span_->SetAttribute("rpc.grpc.status_code",
-                        static_cast<int64_t>(status.error_code()));
-    if (!status.ok()) {
-      const absl::Status failure = FromGrpcStatus(status, service_, "");
-      span_->SetError(failure, service_);
-      const backtest::v1::StageError error = ToStageError(failure, service_);
-      ContextScope scope(span_->ChildContext());
-      LogEvent(LogLevel::kError, error.message(),
-               {.run_id = run_id_,
-                .extra = {{"event", "stage_failed"},
-                          {"stage", error.stage()},
-                          {"reason", error.reason()},
-                          {"rpc", method_}}});
-    }
-    span_->End();
-    trailers.emplace(kSpansTrailerKey,
-                     recorder_.Snapshot().SerializeAsString());
-    span_.reset();
-  }
-
   const std::string method_;
-  std::string service_;
-  std::string run_id_;
   bool run_id_read_ = false;
-  TraceRecorder recorder_;
-  std::optional<Span> span_;
+  std::optional<ServerCallSpan> call_;
 };
 
 class ServerTracingFactory final
     : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
+  // Unary calls only: a session's calls are traced per message
+  // (ServerCallSpan, by the session itself).
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override {
+    if (info->type() != grpc::experimental::ServerRpcInfo::Type::UNARY) {
+      return nullptr;
+    }
     return new ServerTracingInterceptor(info);
   }
 };
@@ -135,23 +106,77 @@ std::string ServiceOfMethod(absl::string_view method) {
   return absl::AsciiStrToLower(service);
 }
 
-void InjectTraceparent(grpc::ClientContext& context) {
+std::string CurrentTraceparent() {
   const TraceContext& current = CurrentContext();
-  if (!current.recording()) return;
-  context.AddMetadata(kTraceparentKey, FormatTraceparent(current.parent));
+  if (!current.recording()) return "";
+  return FormatTraceparent(current.parent);
+}
+
+void InjectTraceparent(grpc::ClientContext& context) {
+  std::string traceparent = CurrentTraceparent();
+  if (!traceparent.empty()) {
+    context.AddMetadata(kTraceparentKey, std::move(traceparent));
+  }
+}
+
+void CollectSpans(backtest::v1::Trace spans) {
+  const TraceContext& current = CurrentContext();
+  if (!current.recording() || spans.spans().empty()) return;
+  current.recorder->AddAll(std::move(spans));
 }
 
 void CollectServerSpans(const grpc::ClientContext& context) {
-  const TraceContext& current = CurrentContext();
-  if (!current.recording()) return;
+  if (!CurrentContext().recording()) return;
   const auto& trailers = context.GetServerTrailingMetadata();
   const auto it = trailers.find(kSpansTrailerKey);
   if (it == trailers.end()) return;
   backtest::v1::Trace spans;
   if (spans.ParseFromArray(it->second.data(),
                            static_cast<int>(it->second.size()))) {
-    current.recorder->AddAll(std::move(spans));
+    CollectSpans(std::move(spans));
   }
+}
+
+ServerCallSpan::ServerCallSpan(absl::string_view method,
+                               absl::string_view traceparent) {
+  if (traceparent.empty()) return;
+  absl::StatusOr<SpanContext> parent = ParseTraceparent(traceparent);
+  // A malformed traceparent starts no trace (W3C: ignore it), and the call
+  // goes on untraced.
+  if (!parent.ok()) return;
+  method_ = std::string(method);
+  service_ = ServiceOfMethod(method_);
+  span_.emplace(TraceContext{&recorder_, *parent, service_},
+                absl::string_view(method_).substr(1),
+                backtest::v1::SPAN_KIND_SERVER);
+  span_->SetAttribute("rpc.system", "grpc");
+  span_->SetAttribute("rpc.method", method_);
+}
+
+void ServerCallSpan::SetRunId(std::string run_id) {
+  if (!span_.has_value() || run_id.empty()) return;
+  run_id_ = std::move(run_id);
+  span_->SetAttribute("run.id", run_id_);
+}
+
+backtest::v1::Trace ServerCallSpan::Finish(const absl::Status& status) {
+  if (!span_.has_value()) return {};
+  span_->SetAttribute("rpc.grpc.status_code",
+                      static_cast<int64_t>(status.code()));
+  if (!status.ok()) {
+    span_->SetError(status, service_);
+    const backtest::v1::StageError error = ToStageError(status, service_);
+    ContextScope scope(span_->ChildContext());
+    LogEvent(LogLevel::kError, error.message(),
+             {.run_id = run_id_,
+              .extra = {{"event", "stage_failed"},
+                        {"stage", error.stage()},
+                        {"reason", error.reason()},
+                        {"rpc", method_}}});
+  }
+  span_->End();
+  span_.reset();
+  return recorder_.Take();
 }
 
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>

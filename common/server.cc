@@ -94,11 +94,16 @@ constexpr char kRetryPolicy[] = R"json(
   }
 )json";
 
+// The retry policy as a service config's methodConfig entry.
+std::string RetryMethodConfig() {
+  return absl::StrCat(R"json("methodConfig": [{"name": [)json", kRetriedMethods,
+                      "],", kRetryPolicy, "}]");
+}
+
 }  // namespace
 
 std::string RetryServiceConfig() {
-  return absl::StrCat(R"json({"methodConfig": [{"name": [)json",
-                      kRetriedMethods, "],", kRetryPolicy, "}]}");
+  return absl::StrCat("{", RetryMethodConfig(), "}");
 }
 
 absl::StatusOr<std::unique_ptr<grpc::Server>> StartServer(
@@ -197,7 +202,8 @@ int ServerUsageError(absl::string_view name, const absl::Status& status) {
 }
 
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,
-                                           const ChannelSecurity& security) {
+                                           const ChannelSecurity& security,
+                                           Balancing balancing) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(kMaxMessageBytes);
   args.SetMaxSendMessageSize(kMaxMessageBytes);
@@ -207,7 +213,14 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, kReconnectBackoffMs);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, kReconnectBackoffMs);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, kReconnectBackoffMs);
-  args.SetServiceConfigJSON(RetryServiceConfig());
+  args.SetServiceConfigJSON(
+      balancing == Balancing::kRoundRobin
+          ? absl::StrCat(
+                R"json({"loadBalancingConfig": [{"round_robin": {}}],)json",
+                RetryMethodConfig(), "}")
+          : RetryServiceConfig());
+  // Ours holds even if a name's DNS records carried a service config.
+  args.SetInt(GRPC_ARG_SERVICE_CONFIG_DISABLE_RESOLUTION, 1);
   return grpc::CreateCustomChannel(
       address, ChannelCredentialsFor(address, security), args);
 }

@@ -60,11 +60,19 @@ inline constexpr int kReconnectBackoffMs = 1000;
 // the list of methods, and why each is or is not there, is in server.cc.
 std::string RetryServiceConfig();
 
+// How a channel spreads calls over the addresses its target resolves to
+// (a list target "ipv4:HOST:P1,HOST:P2", or a dns:/// name of several).
+enum class Balancing {
+  kPickFirst,   // gRPC's default: every call to one address while it is up
+  kRoundRobin,  // each new call or stream to the next ready address
+};
+
 // A channel to one of our services with the same message bounds, the retry
-// policy and `security`'s credentials.
+// policy, `security`'s credentials and `balancing`.
 std::shared_ptr<grpc::Channel> MakeChannel(
     const std::string& address,
-    const ChannelSecurity& security = ChannelSecurity::Plain());
+    const ChannelSecurity& security = ChannelSecurity::Plain(),
+    Balancing balancing = Balancing::kPickFirst);
 
 }  // namespace seed
 

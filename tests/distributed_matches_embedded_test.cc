@@ -7,7 +7,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/health_client.h"
-#include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "services/coordinator/embedded_stages.h"
 #include "services/coordinator/remote_stages.h"
@@ -21,7 +20,6 @@ namespace seed {
 namespace {
 
 namespace v1 = ::backtest::v1;
-using ::google::protobuf::util::MessageDifferencer;
 
 std::filesystem::path Workspace() {
   return std::filesystem::path(::testing::TempDir()) / "dme";
@@ -44,7 +42,8 @@ class DistributedMatchesEmbeddedTest : public ::testing::Test {
     absl::StatusOr<std::unique_ptr<testing::ChildProcess>> serve =
         testing::ChildProcess::Start(
             {"cli/bt", "serve",
-             absl::StrCat("--config=", (Workspace() / "services.yaml").string()),
+             absl::StrCat("--config=",
+                          (Workspace() / "services.yaml").string()),
              absl::StrCat("--db=", (Workspace() / "distributed.db").string())},
             (Workspace() / "serve.log").string());
     ASSERT_TRUE(serve.ok()) << serve.status();
@@ -62,8 +61,8 @@ class DistributedMatchesEmbeddedTest : public ::testing::Test {
   using Outcome = testing::StoredRun;
 
   Outcome RunEmbedded(const std::string& spec) {
-    absl::StatusOr<coordinator::Stages> stages = coordinator::MakeEmbeddedStages(
-        (Workspace() / "embedded.db").string());
+    absl::StatusOr<coordinator::Stages> stages =
+        coordinator::MakeEmbeddedStages((Workspace() / "embedded.db").string());
     EXPECT_TRUE(stages.ok()) << stages.status();
     coordinator::RunManager runs(*std::move(stages));
     return testing::RunToEnd(runs, spec);
@@ -74,44 +73,20 @@ class DistributedMatchesEmbeddedTest : public ::testing::Test {
         addresses_, testing::SubmitRemote(addresses_.coordinator, spec));
   }
 
-  template <typename Repeated>
-  static void ExpectSame(const Repeated& embedded, const Repeated& distributed,
-                         const std::string& what) {
-    ASSERT_EQ(embedded.size(), distributed.size()) << what;
-    for (int i = 0; i < embedded.size(); ++i) {
-      EXPECT_TRUE(MessageDifferencer::Equals(embedded[i], distributed[i]))
-          << what << " #" << i << "\nembedded:    " << embedded[i].ShortDebugString()
-          << "\ndistributed: " << distributed[i].ShortDebugString();
-    }
-  }
-
   void ExpectIdentical(const std::string& spec, int minimum_trades) {
     const Outcome embedded = RunEmbedded(spec);
     const Outcome distributed = RunDistributed(spec);
-    ASSERT_EQ(embedded.progress.state(), v1::SUCCEEDED)
-        << embedded.progress.DebugString();
-    ASSERT_EQ(distributed.progress.state(), v1::SUCCEEDED)
-        << distributed.progress.DebugString() << serve_->Log();
-    EXPECT_GE(embedded.stored.trades_size(), minimum_trades);
-    ExpectSame(embedded.stored.fills(), distributed.stored.fills(), "fill");
-    ExpectSame(embedded.stored.rejections(), distributed.stored.rejections(),
-               "rejection");
-    ExpectSame(embedded.stored.trades(), distributed.stored.trades(), "trade");
-    ExpectSame(embedded.stored.equity(), distributed.stored.equity(), "equity");
-    EXPECT_TRUE(MessageDifferencer::Equals(embedded.stored.run().metrics(),
-                                           distributed.stored.run().metrics()))
-        << embedded.stored.run().metrics().ShortDebugString() << "\n"
-        << distributed.stored.run().metrics().ShortDebugString();
-    EXPECT_EQ(embedded.stored.run().spec_hash(),
-              distributed.stored.run().spec_hash());
-    EXPECT_EQ(embedded.stored.run().data_hash(),
-              distributed.stored.run().data_hash());
+    testing::ExpectSameOutcome(embedded, distributed, minimum_trades);
+    if (distributed.progress.state() != v1::SUCCEEDED) {
+      ADD_FAILURE() << serve_->Log();
+    }
   }
 
   static std::string SharedData() {
     const char* directory = std::getenv("SHARED_DATA_DIR");
-    if (directory == nullptr || !std::filesystem::exists(
-                                    std::filesystem::path(directory) / "ORCL.csv")) {
+    if (directory == nullptr ||
+        !std::filesystem::exists(std::filesystem::path(directory) /
+                                 "ORCL.csv")) {
       return "";
     }
     return directory;
@@ -135,7 +110,8 @@ TEST_F(DistributedMatchesEmbeddedTest, SyntheticMultiSymbolMarket) {
   ExpectIdentical(
       absl::StrCat(
           "name: synth\n"
-          "data: {path: ", (Workspace() / "synth").string(),
+          "data: {path: ",
+          (Workspace() / "synth").string(),
           ", symbols: [SYNA, SYNB, SYNC, SYND]}\n"
           "strategy: {name: sma_cross, params: {fast: 5, slow: 20}}\n"
           "portfolio: {initial_cash: 50000, sizing: {rule: percent_of_equity, "
@@ -151,7 +127,8 @@ TEST_F(DistributedMatchesEmbeddedTest, SeveralStrategiesWithSharedCaps) {
   ExpectIdentical(
       absl::StrCat(
           "name: sleeves\n"
-          "data: {path: ", (Workspace() / "synth").string(),
+          "data: {path: ",
+          (Workspace() / "synth").string(),
           ", symbols: [SYNA, SYNB, SYNC, SYND]}\n"
           "strategies:\n"
           "  - {name: sma_cross, id: trend, allocation: 0.5,"
@@ -172,7 +149,8 @@ TEST_F(DistributedMatchesEmbeddedTest, OrclAllInAsInTheIssue) {
   ExpectIdentical(
       absl::StrCat(
           "name: sma-cross-orcl\n"
-          "data: {path: ", shared,
+          "data: {path: ",
+          shared,
           ", symbols: [ORCL], start: 1995-01-01, end: 2014-12-31}\n"
           "strategy: {name: sma_cross, params: {fast: 10, slow: 30}}\n"
           "portfolio: {initial_cash: 100000, sizing: {rule: all_in, "
@@ -188,7 +166,9 @@ TEST_F(DistributedMatchesEmbeddedTest, ThreeRealSymbolsWithSlippage) {
   ExpectIdentical(
       absl::StrCat(
           "name: three\n"
-          "data: {path: ", shared, ", symbols: [ORCL, NVDA, YHOO]}\n"
+          "data: {path: ",
+          shared,
+          ", symbols: [ORCL, NVDA, YHOO]}\n"
           "strategy: {name: sma_cross, params: {fast: 20, slow: 50}}\n"
           "portfolio: {initial_cash: 100000, sizing: {rule: percent_of_equity, "
           "percent: 0.3}}\n"
@@ -209,8 +189,11 @@ TEST_F(DistributedMatchesEmbeddedTest, MtfTrendOnIntradayMin001) {
     ExpectIdentical(
         absl::StrCat(
             "name: mtf\n"
-            "data: {path: ", intraday, ", symbols: [MIN001]}\n"
-            "strategy: {name: mtf_trend, params: {timeframe: ", timeframe,
+            "data: {path: ",
+            intraday,
+            ", symbols: [MIN001]}\n"
+            "strategy: {name: mtf_trend, params: {timeframe: ",
+            timeframe,
             ", direction: both}}\n"
             "portfolio: {initial_cash: 100000, sizing: {rule: "
             "percent_of_equity, percent: 0.3}, shorting: {enabled: true}}\n"

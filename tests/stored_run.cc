@@ -2,9 +2,26 @@
 
 #include "backtest/v1/coordinator.grpc.pb.h"
 #include "common/server.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 
 namespace seed::testing {
+namespace {
+
+using ::google::protobuf::util::MessageDifferencer;
+
+template <typename Repeated>
+void ExpectSame(const Repeated& expected, const Repeated& actual,
+                const std::string& what) {
+  ASSERT_EQ(expected.size(), actual.size()) << what;
+  for (int i = 0; i < expected.size(); ++i) {
+    EXPECT_TRUE(MessageDifferencer::Equals(expected[i], actual[i]))
+        << what << " #" << i << "\nexpected: " << expected[i].ShortDebugString()
+        << "\nactual:   " << actual[i].ShortDebugString();
+  }
+}
+
+}  // namespace
 
 backtest::v1::GetRunResponse FetchRun(coordinator::ResultsStage& results,
                                       const std::string& run_id) {
@@ -72,6 +89,26 @@ StoredRun WatchRemote(
   run.stored =
       FetchRun(*coordinator::MakeRemoteStages(addresses).results, run_id);
   return run;
+}
+
+void ExpectSameOutcome(const StoredRun& expected, const StoredRun& actual,
+                       int minimum_trades) {
+  ASSERT_EQ(expected.progress.state(), backtest::v1::SUCCEEDED)
+      << expected.progress.DebugString();
+  ASSERT_EQ(actual.progress.state(), backtest::v1::SUCCEEDED)
+      << actual.progress.DebugString();
+  EXPECT_GE(expected.stored.trades_size(), minimum_trades);
+  ExpectSame(expected.stored.fills(), actual.stored.fills(), "fill");
+  ExpectSame(expected.stored.rejections(), actual.stored.rejections(),
+             "rejection");
+  ExpectSame(expected.stored.trades(), actual.stored.trades(), "trade");
+  ExpectSame(expected.stored.equity(), actual.stored.equity(), "equity");
+  EXPECT_TRUE(MessageDifferencer::Equals(expected.stored.run().metrics(),
+                                         actual.stored.run().metrics()))
+      << expected.stored.run().metrics().ShortDebugString() << "\n"
+      << actual.stored.run().metrics().ShortDebugString();
+  EXPECT_EQ(expected.stored.run().spec_hash(), actual.stored.run().spec_hash());
+  EXPECT_EQ(expected.stored.run().data_hash(), actual.stored.run().data_hash());
 }
 
 }  // namespace seed::testing

@@ -4,8 +4,8 @@
 // remote); RunToEnd submits a spec to a RunManager in this process, waits for
 // the end and fetches; SubmitRemote and WatchRemote do the same through a
 // coordinator service over gRPC. Failures to submit, watch or fetch are added
-// to the current test, so a caller checks only what the run did. Not
-// thread-safe.
+// to the current test, so a caller checks only what the run did;
+// ExpectSameOutcome compares two runs record by record. Not thread-safe.
 #ifndef SEED_TESTS_STORED_RUN_H_
 #define SEED_TESTS_STORED_RUN_H_
 
@@ -53,6 +53,14 @@ StoredRun WatchRemote(
     const coordinator::ServiceAddresses& addresses, const std::string& run_id,
     const std::function<void(const backtest::v1::RunProgress&)>& on_progress =
         {});
+
+// Adds a failure for every difference between two runs of the same spec
+// (e.g. embedded and distributed): both succeeded, with equal fills,
+// rejections, trades, equity, metrics and fingerprints (spec and data
+// hashes). At least `minimum_trades` trades, so the comparison means
+// something.
+void ExpectSameOutcome(const StoredRun& expected, const StoredRun& actual,
+                       int minimum_trades = 1);
 
 }  // namespace seed::testing
 

@@ -558,6 +558,14 @@ class StrategyService:
     def EndRun(self, request, context):
         return self._call(self._engine.end_run, request, context)
 
+    def Session(self, request_iterator, context):
+        """A run's calls over one stream: what the coordinator uses with its
+        built-in strategy stage. A plug-in (strategy.address) is called with
+        the unary rpcs above, so it need not implement this one."""
+        context.abort(grpc.StatusCode.UNIMPLEMENTED,
+                      "this plug-in serves the unary rpcs; the coordinator "
+                      "calls plug-ins with them")
+
 
 def add_health_service(server):
     """The standard health service, when grpcio-health-checking is

@@ -15,6 +15,7 @@
 #include "common/grpc_tracing.h"
 #include "common/server.h"
 #include "services/coordinator/call_watchdog.h"
+#include "services/coordinator/stage_session.h"
 #include "services/coordinator/strategy_allow_list.h"
 
 namespace seed::coordinator {
@@ -25,15 +26,22 @@ namespace {
 constexpr absl::Duration kWallClockBackstop = absl::Hours(1);
 
 // One remote service: its stub, address and deadlines. Call() is the only
-// place a stage RPC is made, so every call gets a deadline and error mapping.
+// place a unary stage RPC is made, so every call gets a deadline and error
+// mapping. (A run's calls to the stateful stages go over sessions:
+// stage_session.h.)
 template <typename Service>
 class Remote {
  public:
-  Remote(absl::string_view stage, std::string address, RemoteOptions options)
+  Remote(absl::string_view stage, std::string address, RemoteOptions options,
+         const std::shared_ptr<grpc::Channel>& channel)
       : stage_(stage),
         address_(std::move(address)),
         options_(options),
-        stub_(Service::NewStub(MakeChannel(address_, options_.security))) {}
+        stub_(Service::NewStub(channel)) {}
+  Remote(absl::string_view stage, const std::string& address,
+         RemoteOptions options)
+      : Remote(stage, address, options,
+               MakeChannel(address, options.security)) {}
 
   template <typename Request, typename Response>
   absl::Status Call(grpc::Status (Service::Stub::*method)(grpc::ClientContext*,
@@ -108,6 +116,8 @@ class RemoteData final : public DataStage {
   Remote<DataRpc> remote_;
 };
 
+// A strategy service of a run's own (strategy.address): a plug-in
+// implements the unary contract, so every call is a unary call.
 class RemoteStrategy final : public StrategyStage {
  public:
   RemoteStrategy(std::string address, RemoteOptions options)
@@ -133,50 +143,98 @@ class RemoteStrategy final : public StrategyStage {
   Remote<StrategyRpc> remote_;
 };
 
-class RemotePortfolio final : public PortfolioStage {
+// The built-in strategy stage: a run's calls over sessions (one per
+// strategy instance), the list of strategies by a unary call to any replica.
+class SessionStrategy final : public StrategyStage {
  public:
-  RemotePortfolio(std::string address, RemoteOptions options)
-      : remote_("portfolio", std::move(address), options) {}
+  SessionStrategy(const std::string& address, RemoteOptions options)
+      : SessionStrategy(address, options,
+                        MakeChannel(address, options.security,
+                                    Balancing::kRoundRobin)) {}
+  absl::Status ListStrategies(const v1::ListStrategiesRequest& request,
+                              v1::ListStrategiesResponse* response) override {
+    return unary_.Call(&StrategyRpc::Stub::ListStrategies, request, response);
+  }
+  absl::Status StartRun(const v1::StrategyStartRequest& request,
+                        v1::StrategyStartResponse* response) override {
+    return sessions_.Start(request.run_id(), request.strategy_id(), request,
+                           response);
+  }
+  absl::Status OnSteps(const v1::StrategyStepsRequest& request,
+                       v1::StrategyStepsResponse* response) override {
+    return sessions_.Call(request.run_id(), request.strategy_id(), request,
+                          response);
+  }
+  absl::Status EndRun(const v1::StrategyEndRequest& request,
+                      v1::StrategyEndResponse* response) override {
+    return sessions_.End(request.run_id(), request.strategy_id(), request,
+                         response);
+  }
+
+ private:
+  SessionStrategy(const std::string& address, RemoteOptions options,
+                  const std::shared_ptr<grpc::Channel>& channel)
+      : unary_("strategy", address, options, channel),
+        sessions_("strategy", address, options.step_deadline, channel) {}
+
+  Remote<StrategyRpc> unary_;
+  StageSessions<StrategyRpc, v1::StrategySessionRequest,
+                v1::StrategySessionResponse>
+      sessions_;
+};
+
+class SessionPortfolio final : public PortfolioStage {
+ public:
+  SessionPortfolio(const std::string& address, RemoteOptions options)
+      : sessions_("portfolio", address, options.step_deadline,
+                  MakeChannel(address, options.security,
+                              Balancing::kRoundRobin)) {}
   absl::Status StartRun(const v1::PortfolioStartRequest& request,
                         v1::PortfolioStartResponse* response) override {
-    return remote_.Call(&PortfolioRpc::Stub::StartRun, request, response);
+    return sessions_.Start(request.run_id(), "", request, response);
   }
   absl::Status ApplySteps(const v1::ApplyStepsRequest& request,
                           v1::ApplyStepsResponse* response) override {
-    return remote_.Call(&PortfolioRpc::Stub::ApplySteps, request, response);
+    return sessions_.Call(request.run_id(), "", request, response);
   }
   absl::Status SizeIntents(const v1::SizeIntentsRequest& request,
                            v1::SizeIntentsResponse* response) override {
-    return remote_.Call(&PortfolioRpc::Stub::SizeIntents, request, response);
+    return sessions_.Call(request.run_id(), "", request, response);
   }
   absl::Status EndRun(const v1::PortfolioEndRequest& request,
                       v1::PortfolioEndResponse* response) override {
-    return remote_.Call(&PortfolioRpc::Stub::EndRun, request, response);
+    return sessions_.End(request.run_id(), "", request, response);
   }
 
  private:
-  Remote<PortfolioRpc> remote_;
+  StageSessions<PortfolioRpc, v1::PortfolioSessionRequest,
+                v1::PortfolioSessionResponse>
+      sessions_;
 };
 
-class RemoteExecution final : public ExecutionStage {
+class SessionExecution final : public ExecutionStage {
  public:
-  RemoteExecution(std::string address, RemoteOptions options)
-      : remote_("execution", std::move(address), options) {}
+  SessionExecution(const std::string& address, RemoteOptions options)
+      : sessions_("execution", address, options.step_deadline,
+                  MakeChannel(address, options.security,
+                              Balancing::kRoundRobin)) {}
   absl::Status StartRun(const v1::ExecutionStartRequest& request,
                         v1::ExecutionStartResponse* response) override {
-    return remote_.Call(&ExecutionRpc::Stub::StartRun, request, response);
+    return sessions_.Start(request.run_id(), "", request, response);
   }
   absl::Status ExecuteSteps(const v1::ExecuteStepsRequest& request,
                             v1::ExecuteStepsResponse* response) override {
-    return remote_.Call(&ExecutionRpc::Stub::ExecuteSteps, request, response);
+    return sessions_.Call(request.run_id(), "", request, response);
   }
   absl::Status EndRun(const v1::ExecutionEndRequest& request,
                       v1::ExecutionEndResponse* response) override {
-    return remote_.Call(&ExecutionRpc::Stub::EndRun, request, response);
+    return sessions_.End(request.run_id(), "", request, response);
   }
 
  private:
-  Remote<ExecutionRpc> remote_;
+  StageSessions<ExecutionRpc, v1::ExecutionSessionRequest,
+                v1::ExecutionSessionResponse>
+      sessions_;
 };
 
 class RemoteResults final : public ResultsStage {
@@ -269,11 +327,11 @@ Stages MakeRemoteStages(const ServiceAddresses& addresses,
   };
   stages.data = std::make_unique<RemoteData>(addresses.data, options);
   stages.strategy =
-      std::make_unique<RemoteStrategy>(addresses.strategy, options);
+      std::make_unique<SessionStrategy>(addresses.strategy, options);
   stages.portfolio =
-      std::make_unique<RemotePortfolio>(addresses.portfolio, options);
+      std::make_unique<SessionPortfolio>(addresses.portfolio, options);
   stages.execution =
-      std::make_unique<RemoteExecution>(addresses.execution, options);
+      std::make_unique<SessionExecution>(addresses.execution, options);
   stages.results = std::make_unique<RemoteResults>(addresses.results, options);
   return stages;
 }

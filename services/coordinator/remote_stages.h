@@ -1,6 +1,11 @@
 // Stage interfaces bound to gRPC clients of separately running services
 // (distributed mode). Every call carries a deadline; transport failures come
-// back as stage errors naming the service and its address.
+// back as stage errors naming the service and its address. A run's calls to
+// the strategy, portfolio and execution stages go over one session per run
+// and stage (stage_session.h), spread over the replicas an address resolves
+// to (e.g. "ipv4:127.0.0.1:7201,127.0.0.1:7202" or a headless Service's
+// "dns:///execution.seed.svc.cluster.local:7104"); a plug-in strategy
+// (strategy.address) is called with the unary rpcs.
 #ifndef SEED_SERVICES_COORDINATOR_REMOTE_STAGES_H_
 #define SEED_SERVICES_COORDINATOR_REMOTE_STAGES_H_
 

@@ -4,6 +4,15 @@
 
 namespace seed::portfolio {
 
+using backtest::v1::PortfolioSessionRequest;
+using backtest::v1::PortfolioSessionResponse;
+
+PortfolioServiceImpl::PortfolioServiceImpl(PortfolioEngine& engine)
+    : engine_(engine),
+      session_protocol_("portfolio",
+                        backtest::v1::PortfolioService::service_full_name(),
+                        PortfolioSessionRequest::descriptor()) {}
+
 grpc::ServerUnaryReactor* PortfolioServiceImpl::StartRun(
     grpc::CallbackServerContext* context,
     const backtest::v1::PortfolioStartRequest* request,
@@ -30,6 +39,38 @@ grpc::ServerUnaryReactor* PortfolioServiceImpl::EndRun(
     const backtest::v1::PortfolioEndRequest* request,
     backtest::v1::PortfolioEndResponse* response) {
   return FinishUnary(context, engine_.EndRun(*request, response));
+}
+
+grpc::ServerBidiReactor<PortfolioSessionRequest, PortfolioSessionResponse>*
+PortfolioServiceImpl::Session(grpc::CallbackServerContext*) {
+  return new SessionReactor<PortfolioSessionRequest, PortfolioSessionResponse>(
+      session_protocol_,
+      [this](const PortfolioSessionRequest& request,
+             PortfolioSessionResponse* response) -> absl::Status {
+        switch (request.call_case()) {
+          case PortfolioSessionRequest::kStartRun:
+            return engine_.StartRun(request.start_run(),
+                                    response->mutable_start_run());
+          case PortfolioSessionRequest::kApplySteps:
+            return engine_.ApplySteps(request.apply_steps(),
+                                      response->mutable_apply_steps());
+          case PortfolioSessionRequest::kSizeIntents:
+            return engine_.SizeIntents(request.size_intents(),
+                                       response->mutable_size_intents());
+          case PortfolioSessionRequest::kEndRun:
+            return engine_.EndRun(request.end_run(),
+                                  response->mutable_end_run());
+          case PortfolioSessionRequest::CALL_NOT_SET:
+            break;
+        }
+        return absl::InternalError("no call: the protocol lets none through");
+      },
+      [this](const SessionRun& run) {
+        backtest::v1::PortfolioEndRequest end;
+        end.set_run_id(run.run_id);
+        backtest::v1::PortfolioEndResponse ended;
+        return engine_.EndRun(end, &ended);
+      });
 }
 
 }  // namespace seed::portfolio

@@ -1,10 +1,13 @@
 // The gRPC face of the portfolio stage: translates each rpc into a call on
-// PortfolioEngine and its absl::Status into a grpc::Status with details. No
-// logic lives here. Thread-safe: the engine is.
+// PortfolioEngine and its absl::Status into a grpc::Status with details; a
+// Session carries one run's calls to the same engine methods
+// (common/session_reactor.h). No logic lives here. Thread-safe: the engine
+// is.
 #ifndef SEED_SERVICES_PORTFOLIO_PORTFOLIO_SERVICE_H_
 #define SEED_SERVICES_PORTFOLIO_PORTFOLIO_SERVICE_H_
 
 #include "backtest/v1/portfolio.grpc.pb.h"
+#include "common/session_reactor.h"
 #include "services/portfolio/portfolio_engine.h"
 
 namespace seed::portfolio {
@@ -12,7 +15,7 @@ namespace seed::portfolio {
 class PortfolioServiceImpl final
     : public backtest::v1::PortfolioService::CallbackService {
  public:
-  explicit PortfolioServiceImpl(PortfolioEngine& engine) : engine_(engine) {}
+  explicit PortfolioServiceImpl(PortfolioEngine& engine);
 
   grpc::ServerUnaryReactor* StartRun(
       grpc::CallbackServerContext* context,
@@ -30,9 +33,13 @@ class PortfolioServiceImpl final
       grpc::CallbackServerContext* context,
       const backtest::v1::PortfolioEndRequest* request,
       backtest::v1::PortfolioEndResponse* response) override;
+  grpc::ServerBidiReactor<backtest::v1::PortfolioSessionRequest,
+                          backtest::v1::PortfolioSessionResponse>*
+  Session(grpc::CallbackServerContext* context) override;
 
  private:
   PortfolioEngine& engine_;
+  const SessionProtocol session_protocol_;
 };
 
 }  // namespace seed::portfolio

@@ -1,10 +1,13 @@
 // StrategyServiceImpl: the gRPC face of StrategyEngine. It only translates:
 // each rpc calls the engine method of the same name and returns its status
-// with the stage error details intact. Thread-safe as the engine is.
+// with the stage error details intact; a Session carries one run's (one
+// strategy instance's) calls to the same engine methods
+// (common/session_reactor.h). Thread-safe as the engine is.
 #ifndef SEED_SERVICES_STRATEGY_STRATEGY_SERVICE_H_
 #define SEED_SERVICES_STRATEGY_STRATEGY_SERVICE_H_
 
 #include "backtest/v1/strategy.grpc.pb.h"
+#include "common/session_reactor.h"
 #include "services/strategy/strategy_engine.h"
 
 namespace seed::strategy {
@@ -12,7 +15,7 @@ namespace seed::strategy {
 class StrategyServiceImpl final
     : public backtest::v1::StrategyService::CallbackService {
  public:
-  explicit StrategyServiceImpl(StrategyEngine& engine) : engine_(engine) {}
+  explicit StrategyServiceImpl(StrategyEngine& engine);
 
   grpc::ServerUnaryReactor* ListStrategies(
       grpc::CallbackServerContext* context,
@@ -30,9 +33,13 @@ class StrategyServiceImpl final
       grpc::CallbackServerContext* context,
       const backtest::v1::StrategyEndRequest* request,
       backtest::v1::StrategyEndResponse* response) override;
+  grpc::ServerBidiReactor<backtest::v1::StrategySessionRequest,
+                          backtest::v1::StrategySessionResponse>*
+  Session(grpc::CallbackServerContext* context) override;
 
  private:
   StrategyEngine& engine_;
+  const SessionProtocol session_protocol_;
 };
 
 }  // namespace seed::strategy
