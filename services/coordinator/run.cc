@@ -686,10 +686,10 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
     if (cash_account) {
       // The sleeves' positions too: the account's nets them by symbol.
       marks.clear();
-      for (const v1::Position& position : last_view.positions()) {
+      for (const v1::Position& position : last_view_.positions()) {
         marks[position.symbol()] = position.last_price();
       }
-      for (const v1::PortfolioView& sleeve : last_view.strategies()) {
+      for (const v1::PortfolioView& sleeve : last_view_.strategies()) {
         for (const v1::Position& position : sleeve.positions()) {
           marks[position.symbol()] = position.last_price();
         }
