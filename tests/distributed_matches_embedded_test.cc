@@ -44,7 +44,8 @@ class DistributedMatchesEmbeddedTest : public ::testing::Test {
     absl::StatusOr<std::unique_ptr<testing::ChildProcess>> serve =
         testing::ChildProcess::Start(
             {"cli/bt", "serve",
-             absl::StrCat("--config=", (Workspace() / "services.yaml").string()),
+             absl::StrCat("--config=",
+                          (Workspace() / "services.yaml").string()),
              absl::StrCat("--db=", (Workspace() / "distributed.db").string())},
             (Workspace() / "serve.log").string());
     ASSERT_TRUE(serve.ok()) << serve.status();
@@ -62,8 +63,8 @@ class DistributedMatchesEmbeddedTest : public ::testing::Test {
   using Outcome = testing::StoredRun;
 
   Outcome RunEmbedded(const std::string& spec) {
-    absl::StatusOr<coordinator::Stages> stages = coordinator::MakeEmbeddedStages(
-        (Workspace() / "embedded.db").string());
+    absl::StatusOr<coordinator::Stages> stages =
+        coordinator::MakeEmbeddedStages((Workspace() / "embedded.db").string());
     EXPECT_TRUE(stages.ok()) << stages.status();
     coordinator::RunManager runs(*std::move(stages));
     return testing::RunToEnd(runs, spec);
@@ -80,7 +81,8 @@ class DistributedMatchesEmbeddedTest : public ::testing::Test {
     ASSERT_EQ(embedded.size(), distributed.size()) << what;
     for (int i = 0; i < embedded.size(); ++i) {
       EXPECT_TRUE(MessageDifferencer::Equals(embedded[i], distributed[i]))
-          << what << " #" << i << "\nembedded:    " << embedded[i].ShortDebugString()
+          << what << " #" << i
+          << "\nembedded:    " << embedded[i].ShortDebugString()
           << "\ndistributed: " << distributed[i].ShortDebugString();
     }
   }
@@ -110,8 +112,9 @@ class DistributedMatchesEmbeddedTest : public ::testing::Test {
 
   static std::string SharedData() {
     const char* directory = std::getenv("SHARED_DATA_DIR");
-    if (directory == nullptr || !std::filesystem::exists(
-                                    std::filesystem::path(directory) / "ORCL.csv")) {
+    if (directory == nullptr ||
+        !std::filesystem::exists(std::filesystem::path(directory) /
+                                 "ORCL.csv")) {
       return "";
     }
     return directory;
@@ -135,7 +138,8 @@ TEST_F(DistributedMatchesEmbeddedTest, SyntheticMultiSymbolMarket) {
   ExpectIdentical(
       absl::StrCat(
           "name: synth\n"
-          "data: {path: ", (Workspace() / "synth").string(),
+          "data: {path: ",
+          (Workspace() / "synth").string(),
           ", symbols: [SYNA, SYNB, SYNC, SYND]}\n"
           "strategy: {name: sma_cross, params: {fast: 5, slow: 20}}\n"
           "portfolio: {initial_cash: 50000, sizing: {rule: percent_of_equity, "
@@ -151,7 +155,8 @@ TEST_F(DistributedMatchesEmbeddedTest, SeveralStrategiesWithSharedCaps) {
   ExpectIdentical(
       absl::StrCat(
           "name: sleeves\n"
-          "data: {path: ", (Workspace() / "synth").string(),
+          "data: {path: ",
+          (Workspace() / "synth").string(),
           ", symbols: [SYNA, SYNB, SYNC, SYND]}\n"
           "strategies:\n"
           "  - {name: sma_cross, id: trend, allocation: 0.5,"
@@ -166,13 +171,53 @@ TEST_F(DistributedMatchesEmbeddedTest, SeveralStrategiesWithSharedCaps) {
       10);
 }
 
+// Orders filled at the close of the bar that decided them: the extra close
+// calls reach remote stages as they reach embedded ones. Stops, brackets
+// and a second strategy take the other paths of the cycle.
+TEST_F(DistributedMatchesEmbeddedTest, FillsAtTheCloseAndTheNextClose) {
+  for (const std::string timing : {"close", "next_close"}) {
+    SCOPED_TRACE(timing);
+    ExpectIdentical(
+        absl::StrCat(
+            "name: at-close\n"
+            "data: {path: ",
+            (Workspace() / "synth").string(),
+            ", symbols: [SYNA, SYNB, SYNC, SYND]}\n"
+            "strategies:\n"
+            "  - {name: sma_cross, id: trend, allocation: 0.5,"
+            " params: {fast: 5, slow: 20, direction: both}}\n"
+            "  - {name: donchian_breakout, id: breakout}\n"
+            "portfolio: {initial_cash: 50000, sizing: {rule: "
+            "percent_of_equity, "
+            "percent: 0.3}, shorting: {enabled: true, borrow_rate: 0.02}}\n"
+            "execution: {commission: {model: percent, bps: 10}, slippage: "
+            "{model: fixed_bps, bps: 5}, fill_timing: ",
+            timing, "}\n"),
+        10);
+    ExpectIdentical(
+        absl::StrCat(
+            "name: at-close-one\n"
+            "data: {path: ",
+            (Workspace() / "synth").string(),
+            ", symbols: [SYNA, SYNB, SYNC, SYND]}\n"
+            "strategy: {name: trend_pullback}\n"
+            "portfolio: {initial_cash: 50000, sizing: {rule: risk_per_trade, "
+            "risk_fraction: 0.01}}\n"
+            "execution: {commission: {model: percent, bps: 10}, "
+            "fill_timing: ",
+            timing, "}\n"),
+        5);
+  }
+}
+
 TEST_F(DistributedMatchesEmbeddedTest, OrclAllInAsInTheIssue) {
   const std::string shared = SharedData();
   if (shared.empty()) GTEST_SKIP() << "SHARED_DATA_DIR with ORCL.csv not set";
   ExpectIdentical(
       absl::StrCat(
           "name: sma-cross-orcl\n"
-          "data: {path: ", shared,
+          "data: {path: ",
+          shared,
           ", symbols: [ORCL], start: 1995-01-01, end: 2014-12-31}\n"
           "strategy: {name: sma_cross, params: {fast: 10, slow: 30}}\n"
           "portfolio: {initial_cash: 100000, sizing: {rule: all_in, "
@@ -188,7 +233,9 @@ TEST_F(DistributedMatchesEmbeddedTest, ThreeRealSymbolsWithSlippage) {
   ExpectIdentical(
       absl::StrCat(
           "name: three\n"
-          "data: {path: ", shared, ", symbols: [ORCL, NVDA, YHOO]}\n"
+          "data: {path: ",
+          shared,
+          ", symbols: [ORCL, NVDA, YHOO]}\n"
           "strategy: {name: sma_cross, params: {fast: 20, slow: 50}}\n"
           "portfolio: {initial_cash: 100000, sizing: {rule: percent_of_equity, "
           "percent: 0.3}}\n"
@@ -209,8 +256,11 @@ TEST_F(DistributedMatchesEmbeddedTest, MtfTrendOnIntradayMin001) {
     ExpectIdentical(
         absl::StrCat(
             "name: mtf\n"
-            "data: {path: ", intraday, ", symbols: [MIN001]}\n"
-            "strategy: {name: mtf_trend, params: {timeframe: ", timeframe,
+            "data: {path: ",
+            intraday,
+            ", symbols: [MIN001]}\n"
+            "strategy: {name: mtf_trend, params: {timeframe: ",
+            timeframe,
             ", direction: both}}\n"
             "portfolio: {initial_cash: 100000, sizing: {rule: "
             "percent_of_equity, percent: 0.3}, shorting: {enabled: true}}\n"

@@ -42,8 +42,8 @@ void Collect(const absl::Status& status, std::vector<FieldProblem>& problems,
   for (FieldProblem& field : fields) {
     if (absl::StartsWith(field.field, "strategy.") ||
         field.field == "strategy") {
-      field.field = absl::StrCat(strategy_path,
-                                 field.field.substr(strlen("strategy")));
+      field.field =
+          absl::StrCat(strategy_path, field.field.substr(strlen("strategy")));
     }
     problems.push_back(std::move(field));
   }
@@ -90,20 +90,21 @@ absl::StatusOr<std::unique_ptr<Run>> Run::Prepare(
   std::unique_ptr<Run> run(new Run(stages, spec, std::move(run_id), options));
   if (options.tracing) {
     run->run_span_.emplace(
-        tracing::TraceContext{
-            &run->trace_,
-            trace_parent.valid() ? trace_parent
-                                 : tracing::SpanContext{tracing::NewTraceId()},
-            std::string(kStage)},
+        tracing::TraceContext{&run->trace_,
+                              trace_parent.valid()
+                                  ? trace_parent
+                                  : tracing::SpanContext{tracing::NewTraceId()},
+                              std::string(kStage)},
         "run", backtest::v1::SPAN_KIND_INTERNAL);
     run->run_span_->SetAttribute("run.id", run->run_id_);
     run->run_span_->SetAttribute("strategy", StrategyLabel(spec));
-    run->run_span_->SetAttribute(
-        "symbols", absl::StrJoin(spec.data().symbols(), ","));
+    run->run_span_->SetAttribute("symbols",
+                                 absl::StrJoin(spec.data().symbols(), ","));
   }
   // The stages' start calls are the run's first spans.
-  tracing::ContextScope trace_scope(
-      run->run_span_ ? run->run_span_->ChildContext() : tracing::TraceContext{});
+  tracing::ContextScope trace_scope(run->run_span_
+                                        ? run->run_span_->ChildContext()
+                                        : tracing::TraceContext{});
   std::vector<FieldProblem> problems;
   absl::Status other_error;
   const std::vector<backtest::v1::StrategySpec> strategies = StrategiesOf(spec);
@@ -217,16 +218,16 @@ absl::Status Run::LoadBenchmark() {
   request.set_run_id(run_id_);
   *request.mutable_data() = spec_.data();
   request.mutable_data()->clear_symbols();
-  request.mutable_data()->clear_metadata();  // the benchmark need not have a row
+  request.mutable_data()
+      ->clear_metadata();  // the benchmark need not have a row
   request.mutable_data()->add_symbols(spec_.metrics().benchmark());
   v1::OpenDatasetResponse dataset;
   absl::Status status = stages_.data->OpenDataset(request, &dataset);
   if (!status.ok()) {
     // Say which field asked for it: the symbol is no traded one.
-    absl::Status named(status.code(),
-                       absl::StrCat("metrics.benchmark ",
-                                    spec_.metrics().benchmark(), ": ",
-                                    status.message()));
+    absl::Status named(status.code(), absl::StrCat("metrics.benchmark ",
+                                                   spec_.metrics().benchmark(),
+                                                   ": ", status.message()));
     status.ForEachPayload(
         [&](absl::string_view url, const absl::Cord& payload) {
           named.SetPayload(url, payload);
@@ -264,7 +265,8 @@ absl::Status Run::EndStages(v1::FinishRunRequest* finish) {
                   stage) == unresponsive_stages_.end()) {
       return true;
     }
-    Notice(absl::StrCat("the ", stage, " stage was not asked to end the run: "
+    Notice(absl::StrCat("the ", stage,
+                        " stage was not asked to end the run: "
                         "it did not answer during it"));
     return false;
   };
@@ -462,8 +464,10 @@ absl::StatusOr<int> Run::CallStrategies(
       return StageFailure(
           absl::StatusCode::kInternal, "portfolio", "PROTOCOL_ERROR",
           absl::StrCat("the portfolio stage returned a view with ",
-                       view.strategies_size(), " strategy sleeves for a run "
-                       "of ", strategies_.size(), " strategies"));
+                       view.strategies_size(),
+                       " strategy sleeves for a run "
+                       "of ",
+                       strategies_.size(), " strategies"));
     }
   }
   *request.mutable_steps() = window;
@@ -481,7 +485,8 @@ absl::StatusOr<int> Run::CallStrategies(
       if (event.strategy() == strategy) *request.add_events() = event;
     }
     for (const v1::Rejection& rejection : untold.rejections) {
-      if (rejection.strategy() == strategy) *request.add_rejections() = rejection;
+      if (rejection.strategy() == strategy)
+        *request.add_rejections() = rejection;
     }
     for (const v1::PortfolioView& view : applied.views()) {
       *request.add_views() = view.strategies(strategy);
@@ -540,11 +545,10 @@ absl::Status Run::FillAtClose(
   status = stages_.portfolio->ApplySteps(apply, &applied);
   if (!status.ok()) return status;
   if (applied.views_size() != 1) {
-    return StageFailure(absl::StatusCode::kInternal, "portfolio",
-                        "PROTOCOL_ERROR",
-                        absl::StrCat("the portfolio stage returned ",
-                                     applied.views_size(),
-                                     " views for the close of one step"));
+    return StageFailure(
+        absl::StatusCode::kInternal, "portfolio", "PROTOCOL_ERROR",
+        absl::StrCat("the portfolio stage returned ", applied.views_size(),
+                     " views for the close of one step"));
   }
   view.Swap(applied.mutable_views(0));
   return absl::OkStatus();
@@ -699,11 +703,10 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
     const bool margin_call = !apply_response.margin_call().empty();
     if (viewed < 1 || viewed > window.size() ||
         (viewed < window.size() && !margin_call)) {
-      return StageFailure(absl::StatusCode::kInternal, "portfolio",
-                          "PROTOCOL_ERROR",
-                          absl::StrCat("the portfolio stage returned ", viewed,
-                                       " views for ", window.size(),
-                                       " steps without a margin call"));
+      return StageFailure(
+          absl::StatusCode::kInternal, "portfolio", "PROTOCOL_ERROR",
+          absl::StrCat("the portfolio stage returned ", viewed, " views for ",
+                       window.size(), " steps without a margin call"));
     }
     MoveTailToFront(window, viewed, unused);
 
@@ -755,14 +758,9 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
         return status;
       }
       closed_step = true;
-      records_.AddFills(close_execute.fills());
-      records_.AddRejections(close_execute.rejections());
       untold.fills.MergeFrom(close_execute.fills());
       untold.events.MergeFrom(close_execute.events());
       untold.rejections.MergeFrom(close_execute.rejections());
-      for (const v1::Trade& trade : close_apply.closed_trades()) {
-        records_.AddTrade(trade);
-      }
     }
 
     // 6. Results record what the consumed steps did. Fills and rejections
@@ -775,6 +773,11 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
     }
     for (const v1::Trade& trade : apply_response.closed_trades()) {
       if (trade.exit_time() <= last.time()) records_.AddTrade(trade);
+    }
+    if (closed_step) {
+      records_.AddFills(close_execute.fills());
+      records_.AddRejections(close_execute.rejections());
+      records_.AddTrades(close_apply.closed_trades());
     }
     for (int i = 0; i < used && !warming; ++i) {
       records_.AddEquity(apply_response.views(i));
@@ -832,7 +835,8 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
   }
   chunk_first_time_ = chunk_last_time_ = kNoTime;
   if (warmup_intents > 0) {
-    Notice(absl::StrCat(warmup_intents, " intent(s) the strategies made in "
+    Notice(absl::StrCat(warmup_intents,
+                        " intent(s) the strategies made in "
                         "the warm-up bars before data.start were not "
                         "orders"));
   }
@@ -841,13 +845,14 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
 
 v1::RunProgress Run::Execute(const ProgressCallback& on_progress) {
   // The run's trace crosses to this thread here, explicitly.
-  tracing::ContextScope trace_scope(
-      run_span_ ? run_span_->ChildContext() : tracing::TraceContext{});
-  LogEvent(LogLevel::kInfo, "run started",
-           {.run_id = run_id_,
-            .extra = {{"event", "run_start"},
-                      {"strategy", StrategyLabel(spec_)},
-                      {"symbols", absl::StrJoin(spec_.data().symbols(), ",")}}});
+  tracing::ContextScope trace_scope(run_span_ ? run_span_->ChildContext()
+                                              : tracing::TraceContext{});
+  LogEvent(
+      LogLevel::kInfo, "run started",
+      {.run_id = run_id_,
+       .extra = {{"event", "run_start"},
+                 {"strategy", StrategyLabel(spec_)},
+                 {"symbols", absl::StrJoin(spec_.data().symbols(), ",")}}});
   progress_.set_state(v1::RUNNING);
   on_progress(progress_);
 
@@ -995,20 +1000,19 @@ void Run::FinishTrace(const absl::Status& status) {
   run_span_->SetAttribute("run.state", v1::RunState_Name(progress_.state()));
   run_span_->SetAttribute("steps", progress_.steps_done());
   if (!summary.first_time().empty()) {
-    run_span_->SetAttribute("time.range",
-                            absl::StrCat(summary.first_time(), "..",
-                                         summary.last_time()));
+    run_span_->SetAttribute(
+        "time.range",
+        absl::StrCat(summary.first_time(), "..", summary.last_time()));
   }
   if (failed) {
     // The stored error: with the stage, symbol and bar time it names.
     run_span_->SetError(
-        status.ok() ? StageFailure(absl::StatusCode::kInternal,
-                                   summary.error().stage(),
-                                   summary.error().reason(),
-                                   summary.error().message())
-                    : WithContext(status, kStage,
-                                  {.symbol = summary.error().symbol(),
-                                   .bar_time = summary.error().bar_time()}),
+        status.ok()
+            ? StageFailure(absl::StatusCode::kInternal, summary.error().stage(),
+                           summary.error().reason(), summary.error().message())
+            : WithContext(status, kStage,
+                          {.symbol = summary.error().symbol(),
+                           .bar_time = summary.error().bar_time()}),
         kStage);
   }
   if (const int64_t dropped = trace_.dropped(); dropped > 0) {
@@ -1031,9 +1035,9 @@ void Run::FinishTrace(const absl::Status& status) {
     }
   }
   if (!options_.otlp_endpoint.empty()) {
-    const absl::Status exported = otlp::PostJson(
-        options_.otlp_endpoint, otlp::TraceToJson(store.trace(),
-                                                  EngineVersion()));
+    const absl::Status exported =
+        otlp::PostJson(options_.otlp_endpoint,
+                       otlp::TraceToJson(store.trace(), EngineVersion()));
     if (!exported.ok()) Notice(std::string(exported.message()));
   }
 }

@@ -54,9 +54,8 @@ class Portfolio {
   // ids index + 1, index + 1 + count, ... and names its strategy on orders,
   // rejections and trades.
   static std::unique_ptr<Portfolio> Create(
-      const backtest::v1::PortfolioSpec& spec,
-      std::vector<std::string> symbols, std::vector<FieldProblem>* problems,
-      const Sleeve& sleeve = {});
+      const backtest::v1::PortfolioSpec& spec, std::vector<std::string> symbols,
+      std::vector<FieldProblem>* problems, const Sleeve& sleeve = {});
 
   // First resolves the previous call's tentative steps against
   // request.steps(0).index(): those before it are committed, the others are
@@ -214,7 +213,8 @@ class Portfolio {
   absl::Status CheckSteps(const backtest::v1::ApplyStepsRequest& request) const;
   absl::Status CheckFills(const backtest::v1::ApplyStepsRequest& request) const;
   // Checks the order events and execution's rejections of the request.
-  absl::Status CheckEvents(const backtest::v1::ApplyStepsRequest& request) const;
+  absl::Status CheckEvents(
+      const backtest::v1::ApplyStepsRequest& request) const;
 
   int64_t AppliedThrough() const {
     return committed_through_ + static_cast<int64_t>(tentative_.steps.size());
