@@ -143,6 +143,45 @@ TEST_F(DistributedMatchesEmbeddedTest, SeveralStrategiesWithSharedCaps) {
       10);
 }
 
+// Orders filled at the close of the bar that decided them: the extra close
+// calls reach remote stages as they reach embedded ones. Stops, brackets
+// and a second strategy take the other paths of the cycle.
+TEST_F(DistributedMatchesEmbeddedTest, FillsAtTheCloseAndTheNextClose) {
+  for (const std::string timing : {"close", "next_close"}) {
+    SCOPED_TRACE(timing);
+    ExpectIdentical(
+        absl::StrCat(
+            "name: at-close\n"
+            "data: {path: ",
+            (Workspace() / "synth").string(),
+            ", symbols: [SYNA, SYNB, SYNC, SYND]}\n"
+            "strategies:\n"
+            "  - {name: sma_cross, id: trend, allocation: 0.5,"
+            " params: {fast: 5, slow: 20, direction: both}}\n"
+            "  - {name: donchian_breakout, id: breakout}\n"
+            "portfolio: {initial_cash: 50000, sizing: {rule: "
+            "percent_of_equity, "
+            "percent: 0.3}, shorting: {enabled: true, borrow_rate: 0.02}}\n"
+            "execution: {commission: {model: percent, bps: 10}, slippage: "
+            "{model: fixed_bps, bps: 5}, fill_timing: ",
+            timing, "}\n"),
+        10);
+    ExpectIdentical(
+        absl::StrCat(
+            "name: at-close-one\n"
+            "data: {path: ",
+            (Workspace() / "synth").string(),
+            ", symbols: [SYNA, SYNB, SYNC, SYND]}\n"
+            "strategy: {name: trend_pullback}\n"
+            "portfolio: {initial_cash: 50000, sizing: {rule: risk_per_trade, "
+            "risk_fraction: 0.01}}\n"
+            "execution: {commission: {model: percent, bps: 10}, "
+            "fill_timing: ",
+            timing, "}\n"),
+        5);
+  }
+}
+
 TEST_F(DistributedMatchesEmbeddedTest, OrclAllInAsInTheIssue) {
   const std::string shared = SharedData();
   if (shared.empty()) GTEST_SKIP() << "SHARED_DATA_DIR with ORCL.csv not set";

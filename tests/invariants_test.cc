@@ -32,6 +32,7 @@
 #include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
 #include "services/coordinator/embedded_stages.h"
+#include "services/coordinator/forwarding_stages.h"
 #include "services/coordinator/run_manager.h"
 #include "services/data/dataset_store.h"
 #include "services/data/synthetic_market.h"
@@ -217,7 +218,7 @@ bool IsMarginAccount(uint64_t seed) { return Uniform(seed, -1, 1) < 0.5; }
 // equity (with reversals, 99% spends at the open what a cover left).
 // With `several`, two random strategies share the account 60/40.
 std::string RandomSpec(uint64_t seed, const std::string& symbols,
-                       bool several = false) {
+                       const std::string& timing, bool several = false) {
   const auto u = [seed](uint64_t draw) { return Uniform(seed, -1, draw); };
   const char* slippage[] = {"{model: none}", "{model: fixed_bps, bps: 5}",
                             "{model: range_fraction, fraction: 0.1}",
@@ -242,14 +243,39 @@ std::string RandomSpec(uint64_t seed, const std::string& symbols,
       "  slippage: ", slippage[static_cast<int>(u(2) * 4)], "\n",
       "  commission: ", commission[static_cast<int>(u(3) * 4)], "\n",
       "  same_bar_policy: ", u(4) < 0.5 ? "pessimistic" : "optimistic", "\n",
+      "  fill_timing: ", timing, "\n",
       u(5) < 0.4 ? "  participation: {max_fraction_of_volume: 0.00003}\n" : "",
       "metrics: {bootstrap_resamples: 0}\n");
 }
 
-class InvariantsTest : public ::testing::Test {
+// Under fill timing close the view a strategy sees at a step is the book
+// before that step's close; the book after the close's fills is the view
+// the portfolio returns for it, recorded here by step index.
+class CloseViews final : public ForwardingPortfolioStage {
+ public:
+  using ForwardingPortfolioStage::ForwardingPortfolioStage;
+
+  absl::Status ApplySteps(const v1::ApplyStepsRequest& request,
+                          v1::ApplyStepsResponse* response) override {
+    const absl::Status status = inner().ApplySteps(request, response);
+    if (status.ok() && request.at_close()) {
+      views_[request.steps(0).index()] = response->views(0);
+    }
+    return status;
+  }
+
+  const std::map<int64_t, v1::PortfolioView>& views() const { return views_; }
+
+ private:
+  std::map<int64_t, v1::PortfolioView> views_;
+};
+
+// The invariants hold under every execution.fill_timing (the parameter).
+class InvariantsTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    directory_ = std::filesystem::path(::testing::TempDir()) / "invariants";
+    directory_ =
+        std::filesystem::path(::testing::TempDir()) / "invariants" / GetParam();
     std::filesystem::remove_all(directory_);
     data::SyntheticMarketOptions options;
     options.output_dir = (directory_ / "data").string();
@@ -289,14 +315,27 @@ class InvariantsTest : public ::testing::Test {
     auto strategy = std::make_unique<RandomStrategy>(seed);
     RandomStrategy* random = strategy.get();
     stages->strategy = std::move(strategy);
+    auto portfolio = std::make_unique<CloseViews>(std::move(stages->portfolio));
+    CloseViews* closes = portfolio.get();
+    stages->portfolio = std::move(portfolio);
     RunManager runs(*std::move(stages),
                     RunOptions{.max_steps_per_call = max_steps_per_call});
     outcome.run = testing::RunToEnd(
-        runs, RandomSpec(seed, absl::StrJoin(symbols_, ", "), several),
+        runs,
+        RandomSpec(seed, absl::StrJoin(symbols_, ", "), GetParam(), several),
         directory_.string());
     outcome.views = random->views();
-    for (const std::string id : {"s1", "s2"}) {
-      outcome.sleeves[id] = random->views(id);
+    const std::string ids[] = {"s1", "s2"};
+    for (const std::string& id : ids) outcome.sleeves[id] = random->views(id);
+    // The books after the closes' fills replace those before them.
+    for (const auto& [index, view] : closes->views()) {
+      if (!several) {
+        outcome.views[index] = view;
+        continue;
+      }
+      for (int k = 0; k < view.strategies_size() && k < 2; ++k) {
+        outcome.sleeves[ids[k]][index] = view.strategies(k);
+      }
     }
     return outcome;
   }
@@ -305,8 +344,8 @@ class InvariantsTest : public ::testing::Test {
 
   void CheckInvariants(uint64_t seed, const Outcome& outcome,
                        bool several = false) {
-    SCOPED_TRACE(
-        absl::StrCat("seed ", seed, "\n", RandomSpec(seed, "...", several)));
+    SCOPED_TRACE(absl::StrCat("seed ", seed, "\n",
+                              RandomSpec(seed, "...", GetParam(), several)));
     ASSERT_EQ(outcome.run.progress.state(), v1::SUCCEEDED)
         << outcome.run.progress.DebugString();
     const v1::GetRunResponse& run = outcome.run.stored;
@@ -370,9 +409,15 @@ class InvariantsTest : public ::testing::Test {
       bool entry_buy = false;  // a buy that opened or added to a long
       for (const v1::Fill* fill : fills_by_time[view.time()]) {
         const double sign = fill->side() == v1::BUY ? 1 : -1;
+        // A bracket's or a protective stop's exit is never refused for cash,
+        // even when another order already took its position flat and it
+        // opens one (a known gap: such orphaned exits stay working).
+        const bool protective = fill->role() == v1::STOP_LOSS ||
+                                fill->role() == v1::TAKE_PROFIT ||
+                                fill->role() == v1::TRAILING;
         entry_buy =
-            entry_buy ||
-            (sign > 0 && position[fill->symbol()] + fill->quantity() > 1e-9);
+            entry_buy || (sign > 0 && !protective &&
+                          position[fill->symbol()] + fill->quantity() > 1e-9);
         position[fill->symbol()] += sign * fill->quantity();
         flows -= sign * fill->quantity() * fill->price();
         commission += fill->commission();
@@ -434,7 +479,7 @@ class InvariantsTest : public ::testing::Test {
   std::vector<std::shared_ptr<const data::ParsedFile>> bars_;
 };
 
-TEST_F(InvariantsTest, HoldOnRandomRuns) {
+TEST_P(InvariantsTest, HoldOnRandomRuns) {
   int fills = 0, trades = 0, shorts = 0, partials = 0, short_to_long = 0,
       cash_rejections = 0;
   for (uint64_t seed = 1; seed <= kRuns; ++seed) {
@@ -471,9 +516,11 @@ TEST_F(InvariantsTest, HoldOnRandomRuns) {
   EXPECT_GT(shorts, kRuns);
   EXPECT_GT(partials, 0);
   EXPECT_GT(short_to_long, kRuns);
-  EXPECT_GT(cash_rejections, 0);
-  std::cout << kRuns << " runs: " << fills << " fills, " << trades
-            << " trades (" << shorts << " short), " << partials
+  // A cover after a gap against its short is what leaves too little for the
+  // buy after it; at the close a cover pays about the mark it was held at.
+  if (GetParam() != "close") EXPECT_GT(cash_rejections, 0);
+  std::cout << GetParam() << ", " << kRuns << " runs: " << fills << " fills, "
+            << trades << " trades (" << shorts << " short), " << partials
             << " partial fills, " << short_to_long
             << " reversals from short to long at one open, " << cash_rejections
             << " buys after a cover refused for cash\n";
@@ -481,7 +528,7 @@ TEST_F(InvariantsTest, HoldOnRandomRuns) {
 
 // Two random strategies in one account: every invariant holds in each
 // sleeve, and the account's equity is theirs summed at every point.
-TEST_F(InvariantsTest, HoldInEverySleeveOfRandomRunsOfSeveralStrategies) {
+TEST_P(InvariantsTest, HoldInEverySleeveOfRandomRunsOfSeveralStrategies) {
   int fills[2] = {0, 0};
   for (uint64_t seed = 1; seed <= kSeveralRuns; ++seed) {
     const Outcome outcome =
@@ -499,7 +546,7 @@ TEST_F(InvariantsTest, HoldInEverySleeveOfRandomRunsOfSeveralStrategies) {
             << fills[1] << " fills\n";
 }
 
-TEST_F(InvariantsTest, OneStepPerCallGivesTheSameRecords) {
+TEST_P(InvariantsTest, OneStepPerCallGivesTheSameRecords) {
   for (uint64_t seed = 1; seed <= 6; ++seed) {
     const Outcome chunked = RunSeed(seed, RunOptions{}.max_steps_per_call);
     const Outcome single = RunSeed(seed, 1);
@@ -524,6 +571,12 @@ TEST_F(InvariantsTest, OneStepPerCallGivesTheSameRecords) {
         << "seed " << seed;
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(FillTimings, InvariantsTest,
+                         ::testing::Values("next_open", "close", "next_close"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param;
+                         });
 
 }  // namespace
 }  // namespace seed::coordinator

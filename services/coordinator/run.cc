@@ -42,8 +42,8 @@ void Collect(const absl::Status& status, std::vector<FieldProblem>& problems,
   for (FieldProblem& field : fields) {
     if (absl::StartsWith(field.field, "strategy.") ||
         field.field == "strategy") {
-      field.field = absl::StrCat(strategy_path,
-                                 field.field.substr(strlen("strategy")));
+      field.field =
+          absl::StrCat(strategy_path, field.field.substr(strlen("strategy")));
     }
     problems.push_back(std::move(field));
   }
@@ -90,20 +90,21 @@ absl::StatusOr<std::unique_ptr<Run>> Run::Prepare(
   std::unique_ptr<Run> run(new Run(stages, spec, std::move(run_id), options));
   if (options.tracing) {
     run->run_span_.emplace(
-        tracing::TraceContext{
-            &run->trace_,
-            trace_parent.valid() ? trace_parent
-                                 : tracing::SpanContext{tracing::NewTraceId()},
-            std::string(kStage)},
+        tracing::TraceContext{&run->trace_,
+                              trace_parent.valid()
+                                  ? trace_parent
+                                  : tracing::SpanContext{tracing::NewTraceId()},
+                              std::string(kStage)},
         "run", backtest::v1::SPAN_KIND_INTERNAL);
     run->run_span_->SetAttribute("run.id", run->run_id_);
     run->run_span_->SetAttribute("strategy", StrategyLabel(spec));
-    run->run_span_->SetAttribute(
-        "symbols", absl::StrJoin(spec.data().symbols(), ","));
+    run->run_span_->SetAttribute("symbols",
+                                 absl::StrJoin(spec.data().symbols(), ","));
   }
   // The stages' start calls are the run's first spans.
-  tracing::ContextScope trace_scope(
-      run->run_span_ ? run->run_span_->ChildContext() : tracing::TraceContext{});
+  tracing::ContextScope trace_scope(run->run_span_
+                                        ? run->run_span_->ChildContext()
+                                        : tracing::TraceContext{});
   std::vector<FieldProblem> problems;
   absl::Status other_error;
   const std::vector<backtest::v1::StrategySpec> strategies = StrategiesOf(spec);
@@ -217,16 +218,16 @@ absl::Status Run::LoadBenchmark() {
   request.set_run_id(run_id_);
   *request.mutable_data() = spec_.data();
   request.mutable_data()->clear_symbols();
-  request.mutable_data()->clear_metadata();  // the benchmark need not have a row
+  request.mutable_data()
+      ->clear_metadata();  // the benchmark need not have a row
   request.mutable_data()->add_symbols(spec_.metrics().benchmark());
   v1::OpenDatasetResponse dataset;
   absl::Status status = stages_.data->OpenDataset(request, &dataset);
   if (!status.ok()) {
     // Say which field asked for it: the symbol is no traded one.
-    absl::Status named(status.code(),
-                       absl::StrCat("metrics.benchmark ",
-                                    spec_.metrics().benchmark(), ": ",
-                                    status.message()));
+    absl::Status named(status.code(), absl::StrCat("metrics.benchmark ",
+                                                   spec_.metrics().benchmark(),
+                                                   ": ", status.message()));
     status.ForEachPayload(
         [&](absl::string_view url, const absl::Cord& payload) {
           named.SetPayload(url, payload);
@@ -264,7 +265,8 @@ absl::Status Run::EndStages(v1::FinishRunRequest* finish) {
                   stage) == unresponsive_stages_.end()) {
       return true;
     }
-    Notice(absl::StrCat("the ", stage, " stage was not asked to end the run: "
+    Notice(absl::StrCat("the ", stage,
+                        " stage was not asked to end the run: "
                         "it did not answer during it"));
     return false;
   };
@@ -399,29 +401,56 @@ absl::Status CheckStepsUsed(absl::string_view stage, int used, int offered) {
                                    offered, " steps offered"));
 }
 
+// A cash account's buying power holds back each short's value at the
+// view's closes; execution frees it when a cover fills
+// (ExecuteStepsRequest.marks). The sleeves' positions too: the account's
+// nets them by symbol.
+void MarksOf(const v1::PortfolioView& view,
+             google::protobuf::Map<int32_t, double>& marks) {
+  marks.clear();
+  for (const v1::Position& position : view.positions()) {
+    marks[position.symbol()] = position.last_price();
+  }
+  for (const v1::PortfolioView& sleeve : view.strategies()) {
+    for (const v1::Position& position : sleeve.positions()) {
+      marks[position.symbol()] = position.last_price();
+    }
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<int> Run::CallStrategies(
     Steps& window, v1::ExecuteStepsResponse& executed,
-    v1::ApplyStepsResponse& applied,
-    google::protobuf::RepeatedPtrField<v1::Rejection>& untold_rejections,
+    v1::ApplyStepsResponse& applied, Untold& untold,
     google::protobuf::RepeatedPtrField<v1::Intent>& intents) {
   v1::StrategyStepsRequest request;
   v1::StrategyStepsResponse response;
   request.set_run_id(run_id_);
-  untold_rejections.MergeFrom(executed.rejections());
+  untold.rejections.MergeFrom(executed.rejections());
+  // The last close's fills and events come before this window's: they are
+  // dated at the step before it.
+  const bool after_close = !untold.fills.empty() || !untold.events.empty();
+  if (after_close) {
+    untold.fills.MergeFrom(executed.fills());
+    untold.events.MergeFrom(executed.events());
+  }
+  auto& fills = after_close ? untold.fills : *executed.mutable_fills();
+  auto& events = after_close ? untold.events : *executed.mutable_events();
   if (strategies_.size() == 1) {
     // The whole window and every record, lent without copies.
-    request.mutable_fills()->Swap(executed.mutable_fills());
-    request.mutable_events()->Swap(executed.mutable_events());
-    request.mutable_rejections()->Swap(&untold_rejections);
+    request.mutable_fills()->Swap(&fills);
+    request.mutable_events()->Swap(&events);
+    request.mutable_rejections()->Swap(&untold.rejections);
     request.mutable_views()->Swap(applied.mutable_views());
     request.mutable_steps()->Swap(&window);
     absl::Status status = strategies_[0].stage->OnSteps(request, &response);
     request.mutable_steps()->Swap(&window);
     request.mutable_views()->Swap(applied.mutable_views());
-    request.mutable_events()->Swap(executed.mutable_events());
-    request.mutable_fills()->Swap(executed.mutable_fills());
+    request.mutable_events()->Swap(&events);
+    request.mutable_fills()->Swap(&fills);
+    untold.fills.Clear();
+    untold.events.Clear();
     if (status.ok()) {
       status = CheckStepsUsed("strategy", response.steps_used(), window.size());
     }
@@ -435,8 +464,10 @@ absl::StatusOr<int> Run::CallStrategies(
       return StageFailure(
           absl::StatusCode::kInternal, "portfolio", "PROTOCOL_ERROR",
           absl::StrCat("the portfolio stage returned a view with ",
-                       view.strategies_size(), " strategy sleeves for a run "
-                       "of ", strategies_.size(), " strategies"));
+                       view.strategies_size(),
+                       " strategy sleeves for a run "
+                       "of ",
+                       strategies_.size(), " strategies"));
     }
   }
   *request.mutable_steps() = window;
@@ -447,14 +478,15 @@ absl::StatusOr<int> Run::CallStrategies(
     request.clear_events();
     request.clear_rejections();
     request.clear_views();
-    for (const v1::Fill& fill : executed.fills()) {
+    for (const v1::Fill& fill : fills) {
       if (fill.strategy() == strategy) *request.add_fills() = fill;
     }
-    for (const v1::OrderEvent& event : executed.events()) {
+    for (const v1::OrderEvent& event : events) {
       if (event.strategy() == strategy) *request.add_events() = event;
     }
-    for (const v1::Rejection& rejection : untold_rejections) {
-      if (rejection.strategy() == strategy) *request.add_rejections() = rejection;
+    for (const v1::Rejection& rejection : untold.rejections) {
+      if (rejection.strategy() == strategy)
+        *request.add_rejections() = rejection;
     }
     for (const v1::PortfolioView& view : applied.views()) {
       *request.add_views() = view.strategies(strategy);
@@ -469,8 +501,57 @@ absl::StatusOr<int> Run::CallStrategies(
       *intents.Add() = std::move(intent);
     }
   }
-  untold_rejections.Clear();
+  untold = Untold();
   return window.size();
+}
+
+absl::Status Run::FillAtClose(
+    const v1::TimeStep& step,
+    google::protobuf::RepeatedPtrField<v1::Order>& orders,
+    google::protobuf::RepeatedPtrField<v1::OrderAmendment>& amendments,
+    v1::PortfolioView& view, v1::ExecuteStepsResponse& executed,
+    v1::ApplyStepsResponse& applied) {
+  v1::ExecuteStepsRequest execute;
+  execute.set_run_id(run_id_);
+  execute.set_at_close(true);
+  *execute.add_steps() = step;
+  execute.mutable_new_orders()->Swap(&orders);
+  execute.mutable_amendments()->Swap(&amendments);
+  execute.set_available_cash(view.buying_power());
+  for (const v1::PortfolioView& sleeve : view.strategies()) {
+    execute.add_strategy_available_cash(sleeve.buying_power());
+  }
+  if (spec_.portfolio().account().type() != "margin") {
+    MarksOf(view, *execute.mutable_marks());
+  }
+  executed.Clear();
+  absl::Status status = stages_.execution->ExecuteSteps(execute, &executed);
+  if (status.ok()) {
+    status = CheckStepsUsed("execution", executed.steps_used(), 1);
+  }
+  if (!status.ok()) return status;
+  applied.Clear();
+  if (executed.fills().empty() && executed.events().empty() &&
+      executed.rejections().empty()) {
+    return absl::OkStatus();  // nothing filled: the view stands
+  }
+  v1::ApplyStepsRequest apply;
+  apply.set_run_id(run_id_);
+  apply.set_at_close(true);
+  *apply.add_steps() = step;
+  *apply.mutable_fills() = executed.fills();
+  *apply.mutable_events() = executed.events();
+  *apply.mutable_rejections() = executed.rejections();
+  status = stages_.portfolio->ApplySteps(apply, &applied);
+  if (!status.ok()) return status;
+  if (applied.views_size() != 1) {
+    return StageFailure(
+        absl::StatusCode::kInternal, "portfolio", "PROTOCOL_ERROR",
+        absl::StrCat("the portfolio stage returned ", applied.views_size(),
+                     " views for the close of one step"));
+  }
+  view.Swap(applied.mutable_views(0));
+  return absl::OkStatus();
 }
 
 absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
@@ -499,6 +580,8 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
   v1::ApplyStepsResponse apply_response;
   v1::SizeIntentsRequest size_request;
   v1::SizeIntentsResponse size_response;
+  v1::ExecuteStepsResponse close_execute;
+  v1::ApplyStepsResponse close_apply;
   execute_request.set_run_id(run_id_);
   apply_request.set_run_id(run_id_);
   size_request.set_run_id(run_id_);
@@ -520,7 +603,7 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
   // the strategy has not heard of yet (sizing happens after its hook).
   google::protobuf::RepeatedPtrField<v1::Order> new_orders;
   google::protobuf::RepeatedPtrField<v1::OrderAmendment> new_amendments;
-  google::protobuf::RepeatedPtrField<v1::Rejection> untold_rejections;
+  Untold untold;
   // Whether execution must see the next steps: orders are working or new, or
   // its models follow every bar.
   bool execution_busy = execution_every_step_;
@@ -535,6 +618,8 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
   // closes; execution frees it when a cover fills (ExecuteStepsRequest.marks).
   const bool cash_account = spec_.portfolio().account().type() != "margin";
   google::protobuf::Map<int32_t, double> marks;
+  // Orders placed at a step fill at its close (execution.fill_timing).
+  const bool fills_at_close = spec_.execution().fill_timing() == "close";
 
   for (;;) {
     if (cancel_requested_) {
@@ -618,11 +703,10 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
     const bool margin_call = !apply_response.margin_call().empty();
     if (viewed < 1 || viewed > window.size() ||
         (viewed < window.size() && !margin_call)) {
-      return StageFailure(absl::StatusCode::kInternal, "portfolio",
-                          "PROTOCOL_ERROR",
-                          absl::StrCat("the portfolio stage returned ", viewed,
-                                       " views for ", window.size(),
-                                       " steps without a margin call"));
+      return StageFailure(
+          absl::StatusCode::kInternal, "portfolio", "PROTOCOL_ERROR",
+          absl::StrCat("the portfolio stage returned ", viewed, " views for ",
+                       window.size(), " steps without a margin call"));
     }
     MoveTailToFront(window, viewed, unused);
 
@@ -630,7 +714,7 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
     //    up to the first step where they act.
     google::protobuf::RepeatedPtrField<v1::Intent> intents;
     absl::StatusOr<int> strategies_used = CallStrategies(
-        window, execute_response, apply_response, untold_rejections, intents);
+        window, execute_response, apply_response, untold, intents);
     if (!strategies_used.ok()) return strategies_used.status();
     const int used = *strategies_used;
     const v1::TimeStep& last = window.Get(used - 1);
@@ -658,8 +742,25 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
       }
       new_orders.Swap(size_response.mutable_orders());
       new_amendments.Swap(size_response.mutable_amendments());
-      untold_rejections.MergeFrom(size_response.rejections());
+      untold.rejections.MergeFrom(size_response.rejections());
       records_.AddRejections(size_response.rejections());
+    }
+
+    // 5. Under fill timing close the new orders go to this step's close; the
+    //    portfolio at that close is the step's view from here on.
+    bool closed_step = false;
+    if (fills_at_close && (!new_orders.empty() || !new_amendments.empty())) {
+      status = FillAtClose(last, new_orders, new_amendments,
+                           *apply_response.mutable_views(used - 1),
+                           close_execute, close_apply);
+      if (!status.ok()) {
+        chunk_first_time_ = chunk_last_time_ = last.time();
+        return status;
+      }
+      closed_step = true;
+      untold.fills.MergeFrom(close_execute.fills());
+      untold.events.MergeFrom(close_execute.events());
+      untold.rejections.MergeFrom(close_execute.rejections());
     }
 
     // 6. Results record what the consumed steps did. Fills and rejections
@@ -673,6 +774,11 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
     for (const v1::Trade& trade : apply_response.closed_trades()) {
       if (trade.exit_time() <= last.time()) records_.AddTrade(trade);
     }
+    if (closed_step) {
+      records_.AddFills(close_execute.fills());
+      records_.AddRejections(close_execute.rejections());
+      records_.AddTrades(close_apply.closed_trades());
+    }
     for (int i = 0; i < used && !warming; ++i) {
       records_.AddEquity(apply_response.views(i));
     }
@@ -683,21 +789,14 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
     for (int i = 0; i < last_view_.strategies_size(); ++i) {
       sleeve_buying_power[i] = last_view_.strategies(i).buying_power();
     }
-    if (cash_account) {
-      // The sleeves' positions too: the account's nets them by symbol.
-      marks.clear();
-      for (const v1::Position& position : last_view_.positions()) {
-        marks[position.symbol()] = position.last_price();
-      }
-      for (const v1::PortfolioView& sleeve : last_view_.strategies()) {
-        for (const v1::Position& position : sleeve.positions()) {
-          marks[position.symbol()] = position.last_price();
-        }
-      }
-    }
+    if (cash_account) MarksOf(last_view_, marks);
     if (executed) {
       execution_busy = execution_every_step_ || !fill_step_consumed ||
                        execute_response.working_orders() > 0;
+    }
+    if (closed_step) {
+      execution_busy =
+          execution_every_step_ || close_execute.working_orders() > 0;
     }
     execution_busy =
         execution_busy || !new_orders.empty() || !new_amendments.empty();
@@ -736,7 +835,8 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
   }
   chunk_first_time_ = chunk_last_time_ = kNoTime;
   if (warmup_intents > 0) {
-    Notice(absl::StrCat(warmup_intents, " intent(s) the strategies made in "
+    Notice(absl::StrCat(warmup_intents,
+                        " intent(s) the strategies made in "
                         "the warm-up bars before data.start were not "
                         "orders"));
   }
@@ -745,13 +845,14 @@ absl::Status Run::StepLoop(const v1::OpenDatasetResponse& dataset,
 
 v1::RunProgress Run::Execute(const ProgressCallback& on_progress) {
   // The run's trace crosses to this thread here, explicitly.
-  tracing::ContextScope trace_scope(
-      run_span_ ? run_span_->ChildContext() : tracing::TraceContext{});
-  LogEvent(LogLevel::kInfo, "run started",
-           {.run_id = run_id_,
-            .extra = {{"event", "run_start"},
-                      {"strategy", StrategyLabel(spec_)},
-                      {"symbols", absl::StrJoin(spec_.data().symbols(), ",")}}});
+  tracing::ContextScope trace_scope(run_span_ ? run_span_->ChildContext()
+                                              : tracing::TraceContext{});
+  LogEvent(
+      LogLevel::kInfo, "run started",
+      {.run_id = run_id_,
+       .extra = {{"event", "run_start"},
+                 {"strategy", StrategyLabel(spec_)},
+                 {"symbols", absl::StrJoin(spec_.data().symbols(), ",")}}});
   progress_.set_state(v1::RUNNING);
   on_progress(progress_);
 
@@ -900,20 +1001,19 @@ void Run::FinishTrace(const absl::Status& status) {
   run_span_->SetAttribute("run.state", v1::RunState_Name(progress_.state()));
   run_span_->SetAttribute("steps", progress_.steps_done());
   if (!summary.first_time().empty()) {
-    run_span_->SetAttribute("time.range",
-                            absl::StrCat(summary.first_time(), "..",
-                                         summary.last_time()));
+    run_span_->SetAttribute(
+        "time.range",
+        absl::StrCat(summary.first_time(), "..", summary.last_time()));
   }
   if (failed) {
     // The stored error: with the stage, symbol and bar time it names.
     run_span_->SetError(
-        status.ok() ? StageFailure(absl::StatusCode::kInternal,
-                                   summary.error().stage(),
-                                   summary.error().reason(),
-                                   summary.error().message())
-                    : WithContext(status, kStage,
-                                  {.symbol = summary.error().symbol(),
-                                   .bar_time = summary.error().bar_time()}),
+        status.ok()
+            ? StageFailure(absl::StatusCode::kInternal, summary.error().stage(),
+                           summary.error().reason(), summary.error().message())
+            : WithContext(status, kStage,
+                          {.symbol = summary.error().symbol(),
+                           .bar_time = summary.error().bar_time()}),
         kStage);
   }
   if (const int64_t dropped = trace_.dropped(); dropped > 0) {
@@ -936,9 +1036,9 @@ void Run::FinishTrace(const absl::Status& status) {
     }
   }
   if (!options_.otlp_endpoint.empty()) {
-    const absl::Status exported = otlp::PostJson(
-        options_.otlp_endpoint, otlp::TraceToJson(store.trace(),
-                                                  EngineVersion()));
+    const absl::Status exported =
+        otlp::PostJson(options_.otlp_endpoint,
+                       otlp::TraceToJson(store.trace(), EngineVersion()));
     if (!exported.ok()) Notice(std::string(exported.message()));
   }
 }

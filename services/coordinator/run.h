@@ -114,16 +114,35 @@ class Run {
     std::string id;
   };
 
+  // What the strategies have not heard of yet: the fills and events of the
+  // last close (fill timing close) and the rejections made after their hook
+  // (at sizing, at that close).
+  struct Untold {
+    google::protobuf::RepeatedPtrField<v1::Fill> fills;
+    google::protobuf::RepeatedPtrField<v1::OrderEvent> events;
+    google::protobuf::RepeatedPtrField<v1::Rejection> rejections;
+  };
+
   // 3. of the cycle: every strategy hears of its fills, events and
-  // rejections and sees the window's steps with its own views, up to the
-  // first step where it acts; its intents, tagged with its index, go to
-  // `intents`. Returns the steps used (in a run of several strategies the
-  // window is one step, so every strategy uses it).
+  // rejections (the untold ones first) and sees the window's steps with its
+  // own views, up to the first step where it acts; its intents, tagged with
+  // its index, go to `intents`. Returns the steps used (in a run of several
+  // strategies the window is one step, so every strategy uses it).
   absl::StatusOr<int> CallStrategies(
       google::protobuf::RepeatedPtrField<v1::TimeStep>& window,
       v1::ExecuteStepsResponse& executed, v1::ApplyStepsResponse& applied,
-      google::protobuf::RepeatedPtrField<v1::Rejection>& untold_rejections,
-      google::protobuf::RepeatedPtrField<v1::Intent>& intents);
+      Untold& untold, google::protobuf::RepeatedPtrField<v1::Intent>& intents);
+
+  // Fill timing close: the orders and amendments accepted at `step` go to
+  // execution's close of that step (with the buying power and marks of
+  // `view`, the portfolio at its close), and its fills to the portfolio's.
+  // *view becomes the portfolio after them.
+  absl::Status FillAtClose(
+      const v1::TimeStep& step,
+      google::protobuf::RepeatedPtrField<v1::Order>& orders,
+      google::protobuf::RepeatedPtrField<v1::OrderAmendment>& amendments,
+      v1::PortfolioView& view, v1::ExecuteStepsResponse& executed,
+      v1::ApplyStepsResponse& applied);
 
   Stages& stages_;
   std::vector<StrategySlot> strategies_;

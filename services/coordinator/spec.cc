@@ -543,6 +543,9 @@ class SpecReader {
     if (execution.same_bar_policy().empty()) {
       execution.set_same_bar_policy(std::string(kDefaultSameBarPolicy));
     }
+    if (execution.fill_timing().empty()) {
+      execution.set_fill_timing(std::string(kDefaultFillTiming));
+    }
   }
 
   // Reads a section whose keys are exactly the fields of `message` (nested

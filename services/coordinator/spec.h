@@ -22,6 +22,8 @@ inline constexpr absl::string_view kDefaultSpecName = "backtest";
 inline constexpr absl::string_view kDefaultSizingRule = "all_in";
 inline constexpr absl::string_view kDefaultCostModel = "none";
 inline constexpr absl::string_view kDefaultSameBarPolicy = "pessimistic";
+// Market orders fill at the next bar's open (DESIGN.md section 3).
+inline constexpr absl::string_view kDefaultFillTiming = "next_open";
 inline constexpr int kDefaultAtrLength = 14;
 inline constexpr int kDefaultVolatilityLookback = 20;
 inline constexpr absl::string_view kDefaultOnBreach = "reduce";

@@ -29,6 +29,9 @@ using backtest::v1::TimeStep;
 constexpr char kStage[] = "execution";
 constexpr char kPessimistic[] = "pessimistic";
 constexpr char kOptimistic[] = "optimistic";
+constexpr char kNextOpen[] = "next_open";
+constexpr char kClose[] = "close";
+constexpr char kNextClose[] = "next_close";
 constexpr double kUnlimited = std::numeric_limits<double>::infinity();
 
 bool IsBuy(const Order& order) { return order.side() == backtest::v1::BUY; }
@@ -99,6 +102,16 @@ OrderEvent* AddEvent(const Order& order, OrderEvent::Kind kind, int64_t time,
 FillPolicy MakeFillPolicy(const backtest::v1::ExecutionSpec& spec,
                           std::vector<FieldProblem>* problems) {
   FillPolicy policy;
+  if (spec.fill_timing() == kClose) {
+    policy.timing = FillTiming::kClose;
+  } else if (spec.fill_timing() == kNextClose) {
+    policy.timing = FillTiming::kNextClose;
+  } else if (!spec.fill_timing().empty() && spec.fill_timing() != kNextOpen) {
+    problems->push_back({"execution.fill_timing",
+                         absl::StrCat("unknown timing \"", spec.fill_timing(),
+                                      "\"; allowed: ", kNextOpen, ", ", kClose,
+                                      ", ", kNextClose)});
+  }
   if (spec.same_bar_policy() == kOptimistic) {
     policy.optimistic_same_bar = true;
   } else if (!spec.same_bar_policy().empty() &&
@@ -127,6 +140,9 @@ Simulator::Simulator(std::vector<std::string> symbols,
   if (slippage_->atr_length() > 0) {
     state_.atr.assign(symbols_.size(),
                       AverageTrueRange(slippage_->atr_length()));
+  }
+  if (policy_.max_fraction_of_volume > 0) {
+    state_.volume_left.assign(symbols_.size(), kUnlimited);
   }
 }
 
@@ -174,6 +190,20 @@ absl::Status Simulator::CheckRequest(const ExecuteStepsRequest& request) const {
         {.hint = "send at least one time step per call"});
   }
   const TimeStep& first = request.steps(0);
+  if (request.at_close() &&
+      (request.steps_size() != 1 || policy_.timing != FillTiming::kClose)) {
+    return StageFailure(
+        absl::StatusCode::kInvalidArgument, kStage, "INVALID_REQUEST",
+        request.steps_size() != 1
+            ? absl::StrCat("an at_close call has ", request.steps_size(),
+                           " steps; it is the close of exactly one step")
+            : std::string("an at_close call needs execution.fill_timing "
+                          "close; this run fills market orders at a later "
+                          "bar"),
+        {.bar_time = FormatTime(first.time()),
+         .hint = "send at_close only under fill timing close, with the step "
+                 "at which the new orders were placed"});
+  }
   int64_t expected_index = first.index();
   for (const TimeStep& step : request.steps()) {
     if (absl::Status status = CheckStep(step, expected_index); !status.ok()) {
@@ -257,7 +287,8 @@ absl::Status Simulator::CheckRequest(const ExecuteStepsRequest& request) const {
                    "PortfolioView of a cash account"});
     }
   }
-  return CheckOrderBook(request, first.index());
+  // The close of a step resolves the tentative steps after it.
+  return CheckOrderBook(request, first.index() + (request.at_close() ? 1 : 0));
 }
 
 absl::Status Simulator::CheckOrderBook(const ExecuteStepsRequest& request,
@@ -382,9 +413,13 @@ absl::Status Simulator::ExecuteSteps(const ExecuteStepsRequest& request,
     return status;
   }
   const int64_t first_index = request.steps(0).index();
-  Resolve(first_index);
+  // The close of a step follows everything up to its open, which it commits.
+  Resolve(request.at_close() ? first_index + 1 : first_index);
   ApplyAmendments(request);
-  for (const Order& order : request.new_orders()) Join(order, first_index);
+  const size_t first_new = state_.working.size();
+  for (const Order& order : request.new_orders()) {
+    Join(order, request.at_close() ? first_index + 1 : first_index);
+  }
 
   // One budget per strategy: a buy spends only its own strategy's.
   std::vector<double> cash(request.strategy_available_cash().begin(),
@@ -392,6 +427,13 @@ absl::Status Simulator::ExecuteSteps(const ExecuteStepsRequest& request,
   if (cash.empty()) cash.push_back(request.available_cash());
   marks_.assign(symbols_.size(), 0);
   for (const auto& [symbol, mark] : request.marks()) marks_[symbol] = mark;
+  if (request.at_close()) {
+    SimulateClose(request.steps(0), first_new, &cash, response);
+    committed_through_ = std::max(committed_through_, first_index);
+    response->set_steps_used(1);
+    response->set_working_orders(static_cast<int32_t>(state_.working.size()));
+    return absl::OkStatus();
+  }
   TentativeSteps tentative{first_index, first_index, state_, {}, cash};
   int steps_used = 0;
   for (const TimeStep& step : request.steps()) {
@@ -412,14 +454,36 @@ bool Simulator::SimulateStep(const TimeStep& step, std::vector<double>* cash,
   const int outcomes_before = response->fills_size() +
                               response->rejections_size() +
                               response->events_size();
-  for (const Bar& bar : step.bars()) {
-    bar_of_symbol_[bar.symbol()] = &bar;
-    if (policy_.max_fraction_of_volume > 0) {
-      volume_left_[bar.symbol()] =
-          std::floor(policy_.max_fraction_of_volume * bar.volume());
-    }
-  }
+  BeginBars(step);
   ExpirePastDays(step, response);
+  WorkOrders(step, cash, response, [&](size_t, const WorkingOrder& working) {
+    return working.active_from <= step.index();
+  });
+  EndBars(step);
+  for (const Bar& bar : step.bars()) {
+    if (!state_.atr.empty()) state_.atr[bar.symbol()].Add(bar);
+  }
+  return response->fills_size() + response->rejections_size() +
+             response->events_size() >
+         outcomes_before;
+}
+
+void Simulator::SimulateClose(const TimeStep& step, size_t first_new,
+                              std::vector<double>* cash,
+                              ExecuteStepsResponse* response) {
+  BeginBars(step);
+  WorkOrders(step, cash, response,
+             [first_new](size_t index, const WorkingOrder& working) {
+               return index >= first_new &&
+                      working.order.type() == backtest::v1::MARKET;
+             });
+  EndBars(step);
+}
+
+template <typename Eligible>
+void Simulator::WorkOrders(const TimeStep& step, std::vector<double>* cash,
+                           ExecuteStepsResponse* response,
+                           const Eligible& eligible) {
   // Exits before entries, so every entry's budget knows what the exits freed
   // or cost (a cover after a gap against its short costs more than was held
   // for it); sells before buys within each, as a sale's proceeds pay for
@@ -431,8 +495,8 @@ bool Simulator::SimulateStep(const TimeStep& step, std::vector<double>* cash,
         const WorkingOrder& working = state_.working[i];
         const Bar* bar = bar_of_symbol_[working.order.symbol()];
         if (working.finished || working.order.side() != side ||
-            working.order.reduces_position() != exits ||
-            working.active_from > step.index() || bar == nullptr) {
+            working.order.reduces_position() != exits || bar == nullptr ||
+            !eligible(i, working)) {
           continue;
         }
         WorkOrder(i, *bar, step, cash, response);
@@ -446,14 +510,34 @@ bool Simulator::SimulateStep(const TimeStep& step, std::vector<double>* cash,
       working.end());
   for (WorkingOrder& exit : new_exits_) working.push_back(std::move(exit));
   new_exits_.clear();
+}
+
+void Simulator::BeginBars(const TimeStep& step) {
+  // A close shares its bar's volume with the open before it.
+  const bool same_bar = state_.volume_step == step.index();
   for (const Bar& bar : step.bars()) {
-    if (!state_.atr.empty()) state_.atr[bar.symbol()].Add(bar);
+    bar_of_symbol_[bar.symbol()] = &bar;
+    if (policy_.max_fraction_of_volume > 0) {
+      volume_left_[bar.symbol()] =
+          same_bar ? state_.volume_left[bar.symbol()]
+                   : std::floor(policy_.max_fraction_of_volume * bar.volume());
+    }
+  }
+}
+
+void Simulator::EndBars(const TimeStep& step) {
+  if (policy_.max_fraction_of_volume > 0) state_.volume_step = step.index();
+  for (const Bar& bar : step.bars()) {
+    if (policy_.max_fraction_of_volume > 0) {
+      state_.volume_left[bar.symbol()] = volume_left_[bar.symbol()];
+    }
     bar_of_symbol_[bar.symbol()] = nullptr;
     volume_left_[bar.symbol()] = kUnlimited;
   }
-  return response->fills_size() + response->rejections_size() +
-             response->events_size() >
-         outcomes_before;
+}
+
+double Simulator::MarketPrice(const Bar& bar) const {
+  return policy_.timing == FillTiming::kNextOpen ? bar.open() : bar.close();
 }
 
 void Simulator::ExpirePastDays(const TimeStep& step,
@@ -477,7 +561,7 @@ Simulator::Touch Simulator::Evaluate(const WorkingOrder& working,
   Touch touch;
   switch (order.type()) {
     case backtest::v1::MARKET:
-      touch = {true, bar.open(), false, true};
+      touch = {true, MarketPrice(bar), false, true};
       break;
     case backtest::v1::LIMIT:
       LimitTouch(buy, order.limit_price(), bar, &touch.fills, &touch.raw_price,
@@ -486,7 +570,7 @@ Simulator::Touch Simulator::Evaluate(const WorkingOrder& working,
     case backtest::v1::STOP:
     case backtest::v1::TRAILING_STOP:
       if (working.stop_triggered) {
-        touch = {true, bar.open(), false, true};
+        touch = {true, MarketPrice(bar), false, true};
         break;
       }
       StopTouch(buy, order.stop_price(), bar, &touch.fills, &touch.raw_price,

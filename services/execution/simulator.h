@@ -24,8 +24,14 @@
 
 namespace seed::execution {
 
+// When a MARKET order fills (execution.fill_timing): at the open of its
+// symbol's next bar, at the close of the bar it was placed at (the
+// ExecuteStepsRequest.at_close call), or at the close of the next bar.
+enum class FillTiming { kNextOpen, kClose, kNextClose };
+
 // How fills are decided beyond the order's own prices.
 struct FillPolicy {
+  FillTiming timing = FillTiming::kNextOpen;
   // When one bar reaches both a bracket's stop and its target and the open is
   // through neither: the stop fills (pessimistic, the default) or the target.
   bool optimistic_same_bar = false;
@@ -35,7 +41,7 @@ struct FillPolicy {
   double max_fraction_of_volume = 0;
 };
 
-// execution.same_bar_policy and execution.participation, or problems with
+// execution.fill_timing, same_bar_policy and participation, or problems with
 // their field paths appended to *problems.
 FillPolicy MakeFillPolicy(const backtest::v1::ExecutionSpec& spec,
                           std::vector<FieldProblem>* problems);
@@ -74,6 +80,10 @@ class Simulator {
   // when steps(0) is at or before a committed step and ORDER_BOOK_MISMATCH
   // when an amendment names an order that is not working or a new order
   // reuses the id of one that is; a failed call changes nothing.
+  // With request.at_close (fill timing close) the call is the close of its
+  // one step: it commits through that step, joins the amendments and new
+  // orders, and fills the new MARKET orders at that step's closes (exits
+  // first, sells before buys, as at an open); nothing stays tentative.
   absl::Status ExecuteSteps(const backtest::v1::ExecuteStepsRequest& request,
                             backtest::v1::ExecuteStepsResponse* response);
 
@@ -121,6 +131,11 @@ class Simulator {
     // for tiered commissions.
     int64_t month = -1;
     double month_shares = 0;
+    // With a participation cap: the shares each symbol's bar may still fill
+    // after the last step simulated (`volume_step`), so the close of that
+    // step shares its bar's volume with its open.
+    int64_t volume_step = -1;
+    std::vector<double> volume_left;
   };
 
   // The steps the last call simulated, not yet committed or discarded. A cut
@@ -172,6 +187,25 @@ class Simulator {
   bool SimulateStep(const backtest::v1::TimeStep& step,
                     std::vector<double>* cash,
                     backtest::v1::ExecuteStepsResponse* response);
+  // The close of `step` (fill timing close): works the MARKET orders from
+  // state_.working[first_new] on, which joined at this call.
+  void SimulateClose(const backtest::v1::TimeStep& step, size_t first_new,
+                     std::vector<double>* cash,
+                     backtest::v1::ExecuteStepsResponse* response);
+  // Works the orders at `step` that `eligible` admits and whose symbol has a
+  // bar: the exits first, then the entries, each group sells before buys,
+  // in acceptance order. Bracket exits made meanwhile join at the end.
+  template <typename Eligible>
+  void WorkOrders(const backtest::v1::TimeStep& step, std::vector<double>* cash,
+                  backtest::v1::ExecuteStepsResponse* response,
+                  const Eligible& eligible);
+  // Points bar_of_symbol_ at the step's bars and sets what each may fill
+  // under the participation cap; EndBars undoes it and remembers what is
+  // left.
+  void BeginBars(const backtest::v1::TimeStep& step);
+  void EndBars(const backtest::v1::TimeStep& step);
+  // What a MARKET order (or a triggered stop's market remainder) fills at.
+  double MarketPrice(const backtest::v1::Bar& bar) const;
   void ExpirePastDays(const backtest::v1::TimeStep& step,
                       backtest::v1::ExecuteStepsResponse* response);
   void WorkOrder(size_t index, const backtest::v1::Bar& bar,

@@ -122,6 +122,7 @@ absl::Status Account::ApplySteps(const ApplyStepsRequest& request,
   std::vector<ApplyStepsRequest> requests(sleeves_.size());
   for (ApplyStepsRequest& sleeve_request : requests) {
     sleeve_request.set_run_id(request.run_id());
+    sleeve_request.set_at_close(request.at_close());
     *sleeve_request.mutable_steps() = request.steps();
   }
   absl::Status status = Route(

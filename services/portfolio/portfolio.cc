@@ -400,6 +400,7 @@ absl::Status Portfolio::ApplySteps(const ApplyStepsRequest& request,
   if (absl::Status status = CheckFills(request); !status.ok()) return status;
   if (absl::Status status = CheckEvents(request); !status.ok()) return status;
   const TimeStep& first = request.steps(0);
+  if (request.at_close()) return ApplyClose(request, response);
   if (absl::Status status = Resolve(first.index() - 1, "ApplySteps starting at",
                                     first.index(), first.time());
       !status.ok()) {
@@ -442,6 +443,38 @@ absl::Status Portfolio::ApplySteps(const ApplyStepsRequest& request,
       break;
     }
   }
+  return absl::OkStatus();
+}
+
+absl::Status Portfolio::ApplyClose(const ApplyStepsRequest& request,
+                                   ApplyStepsResponse* response) {
+  const TimeStep& step = request.steps(0);
+  // Its SizeIntents committed the step; its open and marks are applied.
+  if (request.steps_size() != 1 || committed_through_ != step.index() ||
+      !tentative_.steps.empty()) {
+    return StageFailure(
+        absl::StatusCode::kFailedPrecondition, kStage, "STEP_OUT_OF_ORDER",
+        absl::StrCat("ApplySteps at the close of step ", step.index(), " (",
+                     FormatTime(step.time()), ") with ", request.steps_size(),
+                     " step(s) while steps through ", committed_through_,
+                     " are committed and ", tentative_.steps.size(),
+                     " are tentative"),
+        {.bar_time = FormatTime(step.time()),
+         .hint = "an at_close call has one step, the step SizeIntents was "
+                 "just called at"});
+  }
+  for (const Fill& fill : request.fills()) {
+    if (absl::Status status =
+            ApplyFill(fill, response->mutable_closed_trades());
+        !status.ok()) {
+      return status;
+    }
+  }
+  for (const OrderEvent& event : request.events()) ApplyEvent(event);
+  for (const backtest::v1::Rejection& rejection : request.rejections()) {
+    book_.working.erase(rejection.order_id());
+  }
+  FillView(response->add_views());
   return absl::OkStatus();
 }
 

@@ -54,9 +54,8 @@ class Portfolio {
   // ids index + 1, index + 1 + count, ... and names its strategy on orders,
   // rejections and trades.
   static std::unique_ptr<Portfolio> Create(
-      const backtest::v1::PortfolioSpec& spec,
-      std::vector<std::string> symbols, std::vector<FieldProblem>* problems,
-      const Sleeve& sleeve = {});
+      const backtest::v1::PortfolioSpec& spec, std::vector<std::string> symbols,
+      std::vector<FieldProblem>* problems, const Sleeve& sleeve = {});
 
   // First resolves the previous call's tentative steps against
   // request.steps(0).index(): those before it are committed, the others are
@@ -74,7 +73,11 @@ class Portfolio {
   // consecutive, a bad bar, fill or event, fills or events out of time order
   // or not at one of the steps) and FAILED_PRECONDITION (STEP_OUT_OF_ORDER)
   // when steps(0) is at or before a committed step or leaves a gap after the
-  // applied ones; such a call changes nothing. A fill that would take a
+  // applied ones; such a call changes nothing. With request.at_close
+  // (fill timing close) the one step is the one SizeIntents just committed:
+  // its close's fills, events and rejections are applied and the view after
+  // them returned, without marks, excursions or a margin check. A fill that
+  // would take a
   // position short without shorting enabled is an internal error; the run
   // cannot continue after it.
   absl::Status ApplySteps(const backtest::v1::ApplyStepsRequest& request,
@@ -210,7 +213,8 @@ class Portfolio {
   absl::Status CheckSteps(const backtest::v1::ApplyStepsRequest& request) const;
   absl::Status CheckFills(const backtest::v1::ApplyStepsRequest& request) const;
   // Checks the order events and execution's rejections of the request.
-  absl::Status CheckEvents(const backtest::v1::ApplyStepsRequest& request) const;
+  absl::Status CheckEvents(
+      const backtest::v1::ApplyStepsRequest& request) const;
 
   int64_t AppliedThrough() const {
     return committed_through_ + static_cast<int64_t>(tentative_.steps.size());
@@ -222,6 +226,10 @@ class Portfolio {
   absl::Status Resolve(int64_t last_kept, absl::string_view call,
                        int64_t step_index, int64_t time);
   void ForgetTentative();
+  // ApplySteps at the close of the step just committed (fill timing close):
+  // its fills, events and rejections, then the view; nothing tentative.
+  absl::Status ApplyClose(const backtest::v1::ApplyStepsRequest& request,
+                          backtest::v1::ApplyStepsResponse* response);
   // Applies tentative_.steps[k] to book_. `closed` receives the trades its
   // fills close; null when the step is applied again after a cut (its trades
   // were reported by the call that first applied it).
