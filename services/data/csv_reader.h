@@ -74,6 +74,9 @@ struct ParsedFile {
   // each kind, interval and gaps over the kept rows. rows_dropped stays 0:
   // ApplyBadRowPolicy sets it.
   backtest::v1::FileReport report;
+  // ContentHash(bars, 0, bars.size()) (bar_hash.h), set by
+  // DatasetStore::LoadFile; empty from ParseCsv.
+  std::string bars_hash;
 };
 
 // The version of what ParseCsv returns for given bytes (bars and report,
