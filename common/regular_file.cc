@@ -14,6 +14,10 @@
 namespace seed {
 namespace {
 
+int64_t Nanoseconds(const struct timespec& time) {
+  return static_cast<int64_t>(time.tv_sec) * 1'000'000'000 + time.tv_nsec;
+}
+
 absl::Status ErrnoFailure(int error, absl::string_view what,
                           const std::string& path) {
   absl::StatusCode code = absl::ErrnoToStatusCode(error);
@@ -81,26 +85,29 @@ absl::StatusOr<RegularFile> RegularFile::Open(const std::string& path,
         absl::StrCat(what, " ", path, " is ", info.st_size,
                      " bytes; the limit is ", max_bytes));
   }
-  const int64_t mtime_ns =
-      static_cast<int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 +
-      info.st_mtim.tv_nsec;
-  return RegularFile(fd, path, std::string(what), info.st_size, mtime_ns);
+  return RegularFile(fd, path, std::string(what), info);
 }
 
 RegularFile::RegularFile(int fd, std::string path, std::string what,
-                         int64_t size, int64_t mtime_ns)
+                         const struct stat& info)
     : fd_(fd),
       path_(std::move(path)),
       what_(std::move(what)),
-      size_(size),
-      mtime_ns_(mtime_ns) {}
+      size_(info.st_size),
+      mtime_ns_(Nanoseconds(info.st_mtim)),
+      device_(info.st_dev),
+      inode_(info.st_ino),
+      ctime_ns_(Nanoseconds(info.st_ctim)) {}
 
 RegularFile::RegularFile(RegularFile&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)),
       path_(std::move(other.path_)),
       what_(std::move(other.what_)),
       size_(other.size_),
-      mtime_ns_(other.mtime_ns_) {}
+      mtime_ns_(other.mtime_ns_),
+      device_(other.device_),
+      inode_(other.inode_),
+      ctime_ns_(other.ctime_ns_) {}
 
 RegularFile& RegularFile::operator=(RegularFile&& other) noexcept {
   if (this != &other) {
@@ -110,6 +117,9 @@ RegularFile& RegularFile::operator=(RegularFile&& other) noexcept {
     what_ = std::move(other.what_);
     size_ = other.size_;
     mtime_ns_ = other.mtime_ns_;
+    device_ = other.device_;
+    inode_ = other.inode_;
+    ctime_ns_ = other.ctime_ns_;
   }
   return *this;
 }

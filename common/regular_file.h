@@ -8,6 +8,7 @@
 #ifndef SEED_COMMON_REGULAR_FILE_H_
 #define SEED_COMMON_REGULAR_FILE_H_
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -47,19 +48,30 @@ class RegularFile {
 
   int64_t size() const { return size_; }
   int64_t mtime_ns() const { return mtime_ns_; }
+  // The rest of the file's identity, from the same fstat as size() and
+  // mtime_ns(): whether it is still this file, unchanged, can be told later
+  // (a rewrite changes ctime even when it keeps size and mtime).
+  uint64_t device() const { return device_; }
+  uint64_t inode() const { return inode_; }
+  int64_t ctime_ns() const { return ctime_ns_; }
+  // The open descriptor, owned by this object (for mapping the file).
+  int fd() const { return fd_; }
 
   // The whole file (at most size() bytes: a file that grew is cut there).
   absl::StatusOr<std::string> ReadAll();
 
  private:
-  RegularFile(int fd, std::string path, std::string what, int64_t size,
-              int64_t mtime_ns);
+  RegularFile(int fd, std::string path, std::string what,
+              const struct stat& info);
 
   int fd_ = -1;
   std::string path_;
   std::string what_;
   int64_t size_ = 0;
   int64_t mtime_ns_ = 0;
+  uint64_t device_ = 0;
+  uint64_t inode_ = 0;
+  int64_t ctime_ns_ = 0;
 };
 
 // Open then ReadAll.

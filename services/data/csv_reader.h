@@ -74,7 +74,17 @@ struct ParsedFile {
   // each kind, interval and gaps over the kept rows. rows_dropped stays 0:
   // ApplyBadRowPolicy sets it.
   backtest::v1::FileReport report;
+  // ContentHash(bars, 0, bars.size()) (bar_hash.h), set by
+  // DatasetStore::LoadFile; empty from ParseCsv.
+  std::string bars_hash;
 };
+
+// The version of what ParseCsv returns for given bytes (bars and report,
+// every message included). The column cache (column_cache.h) serves stored
+// results only under the version that made them, so a change to the parser's
+// output must bump it; csv_reader_test's ParserOutputIsPinnedToItsVersion
+// fails until it is.
+inline constexpr int kCsvParserVersion = 1;
 
 // Parses a whole file's text. `path` and `symbol` are copied into the report
 // and name the file in messages. Fails only when the header is neither

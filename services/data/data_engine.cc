@@ -14,17 +14,16 @@
 #include <vector>
 
 #include "absl/algorithm/container.h"
-#include "absl/base/casts.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/limits.h"
-#include "common/sha256.h"
 #include "common/stage_error.h"
 #include "common/text.h"
 #include "common/time.h"
+#include "services/data/bar_hash.h"
 #include "services/data/resample.h"
 #include "services/data/symbol_metadata.h"
 
@@ -37,9 +36,6 @@ using ::backtest::v1::FileReport;
 using ::backtest::v1::OpenDatasetResponse;
 
 constexpr absl::string_view kStage = "data";
-constexpr size_t kBytesPerHashedBar = 48;
-// Bars hashed per Sha256::Update call; any size gives the same digest.
-constexpr size_t kHashChunkBars = 4096;
 // "2014-12-31": a bound written as a bare date.
 constexpr size_t kDateLength = 10;
 
@@ -201,7 +197,11 @@ absl::StatusOr<SymbolSlice> OpenSymbol(
   summary->set_last_time(FormatTime(bars.time[slice.end - 1]));
   summary->set_available_first(report.first_time());
   summary->set_available_last(report.last_time());
-  summary->set_content_hash(ContentHash(bars, slice.begin, slice.end));
+  // The whole file's hash is known; a part's is made here.
+  summary->set_content_hash(slice.begin == 0 && slice.end == bars.size() &&
+                                    !(*file)->bars_hash.empty()
+                                ? (*file)->bars_hash
+                                : ContentHash(bars, slice.begin, slice.end));
   summary->set_interval_seconds(report.interval_seconds());
   AddNotices(symbol, report, bars, slice, start, end, response);
   *response->mutable_quality()->add_files() = std::move(report);
@@ -232,12 +232,6 @@ absl::Status AddMetadata(const DataRoots& roots, const std::string& dir,
   }
   response->set_metadata_hash(file->content_hash);
   return absl::OkStatus();
-}
-
-void PutLittleEndian(uint64_t value, char* out) {
-  for (int byte = 0; byte < 8; ++byte) {
-    out[byte] = static_cast<char>(value >> (8 * byte));
-  }
 }
 
 // The reasons LoadFile fails with for what is wrong with one file (its kind,
@@ -299,29 +293,6 @@ int64_t CountSteps(const std::vector<SymbolSlice>& symbols) {
 
 }  // namespace
 
-std::string ContentHash(const BarColumns& bars, size_t begin, size_t end) {
-  Sha256 hasher;
-  std::string buffer;
-  constexpr size_t kChunkBytes = kHashChunkBars * kBytesPerHashedBar;
-  buffer.reserve(kChunkBytes);
-  for (size_t i = begin; i < end; ++i) {
-    char bar[kBytesPerHashedBar];
-    PutLittleEndian(static_cast<uint64_t>(bars.time[i]), bar);
-    const double values[] = {bars.open[i], bars.high[i], bars.low[i],
-                             bars.close[i], bars.volume[i]};
-    for (int v = 0; v < 5; ++v) {
-      PutLittleEndian(absl::bit_cast<uint64_t>(values[v]), bar + 8 * (v + 1));
-    }
-    buffer.append(bar, kBytesPerHashedBar);
-    if (buffer.size() == kChunkBytes) {
-      hasher.Update(buffer);
-      buffer.clear();
-    }
-  }
-  hasher.Update(buffer);
-  return hasher.HexDigest();
-}
-
 absl::Status DataEngine::OpenDataset(
     const backtest::v1::OpenDatasetRequest& request,
     OpenDatasetResponse* response) {
@@ -346,9 +317,9 @@ absl::Status DataEngine::OpenDataset(
          absl::StrCat(end.text, " is before data.start ", start.text)});
   }
   if (data.warmup_bars() < 0) {
-    problems.push_back({"data.warmup_bars",
-                        absl::StrCat("must be 0 or more, got ",
-                                     data.warmup_bars())});
+    problems.push_back(
+        {"data.warmup_bars",
+         absl::StrCat("must be 0 or more, got ", data.warmup_bars())});
   }
   if (data.warmup_bars() > 0 && data.start().empty()) {
     problems.push_back({"data.warmup_bars",
@@ -406,8 +377,8 @@ absl::Status DataEngine::OpenDataset(
   Dataset dataset;
   for (const std::string& symbol : data.symbols()) {
     absl::StatusOr<SymbolSlice> slice =
-        OpenSymbol(store_, roots_, *dir, symbol, data.on_bad_rows(), start,
-                   end, data.warmup_bars(), response);
+        OpenSymbol(store_, roots_, *dir, symbol, data.on_bad_rows(), start, end,
+                   data.warmup_bars(), response);
     if (!slice.ok()) {
       response->Clear();
       return WithContext(slice.status(), kStage, context);

@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "backtest/v1/data.pb.h"
 #include "common/data_roots.h"
+#include "services/data/bar_hash.h"
 #include "services/data/csv_reader.h"
 #include "services/data/dataset_store.h"
 
@@ -30,11 +31,6 @@ inline constexpr int kMaxBarsPerRead = 500'000;
 // rows (a header only), which a run could not use, with kNoBars.
 inline constexpr absl::string_view kUnknownFormat = "unknown_format";
 inline constexpr absl::string_view kNoBars = "no_bars";
-
-// sha256 over bars[begin, end): per bar 48 bytes, time as int64 then open,
-// high, low, close, volume as IEEE-754 doubles, each little-endian. The same
-// bars always give the same hash on every machine.
-std::string ContentHash(const BarColumns& bars, size_t begin, size_t end);
 
 // A file of a ValidateFiles directory that links outside the data roots:
 // reported with this issue kind and nothing of its contents.

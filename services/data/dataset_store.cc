@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
+#include <iostream>
 #include <random>
 #include <system_error>
 #include <utility>
@@ -15,9 +17,13 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "common/limits.h"
+#include "common/logging.h"
 #include "common/regular_file.h"
+#include "common/sha256.h"
 #include "common/stage_error.h"
 #include "common/text.h"
+#include "services/data/bar_hash.h"
+#include "services/data/mapped_file.h"
 
 namespace seed::data {
 namespace {
@@ -66,6 +72,17 @@ absl::Status RefusedFile(const absl::Status& status, absl::string_view symbol) {
                       {.symbol = std::string(symbol),
                        .hint = "check that the file exists and is readable by "
                                "the data service"});
+}
+
+SourceIdentity IdentityOf(const RegularFile& file) {
+  return {file.device(), file.inode(), file.size(), file.mtime_ns(),
+          file.ctime_ns()};
+}
+
+int64_t NowNanoseconds() {
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  return static_cast<int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
 }
 
 std::string RandomIdPrefix() {
@@ -193,39 +210,170 @@ std::shared_ptr<const ResampledBars> ResampledCache::Get(
   return series;
 }
 
-DatasetStore::DatasetStore() : id_prefix_(RandomIdPrefix()) {}
+DatasetStoreOptions DatasetStoreOptions::FromEnvironment() {
+  DatasetStoreOptions options;
+  options.column_cache_dir = ColumnCacheDirFromEnvironment();
+  options.column_cache_bytes = ColumnCacheBytesFromEnvironment();
+  return options;
+}
+
+DatasetStore::DatasetStore(DatasetStoreOptions options)
+    : options_(std::move(options)),
+      column_cache_(
+          options_.column_cache_dir.has_value()
+              ? std::make_unique<ColumnCache>(*options_.column_cache_dir,
+                                              options_.column_cache_bytes)
+              : nullptr),
+      id_prefix_(RandomIdPrefix()) {}
 
 absl::StatusOr<std::shared_ptr<const ParsedFile>> DatasetStore::LoadFile(
     const std::string& path, absl::string_view symbol) {
-  absl::StatusOr<RegularFile> opened =
-      RegularFile::Open(path, limits::kMaxCsvBytes, "data file");
-  if (!opened.ok()) return RefusedFile(opened.status(), symbol);
-  const int64_t size = opened->size();
-  const int64_t mtime_ns = opened->mtime_ns();
-  {
-    absl::MutexLock lock(&mutex_);
-    auto it = files_.find(path);
-    if (it != files_.end() && it->second.size == size &&
-        it->second.mtime_ns == mtime_ns) {
-      it->second.last_use = ++use_clock_;
-      return it->second.file;
+  // A file that changes while it is read is read again, once: a writer
+  // replacing it is usually done by then.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    absl::StatusOr<RegularFile> opened =
+        RegularFile::Open(path, limits::kMaxCsvBytes, "data file");
+    if (!opened.ok()) return RefusedFile(opened.status(), symbol);
+    absl::StatusOr<std::shared_ptr<const ParsedFile>> file =
+        LoadOpened(*opened, path, symbol);
+    if (!file.ok() || *file != nullptr) return file;
+  }
+  return StageFailure(
+      absl::StatusCode::kUnavailable, kStage, "DATA_FILE_UNREADABLE",
+      absl::StrCat("data file ", path,
+                   " changed while it was being read, twice"),
+      {.symbol = std::string(symbol),
+       .hint = "run again once whatever writes the file is done"});
+}
+
+absl::StatusOr<std::shared_ptr<const ParsedFile>> DatasetStore::LoadOpened(
+    const RegularFile& opened, const std::string& path,
+    absl::string_view symbol) {
+  const SourceIdentity identity = IdentityOf(opened);
+  const bool settled =
+      IdentityIsSettled(identity, NowNanoseconds(), options_.settle_ns);
+  if (std::shared_ptr<const ParsedFile> kept =
+          FindKept(path, [&](const CachedFile& entry) {
+            return settled && entry.settled && entry.identity == identity;
+          })) {
+    ++memory_hits_;
+    return kept;
+  }
+  const auto with_names = [&](ParsedFile file) {
+    file.report.set_path(path);
+    file.report.set_symbol(std::string(symbol));
+    return file;
+  };
+  // The hash of the bytes: recorded for an unchanged file, else taken below.
+  std::string content_hash;
+  if (column_cache_ != nullptr && settled) {
+    content_hash = column_cache_->KnownContentHash(path, identity).value_or("");
+    if (!content_hash.empty()) {
+      if (std::optional<ParsedFile> cached =
+              column_cache_->Load(content_hash)) {
+        return Keep(path, {identity, settled, content_hash, 0,
+                           std::make_shared<const ParsedFile>(
+                               with_names(*std::move(cached)))});
+      }
     }
   }
-  // Parsing happens outside the lock so other runs are not held up; two runs
-  // loading the same new file at once both parse it, which is harmless.
-  absl::StatusOr<std::string> text = opened->ReadAll();
-  if (!text.ok()) return RefusedFile(text.status(), symbol);
-  absl::StatusOr<ParsedFile> parsed = ParseCsv(*text, path, symbol);
+  absl::StatusOr<MappedFile> map = MappedFile::Map(opened.fd(), opened.size());
+  if (!map.ok()) {
+    return RefusedFile(absl::Status(map.status().code(),
+                                    absl::StrCat("cannot read data file ", path,
+                                                 ": ", map.status().message())),
+                       symbol);
+  }
+  const auto changed = [&] {
+    struct stat info;
+    return map->cut() || fstat(opened.fd(), &info) != 0 ||
+           info.st_size != identity.size ||
+           info.st_mtim.tv_sec * 1'000'000'000 + info.st_mtim.tv_nsec !=
+               identity.mtime_ns ||
+           info.st_ctim.tv_sec * 1'000'000'000 + info.st_ctim.tv_nsec !=
+               identity.ctime_ns;
+  };
+  // The bytes are hashed when the hash is the cache's key, or the only way
+  // to tell a file that may still be changing from what is kept.
+  if (content_hash.empty() && (column_cache_ != nullptr || !settled)) {
+    content_hash = Sha256Hex(map->text());
+    ++hashed_;
+    if (changed()) return nullptr;
+    if (std::shared_ptr<const ParsedFile> kept =
+            FindKept(path, [&](const CachedFile& entry) {
+              return entry.content_hash == content_hash;
+            })) {
+      ++memory_hits_;
+      return Keep(path, {identity, settled, content_hash, 0, kept});
+    }
+    if (column_cache_ != nullptr) {
+      if (std::optional<ParsedFile> cached =
+              column_cache_->Load(content_hash)) {
+        if (settled) {
+          WarnOnce(column_cache_->RememberSource(path, identity, content_hash));
+        }
+        return Keep(path, {identity, settled, content_hash, 0,
+                           std::make_shared<const ParsedFile>(
+                               with_names(*std::move(cached)))});
+      }
+    }
+  }
+  absl::StatusOr<ParsedFile> parsed = ParseCsv(map->text(), path, symbol);
+  ++parsed_;
+  if (changed()) return nullptr;
   if (!parsed.ok()) return parsed.status();
-  auto file = std::make_shared<const ParsedFile>(*std::move(parsed));
+  parsed->bars_hash = ContentHash(parsed->bars, 0, parsed->bars.size());
+  if (column_cache_ != nullptr) {
+    WarnOnce(column_cache_->Store(content_hash, *parsed));
+    if (settled) {
+      WarnOnce(column_cache_->RememberSource(path, identity, content_hash));
+    }
+  }
+  return Keep(path, {identity, settled, content_hash, 0,
+                     std::make_shared<const ParsedFile>(*std::move(parsed))});
+}
 
+std::shared_ptr<const ParsedFile> DatasetStore::FindKept(
+    const std::string& path,
+    const std::function<bool(const CachedFile&)>& accept) {
   absl::MutexLock lock(&mutex_);
-  CachedFile& entry = files_[path];
-  if (entry.file != nullptr) cached_bars_ -= entry.file->bars.size();
-  entry = {size, mtime_ns, ++use_clock_, file};
-  cached_bars_ += file->bars.size();
+  auto it = files_.find(path);
+  if (it == files_.end() || !accept(it->second)) return nullptr;
+  it->second.last_use = ++use_clock_;
+  return it->second.file;
+}
+
+std::shared_ptr<const ParsedFile> DatasetStore::Keep(const std::string& path,
+                                                     CachedFile entry) {
+  absl::MutexLock lock(&mutex_);
+  CachedFile& kept = files_[path];
+  if (kept.file != nullptr) cached_bars_ -= kept.file->bars.size();
+  kept = std::move(entry);
+  kept.last_use = ++use_clock_;
+  cached_bars_ += kept.file->bars.size();
+  std::shared_ptr<const ParsedFile> file = kept.file;
   EvictLocked();
   return file;
+}
+
+void DatasetStore::WarnOnce(const absl::Status& status) {
+  if (status.ok() || warned_.exchange(true)) return;
+  const std::string message = absl::StrCat(
+      status.message(),
+      "; data files are parsed on every load (set BT_COLUMN_CACHE to a "
+      "writable directory, or to off)");
+  if (JsonLogsEnabled()) {
+    LogEvent(LogLevel::kWarning, message,
+             {.extra = {{"stage", std::string(kStage)}}});
+  } else {
+    std::cerr << "warning: " << message << std::endl;
+  }
+}
+
+DatasetStore::Stats DatasetStore::stats() const {
+  return {
+      memory_hits_.load(), hashed_.load(), parsed_.load(),
+      column_cache_ != nullptr ? column_cache_->stats() : ColumnCache::Stats()};
 }
 
 void DatasetStore::EvictLocked() {

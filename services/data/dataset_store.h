@@ -1,15 +1,20 @@
-// Where the data stage keeps things: finds DIR/SYMBOL.csv files, caches parsed
-// files keyed by (path, size, mtime) so repeated runs do not re-parse, and
-// holds the open datasets. Thread-safe: every function and method may be
-// called from any thread; what they return is immutable and shared.
+// Where the data stage keeps things: finds DIR/SYMBOL.csv files, keeps parsed
+// files in memory while their identity (device, inode, size, mtime, ctime)
+// says they are unchanged and on disk in the column cache (column_cache.h)
+// under the hash of their bytes, so repeated runs, in this process or
+// another, do not parse again; and holds the open datasets. Thread-safe:
+// every function and method may be called from any thread; what they return
+// is immutable and shared.
 #ifndef SEED_SERVICES_DATA_DATASET_STORE_H_
 #define SEED_SERVICES_DATA_DATASET_STORE_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,6 +24,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "common/regular_file.h"
+#include "services/data/column_cache.h"
 #include "services/data/csv_reader.h"
 #include "services/data/resample.h"
 
@@ -95,19 +102,46 @@ absl::StatusOr<std::string> FindSymbolFile(const std::string& dir,
 absl::Status NoDataFiles(const std::string& dir,
                          const std::vector<std::string>& symbols);
 
+struct DatasetStoreOptions {
+  // The column cache's directory; nullopt: none (parsed files are kept in
+  // memory only).
+  std::optional<std::string> column_cache_dir;
+  int64_t column_cache_bytes = kDefaultColumnCacheBytes;
+  // See kSettleNanoseconds; tests shorten it.
+  int64_t settle_ns = kSettleNanoseconds;
+
+  // The column cache where the environment puts it
+  // (ColumnCacheDirFromEnvironment, ColumnCacheBytesFromEnvironment).
+  static DatasetStoreOptions FromEnvironment();
+};
+
 class DatasetStore {
  public:
-  DatasetStore();
+  // How LoadFile answered, since construction: for tests and the benchmark.
+  struct Stats {
+    int64_t memory_hits = 0;  // the file parsed before, kept in memory
+    int64_t hashed = 0;       // files whose bytes were hashed
+    int64_t parsed = 0;       // files parsed
+    ColumnCache::Stats column_cache;
+  };
+
+  DatasetStore() : DatasetStore(DatasetStoreOptions::FromEnvironment()) {}
+  explicit DatasetStore(DatasetStoreOptions options);
   DatasetStore(const DatasetStore&) = delete;
   DatasetStore& operator=(const DatasetStore&) = delete;
 
-  // The parsed content of the file at `path` (absolute), parsed again only
-  // when its size or modification time changed. Fails, before reading it,
-  // when it is not a regular file (NOT_A_REGULAR_FILE, without blocking on a
-  // FIFO) or is larger than limits::kMaxCsvBytes (FILE_TOO_LARGE); when it
-  // cannot be read (DATA_FILE_UNREADABLE); or as ParseCsv does.
+  // The parsed content of the file at `path` (absolute), with bars_hash set:
+  // kept in memory while the file's identity is unchanged, else read from
+  // the column cache when it holds the file's bytes, else parsed (and
+  // stored there). Fails, before reading it, when it is not a regular file
+  // (NOT_A_REGULAR_FILE, without blocking on a FIFO) or is larger than
+  // limits::kMaxCsvBytes (FILE_TOO_LARGE); when it cannot be read, or keeps
+  // changing while it is read (DATA_FILE_UNREADABLE); or as ParseCsv does.
+  // A column cache that cannot be written is logged, never a failure.
   absl::StatusOr<std::shared_ptr<const ParsedFile>> LoadFile(
       const std::string& path, absl::string_view symbol);
+
+  Stats stats() const;
 
   // Registers a dataset under a new id, unique within this process and
   // unlikely to repeat across restarts: "ds-3f2a9c41-7".
@@ -119,15 +153,38 @@ class DatasetStore {
 
  private:
   struct CachedFile {
-    int64_t size = 0;
-    int64_t mtime_ns = 0;
+    SourceIdentity identity;
+    // IdentityIsSettled: a match of the identity alone is enough.
+    bool settled = false;
+    // sha256 of the file's bytes; empty when not taken.
+    std::string content_hash;
     uint64_t last_use = 0;
     std::shared_ptr<const ParsedFile> file;
   };
 
+  // LoadFile for one opening of the file; nullptr when the file changed
+  // while it was read.
+  absl::StatusOr<std::shared_ptr<const ParsedFile>> LoadOpened(
+      const RegularFile& opened, const std::string& path,
+      absl::string_view symbol);
+  // The file kept for `path` when `accept` says it is still good.
+  std::shared_ptr<const ParsedFile> FindKept(
+      const std::string& path,
+      const std::function<bool(const CachedFile&)>& accept);
+  // Keeps `file` for `path` and returns it.
+  std::shared_ptr<const ParsedFile> Keep(const std::string& path,
+                                         CachedFile entry);
+  // Logs a column cache that cannot be written, once.
+  void WarnOnce(const absl::Status& status);
   // Drops least recently used files until the cache fits its budget.
   void EvictLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
+  const DatasetStoreOptions options_;
+  const std::unique_ptr<ColumnCache> column_cache_;
+  std::atomic<int64_t> memory_hits_{0};
+  std::atomic<int64_t> hashed_{0};
+  std::atomic<int64_t> parsed_{0};
+  std::atomic<bool> warned_{false};
   const std::string id_prefix_;
   mutable absl::Mutex mutex_;
   std::map<std::string, CachedFile> files_ ABSL_GUARDED_BY(mutex_);
