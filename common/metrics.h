@@ -4,8 +4,9 @@
 // HTTP endpoint that serves the registry at /metrics (--metrics-listen).
 // Metric names follow Prometheus's conventions: snake_case, a `seed_` prefix
 // for our own families (gRPC's follow go-grpc-prometheus: grpc_server_...),
-// `_total` counters, `_seconds` and `_bytes` in base units; docs/metrics.md
-// lists them. Thread-safe.
+// `_total` counters, `_seconds` and `_bytes` in base units;
+// docs/observability.md lists them. (A run's performance metrics, Sharpe and
+// the like, are another thing: services/results/metrics.h.) Thread-safe.
 #ifndef SEED_COMMON_METRICS_H_
 #define SEED_COMMON_METRICS_H_
 
