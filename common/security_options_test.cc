@@ -1,6 +1,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "common/channel_security.h"
 #include "common/server_security.h"
 #include "gtest/gtest.h"
@@ -39,6 +40,31 @@ TEST(ServerOptionsTest, PlainTextOnlyOnLoopbackUnlessInsecure) {
       ReadServerOptions({"--listen", "0.0.0.0:7101", "--insecure"}, "data", "");
   ASSERT_TRUE(insecure.ok());
   EXPECT_NE(SecurityNotice(*insecure).find("WARNING"), std::string::npos);
+}
+
+// Metrics and health ports hold no data: any address, no --insecure.
+TEST(ServerOptionsTest, MetricsAndHealthPortsOnAnyAddress) {
+  absl::StatusOr<ServerOptions> options = ReadServerOptions(
+      {"--metrics-listen=0.0.0.0:9100", "--health-listen", "0.0.0.0:8100"},
+      "data", "127.0.0.1:7101");
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->metrics_listen, "0.0.0.0:9100");
+  EXPECT_EQ(options->health_listen, "0.0.0.0:8100");
+  EXPECT_FALSE(options->access->enforcing());
+
+  absl::StatusOr<ServerOptions> none =
+      ReadServerOptions({}, "data", "127.0.0.1:7101");
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->metrics_listen, "");
+  EXPECT_EQ(none->health_listen, "");
+
+  for (const char* flag : {"--metrics-listen", "--health-listen"}) {
+    const absl::Status bad =
+        ReadServerOptions({absl::StrCat(flag, "=9100")}, "data", "127.0.0.1:1")
+            .status();
+    EXPECT_EQ(bad.code(), absl::StatusCode::kInvalidArgument) << flag;
+    EXPECT_NE(bad.message().find(flag), std::string::npos) << bad;
+  }
 }
 
 TEST(ServerOptionsTest, TokensOnlyWhereTheyMeanSomething) {

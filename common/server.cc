@@ -1,55 +1,23 @@
 #include "common/server.h"
 
-#include <netdb.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include <time.h>
 
-#include <cerrno>
 #include <csignal>
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "common/grpc_metrics.h"
 #include "common/grpc_tracing.h"
+#include "common/listen_address.h"
 #include "common/logging.h"
+#include "common/metrics.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 
 namespace seed {
 namespace {
-
-// Whether another socket holds the port of `address`: bind() says so with
-// EADDRINUSE, where gRPC only says it could not listen.
-bool PortInUse(const std::string& address) {
-  const size_t colon = address.rfind(':');
-  if (colon == std::string::npos) return false;
-  std::string host = address.substr(0, colon);
-  absl::string_view bare = host;
-  absl::ConsumePrefix(&bare, "[");
-  absl::ConsumeSuffix(&bare, "]");
-  host = std::string(bare);
-  const std::string port = address.substr(colon + 1);
-  addrinfo hints = {};
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE;
-  addrinfo* found = nullptr;
-  if (getaddrinfo(host.empty() ? nullptr : host.c_str(), port.c_str(), &hints,
-                  &found) != 0) {
-    return false;
-  }
-  bool in_use = false;
-  for (addrinfo* info = found; info != nullptr && !in_use;
-       info = info->ai_next) {
-    const int fd = socket(info->ai_family, info->ai_socktype, 0);
-    if (fd < 0) continue;
-    in_use =
-        bind(fd, info->ai_addr, info->ai_addrlen) != 0 && errno == EADDRINUSE;
-    close(fd);
-  }
-  freeaddrinfo(found);
-  return in_use;
-}
 
 // Methods retried on UNAVAILABLE (the call did not reach a server, or the
 // server was going away): only those that are safe to repeat.
@@ -125,6 +93,8 @@ absl::StatusOr<std::unique_ptr<grpc::Server>> StartServer(
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;
   interceptors.push_back(tracing::MakeServerTracingFactory());
+  interceptors.push_back(
+      metrics::MakeServerMetricsFactory(*metrics::ProcessRegistry()));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
@@ -156,18 +126,48 @@ absl::StatusOr<std::unique_ptr<grpc::Server>> StartServer(
   return StartServer(options, services, bound_port);
 }
 
+absl::StatusOr<std::unique_ptr<grpc::Server>> StartHealthServer(
+    const std::string& address, int* bound_port) {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  // Plain text on purpose: the kubelet's gRPC probes speak nothing else,
+  // and health checks are open to every caller on the main port too.
+  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port);
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    return absl::UnavailableError(absl::StrCat(
+        "could not listen for health checks on ", address,
+        PortInUse(address) ? ": port in use (another process listens there; "
+                             "stop it or choose another --health-listen)"
+                           : ": the address is invalid or not this machine's"));
+  }
+  server->GetHealthCheckService()->SetServingStatus(false);
+  if (bound_port != nullptr) *bound_port = port;
+  return server;
+}
+
 namespace {
 volatile std::sig_atomic_t g_stop_requested = 0;
 void RequestStop(int) { g_stop_requested = 1; }
+
+// "HOST:PORT" with the port a server actually bound (port 0 picks one).
+std::string BoundAddress(const std::string& address, int port) {
+  return absl::StrCat(address.substr(0, address.rfind(':')), ":", port);
+}
 }  // namespace
 
-void WaitForShutdownSignal(const std::vector<grpc::Server*>& servers) {
+void WaitForStopSignal() {
   std::signal(SIGINT, RequestStop);
   std::signal(SIGTERM, RequestStop);
   while (!g_stop_requested) {
     struct timespec pause = {0, 100 * 1000 * 1000};
     nanosleep(&pause, nullptr);
   }
+}
+
+void ShutDownServers(const std::vector<grpc::Server*>& servers) {
   for (grpc::Server* server : servers) {
     server->GetHealthCheckService()->SetServingStatus(false);
   }
@@ -179,20 +179,62 @@ void WaitForShutdownSignal(const std::vector<grpc::Server*>& servers) {
 }
 
 int ServeUntilSignal(absl::string_view name, const ServerOptions& options,
-                     const std::vector<grpc::Service*>& services) {
+                     const std::vector<grpc::Service*>& services,
+                     HealthCheck health_check) {
+  const auto fail = [name](const absl::Status& status) {
+    std::cerr << name << " service: " << status.message() << std::endl;
+    return 1;
+  };
+  // The health-only server first: the reflection service StartServer turns
+  // on would join every server built after it, and this port serves
+  // grpc.health.v1 alone.
+  std::unique_ptr<grpc::Server> health_server;
+  int health_port = 0;
+  if (!options.health_listen.empty()) {
+    absl::StatusOr<std::unique_ptr<grpc::Server>> started =
+        StartHealthServer(options.health_listen, &health_port);
+    if (!started.ok()) return fail(started.status());
+    health_server = *std::move(started);
+  }
+  std::unique_ptr<metrics::MetricsEndpoint> metrics_endpoint;
+  if (!options.metrics_listen.empty()) {
+    absl::StatusOr<std::unique_ptr<metrics::MetricsEndpoint>> started =
+        metrics::MetricsEndpoint::Start(options.metrics_listen);
+    if (!started.ok()) return fail(started.status());
+    metrics_endpoint = *std::move(started);
+  }
   int port = 0;
   absl::StatusOr<std::unique_ptr<grpc::Server>> server =
       StartServer(options, services, &port);
-  if (!server.ok()) {
-    std::cerr << name << " service: " << server.status().message() << std::endl;
-    return 1;
+  if (!server.ok()) return fail(server.status());
+  std::vector<grpc::Server*> servers = {server->get()};
+  if (health_server != nullptr) {
+    health_server->GetHealthCheckService()->SetServingStatus(true);
+    servers.push_back(health_server.get());
   }
-  // The bound port, so "--listen=127.0.0.1:0" reports the port it picked.
+  // The bound ports, so "--listen=127.0.0.1:0" reports the port it picked.
   std::cout << name << " service listening on "
-            << options.listen.substr(0, options.listen.rfind(':')) << ":"
-            << port << "\n"
+            << BoundAddress(options.listen, port) << "\n"
             << name << " service: " << SecurityNotice(options) << std::endl;
-  WaitForShutdownSignal({server->get()});
+  if (health_server != nullptr) {
+    std::cout << name << " service health checks (grpc.health.v1 only, plain "
+              << "text) on " << BoundAddress(options.health_listen, health_port)
+              << std::endl;
+  }
+  if (metrics_endpoint != nullptr) {
+    std::cout << name << " service metrics on http://"
+              << BoundAddress(options.metrics_listen, metrics_endpoint->port())
+              << "/metrics" << std::endl;
+  }
+  {
+    std::unique_ptr<HealthMonitor> monitor;
+    if (health_check) {
+      monitor = std::make_unique<HealthMonitor>(
+          std::string(name), std::move(health_check), servers);
+    }
+    WaitForStopSignal();
+  }  // the monitor stops before the servers report NOT_SERVING for good
+  ShutDownServers(servers);
   return 0;
 }
 

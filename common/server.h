@@ -1,12 +1,16 @@
 // Starts a gRPC server the way every service of ours runs: standard health
-// checking (SERVING once the services are registered and the port is bound),
+// checking (SERVING once the services are registered and the port is bound,
+// then as the service's own health check says: common/service_health.h),
 // server reflection, bounded message sizes, no port sharing (a second server
 // on a used port fails to start), the security of its ServerOptions (TLS,
 // tokens and roles: common/server_security.h, common/access.h), a span for
-// every traced call (common/grpc_tracing.h), JSON log lines on stderr
-// (common/logging.h), and a clean stop on SIGINT or SIGTERM. Also makes the
-// channels our clients use, with retries of idempotent calls. Used by each
-// service's main.cc and by `bt serve`.
+// every traced call (common/grpc_tracing.h), metrics of every call
+// (common/grpc_metrics.h) served with the process's others at
+// --metrics-listen (common/metrics.h), a plain-text health-only port at
+// --health-listen, JSON log lines on stderr (common/logging.h), and a clean
+// stop on SIGINT or SIGTERM. Also makes the channels our clients use, with
+// retries of idempotent calls. Used by each service's main.cc and by
+// `bt serve`.
 #ifndef SEED_COMMON_SERVER_H_
 #define SEED_COMMON_SERVER_H_
 
@@ -18,6 +22,7 @@
 #include "absl/strings/string_view.h"
 #include "common/channel_security.h"
 #include "common/server_security.h"
+#include "common/service_health.h"
 #include "grpcpp/grpcpp.h"
 
 namespace seed {
@@ -38,15 +43,29 @@ absl::StatusOr<std::unique_ptr<grpc::Server>> StartServer(
     const std::string& address, const std::vector<grpc::Service*>& services,
     int* bound_port = nullptr);
 
-// Blocks until SIGINT or SIGTERM, then shuts the servers down gracefully.
-void WaitForShutdownSignal(const std::vector<grpc::Server*>& servers);
+// A server that answers grpc.health.v1 and nothing else, in plain text on
+// `address` (any address: it tells only whether the service serves), for
+// probes that cannot speak TLS. Its status starts NOT_SERVING; the caller
+// sets it with the main server's. UNAVAILABLE "port in use" as StartServer.
+absl::StatusOr<std::unique_ptr<grpc::Server>> StartHealthServer(
+    const std::string& address, int* bound_port = nullptr);
 
-// A service process's life: starts the server of `name` ("data", ...),
-// prints "NAME service listening on HOST:PORT" and how it is secured, and
-// serves until SIGINT or SIGTERM. Returns the process's exit code: 0, or 1
-// (with the reason on stderr) when the server cannot start.
+// Blocks until SIGINT or SIGTERM.
+void WaitForStopSignal();
+
+// Reports NOT_SERVING on every server, then shuts them down gracefully.
+void ShutDownServers(const std::vector<grpc::Server*>& servers);
+
+// A service process's life: starts the server of `name` ("data", ...), its
+// health-only server and its metrics endpoint when the options ask for them,
+// prints "NAME service listening on HOST:PORT", how it is secured and where
+// its health and metrics are, and serves until SIGINT or SIGTERM, running
+// `health_check` (when set) every few seconds to decide SERVING or
+// NOT_SERVING. Returns the process's exit code: 0, or 1 (with the reason on
+// stderr) when a server cannot start.
 int ServeUntilSignal(absl::string_view name, const ServerOptions& options,
-                     const std::vector<grpc::Service*>& services);
+                     const std::vector<grpc::Service*>& services,
+                     HealthCheck health_check = nullptr);
 
 // Prints "NAME: MESSAGE" for options that cannot be used; returns exit code 2.
 int ServerUsageError(absl::string_view name, const absl::Status& status);

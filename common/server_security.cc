@@ -4,6 +4,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/listen_address.h"
+#include "common/metrics.h"
 #include "common/text.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/security/tls_credentials_options.h"
@@ -49,6 +51,22 @@ absl::StatusOr<ServerOptions> ReadServerOptions(
                  FlagValue(args, "tls-key").value_or(""),
                  FlagValue(args, "tls-ca").value_or("")};
   options.insecure = HasSwitch(args, "insecure");
+  options.metrics_listen = FlagValue(args, "metrics-listen").value_or("");
+  if (!options.metrics_listen.empty()) {
+    if (absl::Status status = metrics::CheckMetricsAddress(
+            "--metrics-listen", options.metrics_listen);
+        !status.ok()) {
+      return status;
+    }
+  }
+  options.health_listen = FlagValue(args, "health-listen").value_or("");
+  if (!options.health_listen.empty()) {
+    if (absl::Status status =
+            CheckListenAddress("--health-listen", options.health_listen);
+        !status.ok()) {
+      return status;
+    }
+  }
   const std::string tokens = FlagValue(args, "tokens").value_or("");
   if (!tokens.empty() && !TakesTokens(service)) {
     return absl::InvalidArgumentError(absl::StrCat(

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, only what is missing. Offline
 # apart from Debian's archive and the npm registry: Bazel, gRPC, protobuf,
-# Abseil, SQLite, libpq, yaml-cpp, GoogleTest and Google Benchmark (the
-# build); Chromium (the report's browser test); the PostgreSQL server (the
-# results store's PostgreSQL tests start their own); podman, buildah,
-# debootstrap and runc (the container image, scripts/images.sh); Slurm with
-# MUNGE, iproute2 and util-linux (the multi-host Slurm test, tests/slurm).
+# Abseil, SQLite, libpq, yaml-cpp, prometheus-cpp, GoogleTest and Google
+# Benchmark (the build); Chromium (the report's browser test); the
+# PostgreSQL server (the results store's PostgreSQL tests start their own);
+# podman, buildah, debootstrap and runc (the container image,
+# scripts/images.sh); Slurm with MUNGE, iproute2 and util-linux (the
+# multi-host Slurm test, tests/slurm).
 # All come from Debian 12. From npm, at the exact versions of their
 # package-lock.json: the chart library `bt report` inlines (report/) and the
 # Kubernetes manifests' checkers (deploy/k8s/tools/). openssl makes the TLS
@@ -18,7 +19,7 @@ packages=(
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libssl-dev libsqlite3-dev libyaml-cpp-dev libgtest-dev libgmock-dev
   libbenchmark-dev chromium python3-grpcio python3-protobuf
-  libpq-dev postgresql-15
+  libpq-dev postgresql-15 prometheus-cpp-dev
   podman buildah debootstrap runc
   slurm-wlm munge iproute2 util-linux openssl
 )

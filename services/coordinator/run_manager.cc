@@ -13,6 +13,7 @@
 #include "common/ids.h"
 #include "common/run_state.h"
 #include "common/stage_error.h"
+#include "services/coordinator/coordinator_metrics.h"
 #include "services/coordinator/run.h"
 #include "services/coordinator/spec.h"
 #include "services/coordinator/trace_keeping_results.h"
@@ -105,8 +106,8 @@ absl::StatusOr<std::string> RunManager::SubmitSpec(
       options.run_id.empty() ? NewTimeSortableId() : options.run_id;
   RunOptions run_options = options_;
   run_options.owner = options.owner;
-  absl::StatusOr<std::unique_ptr<Run>> run = Run::Prepare(
-      stages_, spec, run_id, run_options, options.trace_parent);
+  absl::StatusOr<std::unique_ptr<Run>> run =
+      Run::Prepare(stages_, spec, run_id, run_options, options.trace_parent);
   if (!run.ok()) return run.status();
   if (!options.job.job_id().empty()) (*run)->set_job(std::move(options.job));
 
@@ -120,13 +121,15 @@ absl::StatusOr<std::string> RunManager::SubmitSpec(
   if (jobs_.count(run_id) > 0) {
     return StageFailure(absl::StatusCode::kAlreadyExists, "coordinator",
                         "RUN_ALREADY_EXISTS",
-                        absl::StrCat("run ", run_id, " is already queued or "
+                        absl::StrCat("run ", run_id,
+                                     " is already queued or "
                                      "running here"),
                         {.run_id = run_id});
   }
   jobs_[run_id] = std::move(job);
   queue_.push_back(run_id);
   JoinIdleExitedWorkers();
+  CoordinatorMetrics::Process().RunQueued();
   if (static_cast<int>(workers_.size()) <
           manager_options_.max_concurrent_runs &&
       idle_workers_ < static_cast<int>(queue_.size())) {
@@ -165,6 +168,7 @@ void RunManager::Work() {
       if (last_to_leave) malloc_trim(0);
       return;
     }
+    CoordinatorMetrics::Process().RunStarted();
     RunJob(run_id, job);
   }
 }
@@ -194,6 +198,7 @@ void RunManager::RunJob(const std::string& run_id,
     idle = running_ == 0 && queue_.empty();
   }
   ended_run.reset();
+  CoordinatorMetrics::Process().RunEnded(final_progress);
   if (job->on_end) job->on_end(final_progress);
   // After a burst of runs, give the freed memory back to the system: the
   // allocator otherwise keeps every thread arena's peak.

@@ -3,8 +3,9 @@
 // Progress can be read or waited for, and a run can be cancelled; watching a
 // run never changes it (only Cancel stops one). An ended run leaves memory
 // soon (its records are in the results stage): the last few ended runs'
-// final progress is kept, older ones are read back from results.
-// Thread-safe.
+// final progress is kept, older ones are read back from results. Runs by
+// state and how they ended feed the coordinator's metrics
+// (coordinator_metrics.h). Thread-safe.
 #ifndef SEED_SERVICES_COORDINATOR_RUN_MANAGER_H_
 #define SEED_SERVICES_COORDINATOR_RUN_MANAGER_H_
 

@@ -6,8 +6,10 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/time.h"
 #include "common/tracing.h"
+#include "services/coordinator/coordinator_metrics.h"
 #include "services/coordinator/forwarding_stages.h"
 
 namespace seed::coordinator {
@@ -34,7 +36,8 @@ void AddCoveredBarTime(tracing::Span& span) {
 
 // Runs `call` inside a span named `name` (a child of the current context,
 // and the parent of whatever the call records), then lets `describe` add
-// attributes from the request and response. Without a trace: just `call`.
+// attributes from the request and response; times it for the metrics,
+// traced or not. Without a trace: just `call`, timed.
 // A deferred span (the trace is full) sends no trace context with its call,
 // so the service records nothing either; it is recorded, and described, only
 // if the call fails.
@@ -46,7 +49,9 @@ absl::Status Traced(absl::string_view stage, absl::string_view name,
   {
     // Not recording: an empty context, so no traceparent goes out.
     tracing::ContextScope scope(span.ChildContext());
+    const absl::Time started = absl::Now();
     status = call();
+    CoordinatorMetrics::Process().StageCall(name, absl::Now() - started);
   }
   // A deferred span starts recording here when the call failed, so one
   // check below covers it and a span recording from the start alike.
@@ -57,6 +62,15 @@ absl::Status Traced(absl::string_view stage, absl::string_view name,
   }
   if (span.failed()) AddCoveredBarTime(span);
   return status;
+}
+
+// Counts the first `used` of `steps` as gone through by `stage`.
+void CountSteps(absl::string_view stage, const Steps& steps, int used) {
+  int64_t bars = 0;
+  for (int i = 0; i < used && i < steps.size(); ++i) {
+    bars += steps.Get(i).bars_size();
+  }
+  CoordinatorMetrics::Process().StepsProcessed(stage, used, bars);
 }
 
 void DescribeSteps(tracing::Span& span, const Steps& steps) {
@@ -88,7 +102,7 @@ class TracedData final : public ForwardingDataStage {
   }
   absl::Status ReadBars(const v1::ReadBarsRequest& request,
                         v1::ReadBarsResponse* response) override {
-    return Traced(
+    const absl::Status status = Traced(
         "data", "data.read_bars",
         [&] { return inner().ReadBars(request, response); },
         [&](tracing::Span& span) {
@@ -101,6 +115,11 @@ class TracedData final : public ForwardingDataStage {
             span.SetAttribute("time.last", series.time(series.time_size() - 1));
           }
         });
+    if (status.ok()) {
+      CoordinatorMetrics::Process().StepsProcessed(
+          "data", 0, response->series().time_size());
+    }
+    return status;
   }
   absl::Status CloseDataset(const v1::CloseDatasetRequest& request,
                             v1::CloseDatasetResponse* response) override {
@@ -150,7 +169,7 @@ class TracedStrategy final : public ForwardingStrategyStage {
   }
   absl::Status OnSteps(const v1::StrategyStepsRequest& request,
                        v1::StrategyStepsResponse* response) override {
-    return Traced(
+    const absl::Status status = Traced(
         "strategy", "strategy.on_steps",
         [&] { return inner().OnSteps(request, response); },
         [&](tracing::Span& span) {
@@ -160,6 +179,10 @@ class TracedStrategy final : public ForwardingStrategyStage {
           span.SetAttribute("steps_used", response->steps_used());
           span.SetAttribute("intents", response->intents_size());
         });
+    if (status.ok()) {
+      CountSteps("strategy", request.steps(), response->steps_used());
+    }
+    return status;
   }
   absl::Status EndRun(const v1::StrategyEndRequest& request,
                       v1::StrategyEndResponse* response) override {
@@ -186,7 +209,7 @@ class TracedPortfolio final : public ForwardingPortfolioStage {
   }
   absl::Status ApplySteps(const v1::ApplyStepsRequest& request,
                           v1::ApplyStepsResponse* response) override {
-    return Traced(
+    const absl::Status status = Traced(
         "portfolio", "portfolio.apply_steps",
         [&] { return inner().ApplySteps(request, response); },
         [&](tracing::Span& span) {
@@ -198,6 +221,10 @@ class TracedPortfolio final : public ForwardingPortfolioStage {
             span.SetAttribute("margin_call", response->margin_call());
           }
         });
+    if (status.ok()) {
+      CountSteps("portfolio", request.steps(), response->views_size());
+    }
+    return status;
   }
   absl::Status SizeIntents(const v1::SizeIntentsRequest& request,
                            v1::SizeIntentsResponse* response) override {
@@ -246,7 +273,7 @@ class TracedExecution final : public ForwardingExecutionStage {
   }
   absl::Status ExecuteSteps(const v1::ExecuteStepsRequest& request,
                             v1::ExecuteStepsResponse* response) override {
-    return Traced(
+    const absl::Status status = Traced(
         "execution", "execution.execute_steps",
         [&] { return inner().ExecuteSteps(request, response); },
         [&](tracing::Span& span) {
@@ -258,6 +285,10 @@ class TracedExecution final : public ForwardingExecutionStage {
           span.SetAttribute("rejections", response->rejections_size());
           span.SetAttribute("working_orders", response->working_orders());
         });
+    if (status.ok()) {
+      CountSteps("execution", request.steps(), response->steps_used());
+    }
+    return status;
   }
   absl::Status EndRun(const v1::ExecutionEndRequest& request,
                       v1::ExecutionEndResponse* response) override {
@@ -290,7 +321,7 @@ class TracedResults final : public ForwardingResultsStage {
   }
   absl::Status AppendRecords(const v1::AppendRecordsRequest& request,
                              v1::AppendRecordsResponse* response) override {
-    return Traced(
+    const absl::Status status = Traced(
         "results", "results.append_records",
         [&] { return inner().AppendRecords(request, response); },
         [&](tracing::Span& span) {
@@ -305,6 +336,11 @@ class TracedResults final : public ForwardingResultsStage {
           span.SetAttribute("rejections", request.rejections_size());
           span.SetAttribute("trades", request.trades_size());
         });
+    if (status.ok()) {
+      CoordinatorMetrics::Process().RecordsSent(
+          request.run_id(), static_cast<int64_t>(request.ByteSizeLong()));
+    }
+    return status;
   }
   absl::Status UpdateRun(const v1::UpdateRunRequest& request,
                          v1::UpdateRunResponse* response) override {
