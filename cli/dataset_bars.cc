@@ -1,5 +1,9 @@
 #include "cli/dataset_bars.h"
 
+#include <algorithm>
+#include <utility>
+
+#include "services/coordinator/data_identity.h"
 #include "services/coordinator/series_reader.h"
 
 namespace seed::cli {
@@ -29,6 +33,24 @@ absl::StatusOr<DatasetBars> ReadDatasetBars(coordinator::DataStage& stage,
   if (!status.ok()) return status;
   if (!close_status.ok()) return close_status;
   return bars;
+}
+
+absl::StatusOr<DatasetClock> ReadDatasetClock(coordinator::DataStage& stage,
+                                              const v1::DataSpec& data,
+                                              const std::string& reader) {
+  absl::StatusOr<DatasetBars> bars = ReadDatasetBars(stage, data, reader);
+  if (!bars.ok()) return bars.status();
+  DatasetClock clock;
+  for (const v1::BarSeries& series : bars->series) {
+    clock.times.insert(clock.times.end(), series.time().begin(),
+                       series.time().end());
+  }
+  std::sort(clock.times.begin(), clock.times.end());
+  clock.times.erase(std::unique(clock.times.begin(), clock.times.end()),
+                    clock.times.end());
+  clock.interval_seconds =
+      coordinator::IdentityOf(bars->dataset).interval_seconds;
+  return clock;
 }
 
 }  // namespace seed::cli

@@ -5,6 +5,7 @@
 #ifndef SEED_CLI_DATASET_BARS_H_
 #define SEED_CLI_DATASET_BARS_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,17 @@ struct DatasetBars {
 absl::StatusOr<DatasetBars> ReadDatasetBars(coordinator::DataStage& stage,
                                             const backtest::v1::DataSpec& data,
                                             const std::string& reader);
+
+// The clock of a run of `data`: every bar time of its symbols, sorted and
+// unique, and the bars' interval in seconds (a walk-forward's windows are cut
+// on it).
+struct DatasetClock {
+  std::vector<int64_t> times;
+  int64_t interval_seconds = 0;
+};
+absl::StatusOr<DatasetClock> ReadDatasetClock(
+    coordinator::DataStage& stage, const backtest::v1::DataSpec& data,
+    const std::string& reader);
 
 }  // namespace seed::cli
 

@@ -325,23 +325,6 @@ int ShowJobAtEnd(JobSetup& setup, int failed) {
   return failed == 0 ? kExitOk : kExitFailed;
 }
 
-// The run's clock: every distinct bar time of the spec's symbols in its
-// range, and the bars' interval.
-absl::StatusOr<std::pair<std::vector<int64_t>, int64_t>> Clock(
-    coordinator::DataStage& data, const v1::BacktestSpec& spec) {
-  absl::StatusOr<DatasetBars> bars =
-      ReadDatasetBars(data, spec.data(), "walk-forward-clock");
-  if (!bars.ok()) return bars.status();
-  std::vector<int64_t> times;
-  for (const v1::BarSeries& series : bars->series) {
-    times.insert(times.end(), series.time().begin(), series.time().end());
-  }
-  std::sort(times.begin(), times.end());
-  times.erase(std::unique(times.begin(), times.end()), times.end());
-  return std::make_pair(std::move(times),
-                        coordinator::IdentityOf(bars->dataset).interval_seconds);
-}
-
 }  // namespace
 
 int SweepCommand(const Args& args) {
@@ -373,12 +356,12 @@ int WalkForwardCommand(const Args& args) {
   absl::StatusOr<JobSetup> setup =
       SetUpJob("walkforward", v1::WALK_FORWARD, args, &exit_code);
   if (!setup.ok()) return exit_code;
-  absl::StatusOr<std::pair<std::vector<int64_t>, int64_t>> clock =
-      Clock(*setup->runs->stages().data, setup->spec);
+  absl::StatusOr<DatasetClock> clock = ReadDatasetClock(
+      *setup->runs->stages().data, setup->spec.data(), "walk-forward-clock");
   if (!clock.ok()) return Fail(clock.status());
   absl::StatusOr<research::WalkForwardPlan> plan = research::PlanWalkForward(
-      setup->spec, setup->schema, clock->first, clock->second, setup->job_id,
-      EngineVersion());
+      setup->spec, setup->schema, clock->times, clock->interval_seconds,
+      setup->job_id, EngineVersion());
   if (!plan.ok()) return Fail(plan.status(), kExitUsage);
   absl::Status status = CreateJob(*setup, plan->job, plan->children, 0);
   if (!status.ok()) return Fail(status);

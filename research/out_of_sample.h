@@ -11,9 +11,10 @@
 // after another, unchanged. Checked, each failure naming the window (0-based
 // segment index): a segment has equity points; its first point's equity
 // equals the carried cash within 1e-9 relative; it starts after the previous
-// segment's last point; its last point holds no position (|equity - cash| <=
-// 1e-9 * max(1, |equity|), as metrics' exposure counts one); its trades are
-// all closed. The metrics are services/results/metrics.h's ComputeMetrics
+// segment's last point; its trades are all closed (close_at_end closes the
+// positions at the last point's closes without costs, after that point is
+// recorded, so the point may still show them: its equity is the cash the
+// run ends with). The metrics are services/results/metrics.h's ComputeMetrics
 // over the stitched points, trades and fills, with the walk-forward's
 // initial cash.
 //
