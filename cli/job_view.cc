@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <map>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -85,12 +84,16 @@ absl::StatusOr<JobView> FetchJob(coordinator::ResultsStage& results,
   }
 }
 
-bool LooksLikeJobId(const std::string& id) {
-  for (const char* kind : {"sweep-", "walkforward-", "montecarlo-",
-                           "factors-"}) {
-    if (absl::StartsWith(id, kind)) return true;
-  }
-  return false;
+absl::StatusOr<bool> IsStoredJob(coordinator::ResultsStage& results,
+                                 const std::string& id) {
+  v1::GetJobRequest request;
+  request.set_job_id(id);
+  request.set_page_size(1);
+  v1::GetJobResponse response;
+  const absl::Status status = results.GetJob(request, &response);
+  if (status.ok()) return true;
+  if (absl::IsNotFound(status) || absl::IsUnimplemented(status)) return false;
+  return status;
 }
 
 std::string FormatJob(const JobView& view, size_t shown) {
@@ -117,7 +120,14 @@ std::string FormatJob(const JobView& view, size_t shown) {
                     ")\n");
   }
   if (view.children.empty()) return out;
+  // A walk-forward ranks each window's in-sample children apart: say which
+  // group a rank belongs to.
+  const bool grouped = job.kind() == v1::WALK_FORWARD;
   std::vector<std::string> header = {"rank", "run"};
+  if (grouped) {
+    header.push_back("role");
+    header.push_back("window");
+  }
   for (const std::string& param : job.params()) header.push_back(param);
   for (const char* column : {"objective", "return", "sharpe", "trades",
                              "final equity", "state"}) {
@@ -128,6 +138,10 @@ std::string FormatJob(const JobView& view, size_t shown) {
     const v1::JobChild& child = view.children[i];
     std::vector<std::string> row = {
         child.rank() > 0 ? absl::StrCat(child.rank()) : "-", child.run_id()};
+    if (grouped) {
+      row.push_back(child.role());
+      row.push_back(absl::StrCat(child.window()));
+    }
     for (const std::string& param : job.params()) {
       row.push_back(Param(child, param));
     }

@@ -29,9 +29,13 @@ absl::StatusOr<JobView> FetchJob(coordinator::ResultsStage& results,
                                  const std::string& job_id, int limit,
                                  backtest::v1::ChildOrder order);
 
-// Whether `id` names a job rather than a run: job ids start with their kind
-// ("sweep-", "walkforward-", "montecarlo-", "factors-"), or `--job` gave one.
-bool LooksLikeJobId(const std::string& id);
+// Whether `id` names (or uniquely starts) a stored job rather than a run:
+// false when the results stage knows no such job or has no jobs API (an
+// older server); its error otherwise (an ambiguous prefix, a store that
+// cannot be read). A job's children have ids that start with the job's, so
+// a job is looked for first.
+absl::StatusOr<bool> IsStoredJob(coordinator::ResultsStage& results,
+                                 const std::string& id);
 
 // The job's first lines (id, kind, state, children by state, objective) and
 // its children as a table, best first; `shown` rows at most.

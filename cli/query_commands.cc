@@ -128,10 +128,12 @@ int ShowJob(Session& session, const std::string& job_id) {
 int ShowCommand(const Args& args) {
   Session session = Open(args, {"export"}, {"json", "records", "all"});
   if (session.flags.ok() && session.flags->positional().size() == 1 &&
-      LooksLikeJobId(session.flags->positional()[0]) &&
       !session.flags->Has("records")) {
     if (!session.stages.ok()) return Fail(session.stages.status());
-    return ShowJob(session, session.flags->positional()[0]);
+    const std::string& id = session.flags->positional()[0];
+    absl::StatusOr<bool> job = IsStoredJob(*session.stages->results, id);
+    if (!job.ok()) return Fail(job.status(), RunLookupExitCode(job.status()));
+    if (*job) return ShowJob(session, id);
   }
   const bool json = session.flags.ok() && session.flags->Has("json");
   if (!session.flags.ok() || session.flags->positional().size() != 1 ||

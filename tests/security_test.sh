@@ -126,7 +126,9 @@ echo "refused  tokens over plain text: $(head -c 120 insecure.err)"
 echo "refused  a second results server: $(cat reuse.err)"
 
 # Plain loopback stays possible and says so.
-echo "execution: 127.0.0.1:0" >plain.yaml
+# (A config names every service; this one moves execution to a fresh port.)
+plain_port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+sed "s/^execution: .*/execution: 127.0.0.1:$plain_port/" services.yaml >plain.yaml
 "$bt" serve --only=execution --config plain.yaml >plain.out 2>&1 &
 plain=$!
 for _ in $(seq 100); do

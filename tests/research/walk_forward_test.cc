@@ -35,7 +35,7 @@ class WalkForwardTest : public ::testing::Test {
     market.output_dir = (directory_ / "market").string();
     market.symbols = 1;
     market.seed = 11;
-    market.trading_days = 900;
+    market.trading_days = 1500;
     ASSERT_TRUE(data::WriteSyntheticMarket(market).ok());
     absl::StatusOr<coordinator::Stages> stages =
         coordinator::MakeEmbeddedStages((directory_ / "results.db").string());
@@ -74,7 +74,7 @@ TEST_F(WalkForwardTest, OutOfSampleRunsChainTheirCashAndEndFlat) {
       *spec, schema, clock->times, clock->interval_seconds, "wf-job",
       EngineVersion());
   ASSERT_TRUE(plan.ok()) << plan.status();
-  ASSERT_GE(plan->windows.size(), 5u);
+  ASSERT_GE(plan->windows.size(), 2u) << "a chain needs two windows";
   v1::CreateJobRequest create;
   *create.mutable_job() = plan->job;
   v1::CreateJobResponse created;
