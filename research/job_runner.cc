@@ -17,9 +17,10 @@ namespace {
 namespace v1 = ::backtest::v1;
 
 // A child that another shard stored SUCCEEDED while this one was about to
-// run it: the results stage refused the duplicate (results.proto).
-bool RacedToSuccess(const v1::RunProgress& progress) {
-  return progress.summary().error().reason() == "CHILD_ALREADY_SUCCEEDED";
+// run it: the results stage refused the duplicate (results.proto) when the
+// child was submitted.
+bool RacedToSuccess(const v1::StageError& error) {
+  return error.reason() == "CHILD_ALREADY_SUCCEEDED";
 }
 
 absl::Status InputsChanged(const v1::RunSummary& stored, absl::string_view what,
@@ -131,11 +132,19 @@ absl::StatusOr<std::vector<ChildOutcome>> JobRunner::Run(
       const absl::StatusOr<std::string> submitted =
           runs_.SubmitSpec(child->spec, std::move(options));
       if (!submitted.ok()) {
-        // Nothing was stored: the child stays missing from the job.
-        ++progress.finished;
-        ++progress.failed;
-        outcomes.push_back({child->index, child->run_id, v1::FAILED, false,
-                            ToStageError(submitted.status(), "coordinator")});
+        const v1::StageError error =
+            ToStageError(submitted.status(), "coordinator");
+        if (RacedToSuccess(error)) {
+          ++progress.reused;
+          outcomes.push_back(
+              {child->index, child->run_id, v1::SUCCEEDED, true, {}});
+        } else {
+          // Nothing was stored: the child stays missing from the job.
+          ++progress.finished;
+          ++progress.failed;
+          outcomes.push_back(
+              {child->index, child->run_id, v1::FAILED, false, error});
+        }
         if (on_progress) on_progress(progress);
         continue;
       }
@@ -158,15 +167,8 @@ absl::StatusOr<std::vector<ChildOutcome>> JobRunner::Run(
     const v1::RunProgress& final_progress = end.second;
     ChildOutcome outcome{child.index, child.run_id, final_progress.state(),
                          false, final_progress.summary().error()};
-    if (RacedToSuccess(final_progress)) {
-      outcome.state = v1::SUCCEEDED;
-      outcome.reused = true;
-      outcome.error.Clear();
-      ++progress.reused;
-    } else {
-      ++progress.finished;
-      if (outcome.state != v1::SUCCEEDED) ++progress.failed;
-    }
+    ++progress.finished;
+    if (outcome.state != v1::SUCCEEDED) ++progress.failed;
     outcomes.push_back(std::move(outcome));
     if (on_progress) on_progress(progress);
   }

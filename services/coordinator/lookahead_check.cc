@@ -188,9 +188,14 @@ class RecordingResults final : public ResultsStage {
                         v1::GetTraceResponse*) override {
     return NotStored();
   }
-  absl::Status UpdateRun(const v1::UpdateRunRequest&,
+  absl::Status UpdateRun(const v1::UpdateRunRequest& request,
                          v1::UpdateRunResponse* response) override {
-    response->Clear();  // nothing of the check's runs is kept
+    response->Clear();  // nothing of the check's runs is kept but in memory
+    if (!request.data_hash().empty()) {
+      summary_.set_data_hash(request.data_hash());
+      summary_.set_first_time(request.first_time());
+      summary_.set_last_time(request.last_time());
+    }
     return absl::OkStatus();
   }
   absl::Status ListRunRecords(const v1::ListRunRecordsRequest&,

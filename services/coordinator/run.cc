@@ -56,17 +56,6 @@ std::vector<backtest::v1::StrategySpec> StrategiesOf(
   return {spec.strategies().begin(), spec.strategies().end()};
 }
 
-// What the run's summary, span and log call its strategy: its name, or the
-// ids of several joined by "+".
-std::string StrategyLabel(const backtest::v1::BacktestSpec& spec) {
-  if (spec.strategies().empty()) return spec.strategy().name();
-  std::vector<std::string> ids;
-  for (const backtest::v1::StrategySpec& strategy : spec.strategies()) {
-    ids.push_back(strategy.id());
-  }
-  return absl::StrJoin(ids, "+");
-}
-
 }  // namespace
 
 Run::Run(Stages& stages, backtest::v1::BacktestSpec spec, std::string run_id,
@@ -208,6 +197,7 @@ absl::StatusOr<std::unique_ptr<Run>> Run::Prepare(
   if (!canonical.ok()) return canonical.status();
   run->canonical_spec_ = *std::move(canonical);
   run->spec_hash_ = Sha256Hex(run->canonical_spec_);
+  run->InitSummary();
   return run;
 }
 
@@ -856,51 +846,20 @@ v1::RunProgress Run::Execute(const ProgressCallback& on_progress) {
   progress_.set_state(v1::RUNNING);
   on_progress(progress_);
 
-  v1::RunSummary summary;
-  summary.set_run_id(run_id_);
-  summary.set_name(spec_.name());
-  summary.set_state(v1::RUNNING);
-  summary.set_strategy(StrategyLabel(spec_));
-  *summary.mutable_symbols() = spec_.data().symbols();
-  summary.set_created_at(NowUtcIso8601());
-  summary.set_spec_hash(spec_hash_);
-  summary.set_engine_version(EngineVersion());
-  summary.set_owner(options_.owner);
-
-  v1::BeginRunRequest begin;
-  begin.set_canonical_spec(canonical_spec_);
-  if (!job_.job_id().empty()) *begin.mutable_job() = job_;
-  begin.set_initial_cash(spec_.portfolio().initial_cash());
-  *begin.mutable_metrics() = spec_.metrics();
-
-  // Load and validate the data; the run is recorded even when this fails.
-  v1::OpenDatasetRequest open_request;
-  open_request.set_run_id(run_id_);
-  *open_request.mutable_data() = spec_.data();
+  // Stored first (when the run was not stored at submit), then the data
+  // loaded and validated; a run that fails here is stored as FAILED.
+  absl::Status status = run_recorded_ ? absl::OkStatus() : Record();
   v1::OpenDatasetResponse dataset;
-  absl::Status status = stages_.data->OpenDataset(open_request, &dataset);
+  if (status.ok()) {
+    v1::OpenDatasetRequest open_request;
+    open_request.set_run_id(run_id_);
+    *open_request.mutable_data() = spec_.data();
+    status = stages_.data->OpenDataset(open_request, &dataset);
+  }
   if (status.ok()) {
     dataset_id_ = dataset.dataset_id();
     for (const std::string& notice : dataset.notices()) Notice(notice);
-    const DataIdentity identity = IdentityOf(dataset);
-    begin.mutable_symbol_hashes()->insert(identity.symbol_hashes.begin(),
-                                          identity.symbol_hashes.end());
-    summary.set_data_hash(identity.data_hash);
-    summary.set_first_time(identity.first_time);
-    summary.set_last_time(identity.last_time);
-    begin.set_interval_seconds(identity.interval_seconds);
-  }
-  *begin.mutable_run() = summary;
-  v1::BeginRunResponse begun;
-  const absl::Status begin_status = stages_.results->BeginRun(begin, &begun);
-  if (begin_status.ok()) {
-    run_recorded_ = true;
-    progress_.set_results_location(begun.location());
-  } else if (status.ok()) {
-    status = begin_status;
-  } else {
-    Notice(absl::StrCat("the failed run could not be recorded: ",
-                        begin_status.message()));
+    status = RecordDataIdentity(dataset);
   }
   if (status.ok() && !spec_.metrics().benchmark().empty()) {
     status = LoadBenchmark();
@@ -963,6 +922,7 @@ v1::RunProgress Run::Execute(const ProgressCallback& on_progress) {
       Notice(absl::StrCat("the results stage could not store the outcome: ",
                           finish_status.message()));
     }
+    v1::RunSummary summary = summary_;
     summary.set_state(state == v1::SUCCEEDED ? v1::FAILED : state);
     *summary.mutable_error() = finish_status.ok()
                                    ? finish.error()

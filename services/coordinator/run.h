@@ -45,6 +45,11 @@ struct RunOptions {
   RecordBufferLimits record_batches;
   // The principal that submitted the run, stored as RunSummary.owner.
   std::string owner;
+  // The run's lease in the results stage (BeginRunRequest.lease_seconds):
+  // a run not renewed for this long reads as ABANDONED. Records renew it as
+  // they are stored; RunManager renews queued and running runs every third
+  // of it.
+  absl::Duration lease = absl::Seconds(60);
 };
 
 class Run {
@@ -72,6 +77,13 @@ class Run {
   // every RunOptions.progress_interval and at the end.
   v1::RunProgress Execute(const ProgressCallback& on_progress);
 
+  // Stores the run in the results stage as QUEUED (BeginRun, with its spec
+  // and lease; the data identity follows once the data is loaded), so that
+  // a run id is never handed out for a run that is not stored. Execute does
+  // it first when it was not done. The results stage's error otherwise (the
+  // run is then not stored and should be dropped).
+  absl::Status Record();
+
   void Cancel() { cancel_requested_ = true; }
 
   // Makes the run a research job's child (stored with it at BeginRun).
@@ -81,6 +93,15 @@ class Run {
   Run(Stages& stages, backtest::v1::BacktestSpec spec, std::string run_id,
       const RunOptions& options);
 
+  // What the run's summary, span and log call its strategy: its name, or
+  // the ids of several joined by "+".
+  static std::string StrategyLabel(const backtest::v1::BacktestSpec& spec);
+  // The summary stored at BeginRun: ids, name, strategy, symbols, the time
+  // of submission, fingerprint, engine and owner.
+  void InitSummary();
+  // Stores the loaded data's identity with the run and marks it RUNNING
+  // (UpdateRun).
+  absl::Status RecordDataIdentity(const v1::OpenDatasetResponse& dataset);
   absl::Status StepLoop(const v1::OpenDatasetResponse& dataset,
                         const ProgressCallback& on_progress);
   // Reads metrics.benchmark's bars over the run's range into benchmark_.
@@ -160,6 +181,8 @@ class Run {
   // bars that closed by then.
   std::vector<Timeframe> timeframes_;
   bool run_recorded_ = false;  // results.BeginRun succeeded
+  // As stored, without the outcome: InitSummary, then the data identity.
+  v1::RunSummary summary_;
   std::string dataset_id_;
   v1::RunProgress progress_;
   RecordBuffer records_;

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/ids.h"
+#include "common/logging.h"
 #include "common/run_state.h"
 #include "common/stage_error.h"
 #include "services/coordinator/coordinator_metrics.h"
@@ -29,13 +30,21 @@ Stages ForRuns(Stages stages) {
   return TraceStages(std::move(stages));
 }
 
+absl::Status AlreadyHere(const std::string& run_id) {
+  return StageFailure(
+      absl::StatusCode::kAlreadyExists, "coordinator", "RUN_ALREADY_EXISTS",
+      absl::StrCat("run ", run_id, " is already queued or running here"),
+      {.run_id = run_id});
+}
+
 }  // namespace
 
 RunManager::RunManager(Stages stages, RunOptions options,
                        RunManagerOptions manager_options)
     : stages_(ForRuns(std::move(stages))),
       options_(options),
-      manager_options_(manager_options) {}
+      manager_options_(manager_options),
+      lease_keeper_([this] { KeepLeases(); }) {}
 
 RunManager::~RunManager() {
   std::vector<std::thread> workers;
@@ -50,6 +59,39 @@ RunManager::~RunManager() {
     workers.swap(workers_);
   }
   for (std::thread& worker : workers) worker.join();
+  lease_keeper_.join();
+}
+
+void RunManager::KeepLeases() {
+  const absl::Duration every = options_.lease / 3;
+  for (;;) {
+    std::vector<v1::UpdateRunRequest> renewals;
+    {
+      absl::MutexLock lock(&mutex_);
+      mutex_.AwaitWithTimeout(absl::Condition(&stopping_), every);
+      if (stopping_) return;
+      for (const auto& [run_id, job] : jobs_) {
+        if (job->ended) continue;
+        v1::UpdateRunRequest& renewal = renewals.emplace_back();
+        renewal.set_run_id(run_id);
+        renewal.set_steps_done(job->progress.steps_done());
+        renewal.set_current_time(job->progress.current_time());
+      }
+    }
+    for (const v1::UpdateRunRequest& renewal : renewals) {
+      v1::UpdateRunResponse response;
+      const absl::Status status = stages_.results->UpdateRun(renewal, &response);
+      // A run that ended meanwhile needs no lease.
+      if (status.ok() ||
+          ToStageError(status, "results").reason() == "RUN_ALREADY_FINISHED") {
+        continue;
+      }
+      LogEvent(LogLevel::kWarning, "could not renew the run's lease",
+               {.run_id = renewal.run_id(),
+                .extra = {{"event", "lease_renewal_failed"},
+                          {"error", std::string(status.message())}}});
+    }
+  }
 }
 
 absl::StatusOr<std::string> RunManager::Validate(absl::string_view spec_text,
@@ -110,6 +152,15 @@ absl::StatusOr<std::string> RunManager::SubmitSpec(
       Run::Prepare(stages_, spec, run_id, run_options, options.trace_parent);
   if (!run.ok()) return run.status();
   if (!options.job.job_id().empty()) (*run)->set_job(std::move(options.job));
+  {
+    absl::MutexLock lock(&mutex_);
+    if (jobs_.count(run_id) > 0) return AlreadyHere(run_id);
+  }
+  // No run id without a stored run: a results stage that cannot take it
+  // refuses the submission (after the channel's retries) instead.
+  if (absl::Status recorded = (*run)->Record(); !recorded.ok()) {
+    return recorded;
+  }
 
   auto job = std::make_shared<Job>();
   job->run = *std::move(run);
@@ -118,14 +169,7 @@ absl::StatusOr<std::string> RunManager::SubmitSpec(
   job->on_end = std::move(options.on_end);
   job->owner = options.owner;
   absl::MutexLock lock(&mutex_);
-  if (jobs_.count(run_id) > 0) {
-    return StageFailure(absl::StatusCode::kAlreadyExists, "coordinator",
-                        "RUN_ALREADY_EXISTS",
-                        absl::StrCat("run ", run_id,
-                                     " is already queued or "
-                                     "running here"),
-                        {.run_id = run_id});
-  }
+  if (jobs_.count(run_id) > 0) return AlreadyHere(run_id);
   jobs_[run_id] = std::move(job);
   queue_.push_back(run_id);
   JoinIdleExitedWorkers();

@@ -139,6 +139,10 @@ class RunManager {
   // A worker: runs queued jobs until the manager stops or it has been idle
   // for RunManagerOptions.worker_idle_exit.
   void Work();
+  // Renews the lease of every queued and running run (with how far it got)
+  // every third of RunOptions.lease, until the manager stops: a queued run
+  // stores no records to renew it, and a run loading its data none yet.
+  void KeepLeases();
   // Joins the workers that exited for being idle.
   void JoinIdleExitedWorkers() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void RunJob(const std::string& run_id, const std::shared_ptr<Job>& job);
@@ -158,6 +162,7 @@ class RunManager {
   std::vector<std::thread> workers_ ABSL_GUARDED_BY(mutex_);
   // Workers that exited for being idle, not joined yet.
   std::vector<std::thread::id> exited_workers_ ABSL_GUARDED_BY(mutex_);
+  std::thread lease_keeper_;  // last: it starts once the rest is built
 };
 
 }  // namespace seed::coordinator
