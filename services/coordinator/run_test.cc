@@ -20,6 +20,7 @@
 #include "services/coordinator/forwarding_stages.h"
 #include "services/coordinator/run_manager.h"
 #include "services/coordinator/run_test_fixture.h"
+#include "services/coordinator/spec.h"
 #include "services/data/synthetic_market.h"
 #include "services/strategy/strategy_engine.h"
 #include "services/strategy/strategy_service.h"
@@ -120,10 +121,10 @@ TEST_F(RunTest, InvalidSpecListsEveryProblemOfEveryStage) {
   for (const FieldProblem& problem : FieldProblems(run_id.status())) {
     fields.push_back(problem.field);
   }
-  EXPECT_THAT(fields, ::testing::IsSupersetOf(
-                          {"strategy.params.fast", "strategy.params.slowest",
-                           "portfolio.initial_cash",
-                           "execution.commission.model"}))
+  EXPECT_THAT(fields,
+              ::testing::IsSupersetOf(
+                  {"strategy.params.fast", "strategy.params.slowest",
+                   "portfolio.initial_cash", "execution.commission.model"}))
       << run_id.status();
 }
 
@@ -213,18 +214,21 @@ TEST_F(RunTest, RunsOfStepsMatchOneStepAtATime) {
   ASSERT_EQ(actual.fills_size(), expected.fills_size());
   for (int i = 0; i < expected.fills_size(); ++i) {
     EXPECT_EQ(actual.fills(i).SerializeAsString(),
-              expected.fills(i).SerializeAsString()) << "fill " << i;
+              expected.fills(i).SerializeAsString())
+        << "fill " << i;
   }
   ASSERT_EQ(actual.rejections_size(), expected.rejections_size());
   ASSERT_EQ(actual.trades_size(), expected.trades_size());
   for (int i = 0; i < expected.trades_size(); ++i) {
     EXPECT_EQ(actual.trades(i).SerializeAsString(),
-              expected.trades(i).SerializeAsString()) << "trade " << i;
+              expected.trades(i).SerializeAsString())
+        << "trade " << i;
   }
   ASSERT_EQ(actual.equity_size(), expected.equity_size());
   for (int i = 0; i < expected.equity_size(); ++i) {
     ASSERT_EQ(actual.equity(i).SerializeAsString(),
-              expected.equity(i).SerializeAsString()) << "equity " << i;
+              expected.equity(i).SerializeAsString())
+        << "equity " << i;
   }
 }
 
@@ -365,11 +369,13 @@ TEST_F(RunTest, StrategyAtItsOwnAddressGivesTheSameRun) {
   const std::string base =
       "data: {path: data, symbols: [SYNA, SYNB, SYNC]}\n"
       "portfolio: {sizing: {rule: percent_of_equity, percent: 0.3}}\n";
-  const v1::RunProgress built_in =
-      RunToEnd(base + "strategy: {name: sma_cross, params: {fast: 4, slow: 15}}\n");
-  const v1::RunProgress plugged = RunToEnd(
-      base + "strategy: {name: sma_cross, params: {fast: 4, slow: 15}, "
-             "address: '127.0.0.1:" + std::to_string(port) + "'}\n");
+  const v1::RunProgress built_in = RunToEnd(
+      base + "strategy: {name: sma_cross, params: {fast: 4, slow: 15}}\n");
+  const v1::RunProgress plugged =
+      RunToEnd(base +
+               "strategy: {name: sma_cross, params: {fast: 4, slow: 15}, "
+               "address: '127.0.0.1:" +
+               std::to_string(port) + "'}\n");
   ASSERT_EQ(plugged.state(), v1::SUCCEEDED) << plugged.DebugString();
   const v1::GetRunResponse expected = Stored(built_in.run_id());
   const v1::GetRunResponse actual = Stored(plugged.run_id());
@@ -386,10 +392,10 @@ TEST_F(RunTest, StrategyAtItsOwnAddressGivesTheSameRun) {
 
 TEST_F(RunTest, UnreachableStrategyAddressIsNamedBeforeTheRunStarts) {
   WriteBars("AAA", kRoundTrip);
-  const absl::StatusOr<std::string> run_id = runs_->Submit(
-      Spec("AAA").replace(Spec("AAA").find("strategy: {"), 11,
-                          "strategy: {address: '127.0.0.1:1', "),
-      directory_.string());
+  const absl::StatusOr<std::string> run_id =
+      runs_->Submit(Spec("AAA").replace(Spec("AAA").find("strategy: {"), 11,
+                                        "strategy: {address: '127.0.0.1:1', "),
+                    directory_.string());
   ASSERT_FALSE(run_id.ok());
   const v1::StageError error = ToStageError(run_id.status(), "coordinator");
   EXPECT_EQ(error.stage(), "strategy");
@@ -437,11 +443,10 @@ TEST_F(RunTest, TheRunsTraceIsStoredWithItsStageCalls) {
   // The strategy saw each of the 8 steps once; execution filled 2 orders.
   EXPECT_EQ(steps, 8);
   EXPECT_EQ(fills, 2);
-  for (const char* name :
-       {"strategy.start_run", "data.open_dataset", "results.begin_run",
-        "portfolio.apply_steps", "portfolio.size_intents",
-        "execution.execute_steps", "results.append_records",
-        "results.finish_run"}) {
+  for (const char* name : {"strategy.start_run", "data.open_dataset",
+                           "results.begin_run", "portfolio.apply_steps",
+                           "portfolio.size_intents", "execution.execute_steps",
+                           "results.append_records", "results.finish_run"}) {
     EXPECT_EQ(names.count(name), 1) << name;
   }
 }
@@ -649,10 +654,11 @@ class TraceKeepingTest : public RunTest {
 
 // The trace of a run the results stage could not store is kept by the
 // coordinator and stored with its next run's.
-TEST_F(TraceKeepingTest, ATraceTheResultsStageCannotTakeIsStoredWithTheNextRun) {
-  const auto [first, second] = RunRefusedThenTaken(StageFailure(
-      absl::StatusCode::kUnavailable, "results", "RPC_FAILED",
-      "the results stage is restarting"));
+TEST_F(TraceKeepingTest,
+       ATraceTheResultsStageCannotTakeIsStoredWithTheNextRun) {
+  const auto [first, second] = RunRefusedThenTaken(
+      StageFailure(absl::StatusCode::kUnavailable, "results", "RPC_FAILED",
+                   "the results stage is restarting"));
   EXPECT_TRUE(HasNotice(first, "restarting", "the coordinator keeps the trace"))
       << first.DebugString();
   for (const v1::RunProgress* run : {&first, &second}) {
@@ -666,17 +672,72 @@ TEST_F(TraceKeepingTest, ATraceTheResultsStageCannotTakeIsStoredWithTheNextRun) 
 // storing it later would fill the disk again.
 TEST_F(TraceKeepingTest, ATraceRefusedForAFullDiskIsNotKept) {
   const auto [first, second] = RunRefusedThenTaken(
-      StageFailure(absl::StatusCode::kResourceExhausted, "results",
-                   "DISK_FULL", "database or disk is full"));
+      StageFailure(absl::StatusCode::kResourceExhausted, "results", "DISK_FULL",
+                   "database or disk is full"));
   EXPECT_TRUE(HasNotice(first, "disk is full", "the trace is not kept"))
       << first.DebugString();
   v1::GetTraceRequest request;
   request.set_run_id(first.run_id());
   v1::GetTraceResponse response;
-  EXPECT_TRUE(absl::IsNotFound(
-      runs_->stages().results->GetTrace(request, &response)));
+  EXPECT_TRUE(
+      absl::IsNotFound(runs_->stages().results->GetTrace(request, &response)));
   const TraceIndex trace(StoredTrace(second.run_id()));
   ASSERT_NE(trace.run, nullptr);
+}
+
+// A results stage that cannot begin runs (down, or restarting past the
+// channel's retries).
+class RefusesBeginRun final : public ForwardingResultsStage {
+ public:
+  using ForwardingResultsStage::ForwardingResultsStage;
+  absl::Status BeginRun(const v1::BeginRunRequest&,
+                        v1::BeginRunResponse*) override {
+    return StageFailure(absl::StatusCode::kUnavailable, "results", "RPC_FAILED",
+                        "the results stage is down");
+  }
+};
+
+// No run id without a stored run: a submission the results stage cannot
+// store is refused, with its cause, and nothing runs.
+TEST_F(RunTest, ASubmissionTheResultsStageCannotStoreIsRefused) {
+  absl::StatusOr<Stages> stages =
+      MakeEmbeddedStages((directory_ / "results.db").string());
+  ASSERT_TRUE(stages.ok()) << stages.status();
+  stages->results =
+      std::make_unique<RefusesBeginRun>(std::move(stages->results));
+  runs_ = std::make_unique<RunManager>(*std::move(stages));
+  WriteBars("AAA", kRoundTrip);
+  const absl::StatusOr<std::string> run_id =
+      runs_->Submit(Spec("AAA"), directory_.string());
+  ASSERT_FALSE(run_id.ok());
+  EXPECT_TRUE(absl::IsUnavailable(run_id.status())) << run_id.status();
+  EXPECT_THAT(std::string(run_id.status().message()),
+              HasSubstr("the results stage is down"));
+}
+
+// A submitted run is stored at once, QUEUED, before it starts.
+TEST_F(RunTest, ASubmittedRunIsStoredBeforeItStarts) {
+  WriteBars("AAA", kRoundTrip);
+  absl::StatusOr<v1::BacktestSpec> spec =
+      ParseSpec(Spec("AAA"), directory_.string());
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  absl::StatusOr<std::unique_ptr<coordinator::Run>> run =
+      coordinator::Run::Prepare(runs_->stages(), *spec, "stored-before-start");
+  ASSERT_TRUE(run.ok()) << run.status();
+  ASSERT_TRUE((*run)->Record().ok());
+  v1::ListRunsRequest list;
+  list.set_state("QUEUED");
+  v1::ListRunsResponse listed;
+  ASSERT_TRUE(runs_->stages().results->ListRuns(list, &listed).ok());
+  ASSERT_EQ(listed.runs_size(), 1);
+  EXPECT_EQ(listed.runs(0).run_id(), "stored-before-start");
+  EXPECT_TRUE(listed.runs(0).data_hash().empty()) << "not loaded yet";
+
+  const v1::RunProgress progress =
+      (*run)->Execute([](const v1::RunProgress&) {});
+  EXPECT_EQ(progress.state(), v1::SUCCEEDED) << progress.DebugString();
+  EXPECT_FALSE(progress.summary().data_hash().empty());
+  EXPECT_EQ(progress.summary().created_at(), listed.runs(0).created_at());
 }
 
 // Two strategies in one run, each with its sleeve of the cash, trade as each
@@ -691,23 +752,22 @@ TEST_F(RunTest, SeveralStrategiesTradeLikeEachAloneWithItsAllocation) {
   const std::string common =
       "data: {path: data, symbols: [SYNA, SYNB, SYNC]}\n"
       "execution: {commission: {model: percent, bps: 10}}\n";
-  const std::string sizing =
-      "sizing: {rule: percent_of_equity, percent: 0.3}";
-  const std::string fast =
-      "{name: sma_cross, params: {fast: 5, slow: 20}}";
+  const std::string sizing = "sizing: {rule: percent_of_equity, percent: 0.3}";
+  const std::string fast = "{name: sma_cross, params: {fast: 5, slow: 20}}";
   const std::string momentum = "{name: momentum, params: {lookback: 20}}";
   const v1::RunProgress together = RunToEnd(
       common + "strategies: [" + fast.substr(0, fast.size() - 1) +
-      ", id: fast, allocation: 0.6}, " + momentum.substr(0, momentum.size() - 1) +
+      ", id: fast, allocation: 0.6}, " +
+      momentum.substr(0, momentum.size() - 1) +
       ", id: mom}]\nportfolio: {initial_cash: 100000, " + sizing + "}\n");
   ASSERT_EQ(together.state(), v1::SUCCEEDED) << together.DebugString();
   EXPECT_EQ(together.summary().strategy(), "fast+mom");
-  const v1::RunProgress fast_alone = RunToEnd(
-      common + "strategy: " + fast + "\nportfolio: {initial_cash: 60000, " +
-      sizing + "}\n");
-  const v1::RunProgress momentum_alone = RunToEnd(
-      common + "strategy: " + momentum + "\nportfolio: {initial_cash: 40000, " +
-      sizing + "}\n");
+  const v1::RunProgress fast_alone =
+      RunToEnd(common + "strategy: " + fast +
+               "\nportfolio: {initial_cash: 60000, " + sizing + "}\n");
+  const v1::RunProgress momentum_alone =
+      RunToEnd(common + "strategy: " + momentum +
+               "\nportfolio: {initial_cash: 40000, " + sizing + "}\n");
   ASSERT_EQ(fast_alone.state(), v1::SUCCEEDED);
   ASSERT_EQ(momentum_alone.state(), v1::SUCCEEDED);
 
@@ -719,8 +779,9 @@ TEST_F(RunTest, SeveralStrategiesTradeLikeEachAloneWithItsAllocation) {
   const v1::GetRunResponse run = Stored(together.run_id());
   std::multiset<std::tuple<std::string, int64_t, int64_t, double, double>>
       expected, got;
-  std::map<std::string, std::multiset<std::tuple<std::string, int64_t,
-                                                int64_t, double, double>>>
+  std::map<
+      std::string,
+      std::multiset<std::tuple<std::string, int64_t, int64_t, double, double>>>
       by_strategy;
   for (const auto& [id, alone] :
        {std::pair{"fast", &fast_alone}, {"mom", &momentum_alone}}) {
@@ -734,8 +795,9 @@ TEST_F(RunTest, SeveralStrategiesTradeLikeEachAloneWithItsAllocation) {
   EXPECT_GT(expected.size(), 10u);
   EXPECT_EQ(got, expected);
   // Each trade names the sleeve that made it.
-  std::map<std::string, std::multiset<std::tuple<std::string, int64_t,
-                                                int64_t, double, double>>>
+  std::map<
+      std::string,
+      std::multiset<std::tuple<std::string, int64_t, int64_t, double, double>>>
       got_by_strategy;
   for (const v1::Trade& trade : run.trades()) {
     got_by_strategy[trade.strategy()].insert(key(trade));
