@@ -177,6 +177,12 @@ int RunRemote(const std::string& spec_text, const Flags& flags) {
               << " --results-addr=ADDR\n";
     return kExitFailed;
   }
+  // The run is read back from the results service the coordinator stored
+  // it in, unless this command was told another one.
+  if (options->remote_services.count("results") == 0 &&
+      !last.results_address().empty()) {
+    options->addresses.results = last.results_address();
+  }
   coordinator::Stages stages = coordinator::MakeRemoteStages(
       options->addresses, options->remote_options);
   return Conclude(last, flags, *stages.results);

@@ -3,6 +3,7 @@
 // give identical fills, rejections, trades, equity and metrics.
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -119,6 +120,28 @@ TEST_F(DistributedMatchesEmbeddedTest, SyntheticMultiSymbolMarket) {
           "execution: {commission: {model: percent, bps: 10}, slippage: "
           "{model: fixed_bps, bps: 5}}\n"),
       10);
+}
+
+// `bt run --remote ADDR --export DIR` reads the run back from the results
+// service the coordinator stored it in (this suite's is on a free port, not
+// the default 127.0.0.1:7105), and exports what the run stored.
+TEST_F(DistributedMatchesEmbeddedTest,
+       RemoteExportReadsFromTheCoordinatorsResults) {
+  const std::filesystem::path spec = Workspace() / "export.yaml";
+  std::ofstream(spec) << "name: export\n"
+                      << "data: {path: " << (Workspace() / "synth").string()
+                      << ", symbols: [SYNA, SYNB]}\n"
+                      << "strategy: {name: sma_cross, params: {fast: 5, "
+                         "slow: 20}}\n";
+  const std::filesystem::path out = Workspace() / "exported";
+  std::filesystem::remove_all(out);
+  const testing::CommandResult run = testing::RunCommand(
+      absl::StrCat("cli/bt run ", spec.string(), " --remote ",
+                   addresses_.coordinator, " --export ", out.string()));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_TRUE(std::filesystem::exists(out / "trades.csv")) << run.output;
+  EXPECT_TRUE(std::filesystem::exists(out / "equity.csv")) << run.output;
+  EXPECT_TRUE(std::filesystem::exists(out / "metrics.json")) << run.output;
 }
 
 // Several strategies, each in its sleeve, with a cap across them and

@@ -40,6 +40,7 @@ absl::StatusOr<CoordinatorServerOptions> ReadCoordinatorServerOptions(
     }
   }
   options.run.otlp_endpoint = FlagValue(args, "otlp-endpoint").value_or("");
+  options.run.results_address = options.addresses.results;
   absl::StatusOr<std::vector<std::string>> allow =
       ParseStrategyAllow(FlagValue(args, "strategy-allow").value_or(""));
   if (!allow.ok()) return allow.status();

@@ -45,6 +45,9 @@ struct RunOptions {
   RecordBufferLimits record_batches;
   // The principal that submitted the run, stored as RunSummary.owner.
   std::string owner;
+  // The results service's address when it is remote, reported to clients
+  // in RunProgress.results_address.
+  std::string results_address;
   // The run's lease in the results stage (BeginRunRequest.lease_seconds):
   // a run not renewed for this long reads as ABANDONED. Records renew it as
   // they are stored; RunManager renews queued and running runs every third

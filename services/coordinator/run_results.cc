@@ -53,6 +53,7 @@ absl::Status Run::Record() {
   if (!status.ok()) return status;
   run_recorded_ = true;
   progress_.set_results_location(begun.location());
+  progress_.set_results_address(options_.results_address);
   return absl::OkStatus();
 }
 
