@@ -4,6 +4,7 @@
 #include "common/server.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "services/coordinator/stored_records.h"
 
 namespace seed::testing {
 namespace {
@@ -25,13 +26,11 @@ void ExpectSame(const Repeated& expected, const Repeated& actual,
 
 backtest::v1::GetRunResponse FetchRun(coordinator::ResultsStage& results,
                                       const std::string& run_id) {
-  backtest::v1::GetRunRequest request;
-  request.set_run_id(run_id);
-  request.set_include_records(true);
-  backtest::v1::GetRunResponse response;
-  const absl::Status status = results.GetRun(request, &response);
-  EXPECT_TRUE(status.ok()) << "fetching run " << run_id << ": " << status;
-  return response;
+  // Every page of every kind of record, however large the run.
+  absl::StatusOr<backtest::v1::GetRunResponse> run =
+      coordinator::FetchRunWithRecords(results, run_id);
+  EXPECT_TRUE(run.ok()) << "fetching run " << run_id << ": " << run.status();
+  return run.value_or(backtest::v1::GetRunResponse());
 }
 
 StoredRun RunToEnd(coordinator::RunManager& runs, const std::string& spec,
