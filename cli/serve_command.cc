@@ -35,12 +35,15 @@ namespace {
 
 constexpr char kServeUsage[] =
     R"(usage: bt serve [--config FILE] [--db FILE] [--data-addr=ADDR ...] [--only NAME]
-                [--otlp-endpoint URL] [--step-deadline DURATION]
+                [--otlp-endpoint URL] [--step-deadline DURATION] [--run-lease D]
                 [--tls-cert FILE --tls-key FILE --tls-ca FILE] [--tokens FILE]
                 [--rate-limit RATE[,BURST]] [--data-roots DIR[,DIR...]]
                 [--strategy-allow HOST:PORT[,...]] [--insecure]
   --otlp-endpoint URL   the coordinator also posts every finished run's trace
                         there (OTLP/HTTP JSON)
+  --run-lease DURATION  how long a run stays RUNNING in results without word
+                        from its coordinator before it reads as ABANDONED
+                        (default 60s; renewed every third of it)
   --tls-cert/--tls-key  each service's certificate; {service} in the path is
                         replaced by the service's name (certs/{service}.crt)
   --tls-ca FILE         the CA that verifies peers (scripts/certs.sh)
@@ -209,7 +212,8 @@ int ServeAll(const Args& args, const StageOptions& options) {
 
 int ServeCommand(const Args& args) {
   std::set<std::string> valued = kStageFlags;
-  valued.insert({"only", "otlp-endpoint", "data-roots", "strategy-allow"});
+  valued.insert(
+      {"only", "otlp-endpoint", "run-lease", "data-roots", "strategy-allow"});
   for (const absl::string_view flag : kServerValuedFlags) {
     if (flag != "listen") valued.emplace(flag);
   }

@@ -39,6 +39,16 @@ absl::StatusOr<CoordinatorServerOptions> ReadCoordinatorServerOptions(
                        *deadline, "\""));
     }
   }
+  if (const auto lease = FlagValue(args, "run-lease")) {
+    if (!absl::ParseDuration(*lease, &options.run.lease) ||
+        options.run.lease < absl::Seconds(1) ||
+        options.run.lease > absl::Hours(24)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--run-lease must be a duration from 1s to 24h, like "
+                       "60s or 5m, got \"",
+                       *lease, "\""));
+    }
+  }
   options.run.otlp_endpoint = FlagValue(args, "otlp-endpoint").value_or("");
   options.run.results_address = options.addresses.results;
   absl::StatusOr<std::vector<std::string>> allow =

@@ -159,10 +159,12 @@ class DrillsTest : public ::testing::Test {
   static fs::path DistributedDb() { return Workspace() / "distributed.db"; }
 
   // `bt serve --only=NAME`, optionally through a shell prefix (a resource
-  // limit), with its own database when given. Waits until SERVING.
+  // limit), with its own database when given and any further flags. Waits
+  // until SERVING.
   static void StartService(const std::string& name,
                            const std::string& shell_prefix = "",
-                           const fs::path& database = DistributedDb()) {
+                           const fs::path& database = DistributedDb(),
+                           const std::vector<std::string>& flags = {}) {
     std::vector<std::string> argv = {
         "cli/bt",
         "serve",
@@ -170,6 +172,7 @@ class DrillsTest : public ::testing::Test {
         absl::StrCat("--config=", (Workspace() / "services.yaml").string()),
         absl::StrCat("--db=", database.string()),
         absl::StrCat("--step-deadline=", kStepDeadline)};
+    argv.insert(argv.end(), flags.begin(), flags.end());
     if (!shell_prefix.empty()) {
       argv = {"/bin/bash", "-c",
               absl::StrCat(shell_prefix, "; exec ", absl::StrJoin(argv, " "))};

@@ -179,21 +179,67 @@ TEST_F(DrillsTest, AFrozenStageFailsTheRunOnce) {
   const std::string spec = LongSpec("execution-frozen");
   const Outcome reference = RunEmbedded(spec);
   ASSERT_EQ(reference.progress.state(), v1::SUCCEEDED);
-  const Outcome failed =
-      WatchToEnd(Submit(spec), StrikeAfter(4096, [] {
-                   services_["execution"]->Signal(SIGSTOP);
-                 }));
+  const Outcome failed = WatchToEnd(Submit(spec), StrikeAfter(4096, [] {
+                                      services_["execution"]->Signal(SIGSTOP);
+                                    }));
   services_["execution"]->Signal(SIGCONT);
-  CheckEnd(failed, {.stage = "execution", .reason = "DEADLINE_EXCEEDED",
+  CheckEnd(failed, {.stage = "execution",
+                    .reason = "DEADLINE_EXCEEDED",
                     .failing_span = "execution.execute_steps"});
   ExpectRecordsKept(failed, reference, 4096);
   EXPECT_TRUE(std::any_of(
       failed.progress.notices().begin(), failed.progress.notices().end(),
       [](const std::string& notice) {
-        return absl::StrContains(notice, "the execution stage was not asked "
-                                         "to end the run");
+        return absl::StrContains(notice,
+                                 "the execution stage was not asked "
+                                 "to end the run");
       }))
       << failed.progress.DebugString();
+  ExpectCoordinatorServes();
+}
+
+// --- the whole system killed -------------------------------------------------
+
+// Every service and the coordinator SIGKILLed in the middle of a run, then
+// started again: no run is left RUNNING. The run that was going reads
+// ABANDONED once its lease (2 s here) runs out, saying how far it got.
+TEST_F(DrillsTest, EverythingKilledLeavesNoRunRunning) {
+  constexpr int kSlowStep = 50;
+  StopService("coordinator", SIGTERM);
+  StartService("coordinator", "", DistributedDb(), {"--run-lease=2s"});
+  if (HasFatalFailure()) return;
+  const std::string run_id = Submit(FaultySpec("slow", kSlowStep));
+  // Going, and some of its records stored.
+  PollStored(run_id, [](const v1::GetRunResponse& stored) {
+    return stored.run().state() == v1::RUNNING && stored.equity_size() > 0;
+  });
+  StopService("coordinator", SIGKILL);
+  for (const absl::string_view name : coordinator::kServiceNames) {
+    if (name != "coordinator") StopService(std::string(name), SIGKILL);
+  }
+  for (const absl::string_view name : coordinator::kServiceNames) {
+    StartService(std::string(name));
+    if (HasFatalFailure()) return;
+  }
+
+  const v1::GetRunResponse abandoned =
+      PollStored(run_id, [](const v1::GetRunResponse& stored) {
+        return stored.run().state() != v1::RUNNING;
+      });
+  EXPECT_EQ(abandoned.run().state(), v1::ABANDONED)
+      << abandoned.run().DebugString();
+  EXPECT_EQ(abandoned.run().error().stage(), "coordinator");
+  EXPECT_EQ(abandoned.run().error().reason(), "ABANDONED");
+  EXPECT_TRUE(absl::StrContains(abandoned.run().error().message(), " steps"))
+      << abandoned.run().error().message();
+  EXPECT_GT(abandoned.equity_size(), 0) << "its records are kept";
+
+  coordinator::Stages remote = coordinator::MakeRemoteStages(addresses_);
+  v1::ListRunsRequest running;
+  running.set_state("RUNNING");
+  v1::ListRunsResponse listed;
+  ASSERT_TRUE(remote.results->ListRuns(running, &listed).ok());
+  EXPECT_EQ(listed.runs_size(), 0) << listed.DebugString();
   ExpectCoordinatorServes();
 }
 
