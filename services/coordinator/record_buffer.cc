@@ -1,6 +1,14 @@
 #include "services/coordinator/record_buffer.h"
 
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <string>
 #include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/stage_error.h"
+#include "common/time.h"
 
 namespace seed::coordinator {
 namespace {
@@ -76,10 +84,31 @@ bool RecordBuffer::Due(absl::Time now) const {
          (!empty() && now - first_added_ >= limits_.max_delay);
 }
 
+std::string RecordBuffer::TimeRange() const {
+  int64_t first = std::numeric_limits<int64_t>::max();
+  int64_t last = std::numeric_limits<int64_t>::min();
+  const auto cover = [&first, &last](int64_t time) {
+    first = std::min(first, time);
+    last = std::max(last, time);
+  };
+  for (const v1::EquityPoint& point : batch_.equity()) cover(point.time());
+  for (const v1::Fill& fill : batch_.fills()) cover(fill.time());
+  for (const v1::Rejection& rejection : batch_.rejections()) {
+    cover(rejection.time());
+  }
+  if (first > last) return "";
+  if (first == last) return FormatTime(first);
+  return absl::StrCat(FormatTime(first), "..", FormatTime(last));
+}
+
 absl::Status RecordBuffer::Flush(ResultsStage& results) {
   if (empty()) return absl::OkStatus();
   v1::AppendRecordsResponse response;
-  const absl::Status status = results.AppendRecords(batch_, &response);
+  absl::Status status = results.AppendRecords(batch_, &response);
+  if (!status.ok()) {
+    // Which bars' records were lost: the batch's time range.
+    status = WithContext(status, "results", {.bar_time = TimeRange()});
+  }
   const std::string run_id = batch_.run_id();
   batch_.Clear();
   batch_.set_run_id(run_id);

@@ -46,6 +46,9 @@ class RecordBuffer {
   absl::Status Flush(ResultsStage& results);
 
  private:
+  // The times the batch covers, "FIRST..LAST" (one time alone when equal);
+  // empty for an empty batch.
+  std::string TimeRange() const;
   const RecordBufferLimits limits_;
   v1::AppendRecordsRequest batch_;
   int64_t bytes_ = 0;

@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "common/stage_error.h"
 #include "gtest/gtest.h"
 #include "services/coordinator/unimplemented_results.h"
 
@@ -92,10 +93,15 @@ TEST(RecordBufferTest, FlushSendsOneBatchInOrderAndStartsAfresh) {
   EXPECT_EQ(batch.fills_size(), 1);
   EXPECT_TRUE(buffer.empty());
 
-  // A failed write is reported, and the buffer starts afresh all the same.
-  results.status = absl::UnavailableError("down");
-  buffer.AddEquity(View(6));
-  EXPECT_TRUE(absl::IsUnavailable(buffer.Flush(results)));
+  // A failed write is reported with the bars whose records it lost, and the
+  // buffer starts afresh all the same.
+  results.status = absl::ResourceExhaustedError("database or disk is full");
+  buffer.AddEquity(View(86400 * 2));
+  buffer.AddEquity(View(86400 * 4));
+  const absl::Status failed = buffer.Flush(results);
+  EXPECT_TRUE(absl::IsResourceExhausted(failed)) << failed;
+  EXPECT_EQ(ToStageError(failed, "results").bar_time(),
+            "1970-01-03..1970-01-05");
   EXPECT_TRUE(buffer.empty());
 }
 

@@ -360,6 +360,9 @@ TEST_F(DrillsTest, ResultsDiskFullWhileTheRunWrites) {
   EXPECT_EQ(error.reason(), expected.reason) << failed.progress.DebugString();
   EXPECT_TRUE(absl::StrContains(error.message(), expected.message_has))
       << failed.progress.DebugString();
+  // The bars whose records the full disk refused, FIRST..LAST.
+  EXPECT_TRUE(absl::StrContains(error.bar_time(), ".."))
+      << failed.progress.DebugString();
   // Its trace is not stored, and the run says it is not kept.
   EXPECT_TRUE(absl::IsNotFound(failed.trace.status())) << failed.trace.status();
   bool trace_not_kept = false;
