@@ -259,6 +259,21 @@ std::string HeatColor(double value, double scale) {
                          share > kDarkCellShare ? ";color:#fff" : "");
 }
 
+std::string HtmlTable(absl::string_view id,
+                      const std::vector<std::vector<std::string>>& rows) {
+  std::string out =
+      absl::StrCat("<table id=\"", Html(id), "\" class=\"grid\">\n");
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const char* cell = i == 0 ? "th" : "td";
+    absl::StrAppend(&out, i == 0 ? "<thead>" : "", "<tr>");
+    for (const std::string& text : rows[i]) {
+      absl::StrAppend(&out, "<", cell, ">", Html(text), "</", cell, ">");
+    }
+    absl::StrAppend(&out, "</tr>", i == 0 ? "</thead><tbody>" : "", "\n");
+  }
+  return out + (rows.empty() ? "" : "</tbody>") + "</table>\n";
+}
+
 std::string RenderHtmlPage(const HtmlPage& page,
                            absl::string_view charts_library) {
   return absl::StrCat(

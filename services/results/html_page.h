@@ -8,6 +8,7 @@
 #define SEED_SERVICES_RESULTS_HTML_PAGE_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 
@@ -30,6 +31,11 @@ std::string Money(double value);
 // 0 is white, +scale full green, -scale full red.
 std::string HeatColor(double value, double scale);
 
+// <table id=ID class="grid">: the first row as its header, every cell
+// escaped.
+std::string HtmlTable(absl::string_view id,
+                      const std::vector<std::vector<std::string>>& rows);
+
 struct HtmlPage {
   std::string title;      // plain text, escaped here
   std::string body;       // HTML, its data texts already escaped
@@ -39,6 +45,12 @@ struct HtmlPage {
   // nothing to draw, reportKit.run(null).
   std::string script;
 };
+
+// A page script that draws data.lines (reportKit.drawLines) and nothing
+// else: the research pages' line charts.
+inline constexpr char kDrawLinesScript[] =
+    "reportKit.run(function (data) { reportKit.drawLines(data.lines, "
+    "data.intraday); });";
 
 // The page: head (error recorder, style), body (data-render="pending" until
 // the kit's check sets "ok: N charts drawn" or "error: ..."), footer, data,
