@@ -14,7 +14,7 @@ namespace {
 // The drawing area inside the SVG's view box, in its units.
 constexpr double kWidth = 900;
 constexpr double kHeight = 280;
-constexpr double kLeft = 72;
+constexpr double kLeft = 88;
 constexpr double kRight = 12;
 constexpr double kTop = 12;
 constexpr double kBottom = 44;
@@ -22,6 +22,12 @@ constexpr int kValueTicks = 5;
 // Beyond this many bars only every k-th label is written, so they stay
 // legible.
 constexpr int kMaxLabels = 24;
+// Bar labels wider than their slot are turned this far (degrees) and given
+// room below the plot: about this many units per character, at most
+// kMaxLabelRoom.
+constexpr double kLabelAngle = -30;
+constexpr double kCharWidth = 6.5;
+constexpr double kMaxLabelRoom = 160;
 
 constexpr char kBarColor[] = "#2962ff";
 constexpr char kNegativeColor[] = "#d32f2f";
@@ -29,7 +35,18 @@ constexpr char kMutedColor[] = "#afb8c1";
 constexpr char kBandColor[] = "#2962ff";
 constexpr char kOriginalColor[] = "#e65100";
 
-std::string Number(double value) { return absl::StrFormat("%.4g", value); }
+// Tick labels: whole numbers for large values (equity), else 4 digits.
+std::string Number(double value) {
+  return std::abs(value) >= 1e4 ? absl::StrFormat("%.0f", value)
+                                : absl::StrFormat("%.4g", value);
+}
+
+// "1,2.5,3": a series as a data- attribute.
+std::string Values(const std::vector<double>& values) {
+  std::vector<std::string> texts;
+  for (const double value : values) texts.push_back(JsonNumber(value));
+  return absl::StrJoin(texts, ",");
+}
 
 std::string Coordinate(double value) { return absl::StrFormat("%.1f", value); }
 
@@ -51,9 +68,11 @@ Scale Padded(double low, double high) {
   return {low, high};
 }
 
-std::string Open(absl::string_view id, absl::string_view kind) {
+// `extra`: room below the usual height (turned labels).
+std::string Open(absl::string_view id, absl::string_view kind,
+                 double extra = 0) {
   return absl::StrCat("<svg id=\"", Html(id), "\" class=\"plot ", kind,
-                      "\" viewBox=\"0 0 ", kWidth, " ", kHeight,
+                      "\" viewBox=\"0 0 ", kWidth, " ", kHeight + extra,
                       "\" width=\"100%\" preserveAspectRatio=\"xMidYMid "
                       "meet\" role=\"img\">\n");
 }
@@ -70,9 +89,10 @@ std::string ValueAxis(const Scale& scale, absl::string_view name) {
                     Coordinate(scale.Y(value) + 4), "\" text-anchor=\"end\">",
                     Number(value), "</text>\n");
   }
-  absl::StrAppend(&out, "<text x=\"12\" y=\"", kTop + 8,
-                  "\" text-anchor=\"start\" transform=\"rotate(-90 12 ",
-                  kTop + 8, ")\">", Html(name), "</text>\n");
+  const double middle = (kTop + kHeight - kBottom) / 2;
+  absl::StrAppend(&out, "<text x=\"12\" y=\"", middle,
+                  "\" text-anchor=\"middle\" transform=\"rotate(-90 12 ",
+                  middle, ")\">", Html(name), "</text>\n");
   return out;
 }
 
@@ -88,23 +108,33 @@ std::string SvgBarChart(absl::string_view id, absl::Span<const SvgBar> bars,
     high = std::max(high, *bar.value);
   }
   const Scale scale = Padded(low, high);
+  const double slot =
+      (kWidth - kLeft - kRight) / std::max<size_t>(1, bars.size());
+  size_t longest = 0;
+  for (const SvgBar& bar : bars) longest = std::max(longest, bar.label.size());
+  const bool turned = longest * kCharWidth > slot;
+  const double extra =
+      turned ? std::min(kMaxLabelRoom, longest * kCharWidth * 0.5) : 0;
   std::string out =
-      absl::StrCat(Open(id, "bars"), ValueAxis(scale, value_name));
+      absl::StrCat(Open(id, "bars", extra), ValueAxis(scale, value_name));
   const double zero = scale.Y(0);
   absl::StrAppend(&out, "<line class=\"axis\" x1=\"", kLeft, "\" y1=\"",
                   Coordinate(zero), "\" x2=\"", kWidth - kRight, "\" y2=\"",
                   Coordinate(zero), "\"/>\n");
-  const double slot =
-      (kWidth - kLeft - kRight) / std::max<size_t>(1, bars.size());
   const size_t label_every = (bars.size() + kMaxLabels - 1) / kMaxLabels;
   for (size_t i = 0; i < bars.size(); ++i) {
     const SvgBar& bar = bars[i];
     const double left = kLeft + slot * i;
     const double center = left + slot / 2;
     if (label_every <= 1 || i % label_every == 0) {
-      absl::StrAppend(&out, "<text x=\"", Coordinate(center), "\" y=\"",
-                      kHeight - kBottom + 16, "\" text-anchor=\"middle\">",
-                      Html(bar.label), "</text>\n");
+      const double y = kHeight - kBottom + 16;
+      absl::StrAppend(
+          &out, "<text x=\"", Coordinate(center), "\" y=\"", y,
+          turned ? absl::StrCat("\" text-anchor=\"end\" transform=\"rotate(",
+                                kLabelAngle, " ", Coordinate(center), " ", y,
+                                ")\">")
+                 : "\" text-anchor=\"middle\">",
+          Html(bar.label), "</text>\n");
     }
     const std::string tooltip = absl::StrCat(
         "<title>", Html(bar.title.empty() ? bar.label : bar.title), "</title>");
@@ -182,21 +212,25 @@ std::string SvgFanChart(absl::string_view id, const SvgFan& fan,
     const std::string levels =
         absl::StrCat(Number(fan.levels[i]), "-", Number(fan.levels[j]));
     absl::StrAppend(&out, "<polygon class=\"band\" data-levels=\"", levels,
-                    "\" points=\"", absl::StrJoin(ring, " "), "\" fill=\"",
-                    kBandColor, "\" fill-opacity=\"0.18\"><title>percentiles ",
-                    levels, "</title></polygon>\n");
+                    "\" data-low=\"", Values(fan.values[i]), "\" data-high=\"",
+                    Values(fan.values[j]), "\" points=\"",
+                    absl::StrJoin(ring, " "), "\" fill=\"", kBandColor,
+                    "\" fill-opacity=\"0.18\"><title>percentiles ", levels,
+                    "</title></polygon>\n");
   }
   if (count % 2 == 1) {
     const size_t middle = count / 2;
     absl::StrAppend(&out, "<polyline class=\"median\" data-level=\"",
-                    Number(fan.levels[middle]), "\" points=\"",
+                    Number(fan.levels[middle]), "\" data-values=\"",
+                    Values(fan.values[middle]), "\" points=\"",
                     absl::StrJoin(path(fan.values[middle]), " "),
                     "\" fill=\"none\" stroke=\"", kBandColor,
                     "\" stroke-width=\"1.5\"><title>percentile ",
                     Number(fan.levels[middle]), "</title></polyline>\n");
   }
   if (!fan.original.empty()) {
-    absl::StrAppend(&out, "<polyline class=\"original\" points=\"",
+    absl::StrAppend(&out, "<polyline class=\"original\" data-values=\"",
+                    Values(fan.original), "\" points=\"",
                     absl::StrJoin(path(fan.original), " "),
                     "\" fill=\"none\" stroke=\"", kOriginalColor,
                     "\" stroke-width=\"2\"><title>the run's own order"

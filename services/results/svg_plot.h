@@ -32,10 +32,10 @@ std::string SvgBarChart(absl::string_view id, absl::Span<const SvgBar> bars,
 
 // Percentile bands over x: `levels` ascending (e.g. 5, 25, 50, 75, 95),
 // values[i][j] the level-i value at x[j]. Level pairs from the outside in
-// (5-95, 25-75) are shaded bands (<polygon class="band"
-// data-levels="5-95">), an odd middle level a line (class="median"), and
-// `original`, when not empty (one value per x), a line on top
-// (class="original").
+// (5-95, 25-75) are shaded bands (<polygon class="band" data-levels="5-95"
+// data-low="v,v,..." data-high="v,v,...">), an odd middle level a line
+// (class="median" data-values=...), and `original`, when not empty (one
+// value per x), a line on top (class="original" data-values=...).
 struct SvgFan {
   std::vector<double> x;
   std::vector<double> levels;
