@@ -123,15 +123,21 @@ check_page "$work/failed.html" "ok: 0 charts drawn" failed-report.png
 
 # 3. Research pages: a sweep's heatmap, a walk-forward's stitched equity with
 # its window boundaries (one chart), a Monte Carlo and a factor study.
+# report_job VERB NAME: bt VERB $work/NAME.yaml, then bt report of the job it
+# made into $work/NAME.html.
+report_job() {
+  "$bt" "$1" "$work/$2.yaml" --db "$work/results.db" >"$work/$2.out"
+  local job
+  job="$(grep -o "$1-[0-9]*-[0-9]*-[0-9a-f]*" "$work/$2.out" | head -1)"
+  [ -n "$job" ] || fail "no job id in: $(cat "$work/$2.out")"
+  "$bt" report "$job" --db "$work/results.db" --out "$work/$2.html" >/dev/null
+}
 sed 's/^name: report-browser/name: "sweep <b>\&amp;<\/b>"/; s/params: {fast: 10, slow: 30}//' \
   "$work/spec.yaml" >"$work/sweep.yaml"
 cat >>"$work/sweep.yaml" <<SPEC
 sweep: {grid: {fast: [5, 10], slow: [30, 60]}, objective: sharpe, min_trades: 1}
 SPEC
-"$bt" sweep "$work/sweep.yaml" --db "$work/results.db" >"$work/sweep.out"
-sweep_id="$(grep -o 'sweep-[0-9]*-[0-9]*-[0-9a-f]*' "$work/sweep.out" | head -1)"
-[ -n "$sweep_id" ] || fail "no job id in: $(cat "$work/sweep.out")"
-"$bt" report "$sweep_id" --db "$work/results.db" --out "$work/sweep.html" >/dev/null
+report_job sweep sweep
 expect "$work/sweep.html" 'id="objective-heatmap"'
 expect "$work/sweep.html" 'id="ranking-table"'
 expect "$work/sweep.html" '<h1>sweep &lt;b&gt;&amp;amp;&lt;/b&gt;</h1>'
@@ -148,10 +154,7 @@ cat >>"$work/walk.yaml" <<SPEC
 sweep: {grid: {fast: [5, 10], slow: [30, 60]}, objective: sharpe}
 walk_forward: {mode: rolling, in_sample: 6 months, out_of_sample: 3 months, warmup_bars: 60}
 SPEC
-"$bt" walkforward "$work/walk.yaml" --db "$work/results.db" >"$work/walk.out"
-walk_id="$(grep -o 'walkforward-[0-9]*-[0-9]*-[0-9a-f]*' "$work/walk.out" | head -1)"
-[ -n "$walk_id" ] || fail "no job id in: $(cat "$work/walk.out")"
-"$bt" report "$walk_id" --db "$work/results.db" --out "$work/walk.html" >/dev/null
+report_job walkforward walk
 expect "$work/walk.html" 'id="stitched-chart"'
 expect "$work/walk.html" 'id="window-table"'
 expect "$work/walk.html" '"W1"]'  # the second window's boundary
