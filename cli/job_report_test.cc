@@ -75,7 +75,8 @@ TEST(JobReportTest, HeatmapPlacesEachObjectiveInItsCell) {
   EXPECT_LT(ten.find("data-value=\"1.25\""), ten.find("heat empty"));
   EXPECT_THAT(ten, HasSubstr("title=\"not ranked: 3 closed trades, fewer "
                              "than the 10 required\""));
-  EXPECT_THAT(ten, HasSubstr("title=\"fast=10 slow=30: sharpe 1.25 (rank 1)\""));
+  EXPECT_THAT(ten,
+              HasSubstr("title=\"fast=10 slow=30: sharpe 1.25 (rank 1)\""));
   // The best cell is full green, the worst white.
   EXPECT_THAT(ten, HasSubstr("background:#1a9850"));
   EXPECT_THAT(five, HasSubstr("background:#ffffff"));
