@@ -5,9 +5,11 @@
 #include <iostream>
 
 #include "absl/strings/str_format.h"
+#include "cli/analysis_report.h"
 #include "cli/commands.h"
 #include "cli/factor_study.h"
 #include "cli/montecarlo_view.h"
+#include "cli/report_file.h"
 #include "cli/spec_file.h"
 #include "cli/stage_access.h"
 #include "services/coordinator/spec.h"
@@ -22,7 +24,8 @@ constexpr char kMonteCarloUsage[] =
     "reshuffle|bootstrap]\n"
     "                [--basis pnl|return] [--percentiles 5,25,50,75,95] "
     "[--ruin F]\n"
-    "                [--json] [--db FILE | --results-addr HOST:PORT]\n"
+    "                [--json | --report FILE.html] [--db FILE | --results-addr "
+    "HOST:PORT]\n"
     "  --paths N        resampled paths, 1..100000 (default 1000)\n"
     "  --seed S         the random stream's seed (default 0)\n"
     "  --method M       reshuffle: the trades in another order (default);\n"
@@ -33,7 +36,9 @@ constexpr char kMonteCarloUsage[] =
     "  --percentiles P  levels in [0, 100] (default 5,25,50,75,95)\n"
     "  --ruin F         ruined at equity <= F x initial, F in [0, 1] "
     "(default 0.5)\n"
-    "  --json           the result as JSON, with histograms and the fan\n";
+    "  --json           the result as JSON, with histograms and the fan\n"
+    "  --report F       also write F, a page with the fan chart and "
+    "histograms\n";
 
 // Parses the command's flags (its own and the stages'), or prints the usage.
 absl::StatusOr<Flags> ParseOrUsage(const Args& args,
@@ -51,8 +56,8 @@ absl::StatusOr<Flags> ParseOrUsage(const Args& args,
 }
 
 constexpr char kFactorsUsage[] =
-    "usage: bt factors SPEC.yaml [--horizon H] [--quantiles Q] [--json | "
-    "--export DIR]\n"
+    "usage: bt factors SPEC.yaml [--horizon H] [--quantiles Q]\n"
+    "                [--json | [--export DIR] [--report FILE.html]]\n"
     "                [--data-addr HOST:PORT]\n"
     "  SPEC.yaml      its data section gives the universe (at least 3 "
     "symbols),\n"
@@ -64,14 +69,29 @@ constexpr char kFactorsUsage[] =
     "  --quantiles Q  groups by factor value, >= 2 (default: the spec's, else "
     "5)\n"
     "  --json         the study as JSON, with each factor's IC series\n"
-    "  --export DIR   also write DIR/factors.csv and DIR/ic_series.csv\n";
+    "  --export DIR   also write DIR/factors.csv and DIR/ic_series.csv\n"
+    "  --report F     also write F, a page with IC bars and IC series\n";
+
+// The chart library, before any work: without it there is no page to write.
+absl::StatusOr<std::string> LibraryIfReport(const Flags& flags) {
+  if (!flags.Has("report")) return std::string();
+  return LoadChartsLibrary();
+}
 
 }  // namespace
 
 int MonteCarloCommand(const Args& args) {
+  std::set<std::string> valued = kMonteCarloFlags;
+  valued.insert("report");
   absl::StatusOr<Flags> flags =
-      ParseOrUsage(args, kMonteCarloFlags, {"json"}, 1, kMonteCarloUsage);
+      ParseOrUsage(args, valued, {"json"}, 1, kMonteCarloUsage);
   if (!flags.ok()) return kExitUsage;
+  if (flags->Has("json") && flags->Has("report")) {
+    std::cerr << kMonteCarloUsage;
+    return kExitUsage;
+  }
+  const absl::StatusOr<std::string> library = LibraryIfReport(*flags);
+  if (!library.ok()) return Fail(library.status(), kExitFailed);
   absl::StatusOr<research::MonteCarloSpec> spec =
       MonteCarloSpecFromFlags(*flags);
   if (!spec.ok()) return Fail(spec.status(), kExitUsage);
@@ -92,17 +112,25 @@ int MonteCarloCommand(const Args& args) {
   }
   std::cout << (flags->Has("json") ? MonteCarloJson(*report) + "\n"
                                    : FormatMonteCarlo(*report));
+  if (const auto path = flags->Get("report")) {
+    const absl::Status written =
+        WritePage(*path, RenderMonteCarloReport(*report, *library), "--report");
+    if (!written.ok()) return Fail(written, kExitFailed);
+  }
   return kExitOk;
 }
 
 int FactorsCommand(const Args& args) {
-  absl::StatusOr<Flags> flags = ParseOrUsage(
-      args, {"horizon", "quantiles", "export"}, {"json"}, 1, kFactorsUsage);
+  absl::StatusOr<Flags> flags =
+      ParseOrUsage(args, {"horizon", "quantiles", "export", "report"}, {"json"},
+                   1, kFactorsUsage);
   if (!flags.ok()) return kExitUsage;
-  if (flags->Has("json") && flags->Has("export")) {
+  if (flags->Has("json") && (flags->Has("export") || flags->Has("report"))) {
     std::cerr << kFactorsUsage;
     return kExitUsage;
   }
+  const absl::StatusOr<std::string> library = LibraryIfReport(*flags);
+  if (!library.ok()) return Fail(library.status(), kExitFailed);
   absl::StatusOr<std::string> text = ReadSpecFile(flags->positional()[0]);
   if (!text.ok()) return Fail(text.status(), kExitUsage);
   absl::StatusOr<v1::BacktestSpec> spec =
@@ -136,6 +164,11 @@ int FactorsCommand(const Args& args) {
     const absl::Status status = ExportFactorStudy(*study, *directory);
     if (!status.ok()) return Fail(status, kExitFailed);
     std::cout << "exported to " << *directory << "\n";
+  }
+  if (const auto path = flags->Get("report")) {
+    const absl::Status written =
+        WritePage(*path, RenderFactorReport(*study, *library), "--report");
+    if (!written.ok()) return Fail(written, kExitFailed);
   }
   return kExitOk;
 }

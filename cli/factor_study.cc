@@ -136,13 +136,37 @@ absl::StatusOr<FactorStudy> RunFactorStudy(
                      options, *std::move(evaluated)};
 }
 
+std::vector<std::vector<std::string>> FactorRows(const FactorStudy& study) {
+  std::vector<std::vector<std::string>> rows = {
+      {"factor", "windows", "mean IC", "t-stat", "positive share",
+       "mean top-bottom spread", "reliability"}};
+  for (const research::FactorIc& factor : study.factors) {
+    rows.push_back(
+        {factor.factor, absl::StrCat(factor.windows),
+         Shown(factor.mean_ic, "%.4f"), Shown(factor.t_stat, "%.2f"),
+         factor.positive_share.has_value()
+             ? absl::StrFormat("%.1f%%", 100 * *factor.positive_share)
+             : "-",
+         ShownPercent(factor.mean_spread),
+         factor.unreliable
+             ? absl::StrCat("UNRELIABLE (", factor.windows, " windows < ",
+                            study.options.min_windows, ")")
+             : "ok"});
+  }
+  return rows;
+}
+
+std::string FactorStudyHeading(const FactorStudy& study) {
+  return absl::StrCat("factor study of ", study.symbols.size(), " symbols (",
+                      absl::StrJoin(study.symbols, ", "), ") over ",
+                      study.times, " dates: rank IC against ",
+                      study.options.horizon,
+                      "-bar forward returns, one window every ",
+                      study.options.horizon, " bars");
+}
+
 std::string FormatFactorStudy(const FactorStudy& study) {
-  std::string out =
-      absl::StrCat("factor study of ", study.symbols.size(), " symbols (",
-                   absl::StrJoin(study.symbols, ", "), ") over ", study.times,
-                   " dates: rank IC against ", study.options.horizon,
-                   "-bar forward returns, one window every ",
-                   study.options.horizon, " bars\n");
+  std::string out = FactorStudyHeading(study) + "\n";
   for (const research::FactorIc& factor : study.factors) {
     absl::StrAppend(
         &out, "\n", factor.factor,

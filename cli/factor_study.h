@@ -54,6 +54,15 @@ absl::StatusOr<FactorStudy> RunFactorStudy(
     absl::Span<const research::Factor> factors,
     const research::IcOptions& options);
 
+// "factor study of N symbols (A, B, C) over T dates: rank IC against
+// H-bar forward returns, ...": FormatFactorStudy's first line.
+std::string FactorStudyHeading(const FactorStudy& study);
+
+// One row per factor under a heading row: factor, windows, mean IC,
+// t-stat, positive share, mean top-bottom spread, and "ok" or
+// "UNRELIABLE (N windows < MIN)".
+std::vector<std::vector<std::string>> FactorRows(const FactorStudy& study);
+
 // A heading (symbols, dates, horizon) and one block per factor: windows,
 // mean IC, t-statistic, positive share, mean top-bottom spread, the
 // quantiles' mean forward returns, and "UNRELIABLE (N windows < MIN)" when

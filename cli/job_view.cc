@@ -19,22 +19,6 @@ namespace v1 = ::backtest::v1;
 // Most children one GetJob page asks for.
 constexpr int kPageSize = 1000;
 
-std::string ParamText(const v1::ParamValue& value) {
-  switch (value.kind_case()) {
-    case v1::ParamValue::kNumber:
-      return strategy::FormatNumber(value.number());
-    case v1::ParamValue::kFlag:
-      return value.flag() ? "true" : "false";
-    default:
-      return value.text();
-  }
-}
-
-std::string Param(const v1::JobChild& child, const std::string& name) {
-  const auto it = child.params().find(name);
-  return it == child.params().end() ? "" : ParamText(it->second);
-}
-
 std::string Optional(bool has, double value, const char* format = "%.4f") {
   return has ? absl::StrFormat(format, value) : "-";
 }
@@ -54,6 +38,33 @@ absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message) {
 
 }  // namespace
 
+std::string ParamText(const v1::ParamValue& value) {
+  switch (value.kind_case()) {
+    case v1::ParamValue::kNumber:
+      return strategy::FormatNumber(value.number());
+    case v1::ParamValue::kFlag:
+      return value.flag() ? "true" : "false";
+    default:
+      return value.text();
+  }
+}
+
+std::string ChildParam(const v1::JobChild& child, const std::string& name) {
+  const auto it = child.params().find(name);
+  return it == child.params().end() ? "" : ParamText(it->second);
+}
+
+std::string ChildStatus(const v1::JobChild& child) {
+  if (child.state() == v1::SUCCEEDED) {
+    return child.rank() > 0 ? "SUCCEEDED" : child.unranked_reason();
+  }
+  return absl::StrCat(v1::RunState_Name(child.state()),
+                      child.error().stage().empty()
+                          ? ""
+                          : absl::StrCat(" in ", child.error().stage(), " [",
+                                         child.error().reason(), "]"));
+}
+
 absl::StatusOr<JobView> FetchJob(coordinator::ResultsStage& results,
                                  const std::string& job_id, int limit,
                                  v1::ChildOrder order) {
@@ -63,9 +74,10 @@ absl::StatusOr<JobView> FetchJob(coordinator::ResultsStage& results,
   request.set_order(order);
   for (;;) {
     const int wanted =
-        limit == 0 ? kPageSize
-                   : std::min<int>(kPageSize,
-                                   limit - static_cast<int>(view.children.size()));
+        limit == 0
+            ? kPageSize
+            : std::min<int>(kPageSize,
+                            limit - static_cast<int>(view.children.size()));
     request.set_page_size(wanted);
     v1::GetJobResponse page;
     const absl::Status status = results.GetJob(request, &page);
@@ -96,41 +108,19 @@ absl::StatusOr<bool> IsStoredJob(coordinator::ResultsStage& results,
   return status;
 }
 
-std::string FormatJob(const JobView& view, size_t shown) {
-  const v1::Job& job = view.job;
-  std::string out = absl::StrCat(
-      "job ", job.job_id(), "  ", job.name(), "  ",
-      v1::JobKind_Name(job.kind()), "  ", v1::RunState_Name(job.state()), "\n");
-  std::vector<std::string> counts;
-  for (const auto& [state, count] :
-       std::map<std::string, int64_t>(job.children_by_state().begin(),
-                                      job.children_by_state().end())) {
-    counts.push_back(absl::StrCat(count, " ", state));
-  }
-  absl::StrAppend(&out, "children: ", job.children_stored(), " of ",
-                  job.children_expected(), " stored",
-                  counts.empty() ? "" : " (", absl::StrJoin(counts, ", "),
-                  counts.empty() ? "" : ")", "\n");
-  if (!job.objective().empty()) {
-    absl::StrAppend(&out, "objective: ", job.objective(), " (", job.goal(),
-                    job.min_trades() > 0
-                        ? absl::StrCat(", at least ", job.min_trades(),
-                                       " trades")
-                        : "",
-                    ")\n");
-  }
-  if (view.children.empty()) return out;
+std::vector<std::vector<std::string>> RankingRows(const JobView& view,
+                                                  size_t shown) {
   // A walk-forward ranks each window's in-sample children apart: say which
   // group a rank belongs to.
-  const bool grouped = job.kind() == v1::WALK_FORWARD;
+  const bool grouped = view.job.kind() == v1::WALK_FORWARD;
   std::vector<std::string> header = {"rank", "run"};
   if (grouped) {
     header.push_back("role");
     header.push_back("window");
   }
-  for (const std::string& param : job.params()) header.push_back(param);
-  for (const char* column : {"objective", "return", "sharpe", "trades",
-                             "final equity", "state"}) {
+  for (const std::string& param : view.job.params()) header.push_back(param);
+  for (const char* column :
+       {"objective", "return", "sharpe", "trades", "final equity", "state"}) {
     header.push_back(column);
   }
   std::vector<std::vector<std::string>> rows = {header};
@@ -142,37 +132,54 @@ std::string FormatJob(const JobView& view, size_t shown) {
       row.push_back(child.role());
       row.push_back(absl::StrCat(child.window()));
     }
-    for (const std::string& param : job.params()) {
-      row.push_back(Param(child, param));
+    for (const std::string& param : view.job.params()) {
+      row.push_back(ChildParam(child, param));
     }
     row.push_back(Optional(child.has_objective(), child.objective()));
     row.push_back(absl::StrFormat("%.2f%%", 100 * child.total_return()));
     row.push_back(Optional(child.has_sharpe(), child.sharpe(), "%.2f"));
     row.push_back(absl::StrCat(child.trades()));
     row.push_back(absl::StrFormat("%.2f", child.final_equity()));
-    row.push_back(child.state() == v1::SUCCEEDED
-                      ? (child.rank() > 0 ? "SUCCEEDED"
-                                          : child.unranked_reason())
-                      : absl::StrCat(v1::RunState_Name(child.state()),
-                                     child.error().stage().empty()
-                                         ? ""
-                                         : absl::StrCat(" in ",
-                                                        child.error().stage(),
-                                                        " [",
-                                                        child.error().reason(),
-                                                        "]")));
+    row.push_back(ChildStatus(child));
     rows.push_back(std::move(row));
   }
-  out += "\n" + FormatTable(rows);
+  return rows;
+}
+
+std::string FormatJob(const JobView& view, size_t shown) {
+  const v1::Job& job = view.job;
+  std::string out = absl::StrCat("job ", job.job_id(), "  ", job.name(), "  ",
+                                 v1::JobKind_Name(job.kind()), "  ",
+                                 v1::RunState_Name(job.state()), "\n");
+  std::vector<std::string> counts;
+  for (const auto& [state, count] : std::map<std::string, int64_t>(
+           job.children_by_state().begin(), job.children_by_state().end())) {
+    counts.push_back(absl::StrCat(count, " ", state));
+  }
+  absl::StrAppend(&out, "children: ", job.children_stored(), " of ",
+                  job.children_expected(), " stored",
+                  counts.empty() ? "" : " (", absl::StrJoin(counts, ", "),
+                  counts.empty() ? "" : ")", "\n");
+  if (!job.objective().empty()) {
+    absl::StrAppend(
+        &out, "objective: ", job.objective(), " (", job.goal(),
+        job.min_trades() > 0
+            ? absl::StrCat(", at least ", job.min_trades(), " trades")
+            : "",
+        ")\n");
+  }
+  if (view.children.empty()) return out;
+  out += "\n" + FormatTable(RankingRows(view, shown));
   if (view.children.size() > shown || !view.complete) {
     absl::StrAppend(&out, "(the best ", std::min(shown, view.children.size()),
-                    " of ", job.children_stored(),
-                    "; bt show ", job.job_id(), " --all lists every child)\n");
+                    " of ", job.children_stored(), "; bt show ", job.job_id(),
+                    " --all lists every child)\n");
   }
   return out;
 }
 
-std::string FormatWalkForward(const v1::WalkForwardResult& result) {
+std::vector<std::vector<std::string>> WalkForwardRows(
+    const v1::WalkForwardResult& result) {
   std::vector<std::vector<std::string>> rows = {
       {"window", "in sample", "out of sample", "chosen", "IS objective",
        "OOS objective", "IS annual", "OOS annual", "efficiency"}};
@@ -181,9 +188,8 @@ std::string FormatWalkForward(const v1::WalkForwardResult& result) {
   };
   for (const v1::WalkForwardWindow& window : result.windows()) {
     std::vector<std::string> chosen;
-    for (const auto& [name, value] :
-         std::map<std::string, v1::ParamValue>(window.chosen().begin(),
-                                               window.chosen().end())) {
+    for (const auto& [name, value] : std::map<std::string, v1::ParamValue>(
+             window.chosen().begin(), window.chosen().end())) {
       chosen.push_back(absl::StrCat(name, "=", ParamText(value)));
     }
     rows.push_back(
@@ -202,12 +208,17 @@ std::string FormatWalkForward(const v1::WalkForwardResult& result) {
                  window.out_of_sample_annual_return()),
          Optional(window.has_efficiency(), window.efficiency(), "%.2f")});
   }
-  std::string out = FormatTable(rows);
+  return rows;
+}
+
+std::string FormatWalkForward(const v1::WalkForwardResult& result) {
+  std::string out = FormatTable(WalkForwardRows(result));
   const v1::Metrics& stitched = result.stitched();
   absl::StrAppend(
       &out, "\nout of sample, stitched: return ",
-      absl::StrFormat("%.2f%%", 100 * stitched.total_return()), ", final equity ",
-      absl::StrFormat("%.2f", stitched.final_equity()), ", max drawdown ",
+      absl::StrFormat("%.2f%%", 100 * stitched.total_return()),
+      ", final equity ", absl::StrFormat("%.2f", stitched.final_equity()),
+      ", max drawdown ",
       absl::StrFormat("%.2f%%", 100 * stitched.max_drawdown()), ", ",
       stitched.trades(), " trades, Sharpe ",
       Optional(stitched.has_sharpe(), stitched.sharpe(), "%.2f"),
@@ -236,7 +247,7 @@ std::string ChildrenCsv(const JobView& view) {
   for (const v1::JobChild* child : by_index) {
     std::vector<std::string> row = {CsvField(child->run_id())};
     for (const std::string& param : view.job.params()) {
-      row.push_back(CsvField(Param(*child, param)));
+      row.push_back(CsvField(ChildParam(*child, param)));
     }
     row.push_back(child->has_objective() ? PlainDecimal(child->objective())
                                          : "");
@@ -247,12 +258,11 @@ std::string ChildrenCsv(const JobView& view) {
     row.push_back(absl::StrCat(child->index()));
     row.push_back(child->rank() > 0 ? absl::StrCat(child->rank()) : "");
     row.push_back(v1::RunState_Name(child->state()));
-    row.push_back(CsvField(
-        child->error().reason().empty()
-            ? child->unranked_reason()
-            : absl::StrCat(child->error().stage(), " ",
-                           child->error().reason(), ": ",
-                           child->error().message())));
+    row.push_back(CsvField(child->error().reason().empty()
+                               ? child->unranked_reason()
+                               : absl::StrCat(child->error().stage(), " ",
+                                              child->error().reason(), ": ",
+                                              child->error().message())));
     out += absl::StrJoin(row, ",") + "\n";
   }
   return out;

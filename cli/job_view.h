@@ -37,9 +37,32 @@ absl::StatusOr<JobView> FetchJob(coordinator::ResultsStage& results,
 absl::StatusOr<bool> IsStoredJob(coordinator::ResultsStage& results,
                                  const std::string& id);
 
+// A swept parameter's value as the tables show it ("10", "true", "sma").
+std::string ParamText(const backtest::v1::ParamValue& value);
+
+// The child's value of the parameter `name`; "" when it has none.
+std::string ChildParam(const backtest::v1::JobChild& child,
+                       const std::string& name);
+
+// "SUCCEEDED" for a ranked child, else why it is not ranked: its
+// unranked_reason, or its state and the stage that failed it.
+std::string ChildStatus(const backtest::v1::JobChild& child);
+
+// The children table FormatJob prints, header row first: rank, run, (a
+// walk-forward's role and window), the swept params, objective, return,
+// sharpe, trades, final equity, state; the first `shown` children.
+std::vector<std::vector<std::string>> RankingRows(const JobView& view,
+                                                  size_t shown);
+
 // The job's first lines (id, kind, state, children by state, objective) and
 // its children as a table, best first; `shown` rows at most.
 std::string FormatJob(const JobView& view, size_t shown = 20);
+
+// The windows table FormatWalkForward prints, header row first: window,
+// in sample, out of sample, chosen, IS/OOS objective, IS/OOS annual return,
+// efficiency.
+std::vector<std::vector<std::string>> WalkForwardRows(
+    const backtest::v1::WalkForwardResult& result);
 
 // A walk-forward's windows (in-sample and out-of-sample ranges, the point
 // chosen, objectives, annualized returns, efficiency) and the stitched

@@ -73,6 +73,10 @@ const Command kCommands[] = {
      R"(  bt report RUN [--out FILE.html]                  one self-contained HTML report
                                                    (default ./report-RUN.html; the
                                                    path written is printed)
+  bt report JOB [--out FILE.html]                  a research job's page: a sweep's
+                                                   objective heatmap and ranking, a
+                                                   walk-forward's stitched equity
+                                                   with its windows
 )"},
     {"check", seed::cli::CheckCommand,
      R"(  bt check lookahead SPEC.yaml [--cuts N]          decisions must not change when
@@ -95,11 +99,15 @@ const Command kCommands[] = {
          [--method reshuffle|bootstrap]            bootstrapped: percentiles of
          [--basis pnl|return] [--json]             final equity and drawdowns,
          [--percentiles 5,50,95] [--ruin F]        probability of ruin
+         [--report FILE.html]                      (--report: also a page with the
+                                                   fan chart and histograms)
 )"},
     {"factors", seed::cli::FactorsCommand,
      R"(  bt factors SPEC.yaml [--horizon H]               rank IC of factors across the
          [--quantiles Q] [--json]                  spec's symbols (all built-ins
-         [--export DIR]                            without a factors block)
+         [--export DIR] [--report FILE.html]       without a factors block;
+                                                   --report: also a page with IC
+                                                   bars and IC series)
 )"},
     {"serve", seed::cli::ServeCommand,
      R"(  bt serve [--config FILE] [--db FILE]             every service as its own process

@@ -178,15 +178,22 @@ absl::StatusOr<MonteCarloReport> AnalyseRun(
                  "the last bar"});
   }
   report.trades = static_cast<int64_t>(closed.size());
-  absl::StatusOr<research::MonteCarloResult> result = research::RunMonteCarlo(
-      research::ClosedTradeOutcomes(closed, report.initial_equity),
-      report.initial_equity, spec);
+  const std::vector<research::TradeOutcome> outcomes =
+      research::ClosedTradeOutcomes(closed, report.initial_equity);
+  // The run's own order: each trade's equity before it plus its P&L.
+  report.original_equity.push_back(report.initial_equity);
+  for (const research::TradeOutcome& outcome : outcomes) {
+    report.original_equity.push_back(outcome.equity_before + outcome.net_pnl);
+  }
+  absl::StatusOr<research::MonteCarloResult> result =
+      research::RunMonteCarlo(outcomes, report.initial_equity, spec);
   if (!result.ok()) return result.status();
   report.result = *std::move(result);
   return report;
 }
 
-std::string FormatMonteCarlo(const MonteCarloReport& report) {
+std::vector<std::vector<std::string>> MonteCarloRows(
+    const MonteCarloReport& report) {
   const research::MonteCarloSpec& spec = report.spec;
   const research::MonteCarloResult& result = report.result;
   std::vector<std::string> heading = {"", "original"};
@@ -206,13 +213,24 @@ std::string FormatMonteCarlo(const MonteCarloReport& report) {
     longest.push_back(
         absl::StrFormat("%.1f", result.longest_drawdown.percentiles[i]));
   }
+  return {heading, final_equity, max_drawdown, longest};
+}
+
+std::string MonteCarloHeading(const MonteCarloReport& report) {
+  const research::MonteCarloSpec& spec = report.spec;
+  return absl::StrCat("Monte Carlo of run ", report.run_id, ": ", report.trades,
+                      " closed trades from ", Money(report.initial_equity),
+                      ", ", spec.paths, " ", MethodName(spec.resampling),
+                      " paths (", BasisName(spec.basis), " basis, seed ",
+                      spec.seed, ")");
+}
+
+std::string FormatMonteCarlo(const MonteCarloReport& report) {
+  const research::MonteCarloSpec& spec = report.spec;
+  const research::MonteCarloResult& result = report.result;
   return absl::StrCat(
-      "Monte Carlo of run ", report.run_id, ": ", report.trades,
-      " closed trades from ", Money(report.initial_equity), ", ", spec.paths,
-      " ", MethodName(spec.resampling), " paths (", BasisName(spec.basis),
-      " basis, seed ", spec.seed, ")\n\n",
-      FormatTable({heading, final_equity, max_drawdown, longest}), "\n",
-      "probability of ruin (equity <= ", Percent(spec.ruin_fraction),
+      MonteCarloHeading(report), "\n\n", FormatTable(MonteCarloRows(report)),
+      "\n", "probability of ruin (equity <= ", Percent(spec.ruin_fraction),
       " of initial): ", Percent(result.probability_of_ruin), "\n",
       "probability of ending below the initial equity: ",
       Percent(result.probability_below_initial), "\n");

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "cli/flags.h"
@@ -34,6 +35,8 @@ struct MonteCarloReport {
   int64_t trades = 0;  // closed trades analysed
   research::MonteCarloSpec spec;
   research::MonteCarloResult result;
+  // The run's own path: the equity after k closed trades, k = 0..trades.
+  std::vector<double> original_equity;
 };
 
 // The run (id or unique prefix) fetched with every trade, its closed trades
@@ -45,6 +48,16 @@ struct MonteCarloReport {
 absl::StatusOr<MonteCarloReport> AnalyseRun(
     coordinator::ResultsStage& results, const std::string& run_id,
     const research::MonteCarloSpec& spec);
+
+// "Monte Carlo of run R: N closed trades from E, P reshuffle paths (pnl
+// basis, seed S)": FormatMonteCarlo's first line.
+std::string MonteCarloHeading(const MonteCarloReport& report);
+
+// The table FormatMonteCarlo prints, heading row first: final equity, max
+// drawdown and longest drawdown, the original order's then each
+// percentile's.
+std::vector<std::vector<std::string>> MonteCarloRows(
+    const MonteCarloReport& report);
 
 // A heading line, then a table with the original order's value and each
 // percentile of final equity, max drawdown and longest drawdown, then the

@@ -1,16 +1,17 @@
-// bt report RUN [--out FILE.html]: one self-contained HTML report of a stored
-// run. The run comes from the results stage, the bars of its price charts
-// from the data stage (the run's canonical spec says which), the chart
-// library from the file scripts/setup.sh installs.
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
+// bt report RUN|JOB [--out FILE.html]: one self-contained HTML report of a
+// stored run or research job. The run or job comes from the results stage,
+// the bars of a run's price charts from the data stage (the run's canonical
+// spec says which), the chart library from the file scripts/setup.sh
+// installs.
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
 #include "backtest/v1/spec.pb.h"
 #include "cli/commands.h"
 #include "cli/dataset_bars.h"
+#include "cli/job_report.h"
+#include "cli/job_view.h"
+#include "cli/report_file.h"
 #include "cli/stage_access.h"
 #include "google/protobuf/util/json_util.h"
 #include "services/results/report.h"
@@ -21,21 +22,8 @@ namespace {
 namespace v1 = ::backtest::v1;
 
 constexpr char kUsage[] =
-    "usage: bt report RUN [--out FILE.html] [--db FILE | --results-addr "
+    "usage: bt report RUN|JOB [--out FILE.html] [--db FILE | --results-addr "
     "HOST:PORT ...]\n";
-
-// $BT_CHARTS_JS, else the installed file under $BT_HOME (which ./bt sets to
-// the repository), else under the current directory.
-std::string ChartsLibraryPath() {
-  if (const char* path = std::getenv("BT_CHARTS_JS"); path && *path) {
-    return path;
-  }
-  const char* home = std::getenv("BT_HOME");
-  return (std::filesystem::path(home && *home ? home : ".") /
-          results::kChartsLibraryPath)
-      .lexically_normal()
-      .string();
-}
 
 // The bars of the run's symbols over the run's range, as its spec asked; when
 // they cannot be read, no series and a note saying why. A symbol whose data
@@ -73,6 +61,38 @@ results::PriceData ReadPrices(coordinator::DataStage& data,
   return prices;
 }
 
+// The job with every child; a walk-forward's stitched curve when its
+// out-of-sample runs can be read (else the page says why).
+int ReportJob(coordinator::ResultsStage& results, const std::string& id,
+              const Flags& flags, const std::string& library) {
+  absl::StatusOr<JobView> view =
+      FetchJob(results, id, /*limit=*/0, v1::CHILD_ORDER_UNSPECIFIED);
+  if (!view.ok()) {
+    PrintError(view.status());
+    return RunLookupExitCode(view.status());
+  }
+  JobReport report{.view = *std::move(view)};
+  const v1::Job& job = report.view.job;
+  if (job.kind() == v1::WALK_FORWARD) {
+    absl::StatusOr<StitchedCurve> curve =
+        FetchStitchedCurve(results, job.result().walk_forward());
+    if (curve.ok()) {
+      report.stitched = *std::move(curve);
+    } else {
+      report.stitched_note = std::string(curve.status().message());
+      std::cerr << "note: no stitched curve: " << report.stitched_note << "\n";
+    }
+  }
+  const absl::Status written = WritePage(
+      flags.GetOr("out", absl::StrCat("report-", job.job_id(), ".html")),
+      RenderJobReport(report, library), "--out");
+  if (!written.ok()) {
+    PrintError(written);
+    return kExitFailed;
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int ReportCommand(const Args& args) {
@@ -85,8 +105,7 @@ int ReportCommand(const Args& args) {
     return kExitUsage;
   }
   // Before any work: without the library there is no report to write.
-  const absl::StatusOr<std::string> library =
-      results::ReadChartsLibrary(ChartsLibraryPath());
+  const absl::StatusOr<std::string> library = LoadChartsLibrary();
   if (!library.ok()) {
     PrintError(library.status());
     return kExitFailed;
@@ -101,8 +120,16 @@ int ReportCommand(const Args& args) {
     PrintError(stages.status());
     return kExitFailed;
   }
+  const std::string& id = flags->positional()[0];
+  // A job first, as bt show: a job's children have ids that start with its.
+  const absl::StatusOr<bool> is_job = IsStoredJob(*stages->results, id);
+  if (!is_job.ok()) {
+    PrintError(is_job.status());
+    return RunLookupExitCode(is_job.status());
+  }
+  if (*is_job) return ReportJob(*stages->results, id, *flags, *library);
   const absl::StatusOr<v1::GetRunResponse> fetched =
-      FetchRun(*stages->results, flags->positional()[0],
+      FetchRun(*stages->results, id,
                /*include_records=*/true);
   if (!fetched.ok()) {
     PrintError(fetched.status());
@@ -110,24 +137,16 @@ int ReportCommand(const Args& args) {
   }
   const v1::GetRunResponse& run = *fetched;
   const results::PriceData prices = ReadPrices(*stages->data, run);
-  const std::string path =
-      flags->GetOr("out", absl::StrCat("report-", run.run().run_id(), ".html"));
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << results::RenderHtmlReport(run, prices, *library);
-  out.close();
-  if (out.fail()) {
-    PrintError(absl::FailedPreconditionError(
-        absl::StrCat("cannot write the report to ", path,
-                     ": choose a writable path with --out FILE.html")));
-    return kExitFailed;
-  }
   for (const std::string& note : prices.notes) {
     std::cerr << "note: " << note << "\n";
   }
-  // Without --out the report lands in the current directory: say where.
-  std::error_code error;
-  const std::filesystem::path absolute = std::filesystem::absolute(path, error);
-  std::cout << "wrote " << (error ? path : absolute.string()) << "\n";
+  const absl::Status written = WritePage(
+      flags->GetOr("out", absl::StrCat("report-", run.run().run_id(), ".html")),
+      results::RenderHtmlReport(run, prices, *library), "--out");
+  if (!written.ok()) {
+    PrintError(written);
+    return kExitFailed;
+  }
   return kExitOk;
 }
 

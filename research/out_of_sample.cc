@@ -87,6 +87,27 @@ absl::StatusOr<StitchedRun> Stitch(absl::Span<const Segment> segments,
   return run;
 }
 
+absl::StatusOr<StitchedRun> StitchRuns(
+    absl::Span<const backtest::v1::GetRunResponse> runs,
+    const StitchOptions& options) {
+  // Segments are spans: each run's records copied into vectors first.
+  const size_t count = runs.size();
+  std::vector<std::vector<backtest::v1::EquityPoint>> equity(count);
+  std::vector<std::vector<backtest::v1::Trade>> closed(count);
+  std::vector<std::vector<backtest::v1::Fill>> fills(count);
+  std::vector<Segment> segments;
+  for (size_t i = 0; i < count; ++i) {
+    const backtest::v1::GetRunResponse& run = runs[i];
+    equity[i].assign(run.equity().begin(), run.equity().end());
+    fills[i].assign(run.fills().begin(), run.fills().end());
+    for (const backtest::v1::Trade& trade : run.trades()) {
+      if (trade.exit_time() != 0) closed[i].push_back(trade);
+    }
+    segments.push_back({equity[i], closed[i], fills[i]});
+  }
+  return Stitch(segments, options);
+}
+
 double YearsBetween(int64_t first_time, int64_t last_time) {
   return static_cast<double>(last_time - first_time) /
          (results::kDaysPerYear * kSecondsPerDay);

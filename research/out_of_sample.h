@@ -40,6 +40,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "backtest/v1/orders.pb.h"
+#include "backtest/v1/results.pb.h"
 #include "backtest/v1/run.pb.h"
 #include "backtest/v1/spec.pb.h"
 
@@ -78,6 +79,14 @@ struct StitchedRun {
 // equity as its cash".
 absl::StatusOr<StitchedRun> Stitch(absl::Span<const Segment> segments,
                                    const StitchOptions& options);
+
+// Stitch over whole stored runs (GetRun with every record, in window
+// order): each run's equity points, closed trades and fills are its segment.
+// Used where the runs come from the results stage (the walk-forward job and
+// its report).
+absl::StatusOr<StitchedRun> StitchRuns(
+    absl::Span<const backtest::v1::GetRunResponse> runs,
+    const StitchOptions& options);
 
 // A total return over a period of `years`.
 struct ReturnOverPeriod {

@@ -310,24 +310,9 @@ absl::StatusOr<WalkForwardOutcome> RunWalkForward(
     result.set_efficiency(*efficiency.overall.efficiency);
   }
   if (!segments_runs.empty()) {
-    // Segments are spans: each run's records copied into vectors first.
-    const size_t count = segments_runs.size();
-    std::vector<std::vector<v1::EquityPoint>> equity(count);
-    std::vector<std::vector<v1::Trade>> closed(count);
-    std::vector<std::vector<v1::Fill>> fills(count);
-    std::vector<Segment> segments;
-    for (size_t i = 0; i < count; ++i) {
-      const v1::GetRunResponse& run = segments_runs[i];
-      equity[i].assign(run.equity().begin(), run.equity().end());
-      fills[i].assign(run.fills().begin(), run.fills().end());
-      for (const v1::Trade& trade : run.trades()) {
-        if (trade.exit_time() != 0) closed[i].push_back(trade);
-      }
-      segments.push_back({equity[i], closed[i], fills[i]});
-    }
-    absl::StatusOr<StitchedRun> stitched = Stitch(
-        segments, {plan.spec.portfolio().initial_cash(),
-                   plan.interval_seconds, plan.spec.metrics()});
+    absl::StatusOr<StitchedRun> stitched = StitchRuns(
+        segments_runs, {plan.spec.portfolio().initial_cash(),
+                        plan.interval_seconds, plan.spec.metrics()});
     if (!stitched.ok()) return stitched.status();
     *result.mutable_stitched() = stitched->metrics;
   }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# bt report as a person opens it: reports of a succeeded run, a failed run and
-# a run whose data is gone, each rendered from disk by headless Chromium (no
-# network). Every chart must paint its series (the page checks its own pixels
+# bt report as a person opens it: reports of a succeeded run, a failed run, a
+# run whose data is gone, a sweep and a walk-forward job, and the pages of
+# bt montecarlo --report and bt factors --report, each rendered from disk by
+# headless Chromium (no network). Every chart must paint its series (the page checks its own pixels
 # and writes the outcome into <body data-render>), no script may fail or log,
 # and the trade table must sort when a header is clicked. Screenshots are
 # saved as test outputs (report.png, failed-report.png).
@@ -120,14 +121,65 @@ expect "$work/failed.html" 'No price charts'
 expect "$work/failed-report.err" 'The data cannot be read now'
 check_page "$work/failed.html" "ok: 0 charts drawn" failed-report.png
 
-# 3. The data changed since the run: charted as it is now, and said so.
+# 3. Research pages: a sweep's heatmap, a walk-forward's stitched equity with
+# its window boundaries (one chart), a Monte Carlo and a factor study.
+# report_job VERB NAME: bt VERB $work/NAME.yaml, then bt report of the job it
+# made into $work/NAME.html.
+report_job() {
+  "$bt" "$1" "$work/$2.yaml" --db "$work/results.db" >"$work/$2.out"
+  local job
+  job="$(grep -o "$1-[0-9]*-[0-9]*-[0-9a-f]*" "$work/$2.out" | head -1)"
+  [ -n "$job" ] || fail "no job id in: $(cat "$work/$2.out")"
+  "$bt" report "$job" --db "$work/results.db" --out "$work/$2.html" >/dev/null
+}
+sed 's/^name: report-browser/name: "sweep <b>\&amp;<\/b>"/; s/params: {fast: 10, slow: 30}//' \
+  "$work/spec.yaml" >"$work/sweep.yaml"
+cat >>"$work/sweep.yaml" <<SPEC
+sweep: {grid: {fast: [5, 10], slow: [30, 60]}, objective: sharpe, min_trades: 1}
+SPEC
+report_job sweep sweep
+expect "$work/sweep.html" 'id="objective-heatmap"'
+expect "$work/sweep.html" 'id="ranking-table"'
+expect "$work/sweep.html" '<h1>sweep &lt;b&gt;&amp;amp;&lt;/b&gt;</h1>'
+grep -q '<b>&amp;</b>' "$work/sweep.html" && fail "the job name is not escaped"
+[ "$(grep -o 'class="heat" data-value' "$work/sweep.html" | wc -l)" -ge 1 ] ||
+  fail "the heatmap has no ranked cell"
+check_page "$work/sweep.html" "ok: 0 charts drawn" sweep-report.png
+
+# One symbol: the synthetic symbols start on different days, and the first
+# window must have bars for every symbol.
+sed 's/^name: .*/name: walk/; s/symbols: \[SYNA, SYNB, SYNC\]/symbols: [SYNA]/' \
+  "$work/sweep.yaml" | grep -v '^sweep:' >"$work/walk.yaml"
+cat >>"$work/walk.yaml" <<SPEC
+sweep: {grid: {fast: [5, 10], slow: [30, 60]}, objective: sharpe}
+walk_forward: {mode: rolling, in_sample: 6 months, out_of_sample: 3 months, warmup_bars: 60}
+SPEC
+report_job walkforward walk
+expect "$work/walk.html" 'id="stitched-chart"'
+expect "$work/walk.html" 'id="window-table"'
+expect "$work/walk.html" '"W1"]'  # the second window's boundary
+check_page "$work/walk.html" "ok: 1 charts drawn" walk-forward-report.png
+
+"$bt" montecarlo "$run_id" --db "$work/results.db" --paths 200 --seed 3 \
+  --report "$work/montecarlo.html" >/dev/null
+expect "$work/montecarlo.html" 'class="band" data-levels="5-95"'
+expect "$work/montecarlo.html" 'id="max-drawdown-histogram"'
+check_page "$work/montecarlo.html" "ok: 0 charts drawn" montecarlo-report.png
+
+"$bt" factors "$work/spec.yaml" --report "$work/factors.html" >/dev/null
+expect "$work/factors.html" 'id="ic-bars"'
+ic_charts="$(grep -o '<div class="chart" id="ic-series-' "$work/factors.html" | wc -l)"
+[ "$ic_charts" -ge 1 ] || fail "the factor page has no IC series"
+check_page "$work/factors.html" "ok: $ic_charts charts drawn" factors-report.png
+
+# 4. The data changed since the run: charted as it is now, and said so.
 head -n -10 "$work/data/SYNA.csv" >"$work/SYNA.csv" && mv "$work/SYNA.csv" "$work/data/"
 "$bt" report "$run_id" --db "$work/results.db" --out "$work/changed.html" \
   2>/dev/null >/dev/null
 expect "$work/changed.html" 'SYNA: the data changed since the run'
 expect "$work/changed.html" 'id="price-chart-2"'
 
-# 4. The data is gone: the report still renders, says why, charts the equity.
+# 5. The data is gone: the report still renders, says why, charts the equity.
 mv "$work/data" "$work/data-gone"
 "$bt" report "$run_id" --db "$work/results.db" --out "$work/no-data.html" \
   2>/dev/null >/dev/null
@@ -135,7 +187,7 @@ expect "$work/no-data.html" 'No price charts'
 expect "$work/no-data.html" 'The data cannot be read now'
 check_page "$work/no-data.html" "ok: 1 charts drawn" no-data-report.png
 
-# 5. Without the library: a clear error naming the file and the fix.
+# 6. Without the library: a clear error naming the file and the fix.
 if BT_CHARTS_JS="$work/missing.js" "$bt" report "$run_id" \
   --db "$work/results.db" --out "$work/x.html" 2>"$work/missing.err"; then
   fail "bt report succeeded without the chart library"

@@ -13,9 +13,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_replace.h"
 #include "common/stage_error.h"
 #include "common/time.h"
+#include "services/results/html_page.h"
 
 namespace seed::results {
 namespace {
@@ -27,62 +27,15 @@ constexpr absl::string_view kStage = "results";
 // The summary table shows this many metric name/value pairs per row.
 constexpr int kSummaryPairsPerRow = 4;
 
-// Heatmap colors: a return of 0 is white, the largest monthly move of the
-// run (either sign) is the full color, so every run uses the whole scale.
-constexpr int kGainRgb[3] = {26, 152, 80};
-constexpr int kLossRgb[3] = {215, 48, 39};
-// Above this share of the full color, cell text turns white to stay legible.
-constexpr double kDarkCellShare = 0.6;
-
 constexpr const char* kMonthNames[12] = {"Jan", "Feb", "Mar", "Apr",
                                          "May", "Jun", "Jul", "Aug",
                                          "Sep", "Oct", "Nov", "Dec"};
-
-std::string Html(absl::string_view text) {
-  return absl::StrReplaceAll(text, {{"&", "&amp;"},
-                                    {"<", "&lt;"},
-                                    {">", "&gt;"},
-                                    {"\"", "&quot;"},
-                                    {"'", "&#39;"}});
-}
-
-// A JSON string that is also safe inside a <script> element: '<', '>' and
-// '&' are escaped so no text of the run can close the element.
-std::string JsonString(absl::string_view text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20 || c == '<' || c == '>' || c == '&') {
-      out += absl::StrFormat("\\u%04x", c);
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
-
-// Ten significant digits are far finer than a chart can show and keep a
-// million-point curve a few megabytes smaller than round-trip precision.
-std::string JsonNumber(double value) {
-  return std::isfinite(value) ? absl::StrFormat("%.10g", value) : "null";
-}
 
 std::string Percent(double fraction) {
   return absl::StrFormat("%.2f%%", fraction * 100.0);
 }
 
 std::string Ratio(double value) { return absl::StrFormat("%.2f", value); }
-
-// 1234567.891 -> "1,234,567.89".
-std::string Money(double value) {
-  std::string digits = absl::StrFormat("%.2f", std::abs(value));
-  for (int at = static_cast<int>(digits.find('.')) - 3; at > 0; at -= 3) {
-    digits.insert(at, ",");
-  }
-  return value < 0 && digits != "0.00" ? "-" + digits : digits;
-}
 
 std::string Optional(bool has, double value, std::string (*format)(double)) {
   return has ? format(value) : "-";
@@ -443,17 +396,6 @@ std::string PriceSection(const v1::GetRunResponse& run,
   return out + "</section>\n";
 }
 
-std::string HeatColor(double value, double scale) {
-  const double share = std::min(1.0, std::abs(value) / scale);
-  const int* target = value >= 0 ? kGainRgb : kLossRgb;
-  int rgb[3];
-  for (int i = 0; i < 3; ++i) {
-    rgb[i] = static_cast<int>(std::lround(255 + (target[i] - 255) * share));
-  }
-  return absl::StrFormat("background:#%02x%02x%02x%s", rgb[0], rgb[1], rgb[2],
-                         share > kDarkCellShare ? ";color:#fff" : "");
-}
-
 std::string HeatCell(double value, double scale) {
   return absl::StrCat("<td class=\"heat\" data-value=\"", JsonNumber(value),
                       "\" style=\"", HeatColor(value, scale), "\">",
@@ -596,109 +538,32 @@ std::string FingerprintSection(const v1::GetRunResponse& run) {
 
 // ---- page ----
 
-constexpr char kStyle[] = R"css(
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
-       color: #1f2328; margin: 0 auto; max-width: 1320px; padding: 16px 24px 48px; }
-h1 { font-size: 24px; margin: 8px 0 2px; }
-h2 { font-size: 18px; margin: 28px 0 8px; border-bottom: 1px solid #d0d7de; padding-bottom: 4px; }
-h3 { font-size: 15px; margin: 18px 0 2px; }
-.sub, .note { color: #57606a; margin: 4px 0; }
-.warning { color: #9a6700; }
-code, pre { font: 12px/1.4 ui-monospace, "DejaVu Sans Mono", monospace; }
-pre { background: #f6f8fa; padding: 10px; white-space: pre-wrap; word-break: break-all; }
-table { border-collapse: collapse; }
-th, td { padding: 3px 8px; text-align: left; }
-#summary-table th { font-weight: normal; color: #57606a; }
-#summary-table td { font-weight: 600; padding-right: 28px; }
-.facts th { font-weight: normal; color: #57606a; white-space: nowrap; }
-.facts td { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 12px; }
-.chart { height: 320px; position: relative; }
-.chart.tall { height: 460px; }
-.failure { border: 2px solid #cf222e; background: #ffebe9; padding: 4px 16px 12px; margin-top: 16px; }
-.failure h2 { color: #cf222e; border: none; margin-top: 12px; }
-.failure th { color: #57606a; font-weight: normal; vertical-align: top; }
-.heatmap th { text-align: center; font-weight: normal; color: #57606a; }
-.heatmap td.heat { text-align: right; min-width: 52px; font-variant-numeric: tabular-nums; }
-.heatmap td.empty { background: #f6f8fa; }
-#trade-table { font-variant-numeric: tabular-nums; width: 100%; }
-#trade-table th { cursor: pointer; user-select: none; border-bottom: 1px solid #d0d7de; white-space: nowrap; }
-#trade-table th[data-dir=asc]::after { content: " \25b2"; }
-#trade-table th[data-dir=desc]::after { content: " \25bc"; }
-#trade-table tbody tr:nth-child(even) { background: #f6f8fa; }
-#trade-table tr.loss td.num:nth-child(9) { color: #cf222e; }
-td.num { text-align: right; }
-#render-errors { color: #cf222e; }
-footer { margin-top: 32px; color: #57606a; font-size: 12px; }
-)css";
-
-// Runs first, so that errors of every later script are recorded in the page
-// (the browser test and a reader both see them).
-constexpr char kErrorRecorder[] = R"js(
-window.reportErrors = [];
-window.addEventListener('error', function (e) {
-  window.reportErrors.push(e.message + (e.filename ? ' (' + e.filename + ':' + e.lineno + ')' : ''));
-});
-window.addEventListener('unhandledrejection', function (e) {
-  window.reportErrors.push('unhandled rejection: ' + e.reason);
-});
-)js";
-
-// Draws the charts from #report-data, makes the trade table sortable, then
-// checks that each chart really painted its series and reports the outcome
-// in <body data-render>.
+// Draws the equity and price charts from #report-data with the page kit
+// (html_page.h) and makes the trade table sortable.
 constexpr char kReportScript[] = R"js(
 (function () {
   'use strict';
   const EQUITY = '#2962ff', DRAWDOWN = '#d32f2f', UP = '#26a69a', DOWN = '#ef5350';
   const BUY = '#1565c0', SELL = '#e65100';
-  // A chart counts as drawn when this many pixels of its pane have one of
-  // its series' colors (axes, grid and labels never use them).
-  const MIN_SERIES_PIXELS = 50, COLOR_TOLERANCE = 24;
-  // How long to wait for the first paint before calling a chart undrawn.
-  const CHECK_EVERY_MS = 100, CHECK_TRIES = 50;
-  // fitContent never squeezes bars below this spacing (pixels); the library's
-  // default (0.5) would leave all but the last ~2,500 points off screen.
-  const MIN_BAR_SPACING = 0.01;
   // Beyond this many markers on one chart their letters only blur together.
   const MAX_LABELLED_MARKERS = 100;
-  const charts = [];
-
-  function setStatus(text) { document.body.setAttribute('data-render', text); }
-
-  function makeChart(container, name, colors, intraday) {
-    const chart = LightweightCharts.createChart(container, {
-      autoSize: true,
-      layout: { background: { color: '#ffffff' }, textColor: '#333333' },
-      grid: { vertLines: { color: '#f2f2f2' }, horzLines: { color: '#f2f2f2' } },
-      rightPriceScale: { borderVisible: false },
-      timeScale: {
-        borderVisible: false, timeVisible: intraday, secondsVisible: false,
-        minBarSpacing: MIN_BAR_SPACING,
-      },
-    });
-    charts.push({ name: name, chart: chart, colors: colors });
-    return chart;
-  }
-
-  function points(rows) {
-    return rows.map(function (p) { return { time: p[0], value: p[1] }; });
-  }
+  const kit = window.reportKit;
 
   function drawEquity(data) {
     const container = document.getElementById('equity-chart');
     if (!container || data.equity.length === 0) return;
-    const chart = makeChart(container, 'equity', [EQUITY, DRAWDOWN], data.intraday);
+    const chart = kit.makeChart(container, 'equity', [EQUITY, DRAWDOWN], data.intraday);
     chart.addSeries(LightweightCharts.LineSeries, {
       color: EQUITY, lineWidth: 2, title: 'equity',
       priceFormat: { type: 'price', precision: 0, minMove: 1 },
-    }).setData(points(data.equity));
+    }).setData(kit.points(data.equity));
     chart.addSeries(LightweightCharts.BaselineSeries, {
       baseValue: { type: 'price', price: 0 }, lineWidth: 1, title: 'drawdown',
       topLineColor: DRAWDOWN, bottomLineColor: DRAWDOWN,
       topFillColor1: 'rgba(0,0,0,0)', topFillColor2: 'rgba(0,0,0,0)',
       bottomFillColor1: 'rgba(211,47,47,0.08)', bottomFillColor2: 'rgba(211,47,47,0.4)',
       priceFormat: { type: 'percent', precision: 1 },
-    }, 1).setData(points(data.drawdown));
+    }, 1).setData(kit.points(data.drawdown));
     chart.panes()[0].setStretchFactor(3);
     chart.panes()[1].setStretchFactor(1);
     chart.timeScale().fitContent();
@@ -706,8 +571,8 @@ constexpr char kReportScript[] = R"js(
 
   function drawPrices(data) {
     data.prices.forEach(function (price, i) {
-      const chart = makeChart(document.getElementById('price-chart-' + i),
-                              price.symbol, [UP, DOWN], data.intraday);
+      const chart = kit.makeChart(document.getElementById('price-chart-' + i),
+                                  price.symbol, [UP, DOWN], data.intraday);
       const candles = chart.addSeries(LightweightCharts.CandlestickSeries, {
         upColor: UP, downColor: DOWN, wickUpColor: UP, wickDownColor: DOWN,
         borderVisible: false, title: price.symbol,
@@ -722,46 +587,6 @@ constexpr char kReportScript[] = R"js(
           : { time: m[0], position: 'aboveBar', color: SELL, shape: 'arrowDown', text: labelled ? 'S' : '' };
       }));
       chart.timeScale().fitContent();
-    });
-  }
-
-  function seriesPixels(entry) {
-    const canvas = entry.chart.takeScreenshot();
-    const width = Math.min(canvas.width, entry.chart.paneSize(0).width);
-    if (width === 0 || canvas.height === 0) return 0;
-    const pixels = canvas.getContext('2d').getImageData(0, 0, width, canvas.height).data;
-    const targets = entry.colors.map(function (hex) {
-      return [1, 3, 5].map(function (at) { return parseInt(hex.substr(at, 2), 16); });
-    });
-    let count = 0;
-    for (let i = 0; i < pixels.length; i += 4) {
-      for (const t of targets) {
-        if (Math.abs(pixels[i] - t[0]) + Math.abs(pixels[i + 1] - t[1]) +
-            Math.abs(pixels[i + 2] - t[2]) <= COLOR_TOLERANCE) { count++; break; }
-      }
-    }
-    return count;
-  }
-
-  function check(triesLeft) {
-    const undrawn = charts.filter(function (e) { return seriesPixels(e) < MIN_SERIES_PIXELS; });
-    if (undrawn.length > 0 && triesLeft > 0 && window.reportErrors.length === 0) {
-      setTimeout(function () { check(triesLeft - 1); }, CHECK_EVERY_MS);
-      return;
-    }
-    const problems = window.reportErrors.concat(undrawn.map(function (e) {
-      return 'chart ' + e.name + ' drew nothing';
-    }));
-    if (problems.length === 0) {
-      setStatus('ok: ' + charts.length + ' charts drawn');
-      return;
-    }
-    setStatus('error: ' + problems.join('; '));
-    const list = document.getElementById('render-errors');
-    problems.forEach(function (text) {
-      const item = document.createElement('li');
-      item.textContent = text;
-      list.appendChild(item);
     });
   }
 
@@ -794,32 +619,12 @@ constexpr char kReportScript[] = R"js(
   }
 
   document.querySelectorAll('table.sortable').forEach(makeSortable);
-  try {
-    const data = JSON.parse(document.getElementById('report-data').textContent);
-    if (typeof LightweightCharts === 'undefined') {
-      throw new Error('the inlined chart library did not load');
-    }
+  kit.run(function (data) {
     drawEquity(data);
     drawPrices(data);
-  } catch (e) {
-    window.reportErrors.push(String(e && e.stack || e));
-  }
-  // A timer rather than requestAnimationFrame: headless browsers with a
-  // virtual time budget run timers reliably but may never produce a frame
-  // for a page with nothing to animate.
-  window.addEventListener('load', function () {
-    setTimeout(function () { check(CHECK_TRIES); }, 0);
   });
 })();
 )js";
-
-// The library's text inside a <script> element: "</script" would end the
-// element early and "<!--" would change how the rest is parsed.
-std::string ScriptSafe(absl::string_view code) {
-  return absl::StrReplaceAll(code, {{"</script", "<\\/script"},
-                                    {"</SCRIPT", "<\\/SCRIPT"},
-                                    {"<!--", "<\\!--"}});
-}
 
 }  // namespace
 
@@ -843,29 +648,16 @@ std::string RenderHtmlReport(const v1::GetRunResponse& run,
                              const PriceData& prices,
                              absl::string_view charts_library) {
   const v1::RunSummary& summary = run.run();
-  std::string page = absl::StrCat(
-      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-      "<meta name=\"viewport\" content=\"width=device-width, "
-      "initial-scale=1\">\n<title>",
-      Html(summary.name()), " - backtest report ", Html(summary.run_id()),
-      "</title>\n<script>", kErrorRecorder, "</script>\n<style>", kStyle,
-      "</style>\n</head>\n<body data-render=\"pending\">\n");
-  absl::StrAppend(&page, HeaderSection(summary), FailureSection(summary),
-                  SummarySection(summary), StrategiesSection(summary),
-                  EquitySection(run), PriceSection(run, prices),
-                  MonthlySection(summary), TradesSection(run),
-                  FingerprintSection(run));
-  absl::StrAppend(
-      &page,
-      "<ul id=\"render-errors\"></ul>\n<noscript><p class=\"note\">The charts "
-      "need JavaScript; every table works without it.</p></noscript>\n"
-      "<footer>Written by bt report. Charts: TradingView Lightweight "
-      "Charts&trade; (Apache License 2.0), inlined.</footer>\n"
-      "<script type=\"application/json\" id=\"report-data\">",
-      DataJson(run, prices), "</script>\n<script id=\"lightweight-charts\">\n",
-      ScriptSafe(charts_library), "\n</script>\n<script>", kReportScript,
-      "</script>\n</body>\n</html>\n");
-  return page;
+  HtmlPage page;
+  page.title =
+      absl::StrCat(summary.name(), " - backtest report ", summary.run_id());
+  page.body = absl::StrCat(
+      HeaderSection(summary), FailureSection(summary), SummarySection(summary),
+      StrategiesSection(summary), EquitySection(run), PriceSection(run, prices),
+      MonthlySection(summary), TradesSection(run), FingerprintSection(run));
+  page.data_json = DataJson(run, prices);
+  page.script = kReportScript;
+  return RenderHtmlPage(page, charts_library);
 }
 
 }  // namespace seed::results
