@@ -2,6 +2,10 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
+#include "backtest/v1/coordinator.grpc.pb.h"
+#include "backtest/v1/results.grpc.pb.h"
+#include "google/protobuf/descriptor.h"
 #include "gtest/gtest.h"
 
 namespace seed {
@@ -106,6 +110,24 @@ TEST(AccessTest, TheTableGivesEachRoleItsMethods) {
       Access::Authorize(user, "/backtest.v1.ResultsService/BeginRun");
   EXPECT_NE(denied.message().find("writer or admin"), std::string::npos)
       << denied;
+}
+
+// Every method of the client-facing services has a rule (a missing one is
+// refused to everyone, an admin included): a new rpc cannot ship unusable.
+TEST(AccessTest, EveryClientFacingMethodHasARule) {
+  const Caller admin{"root", Role::kAdmin};
+  for (const char* service :
+       {"backtest.v1.ResultsService", "backtest.v1.CoordinatorService"}) {
+    const google::protobuf::ServiceDescriptor* descriptor =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+            service);
+    ASSERT_NE(descriptor, nullptr) << service;
+    for (int i = 0; i < descriptor->method_count(); ++i) {
+      const std::string method =
+          absl::StrCat("/", service, "/", descriptor->method(i)->name());
+      EXPECT_TRUE(Access::Authorize(admin, method).ok()) << method;
+    }
+  }
 }
 
 TEST(AccessTest, UsersMayAccessOnlyTheirOwnRuns) {

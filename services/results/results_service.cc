@@ -96,31 +96,65 @@ grpc::Status ResultsServiceImpl::UpdateRun(
 }
 
 grpc::Status ResultsServiceImpl::ListRunRecords(
-    grpc::ServerContext* /*context*/,
+    grpc::ServerContext* context,
     const backtest::v1::ListRunRecordsRequest* request,
     backtest::v1::ListRunRecordsResponse* response) {
+  if (absl::Status owner = CheckOwner(*context, request->run_id());
+      !owner.ok()) {
+    return ToGrpcStatus(owner);
+  }
   return ToGrpcStatus(engine_.ListRunRecords(*request, response));
 }
 
 grpc::Status ResultsServiceImpl::CreateJob(
-    grpc::ServerContext* /*context*/,
-    const backtest::v1::CreateJobRequest* request,
+    grpc::ServerContext* context, const backtest::v1::CreateJobRequest* request,
     backtest::v1::CreateJobResponse* response) {
-  return ToGrpcStatus(engine_.CreateJob(*request, response));
+  absl::StatusOr<Caller> caller = access_->CallerOf(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  // A job belongs to whoever created it (a writer: a shard, an admin).
+  backtest::v1::CreateJobRequest owned = *request;
+  owned.mutable_job()->set_owner(caller->principal);
+  return ToGrpcStatus(engine_.CreateJob(owned, response));
 }
 
 grpc::Status ResultsServiceImpl::GetJob(
-    grpc::ServerContext* /*context*/,
-    const backtest::v1::GetJobRequest* request,
+    grpc::ServerContext* context, const backtest::v1::GetJobRequest* request,
     backtest::v1::GetJobResponse* response) {
-  return ToGrpcStatus(engine_.GetJob(*request, response));
+  absl::StatusOr<Caller> caller = access_->CallerOf(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (absl::Status status = engine_.GetJob(*request, response); !status.ok()) {
+    return ToGrpcStatus(status);
+  }
+  if (caller->MayAccessRunOf(response->job().owner())) {
+    return grpc::Status::OK;
+  }
+  const std::string job_id = response->job().job_id();
+  response->Clear();
+  return ToGrpcStatus(StageFailure(
+      absl::StatusCode::kPermissionDenied, "results", "NOT_YOUR_JOB",
+      absl::StrCat("job ", job_id, " belongs to another principal; ",
+                   caller->principal,
+                   " (role user) may read only its own jobs"),
+      {.hint = "an admin token reads every job"}));
 }
 
 grpc::Status ResultsServiceImpl::ListJobs(
-    grpc::ServerContext* /*context*/,
-    const backtest::v1::ListJobsRequest* request,
+    grpc::ServerContext* context, const backtest::v1::ListJobsRequest* request,
     backtest::v1::ListJobsResponse* response) {
-  return ToGrpcStatus(engine_.ListJobs(*request, response));
+  absl::StatusOr<Caller> caller = access_->CallerOf(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (absl::Status status = engine_.ListJobs(*request, response);
+      !status.ok()) {
+    return ToGrpcStatus(status);
+  }
+  if (caller->SeesEveryRun()) return grpc::Status::OK;
+  // A user sees its own jobs only (a page may then hold fewer).
+  google::protobuf::RepeatedPtrField<backtest::v1::Job> own;
+  for (backtest::v1::Job& job : *response->mutable_jobs()) {
+    if (caller->MayAccessRunOf(job.owner())) *own.Add() = std::move(job);
+  }
+  response->mutable_jobs()->Swap(&own);
+  return grpc::Status::OK;
 }
 
 grpc::Status ResultsServiceImpl::StoreJobResult(
