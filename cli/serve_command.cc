@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
@@ -20,14 +21,14 @@
 #include "cli/stage_access.h"
 #include "common/data_roots.h"
 #include "common/health_client.h"
+#include "common/listen_address.h"
 #include "common/server.h"
 #include "services/coordinator/coordinator_server.h"
 #include "services/coordinator/services_config.h"
-#include "services/data/data_service.h"
+#include "services/data/data_server.h"
 #include "services/execution/execution_service.h"
 #include "services/portfolio/portfolio_service.h"
-#include "services/results/results_engine.h"
-#include "services/results/results_service.h"
+#include "services/results/results_server.h"
 #include "services/strategy/strategy_service.h"
 
 namespace seed::cli {
@@ -39,6 +40,7 @@ constexpr char kServeUsage[] =
                 [--tls-cert FILE --tls-key FILE --tls-ca FILE] [--tokens FILE]
                 [--rate-limit RATE[,BURST]] [--data-roots DIR[,DIR...]]
                 [--strategy-allow HOST:PORT[,...]] [--insecure]
+                [--metrics-listen HOST:PORT] [--health-listen HOST:PORT]
   --otlp-endpoint URL   the coordinator also posts every finished run's trace
                         there (OTLP/HTTP JSON)
   --tls-cert/--tls-key  each service's certificate; {service} in the path is
@@ -49,6 +51,15 @@ constexpr char kServeUsage[] =
   --data-roots DIRS     the only directories the data service reads
   --strategy-allow L    the strategy services a spec may name (default:
                         loopback addresses)
+  --metrics-listen A    Prometheus metrics at http://A/metrics; with no --only
+                        each service gets the port plus its offset:
+                        coordinator +0, data +1, strategy +2, portfolio +3,
+                        execution +4, results +5 (port 0: each a free one)
+  --health-listen A     grpc.health.v1 alone in plain text (for probes that
+                        cannot speak TLS); ports offset as --metrics-listen's.
+                        Data is NOT_SERVING while a --data-roots directory
+                        cannot be read, results while its database cannot be
+                        reached (both checked every 2 s, on the gRPC port too)
 )";
 
 constexpr absl::Duration kStartTimeout = absl::Seconds(30);
@@ -57,6 +68,55 @@ constexpr absl::Duration kStartTimeout = absl::Seconds(30);
 constexpr absl::string_view kServicePlaceholder = "{service}";
 // Flags only the coordinator and results services take.
 constexpr absl::string_view kTokenFlags[] = {"tokens", "rate-limit"};
+// Flags that name one port for every child: each child listens on the port
+// plus its service's offset (PortOffset).
+constexpr absl::string_view kOffsetPortFlags[] = {"metrics-listen",
+                                                  "health-listen"};
+
+// A service's offset from the first port of kOffsetPortFlags, in the order
+// of the gRPC default ports (coordinator 7100, data 7101, ... results 7105).
+int PortOffset(absl::string_view name) {
+  constexpr absl::string_view kByPort[] = {
+      "coordinator", "data", "strategy", "portfolio", "execution", "results"};
+  for (int i = 0; i < static_cast<int>(std::size(kByPort)); ++i) {
+    if (name == kByPort[i]) return i;
+  }
+  return 0;
+}
+constexpr int kLargestPortOffset = 5;
+
+// HOST:PORT with the port moved by `offset`; port 0 (any free port) stays.
+std::string OffsetAddress(const std::string& address, int offset) {
+  const size_t colon = address.rfind(':');
+  int port = 0;
+  if (colon == std::string::npos ||
+      !absl::SimpleAtoi(address.substr(colon + 1), &port) || port == 0) {
+    return address;
+  }
+  return absl::StrCat(address.substr(0, colon + 1), port + offset);
+}
+
+// Refuses a kOffsetPortFlags value that is not HOST:PORT, or, when it is
+// `offset` for every service, whose port plus the largest offset is past
+// 65535.
+absl::Status CheckOffsetPortFlags(const Flags& flags, bool offset) {
+  for (const absl::string_view flag : kOffsetPortFlags) {
+    const std::optional<std::string> value = flags.Get(std::string(flag));
+    if (!value.has_value()) continue;
+    const std::string name = absl::StrCat("--", flag);
+    if (absl::Status status = CheckListenAddress(name, *value); !status.ok()) {
+      return status;
+    }
+    int port = 0;
+    absl::SimpleAtoi(value->substr(value->rfind(':') + 1), &port);
+    if (offset && port + kLargestPortOffset > 65535) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          name, ": the services listen on the port and the ",
+          kLargestPortOffset, " after it; ", port, " leaves no room for them"));
+    }
+  }
+  return absl::OkStatus();
+}
 
 // One service in this process, with its own server flags from `args`
 // ({service} in them replaced by `name`).
@@ -79,15 +139,9 @@ int ServeOne(const std::string& name, const Args& given_args,
       ReadServerOptions(args, name, *coordinator::AddressOf(addresses, name));
   if (!server.ok()) return ServerUsageError(name, server.status());
   if (name == "data") {
-    DataRoots roots;
-    if (const auto list = FlagValue(args, "data-roots")) {
-      absl::StatusOr<DataRoots> parsed = DataRoots::Parse(*list);
-      if (!parsed.ok()) return ServerUsageError(name, parsed.status());
-      roots = *std::move(parsed);
-    }
-    data::DataEngine engine(std::move(roots));
-    data::DataServiceImpl service(engine);
-    return ServeUntilSignal(name, *server, {&service});
+    absl::StatusOr<DataRoots> roots = data::ReadDataRoots(args);
+    if (!roots.ok()) return ServerUsageError(name, roots.status());
+    return data::ServeData(*server, *std::move(roots));
   }
   if (name == "strategy") {
     strategy::StrategyEngine engine;
@@ -104,20 +158,12 @@ int ServeOne(const std::string& name, const Args& given_args,
     execution::ExecutionServiceImpl service(engine);
     return ServeUntilSignal(name, *server, {&service});
   }
-  absl::StatusOr<std::unique_ptr<results::ResultsEngine>> engine =
-      results::ResultsEngine::Open(options.database);
-  if (!engine.ok()) {
-    PrintError(engine.status());
-    return kExitFailed;
-  }
-  std::cout << "results database " << options.database << std::endl;
-  results::ResultsServiceImpl service(**engine, server->access);
-  return ServeUntilSignal(name, *server, {&service});
+  return results::ServeResults(*server, options.database);
 }
 
 // The arguments of the child that runs `name`: the parent's, without the
 // token flags for the stage services (they accept only the coordinator's
-// certificate).
+// certificate), with its own ports of kOffsetPortFlags.
 std::vector<std::string> ChildArgs(absl::string_view name, const Args& args) {
   std::vector<std::string> child = {"bt", "serve",
                                     absl::StrCat("--only=", name)};
@@ -135,6 +181,18 @@ std::vector<std::string> ChildArgs(absl::string_view name, const Args& args) {
     }
     if (token_flag && !takes_tokens) continue;
     child.push_back(args[i]);
+  }
+  for (size_t i = 3; i < child.size(); ++i) {
+    for (const absl::string_view flag : kOffsetPortFlags) {
+      const std::string bare = absl::StrCat("--", flag);
+      if (child[i] == bare && i + 1 < child.size()) {
+        child[i + 1] = OffsetAddress(child[i + 1], PortOffset(name));
+      } else if (absl::StartsWith(child[i], bare + "=")) {
+        child[i] = absl::StrCat(
+            bare, "=",
+            OffsetAddress(child[i].substr(bare.size() + 1), PortOffset(name)));
+      }
+    }
   }
   return child;
 }
@@ -219,6 +277,12 @@ int ServeCommand(const Args& args) {
   if (!flags.ok() || !flags->positional().empty()) {
     if (!flags.ok()) PrintError(flags.status());
     std::cerr << kServeUsage;
+    return kExitUsage;
+  }
+  if (absl::Status status =
+          CheckOffsetPortFlags(*flags, !flags->Get("only").has_value());
+      !status.ok()) {
+    PrintError(status);
     return kExitUsage;
   }
   // The TLS flags are the services' own files here, not a client's.
