@@ -1,12 +1,15 @@
 // bt serve: distributed mode on one machine. Starts each of the five stage
 // services and the coordinator as its own process (this binary re-executed
-// with --only=NAME), waits until every one reports SERVING, and stops them all
-// on Ctrl-C. `bt serve --only=NAME` runs one service in this process, which is
-// also what a container or pod runs.
+// with --only=NAME), waits until every one reports SERVING, restarts one that
+// dies (with backoff, logged as JSON; the others keep running), and stops
+// them all on Ctrl-C or SIGTERM. `bt serve --only=NAME` runs one service in
+// this process, which is also what a container or pod runs.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -18,10 +21,12 @@
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "cli/commands.h"
+#include "cli/restart_backoff.h"
 #include "cli/stage_access.h"
 #include "common/data_roots.h"
 #include "common/health_client.h"
 #include "common/listen_address.h"
+#include "common/logging.h"
 #include "common/server.h"
 #include "services/coordinator/coordinator_server.h"
 #include "services/coordinator/services_config.h"
@@ -60,6 +65,10 @@ constexpr char kServeUsage[] =
                         Data is NOT_SERVING while a --data-roots directory
                         cannot be read, results while its database cannot be
                         reached (both checked every 2 s, on the gRPC port too)
+Without --only, each service runs as a child process; one that dies is logged
+(a JSON line, event service_exit) and restarted after 0.5 s, doubling to 30 s
+while it keeps dying (back to 0.5 s once it stayed up 60 s); the others keep
+running. SIGINT or SIGTERM stops them all.
 )";
 
 constexpr absl::Duration kStartTimeout = absl::Seconds(30);
@@ -200,13 +209,111 @@ std::vector<std::string> ChildArgs(absl::string_view name, const Args& args) {
 volatile sig_atomic_t g_stop = 0;
 void OnStop(int) { g_stop = 1; }
 
-// Starts every service as a child process and supervises them.
+// How a child's wait status reads in a log: "killed by signal 9 (Killed)".
+std::string DescribeExit(int status) {
+  if (WIFSIGNALED(status)) {
+    return absl::StrCat("killed by signal ", WTERMSIG(status), " (",
+                        strsignal(WTERMSIG(status)), ")");
+  }
+  return absl::StrCat("exit status ", WEXITSTATUS(status));
+}
+
+// One service process of `bt serve`, restarted when it dies.
+struct Child {
+  std::string name;
+  pid_t pid = 0;  // 0 while it waits for its restart
+  absl::Time started;
+  absl::Time restart_at;
+  RestartBackoff backoff;
+};
+
+// Forks and executes this binary as `bt serve --only=NAME`; the child's pid,
+// or 0 (logged) when fork fails.
+pid_t StartChild(absl::string_view name, const Args& args) {
+  std::vector<std::string> child_args = ChildArgs(name, args);
+  // Formatted before fork: the child may only call async-signal-safe
+  // functions, and the log stays JSON even if execv fails.
+  const std::string exec_failed =
+      absl::StrCat(FormatLogLine(LogLevel::kError,
+                                 "bt serve: cannot execute the service process",
+                                 {.extra = {{"event", "service_exec_failed"},
+                                            {"service", std::string(name)}}}),
+                   "\n");
+  const pid_t pid = fork();
+  if (pid == 0) {
+    std::vector<char*> argv;
+    for (std::string& arg : child_args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    execv("/proc/self/exe", argv.data());
+    const ssize_t ignored =
+        write(STDERR_FILENO, exec_failed.data(), exec_failed.size());
+    (void)ignored;  // nothing is left to tell
+    _exit(127);
+  }
+  if (pid < 0) {
+    LogEvent(LogLevel::kError, "bt serve: cannot fork a service process",
+             {.extra = {{"event", "service_fork_failed"},
+                        {"service", std::string(name)},
+                        {"error", std::strerror(errno)}}});
+    return 0;
+  }
+  return pid;
+}
+
+// Marks the child that exited with `status` as waiting for its restart,
+// after its backoff, and logs it.
+void OnChildExit(Child& child, int status, absl::Time now) {
+  const absl::Duration delay = child.backoff.NextDelay(now - child.started);
+  LogEvent(LogLevel::kError,
+           absl::StrCat("the ", child.name,
+                        " service process exited unexpectedly; restarting it"),
+           {.extra = {{"event", "service_exit"},
+                      {"service", child.name},
+                      {"pid", absl::StrCat(child.pid)},
+                      {"exit", DescribeExit(status)},
+                      {"uptime", absl::FormatDuration(now - child.started)},
+                      {"restart_in", absl::FormatDuration(delay)}}});
+  child.pid = 0;
+  child.restart_at = now + delay;
+}
+
+// Restarts the children whose backoff has passed.
+void RestartDue(std::vector<Child>& children, const Args& args,
+                absl::Time now) {
+  for (Child& child : children) {
+    if (child.pid != 0 || now < child.restart_at) continue;
+    child.started = now;
+    child.pid = StartChild(child.name, args);
+    if (child.pid == 0) {
+      child.restart_at = now + child.backoff.NextDelay(absl::ZeroDuration());
+      continue;
+    }
+    LogEvent(LogLevel::kInfo,
+             absl::StrCat("the ", child.name, " service process restarted"),
+             {.extra = {{"event", "service_restart"},
+                        {"service", child.name},
+                        {"pid", absl::StrCat(child.pid)}}});
+  }
+}
+
+// Stops every running child with SIGTERM and waits for each.
+void StopAll(const std::vector<Child>& children) {
+  for (const Child& child : children) {
+    if (child.pid != 0) kill(child.pid, SIGTERM);
+  }
+  for (const Child& child : children) {
+    if (child.pid != 0) waitpid(child.pid, nullptr, 0);
+  }
+}
+
+// Starts every service as a child process, waits until each is SERVING, then
+// supervises them: a child that dies is logged and restarted (RestartBackoff)
+// while the others keep running, until SIGINT or SIGTERM stops them all.
 int ServeAll(const Args& args, const StageOptions& options) {
-  std::map<pid_t, std::string> children;
-  const auto stop_all = [&children] {
-    for (const auto& [pid, name] : children) kill(pid, SIGTERM);
-    for (const auto& [pid, name] : children) waitpid(pid, nullptr, 0);
-  };
+  // The children log JSON lines to the stderr they share with this process:
+  // what it says there is JSON too.
+  EnableJsonLogs(true);
+  std::vector<Child> children;
   signal(SIGINT, OnStop);
   signal(SIGTERM, OnStop);
   // Health checks need only the CA: they are open to every caller.
@@ -221,25 +328,23 @@ int ServeAll(const Args& args, const StageOptions& options) {
     health = *std::move(tls);
   }
   for (const absl::string_view name : coordinator::kServiceNames) {
-    std::vector<std::string> child_args = ChildArgs(name, args);
-    const pid_t pid = fork();
-    if (pid == 0) {
-      std::vector<char*> argv;
-      for (std::string& arg : child_args) argv.push_back(arg.data());
-      argv.push_back(nullptr);
-      execv("/proc/self/exe", argv.data());
-      std::perror("bt serve: cannot start a service process");
-      _exit(127);
-    }
-    children[pid] = std::string(name);
+    Child& child = children.emplace_back();
+    child.name = std::string(name);
+    child.started = absl::Now();
+    child.pid = StartChild(name, args);
     coordinator::ServiceAddresses addresses = options.addresses;
     const absl::Status ready =
-        WaitUntilServing(*coordinator::AddressOf(addresses, std::string(name)),
-                         kStartTimeout, health);
+        child.pid == 0
+            ? absl::UnavailableError("fork failed")
+            : WaitUntilServing(*coordinator::AddressOf(addresses, child.name),
+                               kStartTimeout, health);
     if (!ready.ok()) {
-      std::cerr << "the " << name
-                << " service did not start: " << ready.message() << "\n";
-      stop_all();
+      LogEvent(LogLevel::kError,
+               absl::StrCat("the ", name, " service did not start: ",
+                            ready.message(), "; stopping the others"),
+               {.extra = {{"event", "service_start_failed"},
+                          {"service", child.name}}});
+      StopAll(children);
       return kExitFailed;
     }
   }
@@ -248,18 +353,16 @@ int ServeAll(const Args& args, const StageOptions& options) {
             << std::endl;
   while (!g_stop) {
     int status = 0;
-    const pid_t pid = waitpid(-1, &status, WNOHANG);
-    if (pid > 0) {
-      std::cerr << "the " << children[pid]
-                << " service exited unexpectedly (status " << status
-                << "); stopping the others\n";
-      children.erase(pid);
-      stop_all();
-      return kExitFailed;
+    pid_t pid = 0;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+      for (Child& child : children) {
+        if (child.pid == pid) OnChildExit(child, status, absl::Now());
+      }
     }
-    absl::SleepFor(absl::Milliseconds(200));
+    RestartDue(children, args, absl::Now());
+    absl::SleepFor(absl::Milliseconds(100));
   }
-  stop_all();
+  StopAll(children);
   return kExitOk;
 }
 
