@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <map>
@@ -311,8 +312,10 @@ void StopAll(const std::vector<Child>& children) {
 // while the others keep running, until SIGINT or SIGTERM stops them all.
 int ServeAll(const Args& args, const StageOptions& options) {
   // The children log JSON lines to the stderr they share with this process:
-  // what it says there is JSON too.
+  // what it says there is JSON too, and so is what a child says before its
+  // server starts (BT_JSON_LOGS, common/logging.h).
   EnableJsonLogs(true);
+  setenv("BT_JSON_LOGS", "1", 1);
   std::vector<Child> children;
   signal(SIGINT, OnStop);
   signal(SIGTERM, OnStop);

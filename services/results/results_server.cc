@@ -15,7 +15,7 @@ int ServeResults(const ServerOptions& options, const std::string& database) {
   absl::StatusOr<std::unique_ptr<ResultsEngine>> engine =
       ResultsEngine::Open(database);
   if (!engine.ok()) {
-    std::cerr << "results service: " << engine.status().message() << std::endl;
+    ReportStartFailure("results", engine.status());
     return 1;
   }
   std::cout << "results database " << (*engine)->database_path() << std::endl;
