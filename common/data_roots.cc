@@ -1,5 +1,10 @@
 #include "common/data_roots.h"
 
+#include <dirent.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 
@@ -7,8 +12,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "common/text.h"
 #include "common/stage_error.h"
+#include "common/text.h"
 
 namespace seed {
 namespace {
@@ -41,6 +46,20 @@ absl::StatusOr<DataRoots> DataRoots::Parse(absl::string_view list) {
         "--data-roots needs at least one directory: DIR[,DIR...]");
   }
   return roots;
+}
+
+absl::Status DataRoots::CheckReadable() const {
+  const auto unreadable = [](const std::string& dir) {
+    return absl::UnavailableError(absl::StrCat(
+        "data root ", dir, " cannot be read: ", std::strerror(errno)));
+  };
+  for (const std::string& dir : dirs_) {
+    DIR* listing = opendir(dir.c_str());
+    if (listing == nullptr) return unreadable(dir);
+    closedir(listing);
+    if (access(dir.c_str(), X_OK) != 0) return unreadable(dir);
+  }
+  return absl::OkStatus();
 }
 
 bool DataRoots::Inside(const std::string& canonical) const {

@@ -27,6 +27,11 @@ class DataRoots {
   static absl::StatusOr<DataRoots> Parse(absl::string_view list);
 
   bool confined() const { return !dirs_.empty(); }
+
+  // OK when this process can list and enter every root (the data service's
+  // health); UNAVAILABLE naming the first that it cannot, and why (gone,
+  // permissions). Unconfined: OK.
+  absl::Status CheckReadable() const;
   const std::vector<std::string>& dirs() const { return dirs_; }
 
   // The canonical real path of `path` (relative paths against the working

@@ -79,6 +79,26 @@ TEST_F(DataRootsTest, LexicalCheckForTheCoordinator) {
             absl::StatusCode::kPermissionDenied);
 }
 
+// A root that disappears, or (for a user without CAP_DAC_OVERRIDE) one that
+// cannot be listed, makes the check fail naming it; back again, it passes.
+TEST_F(DataRootsTest, ReadableWhileEveryRootCanBeListed) {
+  EXPECT_TRUE(roots_.CheckReadable().ok());
+  EXPECT_TRUE(DataRoots().CheckReadable().ok());
+  fs::rename(base_ / "data", base_ / "moved");
+  const absl::Status gone = roots_.CheckReadable();
+  EXPECT_EQ(gone.code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(gone.message().find(At("data")), std::string::npos) << gone;
+  EXPECT_NE(gone.message().find("No such file"), std::string::npos) << gone;
+  fs::rename(base_ / "moved", base_ / "data");
+  EXPECT_TRUE(roots_.CheckReadable().ok());
+  if (geteuid() != 0) {
+    fs::permissions(base_ / "data", fs::perms::none);
+    EXPECT_EQ(roots_.CheckReadable().code(), absl::StatusCode::kUnavailable);
+    fs::permissions(base_ / "data", fs::perms::owner_all);
+    EXPECT_TRUE(roots_.CheckReadable().ok());
+  }
+}
+
 TEST_F(DataRootsTest, UnconfinedReadsAnything) {
   const DataRoots unconfined;
   EXPECT_EQ(unconfined.Resolve("data.path", "/etc/hosts").value(),

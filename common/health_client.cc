@@ -6,13 +6,17 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 
 namespace seed {
+namespace {
 
-absl::Status WaitUntilServing(const std::string& address,
-                              absl::Duration timeout,
-                              const ChannelSecurity& security) {
-  using grpc::health::v1::Health;
-  using grpc::health::v1::HealthCheckRequest;
-  using grpc::health::v1::HealthCheckResponse;
+using grpc::health::v1::Health;
+using grpc::health::v1::HealthCheckRequest;
+using grpc::health::v1::HealthCheckResponse;
+
+// Asks until the server answers `wanted` or `timeout` passes.
+absl::Status WaitForHealth(const std::string& address,
+                           HealthCheckResponse::ServingStatus wanted,
+                           absl::Duration timeout,
+                           const ChannelSecurity& security) {
   constexpr absl::Duration kRetryEvery = absl::Milliseconds(50);
   const absl::Time deadline = absl::Now() + timeout;
   std::string last_answer = "no answer";
@@ -25,7 +29,7 @@ absl::Status WaitUntilServing(const std::string& address,
     HealthCheckRequest request;
     HealthCheckResponse response;
     const grpc::Status status = stub->Check(&context, request, &response);
-    if (status.ok() && response.status() == HealthCheckResponse::SERVING) {
+    if (status.ok() && response.status() == wanted) {
       return absl::OkStatus();
     }
     last_answer =
@@ -34,8 +38,25 @@ absl::Status WaitUntilServing(const std::string& address,
     absl::SleepFor(kRetryEvery);
   }
   return absl::UnavailableError(absl::StrCat(
-      "the service at ", address, " did not report SERVING within ",
+      "the service at ", address, " did not report ",
+      HealthCheckResponse::ServingStatus_Name(wanted), " within ",
       absl::FormatDuration(timeout), " (last answer: ", last_answer, ")"));
+}
+
+}  // namespace
+
+absl::Status WaitUntilServing(const std::string& address,
+                              absl::Duration timeout,
+                              const ChannelSecurity& security) {
+  return WaitForHealth(address, HealthCheckResponse::SERVING, timeout,
+                       security);
+}
+
+absl::Status WaitUntilNotServing(const std::string& address,
+                                 absl::Duration timeout,
+                                 const ChannelSecurity& security) {
+  return WaitForHealth(address, HealthCheckResponse::NOT_SERVING, timeout,
+                       security);
 }
 
 }  // namespace seed

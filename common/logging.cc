@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -13,7 +14,13 @@
 namespace seed {
 namespace {
 
-std::atomic<bool> json_logs_enabled{false};
+// BT_JSON_LOGS=1 turns them on from the start.
+bool JsonLogsFromEnvironment() {
+  const char* value = std::getenv("BT_JSON_LOGS");
+  return value != nullptr && absl::string_view(value) == "1";
+}
+
+std::atomic<bool> json_logs_enabled{JsonLogsFromEnvironment()};
 
 absl::string_view LevelName(LogLevel level) {
   switch (level) {

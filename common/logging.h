@@ -2,7 +2,10 @@
 // line on stderr for each event (run start and end, a stage failure, a
 // service starting or stopping), carrying the current trace's trace_id and
 // span_id so logs and traces join. Off until EnableJsonLogs(): a command such
-// as `bt run` keeps its stderr for people. Thread-safe: lines never mix.
+// as `bt run` keeps its stderr for people. On from the start in a process
+// whose environment has BT_JSON_LOGS=1 (`bt serve` sets it for its service
+// processes, whose stderr is its own JSON stream). Thread-safe: lines never
+// mix.
 #ifndef SEED_COMMON_LOGGING_H_
 #define SEED_COMMON_LOGGING_H_
 

@@ -182,7 +182,7 @@ int ServeUntilSignal(absl::string_view name, const ServerOptions& options,
                      const std::vector<grpc::Service*>& services,
                      HealthCheck health_check) {
   const auto fail = [name](const absl::Status& status) {
-    std::cerr << name << " service: " << status.message() << std::endl;
+    ReportStartFailure(name, status);
     return 1;
   };
   // The health-only server first: the reflection service StartServer turns
@@ -238,8 +238,20 @@ int ServeUntilSignal(absl::string_view name, const ServerOptions& options,
   return 0;
 }
 
+void ReportStartFailure(absl::string_view name, const absl::Status& status) {
+  const std::string message =
+      absl::StrCat(name, " service: ", status.message());
+  if (!JsonLogsEnabled()) {
+    std::cerr << message << std::endl;
+    return;
+  }
+  LogEvent(LogLevel::kError, message,
+           {.extra = {{"event", "service_start_failed"},
+                      {"service", std::string(name)}}});
+}
+
 int ServerUsageError(absl::string_view name, const absl::Status& status) {
-  std::cerr << name << " service: " << status.message() << std::endl;
+  ReportStartFailure(name, status);
   return 2;
 }
 

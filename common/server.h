@@ -67,7 +67,12 @@ int ServeUntilSignal(absl::string_view name, const ServerOptions& options,
                      const std::vector<grpc::Service*>& services,
                      HealthCheck health_check = nullptr);
 
-// Prints "NAME: MESSAGE" for options that cannot be used; returns exit code 2.
+// Says why the service `name` cannot start, "NAME service: MESSAGE": a JSON
+// log line (event service_start_failed) when JSON logs are on
+// (common/logging.h), else plain text on stderr.
+void ReportStartFailure(absl::string_view name, const absl::Status& status);
+
+// ReportStartFailure for options that cannot be used; returns exit code 2.
 int ServerUsageError(absl::string_view name, const absl::Status& status);
 
 // How often a channel retries a lost connection (a restarted service is

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "backtest/v1/results.grpc.pb.h"
+#include "common/logging.h"
 #include "common/metrics.h"
 #include "common/metrics_scrape.h"
 #include "common/service_health.h"
@@ -262,6 +263,30 @@ TEST(StartServerTest, CountsAndTimesEveryCall) {
                     *before, "grpc_server_handling_seconds_count", list_runs),
             3);
   (*server)->Shutdown();
+}
+
+// Under `bt serve` (JSON logs on) a service that cannot start says why in a
+// JSON line, not plain text in the JSON stream; alone, in plain text.
+TEST(ReportStartFailureTest, JsonWhileJsonLogsAreOn) {
+  const absl::Status status = absl::UnavailableError("port in use");
+  const bool was_on = JsonLogsEnabled();
+  EnableJsonLogs(false);
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(ServerUsageError("results", status), 2);
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(),
+            "results service: port in use\n");
+  EnableJsonLogs(true);
+  ::testing::internal::CaptureStderr();
+  ReportStartFailure("results", status);
+  const std::string line = ::testing::internal::GetCapturedStderr();
+  EnableJsonLogs(was_on);
+  EXPECT_EQ(line.front(), '{') << line;
+  EXPECT_NE(line.find(R"("message":"results service: port in use")"),
+            std::string::npos)
+      << line;
+  EXPECT_NE(line.find(R"("event":"service_start_failed","service":"results"})"),
+            std::string::npos)
+      << line;
 }
 
 }  // namespace

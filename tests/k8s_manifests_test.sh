@@ -73,9 +73,54 @@ broken misspelt "a misspelt field" \
 broken wrong-type "a wrong type" "/spec/replicas must be integer" \
   'deployment.spec.replicas = "two";'
 broken nested-wrong-type "a wrong type deep inside" "grpc.port: expected a number" \
-  'container.livenessProbe.grpc.port = "7101";'
+  'container.readinessProbe.grpc.port = "8100";'
 broken no-name "a missing required field" \
   "containers/0 must have required property name" 'delete container.name;'
+
+# Every service Deployment of every overlay is scraped and probed as
+# docs/deploy.md ("Metrics and health") says: prometheus.io annotations whose
+# port is the container's metrics port and --metrics-listen's, a plaintext
+# health port that --health-listen serves and the readiness probe asks, and
+# a liveness probe that does not ask health (NOT_SERVING must not restart a
+# pod whose database is down).
+for dir in "$k8s"/overlays/*/; do
+  name="overlays-$(basename "$dir")"
+  node --input-type=module - "$work/$name.yaml" <<'JS' ||
+import fs from "node:fs";
+import { createRequire } from "node:module";
+const YAML = createRequire(`${process.env.TOOLS}/`)("yaml");
+const objects = YAML.parseAllDocuments(fs.readFileSync(process.argv[2], "utf8"))
+  .map((d) => d.toJS()).filter(Boolean);
+const settings = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === "seed-settings");
+const portOf = (address) => Number(address.split(":").pop());
+const problems = [];
+let checked = 0;
+for (const d of objects.filter((o) => o.kind === "Deployment")) {
+  const pod = d.spec.template;
+  const c = pod.spec.containers[0];
+  const where = `Deployment ${d.metadata.name}`;
+  const a = pod.metadata.annotations ?? {};
+  const port = (n) => (c.ports ?? []).find((p) => p.name === n)?.containerPort;
+  if (a["prometheus.io/scrape"] !== "true") problems.push(`${where}: no prometheus.io/scrape: "true"`);
+  if (a["prometheus.io/path"] !== "/metrics") problems.push(`${where}: no prometheus.io/path: /metrics`);
+  if (Number(a["prometheus.io/port"]) !== port("metrics") ||
+      port("metrics") !== portOf(settings.data["metrics-listen"]))
+    problems.push(`${where}: prometheus.io/port, the metrics containerPort and metrics-listen differ`);
+  if (!c.args.includes("--metrics-listen=$(METRICS_LISTEN)")) problems.push(`${where}: no --metrics-listen`);
+  if (!c.args.includes("--health-listen=$(HEALTH_LISTEN)")) problems.push(`${where}: no --health-listen`);
+  if (c.readinessProbe?.grpc?.port !== port("health") ||
+      port("health") !== portOf(settings.data["health-listen"]))
+    problems.push(`${where}: readiness does not ask the health port that health-listen serves`);
+  if (c.livenessProbe?.grpc) problems.push(`${where}: liveness asks health (NOT_SERVING would restart it)`);
+  checked++;
+}
+if (checked < 6) problems.push(`only ${checked} Deployments`);
+if (problems.length) { console.error(problems.join("\n")); process.exit(1); }
+console.log(`${checked} Deployments scraped and probed as documented`);
+JS
+    fail "$name: metrics or health wiring is wrong"
+  passed=$((passed + 1))
+done
 
 if command -v kubectl >/dev/null; then
   for dir in "${kustomizations[@]}"; do

@@ -2,7 +2,7 @@
 // performance metrics): its runs by state, each run's failure by stage and
 // reason and the bytes of records it sent, and every stage call's latency,
 // steps and bars. The run manager and the traced stage layer feed them;
-// the trading logic knows nothing of them. Families (docs/observability.md):
+// the trading logic knows nothing of them. Families (docs/deploy.md):
 //   seed_runs_active{state}                   QUEUED, RUNNING (gauge)
 //   seed_runs_finished_total{state}           SUCCEEDED, FAILED, CANCELLED...
 //   seed_run_failures_total{stage, reason}    the failed runs' errors

@@ -75,6 +75,11 @@ class DataEngine {
   absl::Status ValidateFiles(const backtest::v1::ValidateFilesRequest& request,
                              backtest::v1::ValidateFilesResponse* response);
 
+  // The roots every read is confined to.
+  const DataRoots& roots() const { return roots_; }
+  // How the file loads so far were answered (the service's metrics).
+  DatasetStore::Stats load_stats() const { return store_.stats(); }
+
  private:
   // data.path confined to the roots, as a readable directory.
   absl::StatusOr<std::string> ConfinedDataDir(const std::string& path) const;

@@ -1,10 +1,24 @@
 #include "services/results/results_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/grpc_status.h"
 #include "common/stage_error.h"
+#include "services/results/results_service_metrics.h"
 
 namespace seed::results {
+namespace {
+
+// Runs `write` (an engine call), timed for the metrics as `operation`.
+template <typename Write>
+grpc::Status TimedWrite(absl::string_view operation, const Write& write) {
+  const absl::Time started = absl::Now();
+  const absl::Status status = write();
+  ResultsServiceMetrics::Process().Write(operation, absl::Now() - started);
+  return ToGrpcStatus(status);
+}
+
+}  // namespace
 
 absl::Status ResultsServiceImpl::CheckOwner(const grpc::ServerContext& context,
                                             const std::string& run_id) {
@@ -31,21 +45,24 @@ grpc::Status ResultsServiceImpl::BeginRun(
     grpc::ServerContext* /*context*/,
     const backtest::v1::BeginRunRequest* request,
     backtest::v1::BeginRunResponse* response) {
-  return ToGrpcStatus(engine_.BeginRun(*request, response));
+  return TimedWrite("begin_run",
+                    [&] { return engine_.BeginRun(*request, response); });
 }
 
 grpc::Status ResultsServiceImpl::AppendRecords(
     grpc::ServerContext* /*context*/,
     const backtest::v1::AppendRecordsRequest* request,
     backtest::v1::AppendRecordsResponse* response) {
-  return ToGrpcStatus(engine_.AppendRecords(*request, response));
+  return TimedWrite("append_records",
+                    [&] { return engine_.AppendRecords(*request, response); });
 }
 
 grpc::Status ResultsServiceImpl::FinishRun(
     grpc::ServerContext* /*context*/,
     const backtest::v1::FinishRunRequest* request,
     backtest::v1::FinishRunResponse* response) {
-  return ToGrpcStatus(engine_.FinishRun(*request, response));
+  return TimedWrite("finish_run",
+                    [&] { return engine_.FinishRun(*request, response); });
 }
 
 grpc::Status ResultsServiceImpl::ListRuns(
@@ -75,7 +92,8 @@ grpc::Status ResultsServiceImpl::StoreTrace(
     grpc::ServerContext* /*context*/,
     const backtest::v1::StoreTraceRequest* request,
     backtest::v1::StoreTraceResponse* response) {
-  return ToGrpcStatus(engine_.StoreTrace(*request, response));
+  return TimedWrite("store_trace",
+                    [&] { return engine_.StoreTrace(*request, response); });
 }
 
 grpc::Status ResultsServiceImpl::GetTrace(
