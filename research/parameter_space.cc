@@ -33,21 +33,6 @@ double Tolerance(double to) {
   return kRangeTolerance * std::max(1.0, std::abs(to));
 }
 
-std::string ValueText(const ParamValue& value) {
-  switch (value.kind_case()) {
-    case ParamValue::kNumber:
-      // -0 == 0: one point, one text.
-      return FormatNumber(value.number() == 0 ? 0 : value.number());
-    case ParamValue::kText:
-      return JsonQuote(value.text());
-    case ParamValue::kFlag:
-      return value.flag() ? "true" : "false";
-    case ParamValue::KIND_NOT_SET:
-      break;
-  }
-  return "null";
-}
-
 // The index of the last value of the range: the largest i with
 // from + i * step <= to + tolerance. step > 0, from <= to, both finite.
 double LastIndex(const ValueRange& range) {
@@ -411,16 +396,6 @@ absl::StatusOr<SweepPoints> ParameterSpace::Sample() const {
     result.points.push_back(std::move(point));
   }
   return result;
-}
-
-std::string CanonicalText(const Point& point) {
-  std::string text = "{";
-  for (const auto& [name, value] : point) {
-    if (text.size() > 1) text += ",";
-    absl::StrAppend(&text, JsonQuote(name), ":", ValueText(value));
-  }
-  text += "}";
-  return text;
 }
 
 }  // namespace seed::research

@@ -45,6 +45,7 @@
 #include "backtest/v1/spec.pb.h"
 #include "backtest/v1/strategy.pb.h"
 #include "research/constraint.h"
+#include "research/point_text.h"
 #include "services/strategy/param_schema.h"
 
 namespace seed::research {
@@ -62,8 +63,6 @@ inline constexpr int64_t kMaxSweepPoints = 100'000;
 // with a message instead of looping.
 inline constexpr int64_t kDrawsPerSample = 1'000;
 
-// One sweep point: a value for each swept parameter, by name.
-using Point = std::map<std::string, backtest::v1::ParamValue>;
 
 // from, from + step, ..., to (inclusive; see the header comment). In a
 // random sweep a step of 0 means every integer (int parameter) or every
@@ -183,12 +182,6 @@ class ParameterSpace {
   Point base_;
   int64_t size_ = 0;
 };
-
-// A point's canonical text, for ids and display: a JSON object with the
-// names sorted, numbers in their shortest form that reads back as the same
-// double (10, 0.25, 1e+21; -0 as 0), texts quoted and escaped, truth values
-// true/false. Example: {"fast":10,"mode":"long","slow":30}.
-std::string CanonicalText(const Point& point);
 
 }  // namespace seed::research
 

@@ -19,7 +19,7 @@ using ::backtest::v1::BacktestSpec;
 using ::backtest::v1::ParamValue;
 
 // A value as a person reads it in a child's name: 10, 0.25, long, true.
-std::string ValueText(const ParamValue& value) {
+std::string NameText(const ParamValue& value) {
   switch (value.kind_case()) {
     case ParamValue::kNumber:
       return strategy::FormatNumber(value.number());
@@ -118,7 +118,7 @@ BacktestSpec ChildSpec(const BacktestSpec& spec, const Point& point) {
   std::vector<std::string> tags;
   for (const auto& [name, value] : point) {
     (*strategy->mutable_params())[name] = value;
-    tags.push_back(absl::StrCat(name, "=", ValueText(value)));
+    tags.push_back(absl::StrCat(name, "=", NameText(value)));
   }
   child.set_name(absl::StrCat(spec.name(), " ", absl::StrJoin(tags, " ")));
   return child;

@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/run_state.h"
 #include "research/objective.h"
-#include "research/parameter_space.h"
+#include "research/point_text.h"
 
 namespace seed::results {
 namespace {
