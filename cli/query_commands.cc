@@ -10,6 +10,7 @@
 #include "cli/job_sensitivity.h"
 #include "cli/job_view.h"
 #include "cli/report.h"
+#include "cli/run_activity.h"
 #include "cli/run_diff.h"
 #include "cli/stage_access.h"
 #include "cli/trace_tree.h"
@@ -181,7 +182,7 @@ int ShowCommand(const Args& args) {
     std::cout << text << "\n";
     return exit_code;
   }
-  std::cout << FormatRunDetails(*run);
+  std::cout << FormatRunDetails(*run) << ExplainRunActivity(*run);
   if (const auto directory = session.flags->Get("export")) {
     const absl::Status status = results::ExportRun(*run, *directory);
     if (!status.ok()) return Fail(status);

@@ -213,6 +213,58 @@ TEST_F(CliTest, InvalidSpecExitsTwoNamingEveryField) {
   EXPECT_THAT(run.output, HasSubstr("portfolio.initial_cash"));
 }
 
+TEST_F(CliTest, ShowExplainsARunWithoutTrades) {
+  // The synthetic data has 400 bars: slow = 450 never fills.
+  std::string long_lookback = kSynthSpec;
+  long_lookback.replace(long_lookback.find("slow: 20"), 8, "slow: 450");
+  const std::string quiet = RunSpec(WriteSpec("quiet.yaml", long_lookback));
+  ASSERT_FALSE(quiet.empty());
+  const testing::CommandResult never = Bt("show " + quiet);
+  EXPECT_EQ(never.exit_code, 0) << never.output;
+  EXPECT_THAT(never.output, HasSubstr("activity: 0 closed trades\n"));
+  EXPECT_THAT(never.output, HasSubstr("the strategy never signalled"));
+  EXPECT_THAT(never.output,
+              HasSubstr("likely cause: strategy.params.slow = 450 needs more "
+                        "than 450 bars; the run had 400 bars"));
+  EXPECT_THAT(never.output, Not(HasSubstr("params.fast")));
+
+  // Ten in cash cannot pay for 100 shares: every buy is refused.
+  const std::string poor = RunSpec(
+      WriteSpec("poor.yaml",
+                "name: cli-poor\n"
+                "data: {path: data, symbols: [SYNA, SYNB, SYNC]}\n"
+                "strategy: {name: sma_cross, params: {fast: 5, slow: 20}}\n"
+                "portfolio: {initial_cash: 10, sizing: {rule: fixed_quantity, "
+                "quantity: 100}}\n"));
+  ASSERT_FALSE(poor.empty());
+  const testing::CommandResult refused = Bt("show " + poor);
+  EXPECT_EQ(refused.exit_code, 0) << refused.output;
+  const std::string& text = refused.output;
+  EXPECT_THAT(text, HasSubstr("activity: 0 closed trades\n"));
+  EXPECT_THAT(text, Not(HasSubstr("never signalled")));
+  // The group counts every refusal bt show lists.
+  const std::string listed = "execution INSUFFICIENT_CASH: buy 100 of ";
+  int rejections = 0;
+  for (size_t at = text.find(listed); at != std::string::npos;
+       at = text.find(listed, at + 1)) {
+    ++rejections;
+  }
+  ASSERT_GT(rejections, 0) << text;
+  const std::string count = std::to_string(rejections);
+  EXPECT_THAT(text, HasSubstr("  orders: " + count +
+                              " placed, 0 filled (0 fills)\n  refused: " +
+                              count + ", by reason:\n    " + count +
+                              " x execution INSUFFICIENT_CASH, e.g. "));
+
+  // A run with many trades has nothing to explain.
+  const std::string busy = RunSpec(WriteSpec("busy.yaml", kSynthSpec));
+  ASSERT_FALSE(busy.empty());
+  const testing::CommandResult normal = Bt("show " + busy);
+  EXPECT_EQ(normal.exit_code, 0) << normal.output;
+  EXPECT_THAT(normal.output, HasSubstr("trades ("));
+  EXPECT_THAT(normal.output, Not(HasSubstr("activity:")));
+}
+
 TEST_F(CliTest, MissingSymbolFailsAndShowExplainsWhere) {
   const std::string spec =
       WriteSpec("missing.yaml",
