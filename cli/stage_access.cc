@@ -12,6 +12,7 @@
 #include "services/coordinator/embedded_stages.h"
 #include "services/coordinator/services_config.h"
 #include "services/coordinator/spec.h"
+#include "services/coordinator/stored_records.h"
 #include "services/results/run_store.h"
 
 namespace seed::cli {
@@ -155,6 +156,13 @@ absl::StatusOr<backtest::v1::GetRunResponse> FetchRun(
     coordinator::ResultsStage& results, const std::string& run_id,
     bool include_records) {
   if (absl::Status status = CheckRunId(run_id); !status.ok()) return status;
+  if (include_records) {
+    // Every page of every kind of record, however large the run.
+    absl::StatusOr<backtest::v1::GetRunResponse> run =
+        coordinator::FetchRunWithRecords(results, run_id);
+    if (!absl::IsUnimplemented(run.status())) return run;
+    // An older results service, without ListRunRecords: one message.
+  }
   backtest::v1::GetRunRequest request;
   request.set_run_id(run_id);
   request.set_include_records(include_records);
