@@ -332,7 +332,9 @@ class DrillsTest : public ::testing::Test {
       EXPECT_EQ(StringAttribute(span, "error.stage"), expected.stage);
     }
     const std::string reason = StringAttribute(span, "error.reason");
-    if (!expected.reason.empty()) EXPECT_EQ(reason, expected.reason);
+    if (!expected.reason.empty()) {
+      EXPECT_EQ(reason, expected.reason);
+    }
     EXPECT_TRUE(absl::StrContains(span.status_message(), reason));
     ASSERT_EQ(span.events_size(), 1);
     EXPECT_EQ(span.events(0).name(), "exception");
