@@ -7,8 +7,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "backtest/v1/spec.pb.h"
+#include "cli/stored_spec.h"
 #include "cli/text_output.h"
-#include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "research/sensitivity.h"
 
@@ -19,13 +19,8 @@ namespace v1 = ::backtest::v1;
 
 bool IsGridSweep(const v1::Job& job) {
   if (job.kind() != v1::SWEEP) return false;
-  v1::BacktestSpec spec;
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = true;
-  return google::protobuf::util::JsonStringToMessage(job.canonical_spec(),
-                                                     &spec, options)
-             .ok() &&
-         !spec.sweep().grid().empty();
+  absl::StatusOr<v1::BacktestSpec> spec = ParseStoredSpec(job.canonical_spec());
+  return spec.ok() && !spec->sweep().grid().empty();
 }
 
 std::string Objective(const std::optional<double>& objective) {

@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "cli/stored_spec.h"
 #include "common/stage_error.h"
 #include "common/text.h"
 #include "common/time.h"
@@ -234,6 +235,11 @@ std::string FormatRunDetails(const v1::GetRunResponse& run) {
   if (run.run().has_metrics() && !run.run().first_time().empty()) {
     absl::StrAppend(&out, FormatMoreMetrics(run.run().metrics()),
                     FormatStrategies(run.run().metrics()));
+  }
+  if (absl::StatusOr<v1::BacktestSpec> spec =
+          ParseStoredSpec(run.canonical_spec());
+      spec.ok()) {
+    absl::StrAppend(&out, "\nfill timing: ", FillTimingText(*spec), "\n");
   }
   absl::StrAppend(&out, "\nfingerprint\n  spec   ", run.run().spec_hash(),
                   "\n  data   ", run.run().data_hash(), "\n  engine ",

@@ -10,9 +10,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "backtest/v1/spec.pb.h"
+#include "cli/stored_spec.h"
 #include "common/text.h"
 #include "common/time.h"
-#include "google/protobuf/util/json_util.h"
 
 namespace seed::cli {
 namespace {
@@ -50,16 +50,13 @@ void AddLongLookbacks(const v1::StrategySpec& strategy,
 
 // Reads the spec's data range, warm-up and long lookbacks into `activity`.
 void ReadSpec(const v1::GetRunResponse& run, RunActivity& activity) {
-  v1::BacktestSpec spec;
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = true;
-  const auto parsed = google::protobuf::util::JsonStringToMessage(
-      run.canonical_spec(), &spec, options);
+  absl::StatusOr<v1::BacktestSpec> parsed =
+      ParseStoredSpec(run.canonical_spec());
   if (!parsed.ok()) {
-    activity.spec_problem = absl::StrCat("the stored spec cannot be read (",
-                                         parsed.ToString(), ")");
+    activity.spec_problem = std::string(parsed.status().message());
     return;
   }
+  const v1::BacktestSpec& spec = *parsed;
   activity.data_start = spec.data().start();
   activity.data_end = spec.data().end();
   activity.warmup_bars = spec.data().warmup_bars();

@@ -280,6 +280,8 @@ TEST_F(CliTest, MissingSymbolFailsAndShowExplainsWhere) {
   const testing::CommandResult show = Bt("show " + run_id);
   EXPECT_EQ(show.exit_code, 1);
   EXPECT_THAT(show.output, HasSubstr("FAILED in data at NOPE"));
+  // Which fill timing the run used is stated (issue 15, section 2).
+  EXPECT_THAT(show.output, HasSubstr("fill timing: next_open"));
 }
 
 TEST_F(CliTest, CoordinatorThatIsDownIsNamedWithItsAddress) {
