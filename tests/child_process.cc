@@ -10,6 +10,7 @@
 #include <array>
 #include <cstdio>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
@@ -72,7 +73,47 @@ std::string ChildProcess::Log() const {
   return text.str();
 }
 
+namespace {
+
+// Whether nothing listens on (or holds) loopback `port` right now.
+bool CanBind(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  const bool bound =
+      bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+  close(fd);
+  return bound;
+}
+
+// The first port of the kernel's ephemeral range (outgoing connections take
+// their local ports from it), 32768 when it cannot be read.
+int FirstEphemeralPort() {
+  std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 0;
+  return range >> low && low > 0 ? low : 32768;
+}
+
+}  // namespace
+
 int FreePort() {
+  // Below the ephemeral range, so that no client connection of a test
+  // running beside this one takes the port as its local port before the
+  // server binds it; at random, so that two tests rarely pick the same one.
+  constexpr int kLowest = 10000;
+  const int limit = FirstEphemeralPort();
+  if (limit - kLowest >= 1000) {
+    std::mt19937 random(std::random_device{}());
+    std::uniform_int_distribution<int> pick(kLowest, limit - 1);
+    for (int attempt = 0; attempt < 200; ++attempt) {
+      const int port = pick(random);
+      if (CanBind(port)) return port;
+    }
+  }
+  // The kernel's choice.
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;

@@ -39,7 +39,9 @@ class ChildProcess {
   std::string log_path_;
 };
 
-// A loopback port nobody listened on a moment ago.
+// A loopback port nobody listened on a moment ago: at random below the
+// kernel's ephemeral range (where client connections take their ports), so
+// tests running side by side rarely race for one.
 int FreePort();
 
 // Runs a command through the shell; its exit code and combined output.

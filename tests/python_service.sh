@@ -35,3 +35,28 @@ start_strategy_service() {
   done
   fail "the server printed no address in 30 s"
 }
+
+# free_ports N: N loopback ports that nothing holds now, one per line, at
+# random below the kernel's ephemeral range (where client connections take
+# their local ports), as tests/child_process.cc's FreePort picks them.
+free_ports() {
+  "$python" - "$1" <<'PY'
+import random, socket, sys
+with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+    limit = int(f.read().split()[0])
+chosen = []
+while len(chosen) < int(sys.argv[1]):
+    port = random.randrange(10000, limit)
+    if port in chosen:
+        continue
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    chosen.append(port)
+print("\n".join(map(str, chosen)))
+PY
+}

@@ -35,15 +35,8 @@ mkdir outside
 echo "root:\$6\$SECRETHASH-must-never-leak:19000:0:99999:7:::" >outside/secret.csv
 ln -s ../outside data/escape
 
-"$python" - >ports.txt <<'PY'
-import socket
-sockets = []
-for name in ("coordinator", "data", "strategy", "portfolio", "execution", "results"):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    sockets.append(s)
-    print(f"{name}={s.getsockname()[1]}")
-PY
+paste -d= <(printf '%s\n' coordinator data strategy portfolio execution results) \
+  <(free_ports 6) >ports.txt
 port() { sed -n "s/^$1=//p" ports.txt; }
 for name in coordinator data strategy portfolio execution results; do
   echo "$name: 127.0.0.1:$(port "$name")"
@@ -127,7 +120,7 @@ echo "refused  a second results server: $(cat reuse.err)"
 
 # Plain loopback stays possible and says so.
 # (A config names every service; this one moves execution to a fresh port.)
-plain_port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+plain_port=$(free_ports 1)
 sed "s/^execution: .*/execution: 127.0.0.1:$plain_port/" services.yaml >plain.yaml
 "$bt" serve --only=execution --config plain.yaml >plain.out 2>&1 &
 plain=$!
