@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "common/time.h"
 #include "research/out_of_sample.h"
+#include "research/point_text.h"
 #include "services/coordinator/stored_records.h"
 #include "services/results/html_page.h"
 #include "services/results/report.h"
@@ -48,7 +49,7 @@ std::vector<std::string> AxisValues(const std::vector<v1::JobChild>& children,
   for (const v1::JobChild& child : children) {
     const auto it = child.params().find(param);
     if (it == child.params().end()) continue;
-    const std::string text = ParamText(it->second);
+    const std::string text = research::DisplayText(it->second);
     if (std::find(texts.begin(), texts.end(), text) != texts.end()) continue;
     texts.push_back(text);
     if (it->second.kind_case() == v1::ParamValue::kNumber) {

@@ -10,6 +10,7 @@
 #include "cli/stored_spec.h"
 #include "cli/text_output.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "research/point_text.h"
 #include "research/sensitivity.h"
 
 namespace seed::cli {
@@ -29,7 +30,7 @@ std::string Objective(const std::optional<double>& objective) {
 
 std::string NeighbourText(const std::optional<research::Neighbour>& neighbour) {
   if (!neighbour.has_value()) return "(edge)";
-  std::string text = absl::StrCat(ParamText(neighbour->value), ": ",
+  std::string text = absl::StrCat(research::DisplayText(neighbour->value), ": ",
                                   Objective(neighbour->objective));
   if (neighbour->change.has_value()) {
     absl::StrAppend(&text,
@@ -78,7 +79,7 @@ std::string FormatSensitivity(const JobView& view) {
       {"param", "optimum", "one step below", "one step above"}};
   for (const research::AxisSensitivity& axis : *sensitivity) {
     rows.push_back({axis.param,
-                    absl::StrCat(ParamText(axis.value), ": ",
+                    absl::StrCat(research::DisplayText(axis.value), ": ",
                                  Objective(points[*optimum].objective)),
                     NeighbourText(axis.below), NeighbourText(axis.above)});
   }

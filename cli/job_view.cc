@@ -9,7 +9,7 @@
 #include "cli/text_output.h"
 #include "common/csv_text.h"
 #include "google/protobuf/util/json_util.h"
-#include "services/strategy/param_schema.h"
+#include "research/point_text.h"
 
 namespace seed::cli {
 namespace {
@@ -38,20 +38,9 @@ absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message) {
 
 }  // namespace
 
-std::string ParamText(const v1::ParamValue& value) {
-  switch (value.kind_case()) {
-    case v1::ParamValue::kNumber:
-      return strategy::FormatNumber(value.number());
-    case v1::ParamValue::kFlag:
-      return value.flag() ? "true" : "false";
-    default:
-      return value.text();
-  }
-}
-
 std::string ChildParam(const v1::JobChild& child, const std::string& name) {
   const auto it = child.params().find(name);
-  return it == child.params().end() ? "" : ParamText(it->second);
+  return it == child.params().end() ? "" : research::DisplayText(it->second);
 }
 
 std::string ChildStatus(const v1::JobChild& child) {
@@ -190,7 +179,7 @@ std::vector<std::vector<std::string>> WalkForwardRows(
     std::vector<std::string> chosen;
     for (const auto& [name, value] : std::map<std::string, v1::ParamValue>(
              window.chosen().begin(), window.chosen().end())) {
-      chosen.push_back(absl::StrCat(name, "=", ParamText(value)));
+      chosen.push_back(absl::StrCat(name, "=", research::DisplayText(value)));
     }
     rows.push_back(
         {absl::StrCat(window.window()),

@@ -37,9 +37,6 @@ absl::StatusOr<JobView> FetchJob(coordinator::ResultsStage& results,
 absl::StatusOr<bool> IsStoredJob(coordinator::ResultsStage& results,
                                  const std::string& id);
 
-// A swept parameter's value as the tables show it ("10", "true", "sma").
-std::string ParamText(const backtest::v1::ParamValue& value);
-
 // The child's value of the parameter `name`; "" when it has none.
 std::string ChildParam(const backtest::v1::JobChild& child,
                        const std::string& name);

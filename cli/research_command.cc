@@ -23,14 +23,14 @@
 #include "cli/job_view.h"
 #include "cli/spec_file.h"
 #include "cli/stage_access.h"
+#include "cli/stored_spec.h"
 #include "common/ids.h"
 #include "common/stage_error.h"
 #include "common/version.h"
-#include "google/protobuf/util/json_util.h"
 #include "research/job_runner.h"
-#include "research/walk_forward_job.h"
 #include "research/shard.h"
 #include "research/sweep_plan.h"
+#include "research/walk_forward_job.h"
 #include "services/coordinator/data_identity.h"
 #include "services/coordinator/run_manager.h"
 #include "services/coordinator/spec.h"
@@ -81,8 +81,7 @@ absl::StatusOr<int> Workers(const Flags& flags) {
 // would run it (a plug-in at strategy.address answers for its own).
 absl::StatusOr<strategy::ParamSchemas> SweptSchema(
     coordinator::Stages& stages, const v1::BacktestSpec& spec) {
-  absl::StatusOr<const v1::StrategySpec*> swept =
-      research::SweptStrategy(spec);
+  absl::StatusOr<const v1::StrategySpec*> swept = research::SweptStrategy(spec);
   if (!swept.ok()) return swept.status();
   std::unique_ptr<coordinator::StrategyStage> own;
   coordinator::StrategyStage* stage = stages.strategy.get();
@@ -99,9 +98,9 @@ absl::StatusOr<strategy::ParamSchemas> SweptSchema(
     if (info.name() == (*swept)->name()) return info.params();
     names.push_back(info.name());
   }
-  return InvalidFields("coordinator", "INVALID_SPEC",
-                       {{"strategy.name",
-                         absl::StrCat("unknown strategy '", (*swept)->name(),
+  return InvalidFields(
+      "coordinator", "INVALID_SPEC",
+      {{"strategy.name", absl::StrCat("unknown strategy '", (*swept)->name(),
                                       "'; the strategy stage has: ",
                                       absl::StrJoin(names, ", "))}});
 }
@@ -120,13 +119,13 @@ absl::StatusOr<v1::BacktestSpec> StoredJobSpec(
                                    v1::JobKind_Name(view->job.kind()),
                                    " job, not a ", v1::JobKind_Name(kind))}});
   }
-  v1::BacktestSpec spec;
-  const auto status = google::protobuf::util::JsonStringToMessage(
-      view->job.canonical_spec(), &spec);
-  if (!status.ok()) {
-    return absl::DataLossError(absl::StrCat(
-        "the stored spec of job ", view->job.job_id(),
-        " cannot be read: ", status.ToString()));
+  absl::StatusOr<v1::BacktestSpec> spec =
+      ParseStoredSpec(view->job.canonical_spec());
+  if (!spec.ok()) {
+    return StageFailure(
+        absl::StatusCode::kDataLoss, "results", "DATABASE_CORRUPT",
+        absl::StrCat("job ", view->job.job_id(), ": ", spec.status().message()),
+        {.hint = "the job cannot be resumed; start it again from its spec"});
   }
   return spec;
 }
@@ -147,9 +146,9 @@ class ChildProgressLine {
     const std::string line = absl::StrFormat(
         "%s %s%s: %d/%d children done (%d reused, %d failed)%s", command_,
         job_id_,
-        shard_.count > 1 ? absl::StrFormat(" shard %d/%d", shard_.index,
-                                           shard_.count)
-                         : "",
+        shard_.count > 1
+            ? absl::StrFormat(" shard %d/%d", shard_.index, shard_.count)
+            : "",
         progress.reused + progress.finished, progress.owned, progress.reused,
         progress.failed,
         progress.finished > 0 && seconds > 0
@@ -193,9 +192,8 @@ struct JobSetup {
 
 // Sets up `command` of `kind` from its arguments; the exit code when it
 // cannot (the problem printed).
-absl::StatusOr<JobSetup> SetUpJob(const std::string& command,
-                                  v1::JobKind kind, const Args& args,
-                                  int* exit_code) {
+absl::StatusOr<JobSetup> SetUpJob(const std::string& command, v1::JobKind kind,
+                                  const Args& args, int* exit_code) {
   const auto fail = [exit_code](const absl::Status& status, int code) {
     PrintError(status);
     *exit_code = code;
@@ -243,13 +241,12 @@ absl::StatusOr<JobSetup> SetUpJob(const std::string& command,
     absl::StatusOr<std::string> text =
         ReadSpecFile(setup.flags.positional()[0]);
     if (!text.ok()) return fail(text.status(), kExitUsage);
-    absl::StatusOr<v1::BacktestSpec> spec = coordinator::ParseSpec(
-        *text, std::filesystem::current_path().string());
+    absl::StatusOr<v1::BacktestSpec> spec =
+        coordinator::ParseSpec(*text, std::filesystem::current_path().string());
     if (!spec.ok()) return fail(spec.status(), kExitUsage);
     const bool walk = kind == v1::WALK_FORWARD;
     if (!spec->has_sweep() || spec->has_walk_forward() != walk) {
-      const std::string field =
-          !spec->has_sweep() ? "sweep" : "walk_forward";
+      const std::string field = !spec->has_sweep() ? "sweep" : "walk_forward";
       const std::string why =
           !spec->has_sweep()
               ? absl::StrCat("bt ", command,
@@ -260,11 +257,10 @@ absl::StatusOr<JobSetup> SetUpJob(const std::string& command,
                   kExitUsage);
     }
     setup.spec = *std::move(spec);
-    setup.job_id = setup.flags.GetOr(
-        "job", NewTimeSortableId(absl::StrCat(command, "-")));
+    setup.job_id =
+        setup.flags.GetOr("job", NewTimeSortableId(absl::StrCat(command, "-")));
   }
-  absl::StatusOr<strategy::ParamSchemas> schema =
-      SweptSchema(used, setup.spec);
+  absl::StatusOr<strategy::ParamSchemas> schema = SweptSchema(used, setup.spec);
   if (!schema.ok()) {
     return fail(schema.status(), absl::IsInvalidArgument(schema.status())
                                      ? kExitUsage
@@ -275,8 +271,8 @@ absl::StatusOr<JobSetup> SetUpJob(const std::string& command,
 }
 
 // Stores the job (idempotent: every shard does) and says what will run.
-absl::Status CreateJob(JobSetup& setup, const v1::Job& job,
-                       int64_t children, int64_t excluded) {
+absl::Status CreateJob(JobSetup& setup, const v1::Job& job, int64_t children,
+                       int64_t excluded) {
   v1::CreateJobRequest create;
   *create.mutable_job() = job;
   v1::CreateJobResponse created;
@@ -289,9 +285,8 @@ absl::Status CreateJob(JobSetup& setup, const v1::Job& job,
                                             " points left out by the "
                                             "constraints)")
                              : "")
-            << "; " << setup.shard.source << " " << setup.shard.index
-            << " of " << setup.shard.count << ", " << setup.workers
-            << " workers\n";
+            << "; " << setup.shard.source << " " << setup.shard.index << " of "
+            << setup.shard.count << ", " << setup.workers << " workers\n";
   return absl::OkStatus();
 }
 
@@ -313,8 +308,8 @@ int ReportFailures(const std::vector<research::ChildOutcome>& outcomes) {
 int ShowJobAtEnd(JobSetup& setup, int failed) {
   const bool export_all = setup.flags.Has("export");
   absl::StatusOr<JobView> view =
-      FetchJob(*setup.runs->stages().results, setup.job_id,
-               export_all ? 0 : 20, v1::CHILD_ORDER_UNSPECIFIED);
+      FetchJob(*setup.runs->stages().results, setup.job_id, export_all ? 0 : 20,
+               v1::CHILD_ORDER_UNSPECIFIED);
   if (!view.ok()) return Fail(view.status());
   std::cout << FormatJob(*view);
   if (const auto directory = setup.flags.Get("export")) {
@@ -335,17 +330,17 @@ int SweepCommand(const Args& args) {
   absl::StatusOr<research::SweepPlan> plan = research::PlanSweep(
       setup->spec, setup->schema, setup->job_id, EngineVersion());
   if (!plan.ok()) return Fail(plan.status(), kExitUsage);
-  absl::Status status = CreateJob(*setup, plan->job, plan->children.size(),
-                                  plan->excluded);
+  absl::Status status =
+      CreateJob(*setup, plan->job, plan->children.size(), plan->excluded);
   if (!status.ok()) return Fail(status);
 
   ChildProgressLine line("sweep", setup->job_id, setup->shard);
   research::JobRunner runner(*setup->runs, 2 * setup->workers);
-  absl::StatusOr<std::vector<research::ChildOutcome>> outcomes = runner.Run(
-      plan->job, plan->children, setup->shard,
-      [&line](const research::RunnerProgress& progress) {
-        line.Update(progress);
-      });
+  absl::StatusOr<std::vector<research::ChildOutcome>> outcomes =
+      runner.Run(plan->job, plan->children, setup->shard,
+                 [&line](const research::RunnerProgress& progress) {
+                   line.Update(progress);
+                 });
   line.Finish();
   if (!outcomes.ok()) return Fail(outcomes.status());
   return ShowJobAtEnd(*setup, ReportFailures(*outcomes));

@@ -26,7 +26,6 @@ absl::StatusOr<StageOptions> ReadStageOptions(
         coordinator::LoadServiceAddresses(*config);
     if (!loaded.ok()) return loaded.status();
     options.addresses = *loaded;
-    options.remote = true;
     options.remote_services.insert(std::begin(coordinator::kServiceNames),
                                    std::end(coordinator::kServiceNames));
   }
@@ -59,7 +58,6 @@ absl::StatusOr<StageOptions> ReadStageOptions(
                            EscapeForTerminal(*value), "\"")}});
       }
       *address = *value;
-      options.remote = true;
       options.remote_services.insert(name);
     }
   }
@@ -94,11 +92,10 @@ absl::StatusOr<coordinator::Stages> OpenStages(const StageOptions& options) {
   }
   // Embedded, with the services given an address swapped for clients of
   // them. The embedded results database is opened only when it is used.
-  coordinator::Stages remote_stages = coordinator::MakeRemoteStages(
-      options.addresses, options.remote_options);
-  absl::StatusOr<coordinator::Stages> stages =
-      coordinator::MakeEmbeddedStages(
-          remote("results") ? "" : options.database, options.remote_options);
+  coordinator::Stages remote_stages =
+      coordinator::MakeRemoteStages(options.addresses, options.remote_options);
+  absl::StatusOr<coordinator::Stages> stages = coordinator::MakeEmbeddedStages(
+      remote("results") ? "" : options.database, options.remote_options);
   if (!stages.ok()) return stages.status();
   if (remote("data")) stages->data = std::move(remote_stages.data);
   if (remote("strategy")) stages->strategy = std::move(remote_stages.strategy);

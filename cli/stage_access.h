@@ -38,7 +38,6 @@ inline const std::set<std::string> kStageFlags = [] {
 
 struct StageOptions {
   std::string database;  // --db, else the results library's default path
-  bool remote = false;   // true when any service address was given
   coordinator::ServiceAddresses addresses;
   // The services whose address was given (--config gives them all): those
   // are reached over gRPC, the others run in this process. So `--results

@@ -20,6 +20,10 @@ using Point = std::map<std::string, backtest::v1::ParamValue>;
 // and escaped, a truth value true/false.
 std::string ValueText(const backtest::v1::ParamValue& value);
 
+// A value as a person reads it (a child's name, a table): 10, 0.25, long,
+// true; texts unquoted.
+std::string DisplayText(const backtest::v1::ParamValue& value);
+
 // A point's canonical text, for ids and display: a JSON object with the
 // names sorted and each value as ValueText writes it.
 // Example: {"fast":10,"mode":"long","slow":30}.

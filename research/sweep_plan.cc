@@ -18,27 +18,15 @@ namespace {
 using ::backtest::v1::BacktestSpec;
 using ::backtest::v1::ParamValue;
 
-// A value as a person reads it in a child's name: 10, 0.25, long, true.
-std::string NameText(const ParamValue& value) {
-  switch (value.kind_case()) {
-    case ParamValue::kNumber:
-      return strategy::FormatNumber(value.number());
-    case ParamValue::kFlag:
-      return value.flag() ? "true" : "false";
-    default:
-      return value.text();
-  }
-}
-
 // The axis of a random sweep: bounds are min/max (from/to also read).
 Axis RandomAxis(const std::string& name, const backtest::v1::SweepAxis& axis) {
   if (!axis.values().empty()) {
     return {name, std::vector<ParamValue>(axis.values().begin(),
                                           axis.values().end())};
   }
-  return {name, ValueRange{axis.has_min() ? axis.min() : axis.from(),
-                           axis.has_max() ? axis.max() : axis.to(),
-                           axis.step()}};
+  return {name,
+          ValueRange{axis.has_min() ? axis.min() : axis.from(),
+                     axis.has_max() ? axis.max() : axis.to(), axis.step()}};
 }
 
 Axis GridAxis(const std::string& name, const backtest::v1::SweepAxis& axis) {
@@ -51,8 +39,7 @@ Axis GridAxis(const std::string& name, const backtest::v1::SweepAxis& axis) {
 
 }  // namespace
 
-std::string ChildRunId(absl::string_view job_id, int64_t index,
-                       int64_t count) {
+std::string ChildRunId(absl::string_view job_id, int64_t index, int64_t count) {
   const size_t width = std::to_string(std::max<int64_t>(count - 1, 0)).size();
   std::string digits = std::to_string(index);
   if (digits.size() < width) digits.insert(0, width - digits.size(), '0');
@@ -118,7 +105,7 @@ BacktestSpec ChildSpec(const BacktestSpec& spec, const Point& point) {
   std::vector<std::string> tags;
   for (const auto& [name, value] : point) {
     (*strategy->mutable_params())[name] = value;
-    tags.push_back(absl::StrCat(name, "=", NameText(value)));
+    tags.push_back(absl::StrCat(name, "=", DisplayText(value)));
   }
   child.set_name(absl::StrCat(spec.name(), " ", absl::StrJoin(tags, " ")));
   return child;
@@ -128,8 +115,7 @@ absl::StatusOr<SweepPlan> PlanSweep(const BacktestSpec& spec,
                                     const strategy::ParamSchemas& schemas,
                                     absl::string_view job_id,
                                     absl::string_view engine_version) {
-  absl::StatusOr<const backtest::v1::StrategySpec*> swept =
-      SweptStrategy(spec);
+  absl::StatusOr<const backtest::v1::StrategySpec*> swept = SweptStrategy(spec);
   if (!swept.ok()) return swept.status();
   const backtest::v1::SweepSpec& sweep = spec.sweep();
   const Objective objective{

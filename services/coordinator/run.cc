@@ -491,7 +491,9 @@ absl::StatusOr<int> Run::CallStrategies(
       *intents.Add() = std::move(intent);
     }
   }
-  untold = Untold();
+  untold.fills.Clear();
+  untold.events.Clear();
+  untold.rejections.Clear();
   return window.size();
 }
 

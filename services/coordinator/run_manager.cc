@@ -3,7 +3,6 @@
 #include <malloc.h>
 
 #include <algorithm>
-
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -80,16 +79,19 @@ void RunManager::KeepLeases() {
     }
     for (const v1::UpdateRunRequest& renewal : renewals) {
       v1::UpdateRunResponse response;
-      const absl::Status status = stages_.results->UpdateRun(renewal, &response);
+      const absl::Status status =
+          stages_.results->UpdateRun(renewal, &response);
+      if (status.ok()) continue;
+      const v1::StageError error = ToStageError(status, "results");
       // A run that ended meanwhile needs no lease.
-      if (status.ok() ||
-          ToStageError(status, "results").reason() == "RUN_ALREADY_FINISHED") {
-        continue;
-      }
-      LogEvent(LogLevel::kWarning, "could not renew the run's lease",
+      if (error.reason() == "RUN_ALREADY_FINISHED") continue;
+      LogEvent(LogLevel::kWarning,
+               absl::StrCat("could not renew the run's lease: ",
+                            DescribeStageError(error)),
                {.run_id = renewal.run_id(),
                 .extra = {{"event", "lease_renewal_failed"},
-                          {"error", std::string(status.message())}}});
+                          {"stage", error.stage()},
+                          {"reason", error.reason()}}});
     }
   }
 }
@@ -208,7 +210,8 @@ void RunManager::Work() {
       }
     }
     if (job == nullptr) {
-      // The burst is over: give back what the runs' threads freed.
+      // The burst is over: give back what the runs' threads freed (the
+      // allocator otherwise keeps every thread arena's peak).
       if (last_to_leave) malloc_trim(0);
       return;
     }
@@ -226,7 +229,6 @@ void RunManager::RunJob(const std::string& run_id,
         ++job->version;
       });
   std::unique_ptr<Run> ended_run;
-  bool idle = false;
   {
     absl::MutexLock lock(&mutex_);
     job->progress = final_progress;
@@ -239,23 +241,17 @@ void RunManager::RunJob(const std::string& run_id,
       ended_.pop_front();
     }
     --running_;
-    idle = running_ == 0 && queue_.empty();
   }
   ended_run.reset();
   CoordinatorMetrics::Process().RunEnded(final_progress);
   if (job->on_end) job->on_end(final_progress);
-  // After a burst of runs, give the freed memory back to the system: the
-  // allocator otherwise keeps every thread arena's peak.
-  if (idle) malloc_trim(0);
 }
 
 void RunManager::JoinIdleExitedWorkers() {
   for (const std::thread::id id : exited_workers_) {
-    const auto it =
-        std::find_if(workers_.begin(), workers_.end(),
-                     [id](const std::thread& worker) {
-                       return worker.get_id() == id;
-                     });
+    const auto it = std::find_if(
+        workers_.begin(), workers_.end(),
+        [id](const std::thread& worker) { return worker.get_id() == id; });
     if (it == workers_.end()) continue;
     it->join();  // it has left Work(), so this waits only for its exit
     workers_.erase(it);

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "common/limits.h"
 #include "common/logging.h"
 #include "common/regular_file.h"
@@ -77,12 +78,6 @@ absl::Status RefusedFile(const absl::Status& status, absl::string_view symbol) {
 SourceIdentity IdentityOf(const RegularFile& file) {
   return {file.device(), file.inode(), file.size(), file.mtime_ns(),
           file.ctime_ns()};
-}
-
-int64_t NowNanoseconds() {
-  struct timespec now;
-  clock_gettime(CLOCK_REALTIME, &now);
-  return static_cast<int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
 }
 
 std::string RandomIdPrefix() {
@@ -250,8 +245,8 @@ absl::StatusOr<std::shared_ptr<const ParsedFile>> DatasetStore::LoadOpened(
     const RegularFile& opened, const std::string& path,
     absl::string_view symbol) {
   const SourceIdentity identity = IdentityOf(opened);
-  const bool settled =
-      IdentityIsSettled(identity, NowNanoseconds(), options_.settle_ns);
+  const bool settled = IdentityIsSettled(identity, absl::GetCurrentTimeNanos(),
+                                         options_.settle_ns);
   if (std::shared_ptr<const ParsedFile> kept =
           FindKept(path, [&](const CachedFile& entry) {
             return settled && entry.settled && entry.identity == identity;

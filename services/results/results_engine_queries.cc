@@ -136,7 +136,7 @@ absl::Status ResultsEngine::ListRuns(
       {std::string("runs"), filter.strategy,
        absl::StrCat(filter.state.value_or(backtest::v1::RUN_STATE_UNSPECIFIED)),
        filter.symbol, filter.created_from, filter.created_before,
-       filter.parent},
+       filter.parent, filter.owner},
       "\n");
   if (!request.page_token().empty()) {
     absl::StatusOr<std::vector<std::string>> after =

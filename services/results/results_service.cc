@@ -18,6 +18,15 @@ grpc::Status TimedWrite(absl::string_view operation, const Write& write) {
   return ToGrpcStatus(status);
 }
 
+absl::Status NotYourRun(const Caller& caller, const std::string& run_id) {
+  return StageFailure(
+      absl::StatusCode::kPermissionDenied, "results", "NOT_YOUR_RUN",
+      absl::StrCat("run ", run_id, " belongs to another principal; ",
+                   caller.principal, " (role user) may read only its own runs"),
+      {.run_id = run_id,
+       .hint = "bt runs lists yours; an admin token reads every run"});
+}
+
 }  // namespace
 
 absl::Status ResultsServiceImpl::CheckOwner(const grpc::ServerContext& context,
@@ -32,13 +41,7 @@ absl::Status ResultsServiceImpl::CheckOwner(const grpc::ServerContext& context,
     return status;
   }
   if (caller->MayAccessRunOf(run.run().owner())) return absl::OkStatus();
-  return StageFailure(
-      absl::StatusCode::kPermissionDenied, "results", "NOT_YOUR_RUN",
-      absl::StrCat("run ", run.run().run_id(),
-                   " belongs to another principal; ", caller->principal,
-                   " (role user) may read only its own runs"),
-      {.run_id = run.run().run_id(),
-       .hint = "bt runs lists yours; an admin token reads every run"});
+  return NotYourRun(*caller, run.run().run_id());
 }
 
 grpc::Status ResultsServiceImpl::BeginRun(
@@ -81,11 +84,16 @@ grpc::Status ResultsServiceImpl::ListRuns(
 grpc::Status ResultsServiceImpl::GetRun(
     grpc::ServerContext* context, const backtest::v1::GetRunRequest* request,
     backtest::v1::GetRunResponse* response) {
-  if (absl::Status owner = CheckOwner(*context, request->run_id());
-      !owner.ok()) {
-    return ToGrpcStatus(owner);
+  absl::StatusOr<Caller> caller = access_->CallerOf(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  // One read: the run says whose it is.
+  if (absl::Status status = engine_.GetRun(*request, response); !status.ok()) {
+    return ToGrpcStatus(status);
   }
-  return ToGrpcStatus(engine_.GetRun(*request, response));
+  if (caller->MayAccessRunOf(response->run().owner())) return grpc::Status::OK;
+  const std::string run_id = response->run().run_id();
+  response->Clear();
+  return ToGrpcStatus(NotYourRun(*caller, run_id));
 }
 
 grpc::Status ResultsServiceImpl::StoreTrace(
